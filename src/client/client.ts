@@ -1,0 +1,481 @@
+/**
+ * The Client: connects to any MCP server (auto-detecting the transport from its target),
+ * negotiates the protocol era, and gives typed results.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "fastmcp-ts";
+ *
+ * await using client = await Client.connect("python server.py");
+ * const result = await client.callTool("add", { a: 5, b: 3 });
+ * result.text; // "8"
+ * ```
+ */
+import type { ClientAuth } from "../auth/client.js";
+import { ClientError, ConnectionError, McpError, TimeoutError, ToolError } from "../errors.js";
+import { ErrorCode, MODERN_ERROR_CODES } from "../protocol/codes.js";
+import type { IncomingRequestExtra, ProgressCallback, RequestOptions } from "../protocol/engine.js";
+import { MetaKey } from "../protocol/meta.js";
+import type {
+  CallToolResult,
+  ClientCapabilities,
+  CompleteResult,
+  DiscoverResult,
+  GetPromptResult,
+  Implementation,
+  InitializeResult,
+  JSONRPCNotification,
+  JSONRPCRequest,
+  LoggingLevel,
+  Prompt,
+  ReadResourceResult,
+  Resource,
+  ResourceTemplate,
+  Result,
+  ServerCapabilities,
+  Tool,
+} from "../protocol/types.js";
+import {
+  type Era,
+  eraOf,
+  isLegacyVersion,
+  isModernVersion,
+  LATEST_LEGACY_PROTOCOL_VERSION,
+  LATEST_PROTOCOL_VERSION,
+  MODERN_PROTOCOL_VERSIONS,
+} from "../protocol/versions.js";
+import type { ClientTransport } from "../transports/base.js";
+import { type ClientTarget, createTransport } from "./detect.js";
+import { answerServerRequest, type ClientHandlers, clientCapabilitiesFor } from "./handlers.js";
+import { PromptResult, ResourceReadResult, ToolCallResult } from "./results.js";
+
+export interface ClientOptions extends ClientHandlers {
+  /** Default timeout per request, in ms (default 60000; 0 for none). */
+  timeout?: number;
+  /** How long the `server/discover` probe may take before the client falls back to `initialize` (ms, default 5000). */
+  probeTimeout?: number;
+  /** Sent as `Authorization: Bearer ...` on HTTP, SSE and WebSocket transports. */
+  auth?: ClientAuth;
+  clientInfo?: Implementation;
+  /** Pins a protocol version (e.g. "2025-11-25" or "2026-07-28"); negotiated by default. */
+  protocolVersion?: string;
+  /** Receives log messages the server sends. */
+  onLog?: (message: LogMessage) => void;
+  /** Receives progress of every request (a per-call `onProgress` takes precedence). */
+  onProgress?: ProgressCallback;
+  /** 2026-07-28: the minimum level of logs to ask for on each request (default "debug" when onLog is set). */
+  logLevel?: LoggingLevel;
+}
+
+export interface LogMessage {
+  level: LoggingLevel;
+  logger?: string;
+  data: unknown;
+}
+
+export interface CallOptions {
+  timeout?: number;
+  signal?: AbortSignal;
+  onProgress?: ProgressCallback;
+  /** Restart the timeout whenever progress arrives. */
+  resetTimeoutOnProgress?: boolean;
+  /** Extra `_meta` to send with the request. */
+  meta?: Record<string, unknown>;
+}
+
+export interface CallToolOptions extends CallOptions {
+  /** Throw ToolError when the server answers `isError` (default true). */
+  raiseOnError?: boolean;
+}
+
+export type CompletionRef = { type: "ref/prompt"; name: string } | { type: "ref/resource"; uri: string };
+
+const DEFAULT_CLIENT_INFO: Implementation = { name: "fastmcp-ts-client", version: "0.1.0" };
+
+type State = "idle" | "connecting" | "connected" | "closed";
+
+export class Client implements AsyncDisposable {
+  readonly transport: ClientTransport;
+  private readonly options: ClientOptions;
+  private state: State = "idle";
+  private connecting: Promise<void> | undefined;
+  private negotiated: { era: Era; version: string } | undefined;
+  private serverResult:
+    | { info: Implementation | undefined; capabilities: ServerCapabilities; instructions: string | undefined }
+    | undefined;
+  private envelope: Record<string, unknown> | undefined;
+  private readonly capabilities: ClientCapabilities;
+  private logLevel: LoggingLevel | undefined;
+  /** Tools whose output schema wraps a non-object value as `{ result }`. */
+  private wrapping: Map<string, boolean> | undefined;
+
+  constructor(target: ClientTarget, options: ClientOptions = {}) {
+    this.transport = createTransport(target, options);
+    this.options = options;
+    this.capabilities = clientCapabilitiesFor(options);
+    this.logLevel = options.logLevel ?? (options.onLog ? "debug" : undefined);
+    if (options.protocolVersion !== undefined && eraOf(options.protocolVersion) === undefined) {
+      throw new ClientError(`Unsupported protocol version ${options.protocolVersion}`);
+    }
+  }
+
+  /** Creates a client and connects it. */
+  static async connect(target: ClientTarget, options?: ClientOptions): Promise<Client> {
+    const client = new Client(target, options);
+    await client.connect();
+    return client;
+  }
+
+  get connected(): boolean {
+    return this.state === "connected" && this.transport.connected;
+  }
+
+  /** The protocol version in use, once connected. */
+  get protocolVersion(): string | undefined {
+    return this.negotiated?.version;
+  }
+
+  /** "modern" (2026-07-28, stateless) or "legacy" (initialize-based), once connected. */
+  get era(): Era | undefined {
+    return this.negotiated?.era;
+  }
+
+  get serverInfo(): Implementation | undefined {
+    return this.serverResult?.info;
+  }
+
+  get serverCapabilities(): ServerCapabilities | undefined {
+    return this.serverResult?.capabilities;
+  }
+
+  get instructions(): string | undefined {
+    return this.serverResult?.instructions;
+  }
+
+  /** Connects and negotiates the protocol version. Safe to call again while connected. */
+  connect(): Promise<void> {
+    if (this.state === "connected" && this.transport.connected) return Promise.resolve();
+    if (this.connecting) return this.connecting;
+    this.state = "connecting";
+    this.connecting = this.open().then(
+      () => {
+        this.state = "connected";
+        this.connecting = undefined;
+      },
+      async (error: unknown) => {
+        this.connecting = undefined;
+        this.state = "idle";
+        await this.transport.disconnect().catch(() => {});
+        throw error;
+      },
+    );
+    return this.connecting;
+  }
+
+  /** Closes the connection. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    await this.connecting?.catch(() => {});
+    await this.transport.disconnect();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** Every tool, across all pages. */
+  async listTools(options?: CallOptions): Promise<Tool[]> {
+    const tools = await this.listAll<Tool>("tools/list", "tools", options);
+    this.wrapping = new Map(tools.map((tool) => [tool.name, isWrapping(tool)]));
+    return tools;
+  }
+
+  /** Calls a tool. Throws ToolError when the result is `isError` (unless `raiseOnError: false`). */
+  async callTool(
+    name: string,
+    args: Record<string, unknown> = {},
+    options: CallToolOptions = {},
+  ): Promise<ToolCallResult> {
+    const raw = await this.request<CallToolResult>("tools/call", { name, arguments: args }, options);
+    const unwrap = await this.unwraps(name, raw.structuredContent);
+    const result = new ToolCallResult(raw, unwrap);
+    if (result.isError && (options.raiseOnError ?? true)) {
+      throw new ToolError(result.text || `Tool ${name} failed`, { result });
+    }
+    return result;
+  }
+
+  async listResources(options?: CallOptions): Promise<Resource[]> {
+    return this.listAll<Resource>("resources/list", "resources", options);
+  }
+
+  async listResourceTemplates(options?: CallOptions): Promise<ResourceTemplate[]> {
+    return this.listAll<ResourceTemplate>("resources/templates/list", "resourceTemplates", options);
+  }
+
+  async readResource(uri: string | URL, options?: CallOptions): Promise<ResourceReadResult> {
+    return new ResourceReadResult(
+      await this.request<ReadResourceResult>("resources/read", { uri: String(uri) }, options),
+    );
+  }
+
+  async listPrompts(options?: CallOptions): Promise<Prompt[]> {
+    return this.listAll<Prompt>("prompts/list", "prompts", options);
+  }
+
+  /** Renders a prompt; non-string argument values are sent as JSON. */
+  async getPrompt(
+    name: string,
+    args: Record<string, unknown> = {},
+    options?: CallOptions,
+  ): Promise<PromptResult> {
+    const stringArgs: Record<string, string> = {};
+    for (const [key, value] of Object.entries(args))
+      stringArgs[key] = typeof value === "string" ? value : JSON.stringify(value);
+    return new PromptResult(
+      await this.request<GetPromptResult>("prompts/get", { name, arguments: stringArgs }, options),
+    );
+  }
+
+  /** Asks the server to complete an argument of a prompt or resource template. */
+  async complete(
+    ref: CompletionRef,
+    argument: { name: string; value: string },
+    contextArguments?: Record<string, string>,
+    options?: CallOptions,
+  ): Promise<CompleteResult["completion"]> {
+    const params: Record<string, unknown> = { ref, argument };
+    if (contextArguments) params.context = { arguments: contextArguments };
+    const result = await this.request<CompleteResult>("completion/complete", params, options);
+    return result.completion;
+  }
+
+  /** Checks the server answers (`ping` in the legacy era, `server/discover` in the modern one). */
+  async ping(options?: CallOptions): Promise<true> {
+    await this.request(this.negotiated?.era === "modern" ? "server/discover" : "ping", {}, options);
+    return true;
+  }
+
+  /** Sets the minimum level of log messages the server sends. */
+  async setLoggingLevel(level: LoggingLevel, options?: CallOptions): Promise<void> {
+    this.logLevel = level;
+    if (this.negotiated?.era === "legacy") await this.request("logging/setLevel", { level }, options);
+    else this.envelope = undefined;
+  }
+
+  /** Sends any request, with the era's envelope; resolves with the raw result. */
+  async request<T extends Result = Result>(
+    method: string,
+    params: Record<string, unknown> = {},
+    options: CallOptions = {},
+  ): Promise<T> {
+    if (this.state !== "connected") {
+      if (this.state === "closed") throw new ClientError("Client is closed");
+      if (this.state === "connecting") await this.connecting;
+      else throw new ClientError("Client is not connected: call connect() first (or use Client.connect())");
+    }
+    const meta = this.metaFor(options.meta);
+    const outgoing = meta ? { ...params, _meta: meta } : params;
+    return this.transport.sendRequest<T>({ method, params: outgoing }, this.requestOptions(options));
+  }
+
+  private requestOptions(options: CallOptions): RequestOptions {
+    const out: RequestOptions = { timeout: options.timeout ?? this.options.timeout ?? 60_000 };
+    if (options.signal) out.signal = options.signal;
+    const onProgress = options.onProgress ?? this.options.onProgress;
+    if (onProgress) out.onProgress = onProgress;
+    if (options.resetTimeoutOnProgress) out.resetTimeoutOnProgress = true;
+    return out;
+  }
+
+  private metaFor(extra: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+    if (this.negotiated?.era !== "modern") return extra;
+    this.envelope ??= this.buildEnvelope(this.negotiated.version);
+    return extra ? { ...this.envelope, ...extra } : this.envelope;
+  }
+
+  private buildEnvelope(version: string): Record<string, unknown> {
+    const envelope: Record<string, unknown> = {
+      [MetaKey.ProtocolVersion]: version,
+      [MetaKey.ClientCapabilities]: this.capabilities,
+      [MetaKey.ClientInfo]: this.options.clientInfo ?? DEFAULT_CLIENT_INFO,
+    };
+    if (this.logLevel) envelope[MetaKey.LogLevel] = this.logLevel;
+    return envelope;
+  }
+
+  private async listAll<T>(method: string, key: string, options?: CallOptions): Promise<T[]> {
+    const items: T[] = [];
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const result = await this.request(method, cursor === undefined ? {} : { cursor }, options);
+      items.push(...((result[key] as T[] | undefined) ?? []));
+      const next = result.nextCursor;
+      cursor = typeof next === "string" && next.length > 0 ? next : undefined;
+      if (cursor !== undefined) {
+        if (seen.has(cursor)) throw new ClientError(`${method} returned a cursor it had already returned`);
+        seen.add(cursor);
+      }
+    } while (cursor !== undefined);
+    return items;
+  }
+
+  private async unwraps(name: string, structured: unknown): Promise<boolean> {
+    if (typeof structured !== "object" || structured === null || Array.isArray(structured)) return false;
+    const keys = Object.keys(structured);
+    if (keys.length !== 1 || keys[0] !== "result") return false;
+    if (!this.wrapping?.has(name)) await this.listTools().catch(() => undefined);
+    return this.wrapping?.get(name) ?? false;
+  }
+
+  private handlers() {
+    return {
+      onRequest: (request: JSONRPCRequest, extra: IncomingRequestExtra) =>
+        answerServerRequest(request, extra, this.options),
+      onNotification: (notification: JSONRPCNotification) => this.onNotification(notification),
+    };
+  }
+
+  private onNotification(notification: JSONRPCNotification): void {
+    if (notification.method === "notifications/message" && this.options.onLog) {
+      const params = notification.params ?? {};
+      const message: LogMessage = { level: params.level as LoggingLevel, data: params.data };
+      if (typeof params.logger === "string") message.logger = params.logger;
+      try {
+        this.options.onLog(message);
+      } catch {
+        // A failing log callback must not break the connection.
+      }
+    }
+  }
+
+  private async open(): Promise<void> {
+    await this.transport.connect(this.handlers());
+    this.envelope = undefined;
+    const pinned = this.options.protocolVersion;
+    if (pinned !== undefined && isLegacyVersion(pinned)) {
+      await this.initialize(pinned);
+      return;
+    }
+    const preferred = pinned ?? LATEST_PROTOCOL_VERSION;
+    const probed = await this.probe(preferred, pinned !== undefined);
+    if (probed) return;
+    // The server is legacy (or gave no modern answer): reopen if the probe killed the connection.
+    if (!this.transport.connected) await this.transport.connect(this.handlers());
+    await this.initialize(LATEST_LEGACY_PROTOCOL_VERSION);
+  }
+
+  /**
+   * Sends `server/discover`. True when the server is modern; false when it should be treated as
+   * legacy: any error that is not a recognised modern one, a timeout, or a dropped connection.
+   */
+  private async probe(version: string, pinned: boolean): Promise<boolean> {
+    const timeout = this.options.probeTimeout ?? 5000;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const envelope = this.buildEnvelope(version);
+      try {
+        const result = await this.transport.sendRequest<DiscoverResult>(
+          { method: "server/discover", params: { _meta: envelope } },
+          { timeout: pinned ? (this.options.timeout ?? 60_000) : timeout },
+        );
+        const supported = Array.isArray(result.supportedVersions) ? result.supportedVersions : [];
+        let chosen = version;
+        if (!supported.includes(version)) {
+          const modern = supported.find((candidate) => isModernVersion(candidate));
+          if (!modern || pinned) {
+            if (pinned)
+              throw new ClientError(
+                `Server does not support protocol ${version}; it supports ${supported.join(", ")}`,
+              );
+            return false;
+          }
+          chosen = modern;
+        }
+        this.negotiated = { era: "modern", version: chosen };
+        const meta = result._meta as Record<string, unknown> | undefined;
+        this.serverResult = {
+          info: meta?.[MetaKey.ServerInfo] as Implementation | undefined,
+          capabilities: result.capabilities ?? {},
+          instructions: result.instructions,
+        };
+        return true;
+      } catch (error) {
+        if (
+          error instanceof ClientError &&
+          !(error instanceof TimeoutError) &&
+          !(error instanceof ConnectionError)
+        )
+          throw error;
+        if (error instanceof McpError && MODERN_ERROR_CODES.has(error.code)) {
+          const supported = (error.data as { supported?: unknown })?.supported;
+          const modern = Array.isArray(supported)
+            ? (supported as string[]).find((candidate) =>
+                MODERN_PROTOCOL_VERSIONS.includes(candidate as never),
+              )
+            : undefined;
+          if (
+            error.code === ErrorCode.UnsupportedProtocolVersion &&
+            modern &&
+            modern !== version &&
+            !pinned
+          ) {
+            version = modern;
+            continue;
+          }
+          if (error.code === ErrorCode.UnsupportedProtocolVersion && Array.isArray(supported) && !pinned) {
+            if ((supported as string[]).some((candidate) => isLegacyVersion(candidate))) return false;
+          }
+          throw new ClientError(`Server rejected protocol ${version}: ${error.message}`, { cause: error });
+        }
+        if (pinned) throw error;
+        if (error instanceof ConnectionError) await this.transport.disconnect().catch(() => {});
+        return false;
+      }
+    }
+    return false;
+  }
+
+  private async initialize(version: string): Promise<void> {
+    const result = await this.transport.sendRequest<InitializeResult>(
+      {
+        method: "initialize",
+        params: {
+          protocolVersion: version,
+          capabilities: this.capabilities,
+          clientInfo: this.options.clientInfo ?? DEFAULT_CLIENT_INFO,
+        },
+      },
+      { timeout: this.options.timeout ?? 60_000 },
+    );
+    const answered = result.protocolVersion;
+    if (typeof answered !== "string" || !isLegacyVersion(answered)) {
+      throw new ClientError(
+        `Server answered initialize with unsupported protocol version ${String(answered)}`,
+      );
+    }
+    if (this.options.protocolVersion !== undefined && answered !== this.options.protocolVersion) {
+      throw new ClientError(
+        `Server does not support protocol ${this.options.protocolVersion} (it offered ${answered})`,
+      );
+    }
+    this.negotiated = { era: "legacy", version: answered };
+    this.serverResult = {
+      info: result.serverInfo,
+      capabilities: result.capabilities ?? {},
+      instructions: result.instructions,
+    };
+    this.transport.sendNotification("notifications/initialized");
+    if (this.options.logLevel && result.capabilities?.logging) {
+      await this.transport.sendRequest({
+        method: "logging/setLevel",
+        params: { level: this.options.logLevel },
+      });
+    }
+  }
+}
+
+function isWrapping(tool: Tool): boolean {
+  return tool.outputSchema?.["x-fastmcp-wrap-result"] === true;
+}

@@ -1,0 +1,84 @@
+/** Auto-detection: the transport for whatever target `new Client(target)` was given. */
+import { ClientError } from "../errors.js";
+import type { FastMCP } from "../server/fastmcp.js";
+import { ClientTransport } from "../transports/base.js";
+import {
+  type MCPConfig,
+  MCPConfigTransport,
+  type RemoteServerConfig,
+  setUrlTransportFactory,
+} from "../transports/config.js";
+import { FastMCPTransport } from "../transports/memory/client.js";
+import { SSETransport } from "../transports/sse/client.js";
+import { StdioTransport } from "../transports/stdio/client.js";
+import { NodeStdioTransport, PythonStdioTransport } from "../transports/stdio/variants.js";
+import { StreamableHttpTransport } from "../transports/streamable-http/client.js";
+import { WSTransport } from "../transports/ws/client.js";
+import { shellSplit } from "./shell-split.js";
+
+/** Everything `new Client(target)` accepts. */
+export type ClientTarget = ClientTransport | FastMCP | MCPConfig | string | URL;
+
+const ACCEPTED = [
+  "a ClientTransport instance",
+  "a FastMCP server (in memory)",
+  "a ws:// or wss:// URL",
+  "an http(s):// URL (ending in /sse for the legacy SSE transport)",
+  "a path to a .py, .js, .mjs or .cjs script",
+  'a command line such as "python server.py" or "npx -y some-server"',
+  "an object with mcpServers",
+].join("; ");
+
+function isFastMCP(value: unknown): value is FastMCP {
+  return (
+    typeof value === "object" && value !== null && typeof (value as FastMCP).createSession === "function"
+  );
+}
+
+/** Picks the transport for a URL by its scheme and path. */
+export function transportForUrl(url: string, config: Partial<RemoteServerConfig> = {}): ClientTransport {
+  const parsed = new URL(url);
+  const headers = config.headers ? { headers: config.headers } : {};
+  const kind = config.transport;
+  if (kind === "ws" || (!kind && (parsed.protocol === "ws:" || parsed.protocol === "wss:"))) {
+    return new WSTransport({ url, ...headers });
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new ClientError(`Unsupported URL scheme ${parsed.protocol} in ${url}; accepted: ${ACCEPTED}`);
+  }
+  if (kind === "sse" || (!kind && /\/sse\/?$/.test(parsed.pathname)))
+    return new SSETransport({ url, ...headers });
+  return new StreamableHttpTransport({ url, ...headers });
+}
+
+setUrlTransportFactory(transportForUrl);
+
+/** Resolves a Client target to a transport, or throws a ClientError listing the accepted forms. */
+export function createTransport(target: unknown, _options: unknown = {}): ClientTransport {
+  if (target instanceof ClientTransport) return target;
+  if (isFastMCP(target)) return new FastMCPTransport(target);
+  if (target instanceof URL) return transportForUrl(target.href);
+  if (typeof target === "object" && target !== null && "mcpServers" in target) {
+    return new MCPConfigTransport(target as MCPConfig);
+  }
+  if (typeof target === "string") {
+    const text = target.trim();
+    if (text.length === 0) throw new ClientError(`Empty client target; accepted: ${ACCEPTED}`);
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return transportForUrl(text);
+    const words = shellSplit(text);
+    if (words.length === 1) {
+      const path = words[0] as string;
+      if (/\.py$/i.test(path)) return new PythonStdioTransport({ scriptPath: path });
+      if (/\.(m|c)?js$/i.test(path)) return new NodeStdioTransport({ scriptPath: path });
+    }
+    const [command, ...args] = words as [string, ...string[]];
+    return new StdioTransport(command, args);
+  }
+  throw new ClientError(`Cannot create a transport for ${describe(target)}; accepted: ${ACCEPTED}`);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "object") return `an object with keys ${Object.keys(value).join(", ") || "(none)"}`;
+  return `a ${typeof value}`;
+}

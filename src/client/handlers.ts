@@ -1,0 +1,132 @@
+/**
+ * The client's answers to what a server asks of it: sampling, elicitation and roots. The same
+ * handlers serve legacy server-to-client requests and 2026-07-28 input-required rounds.
+ */
+import { McpError } from "../errors.js";
+import { ErrorCode } from "../protocol/codes.js";
+import type { IncomingRequestExtra } from "../protocol/engine.js";
+import type {
+  ClientCapabilities,
+  CreateMessageRequestParams,
+  CreateMessageResult,
+  ElicitResult,
+  JSONRPCRequest,
+  Result,
+  Root,
+} from "../protocol/types.js";
+
+/** What an elicitation handler receives. */
+export type ElicitationRequest =
+  | { mode?: "form"; message: string; requestedSchema: Record<string, any> }
+  | { mode: "url"; message: string; url: string };
+
+export type ElicitationResponse =
+  | { action: "accept"; data?: Record<string, unknown>; content?: Record<string, unknown> }
+  | { action: "decline" }
+  | { action: "cancel" };
+
+export interface HandlerContext {
+  /** Aborted when the server cancels its request. */
+  signal: AbortSignal;
+}
+
+export type SamplingHandler = (
+  request: CreateMessageRequestParams,
+  ctx: HandlerContext,
+) =>
+  | string
+  | Omit<CreateMessageResult, "resultType">
+  | Promise<string | Omit<CreateMessageResult, "resultType">>;
+
+export type ElicitationHandler = (
+  request: ElicitationRequest,
+  ctx: HandlerContext,
+) => ElicitationResponse | Promise<ElicitationResponse>;
+
+export type RootsOption = Root[] | (() => Root[] | Promise<Root[]>);
+
+export interface ClientHandlers {
+  sampling?: SamplingHandler;
+  elicitation?: ElicitationHandler;
+  roots?: RootsOption;
+}
+
+/** The capabilities a client declares, from the handlers it was given. */
+export function clientCapabilitiesFor(handlers: ClientHandlers): ClientCapabilities {
+  const capabilities: ClientCapabilities = {};
+  if (handlers.sampling) capabilities.sampling = {};
+  if (handlers.elicitation) capabilities.elicitation = { form: {}, url: {} };
+  if (handlers.roots) capabilities.roots = { listChanged: true };
+  return capabilities;
+}
+
+/** Fills in the requested schema's defaults for fields an accepting handler left out. */
+export function withDefaults(
+  schema: Record<string, any> | undefined,
+  data: Record<string, unknown>,
+): Record<string, unknown> {
+  const properties = (schema?.properties ?? {}) as Record<string, { default?: unknown }>;
+  const filled = { ...data };
+  for (const [name, property] of Object.entries(properties)) {
+    if (filled[name] === undefined && property?.default !== undefined) filled[name] = property.default;
+  }
+  return filled;
+}
+
+export async function sample(
+  handler: SamplingHandler | undefined,
+  params: CreateMessageRequestParams,
+  ctx: HandlerContext,
+) {
+  if (!handler) throw new McpError(ErrorCode.MethodNotFound, "This client does not support sampling");
+  const answer = await handler(params, ctx);
+  if (typeof answer === "string") {
+    return {
+      role: "assistant",
+      content: { type: "text", text: answer },
+      model: "unknown",
+      stopReason: "endTurn",
+    };
+  }
+  return answer;
+}
+
+export async function elicit(
+  handler: ElicitationHandler | undefined,
+  params: ElicitationRequest,
+  ctx: HandlerContext,
+) {
+  if (!handler) throw new McpError(ErrorCode.MethodNotFound, "This client does not support elicitation");
+  const answer = await handler(params, ctx);
+  if (answer.action !== "accept") return { action: answer.action } satisfies ElicitResult;
+  const data = answer.data ?? answer.content ?? {};
+  const requested = "requestedSchema" in params ? params.requestedSchema : undefined;
+  return { action: "accept", content: withDefaults(requested, data) } as ElicitResult;
+}
+
+export async function listRoots(option: RootsOption | undefined): Promise<{ roots: Root[] }> {
+  if (!option) throw new McpError(ErrorCode.MethodNotFound, "This client does not expose roots");
+  return { roots: typeof option === "function" ? await option() : option };
+}
+
+/** Answers a legacy server-to-client request. */
+export async function answerServerRequest(
+  request: JSONRPCRequest,
+  extra: IncomingRequestExtra,
+  handlers: ClientHandlers,
+): Promise<Result> {
+  const ctx: HandlerContext = { signal: extra.signal };
+  const params = (request.params ?? {}) as Record<string, any>;
+  switch (request.method) {
+    case "ping":
+      return {};
+    case "sampling/createMessage":
+      return (await sample(handlers.sampling, params as CreateMessageRequestParams, ctx)) as Result;
+    case "elicitation/create":
+      return (await elicit(handlers.elicitation, params as ElicitationRequest, ctx)) as Result;
+    case "roots/list":
+      return listRoots(handlers.roots);
+    default:
+      throw new McpError(ErrorCode.MethodNotFound, `Method not found: ${request.method}`);
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * fastmcp-ts: the fast way to build MCP servers and clients in TypeScript.
+ *
+ * @example
+ * ```ts
+ * import { Client, FastMCP } from "fastmcp-ts";
+ * import { z } from "zod";
+ *
+ * const mcp = new FastMCP("Demo");
+ * mcp.tool("add", { inputSchema: z.object({ a: z.number(), b: z.number() }) }, ({ a, b }) => a + b);
+ *
+ * const client = new Client(mcp);
+ * await client.connect();
+ * (await client.callTool("add", { a: 5, b: 3 })).text; // "8"
+ * ```
+ */
+
+export { BearerAuth, type ClientAuth } from "./auth/client.js";
+export * from "./client/index.js";
+export * from "./errors.js";
+export { ErrorCode } from "./protocol/codes.js";
+export { MetaKey } from "./protocol/meta.js";
+export type * from "./protocol/types.js";
+export {
+  type Era,
+  LATEST_LEGACY_PROTOCOL_VERSION,
+  LATEST_PROTOCOL_VERSION,
+  LEGACY_PROTOCOL_VERSIONS,
+  MODERN_PROTOCOL_VERSIONS,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from "./protocol/versions.js";
+export type { JSONSchema, SchemaInput, StandardSchemaV1 } from "./schema/standard.js";
+export { Audio, File, Image, type MediaOptions } from "./server/content.js";
+export {
+  type AuthInfo,
+  Context,
+  type ElicitOutcome,
+  type SampleOptions,
+  type SampleResult,
+} from "./server/context.js";
+export { type ComponentHandle, FastMCP, type FastMCPOptions, type RunOptions } from "./server/fastmcp.js";
+export type { PromptDefinition, PromptHandler, PromptOptions } from "./server/prompts.js";
+export type { Completer, ResourceHandler, ResourceOptions, TemplateHandler } from "./server/resources.js";
+export type { ChannelSession, ChannelSessionOptions } from "./server/session.js";
+export type { ToolDefinition, ToolHandler, ToolOptions } from "./server/tools.js";
+export { type StdioServeOptions, serveStdio } from "./transports/stdio/server.js";

@@ -1,0 +1,351 @@
+/**
+ * The JSON-RPC request engine, shared by both sides of every connection. It does no I/O: messages
+ * leave through the `send` function it is given and arrive through `receive()`.
+ *
+ * It owns request ids, pending requests, per-request timeouts, cancellation in both directions
+ * (`notifications/cancelled`), progress routing, and failing everything in flight when the
+ * connection dies.
+ */
+import { ConnectionError, McpError, TimeoutError } from "../errors.js";
+import { ErrorCode } from "./codes.js";
+import { errorResponse, resultResponse, toErrorObject } from "./jsonrpc.js";
+import type {
+  JSONRPCMessage,
+  JSONRPCNotification,
+  JSONRPCRequest,
+  JSONRPCResponse,
+  ProgressToken,
+  RequestId,
+  Result,
+} from "./types.js";
+
+export type ProgressCallback = (progress: number, total?: number, message?: string) => void;
+
+export interface RequestOptions {
+  /** Milliseconds before the request fails with TimeoutError; 0 or Infinity for none. */
+  timeout?: number;
+  /** When true, every progress notification restarts the timeout. */
+  resetTimeoutOnProgress?: boolean;
+  /** A ceiling that progress cannot push the deadline past. */
+  maxTotalTimeout?: number;
+  signal?: AbortSignal;
+  /** Receives `notifications/progress` for this request; adds a progress token to `_meta`. */
+  onProgress?: ProgressCallback;
+}
+
+/** What a handler of an incoming request gets besides the request. */
+export interface IncomingRequestExtra {
+  /** Aborted when the peer cancels the request or the connection closes. */
+  signal: AbortSignal;
+  /** Sends a notification on the channel this request arrived on. */
+  notify(method: string, params?: Record<string, unknown>): void;
+}
+
+export interface RpcPeerOptions {
+  /** Writes one message to the other side. A rejection fails the request that was being sent. */
+  send(message: JSONRPCMessage): void | Promise<void>;
+  onRequest?(request: JSONRPCRequest, extra: IncomingRequestExtra): Promise<Result> | Result;
+  onNotification?(notification: JSONRPCNotification): void;
+  /** Default timeout for outgoing requests, in ms (default: none). */
+  timeout?: number;
+  /** Hides the detail of unexpected handler errors from the other side. */
+  maskInternalErrors?: boolean;
+}
+
+interface Pending {
+  method: string;
+  resolve(result: Result): void;
+  reject(error: Error): void;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  timeout: number;
+  deadline: number;
+  resetOnProgress: boolean;
+  onProgress: ProgressCallback | undefined;
+  progressToken: ProgressToken | undefined;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+export class RpcPeer {
+  private nextId = 0;
+  private readonly pending = new Map<RequestId, Pending>();
+  private readonly progress = new Map<ProgressToken, Pending>();
+  private readonly incoming = new Map<RequestId, AbortController>();
+  private closedWith: Error | undefined;
+  private idleWaiters: (() => void)[] = [];
+  private readonly options: RpcPeerOptions;
+
+  constructor(options: RpcPeerOptions) {
+    this.options = options;
+  }
+
+  get closed(): boolean {
+    return this.closedWith !== undefined;
+  }
+
+  /** Number of outgoing requests awaiting an answer. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** Number of incoming requests being handled. */
+  get inFlightCount(): number {
+    return this.incoming.size;
+  }
+
+  /** Resolves once no incoming request is being handled. */
+  idle(): Promise<void> {
+    if (this.incoming.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Sends a request and resolves with its result; rejects with McpError, TimeoutError or ConnectionError. */
+  request<T extends Result = Result>(
+    method: string,
+    params?: Record<string, unknown>,
+    options: RequestOptions = {},
+  ): Promise<T> {
+    if (this.closedWith) return Promise.reject(this.closedWith);
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    const id = this.nextId++;
+    let outParams = params;
+    let progressToken: ProgressToken | undefined;
+    if (options.onProgress) {
+      progressToken = id;
+      const meta = (params?._meta as Record<string, unknown> | undefined) ?? {};
+      outParams = { ...params, _meta: { ...meta, progressToken } };
+    }
+    const message: JSONRPCRequest =
+      outParams === undefined
+        ? { jsonrpc: "2.0", id, method }
+        : { jsonrpc: "2.0", id, method, params: outParams };
+
+    return new Promise<T>((resolve, reject) => {
+      const timeout = options.timeout ?? this.options.timeout ?? 0;
+      const entry: Pending = {
+        method,
+        resolve: resolve as (result: Result) => void,
+        reject,
+        timer: undefined,
+        timeout,
+        deadline: options.maxTotalTimeout ? Date.now() + options.maxTotalTimeout : Number.POSITIVE_INFINITY,
+        resetOnProgress: options.resetTimeoutOnProgress ?? false,
+        onProgress: options.onProgress,
+        progressToken,
+        signal,
+        onAbort: undefined,
+      };
+      this.pending.set(id, entry);
+      if (progressToken !== undefined) this.progress.set(progressToken, entry);
+      if (timeout > 0 && Number.isFinite(timeout)) this.arm(id, entry, timeout);
+      if (signal) {
+        entry.onAbort = () => this.cancelOutgoing(id, abortError(signal), String(signal.reason ?? "aborted"));
+        signal.addEventListener("abort", entry.onAbort, { once: true });
+      }
+      this.write(message, id);
+    });
+  }
+
+  /** Sends a notification; silently dropped once the peer is closed. */
+  notify(method: string, params?: Record<string, unknown>): void {
+    if (this.closedWith) return;
+    const message: JSONRPCNotification =
+      params === undefined ? { jsonrpc: "2.0", method } : { jsonrpc: "2.0", method, params };
+    this.write(message);
+  }
+
+  /** Feeds one decoded message from the other side. */
+  receive(message: JSONRPCMessage): void {
+    if ("method" in message) {
+      if ("id" in message) this.handleRequest(message as JSONRPCRequest);
+      else this.handleNotification(message);
+      return;
+    }
+    this.handleResponse(message);
+  }
+
+  /** Fails every pending request with `error` and aborts every incoming one. Idempotent. */
+  close(error: Error = new ConnectionError("Connection closed")): void {
+    if (this.closedWith) return;
+    this.closedWith = error;
+    for (const [id, entry] of this.pending) {
+      this.settle(id, entry);
+      entry.reject(error);
+    }
+    for (const controller of this.incoming.values()) controller.abort(error);
+    this.incoming.clear();
+    this.wakeIdle();
+  }
+
+  private wakeIdle(): void {
+    if (this.incoming.size > 0 || this.idleWaiters.length === 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  private write(message: JSONRPCMessage, requestId?: RequestId): void {
+    let sent: void | Promise<void>;
+    try {
+      sent = this.options.send(message);
+    } catch (error) {
+      this.failWrite(requestId, error);
+      return;
+    }
+    if (sent && typeof (sent as Promise<void>).then === "function") {
+      (sent as Promise<void>).then(undefined, (error: unknown) => this.failWrite(requestId, error));
+    }
+  }
+
+  private failWrite(requestId: RequestId | undefined, error: unknown): void {
+    if (requestId === undefined) return;
+    const entry = this.pending.get(requestId);
+    if (!entry) return;
+    this.settle(requestId, entry);
+    entry.reject(
+      error instanceof ConnectionError || error instanceof McpError
+        ? error
+        : new ConnectionError(`Failed to send ${entry.method}: ${(error as Error)?.message ?? error}`, {
+            cause: error,
+          }),
+    );
+  }
+
+  private arm(id: RequestId, entry: Pending, timeout: number): void {
+    const remaining = Math.min(timeout, entry.deadline - Date.now());
+    entry.timer = setTimeout(
+      () => {
+        const error = new TimeoutError(
+          `Request ${entry.method} timed out after ${entry.timeout} ms`,
+          entry.timeout,
+        );
+        this.cancelOutgoing(id, error, error.message);
+      },
+      Math.max(0, remaining),
+    );
+  }
+
+  private cancelOutgoing(id: RequestId, error: Error, reason: string): void {
+    const entry = this.pending.get(id);
+    if (!entry) return;
+    this.settle(id, entry);
+    entry.reject(error);
+    this.notify("notifications/cancelled", { requestId: id, reason });
+  }
+
+  private settle(id: RequestId, entry: Pending): void {
+    this.pending.delete(id);
+    if (entry.progressToken !== undefined) this.progress.delete(entry.progressToken);
+    if (entry.timer) clearTimeout(entry.timer);
+    if (entry.onAbort) entry.signal?.removeEventListener("abort", entry.onAbort);
+  }
+
+  private handleResponse(message: JSONRPCResponse): void {
+    const id = message.id;
+    if (id === undefined || id === null) return;
+    const entry = this.pending.get(id);
+    if (!entry) return;
+    this.settle(id, entry);
+    if ("error" in message) {
+      const { code, message: text, data } = message.error;
+      entry.reject(new McpError(code, text, data));
+    } else {
+      entry.resolve(message.result);
+    }
+  }
+
+  private handleNotification(message: JSONRPCNotification): void {
+    const params = message.params;
+    if (message.method === "notifications/cancelled") {
+      const requestId = params?.requestId as RequestId | undefined;
+      if (requestId !== undefined) {
+        const controller = this.incoming.get(requestId);
+        if (controller) {
+          this.incoming.delete(requestId);
+          controller.abort(
+            new McpError(ErrorCode.InternalError, String(params?.reason ?? "Request cancelled")),
+          );
+          this.wakeIdle();
+        }
+      }
+    } else if (message.method === "notifications/progress" && params) {
+      const entry = this.progress.get(params.progressToken as ProgressToken);
+      if (entry) {
+        if (entry.resetOnProgress && entry.timer) {
+          clearTimeout(entry.timer);
+          const id = entry.progressToken as RequestId;
+          this.arm(id, entry, entry.timeout);
+        }
+        try {
+          entry.onProgress?.(
+            params.progress as number,
+            params.total as number | undefined,
+            params.message as string,
+          );
+        } catch {
+          // A throwing progress callback must not break the connection.
+        }
+        return;
+      }
+    }
+    this.options.onNotification?.(message);
+  }
+
+  private handleRequest(request: JSONRPCRequest): void {
+    const { onRequest } = this.options;
+    if (!onRequest) {
+      this.write(errorResponse(request.id, ErrorCode.MethodNotFound, `Method not found: ${request.method}`));
+      return;
+    }
+    const controller = new AbortController();
+    const id = request.id;
+    this.incoming.set(id, controller);
+    const extra: IncomingRequestExtra = {
+      signal: controller.signal,
+      notify: (method, params) => {
+        if (!controller.signal.aborted) this.notify(method, params);
+      },
+    };
+    let outcome: Promise<Result> | Result;
+    try {
+      outcome = onRequest(request, extra);
+    } catch (error) {
+      this.finishIncoming(id, controller, undefined, error);
+      return;
+    }
+    if (outcome instanceof Promise) {
+      outcome.then(
+        (result) => this.finishIncoming(id, controller, result, undefined),
+        (error: unknown) => this.finishIncoming(id, controller, undefined, error ?? new Error("rejected")),
+      );
+    } else {
+      this.finishIncoming(id, controller, outcome, undefined);
+    }
+  }
+
+  private finishIncoming(
+    id: RequestId,
+    controller: AbortController,
+    result: Result | undefined,
+    error: unknown,
+  ): void {
+    // A cancelled request gets no answer: the requester has already given up on it.
+    if (controller.signal.aborted || this.closedWith) return;
+    this.incoming.delete(id);
+    if (error === undefined) this.write(resultResponse(id, result as Result));
+    else {
+      const { code, message, data } = toErrorObject(error, this.options.maskInternalErrors);
+      this.write(errorResponse(id, code, message, data));
+    }
+    this.wakeIdle();
+  }
+}
+
+function abortError(signal: AbortSignal): Error {
+  const reason = signal.reason;
+  if (reason instanceof Error) return reason;
+  const error = new Error(reason === undefined ? "The operation was aborted" : String(reason));
+  error.name = "AbortError";
+  return error;
+}

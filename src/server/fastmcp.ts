@@ -1,0 +1,255 @@
+/**
+ * FastMCP: the server. Register tools, resources, resource templates and prompts in a line each,
+ * then serve them over any transport; both protocol eras are answered on the same connection.
+ *
+ * @example
+ * ```ts
+ * import { FastMCP } from "fastmcp-ts";
+ * import { z } from "zod";
+ *
+ * const mcp = new FastMCP("Demo");
+ * mcp.tool("add", { inputSchema: z.object({ a: z.number(), b: z.number() }) }, ({ a, b }) => a + b);
+ * mcp.resource("config://app", () => ({ theme: "dark" }));
+ * await mcp.run();
+ * ```
+ */
+import type { CacheHints, Icon, Implementation } from "../protocol/types.js";
+import type { InferArgs, SchemaInput } from "../schema/standard.js";
+import { ServerKernel } from "./kernel.js";
+import {
+  buildPromptEntry,
+  type PromptDefinition,
+  type PromptHandler,
+  type PromptOptions,
+} from "./prompts.js";
+import type { Entry, Registry } from "./registry.js";
+import {
+  buildResourceEntry,
+  buildTemplateEntry,
+  type ResourceHandler,
+  type ResourceOptions,
+  type TemplateHandler,
+} from "./resources.js";
+import { ChannelSession, type ChannelSessionOptions } from "./session.js";
+import { buildToolEntry, type ToolDefinition, type ToolHandler, type ToolOptions } from "./tools.js";
+import { isUriTemplate } from "./uri-template.js";
+
+export interface FastMCPOptions {
+  name: string;
+  version?: string;
+  title?: string;
+  description?: string;
+  websiteUrl?: string;
+  icons?: Icon[];
+  /** Guidance for the model on how to use this server. */
+  instructions?: string;
+  /** Hide the detail of unexpected exceptions from clients (ToolError messages are always sent). */
+  maskErrorDetails?: boolean;
+  /** Split list results into pages of this size (default: one page). */
+  pageSize?: number;
+  /** Cache hints on 2026-07-28 list and discover results (default: `{ ttlMs: 0, cacheScope: "public" }`). */
+  listCache?: Partial<CacheHints>;
+  /** Cache hints on 2026-07-28 resources/read results (default: `{ ttlMs: 0, cacheScope: "private" }`). */
+  readCache?: Partial<CacheHints>;
+}
+
+/** Transport choice for `run()`. */
+export type RunOptions =
+  | { transport?: "stdio"; maxLineBytes?: number }
+  | { transport: "http" | "sse" | "ws"; host?: string; port?: number; path?: string };
+
+/** A registered component: enable, disable, update or remove it; clients are told of the change. */
+export interface ComponentHandle<Options> {
+  /** The name (tools, prompts) or URI (resources, templates) the component is registered under. */
+  readonly key: string;
+  readonly enabled: boolean;
+  enable(): void;
+  disable(): void;
+  /** Changes options (and the handler), keeping the component's place in list order. */
+  update(options: Partial<Options>): void;
+  remove(): void;
+}
+
+type Build<E> = (key: string, options: any, handler: any) => E | Promise<E>;
+
+export class FastMCP {
+  readonly name: string;
+  /** @internal The kernel transports hand requests to. */
+  readonly kernel: ServerKernel;
+
+  constructor(nameOrOptions: string | FastMCPOptions) {
+    const options: FastMCPOptions =
+      typeof nameOrOptions === "string" ? { name: nameOrOptions } : nameOrOptions;
+    if (!options.name) throw new TypeError("FastMCP needs a name");
+    this.name = options.name;
+    const info: Implementation = { name: options.name, version: options.version ?? "0.0.0" };
+    if (options.title !== undefined) info.title = options.title;
+    if (options.description !== undefined) info.description = options.description;
+    if (options.websiteUrl !== undefined) info.websiteUrl = options.websiteUrl;
+    if (options.icons !== undefined) info.icons = options.icons;
+    this.kernel = new ServerKernel({
+      info,
+      instructions: options.instructions,
+      maskErrorDetails: options.maskErrorDetails ?? false,
+      pageSize: options.pageSize,
+      listCache: { ttlMs: 0, cacheScope: "public", ...options.listCache },
+      readCache: { ttlMs: 0, cacheScope: "private", ...options.readCache },
+    });
+  }
+
+  /** Registers a tool. `handler(args, ctx)` may be sync or async; its value becomes the result. */
+  tool<S extends SchemaInput | undefined = undefined>(
+    name: string,
+    options: ToolOptions<S>,
+    handler: ToolHandler<S extends SchemaInput ? InferArgs<S> : Record<string, never>>,
+  ): ComponentHandle<ToolOptions & { name: string; handler: ToolHandler }>;
+  tool(
+    name: string,
+    handler: ToolHandler<Record<string, never>>,
+  ): ComponentHandle<ToolOptions & { name: string; handler: ToolHandler }>;
+  tool<S extends SchemaInput | undefined = undefined>(
+    definition: ToolDefinition<S>,
+  ): ComponentHandle<ToolOptions & { name: string; handler: ToolHandler }>;
+  tool(a: string | ToolDefinition<any>, b?: ToolOptions | ToolHandler<any>, c?: ToolHandler<any>) {
+    const [name, options, handler] = normalize<ToolOptions>(a, b, c, "name");
+    return this.register(this.kernel.tools, name, options, handler, buildToolEntry, "name");
+  }
+
+  /**
+   * Registers a resource, or a resource template when the URI has `{variables}`. A static
+   * resource's handler gets `(ctx)`; a template's gets `(params, ctx)`.
+   */
+  resource(
+    uri: string,
+    handler: ResourceHandler | TemplateHandler,
+  ): ComponentHandle<ResourceOptions & { uri: string }>;
+  resource(
+    uri: string,
+    options: ResourceOptions,
+    handler: ResourceHandler | TemplateHandler,
+  ): ComponentHandle<ResourceOptions & { uri: string }>;
+  resource(
+    definition: ResourceOptions & { uri: string; handler: ResourceHandler | TemplateHandler },
+  ): ComponentHandle<ResourceOptions & { uri: string }>;
+  resource(a: any, b?: any, c?: any) {
+    const [uri, options, handler] = normalize<ResourceOptions>(a, b, c, "uri");
+    if (isUriTemplate(uri))
+      return this.register(this.kernel.templates, uri, options, handler, buildTemplateEntry, "uri");
+    return this.register(this.kernel.resources, uri, options, handler, buildResourceEntry, "uri");
+  }
+
+  /** Registers a resource template explicitly (same as `resource()` with a templated URI). */
+  resourceTemplate(
+    uriTemplate: string,
+    options: ResourceOptions,
+    handler: TemplateHandler,
+  ): ComponentHandle<ResourceOptions & { uri: string }> {
+    return this.register(this.kernel.templates, uriTemplate, options, handler, buildTemplateEntry, "uri");
+  }
+
+  /** Registers a prompt. The handler returns a string, a message, or an array of messages. */
+  prompt<S extends SchemaInput | undefined = undefined>(
+    name: string,
+    options: PromptOptions<S>,
+    handler: PromptHandler<S extends SchemaInput ? InferArgs<S> : Record<string, never>>,
+  ): ComponentHandle<PromptOptions & { name: string; handler: PromptHandler }>;
+  prompt(
+    name: string,
+    handler: PromptHandler<Record<string, never>>,
+  ): ComponentHandle<PromptOptions & { name: string; handler: PromptHandler }>;
+  prompt<S extends SchemaInput | undefined = undefined>(
+    definition: PromptDefinition<S>,
+  ): ComponentHandle<PromptOptions & { name: string; handler: PromptHandler }>;
+  prompt(a: any, b?: any, c?: any) {
+    const [name, options, handler] = normalize<PromptOptions>(a, b, c, "name");
+    return this.register(this.kernel.prompts, name, options, handler, buildPromptEntry, "name");
+  }
+
+  /** Resolves when every registration has finished (schema converters that load asynchronously). */
+  ready(): Promise<void> {
+    return this.kernel.ready();
+  }
+
+  /**
+   * Opens a connection over a message channel; used by transports (in-memory, stdio, WebSocket)
+   * and by custom ones. Feed it with `receive`/`receiveText`, end it with `close`.
+   */
+  createSession(options: ChannelSessionOptions): ChannelSession {
+    return new ChannelSession(this.kernel, options);
+  }
+
+  /** Serves the server; stdio by default. Resolves when the transport ends (stdin closed). */
+  async run(options: RunOptions = {}): Promise<void> {
+    const transport = options.transport ?? "stdio";
+    if (transport === "stdio") {
+      const { serveStdio } = await import("../transports/stdio/server.js");
+      const maxLineBytes = "maxLineBytes" in options ? options.maxLineBytes : undefined;
+      await serveStdio(this, maxLineBytes === undefined ? {} : { maxLineBytes });
+      return;
+    }
+    throw new Error(
+      `The ${transport} transport is not yet supported by FastMCP.run(); use stdio (the default) or the in-memory FastMCPTransport`,
+    );
+  }
+
+  private register<E extends Entry<unknown>>(
+    registry: Registry<E, any>,
+    key: string,
+    options: any,
+    handler: any,
+    build: Build<E>,
+    keyField: "name" | "uri",
+  ) {
+    let current = { key, options, handler };
+    let settled: Promise<void> | undefined;
+    const apply = (work: () => void) => {
+      if (settled) settled = settled.then(work);
+      else work();
+    };
+    const install = (oldKey: string | undefined, built: E | Promise<E>) => {
+      const put = (entry: E) =>
+        oldKey === undefined ? registry.set(entry) : registry.replace(oldKey, entry);
+      if (built instanceof Promise) {
+        settled = built.then(put);
+        this.kernel.track(settled);
+      } else {
+        put(built);
+      }
+    };
+    install(undefined, build(key, options, handler));
+    return {
+      get key() {
+        return current.key;
+      },
+      get enabled() {
+        return registry.get(current.key) !== undefined;
+      },
+      enable: () => apply(() => registry.setEnabled(current.key, true)),
+      disable: () => apply(() => registry.setEnabled(current.key, false)),
+      remove: () => apply(() => void registry.delete(current.key)),
+      update: (changes: Record<string, unknown>) =>
+        apply(() => {
+          const { handler: newHandler, [keyField]: newKey, ...rest } = changes;
+          const enabled = registry.get(current.key) !== undefined || registry.has(current.key) === false;
+          const next = {
+            key: (newKey as string | undefined) ?? current.key,
+            options: { ...current.options, ...rest, enabled: rest.enabled ?? enabled },
+            handler: newHandler ?? current.handler,
+          };
+          const oldKey = current.key;
+          install(oldKey, build(next.key, next.options, next.handler));
+          current = next;
+        }),
+    };
+  }
+}
+
+/** Accepts `(key, handler)`, `(key, options, handler)` and `({ key, ...options, handler })`. */
+function normalize<O>(a: unknown, b: unknown, c: unknown, keyField: "name" | "uri"): [string, O, any] {
+  if (typeof a === "object" && a !== null) {
+    const { [keyField]: key, handler, ...options } = a as Record<string, unknown>;
+    return [key as string, options as O, handler];
+  }
+  if (typeof b === "function") return [a as string, {} as O, b];
+  return [a as string, (b ?? {}) as O, c];
+}

@@ -1,0 +1,352 @@
+/**
+ * The server kernel: registries built at start-up and the dispatcher that turns one request into
+ * one result for either era. It does no I/O; transports hand it requests through sessions.
+ */
+import { McpError, NotFoundError } from "../errors.js";
+import { ErrorCode } from "../protocol/codes.js";
+import { MetaKey } from "../protocol/meta.js";
+import type {
+  CacheHints,
+  Implementation,
+  InitializeResult,
+  JSONRPCRequest,
+  LoggingLevel,
+  ProgressToken,
+  Prompt,
+  Resource,
+  ResourceContents,
+  ResourceTemplate,
+  Result,
+  ServerCapabilities,
+  Tool,
+} from "../protocol/types.js";
+import { negotiateLegacyVersion, SUPPORTED_PROTOCOL_VERSIONS } from "../protocol/versions.js";
+import { type AuthInfo, Context, LOG_LEVELS, type RequestScope } from "./context.js";
+import { type PromptEntry, renderPrompt } from "./prompts.js";
+import { Registry } from "./registry.js";
+import { type ResourceEntry, readStatic, readTemplate, type TemplateEntry } from "./resources.js";
+import { type EraScope, hasModernClaim, type LegacyState, resolveScope } from "./scope.js";
+import { callTool, type ToolEntry } from "./tools.js";
+
+/** Per-connection state a transport keeps for the kernel. */
+export interface SessionState {
+  legacy: LegacyState | undefined;
+  sessionId: string | undefined;
+  auth: AuthInfo | undefined;
+  /** Server-to-client requests, where the connection can carry them. */
+  request?: RequestScope["request"];
+}
+
+/** One request handed to the kernel. */
+export interface DispatchInput {
+  request: JSONRPCRequest;
+  session: SessionState;
+  signal: AbortSignal;
+  notify(method: string, params: Record<string, unknown>): void;
+}
+
+export interface KernelOptions {
+  info: Implementation;
+  instructions: string | undefined;
+  maskErrorDetails: boolean;
+  pageSize: number | undefined;
+  /** Cache hints on 2026-07-28 list and discover results. */
+  listCache: CacheHints;
+  /** Cache hints on 2026-07-28 resources/read results, unless a resource sets its own. */
+  readCache: CacheHints;
+}
+
+type Handler = (
+  params: Record<string, any>,
+  scope: RequestScope,
+  input: DispatchInput,
+) => Promise<Result> | Result;
+
+/** Methods the 2026-07-28 revision removed; a modern request for one is "method not found". */
+const REMOVED_IN_MODERN = new Set([
+  "initialize",
+  "ping",
+  "logging/setLevel",
+  "resources/subscribe",
+  "resources/unsubscribe",
+]);
+const CACHEABLE = new Set([
+  "server/discover",
+  "tools/list",
+  "prompts/list",
+  "resources/list",
+  "resources/templates/list",
+]);
+
+export class ServerKernel {
+  readonly tools: Registry<ToolEntry, Tool>;
+  readonly resources: Registry<ResourceEntry, Resource>;
+  readonly templates: Registry<TemplateEntry, ResourceTemplate>;
+  readonly prompts: Registry<PromptEntry, Prompt>;
+  readonly options: KernelOptions;
+  /** Open connections, told about list changes. */
+  readonly sessions = new Set<{
+    state: SessionState;
+    notify(method: string, params?: Record<string, unknown>): void;
+  }>();
+  private readonly pending = new Set<Promise<unknown>>();
+  private readonly failures: Error[] = [];
+  private readonly handlers: Record<string, Handler>;
+  private readonly serverInfoMeta: Record<string, unknown>;
+
+  constructor(options: KernelOptions) {
+    this.options = options;
+    this.tools = new Registry(() => this.listChanged("notifications/tools/list_changed"));
+    this.resources = new Registry(() => this.listChanged("notifications/resources/list_changed"));
+    this.templates = new Registry(() => this.listChanged("notifications/resources/list_changed"));
+    this.prompts = new Registry(() => this.listChanged("notifications/prompts/list_changed"));
+    this.serverInfoMeta = { [MetaKey.ServerInfo]: options.info };
+    this.handlers = {
+      "server/discover": () => this.discover(),
+      "tools/list": (params) => {
+        const page = this.tools.page(params.cursor, this.options.pageSize);
+        return withCursor({ tools: page.items }, page.nextCursor);
+      },
+      "tools/call": (params, scope) => this.callTool(params, scope),
+      "resources/list": (params) => {
+        const page = this.resources.page(params.cursor, this.options.pageSize);
+        return withCursor({ resources: page.items }, page.nextCursor);
+      },
+      "resources/templates/list": (params) => {
+        const page = this.templates.page(params.cursor, this.options.pageSize);
+        return withCursor({ resourceTemplates: page.items }, page.nextCursor);
+      },
+      "resources/read": (params, scope) => this.readResourceRequest(params, scope),
+      "prompts/list": (params) => {
+        const page = this.prompts.page(params.cursor, this.options.pageSize);
+        return withCursor({ prompts: page.items }, page.nextCursor);
+      },
+      "prompts/get": (params, scope) => this.getPrompt(params, scope),
+      "completion/complete": (params) => this.complete(params),
+      "logging/setLevel": (params, scope, input) => this.setLevel(params, scope, input),
+      ping: () => ({}),
+    };
+  }
+
+  /** Tracks a registration that finishes asynchronously (a schema converter being loaded). */
+  track(work: Promise<unknown>): void {
+    const tracked: Promise<unknown> = work.then(
+      () => void this.pending.delete(tracked),
+      (error: Error) => {
+        this.pending.delete(tracked);
+        this.failures.push(error);
+      },
+    );
+    this.pending.add(tracked);
+  }
+
+  /** Resolves once every registration is complete; rejects with the first that failed. */
+  async ready(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all(this.pending);
+    if (this.failures.length > 0) throw this.failures[0];
+  }
+
+  capabilities(): ServerCapabilities {
+    return {
+      tools: { listChanged: true },
+      resources: { subscribe: false, listChanged: true },
+      prompts: { listChanged: true },
+      logging: {},
+      completions: {},
+    };
+  }
+
+  private listChanged(method: string): void {
+    for (const session of this.sessions) {
+      if (session.state.legacy?.initialized) session.notify(method);
+    }
+  }
+
+  /** Handles one request for either era; throws McpError for a JSON-RPC error answer. */
+  async dispatch(input: DispatchInput): Promise<Result> {
+    if (this.pending.size > 0 || this.failures.length > 0) await this.ready();
+    const { request, session } = input;
+    const params = (request.params ?? {}) as Record<string, any>;
+    const method = request.method;
+    const modern = hasModernClaim(params);
+    if (modern && REMOVED_IN_MODERN.has(method)) {
+      throw new McpError(
+        ErrorCode.MethodNotFound,
+        `Method not found: ${method} is not part of protocol 2026-07-28`,
+      );
+    }
+    if (method === "initialize") return this.initialize(params, session);
+    if (method === "ping" && !modern) return {};
+    const handler = this.handlers[method];
+    if (!handler) throw new McpError(ErrorCode.MethodNotFound, `Method not found: ${method}`);
+    const era: EraScope = resolveScope(params, session.legacy);
+    const scope = this.scopeFor(era, input, params);
+    const result = await handler(params, scope, input);
+    if (era.era === "legacy") return result;
+    result.resultType ??= "complete";
+    result._meta = result._meta ? { ...result._meta, ...this.serverInfoMeta } : this.serverInfoMeta;
+    if (CACHEABLE.has(method)) {
+      result.ttlMs ??= this.options.listCache.ttlMs;
+      result.cacheScope ??= this.options.listCache.cacheScope;
+    }
+    return result;
+  }
+
+  private scopeFor(era: EraScope, input: DispatchInput, params: Record<string, any>): RequestScope {
+    const scope: RequestScope = {
+      era: era.era,
+      protocolVersion: era.protocolVersion,
+      clientCapabilities: era.clientCapabilities,
+      clientInfo: era.clientInfo,
+      logLevel: era.logLevel,
+      requestId: input.request.id,
+      progressToken: params._meta?.progressToken as ProgressToken | undefined,
+      sessionId: input.session.sessionId,
+      auth: input.session.auth,
+      signal: input.signal,
+      notify: input.notify,
+      readResource: (uri, inner) => this.readResource(uri, inner).then((found) => found.contents),
+    };
+    if (era.era === "legacy" && input.session.request) scope.request = input.session.request;
+    return scope;
+  }
+
+  private initialize(params: Record<string, any>, session: SessionState): InitializeResult {
+    const protocolVersion = negotiateLegacyVersion(params.protocolVersion);
+    const capabilities = params.capabilities;
+    session.legacy = {
+      protocolVersion,
+      clientCapabilities: typeof capabilities === "object" && capabilities !== null ? capabilities : {},
+      clientInfo: params.clientInfo,
+      logLevel: undefined,
+      initialized: false,
+    };
+    const result: InitializeResult = {
+      protocolVersion,
+      capabilities: this.capabilities(),
+      serverInfo: this.options.info,
+    };
+    if (this.options.instructions !== undefined) result.instructions = this.options.instructions;
+    return result;
+  }
+
+  private discover(): Result {
+    const result: Result = {
+      supportedVersions: [...SUPPORTED_PROTOCOL_VERSIONS],
+      capabilities: this.capabilities(),
+    };
+    if (this.options.instructions !== undefined) result.instructions = this.options.instructions;
+    return result;
+  }
+
+  private setLevel(params: Record<string, any>, _scope: RequestScope, input: DispatchInput): Result {
+    const level = params.level as LoggingLevel;
+    if (!LOG_LEVELS.includes(level)) {
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        `Invalid log level ${String(level)}; expected one of ${LOG_LEVELS.join(", ")}`,
+      );
+    }
+    if (input.session.legacy) input.session.legacy.logLevel = level;
+    return {};
+  }
+
+  private async callTool(params: Record<string, any>, scope: RequestScope): Promise<Result> {
+    const name = params.name;
+    if (typeof name !== "string")
+      throw new McpError(ErrorCode.InvalidParams, "tools/call needs a string name");
+    const entry = this.tools.get(name);
+    if (!entry) throw new NotFoundError("tool", `Unknown tool: ${name}`);
+    const args = params.arguments;
+    if (args !== undefined && (typeof args !== "object" || args === null || Array.isArray(args))) {
+      throw new McpError(ErrorCode.InvalidParams, "tools/call arguments must be an object");
+    }
+    return callTool(entry, args, new Context(scope), { maskErrorDetails: this.options.maskErrorDetails });
+  }
+
+  /** Finds and reads a resource: static URIs first, then templates in registration order. */
+  async readResource(
+    uri: string,
+    scope: RequestScope,
+  ): Promise<{ contents: ResourceContents[]; cache: CacheHints }> {
+    const ctx = new Context(scope);
+    const entry = this.resources.get(uri);
+    try {
+      if (entry) return { contents: await readStatic(entry, ctx), cache: this.options.readCache };
+      for (const template of this.templates.list()) {
+        const found = this.templates.get(template.uriTemplate);
+        const params = found?.template.match(uri);
+        if (found && params)
+          return { contents: await readTemplate(found, uri, params, ctx), cache: this.options.readCache };
+      }
+    } catch (error) {
+      if (error instanceof McpError) throw error;
+      const detail =
+        error instanceof Error && (error.name === "ResourceError" || !this.options.maskErrorDetails)
+          ? `: ${error.message}`
+          : "";
+      throw new McpError(ErrorCode.InternalError, `Error reading resource ${uri}${detail}`);
+    }
+    throw new NotFoundError("resource", `Resource not found: ${uri}`, { uri });
+  }
+
+  private async readResourceRequest(params: Record<string, any>, scope: RequestScope): Promise<Result> {
+    const uri = params.uri;
+    if (typeof uri !== "string")
+      throw new McpError(ErrorCode.InvalidParams, "resources/read needs a string uri");
+    try {
+      const { contents, cache } = await this.readResource(uri, scope);
+      return scope.era === "modern"
+        ? { contents, ttlMs: cache.ttlMs, cacheScope: cache.cacheScope }
+        : { contents };
+    } catch (error) {
+      if (error instanceof NotFoundError && scope.era === "legacy") {
+        throw new McpError(ErrorCode.ResourceNotFound, error.message, error.data);
+      }
+      throw error;
+    }
+  }
+
+  private getPrompt(params: Record<string, any>, scope: RequestScope): Promise<Result> {
+    const name = params.name;
+    if (typeof name !== "string")
+      throw new McpError(ErrorCode.InvalidParams, "prompts/get needs a string name");
+    const entry = this.prompts.get(name);
+    if (!entry) throw new NotFoundError("prompt", `Unknown prompt: ${name}`);
+    return renderPrompt(entry, params.arguments, new Context(scope), this.options.maskErrorDetails);
+  }
+
+  private async complete(params: Record<string, any>): Promise<Result> {
+    const ref = params.ref ?? {};
+    const argument = params.argument ?? {};
+    if (typeof argument.name !== "string") {
+      throw new McpError(ErrorCode.InvalidParams, "completion/complete needs argument.name");
+    }
+    let completers: Record<string, import("./resources.js").Completer> | undefined;
+    if (ref.type === "ref/prompt") {
+      const entry = this.prompts.get(ref.name);
+      if (!entry) throw new NotFoundError("prompt", `Unknown prompt: ${ref.name}`);
+      completers = entry.options.complete;
+    } else if (ref.type === "ref/resource") {
+      const entry = this.templates.get(ref.uri);
+      if (!entry) throw new NotFoundError("template", `Unknown resource template: ${ref.uri}`);
+      completers = entry.options.complete;
+    } else {
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        'completion/complete ref.type must be "ref/prompt" or "ref/resource"',
+      );
+    }
+    const completer = completers?.[argument.name];
+    const values = completer
+      ? await completer(String(argument.value ?? ""), { arguments: params.context?.arguments ?? {} })
+      : [];
+    const capped = values.slice(0, 100);
+    return { completion: { values: capped, total: values.length, hasMore: values.length > capped.length } };
+  }
+}
+
+function withCursor(result: Result, nextCursor: string | undefined): Result {
+  if (nextCursor !== undefined) result.nextCursor = nextCursor;
+  return result;
+}

@@ -1,0 +1,111 @@
+/** Prompts: options, the entry built at registration, rendering one. */
+import { McpError, PromptError } from "../errors.js";
+import { ErrorCode } from "../protocol/codes.js";
+import type { GetPromptResult, Icon, MetaObject, Prompt, PromptArgument } from "../protocol/types.js";
+import { type CompiledSchema, compileSchema } from "../schema/compile.js";
+import type { InferArgs, SchemaInput } from "../schema/standard.js";
+import type { Context } from "./context.js";
+import { toPromptMessages } from "./convert.js";
+import type { Entry } from "./registry.js";
+import type { Completer } from "./resources.js";
+import { formatIssues } from "./tools.js";
+
+export type PromptHandler<Args = Record<string, string>> = (args: Args, ctx: Context) => unknown;
+
+export interface PromptOptions<S extends SchemaInput | undefined = SchemaInput | undefined> {
+  title?: string;
+  description?: string;
+  /** The arguments, as a Standard Schema or JSON Schema of an object whose properties are strings. */
+  argsSchema?: S;
+  icons?: Icon[];
+  _meta?: MetaObject;
+  enabled?: boolean;
+  /** A completer per argument, for `completion/complete`. */
+  complete?: Record<string, Completer>;
+}
+
+export interface PromptDefinition<S extends SchemaInput | undefined = SchemaInput | undefined>
+  extends PromptOptions<S> {
+  name: string;
+  handler: PromptHandler<S extends SchemaInput ? InferArgs<S> : Record<string, never>>;
+}
+
+export interface PromptEntry extends Entry<Prompt> {
+  handler: PromptHandler<any>;
+  args: CompiledSchema | undefined;
+  options: PromptOptions;
+}
+
+function argumentsOf(args: CompiledSchema): PromptArgument[] {
+  const properties = (args.json.properties ?? {}) as Record<string, { description?: string; title?: string }>;
+  const required = new Set((args.json.required as string[] | undefined) ?? []);
+  return Object.entries(properties).map(([name, property]) => {
+    const argument: PromptArgument = { name };
+    if (property.title !== undefined) argument.title = property.title;
+    if (property.description !== undefined) argument.description = property.description;
+    argument.required = required.has(name);
+    return argument;
+  });
+}
+
+export function buildPromptEntry(
+  name: string,
+  options: PromptOptions,
+  handler: PromptHandler<any>,
+): PromptEntry | Promise<PromptEntry> {
+  if (typeof name !== "string" || name.length === 0)
+    throw new TypeError("A prompt needs a non-empty string name");
+  if (typeof handler !== "function") throw new TypeError(`Prompt ${name} needs a handler function`);
+  const args = options.argsSchema === undefined ? undefined : compileSchema(options.argsSchema, "input");
+  const assemble = (compiled: CompiledSchema | undefined): PromptEntry => {
+    const wire: Prompt = { name };
+    if (options.title !== undefined) wire.title = options.title;
+    if (options.description !== undefined) wire.description = options.description;
+    if (compiled) wire.arguments = argumentsOf(compiled);
+    if (options.icons !== undefined) wire.icons = options.icons;
+    if (options._meta !== undefined) wire._meta = options._meta;
+    for (const key of Object.keys(options.complete ?? {})) {
+      if (!wire.arguments?.some((argument) => argument.name === key)) {
+        throw new TypeError(`Prompt ${name} has no argument ${key} to complete`);
+      }
+    }
+    return { key: name, enabled: options.enabled ?? true, wire, handler, args: compiled, options };
+  };
+  return args instanceof Promise ? args.then(assemble) : assemble(args);
+}
+
+export async function renderPrompt(
+  entry: PromptEntry,
+  rawArgs: unknown,
+  ctx: Context,
+  maskErrorDetails: boolean,
+): Promise<GetPromptResult> {
+  let args: unknown = rawArgs ?? {};
+  if (entry.args) {
+    let outcome = entry.args.validate(args);
+    if (outcome instanceof Promise) outcome = await outcome;
+    if (!outcome.ok) {
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        `Invalid arguments for prompt ${entry.key}: ${formatIssues(outcome.issues)}`,
+        {
+          issues: outcome.issues,
+        },
+      );
+    }
+    args = outcome.value;
+  }
+  let value: unknown;
+  try {
+    value = entry.handler(args, ctx);
+    if (value instanceof Promise) value = await value;
+  } catch (error) {
+    if (error instanceof McpError) throw error;
+    if (error instanceof PromptError) throw new McpError(ErrorCode.InternalError, error.message);
+    const detail = maskErrorDetails ? "" : `: ${(error as Error)?.message ?? String(error)}`;
+    throw new McpError(ErrorCode.InternalError, `Error rendering prompt ${entry.key}${detail}`);
+  }
+  const result: GetPromptResult = { messages: await toPromptMessages(value) };
+  if (entry.options.description !== undefined) result.description = entry.options.description;
+  return result;
+}

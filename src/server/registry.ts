@@ -1,0 +1,138 @@
+/**
+ * An ordered store of components (tools, resources, templates, prompts) with enable/disable,
+ * a cached list of what is visible, opaque-cursor pagination and change notification.
+ */
+import { McpError } from "../errors.js";
+import { ErrorCode } from "../protocol/codes.js";
+
+export interface Entry<Wire> {
+  key: string;
+  enabled: boolean;
+  /** The component as listed on the wire, built at registration. */
+  wire: Wire;
+}
+
+export interface Page<Wire> {
+  items: Wire[];
+  nextCursor?: string;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+function encodeCursor(key: string): string {
+  return btoa(String.fromCharCode(...encoder.encode(key)))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
+}
+
+function decodeCursor(cursor: string): string | undefined {
+  try {
+    const binary = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
+    return decoder.decode(Uint8Array.from(binary, (char) => char.charCodeAt(0)));
+  } catch {
+    return undefined;
+  }
+}
+
+export class Registry<E extends Entry<Wire>, Wire = E["wire"]> {
+  private readonly entries = new Map<string, E>();
+  private visible: Wire[] | undefined;
+  private visibleKeys: string[] = [];
+  private positions: Map<string, number> | undefined;
+  private readonly onChange: () => void;
+
+  constructor(onChange: () => void) {
+    this.onChange = onChange;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  /** The entry for `key` when it exists and is enabled. */
+  get(key: string): E | undefined {
+    const entry = this.entries.get(key);
+    return entry?.enabled ? entry : undefined;
+  }
+
+  /** Every entry, disabled ones included, in registration order. */
+  all(): IterableIterator<E> {
+    return this.entries.values();
+  }
+
+  set(entry: E): void {
+    this.entries.set(entry.key, entry);
+    this.changed();
+  }
+
+  /** Replaces an entry whose key may have changed, keeping its place in the order when it did not. */
+  replace(oldKey: string, entry: E): void {
+    if (oldKey === entry.key) this.entries.set(oldKey, entry);
+    else {
+      this.entries.delete(oldKey);
+      this.entries.set(entry.key, entry);
+    }
+    this.changed();
+  }
+
+  delete(key: string): boolean {
+    const removed = this.entries.delete(key);
+    if (removed) this.changed();
+    return removed;
+  }
+
+  setEnabled(key: string, enabled: boolean): void {
+    const entry = this.entries.get(key);
+    if (!entry || entry.enabled === enabled) return;
+    entry.enabled = enabled;
+    this.changed();
+  }
+
+  /** Enabled entries' wire forms, built once per change. */
+  list(): Wire[] {
+    if (!this.visible) {
+      this.visible = [];
+      this.visibleKeys = [];
+      this.positions = new Map();
+      for (const entry of this.entries.values()) {
+        if (!entry.enabled) continue;
+        this.positions.set(entry.key, this.visible.length);
+        this.visible.push(entry.wire);
+        this.visibleKeys.push(entry.key);
+      }
+    }
+    return this.visible;
+  }
+
+  /** One page of the list; the cursor names the first entry of the next page. */
+  page(cursor: string | undefined, pageSize: number | undefined): Page<Wire> {
+    const items = this.list();
+    let start = 0;
+    if (cursor !== undefined) {
+      const key = decodeCursor(cursor);
+      const at = key === undefined ? undefined : this.positions?.get(key);
+      if (at === undefined) throw new McpError(ErrorCode.InvalidParams, "Invalid cursor");
+      start = at;
+    }
+    if (!pageSize || (start === 0 && items.length <= pageSize))
+      return start === 0 ? { items } : { items: items.slice(start) };
+    const end = start + pageSize;
+    const page: Page<Wire> = { items: items.slice(start, end) };
+    if (end < items.length) {
+      page.nextCursor = encodeCursor(this.visibleKeys[end] as string);
+    }
+    return page;
+  }
+
+  private changed(): void {
+    this.visible = undefined;
+    this.positions = undefined;
+    this.onChange();
+  }
+}

@@ -1,0 +1,117 @@
+/** Resources and resource templates: options, entries built at registration, reading one. */
+import type {
+  Annotations,
+  Icon,
+  MetaObject,
+  Resource,
+  ResourceContents,
+  ResourceTemplate,
+} from "../protocol/types.js";
+import type { Context } from "./context.js";
+import { toResourceContents } from "./convert.js";
+import type { Entry } from "./registry.js";
+import { compileUriTemplate, type UriTemplate } from "./uri-template.js";
+
+/** Completes one argument: gets the partial value and the other arguments already given. */
+export type Completer = (
+  value: string,
+  context: { arguments: Record<string, string> },
+) => string[] | Promise<string[]>;
+
+export interface ResourceOptions {
+  /** Defaults to the URI (or template). */
+  name?: string;
+  title?: string;
+  description?: string;
+  mimeType?: string;
+  annotations?: Annotations;
+  size?: number;
+  icons?: Icon[];
+  _meta?: MetaObject;
+  enabled?: boolean;
+  /** Template only: a completer per variable, for `completion/complete`. */
+  complete?: Record<string, Completer>;
+}
+
+/** A static resource's handler. */
+export type ResourceHandler = (ctx: Context) => unknown;
+/** A template's handler: receives the variables matched from the URI. */
+export type TemplateHandler<Params = Record<string, string>> = (params: Params, ctx: Context) => unknown;
+
+export interface ResourceEntry extends Entry<Resource> {
+  handler: ResourceHandler;
+  options: ResourceOptions;
+}
+
+export interface TemplateEntry extends Entry<ResourceTemplate> {
+  handler: TemplateHandler;
+  template: UriTemplate;
+  options: ResourceOptions;
+}
+
+function describe<W extends { name: string }>(wire: W, options: ResourceOptions, template: boolean): W {
+  const target = wire as unknown as Record<string, unknown>;
+  if (options.title !== undefined) target.title = options.title;
+  if (options.description !== undefined) target.description = options.description;
+  if (options.mimeType !== undefined) target.mimeType = options.mimeType;
+  if (options.annotations !== undefined) target.annotations = options.annotations;
+  if (!template && options.size !== undefined) target.size = options.size;
+  if (options.icons !== undefined) target.icons = options.icons;
+  if (options._meta !== undefined) target._meta = options._meta;
+  return wire;
+}
+
+function checkUri(uri: unknown): string {
+  if (typeof uri !== "string" || !/^[A-Za-z][A-Za-z0-9+.-]*:/.test(uri)) {
+    throw new TypeError(
+      `A resource URI needs a scheme, like config://app or file:///path: got ${String(uri)}`,
+    );
+  }
+  return uri;
+}
+
+export function buildResourceEntry(
+  uri: string,
+  options: ResourceOptions,
+  handler: ResourceHandler,
+): ResourceEntry {
+  checkUri(uri);
+  if (typeof handler !== "function") throw new TypeError(`Resource ${uri} needs a handler function`);
+  const wire = describe<Resource>({ uri, name: options.name ?? uri }, options, false);
+  return { key: uri, enabled: options.enabled ?? true, wire, handler, options };
+}
+
+export function buildTemplateEntry(
+  uriTemplate: string,
+  options: ResourceOptions,
+  handler: TemplateHandler,
+): TemplateEntry {
+  checkUri(uriTemplate);
+  if (typeof handler !== "function")
+    throw new TypeError(`Resource template ${uriTemplate} needs a handler function`);
+  const template = compileUriTemplate(uriTemplate);
+  for (const name of Object.keys(options.complete ?? {})) {
+    if (!template.variables.includes(name)) {
+      throw new TypeError(`Resource template ${uriTemplate} has no variable ${name} to complete`);
+    }
+  }
+  const wire = describe<ResourceTemplate>({ uriTemplate, name: options.name ?? uriTemplate }, options, true);
+  return { key: uriTemplate, enabled: options.enabled ?? true, wire, handler, template, options };
+}
+
+export async function readStatic(entry: ResourceEntry, ctx: Context): Promise<ResourceContents[]> {
+  let value = entry.handler(ctx);
+  if (value instanceof Promise) value = await value;
+  return toResourceContents(entry.key, value, entry.options.mimeType);
+}
+
+export async function readTemplate(
+  entry: TemplateEntry,
+  uri: string,
+  params: Record<string, string>,
+  ctx: Context,
+): Promise<ResourceContents[]> {
+  let value = entry.handler(params, ctx);
+  if (value instanceof Promise) value = await value;
+  return toResourceContents(uri, value, entry.options.mimeType);
+}

@@ -1,0 +1,91 @@
+/**
+ * A server connection over one bidirectional message channel (in-memory, stdio, WebSocket): one
+ * JSON-RPC engine, the era state of the connection, and the kernel behind it.
+ */
+import { RpcPeer } from "../protocol/engine.js";
+import { decodeText, decodeValue } from "../protocol/jsonrpc.js";
+import type { JSONRPCMessage, JSONRPCNotification } from "../protocol/types.js";
+import type { AuthInfo } from "./context.js";
+import type { ServerKernel, SessionState } from "./kernel.js";
+
+export interface ChannelSessionOptions {
+  /** Writes one message to the client. */
+  send(message: JSONRPCMessage): void | Promise<void>;
+  sessionId?: string;
+  auth?: AuthInfo;
+  /** Timeout for server-to-client requests (elicitation, sampling, roots), in ms. */
+  requestTimeout?: number;
+}
+
+export class ChannelSession {
+  readonly state: SessionState;
+  private readonly peer: RpcPeer;
+  private readonly kernel: ServerKernel;
+  private readonly send: ChannelSessionOptions["send"];
+  private readonly member: {
+    state: SessionState;
+    notify(method: string, params?: Record<string, unknown>): void;
+  };
+
+  constructor(kernel: ServerKernel, options: ChannelSessionOptions) {
+    this.kernel = kernel;
+    this.send = options.send;
+    this.state = { legacy: undefined, sessionId: options.sessionId, auth: options.auth };
+    this.peer = new RpcPeer({
+      send: options.send,
+      timeout: options.requestTimeout ?? 0,
+      maskInternalErrors: kernel.options.maskErrorDetails,
+      onRequest: (request, extra) =>
+        kernel.dispatch({ request, session: this.state, signal: extra.signal, notify: extra.notify }),
+      onNotification: (notification) => this.onNotification(notification),
+    });
+    this.state.request = (method, params, signal) => this.peer.request(method, params, { signal });
+    this.member = { state: this.state, notify: (method, params) => this.peer.notify(method, params) };
+    kernel.sessions.add(this.member);
+  }
+
+  /** Requests the client sent that are still being handled. */
+  get inFlight(): number {
+    return this.peer.inFlightCount;
+  }
+
+  /** Resolves once every request the client sent has been answered. */
+  drain(): Promise<void> {
+    return this.peer.idle();
+  }
+
+  /** Feeds one already-parsed message. */
+  receive(value: unknown): void {
+    const decoded = decodeValue(value);
+    if (decoded.kind === "invalid") this.reject(decoded.error);
+    else this.peer.receive(decoded.message);
+  }
+
+  /** Feeds one message as JSON text; malformed text is answered with a JSON-RPC error. */
+  receiveText(text: string): void {
+    const decoded = decodeText(text);
+    if (decoded.kind === "invalid") this.reject(decoded.error);
+    else this.peer.receive(decoded.message);
+  }
+
+  /** Ends the connection: in-flight handlers are aborted and pending server requests fail. */
+  close(): void {
+    this.kernel.sessions.delete(this.member);
+    this.peer.close();
+  }
+
+  private reject(error: JSONRPCMessage): void {
+    try {
+      const sent = this.send(error);
+      if (sent instanceof Promise) sent.catch(() => {});
+    } catch {
+      // The channel is gone; nothing more to tell.
+    }
+  }
+
+  private onNotification(notification: JSONRPCNotification): void {
+    if (notification.method === "notifications/initialized" && this.state.legacy) {
+      this.state.legacy.initialized = true;
+    }
+  }
+}

@@ -1,0 +1,154 @@
+/** Tools: registration options, the entry built once at registration, and calling one. */
+import { McpError, ToolError, ValidationError, type ValidationIssue } from "../errors.js";
+import type { CallToolResult, Icon, MetaObject, Tool, ToolAnnotations } from "../protocol/types.js";
+import { type CompiledSchema, compileSchema } from "../schema/compile.js";
+import type { InferArgs, JSONSchema, SchemaInput } from "../schema/standard.js";
+import type { Context } from "./context.js";
+import { toCallToolResult } from "./convert.js";
+import type { Entry } from "./registry.js";
+
+/** A tool handler: receives validated arguments and the request context; sync or async. */
+export type ToolHandler<Args = Record<string, any>> = (args: Args, ctx: Context) => unknown;
+
+export interface ToolOptions<S extends SchemaInput | undefined = SchemaInput | undefined> {
+  title?: string;
+  description?: string;
+  /** Any Standard Schema (zod, valibot, arktype) or a JSON Schema object with `type: "object"`. */
+  inputSchema?: S;
+  /** Declares structured output. A non-object schema wraps the value as `{ result }`. */
+  outputSchema?: SchemaInput;
+  annotations?: ToolAnnotations;
+  icons?: Icon[];
+  _meta?: MetaObject;
+  /** Registered but hidden until enabled. */
+  enabled?: boolean;
+}
+
+export interface ToolDefinition<S extends SchemaInput | undefined = SchemaInput | undefined>
+  extends ToolOptions<S> {
+  name: string;
+  handler: ToolHandler<S extends SchemaInput ? InferArgs<S> : Record<string, never>>;
+}
+
+export interface ToolEntry extends Entry<Tool> {
+  handler: ToolHandler<any>;
+  input: CompiledSchema | undefined;
+  output: CompiledSchema | undefined;
+  /** The output schema is not an object: values travel as `{ result }`. */
+  wrapOutput: boolean;
+  options: ToolOptions;
+}
+
+const EMPTY_INPUT = { type: "object", properties: {} } as const;
+const WRAP_KEY = "x-fastmcp-wrap-result";
+
+function isObjectSchema(json: JSONSchema): boolean {
+  return json.type === "object";
+}
+
+function validateName(name: unknown): string {
+  if (typeof name !== "string" || name.length === 0)
+    throw new TypeError("A tool needs a non-empty string name");
+  return name;
+}
+
+/** Builds the entry for a tool; returns a promise only when a schema library must load its converter. */
+export function buildToolEntry(
+  name: string,
+  options: ToolOptions,
+  handler: ToolHandler<any>,
+): ToolEntry | Promise<ToolEntry> {
+  validateName(name);
+  if (typeof handler !== "function") throw new TypeError(`Tool ${name} needs a handler function`);
+  const input = options.inputSchema === undefined ? undefined : compileSchema(options.inputSchema, "input");
+  const output =
+    options.outputSchema === undefined ? undefined : compileSchema(options.outputSchema, "output");
+  if (input instanceof Promise || output instanceof Promise) {
+    return Promise.all([input, output]).then(([i, o]) => assemble(name, options, handler, i, o));
+  }
+  return assemble(name, options, handler, input, output);
+}
+
+function assemble(
+  name: string,
+  options: ToolOptions,
+  handler: ToolHandler<any>,
+  input: CompiledSchema | undefined,
+  output: CompiledSchema | undefined,
+): ToolEntry {
+  if (input && !isObjectSchema(input.json)) {
+    throw new TypeError(`Tool ${name}: inputSchema must describe an object (type: "object")`);
+  }
+  const wire: Tool = { name, inputSchema: (input?.json as Tool["inputSchema"]) ?? { ...EMPTY_INPUT } };
+  if (options.title !== undefined) wire.title = options.title;
+  if (options.description !== undefined) wire.description = options.description;
+  let wrapOutput = false;
+  if (output) {
+    wrapOutput = !isObjectSchema(output.json);
+    wire.outputSchema = wrapOutput
+      ? { type: "object", properties: { result: output.json }, required: ["result"], [WRAP_KEY]: true }
+      : output.json;
+  }
+  if (options.annotations !== undefined) wire.annotations = options.annotations;
+  if (options.icons !== undefined) wire.icons = options.icons;
+  if (options._meta !== undefined) wire._meta = options._meta;
+  return { key: name, enabled: options.enabled ?? true, wire, handler, input, output, wrapOutput, options };
+}
+
+export function formatIssues(issues: ValidationIssue[]): string {
+  return issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join("; ");
+}
+
+export interface CallToolOptions {
+  /** Hide the detail of unexpected exceptions from the client. */
+  maskErrorDetails: boolean;
+}
+
+function errorResult(message: string): CallToolResult {
+  return { content: [{ type: "text", text: message }], isError: true };
+}
+
+/**
+ * Validates arguments, runs the handler and converts its value. Argument errors, ToolError and
+ * unexpected exceptions become `isError` results; an McpError propagates as a JSON-RPC error.
+ */
+export async function callTool(
+  entry: ToolEntry,
+  rawArgs: unknown,
+  ctx: Context,
+  options: CallToolOptions,
+): Promise<CallToolResult> {
+  const name = entry.key;
+  let args: unknown = rawArgs ?? {};
+  if (entry.input) {
+    let outcome = entry.input.validate(args);
+    if (outcome instanceof Promise) outcome = await outcome;
+    if (!outcome.ok)
+      return errorResult(`Invalid arguments for tool ${name}: ${formatIssues(outcome.issues)}`);
+    args = outcome.value;
+  }
+  let value: unknown;
+  try {
+    value = entry.handler(args, ctx);
+    if (value instanceof Promise) value = await value;
+  } catch (error) {
+    if (error instanceof ToolError) return errorResult(error.message);
+    if (error instanceof ValidationError)
+      return errorResult(`Invalid arguments for tool ${name}: ${error.message}`);
+    if (error instanceof McpError) throw error;
+    if (options.maskErrorDetails) return errorResult(`Error calling tool ${name}`);
+    return errorResult(`Error calling tool ${name}: ${(error as Error)?.message ?? String(error)}`);
+  }
+  const result = await toCallToolResult(value, entry.output ? { wrap: entry.wrapOutput } : undefined);
+  if (entry.output && !result.isError) {
+    const structured = entry.wrapOutput ? value : result.structuredContent;
+    let outcome = entry.output.validate(structured);
+    if (outcome instanceof Promise) outcome = await outcome;
+    if (!outcome.ok) {
+      return errorResult(
+        `Tool ${name} returned output that does not match its outputSchema: ${formatIssues(outcome.issues)}`,
+      );
+    }
+  }
+  return result;
+}

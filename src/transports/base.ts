@@ -1,0 +1,118 @@
+/**
+ * The client transport base class. A transport moves messages; the JSON-RPC engine it owns
+ * correlates requests and responses, applies timeouts and cancellation, and fails everything in
+ * flight when the connection is lost.
+ */
+import { ClientError, ConnectionError } from "../errors.js";
+import { type IncomingRequestExtra, type RequestOptions, RpcPeer } from "../protocol/engine.js";
+import type { JSONRPCMessage, JSONRPCNotification, JSONRPCRequest, Result } from "../protocol/types.js";
+
+/** How the client answers what the server sends on its own. */
+export interface TransportHandlers {
+  /** A server-to-client request (legacy era: sampling, elicitation, roots, ping). */
+  onRequest?(request: JSONRPCRequest, extra: IncomingRequestExtra): Promise<Result> | Result;
+  onNotification?(notification: JSONRPCNotification): void;
+  /** The connection ended; `error` is set when it was lost rather than closed. */
+  onClose?(error?: Error): void;
+}
+
+export interface ClientRequest {
+  method: string;
+  params?: Record<string, unknown>;
+}
+
+/**
+ * Base class of every client transport: `connect()`, `disconnect()`, `sendRequest(request)`.
+ * Subclasses implement `open`, `send` and `close`, and call `receive` and `lost`.
+ */
+export abstract class ClientTransport {
+  private peer: RpcPeer | undefined;
+  private handlers: TransportHandlers = {};
+  private lostError: Error | undefined;
+
+  /** Whether the transport is connected. */
+  get connected(): boolean {
+    return this.peer !== undefined && !this.peer.closed;
+  }
+
+  /** A short description for error messages, such as the command line or URL. */
+  abstract describe(): string;
+
+  /** Opens the channel (spawns the process, opens the socket...). */
+  protected abstract open(): Promise<void>;
+
+  /** Writes one message. A rejection fails the request being sent. */
+  protected abstract send(message: JSONRPCMessage): void | Promise<void>;
+
+  /** Closes the channel; called once per open. */
+  protected abstract close(): Promise<void>;
+
+  /** Connects, routing what the server sends on its own to `handlers`. */
+  async connect(handlers: TransportHandlers = {}): Promise<void> {
+    if (this.connected) throw new ClientError(`Transport ${this.describe()} is already connected`);
+    this.handlers = handlers;
+    this.lostError = undefined;
+    const peer = new RpcPeer({
+      send: (message) => this.send(message),
+      onRequest: (request, extra) => {
+        const handler = this.handlers.onRequest;
+        if (!handler) throw new ClientError(`No handler for server request ${request.method}`);
+        return handler(request, extra);
+      },
+      onNotification: (notification) => this.handlers.onNotification?.(notification),
+    });
+    this.peer = peer;
+    try {
+      await this.open();
+    } catch (error) {
+      peer.close(asConnectionError(error, `Cannot connect to ${this.describe()}`));
+      this.peer = undefined;
+      throw asConnectionError(error, `Cannot connect to ${this.describe()}`);
+    }
+  }
+
+  /** Closes the connection; pending requests fail with ConnectionError. Safe to call twice. */
+  async disconnect(): Promise<void> {
+    const peer = this.peer;
+    if (!peer || peer.closed) return;
+    peer.close(new ConnectionError(`Connection to ${this.describe()} closed`));
+    try {
+      await this.close();
+    } finally {
+      this.handlers.onClose?.();
+    }
+  }
+
+  /** Sends a request and resolves with its result. */
+  sendRequest<T extends Result = Result>(request: ClientRequest, options?: RequestOptions): Promise<T> {
+    const peer = this.peer;
+    if (!peer) return Promise.reject(new ClientError(`Transport ${this.describe()} is not connected`));
+    if (peer.closed)
+      return Promise.reject(this.lostError ?? new ConnectionError(`Connection to ${this.describe()} closed`));
+    return peer.request<T>(request.method, request.params, options);
+  }
+
+  /** Sends a notification. */
+  sendNotification(method: string, params?: Record<string, unknown>): void {
+    this.peer?.notify(method, params);
+  }
+
+  /** Subclasses: one message arrived from the server. */
+  protected receive(message: JSONRPCMessage): void {
+    this.peer?.receive(message);
+  }
+
+  /** Subclasses: the connection died; every pending request fails with `error`. */
+  protected lost(error: Error): void {
+    const peer = this.peer;
+    if (!peer || peer.closed) return;
+    this.lostError = error;
+    peer.close(error);
+    this.handlers.onClose?.(error);
+  }
+}
+
+function asConnectionError(error: unknown, context: string): Error {
+  if (error instanceof ClientError) return error;
+  return new ConnectionError(`${context}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+}

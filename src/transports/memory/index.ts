@@ -1,0 +1,1 @@
+export { FastMCPTransport } from "./client.js";

@@ -1,0 +1,210 @@
+/**
+ * The stdio client transport: runs the server as a subprocess and speaks newline-delimited
+ * JSON-RPC over its stdin/stdout. Shutdown closes stdin, then sends SIGTERM, then SIGKILL.
+ *
+ * @example
+ * ```ts
+ * const client = new Client(new StdioTransport("python", ["server.py"], { env: { DEBUG: "1" } }));
+ * ```
+ */
+import type { ChildProcess } from "node:child_process";
+import type { Writable } from "node:stream";
+import { ConnectionError } from "../../errors.js";
+import { decodeText } from "../../protocol/jsonrpc.js";
+import type { JSONRPCMessage } from "../../protocol/types.js";
+import { ClientTransport } from "../base.js";
+import { encodeLine, LineDecoder } from "./lines.js";
+
+/** Where the server's stderr goes. */
+export type StderrTarget = "inherit" | "pipe" | "ignore" | Writable | ((text: string) => void);
+
+export interface StdioTransportOptions {
+  /** Extra environment variables, added to a safe default set (PATH, HOME...). */
+  env?: Record<string, string>;
+  /** Pass the whole parent environment instead of the safe default set (default false). */
+  inheritEnv?: boolean;
+  cwd?: string;
+  /**
+   * Keep the subprocess running when the client disconnects, and reuse it on the next connect
+   * (default false). `transport.terminate()` ends it.
+   */
+  keepAlive?: boolean;
+  /**
+   * The server's stderr: "inherit" forwards it to ours (default), "pipe" only keeps it for error
+   * messages, "ignore" drops it; or a stream or a callback. The tail is kept for error messages in
+   * every mode but "ignore".
+   */
+  stderr?: StderrTarget;
+  /** Largest accepted message line from the server, in bytes (default 4 MiB). */
+  maxLineBytes?: number;
+  /** How long to wait after closing stdin, then after SIGTERM, before escalating (ms, default 2000). */
+  shutdownTimeout?: number;
+}
+
+const WINDOWS_SAFE_ENV = [
+  "APPDATA",
+  "HOMEDRIVE",
+  "HOMEPATH",
+  "LOCALAPPDATA",
+  "PATH",
+  "PATHEXT",
+  "PROCESSOR_ARCHITECTURE",
+  "SYSTEMDRIVE",
+  "SYSTEMROOT",
+  "TEMP",
+  "USERNAME",
+  "USERPROFILE",
+  "PROGRAMFILES",
+];
+const POSIX_SAFE_ENV = ["HOME", "LOGNAME", "PATH", "SHELL", "TERM", "USER", "LANG", "LC_ALL", "TMPDIR"];
+
+const STDERR_TAIL_BYTES = 8192;
+
+export class StdioTransport extends ClientTransport {
+  readonly command: string;
+  readonly args: readonly string[];
+  protected readonly options: StdioTransportOptions;
+  private child: ChildProcess | undefined;
+  private stderrTail = "";
+  private exited: Promise<void> | undefined;
+
+  constructor(command: string, args: readonly string[] = [], options: StdioTransportOptions = {}) {
+    super();
+    if (typeof command !== "string" || command.length === 0)
+      throw new TypeError("StdioTransport needs a command");
+    this.command = command;
+    this.args = [...args];
+    this.options = options;
+  }
+
+  describe(): string {
+    return [this.command, ...this.args].join(" ");
+  }
+
+  /** The server's process id while it runs. */
+  get pid(): number | undefined {
+    return this.child?.exitCode === null ? this.child.pid : undefined;
+  }
+
+  /** The last few KB the server wrote to stderr. */
+  get stderrOutput(): string {
+    return this.stderrTail;
+  }
+
+  /** Resolves the command and arguments to spawn; variants override it. */
+  protected async commandLine(): Promise<{ command: string; args: string[] }> {
+    return { command: this.command, args: [...this.args] };
+  }
+
+  protected async open(): Promise<void> {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
+      return; // keepAlive: the process from the previous connection is reused
+    }
+    const { spawn } = await import("node:child_process");
+    const { command, args } = await this.commandLine();
+    const env = this.buildEnv();
+    const stderrMode = this.options.stderr ?? "inherit";
+    this.stderrTail = "";
+    const child = spawn(command, args, {
+      env,
+      cwd: this.options.cwd,
+      stdio: ["pipe", "pipe", stderrMode === "ignore" ? "ignore" : "pipe"],
+      windowsHide: true,
+    });
+    this.child = child;
+    this.exited = new Promise((resolve) => child.once("close", () => resolve()));
+    const decoder = new LineDecoder({
+      ...(this.options.maxLineBytes === undefined ? {} : { maxLineBytes: this.options.maxLineBytes }),
+      onLine: (line) => {
+        const decoded = decodeText(line);
+        if (decoded.kind !== "invalid") this.receive(decoded.message as JSONRPCMessage);
+        else
+          this.noteStderr(
+            `[fastmcp-ts] ignored a line from the server that is not JSON-RPC: ${line.slice(0, 200)}\n`,
+          );
+      },
+      onOversized: (bytes) => this.noteStderr(`[fastmcp-ts] dropped a ${bytes}-byte line from the server\n`),
+    });
+    child.stdout?.on("data", (chunk: Buffer) => decoder.push(chunk));
+    child.stderr?.on("data", (chunk: Buffer) => this.onStderr(chunk, stderrMode));
+    // Writes after the child died raise EPIPE on stdin; the exit handler reports the real cause.
+    child.stdin?.on("error", () => {});
+    child.once("close", (code, signal) => {
+      if (this.child !== child) return;
+      this.child = undefined;
+      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      this.lost(new ConnectionError(`Server process ${this.describe()} ${how}${this.stderrSuffix()}`));
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.once("spawn", resolve);
+      child.once("error", (error: NodeJS.ErrnoException) => {
+        if (this.child === child) this.child = undefined;
+        const reason = error.code === "ENOENT" ? "command not found" : error.message;
+        reject(
+          new ConnectionError(`Failed to start ${JSON.stringify(command)}: ${reason}`, { cause: error }),
+        );
+      });
+    });
+  }
+
+  protected send(message: JSONRPCMessage): void {
+    const stdin = this.child?.stdin;
+    if (!stdin || stdin.destroyed || !stdin.writable) {
+      throw new ConnectionError(`Server process ${this.describe()} is not running${this.stderrSuffix()}`);
+    }
+    stdin.write(encodeLine(message));
+  }
+
+  protected async close(): Promise<void> {
+    if (this.options.keepAlive) return;
+    await this.terminate();
+  }
+
+  /** Ends the subprocess: closes stdin, then SIGTERM, then SIGKILL. Also ends a kept-alive one. */
+  async terminate(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    this.child = undefined;
+    const exited = this.exited ?? Promise.resolve();
+    const wait = this.options.shutdownTimeout ?? 2000;
+    const within = (ms: number) =>
+      Promise.race([
+        exited.then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref()),
+      ]);
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.stdin?.end();
+    if (await within(wait)) return;
+    child.kill("SIGTERM");
+    if (await within(wait)) return;
+    child.kill("SIGKILL");
+    await exited;
+  }
+
+  private buildEnv(): NodeJS.ProcessEnv {
+    if (this.options.inheritEnv) return { ...process.env, ...this.options.env };
+    const env: NodeJS.ProcessEnv = {};
+    for (const key of process.platform === "win32" ? WINDOWS_SAFE_ENV : POSIX_SAFE_ENV) {
+      const value = process.env[key];
+      if (value !== undefined && !value.startsWith("()")) env[key] = value;
+    }
+    return { ...env, ...this.options.env };
+  }
+
+  private onStderr(chunk: Buffer, mode: StderrTarget): void {
+    const text = chunk.toString("utf8");
+    this.noteStderr(text);
+    if (mode === "inherit") process.stderr.write(chunk);
+    else if (typeof mode === "function") mode(text);
+    else if (typeof mode === "object") mode.write(chunk);
+  }
+
+  private noteStderr(text: string): void {
+    this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL_BYTES);
+  }
+
+  private stderrSuffix(): string {
+    const tail = this.stderrTail.trim();
+    return tail ? `\nServer stderr:\n${tail}` : "";
+  }
+}

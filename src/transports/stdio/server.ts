@@ -1,0 +1,89 @@
+/**
+ * The stdio server transport: newline-delimited JSON-RPC on stdin/stdout. Nothing but protocol
+ * messages is written to stdout; the server stops when stdin ends.
+ */
+import type { Readable, Writable } from "node:stream";
+import { ErrorCode } from "../../protocol/codes.js";
+import { errorResponse } from "../../protocol/jsonrpc.js";
+import type { JSONRPCMessage } from "../../protocol/types.js";
+import type { FastMCP } from "../../server/fastmcp.js";
+import { encodeLine, LineDecoder } from "./lines.js";
+
+export interface StdioServeOptions {
+  stdin?: Readable;
+  stdout?: Writable;
+  /** Largest accepted message line, in bytes (default 4 MiB). */
+  maxLineBytes?: number;
+  /**
+   * Sends console.log/info/debug to stderr while serving, so a stray log line cannot corrupt the
+   * protocol stream (default true when serving on process.stdout).
+   */
+  redirectConsole?: boolean;
+  /** After stdin ends, how long requests already read may take to finish before they are aborted (ms). */
+  shutdownGraceMs?: number;
+}
+
+/** Serves `server` until stdin ends. */
+export function serveStdio(server: FastMCP, options: StdioServeOptions = {}): Promise<void> {
+  const stdin = options.stdin ?? process.stdin;
+  const stdout = options.stdout ?? process.stdout;
+  const restoreConsole =
+    (options.redirectConsole ?? stdout === process.stdout) ? redirectConsole() : () => {};
+  let open = true;
+  const write = (message: JSONRPCMessage) => {
+    if (open) stdout.write(encodeLine(message));
+  };
+  const session = server.createSession({ send: write });
+  const decoder = new LineDecoder({
+    ...(options.maxLineBytes === undefined ? {} : { maxLineBytes: options.maxLineBytes }),
+    onLine: (line) => session.receiveText(line),
+    onOversized: (bytes) =>
+      write(
+        errorResponse(
+          null,
+          ErrorCode.InvalidRequest,
+          `Message too large: ${bytes} bytes exceeds the line limit`,
+        ),
+      ),
+  });
+
+  return new Promise<void>((resolve) => {
+    let ending = false;
+    // At end of input, requests already read are still answered before the session closes.
+    const drainThenFinish = () => {
+      if (ending) return;
+      ending = true;
+      decoder.end();
+      const grace = setTimeout(finish, options.shutdownGraceMs ?? 3000);
+      session.drain().then(() => {
+        clearTimeout(grace);
+        finish();
+      });
+    };
+    const finish = () => {
+      if (!open) return;
+      open = false;
+      session.close();
+      stdin.off("data", onData);
+      stdout.off("error", finish);
+      restoreConsole();
+      resolve();
+    };
+    const onData = (chunk: Buffer) => decoder.push(chunk);
+    stdin.on("data", onData);
+    stdin.once("end", drainThenFinish);
+    stdin.once("close", drainThenFinish);
+    stdin.once("error", finish);
+    // A client that went away closes our stdout: EPIPE ends serving instead of crashing.
+    stdout.on("error", finish);
+    stdin.resume();
+  });
+}
+
+function redirectConsole(): () => void {
+  const original = { log: console.log, info: console.info, debug: console.debug };
+  console.log = console.error;
+  console.info = console.error;
+  console.debug = console.error;
+  return () => Object.assign(console, original);
+}
