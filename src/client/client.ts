@@ -63,6 +63,8 @@ export interface ClientOptions extends ClientHandlers {
   onLog?: (message: LogMessage) => void;
   /** Receives progress of every request (a per-call `onProgress` takes precedence). */
   onProgress?: ProgressCallback;
+  /** Receives every notification the server sends (after the built-in handling). */
+  onNotification?: (notification: JSONRPCNotification) => void;
   /** 2026-07-28: the minimum level of logs to ask for on each request (default "debug" when onLog is set). */
   logLevel?: LoggingLevel;
 }
@@ -349,6 +351,7 @@ export class Client implements AsyncDisposable {
         // A failing log callback must not break the connection.
       }
     }
+    this.options.onNotification?.(notification);
   }
 
   private async open(): Promise<void> {

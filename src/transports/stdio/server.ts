@@ -54,7 +54,7 @@ export function serveStdio(server: FastMCP, options: StdioServeOptions = {}): Pr
       if (ending) return;
       ending = true;
       decoder.end();
-      const grace = setTimeout(finish, options.shutdownGraceMs ?? 3000);
+      const grace = setTimeout(finish, options.shutdownGraceMs ?? 1000);
       session.drain().then(() => {
         clearTimeout(grace);
         finish();

@@ -1,0 +1,56 @@
+/**
+ * `npm start`: a FastMCP server and a Client talking, in memory and over stdio (a real
+ * subprocess), in both protocol eras, printing what they exchanged.
+ */
+import { Client, type ClientOptions, StdioTransport, type ToolError } from "../src/index.js";
+import { demoServer } from "./demo-server.js";
+
+const bold = (text: string) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text);
+const show = (label: string, value: unknown) =>
+  console.log(`  ${label.padEnd(34)} ${typeof value === "string" ? value : JSON.stringify(value)}`);
+
+async function exchange(title: string, client: Client): Promise<void> {
+  const started = performance.now();
+  await client.connect();
+  console.log(`\n${bold(title)}`);
+  show("connected, protocol", `${client.protocolVersion} (${client.era} era)`);
+  show("server", `${client.serverInfo?.name} ${client.serverInfo?.version}`);
+  show(
+    "tools/list",
+    (await client.listTools()).map((tool) => tool.name),
+  );
+  show("tools/call add {a: 5, b: 3}", (await client.callTool("add", { a: 5, b: 3 })).text);
+  const weather = await client.callTool(
+    "weather",
+    { city: "Lisbon" },
+    {
+      onProgress: (progress, total, message) => show("  progress", `${progress}/${total} ${message}`),
+    },
+  );
+  show("tools/call weather → .data", weather.data);
+  try {
+    await client.callTool("divide", { a: 1, b: 0 });
+  } catch (error) {
+    show("tools/call divide by 0 → ToolError", (error as ToolError).message);
+  }
+  show("resources/read config://app", (await client.readResource("config://app")).content);
+  show("resources/read users://7/profile", (await client.readResource("users://7/profile")).json());
+  show("prompts/get greet", (await client.getPrompt("greet", { name: "Ada" })).text);
+  await client.close();
+  show("closed after", `${(performance.now() - started).toFixed(0)} ms`);
+}
+
+const logs: ClientOptions = { onLog: (log) => show("  log", `${log.level}: ${JSON.stringify(log.data)}`) };
+
+await exchange("In memory, 2026-07-28", new Client(demoServer, logs));
+await exchange(
+  "In memory, pinned to 2025-11-25",
+  new Client(demoServer, { ...logs, protocolVersion: "2025-11-25" }),
+);
+const stdio = () =>
+  new StdioTransport(process.execPath, ["--import", "tsx", "examples/demo-server.ts"], { stderr: "pipe" });
+await exchange("Over stdio (a real subprocess), negotiated", new Client(stdio(), logs));
+await exchange(
+  "Over stdio, pinned to 2025-06-18",
+  new Client(stdio(), { ...logs, protocolVersion: "2025-06-18" }),
+);
