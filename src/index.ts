@@ -16,6 +16,7 @@
  */
 
 export { BearerAuth, type ClientAuth } from "./auth/client.js";
+export { StaticTokenVerifier, type TokenVerifier } from "./auth/server.js";
 export * from "./client/index.js";
 export * from "./errors.js";
 export { ErrorCode } from "./protocol/codes.js";
@@ -43,4 +44,8 @@ export type { PromptDefinition, PromptHandler, PromptOptions } from "./server/pr
 export type { Completer, ResourceHandler, ResourceOptions, TemplateHandler } from "./server/resources.js";
 export type { ChannelSession, ChannelSessionOptions } from "./server/session.js";
 export type { ToolDefinition, ToolHandler, ToolOptions } from "./server/tools.js";
+export type { HttpAppOptions, ListeningServer, ListenOptions, TransportName } from "./transports/http/app.js";
+export { type EventStore, InMemoryEventStore } from "./transports/http/event-stream.js";
+export type { NodeListener } from "./transports/http/node.js";
 export { type StdioServeOptions, serveStdio } from "./transports/stdio/server.js";
+export type { StreamableHttpOptions } from "./transports/streamable-http/server.js";

@@ -114,6 +114,8 @@ export class Client implements AsyncDisposable {
   constructor(target: ClientTarget, options: ClientOptions = {}) {
     this.transport = createTransport(target, options);
     this.options = options;
+    const withAuth = this.transport as ClientTransport & { setAuth?(auth: ClientAuth | undefined): void };
+    if (options.auth !== undefined) withAuth.setAuth?.(options.auth);
     this.capabilities = clientCapabilitiesFor(options);
     this.logLevel = options.logLevel ?? (options.onLog ? "debug" : undefined);
     if (options.protocolVersion !== undefined && eraOf(options.protocolVersion) === undefined) {

@@ -65,7 +65,12 @@ export function createTransport(target: unknown, _options: unknown = {}): Client
     const text = target.trim();
     if (text.length === 0) throw new ClientError(`Empty client target; accepted: ${ACCEPTED}`);
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return transportForUrl(text);
-    const words = shellSplit(text);
+    let words: string[];
+    try {
+      words = shellSplit(text);
+    } catch (error) {
+      throw new ClientError(`${(error as Error).message}; accepted: ${ACCEPTED}`, { cause: error });
+    }
     if (words.length === 1) {
       const path = words[0] as string;
       if (/\.py$/i.test(path)) return new PythonStdioTransport({ scriptPath: path });

@@ -31,6 +31,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Receives `notifications/progress` for this request; adds a progress token to `_meta`. */
   onProgress?: ProgressCallback;
+  /** Passed to `send` with this request's messages: lets a transport pick where (or how) they go. */
+  route?: unknown;
 }
 
 /** What a handler of an incoming request gets besides the request. */
@@ -42,8 +44,11 @@ export interface IncomingRequestExtra {
 }
 
 export interface RpcPeerOptions {
-  /** Writes one message to the other side. A rejection fails the request that was being sent. */
-  send(message: JSONRPCMessage): void | Promise<void>;
+  /**
+   * Writes one message to the other side; `route` is the sending request's `route` option. A
+   * rejection fails the request that was being sent.
+   */
+  send(message: JSONRPCMessage, route?: unknown): void | Promise<void>;
   onRequest?(request: JSONRPCRequest, extra: IncomingRequestExtra): Promise<Result> | Result;
   onNotification?(notification: JSONRPCNotification): void;
   /** Default timeout for outgoing requests, in ms (default: none). */
@@ -64,6 +69,7 @@ interface Pending {
   progressToken: ProgressToken | undefined;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
+  route: unknown;
 }
 
 export class RpcPeer {
@@ -71,6 +77,11 @@ export class RpcPeer {
   private readonly pending = new Map<RequestId, Pending>();
   private readonly progress = new Map<ProgressToken, Pending>();
   private readonly incoming = new Map<RequestId, AbortController>();
+  /**
+   * Incoming requests the peer cancelled. Tracked here because reading `controller.signal` creates
+   * the AbortSignal, which is costly: handlers that never look at their signal never pay for it.
+   */
+  private readonly cancelled = new WeakSet<AbortController>();
   private closedWith: Error | undefined;
   private idleWaiters: (() => void)[] = [];
   private readonly options: RpcPeerOptions;
@@ -135,6 +146,7 @@ export class RpcPeer {
         progressToken,
         signal,
         onAbort: undefined,
+        route: options.route,
       };
       this.pending.set(id, entry);
       if (progressToken !== undefined) this.progress.set(progressToken, entry);
@@ -143,16 +155,16 @@ export class RpcPeer {
         entry.onAbort = () => this.cancelOutgoing(id, abortError(signal), String(signal.reason ?? "aborted"));
         signal.addEventListener("abort", entry.onAbort, { once: true });
       }
-      this.write(message, id);
+      this.write(message, id, options.route);
     });
   }
 
   /** Sends a notification; silently dropped once the peer is closed. */
-  notify(method: string, params?: Record<string, unknown>): void {
+  notify(method: string, params?: Record<string, unknown>, route?: unknown): void {
     if (this.closedWith) return;
     const message: JSONRPCNotification =
       params === undefined ? { jsonrpc: "2.0", method } : { jsonrpc: "2.0", method, params };
-    this.write(message);
+    this.write(message, undefined, route);
   }
 
   /** Feeds one decoded message from the other side. */
@@ -163,6 +175,15 @@ export class RpcPeer {
       return;
     }
     this.handleResponse(message);
+  }
+
+  /** Fails one pending request (its transport lost it); false when it was not pending. */
+  fail(id: RequestId, error: Error): boolean {
+    const entry = this.pending.get(id);
+    if (!entry) return false;
+    this.settle(id, entry);
+    entry.reject(error);
+    return true;
   }
 
   /** Fails every pending request with `error` and aborts every incoming one. Idempotent. */
@@ -185,10 +206,10 @@ export class RpcPeer {
     for (const wake of waiters) wake();
   }
 
-  private write(message: JSONRPCMessage, requestId?: RequestId): void {
+  private write(message: JSONRPCMessage, requestId?: RequestId, route?: unknown): void {
     let sent: void | Promise<void>;
     try {
-      sent = this.options.send(message);
+      sent = this.options.send(message, route);
     } catch (error) {
       this.failWrite(requestId, error);
       return;
@@ -231,7 +252,7 @@ export class RpcPeer {
     if (!entry) return;
     this.settle(id, entry);
     entry.reject(error);
-    this.notify("notifications/cancelled", { requestId: id, reason });
+    this.notify("notifications/cancelled", { requestId: id, reason }, entry.route);
   }
 
   private settle(id: RequestId, entry: Pending): void {
@@ -263,6 +284,7 @@ export class RpcPeer {
         const controller = this.incoming.get(requestId);
         if (controller) {
           this.incoming.delete(requestId);
+          this.cancelled.add(controller);
           controller.abort(
             new McpError(ErrorCode.InternalError, String(params?.reason ?? "Request cancelled")),
           );
@@ -301,12 +323,9 @@ export class RpcPeer {
     const controller = new AbortController();
     const id = request.id;
     this.incoming.set(id, controller);
-    const extra: IncomingRequestExtra = {
-      signal: controller.signal,
-      notify: (method, params) => {
-        if (!controller.signal.aborted) this.notify(method, params);
-      },
-    };
+    const extra: IncomingRequestExtra = new IncomingExtra(controller, (method, params) => {
+      if (!this.cancelled.has(controller)) this.notify(method, params);
+    });
     let outcome: Promise<Result> | Result;
     try {
       outcome = onRequest(request, extra);
@@ -331,7 +350,7 @@ export class RpcPeer {
     error: unknown,
   ): void {
     // A cancelled request gets no answer: the requester has already given up on it.
-    if (controller.signal.aborted || this.closedWith) return;
+    if (this.cancelled.has(controller) || this.closedWith) return;
     this.incoming.delete(id);
     if (error === undefined) this.write(resultResponse(id, result as Result));
     else {
@@ -348,4 +367,22 @@ function abortError(signal: AbortSignal): Error {
   const error = new Error(reason === undefined ? "The operation was aborted" : String(reason));
   error.name = "AbortError";
   return error;
+}
+
+/**
+ * The `extra` of an incoming request. `signal` is a prototype getter so that the AbortSignal is only
+ * created when a handler reads it: creating one is costly (a large share of a fast call's time).
+ */
+class IncomingExtra implements IncomingRequestExtra {
+  readonly notify: IncomingRequestExtra["notify"];
+  private readonly controller: AbortController;
+
+  constructor(controller: AbortController, notify: IncomingRequestExtra["notify"]) {
+    this.controller = controller;
+    this.notify = notify;
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
 }

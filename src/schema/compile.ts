@@ -82,7 +82,7 @@ function pointerToPath(pointer: string): string {
 }
 
 function jsonSchemaIssues(
-  errors: { instanceLocation: string; keyword: string; error: string }[],
+  errors: { instanceLocation: string; keywordLocation: string; keyword: string; error: string }[],
 ): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   for (const error of errors) {
@@ -91,7 +91,9 @@ function jsonSchemaIssues(
         (other) =>
           other !== error &&
           !SUMMARY_KEYWORDS.has(other.keyword) &&
-          other.instanceLocation.startsWith(`${error.instanceLocation}/`),
+          // Deeper in the value, or (for `$ref`, whose target checks the same value) deeper in the schema.
+          (other.instanceLocation.startsWith(`${error.instanceLocation}/`) ||
+            other.keywordLocation.startsWith(`${error.keywordLocation}/`)),
       );
       if (deeper) continue;
     }

@@ -97,7 +97,8 @@ export async function toCallToolResult(
   const result: CallToolResult = { content };
   if (output) {
     result.structuredContent = output.wrap ? { result: value ?? null } : value;
-  } else if (isPlainObject(value)) {
+  } else if (isPlainObject(value) && !isContentBlock(value)) {
+    // A returned content block is content, not data: it is not repeated as structuredContent.
     result.structuredContent = value;
   }
   return result;

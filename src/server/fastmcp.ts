@@ -13,8 +13,17 @@
  * await mcp.run();
  * ```
  */
+import type { TokenVerifier } from "../auth/server.js";
 import type { CacheHints, Icon, Implementation } from "../protocol/types.js";
 import type { InferArgs, SchemaInput } from "../schema/standard.js";
+import {
+  HttpApp,
+  type HttpAppOptions,
+  type ListeningServer,
+  type ListenOptions,
+  listen,
+} from "../transports/http/app.js";
+import type { NodeListener } from "../transports/http/node.js";
 import { ServerKernel } from "./kernel.js";
 import {
   buildPromptEntry,
@@ -32,7 +41,14 @@ import {
 } from "./resources.js";
 import { ChannelSession, type ChannelSessionOptions } from "./session.js";
 import { buildToolEntry, type ToolDefinition, type ToolHandler, type ToolOptions } from "./tools.js";
-import { isUriTemplate } from "./uri-template.js";
+import { type IsUriTemplate, isUriTemplate, type UriTemplateParams } from "./uri-template.js";
+
+/** A resource's handler: `(ctx)` for a fixed URI, `(params, ctx)` for a template. */
+export type HandlerFor<U extends string> = string extends U
+  ? ResourceHandler | TemplateHandler
+  : IsUriTemplate<U> extends true
+    ? TemplateHandler<UriTemplateParams<U>>
+    : ResourceHandler;
 
 export interface FastMCPOptions {
   name: string;
@@ -49,14 +65,19 @@ export interface FastMCPOptions {
   pageSize?: number;
   /** Cache hints on 2026-07-28 list and discover results (default: `{ ttlMs: 0, cacheScope: "public" }`). */
   listCache?: Partial<CacheHints>;
+  /**
+   * Checks bearer tokens on the HTTP, SSE and WebSocket transports (401 when missing or invalid);
+   * the identity reaches handlers as `ctx.auth`.
+   */
+  auth?: TokenVerifier;
   /** Cache hints on 2026-07-28 resources/read results (default: `{ ttlMs: 0, cacheScope: "private" }`). */
   readCache?: Partial<CacheHints>;
 }
 
-/** Transport choice for `run()`. */
+/** Transport choice for `run()`: stdio (default), or an HTTP-based one with its listen options. */
 export type RunOptions =
   | { transport?: "stdio"; maxLineBytes?: number }
-  | { transport: "http" | "sse" | "ws"; host?: string; port?: number; path?: string };
+  | ({ transport: "http" | "sse" | "ws" | ("http" | "sse" | "ws")[] } & Omit<ListenOptions, "transport">);
 
 /** A registered component: enable, disable, update or remove it; clients are told of the change. */
 export interface ComponentHandle<Options> {
@@ -74,6 +95,8 @@ type Build<E> = (key: string, options: any, handler: any) => E | Promise<E>;
 
 export class FastMCP {
   readonly name: string;
+  /** The token verifier of the HTTP transports, if any. */
+  readonly auth: TokenVerifier | undefined;
   /** @internal The kernel transports hand requests to. */
   readonly kernel: ServerKernel;
 
@@ -82,6 +105,7 @@ export class FastMCP {
       typeof nameOrOptions === "string" ? { name: nameOrOptions } : nameOrOptions;
     if (!options.name) throw new TypeError("FastMCP needs a name");
     this.name = options.name;
+    this.auth = options.auth;
     const info: Implementation = { name: options.name, version: options.version ?? "0.0.0" };
     if (options.title !== undefined) info.title = options.title;
     if (options.description !== undefined) info.description = options.description;
@@ -119,17 +143,17 @@ export class FastMCP {
    * Registers a resource, or a resource template when the URI has `{variables}`. A static
    * resource's handler gets `(ctx)`; a template's gets `(params, ctx)`.
    */
-  resource(
-    uri: string,
-    handler: ResourceHandler | TemplateHandler,
+  resource<U extends string>(
+    uri: U,
+    handler: HandlerFor<U>,
   ): ComponentHandle<ResourceOptions & { uri: string }>;
-  resource(
-    uri: string,
+  resource<U extends string>(
+    uri: U,
     options: ResourceOptions,
-    handler: ResourceHandler | TemplateHandler,
+    handler: HandlerFor<U>,
   ): ComponentHandle<ResourceOptions & { uri: string }>;
-  resource(
-    definition: ResourceOptions & { uri: string; handler: ResourceHandler | TemplateHandler },
+  resource<U extends string>(
+    definition: ResourceOptions & { uri: U; handler: HandlerFor<U> },
   ): ComponentHandle<ResourceOptions & { uri: string }>;
   resource(a: any, b?: any, c?: any) {
     const [uri, options, handler] = normalize<ResourceOptions>(a, b, c, "uri");
@@ -139,10 +163,10 @@ export class FastMCP {
   }
 
   /** Registers a resource template explicitly (same as `resource()` with a templated URI). */
-  resourceTemplate(
-    uriTemplate: string,
+  resourceTemplate<U extends string>(
+    uriTemplate: U,
     options: ResourceOptions,
-    handler: TemplateHandler,
+    handler: TemplateHandler<UriTemplateParams<U>>,
   ): ComponentHandle<ResourceOptions & { uri: string }> {
     return this.register(this.kernel.templates, uriTemplate, options, handler, buildTemplateEntry, "uri");
   }
@@ -178,18 +202,56 @@ export class FastMCP {
     return new ChannelSession(this.kernel, options);
   }
 
-  /** Serves the server; stdio by default. Resolves when the transport ends (stdin closed). */
+  /**
+   * Serves the server; stdio by default. Over stdio it resolves when stdin ends; over HTTP, SSE or
+   * WebSocket when the process gets SIGINT or SIGTERM (the listener is closed first).
+   */
   async run(options: RunOptions = {}): Promise<void> {
-    const transport = options.transport ?? "stdio";
-    if (transport === "stdio") {
+    if (options.transport === undefined || options.transport === "stdio") {
       const { serveStdio } = await import("../transports/stdio/server.js");
       const maxLineBytes = "maxLineBytes" in options ? options.maxLineBytes : undefined;
       await serveStdio(this, maxLineBytes === undefined ? {} : { maxLineBytes });
       return;
     }
-    throw new Error(
-      `The ${transport} transport is not yet supported by FastMCP.run(); use stdio (the default) or the in-memory FastMCPTransport`,
+    const listening = await this.listen(options as ListenOptions);
+    process.stderr.write(
+      `[fastmcp-ts] ${this.name} serving ${Object.entries(listening.urls)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ")}\n`,
     );
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off("SIGINT", stop);
+        process.off("SIGTERM", stop);
+        listening.close().then(resolve);
+      };
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    });
+  }
+
+  /**
+   * Starts an HTTP server (Streamable HTTP by default; SSE and WebSocket on request, several on one
+   * port) and resolves once it listens. `port: 0` picks a free port.
+   *
+   * @example
+   * ```ts
+   * const { url, close } = await mcp.listen({ port: 0 });
+   * const client = await Client.connect(url);
+   * ```
+   */
+  listen(options: ListenOptions = {}): Promise<ListeningServer> {
+    return listen(this, options);
+  }
+
+  /** The HTTP endpoints as a web-standard handler `(Request) => Promise<Response>` (Bun, Deno, Workers, Hono). */
+  webHandler(options: HttpAppOptions = {}): (request: Request) => Promise<Response> {
+    return new HttpApp(this, options).webHandler();
+  }
+
+  /** The HTTP endpoints as a node:http request listener (node:http, Express, Connect, Fastify). */
+  nodeListener(options: HttpAppOptions = {}): NodeListener {
+    return new HttpApp(this, options).nodeListener();
   }
 
   private register<E extends Entry<unknown>>(

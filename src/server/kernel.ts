@@ -43,6 +43,8 @@ export interface DispatchInput {
   session: SessionState;
   signal: AbortSignal;
   notify(method: string, params: Record<string, unknown>): void;
+  /** Server-to-client requests for this request, when they travel differently from the session's. */
+  serverRequest?: RequestScope["request"];
 }
 
 export interface KernelOptions {
@@ -193,21 +195,14 @@ export class ServerKernel {
   }
 
   private scopeFor(era: EraScope, input: DispatchInput, params: Record<string, any>): RequestScope {
-    const scope: RequestScope = {
-      era: era.era,
-      protocolVersion: era.protocolVersion,
-      clientCapabilities: era.clientCapabilities,
-      clientInfo: era.clientInfo,
-      logLevel: era.logLevel,
-      requestId: input.request.id,
-      progressToken: params._meta?.progressToken as ProgressToken | undefined,
-      sessionId: input.session.sessionId,
-      auth: input.session.auth,
-      signal: input.signal,
-      notify: input.notify,
-      readResource: (uri, inner) => this.readResource(uri, inner).then((found) => found.contents),
-    };
-    if (era.era === "legacy" && input.session.request) scope.request = input.session.request;
+    const scope = new DispatchScope(
+      era,
+      input,
+      params._meta?.progressToken as ProgressToken | undefined,
+      (uri, inner) => this.readResource(uri, inner).then((found) => found.contents),
+    );
+    const serverRequest = input.serverRequest ?? input.session.request;
+    if (era.era === "legacy" && serverRequest) scope.request = serverRequest;
     return scope;
   }
 
@@ -349,4 +344,49 @@ export class ServerKernel {
 function withCursor(result: Result, nextCursor: string | undefined): Result {
   if (nextCursor !== undefined) result.nextCursor = nextCursor;
   return result;
+}
+
+/**
+ * The scope of one request. A class so that `signal` is a prototype getter, read from the dispatch
+ * input only when used: creating an AbortSignal is costly (see IncomingExtra in the engine).
+ */
+class DispatchScope implements RequestScope {
+  readonly era: RequestScope["era"];
+  readonly protocolVersion: string;
+  readonly clientCapabilities: RequestScope["clientCapabilities"];
+  readonly clientInfo: RequestScope["clientInfo"];
+  readonly logLevel: RequestScope["logLevel"];
+  readonly requestId: RequestScope["requestId"];
+  readonly progressToken: ProgressToken | undefined;
+  readonly sessionId: string | undefined;
+  readonly auth: AuthInfo | undefined;
+  readonly notify: RequestScope["notify"];
+  readonly readResource: RequestScope["readResource"];
+  /** Set for legacy requests that can carry server-to-client requests (absent otherwise, as before). */
+  declare request?: NonNullable<RequestScope["request"]>;
+  private readonly input: DispatchInput;
+
+  constructor(
+    era: EraScope,
+    input: DispatchInput,
+    progressToken: ProgressToken | undefined,
+    readResource: RequestScope["readResource"],
+  ) {
+    this.era = era.era;
+    this.protocolVersion = era.protocolVersion;
+    this.clientCapabilities = era.clientCapabilities;
+    this.clientInfo = era.clientInfo;
+    this.logLevel = era.logLevel;
+    this.requestId = input.request.id;
+    this.progressToken = progressToken;
+    this.sessionId = input.session.sessionId;
+    this.auth = input.session.auth;
+    this.notify = input.notify;
+    this.readResource = readResource;
+    this.input = input;
+  }
+
+  get signal(): AbortSignal {
+    return this.input.signal;
+  }
 }

@@ -2,11 +2,11 @@
  * A server connection over one bidirectional message channel (in-memory, stdio, WebSocket): one
  * JSON-RPC engine, the era state of the connection, and the kernel behind it.
  */
-import { RpcPeer } from "../protocol/engine.js";
+import { type IncomingRequestExtra, RpcPeer } from "../protocol/engine.js";
 import { decodeText, decodeValue } from "../protocol/jsonrpc.js";
-import type { JSONRPCMessage, JSONRPCNotification } from "../protocol/types.js";
+import type { JSONRPCMessage, JSONRPCNotification, JSONRPCRequest } from "../protocol/types.js";
 import type { AuthInfo } from "./context.js";
-import type { ServerKernel, SessionState } from "./kernel.js";
+import type { DispatchInput, ServerKernel, SessionState } from "./kernel.js";
 
 export interface ChannelSessionOptions {
   /** Writes one message to the client. */
@@ -36,7 +36,7 @@ export class ChannelSession {
       timeout: options.requestTimeout ?? 0,
       maskInternalErrors: kernel.options.maskErrorDetails,
       onRequest: (request, extra) =>
-        kernel.dispatch({ request, session: this.state, signal: extra.signal, notify: extra.notify }),
+        kernel.dispatch(new ChannelDispatch(request, this.state, extra)),
       onNotification: (notification) => this.onNotification(notification),
     });
     this.state.request = (method, params, signal) => this.peer.request(method, params, { signal });
@@ -87,5 +87,24 @@ export class ChannelSession {
     if (notification.method === "notifications/initialized" && this.state.legacy) {
       this.state.legacy.initialized = true;
     }
+  }
+}
+
+/** One request for the kernel; `signal` stays lazy (see IncomingExtra in the engine). */
+class ChannelDispatch implements DispatchInput {
+  readonly request: JSONRPCRequest;
+  readonly session: SessionState;
+  readonly notify: DispatchInput["notify"];
+  private readonly extra: IncomingRequestExtra;
+
+  constructor(request: JSONRPCRequest, session: SessionState, extra: IncomingRequestExtra) {
+    this.request = request;
+    this.session = session;
+    this.notify = extra.notify;
+    this.extra = extra;
+  }
+
+  get signal(): AbortSignal {
+    return this.extra.signal;
   }
 }

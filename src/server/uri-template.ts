@@ -103,3 +103,32 @@ export function compileUriTemplate(template: string): UriTemplate {
 export function isUriTemplate(uri: string): boolean {
   return /\{[^}]*\}/.test(uri);
 }
+
+type Operator = "+" | "#" | "." | "/" | ";" | "?" | "&";
+type Expressions<S extends string> = S extends `${string}{${infer Expr}}${infer Rest}`
+  ? Expr | Expressions<Rest>
+  : never;
+type Names<List extends string> = List extends `${infer Head},${infer Tail}`
+  ? Clean<Head> | Names<Tail>
+  : Clean<List>;
+type Clean<Name extends string> = Name extends `${infer Bare}*` ? Bare : Name;
+type PathNames<S extends string> =
+  Expressions<S> extends infer E
+    ? E extends `${"?" | "&"}${string}`
+      ? never
+      : E extends `${Operator}${infer List}`
+        ? Names<List>
+        : E extends string
+          ? Names<E>
+          : never
+    : never;
+type QueryNames<S extends string> =
+  Expressions<S> extends infer E ? (E extends `${"?" | "&"}${infer List}` ? Names<List> : never) : never;
+
+/** The variables of a URI template as a type: `{ id: string }` for `users://{id}`; query variables are optional. */
+export type UriTemplateParams<S extends string> = { [K in PathNames<S>]: string } & {
+  [K in QueryNames<S>]?: string;
+};
+
+/** Whether a string type is a URI template (has a `{...}` expression). */
+export type IsUriTemplate<S extends string> = S extends `${string}{${string}}${string}` ? true : false;

@@ -5,7 +5,13 @@
  */
 import { ClientError, ConnectionError } from "../errors.js";
 import { type IncomingRequestExtra, type RequestOptions, RpcPeer } from "../protocol/engine.js";
-import type { JSONRPCMessage, JSONRPCNotification, JSONRPCRequest, Result } from "../protocol/types.js";
+import type {
+  JSONRPCMessage,
+  JSONRPCNotification,
+  JSONRPCRequest,
+  RequestId,
+  Result,
+} from "../protocol/types.js";
 
 /** How the client answers what the server sends on its own. */
 export interface TransportHandlers {
@@ -41,8 +47,11 @@ export abstract class ClientTransport {
   /** Opens the channel (spawns the process, opens the socket...). */
   protected abstract open(): Promise<void>;
 
-  /** Writes one message. A rejection fails the request being sent. */
-  protected abstract send(message: JSONRPCMessage): void | Promise<void>;
+  /**
+   * Writes one message. `route` carries the sending request's transport hints (such as extra HTTP
+   * headers). A rejection fails the request being sent.
+   */
+  protected abstract send(message: JSONRPCMessage, route?: unknown): void | Promise<void>;
 
   /** Closes the channel; called once per open. */
   protected abstract close(): Promise<void>;
@@ -53,7 +62,7 @@ export abstract class ClientTransport {
     this.handlers = handlers;
     this.lostError = undefined;
     const peer = new RpcPeer({
-      send: (message) => this.send(message),
+      send: (message, route) => this.send(message, route),
       onRequest: (request, extra) => {
         const handler = this.handlers.onRequest;
         if (!handler) throw new ClientError(`No handler for server request ${request.method}`);
@@ -100,6 +109,11 @@ export abstract class ClientTransport {
   /** Subclasses: one message arrived from the server. */
   protected receive(message: JSONRPCMessage): void {
     this.peer?.receive(message);
+  }
+
+  /** Subclasses: one request was lost (its reply stream broke); only it fails. */
+  protected lostRequest(id: RequestId, error: Error): void {
+    this.peer?.fail(id, error);
   }
 
   /** Subclasses: the connection died; every pending request fails with `error`. */

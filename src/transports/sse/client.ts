@@ -1,37 +1,158 @@
 /**
- * Client transport for the legacy HTTP+SSE transport (2024-11-05).
+ * The legacy HTTP+SSE client transport (protocol 2024-11-05): a GET opens the event stream, whose
+ * first `endpoint` event names where to POST messages; answers arrive on the stream.
+ *
+ * @example
+ * ```ts
+ * const client = new Client(new SSETransport({ url: "http://localhost:8000/sse" }));
+ * ```
  */
+import { authHeaders, type ClientAuth } from "../../auth/client.js";
 import { ConnectionError } from "../../errors.js";
+import { decodeValue } from "../../protocol/jsonrpc.js";
 import type { JSONRPCMessage } from "../../protocol/types.js";
 import { ClientTransport } from "../base.js";
+import { SseParser } from "../http/sse.js";
+import { HttpStatusError } from "../streamable-http/client.js";
 
 export interface SSETransportOptions {
   url: string | URL;
   headers?: Record<string, string>;
+  /** Milliseconds to wait for the stream to open and announce its endpoint, and for each POST (default 30000). */
   timeout?: number;
+  auth?: ClientAuth;
+  fetch?: typeof fetch;
 }
 
 export class SSETransport extends ClientTransport {
   readonly url: string;
   readonly options: SSETransportOptions;
+  private auth: ClientAuth | undefined;
+  private endpoint: string | undefined;
+  private stream: AbortController | undefined;
 
-  constructor(options: SSETransportOptions | string) {
+  constructor(options: SSETransportOptions | string | URL) {
     super();
-    this.options = typeof options === "string" ? { url: options } : options;
+    this.options = typeof options === "string" || options instanceof URL ? { url: options } : options;
     this.url = String(this.options.url);
+    this.auth = this.options.auth;
   }
 
   describe(): string {
     return this.url;
   }
 
-  protected async open(): Promise<void> {
-    throw new ConnectionError(
-      `SSETransport is not yet supported in this version of fastmcp-ts (connecting to ${this.url})`,
-    );
+  setAuth(auth: ClientAuth | undefined): void {
+    if (auth !== undefined) this.auth = auth;
   }
 
-  protected send(_message: JSONRPCMessage): void {}
+  private headers(): Record<string, string> {
+    return { ...authHeaders(this.auth), ...this.options.headers };
+  }
 
-  protected async close(): Promise<void> {}
+  protected async open(): Promise<void> {
+    const controller = new AbortController();
+    this.stream = controller;
+    const timeout = this.options.timeout ?? 30_000;
+    const timer = setTimeout(
+      () => controller.abort(new Error(`no endpoint event within ${timeout} ms`)),
+      timeout,
+    );
+    let response: Response;
+    try {
+      response = await (this.options.fetch ?? fetch)(this.url, {
+        method: "GET",
+        headers: { accept: "text/event-stream", ...this.headers() },
+        signal: controller.signal,
+      });
+    } catch (error) {
+      clearTimeout(timer);
+      throw new ConnectionError(`Cannot reach ${this.url}: ${(error as Error).message}`, { cause: error });
+    }
+    if (!response.ok || !(response.headers.get("content-type") ?? "").includes("text/event-stream")) {
+      clearTimeout(timer);
+      await response.body?.cancel().catch(() => {});
+      throw new HttpStatusError(
+        response.status,
+        `HTTP ${response.status} ${response.statusText} opening the SSE stream at ${this.url}`,
+      );
+    }
+    let announced: (() => void) | undefined;
+    let failed: ((error: Error) => void) | undefined;
+    const ready = new Promise<void>((resolve, reject) => {
+      announced = resolve;
+      failed = reject;
+    });
+    const parser = new SseParser((event) => {
+      if (event.event === "endpoint") {
+        const endpoint = new URL(event.data, this.url);
+        if (endpoint.origin !== new URL(this.url).origin) {
+          failed?.(
+            new ConnectionError(`The server announced an endpoint on another origin: ${endpoint.origin}`),
+          );
+          return;
+        }
+        this.endpoint = endpoint.href;
+        announced?.();
+        return;
+      }
+      if ((event.event ?? "message") !== "message" || !event.data) return;
+      try {
+        const decoded = decodeValue(JSON.parse(event.data));
+        if (decoded.kind !== "invalid") this.receive(decoded.message);
+      } catch {
+        // not JSON: ignore
+      }
+    });
+    const pump = async () => {
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          parser.push(decoder.decode(value, { stream: true }));
+        }
+      } catch {
+        // dropped
+      }
+      if (controller.signal.aborted && this.stream !== controller) return;
+      const error = new ConnectionError(`The SSE stream from ${this.url} closed`);
+      failed?.(error);
+      this.lost(error);
+    };
+    void pump();
+    try {
+      await ready;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  protected async send(message: JSONRPCMessage): Promise<void> {
+    if (!this.endpoint) throw new ConnectionError("The SSE stream has not announced its endpoint");
+    let response: Response;
+    try {
+      response = await (this.options.fetch ?? fetch)(this.endpoint, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...this.headers() },
+        body: JSON.stringify(message),
+        signal: AbortSignal.timeout(this.options.timeout ?? 30_000),
+      });
+    } catch (error) {
+      throw new ConnectionError(`Cannot reach ${this.endpoint}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    await response.body?.cancel().catch(() => {});
+    if (!response.ok)
+      throw new HttpStatusError(response.status, `HTTP ${response.status} posting to ${this.endpoint}`);
+  }
+
+  protected async close(): Promise<void> {
+    const stream = this.stream;
+    this.stream = undefined;
+    this.endpoint = undefined;
+    stream?.abort();
+  }
 }

@@ -1,37 +1,131 @@
 /**
- * Client transport for MCP over WebSocket (subprotocol mcp).
+ * MCP over WebSocket (client side): subprotocol `mcp`, one JSON-RPC message per text frame, pings
+ * to notice a dead connection. Uses the `ws` package on Node (so headers and auth can be sent).
+ *
+ * @example
+ * ```ts
+ * const client = new Client(new WSTransport({ url: "ws://localhost:8000/ws" }));
+ * ```
  */
+import type WebSocket from "ws";
+import { authHeaders, type ClientAuth } from "../../auth/client.js";
 import { ConnectionError } from "../../errors.js";
+import { decodeText } from "../../protocol/jsonrpc.js";
 import type { JSONRPCMessage } from "../../protocol/types.js";
 import { ClientTransport } from "../base.js";
 
 export interface WSTransportOptions {
   url: string | URL;
   headers?: Record<string, string>;
+  /** Interval between pings; the connection is dropped when a pong does not come back in time (ms, default 30000; 0 for none). */
   pingInterval?: number;
+  auth?: ClientAuth;
+  /** Milliseconds to wait for the connection to open (default 30000). */
+  timeout?: number;
 }
 
 export class WSTransport extends ClientTransport {
   readonly url: string;
   readonly options: WSTransportOptions;
+  private auth: ClientAuth | undefined;
+  private socket: WebSocket | undefined;
+  private pinger: ReturnType<typeof setInterval> | undefined;
 
-  constructor(options: WSTransportOptions | string) {
+  constructor(options: WSTransportOptions | string | URL) {
     super();
-    this.options = typeof options === "string" ? { url: options } : options;
+    this.options = typeof options === "string" || options instanceof URL ? { url: options } : options;
     this.url = String(this.options.url);
+    this.auth = this.options.auth;
   }
 
   describe(): string {
     return this.url;
   }
 
-  protected async open(): Promise<void> {
-    throw new ConnectionError(
-      `WSTransport is not yet supported in this version of fastmcp-ts (connecting to ${this.url})`,
-    );
+  setAuth(auth: ClientAuth | undefined): void {
+    if (auth !== undefined) this.auth = auth;
   }
 
-  protected send(_message: JSONRPCMessage): void {}
+  protected async open(): Promise<void> {
+    const { default: WebSocketClass } = await import("ws");
+    const socket = new WebSocketClass(this.url, "mcp", {
+      headers: { ...authHeaders(this.auth), ...this.options.headers },
+      handshakeTimeout: this.options.timeout ?? 30_000,
+    });
+    this.socket = socket;
+    await new Promise<void>((resolve, reject) => {
+      socket.once("open", () => resolve());
+      socket.once("unexpected-response", (_req, res) => {
+        reject(new ConnectionError(`WebSocket upgrade to ${this.url} refused: HTTP ${res.statusCode}`));
+        res.resume();
+      });
+      socket.once("error", (error) =>
+        reject(new ConnectionError(`Cannot connect to ${this.url}: ${error.message}`, { cause: error })),
+      );
+    });
+    if (socket.protocol !== "mcp") {
+      socket.terminate();
+      throw new ConnectionError(`The server at ${this.url} did not accept the "mcp" subprotocol`);
+    }
+    socket.on("message", (data, isBinary) => {
+      if (isBinary) return;
+      const decoded = decodeText(data.toString());
+      if (decoded.kind !== "invalid") this.receive(decoded.message);
+    });
+    socket.on("error", () => {});
+    socket.once("close", (code, reason) => {
+      this.stopPing();
+      if (this.socket !== socket) return;
+      this.socket = undefined;
+      this.lost(
+        new ConnectionError(
+          `WebSocket to ${this.url} closed (${code}${reason.length ? ` ${reason.toString()}` : ""})`,
+        ),
+      );
+    });
+    const every = this.options.pingInterval ?? 30_000;
+    if (every > 0) {
+      let alive = true;
+      socket.on("pong", () => {
+        alive = true;
+      });
+      this.pinger = setInterval(() => {
+        if (!alive) {
+          socket.terminate();
+          return;
+        }
+        alive = false;
+        socket.ping();
+      }, every);
+      this.pinger.unref?.();
+    }
+  }
 
-  protected async close(): Promise<void> {}
+  protected send(message: JSONRPCMessage): void {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== socket.OPEN)
+      throw new ConnectionError(`WebSocket to ${this.url} is not open`);
+    socket.send(JSON.stringify(message));
+  }
+
+  protected async close(): Promise<void> {
+    this.stopPing();
+    const socket = this.socket;
+    this.socket = undefined;
+    if (!socket) return;
+    await new Promise<void>((resolve) => {
+      if (socket.readyState === socket.CLOSED) return resolve();
+      socket.once("close", () => resolve());
+      socket.close(1000);
+      setTimeout(() => {
+        socket.terminate();
+        resolve();
+      }, 2000).unref();
+    });
+  }
+
+  private stopPing(): void {
+    if (this.pinger) clearInterval(this.pinger);
+    this.pinger = undefined;
+  }
 }

@@ -1,0 +1,154 @@
+/**
+ * The HTTP application of a FastMCP server: routes Streamable HTTP, the legacy SSE transport and a
+ * health check by path, and `listen()` serves it (plus WebSocket upgrades) on a node:http server.
+ */
+import type { Server } from "node:http";
+import type { FastMCP } from "../../server/fastmcp.js";
+import { SseServer, type SseServerOptions } from "../sse/server.js";
+import { StreamableHttpHandler, type StreamableHttpOptions } from "../streamable-http/server.js";
+import { errorReply, type HttpReply, type HttpRequestLike, jsonReply } from "./exchange.js";
+import { isLoopback, LOOPBACK_HOSTS } from "./guard.js";
+import { type NodeListener, toNodeListener } from "./node.js";
+import { toWebHandler } from "./web.js";
+
+export type TransportName = "http" | "sse" | "ws";
+
+export interface HttpAppOptions extends StreamableHttpOptions, SseServerOptions {
+  /** Which transports to serve (default `["http"]`). */
+  transports?: TransportName[];
+  /** Streamable HTTP endpoint (default `/mcp`; `/mcp/` works too). */
+  path?: string;
+  /** Legacy SSE stream endpoint (default `/sse`); messages go to `messagesPath` (default `/messages`). */
+  ssePath?: string;
+  messagesPath?: string;
+  /** WebSocket endpoint (default `/ws`). */
+  wsPath?: string;
+  /** Health check route answering `{"status":"ok"}` (default `/health`; false for none). */
+  healthPath?: string | false;
+}
+
+export interface ListenOptions extends HttpAppOptions {
+  /** One transport or several on one port (default "http"). */
+  transport?: TransportName | TransportName[];
+  /** Interface to bind (default 127.0.0.1). Loopback binds check the Host header by default. */
+  host?: string;
+  /** Port (default 8000; 0 picks a free one). */
+  port?: number;
+}
+
+/** A running HTTP server. */
+export interface ListeningServer {
+  /** The URL of the main endpoint (Streamable HTTP, else SSE, else WebSocket). */
+  readonly url: string;
+  readonly urls: Partial<Record<TransportName, string>>;
+  readonly server: Server;
+  readonly app: HttpApp;
+  /** Stops accepting, ends sessions and open streams, and closes the server. */
+  close(): Promise<void>;
+}
+
+function trimSlash(path: string): string {
+  return path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
+}
+
+export class HttpApp {
+  readonly streamable: StreamableHttpHandler | undefined;
+  readonly sse: SseServer | undefined;
+  readonly options: HttpAppOptions;
+  readonly paths: { http: string; sse: string; messages: string; ws: string; health: string | false };
+  private readonly transports: Set<TransportName>;
+
+  constructor(server: FastMCP, options: HttpAppOptions = {}) {
+    this.options = options;
+    this.transports = new Set(options.transports ?? ["http"]);
+    this.paths = {
+      http: trimSlash(options.path ?? "/mcp"),
+      sse: trimSlash(options.ssePath ?? "/sse"),
+      messages: trimSlash(options.messagesPath ?? "/messages"),
+      ws: trimSlash(options.wsPath ?? "/ws"),
+      health: options.healthPath === false ? false : trimSlash(options.healthPath ?? "/health"),
+    };
+    if (this.transports.has("http")) this.streamable = new StreamableHttpHandler(server, options);
+    if (this.transports.has("sse")) this.sse = new SseServer(server, options, this.paths.messages);
+  }
+
+  serves(transport: TransportName): boolean {
+    return this.transports.has(transport);
+  }
+
+  /** Routes one request by path. */
+  handle = async (request: HttpRequestLike): Promise<HttpReply> => {
+    const path = trimSlash(request.url.pathname);
+    if (this.streamable && path === this.paths.http) return this.streamable.handle(request);
+    if (this.sse && path === this.paths.sse) return this.sse.handleStream(request);
+    if (this.sse && path === this.paths.messages) return this.sse.handleMessage(request);
+    if (this.paths.health && path === this.paths.health && request.method === "GET")
+      return jsonReply(200, { status: "ok" });
+    return errorReply(404, -32000, `Not Found: ${request.url.pathname}`);
+  };
+
+  /** The app as a web-standard fetch handler. */
+  webHandler(): (request: Request) => Promise<Response> {
+    return toWebHandler(this.handle);
+  }
+
+  /** The app as a node:http request listener. */
+  nodeListener(): NodeListener {
+    return toNodeListener(this.handle);
+  }
+
+  close(): void {
+    this.streamable?.close();
+    this.sse?.close();
+  }
+}
+
+/** Serves a FastMCP server over HTTP on a node:http server. */
+export async function listen(server: FastMCP, options: ListenOptions = {}): Promise<ListeningServer> {
+  const { createServer } = await import("node:http");
+  const transports = Array.isArray(options.transport) ? options.transport : [options.transport ?? "http"];
+  const host = options.host ?? "127.0.0.1";
+  const appOptions: HttpAppOptions = { ...options, transports };
+  if (appOptions.allowedHosts === undefined && isLoopback(host))
+    appOptions.allowedHosts = [...LOOPBACK_HOSTS];
+  const app = new HttpApp(server, appOptions);
+  const listener = app.nodeListener();
+  const http = createServer((req, res) => listener(req, res));
+  const closeWs = transports.includes("ws")
+    ? (await import("../ws/server.js")).attachWebSocketServer(server, http, {
+        ...appOptions,
+        path: app.paths.ws,
+      })
+    : undefined;
+  await new Promise<void>((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(options.port ?? 8000, host, () => {
+      http.off("error", reject);
+      resolve();
+    });
+  });
+  const address = http.address();
+  const port = typeof address === "object" && address ? address.port : (options.port ?? 8000);
+  const shownHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
+  const base = `http://${shownHost}:${port}`;
+  const urls: Partial<Record<TransportName, string>> = {};
+  if (app.serves("http")) urls.http = `${base}${app.paths.http}`;
+  if (app.serves("sse")) urls.sse = `${base}${app.paths.sse}`;
+  if (transports.includes("ws")) urls.ws = `ws://${shownHost}:${port}${app.paths.ws}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url: (urls.http ?? urls.sse ?? urls.ws) as string,
+    urls,
+    server: http,
+    app,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        app.close();
+        closeWs?.();
+        http.close(() => resolve());
+        http.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * The shape HTTP handling works on, independent of the server library: one request in, one reply
+ * out. The web-standard and node:http adapters translate to and from it.
+ */
+import { errorResponse } from "../../protocol/jsonrpc.js";
+import type { RequestId } from "../../protocol/types.js";
+
+/** One incoming HTTP request. Header names are lower case. */
+export interface HttpRequestLike {
+  readonly method: string;
+  readonly url: URL;
+  header(name: string): string | undefined;
+  /** Reads the whole body as text; rejects with BodyTooLargeError past `limit` bytes. */
+  text(limit: number): Promise<string>;
+  /** Aborted when the client goes away before the reply is complete. */
+  readonly signal: AbortSignal;
+}
+
+/** Where an SSE reply's bytes go; implemented by each adapter. */
+export interface SseSink {
+  write(chunk: string): void;
+  close(): void;
+  /** Called once when the client disconnects (not after `close`). */
+  onClose(callback: () => void): void;
+}
+
+export type HttpReply =
+  | { status: number; headers: Record<string, string>; body?: string }
+  | { status: number; headers: Record<string, string>; attach(sink: SseSink): void };
+
+export class BodyTooLargeError extends Error {
+  override name = "BodyTooLargeError";
+}
+
+export const SSE_HEADERS: Record<string, string> = {
+  "content-type": "text/event-stream",
+  "cache-control": "no-cache, no-transform",
+  connection: "keep-alive",
+  "x-accel-buffering": "no",
+};
+
+export function jsonReply(status: number, value: unknown, headers: Record<string, string> = {}): HttpReply {
+  return { status, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(value) };
+}
+
+/** An HTTP error whose body is a JSON-RPC error response. */
+export function errorReply(
+  status: number,
+  code: number,
+  message: string,
+  id?: RequestId | null,
+  headers: Record<string, string> = {},
+  data?: unknown,
+): HttpReply {
+  return jsonReply(status, errorResponse(id ?? null, code, message, data), headers);
+}
+
+export function emptyReply(status: number, headers: Record<string, string> = {}): HttpReply {
+  return { status, headers };
+}

@@ -1,0 +1,92 @@
+/**
+ * Checks every HTTP transport runs before anything else: Host and Origin against DNS rebinding,
+ * and the bearer token when the server has a verifier.
+ */
+import { authenticate, type TokenVerifier } from "../../auth/server.js";
+import type { AuthInfo } from "../../server/context.js";
+import { errorReply, type HttpReply, type HttpRequestLike } from "./exchange.js";
+
+export interface HttpGuardOptions {
+  /**
+   * Accepted `Host` header values (`name` accepts any port, `name:port` only that one). Set by
+   * default for loopback binds to localhost, 127.0.0.1 and [::1]; undefined accepts any host.
+   */
+  allowedHosts?: string[];
+  /**
+   * Accepted `Origin` values; `"*"` accepts any. By default an Origin must match the request's own
+   * host (same origin), or be a loopback origin when the host is one.
+   */
+  allowedOrigins?: string[] | "*";
+}
+
+export const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"];
+
+export function isLoopback(host: string | undefined): boolean {
+  return (
+    host === undefined ||
+    host === "localhost" ||
+    host === "::1" ||
+    host === "[::1]" ||
+    host.startsWith("127.")
+  );
+}
+
+function hostName(host: string): string {
+  return host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : (host.split(":")[0] as string);
+}
+
+function hostAllowed(host: string | undefined, allowed: string[] | undefined): boolean {
+  if (!allowed) return true;
+  if (!host) return false;
+  const lower = host.toLowerCase();
+  return allowed.some((entry) => {
+    const wanted = entry.toLowerCase();
+    return wanted.includes(":") && !wanted.startsWith("[")
+      ? wanted === lower
+      : wanted === hostName(lower) || wanted === lower;
+  });
+}
+
+function originAllowed(
+  origin: string,
+  host: string | undefined,
+  allowed: string[] | "*" | undefined,
+): boolean {
+  if (allowed === "*") return true;
+  if (allowed) return allowed.includes(origin);
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (host && url.host.toLowerCase() === host.toLowerCase()) return true;
+  return (
+    isLoopback(host ? hostName(host) : undefined) &&
+    LOOPBACK_HOSTS.includes(url.hostname.toLowerCase().replace(/^::1$/, "[::1]"))
+  );
+}
+
+/** A rejection to send, or the verified identity (undefined without a verifier). */
+export async function guardRequest(
+  request: HttpRequestLike,
+  options: HttpGuardOptions,
+  verifier: TokenVerifier | undefined,
+): Promise<{ reply: HttpReply } | { auth: AuthInfo | undefined }> {
+  const host = request.header("host");
+  if (!hostAllowed(host, options.allowedHosts)) {
+    return { reply: errorReply(403, -32000, `Forbidden: host ${host ?? "(none)"} is not allowed`) };
+  }
+  const origin = request.header("origin");
+  if (origin !== undefined && !originAllowed(origin, host, options.allowedOrigins)) {
+    return { reply: errorReply(403, -32000, `Forbidden: origin ${origin} is not allowed`) };
+  }
+  if (!verifier) return { auth: undefined };
+  const outcome = await authenticate(verifier, request.header("authorization"));
+  if (outcome.ok) return { auth: outcome.auth };
+  return {
+    reply: errorReply(outcome.status, -32000, outcome.message, null, {
+      "www-authenticate": outcome.challenge,
+    }),
+  };
+}

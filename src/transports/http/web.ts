@@ -1,0 +1,78 @@
+/** The web-standard adapter: `(Request) => Promise<Response>`, for Bun, Deno, Workers, Hono and tests. */
+import { BodyTooLargeError, type HttpReply, type HttpRequestLike, type SseSink } from "./exchange.js";
+
+const encoder = new TextEncoder();
+
+async function readLimited(request: Request, limit: number): Promise<string> {
+  const declared = Number(request.headers.get("content-length") ?? Number.NaN);
+  if (declared > limit) throw new BodyTooLargeError(`Body of ${declared} bytes exceeds ${limit}`);
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => {});
+      throw new BodyTooLargeError(`Body exceeds ${limit} bytes`);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+export function fromWebRequest(request: Request): HttpRequestLike {
+  return {
+    method: request.method.toUpperCase(),
+    url: new URL(request.url),
+    header: (name) => request.headers.get(name) ?? undefined,
+    text: (limit) => readLimited(request, limit),
+    signal: request.signal,
+  };
+}
+
+export function toWebResponse(reply: HttpReply): Response {
+  if (!("attach" in reply))
+    return new Response(reply.body ?? null, { status: reply.status, headers: reply.headers });
+  let onClose: (() => void) | undefined;
+  let closed = false;
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      const sink: SseSink = {
+        write(chunk) {
+          if (!closed) controller.enqueue(encoder.encode(chunk));
+        },
+        close() {
+          if (closed) return;
+          closed = true;
+          controller.close();
+        },
+        onClose(callback) {
+          onClose = callback;
+        },
+      };
+      reply.attach(sink);
+    },
+    cancel() {
+      if (closed) return;
+      closed = true;
+      onClose?.();
+    },
+  });
+  return new Response(body, { status: reply.status, headers: reply.headers });
+}
+
+/** Wraps an exchange handler as a web-standard fetch handler. */
+export function toWebHandler(
+  handle: (request: HttpRequestLike) => Promise<HttpReply>,
+): (request: Request) => Promise<Response> {
+  return async (request) => toWebResponse(await handle(fromWebRequest(request)));
+}

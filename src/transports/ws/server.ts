@@ -1,0 +1,102 @@
+/**
+ * MCP over WebSocket (server side): subprotocol `mcp`, one JSON-RPC message per text frame,
+ * either era (the connection is the session for the legacy era), ping/pong keep-alive, a frame
+ * size cap and the same Host/Origin/token checks as HTTP. Built on the `ws` package.
+ */
+import type { IncomingMessage, Server } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer } from "ws";
+import { ErrorCode } from "../../protocol/codes.js";
+import { errorResponse } from "../../protocol/jsonrpc.js";
+import type { FastMCP } from "../../server/fastmcp.js";
+import { guardRequest, type HttpGuardOptions } from "../http/guard.js";
+import { fromNodeRequest } from "../http/node.js";
+
+export interface WsServerOptions extends HttpGuardOptions {
+  path: string;
+  /** Largest accepted frame, in bytes (default 4 MiB); larger ones close the connection with 1009. */
+  maxFrameBytes?: number;
+  /** Interval between pings; a connection that missed the previous pong is dropped (ms, default 30000). */
+  pingIntervalMs?: number;
+}
+
+function reject(socket: Duplex, status: number, message: string, headers: Record<string, string> = {}): void {
+  const body = JSON.stringify(errorResponse(null, -32000, message));
+  const extra = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join("");
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 401 ? "Unauthorized" : status === 403 ? "Forbidden" : status === 404 ? "Not Found" : "Bad Request"}\r\n` +
+      `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extra}connection: close\r\n\r\n${body}`,
+  );
+}
+
+/** Serves WebSocket upgrades on `path` of an HTTP server; returns a function that closes every connection. */
+export function attachWebSocketServer(server: FastMCP, http: Server, options: WsServerOptions): () => void {
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxFrameBytes ?? 4 * 1024 * 1024,
+    handleProtocols: (protocols) => (protocols.has("mcp") ? "mcp" : false),
+  });
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = new URL(req.url ?? "/", "http://localhost").pathname.replace(/(.)\/$/, "$1");
+    if (path !== options.path) {
+      reject(socket, 404, `Not Found: ${path}`);
+      return;
+    }
+    const offered = req.headers["sec-websocket-protocol"];
+    if (offered && !offered.split(",").some((protocol) => protocol.trim() === "mcp")) {
+      reject(socket, 400, 'Bad Request: the WebSocket subprotocol must be "mcp"');
+      return;
+    }
+    guardRequest(fromNodeRequest(req), options, server.auth).then((guarded) => {
+      if ("reply" in guarded) {
+        reject(socket, guarded.reply.status, "Connection refused", guarded.reply.headers);
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const session = server.createSession({
+          send: (message) => {
+            if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+          },
+          ...(guarded.auth ? { auth: guarded.auth } : {}),
+        });
+        let alive = true;
+        ws.on("pong", () => {
+          alive = true;
+        });
+        const pinger = setInterval(() => {
+          if (!alive) {
+            ws.terminate();
+            return;
+          }
+          alive = false;
+          ws.ping();
+        }, options.pingIntervalMs ?? 30_000);
+        pinger.unref();
+        ws.on("message", (data, isBinary) => {
+          if (isBinary) {
+            ws.send(
+              JSON.stringify(
+                errorResponse(null, ErrorCode.InvalidRequest, "Invalid Request: send text frames"),
+              ),
+            );
+            return;
+          }
+          session.receiveText(data.toString());
+        });
+        ws.once("close", () => {
+          clearInterval(pinger);
+          session.close();
+        });
+        ws.on("error", () => ws.terminate());
+      });
+    });
+  };
+  http.on("upgrade", onUpgrade);
+  return () => {
+    http.off("upgrade", onUpgrade);
+    for (const client of wss.clients) client.terminate();
+    wss.close();
+  };
+}
