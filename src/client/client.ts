@@ -45,6 +45,13 @@ import {
   MODERN_PROTOCOL_VERSIONS,
 } from "../protocol/versions.js";
 import type { ClientTransport } from "../transports/base.js";
+import { type HttpRoute, StreamableHttpTransport } from "../transports/streamable-http/client.js";
+import {
+  encodeHeaderValue,
+  type ParamHeader,
+  paramHeaders,
+  paramHeaderValue,
+} from "../transports/streamable-http/headers.js";
 import { type ClientTarget, createTransport } from "./detect.js";
 import { answerServerRequest, type ClientHandlers, clientCapabilitiesFor } from "./handlers.js";
 import { PromptResult, ResourceReadResult, ToolCallResult } from "./results.js";
@@ -83,6 +90,8 @@ export interface CallOptions {
   resetTimeoutOnProgress?: boolean;
   /** Extra `_meta` to send with the request. */
   meta?: Record<string, unknown>;
+  /** Extra HTTP headers for this request (Streamable HTTP only). */
+  headers?: Record<string, string>;
 }
 
 export interface CallToolOptions extends CallOptions {
@@ -108,6 +117,8 @@ export class Client implements AsyncDisposable {
   private envelope: Record<string, unknown> | undefined;
   private readonly capabilities: ClientCapabilities;
   private logLevel: LoggingLevel | undefined;
+  /** Per tool, the arguments mirrored into `Mcp-Param-*` headers (learned from tools/list). */
+  private paramHeaders: Map<string, ParamHeader[]> | undefined;
   /** Tools whose output schema wraps a non-object value as `{ result }`. */
   private wrapping: Map<string, boolean> | undefined;
 
@@ -190,9 +201,44 @@ export class Client implements AsyncDisposable {
 
   /** Every tool, across all pages. */
   async listTools(options?: CallOptions): Promise<Tool[]> {
-    const tools = await this.listAll<Tool>("tools/list", "tools", options);
+    let tools = await this.listAll<Tool>("tools/list", "tools", options);
     this.wrapping = new Map(tools.map((tool) => [tool.name, isWrapping(tool)]));
+    if (this.transport instanceof StreamableHttpTransport) tools = this.learnParamHeaders(tools);
     return tools;
+  }
+
+  /**
+   * Records which arguments each tool mirrors into `Mcp-Param-*` headers; over Streamable HTTP a
+   * tool whose `x-mcp-header` annotations break the spec's rules is left out, as the spec requires.
+   */
+  private learnParamHeaders(tools: Tool[]): Tool[] {
+    const headers = new Map<string, ParamHeader[]>();
+    const valid = tools.filter((tool) => {
+      try {
+        headers.set(tool.name, paramHeaders(tool.inputSchema ?? {}));
+        return true;
+      } catch (error) {
+        console.warn(`[fastmcp-ts] ignoring tool ${tool.name}: ${(error as Error).message}`);
+        return false;
+      }
+    });
+    this.paramHeaders = headers;
+    return valid;
+  }
+
+  /** The `Mcp-Param-*` headers of a 2026-07-28 tool call over Streamable HTTP. */
+  private async toolCallRoute(name: string, args: Record<string, unknown>): Promise<HttpRoute | undefined> {
+    if (this.negotiated?.era !== "modern" || !(this.transport instanceof StreamableHttpTransport))
+      return undefined;
+    if (!this.paramHeaders?.has(name)) await this.listTools().catch(() => undefined);
+    const declared = this.paramHeaders?.get(name);
+    if (!declared?.length) return undefined;
+    const headers: Record<string, string> = {};
+    for (const header of declared) {
+      const value = paramHeaderValue(args, header);
+      if (value !== undefined) headers[`mcp-param-${header.name.toLowerCase()}`] = encodeHeaderValue(value);
+    }
+    return { headers };
   }
 
   /** Calls a tool. Throws ToolError when the result is `isError` (unless `raiseOnError: false`). */
@@ -201,7 +247,25 @@ export class Client implements AsyncDisposable {
     args: Record<string, unknown> = {},
     options: CallToolOptions = {},
   ): Promise<ToolCallResult> {
-    const raw = await this.request<CallToolResult>("tools/call", { name, arguments: args }, options);
+    const call = async () => {
+      const route = await this.toolCallRoute(name, args);
+      const headers = route?.headers ? { ...route.headers, ...options.headers } : options.headers;
+      return this.request<CallToolResult>(
+        "tools/call",
+        { name, arguments: args },
+        headers ? { ...options, headers } : options,
+      );
+    };
+    let raw: CallToolResult;
+    try {
+      raw = await call();
+    } catch (error) {
+      // The tool's header annotations may have changed: learn them again and retry once.
+      if (!(error instanceof McpError && error.code === ErrorCode.HeaderMismatch && this.paramHeaders))
+        throw error;
+      this.paramHeaders = undefined;
+      raw = await call();
+    }
     const unwrap = await this.unwraps(name, raw.structuredContent);
     const result = new ToolCallResult(raw, unwrap);
     if (result.isError && (options.raiseOnError ?? true)) {
@@ -290,6 +354,7 @@ export class Client implements AsyncDisposable {
     const onProgress = options.onProgress ?? this.options.onProgress;
     if (onProgress) out.onProgress = onProgress;
     if (options.resetTimeoutOnProgress) out.resetTimeoutOnProgress = true;
+    if (options.headers) out.route = { headers: options.headers } satisfies HttpRoute;
     return out;
   }
 

@@ -130,3 +130,36 @@ export async function answerServerRequest(
       throw new McpError(ErrorCode.MethodNotFound, `Method not found: ${request.method}`);
   }
 }
+
+/** Fulfils the `inputRequests` of a 2026-07-28 input-required result with the client's handlers. */
+export async function fulfilInputRequests(
+  inputRequests: unknown,
+  handlers: ClientHandlers,
+  signal: AbortSignal,
+): Promise<Record<string, unknown>> {
+  if (inputRequests === undefined) return {};
+  if (typeof inputRequests !== "object" || inputRequests === null || Array.isArray(inputRequests)) {
+    throw new McpError(ErrorCode.InvalidParams, "The server sent malformed inputRequests");
+  }
+  const ctx: HandlerContext = { signal };
+  const entries = Object.entries(inputRequests as Record<string, { method?: unknown; params?: unknown }>);
+  const answers = await Promise.all(
+    entries.map(async ([key, request]) => {
+      const params = (request?.params ?? {}) as Record<string, any>;
+      switch (request?.method) {
+        case "sampling/createMessage":
+          return [key, await sample(handlers.sampling, params as CreateMessageRequestParams, ctx)] as const;
+        case "elicitation/create":
+          return [key, await elicit(handlers.elicitation, params as ElicitationRequest, ctx)] as const;
+        case "roots/list":
+          return [key, await listRoots(handlers.roots)] as const;
+        default:
+          throw new McpError(
+            ErrorCode.InvalidParams,
+            `The server asked for unknown input ${String(request?.method)}`,
+          );
+      }
+    }),
+  );
+  return Object.fromEntries(answers);
+}

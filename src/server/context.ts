@@ -53,6 +53,8 @@ export interface RequestScope {
   progressToken: ProgressToken | undefined;
   sessionId: string | undefined;
   auth: AuthInfo | undefined;
+  /** The HTTP request's headers (lower-case names), on HTTP transports. */
+  headers: Record<string, string> | undefined;
   signal: AbortSignal;
   /** Sends a notification related to this request. */
   notify(method: string, params: Record<string, unknown>): void;
@@ -111,6 +113,11 @@ export class Context {
 
   get auth(): AuthInfo | undefined {
     return this.scope.auth;
+  }
+
+  /** The HTTP request's headers (lower-case names) on HTTP transports; undefined on stdio and in memory. */
+  get headers(): Record<string, string> | undefined {
+    return this.scope.headers;
   }
 
   get protocolVersion(): string {

@@ -45,6 +45,8 @@ export interface DispatchInput {
   notify(method: string, params: Record<string, unknown>): void;
   /** Server-to-client requests for this request, when they travel differently from the session's. */
   serverRequest?: RequestScope["request"];
+  /** The HTTP request's headers (lower-case names), on HTTP transports. */
+  headers?: Record<string, string>;
 }
 
 export interface KernelOptions {
@@ -160,7 +162,7 @@ export class ServerKernel {
 
   private listChanged(method: string): void {
     for (const session of this.sessions) {
-      if (session.state.legacy?.initialized) session.notify(method);
+      if (session.state.legacy) session.notify(method);
     }
   }
 
@@ -360,6 +362,7 @@ class DispatchScope implements RequestScope {
   readonly progressToken: ProgressToken | undefined;
   readonly sessionId: string | undefined;
   readonly auth: AuthInfo | undefined;
+  readonly headers: Record<string, string> | undefined;
   readonly notify: RequestScope["notify"];
   readonly readResource: RequestScope["readResource"];
   /** Set for legacy requests that can carry server-to-client requests (absent otherwise, as before). */
@@ -381,6 +384,7 @@ class DispatchScope implements RequestScope {
     this.progressToken = progressToken;
     this.sessionId = input.session.sessionId;
     this.auth = input.session.auth;
+    this.headers = input.headers;
     this.notify = input.notify;
     this.readResource = readResource;
     this.input = input;

@@ -35,8 +35,7 @@ export class ChannelSession {
       send: options.send,
       timeout: options.requestTimeout ?? 0,
       maskInternalErrors: kernel.options.maskErrorDetails,
-      onRequest: (request, extra) =>
-        kernel.dispatch(new ChannelDispatch(request, this.state, extra)),
+      onRequest: (request, extra) => kernel.dispatch(new ChannelDispatch(request, this.state, extra)),
       onNotification: (notification) => this.onNotification(notification),
     });
     this.state.request = (method, params, signal) => this.peer.request(method, params, { signal });

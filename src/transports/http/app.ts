@@ -6,6 +6,7 @@ import type { Server } from "node:http";
 import type { FastMCP } from "../../server/fastmcp.js";
 import { SseServer, type SseServerOptions } from "../sse/server.js";
 import { StreamableHttpHandler, type StreamableHttpOptions } from "../streamable-http/server.js";
+import type { WsServerOptions } from "../ws/server.js";
 import { errorReply, type HttpReply, type HttpRequestLike, jsonReply } from "./exchange.js";
 import { isLoopback, LOOPBACK_HOSTS } from "./guard.js";
 import { type NodeListener, toNodeListener } from "./node.js";
@@ -27,7 +28,7 @@ export interface HttpAppOptions extends StreamableHttpOptions, SseServerOptions 
   healthPath?: string | false;
 }
 
-export interface ListenOptions extends HttpAppOptions {
+export interface ListenOptions extends HttpAppOptions, Omit<WsServerOptions, "path"> {
   /** One transport or several on one port (default "http"). */
   transport?: TransportName | TransportName[];
   /** Interface to bind (default 127.0.0.1). Loopback binds check the Host header by default. */

@@ -10,6 +10,8 @@ export interface HttpRequestLike {
   readonly method: string;
   readonly url: URL;
   header(name: string): string | undefined;
+  /** Every header, with lower-case names. */
+  headers(): Record<string, string>;
   /** Reads the whole body as text; rejects with BodyTooLargeError past `limit` bytes. */
   text(limit: number): Promise<string>;
   /** Aborted when the client goes away before the reply is complete. */

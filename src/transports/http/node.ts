@@ -58,6 +58,13 @@ export function fromNodeRequest(req: IncomingMessage, res?: ServerResponse): Htt
       const value = headers[name];
       return Array.isArray(value) ? value.join(", ") : value;
     },
+    headers() {
+      const out: Record<string, string> = {};
+      for (const [name, value] of Object.entries(headers)) {
+        if (value !== undefined) out[name] = Array.isArray(value) ? value.join(", ") : value;
+      }
+      return out;
+    },
     text: (limit) => readLimited(req, limit),
     signal: controller.signal,
   };

@@ -34,6 +34,7 @@ export function fromWebRequest(request: Request): HttpRequestLike {
     method: request.method.toUpperCase(),
     url: new URL(request.url),
     header: (name) => request.headers.get(name) ?? undefined,
+    headers: () => Object.fromEntries(request.headers),
     text: (limit) => readLimited(request, limit),
     signal: request.signal,
   };

@@ -152,6 +152,12 @@ export class StdioTransport extends ClientTransport {
     if (!stdin || stdin.destroyed || !stdin.writable) {
       throw new ConnectionError(`Server process ${this.describe()} is not running${this.stderrSuffix()}`);
     }
+    // Lines sent in the same tick leave in one write (one syscall): cork now, uncork on next tick.
+    // Order is kept, and end() (terminate) flushes anything still corked.
+    if (stdin.writableCorked === 0) {
+      stdin.cork();
+      process.nextTick(() => stdin.uncork());
+    }
     stdin.write(encodeLine(message));
   }
 

@@ -30,8 +30,22 @@ export function serveStdio(server: FastMCP, options: StdioServeOptions = {}): Pr
   const restoreConsole =
     (options.redirectConsole ?? stdout === process.stdout) ? redirectConsole() : () => {};
   let open = true;
+  // Lines written in the same tick leave in one write (one syscall): cork on the first, uncork on
+  // the next tick; finishing flushes first, so nothing is held back when serving ends.
+  let corked = false;
+  const flush = () => {
+    if (!corked) return;
+    corked = false;
+    stdout.uncork();
+  };
   const write = (message: JSONRPCMessage) => {
-    if (open) stdout.write(encodeLine(message));
+    if (!open) return;
+    if (!corked) {
+      corked = true;
+      stdout.cork();
+      process.nextTick(flush);
+    }
+    stdout.write(encodeLine(message));
   };
   const session = server.createSession({ send: write });
   const decoder = new LineDecoder({
@@ -62,6 +76,7 @@ export function serveStdio(server: FastMCP, options: StdioServeOptions = {}): Pr
     };
     const finish = () => {
       if (!open) return;
+      flush();
       open = false;
       session.close();
       stdin.off("data", onData);

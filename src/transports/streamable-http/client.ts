@@ -68,6 +68,8 @@ export class StreamableHttpTransport extends ClientTransport {
   private readonly control = new Set<AbortController>();
   private initializeRequest: JSONRPCRequest | undefined;
   private standalone: AbortController | undefined;
+  /** A session restart in progress, shared by every request that got a 404 for the old session. */
+  private renewing: Promise<void> | undefined;
   private closed = false;
 
   constructor(options: StreamableHttpTransportOptions | string | URL) {
@@ -163,9 +165,9 @@ export class StreamableHttpTransport extends ClientTransport {
         const field = NAMED[message.method];
         const name = field ? message.params?.[field] : undefined;
         if (typeof name === "string") headers["mcp-name"] = encodeHeaderValue(name);
-        Object.assign(headers, route?.headers);
       }
     }
+    if (route?.headers) Object.assign(headers, route.headers);
     return headers;
   }
 
@@ -199,6 +201,7 @@ export class StreamableHttpTransport extends ClientTransport {
     retried = false,
   ): Promise<void> {
     let response: Response;
+    const sentSession = this.sessionId;
     try {
       response = await this.fetchWithTimeout(
         { method: "POST", headers: this.headersFor(message, route), body: JSON.stringify(message) },
@@ -212,14 +215,22 @@ export class StreamableHttpTransport extends ClientTransport {
     const id = "id" in message && "method" in message ? message.id : undefined;
     if (
       response.status === 404 &&
-      this.sessionId &&
+      sentSession &&
       !retried &&
       this.initializeRequest &&
       id !== this.initializeRequest.id
     ) {
-      // The server forgot our session: start a new one, then send this message again.
+      // The server forgot our session: start a new one (once, however many requests got the 404),
+      // then send this message again.
       await response.body?.cancel().catch(() => {});
-      await this.restartSession();
+      if (!this.renewing && this.sessionId === sentSession) {
+        this.renewing = this.restartSession().finally(() => {
+          this.renewing = undefined;
+        });
+      }
+      await this.renewing;
+      // The restart sent its own notifications/initialized.
+      if ("method" in message && !("id" in message) && message.method === "notifications/initialized") return;
       return this.post(message, route, controller, true);
     }
     if ("method" in message && "id" in message && message.method === "initialize" && response.ok) {

@@ -6,6 +6,7 @@
 
 const SENTINEL = /^=\?base64\?(.*)\?=$/s;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 function utf8ToBase64(text: string): string {
   const bytes = new TextEncoder().encode(text);
@@ -25,6 +26,8 @@ export function decodeHeaderValue(value: string): string | undefined {
   if (!/^[\t\x20-\x7e]*$/.test(value)) return undefined;
   const encoded = SENTINEL.exec(value);
   if (!encoded) return value;
+  // Strict base64: atob() forgives missing padding, which SEP-2243 requires rejecting.
+  if (!STRICT_BASE64.test(encoded[1] as string)) return undefined;
   try {
     const binary = atob(encoded[1] as string);
     return new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
@@ -102,8 +105,11 @@ export function paramHeaderValue(args: unknown, header: ParamHeader): string | u
   return undefined;
 }
 
+/** A decimal number as a header value: `42`, `-7`, `42.0`, `4.2e1` (not hex, binary or `Infinity`). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 /** Whether a received header value matches the argument (integers compared numerically). */
 export function paramHeaderMatches(received: string, expected: string, type: ParamHeader["type"]): boolean {
-  if (type === "integer") return received.trim() !== "" && Number(received) === Number(expected);
+  if (type === "integer") return DECIMAL.test(received) && Number(received) === Number(expected);
   return received === expected;
 }

@@ -86,13 +86,20 @@ class PostReply implements Outlet {
   private stream: EventStream | undefined;
   private readonly makeStream: (() => EventStream) | undefined;
   private readonly headers: Record<string, string>;
+  /** 2026-07-28 maps error codes to HTTP statuses; legacy errors travel in a 200 like any answer. */
+  private readonly mapStatus: boolean;
 
-  constructor(makeStream: (() => EventStream) | undefined, headers: Record<string, string>) {
+  constructor(
+    makeStream: (() => EventStream) | undefined,
+    headers: Record<string, string>,
+    mapStatus = true,
+  ) {
     this.reply = new Promise((resolve) => {
       this.resolve = resolve;
     });
     this.makeStream = makeStream;
     this.headers = headers;
+    this.mapStatus = mapStatus;
   }
 
   emit(message: JSONRPCMessage): boolean {
@@ -116,7 +123,7 @@ class PostReply implements Outlet {
       this.stream.end();
       return;
     }
-    const status = "error" in message ? statusFor(message.error.code) : 200;
+    const status = "error" in message && this.mapStatus ? statusFor(message.error.code) : 200;
     this.resolve(jsonReply(status, message, this.headers));
   }
 }
@@ -203,10 +210,9 @@ export class StreamableHttpHandler {
     if (decoded.kind === "invalid") return jsonReply(400, decoded.error);
     if (decoded.kind === "request") {
       const message = decoded.message;
-      // A modern claim in _meta, or a modern header on a request without _meta (which then fails
-      // the envelope check with -32602), is served statelessly.
-      const modernHeader =
-        request.header("mcp-protocol-version") === "2026-07-28" && message.params?._meta === undefined;
+      // A modern claim in _meta, or a modern header on a request whose _meta lacks the claim (which
+      // then fails the envelope check with -32602), is served statelessly.
+      const modernHeader = request.header("mcp-protocol-version") === "2026-07-28";
       if (hasModernClaim(message.params) || modernHeader) return this.modern(request, message, auth);
       if (message.method === "initialize") return this.initialize(request, message, auth);
     }
@@ -233,6 +239,7 @@ export class StreamableHttpHandler {
         request: message,
         session: state,
         signal: controller.signal,
+        headers: request.headers(),
         notify: (method, params) => {
           if (!controller.signal.aborted) reply.emit({ jsonrpc: "2.0", method, params });
         },
@@ -415,7 +422,7 @@ export class StreamableHttpHandler {
           return stream;
         }
       : undefined;
-    const reply = new PostReply(makeStream, {});
+    const reply = new PostReply(makeStream, {}, false);
     const controller = new AbortController();
     if (session) session.busy++;
     // In the legacy era a dropped connection is not a cancellation: the request runs on, and its
@@ -426,6 +433,7 @@ export class StreamableHttpHandler {
         request: message,
         session: state,
         signal: controller.signal,
+        headers: request.headers(),
         notify: (method, params) => void reply.emit({ jsonrpc: "2.0", method, params }),
         ...(session
           ? {

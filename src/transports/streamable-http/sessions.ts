@@ -62,6 +62,8 @@ export class HttpSession {
 
   close(): void {
     this.peer.close(new ConnectionError("Session ended"));
+    // Requests still being handled have nowhere to answer: cancel them.
+    for (const controller of this.inflight.values()) controller.abort(new ConnectionError("Session ended"));
     this.standalone?.end();
     for (const stream of this.streams.values()) stream.end();
     this.streams.clear();

@@ -38,6 +38,8 @@ export function attachWebSocketServer(server: FastMCP, http: Server, options: Ws
     maxPayload: options.maxFrameBytes ?? 4 * 1024 * 1024,
     handleProtocols: (protocols) => (protocols.has("mcp") ? "mcp" : false),
   });
+  /** Ends each open connection's session (close() runs them at once, not on the sockets' close events). */
+  const endings = new Set<() => void>();
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(req.url ?? "/", "http://localhost").pathname.replace(/(.)\/$/, "$1");
     if (path !== options.path) {
@@ -85,10 +87,13 @@ export function attachWebSocketServer(server: FastMCP, http: Server, options: Ws
           }
           session.receiveText(data.toString());
         });
-        ws.once("close", () => {
+        const end = () => {
+          if (!endings.delete(end)) return;
           clearInterval(pinger);
           session.close();
-        });
+        };
+        endings.add(end);
+        ws.once("close", end);
         ws.on("error", () => ws.terminate());
       });
     });
@@ -96,6 +101,7 @@ export function attachWebSocketServer(server: FastMCP, http: Server, options: Ws
   http.on("upgrade", onUpgrade);
   return () => {
     http.off("upgrade", onUpgrade);
+    for (const end of [...endings]) end();
     for (const client of wss.clients) client.terminate();
     wss.close();
   };

@@ -1,0 +1,184 @@
+/**
+ * The integrity-protected `requestState` of 2026-07-28 input-required rounds. It carries the
+ * answers gathered in earlier rounds, bound to the method, a digest of the request's salient
+ * parameters, the caller's identity and an expiry, and sealed with HMAC-SHA-256 (WebCrypto), so a
+ * retry needs no server-side storage and a tampered, replayed-elsewhere or stale one is refused.
+ */
+import { McpError } from "../errors.js";
+import { ErrorCode } from "../protocol/codes.js";
+
+export interface RequestStateOptions {
+  /**
+   * The HMAC key. Give the same secret to every instance behind a load balancer; by default a
+   * random key is made per process (so retries must reach the same process).
+   */
+  secret?: string | Uint8Array;
+  /** How long a requestState stays valid (ms, default 10 minutes). */
+  ttlMs?: number;
+}
+
+/** What a requestState holds. */
+export interface RequestStatePayload {
+  /** The method it was issued for. */
+  method: string;
+  /** SHA-256 of the request's salient parameters (name or uri, and arguments). */
+  digest: string;
+  /** Who it was issued to (a hash of the token or client id), when authenticated. */
+  principal: string | undefined;
+  /** Answers gathered so far, by input key. */
+  answers: Record<string, unknown>;
+  /** Every input key asked so far (answers to other keys are ignored). */
+  asked: string[];
+  /** Rounds so far. */
+  round: number;
+}
+
+const encoder = new TextEncoder();
+
+function toBase64Url(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function fromBase64Url(text: string): Uint8Array {
+  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
+}
+
+/** JSON with object keys sorted, so equal values always digest the same. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (typeof value === "object" && value !== null) {
+    const keys = Object.keys(value).sort();
+    return `{${keys
+      .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+export async function sha256(text: string): Promise<string> {
+  return toBase64Url(new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text))));
+}
+
+/** The digest of the parameters a requestState is bound to. */
+export function salientDigest(params: Record<string, unknown>): Promise<string> {
+  return sha256(canonicalJson({ name: params.name, uri: params.uri, arguments: params.arguments }));
+}
+
+function invalid(reason: string): McpError {
+  return new McpError(ErrorCode.InvalidParams, `Invalid requestState: ${reason}`);
+}
+
+export class RequestStateCodec {
+  private key: Promise<CryptoKey> | undefined;
+  private readonly secret: Uint8Array;
+  readonly ttlMs: number;
+
+  constructor(options: RequestStateOptions = {}) {
+    const secret = options.secret;
+    this.secret =
+      secret === undefined
+        ? crypto.getRandomValues(new Uint8Array(32))
+        : typeof secret === "string"
+          ? encoder.encode(secret)
+          : secret;
+    if (this.secret.length < 16) throw new TypeError("requestState secret must be at least 16 bytes");
+    this.ttlMs = options.ttlMs ?? 10 * 60_000;
+  }
+
+  private hmacKey(): Promise<CryptoKey> {
+    this.key ??= crypto.subtle.importKey(
+      "raw",
+      this.secret as BufferSource,
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign", "verify"],
+    );
+    return this.key;
+  }
+
+  /** Seals a payload into an opaque string. */
+  async seal(payload: RequestStatePayload, now = Date.now()): Promise<string> {
+    const body = toBase64Url(
+      encoder.encode(
+        JSON.stringify({
+          v: 1,
+          m: payload.method,
+          d: payload.digest,
+          p: payload.principal,
+          a: payload.answers,
+          k: payload.asked,
+          r: payload.round,
+          e: now + this.ttlMs,
+        }),
+      ),
+    );
+    const signature = new Uint8Array(
+      await crypto.subtle.sign("HMAC", await this.hmacKey(), encoder.encode(body)),
+    );
+    return `${body}.${toBase64Url(signature)}`;
+  }
+
+  /**
+   * Opens a requestState presented on a retry; throws -32602 when it was tampered with, has
+   * expired, or was issued for another method, other parameters or another caller.
+   */
+  async open(
+    token: unknown,
+    expected: { method: string; digest: string; principal: string | undefined },
+    now = Date.now(),
+  ): Promise<RequestStatePayload> {
+    if (typeof token !== "string") throw invalid("must be a string");
+    const dot = token.indexOf(".");
+    if (dot <= 0) throw invalid("malformed");
+    const body = token.slice(0, dot);
+    let signature: Uint8Array;
+    try {
+      signature = fromBase64Url(token.slice(dot + 1));
+    } catch {
+      throw invalid("malformed signature");
+    }
+    const valid = await crypto.subtle.verify(
+      "HMAC",
+      await this.hmacKey(),
+      signature as BufferSource,
+      encoder.encode(body),
+    );
+    if (!valid) throw invalid("integrity check failed");
+    let data: {
+      v?: unknown;
+      m?: unknown;
+      d?: unknown;
+      p?: unknown;
+      a?: unknown;
+      k?: unknown;
+      r?: unknown;
+      e?: unknown;
+    };
+    try {
+      data = JSON.parse(new TextDecoder().decode(fromBase64Url(body)));
+    } catch {
+      throw invalid("malformed payload");
+    }
+    if (data.v !== 1) throw invalid("unknown version");
+    if (typeof data.e !== "number" || data.e < now) throw invalid("expired");
+    if (data.m !== expected.method) throw invalid(`issued for ${String(data.m)}, not ${expected.method}`);
+    if (data.d !== expected.digest) throw invalid("issued for a request with other parameters");
+    if ((data.p ?? undefined) !== expected.principal) throw invalid("issued to another caller");
+    const answers =
+      typeof data.a === "object" && data.a !== null && !Array.isArray(data.a)
+        ? (data.a as Record<string, unknown>)
+        : {};
+    return {
+      method: expected.method,
+      digest: expected.digest,
+      principal: expected.principal,
+      answers,
+      asked: Array.isArray(data.k) ? data.k.filter((key): key is string => typeof key === "string") : [],
+      round: typeof data.r === "number" ? data.r : 0,
+    };
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The official conformance suite against our client program (test/conformance/client.ts, built on
+ * fastmcp-ts's Client): the suite starts a mock server per scenario and runs `CMD <url>`.
+ * OAuth scenarios (`auth/*`) are not run: the client has no OAuth flow yet.
+ *
+ * A scenario passes with at least one SUCCESS and no FAILURE. EXPECTED_FAILURES lists what needs
+ * features not built yet; those must still fail, everything else must pass.
+ */
+import { fileURLToPath } from "node:url";
+import { listScenarios } from "./harness.js";
+import { conformanceSuite, type Leg } from "./suite.js";
+
+export const EXPECTED_FAILURES: Record<string, string> = {
+  "v2/2026-07-28/sep-2322-client-request-state":
+    "the client does not answer 2026-07-28 input-required results (SEP-2322 retry with inputResponses/requestState) yet",
+};
+
+const nonOAuth = (line: "v1" | "v2", specVersion?: string) =>
+  listScenarios(line, "client", specVersion)
+    .map((scenario) => scenario.name)
+    .filter((name) => !name.startsWith("auth/"));
+
+const LEGS: Leg[] = [
+  { line: "v1", leg: "default", scenarios: nonOAuth("v1"), expectedCount: 4 },
+  {
+    line: "v2",
+    leg: "2025-11-25",
+    specVersion: "2025-11-25",
+    scenarios: nonOAuth("v2", "2025-11-25"),
+    expectedCount: 5,
+  },
+  {
+    line: "v2",
+    leg: "2026-07-28",
+    specVersion: "2026-07-28",
+    scenarios: nonOAuth("v2", "2026-07-28"),
+    expectedCount: 8,
+  },
+];
+
+const clientProgram = fileURLToPath(new URL("./client.ts", import.meta.url));
+
+conformanceSuite({
+  side: "client",
+  legs: LEGS,
+  expectedFailures: EXPECTED_FAILURES,
+  // The suite splits the command on spaces and appends the mock server's URL.
+  start: async () => ({ command: `${process.execPath} --import tsx ${clientProgram}` }),
+});

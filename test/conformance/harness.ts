@@ -1,0 +1,182 @@
+/**
+ * Runs the official conformance suite (`@modelcontextprotocol/conformance`, installed twice under
+ * npm aliases: `conformance-v1` = 0.1.x, `conformance-v2` = 0.2.0-alpha) one scenario at a time and
+ * reads back its `checks.json`. A scenario counts as passed only when it recorded at least one
+ * SUCCESS and no FAILURE (a scenario with zero checks, or only SKIPPED/INFO/WARNING ones, did not pass).
+ *
+ * Both lines import `fs.globSync` (Node 22+); on Node 20 they run with our preload
+ * `globsync-preload.mjs` (`node --import`), which supplies it.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export type Line = "v1" | "v2";
+export type Side = "server" | "client";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const PRELOAD = join(here, "globsync-preload.mjs");
+/** The repository root: the CLI (and the client command it spawns) runs there, so `--import tsx` resolves. */
+const ROOT = join(here, "..", "..");
+
+/** The CLI entry of one line (resolved through the npm alias). */
+export function suiteBin(line: Line): string {
+  const pkg = require.resolve(`conformance-${line}/package.json`);
+  return join(dirname(pkg), "dist", "index.js");
+}
+
+/** The exact version of one line, as installed. */
+export function suiteVersion(line: Line): string {
+  return (require(`conformance-${line}/package.json`) as { version: string }).version;
+}
+
+function nodeArgs(line: Line, args: string[]): string[] {
+  return ["--import", PRELOAD, suiteBin(line), ...args];
+}
+
+export interface ListedScenario {
+  name: string;
+  /** The bracketed tags the suite prints: spec versions, "extension", "draft". */
+  tags: string[];
+}
+
+/** `conformance list --server|--client [--spec-version V]`, parsed. */
+export function listScenarios(line: Line, side: Side, specVersion?: string): ListedScenario[] {
+  const args = ["list", `--${side}`];
+  if (specVersion) args.push("--spec-version", specVersion);
+  const out = execFileSync(process.execPath, nodeArgs(line, args), { encoding: "utf8" });
+  const scenarios: ListedScenario[] = [];
+  for (const match of out.matchAll(/^\s+- (\S+)(?: \[([^\]]*)\])?$/gm)) {
+    scenarios.push({ name: match[1]!, tags: match[2] ? match[2].split(",") : [] });
+  }
+  return scenarios;
+}
+
+export interface Check {
+  id: string;
+  name?: string;
+  status: "SUCCESS" | "FAILURE" | "WARNING" | "SKIPPED" | "INFO" | string;
+  errorMessage?: string;
+}
+
+export interface ScenarioRun {
+  line: Line;
+  side: Side;
+  /** The leg's label, e.g. "2026-07-28" or "default". */
+  leg: string;
+  scenario: string;
+  passed: boolean;
+  successes: number;
+  failures: number;
+  /** The failed checks, `id: errorMessage`. */
+  failed: string[];
+  /** The checks that ended as WARNING (SHOULD-level), `id: errorMessage`: they do not fail a scenario. */
+  warnings: string[];
+  /** Exit code of the CLI (informational: client runs ignore it). */
+  exitCode: number | null;
+  durationMs: number;
+  /** The CLI's output, kept for diagnosing a scenario that recorded nothing. */
+  output: string;
+}
+
+export interface ScenarioJob {
+  line: Line;
+  side: Side;
+  leg: string;
+  scenario: string;
+  /** Server side: the URL under test. */
+  url?: string;
+  /** Client side: the command the suite runs as `CMD <url>`. */
+  command?: string;
+  specVersion?: string;
+  force?: boolean;
+  /** Hard limit for the whole CLI run, ms. */
+  killAfterMs?: number;
+}
+
+function findChecks(dir: string): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync(dir)) {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) found.push(...findChecks(path));
+    else if (entry === "checks.json") found.push(path);
+  }
+  return found;
+}
+
+/** Runs one scenario through the suite's CLI and reads its checks. */
+export async function runScenario(job: ScenarioJob): Promise<ScenarioRun> {
+  const out = mkdtempSync(join(tmpdir(), "mcp-conformance-"));
+  const args = [job.side, "--scenario", job.scenario, "-o", out];
+  if (job.side === "server") args.push("--url", job.url!);
+  else args.push("--command", job.command!);
+  if (job.specVersion) args.push("--spec-version", job.specVersion);
+  if (job.force) args.push("--force");
+  const started = Date.now();
+  const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
+    const child = spawn(process.execPath, nodeArgs(job.line, args), {
+      stdio: ["ignore", "pipe", "pipe"],
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
+    });
+    let text = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      text += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      text += chunk.toString();
+    });
+    const timer = setTimeout(() => {
+      text += `\n[harness] killed after ${job.killAfterMs ?? 90_000} ms\n`;
+      child.kill("SIGKILL");
+    }, job.killAfterMs ?? 90_000);
+    child.on("close", (exitCode) => {
+      clearTimeout(timer);
+      resolve({ code: exitCode, output: text });
+    });
+  });
+  const checks: Check[] = [];
+  for (const file of findChecks(out)) checks.push(...(JSON.parse(readFileSync(file, "utf8")) as Check[]));
+  rmSync(out, { recursive: true, force: true });
+  const successes = checks.filter((c) => c.status === "SUCCESS").length;
+  const failedChecks = checks.filter((c) => c.status === "FAILURE");
+  return {
+    line: job.line,
+    side: job.side,
+    leg: job.leg,
+    scenario: job.scenario,
+    passed: successes > 0 && failedChecks.length === 0,
+    successes,
+    failures: failedChecks.length,
+    failed: failedChecks.map((c) => `${c.id}: ${c.errorMessage ?? "(no message)"}`),
+    warnings: checks
+      .filter((c) => c.status === "WARNING")
+      .map((c) => `${c.id}: ${c.errorMessage ?? "(no message)"}`),
+    exitCode: code,
+    durationMs: Date.now() - started,
+    output,
+  };
+}
+
+/** Runs jobs with at most `concurrency` at a time, keeping their order in the result. */
+export async function runAll(jobs: ScenarioJob[], concurrency = 2): Promise<ScenarioRun[]> {
+  const results: ScenarioRun[] = new Array(jobs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const index = next++;
+      results[index] = await runScenario(jobs[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
+  return results;
+}
+
+/** The key of a run in an expected-failure table: `line/leg/scenario`. */
+export function runKey(run: Pick<ScenarioRun, "line" | "leg" | "scenario">): string {
+  return `${run.line}/${run.leg}/${run.scenario}`;
+}

@@ -1,0 +1,610 @@
+/**
+ * Interop over real sockets (127.0.0.1, a free port) with the official TypeScript SDK v1
+ * (`@modelcontextprotocol/sdk` 1.x), which speaks only the initialize-based revisions.
+ *
+ * - The official v1 Client drives our server (`listen()` serving Streamable HTTP, the legacy
+ *   HTTP+SSE transport and WebSocket on one port) with each of its network transports.
+ * - Our Client drives official v1 servers: McpServer over StreamableHTTPServerTransport (stateful
+ *   and stateless) and over the deprecated SSEServerTransport, mounted on node:http.
+ *
+ * Each test closes what it opened and checks that no server or socket is left behind.
+ */
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Client as SdkClient } from "@modelcontextprotocol/sdk/client/index.js";
+import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { WebSocketClientTransport } from "@modelcontextprotocol/sdk/client/websocket.js";
+import { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import {
+  isInitializeRequest,
+  type LoggingMessageNotification,
+  LoggingMessageNotificationSchema,
+  type Progress,
+} from "@modelcontextprotocol/sdk/types.js";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import {
+  Client,
+  FastMCP,
+  type ListeningServer,
+  type LogMessage,
+  SSETransport,
+  StaticTokenVerifier,
+  StreamableHttpTransport,
+  ToolError,
+} from "../../src/index.js";
+import { createEverythingServer } from "../fixtures/everything-server.js";
+import { createSdkV1Server } from "../fixtures/sdk-v1-server.js";
+import {
+  Cleanup,
+  expectNoNewHandles,
+  installGlobalWebSocket,
+  openHandles,
+  postedRequests,
+  recordingFetch,
+  serveNode,
+  type WireRequest,
+} from "./net-helpers.js";
+
+const cleanup = new Cleanup();
+let before: ReturnType<typeof openHandles>;
+let globalWebSocket: unknown;
+beforeEach(() => {
+  before = openHandles();
+  globalWebSocket = (globalThis as { WebSocket?: unknown }).WebSocket;
+});
+afterEach(async () => {
+  await cleanup.run();
+  await expectNoNewHandles(before);
+  // The WebSocket lent to the v1 client is taken back.
+  expect((globalThis as { WebSocket?: unknown }).WebSocket).toBe(globalWebSocket);
+});
+
+type Kind = "http" | "sse" | "ws";
+
+/** Our server on every network transport at once, closed after the test. */
+async function listenEverything(mcp: FastMCP = createEverythingServer()): Promise<ListeningServer> {
+  const listening = await mcp.listen({ transport: ["http", "sse", "ws"], port: 0 });
+  cleanup.add(async () => {
+    await listening.close();
+    expect(listening.server.listening).toBe(false);
+  });
+  return listening;
+}
+
+/** An official v1 Client connected to `listening` over `kind`; closed after the test. */
+async function openSdkClient(listening: ListeningServer, kind: Kind, headers?: Record<string, string>) {
+  const recorder = recordingFetch();
+  const requestInit = headers ? { requestInit: { headers } } : {};
+  let transport: Transport;
+  if (kind === "http") {
+    transport = new StreamableHTTPClientTransport(new URL(listening.urls.http as string), {
+      fetch: recorder.fetch,
+      ...requestInit,
+    });
+  } else if (kind === "sse") {
+    transport = new SSEClientTransport(new URL(listening.urls.sse as string), {
+      fetch: recorder.fetch,
+      ...requestInit,
+    });
+  } else {
+    // The v1 WebSocket client uses the global WebSocket, absent on Node 20: lend it the ws package's.
+    const restore = await installGlobalWebSocket(headers);
+    cleanup.add(restore);
+    transport = new WebSocketClientTransport(new URL(listening.urls.ws as string));
+  }
+  // The v1 Client hands the version the server answered `initialize` with to the transport.
+  const negotiated: string[] = [];
+  const setProtocolVersion = transport.setProtocolVersion?.bind(transport);
+  transport.setProtocolVersion = (version) => {
+    negotiated.push(version);
+    setProtocolVersion?.(version);
+  };
+  const client = new SdkClient({ name: "sdk-v1-client", version: "1.0.0" });
+  const logs: LoggingMessageNotification["params"][] = [];
+  client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
+    logs.push(notification.params);
+  });
+  // Anything the client finds wrong with what the server sends is reported here; a correct server causes none.
+  const errors: Error[] = [];
+  client.onerror = (error) => void errors.push(error);
+  try {
+    await client.connect(transport);
+  } catch (error) {
+    await client.close().catch(() => {});
+    throw error;
+  }
+  cleanup.add(async () => {
+    await client.close();
+    expect(errors).toEqual([]);
+  });
+  return { client, transport, logs, negotiated, errors, requests: recorder.requests };
+}
+
+const KINDS: { kind: Kind; label: string }[] = [
+  { kind: "http", label: "Streamable HTTP" },
+  { kind: "sse", label: "HTTP+SSE" },
+  { kind: "ws", label: "WebSocket" },
+];
+
+describe.each(KINDS)("official SDK v1 client → fastmcp-ts server over $label", ({ kind }) => {
+  it("initializes at 2025-11-25 and learns who the server is", async () => {
+    const listening = await listenEverything();
+    const { client, negotiated } = await openSdkClient(listening, kind);
+    expect(negotiated).toEqual(["2025-11-25"]);
+    expect(client.getServerVersion()).toEqual({ name: "everything", version: "1.0.0" });
+    expect(client.getInstructions()).toBe("A test server.");
+    expect(client.getServerCapabilities()).toMatchObject({
+      tools: {},
+      resources: {},
+      prompts: {},
+      logging: {},
+    });
+    await expect(client.ping()).resolves.toEqual({});
+  });
+
+  it("lists and calls tools: add gives 8, structured output, isError results", async () => {
+    const listening = await listenEverything();
+    const { client } = await openSdkClient(listening, kind);
+    const { tools } = await client.listTools(); // also arms the client's output-schema validation
+    expect(tools.map((tool) => tool.name)).toEqual(
+      expect.arrayContaining(["add", "echo", "sleep", "fail", "progress", "log", "weather"]),
+    );
+    expect(tools.find((tool) => tool.name === "add")?.inputSchema).toMatchObject({
+      type: "object",
+      properties: { a: { type: "number" }, b: { type: "number" } },
+      required: ["a", "b"],
+    });
+
+    const sum = await client.callTool({ name: "add", arguments: { a: 5, b: 3 } });
+    expect(sum.content).toEqual([{ type: "text", text: "8" }]);
+    expect(sum.isError).toBeFalsy();
+
+    const weather = await client.callTool({ name: "weather", arguments: { city: "Paris" } });
+    expect(weather.isError).toBeFalsy();
+    expect(weather.structuredContent).toEqual({ city: "Paris", celsius: 21 });
+    expect(weather.content).toEqual([{ type: "text", text: JSON.stringify({ city: "Paris", celsius: 21 }) }]);
+
+    const failed = await client.callTool({ name: "fail", arguments: {} });
+    expect(failed.isError).toBe(true);
+    expect(failed.content).toEqual([{ type: "text", text: "this tool always fails" }]);
+    const invalid = await client.callTool({ name: "add", arguments: { a: "five", b: 3 } });
+    expect(invalid.isError).toBe(true);
+    // An unknown tool is a protocol error, which v1 only reads from a successful HTTP exchange.
+    await expect(client.callTool({ name: "no-such-tool", arguments: {} })).rejects.toMatchObject({
+      code: -32602,
+    });
+    await expect(client.getPrompt({ name: "no-such-prompt" })).rejects.toMatchObject({ code: -32602 });
+  });
+
+  it("lists and reads resources and templates, and gets -32002 for an unknown URI", async () => {
+    const listening = await listenEverything();
+    const { client } = await openSdkClient(listening, kind);
+    const { resources } = await client.listResources();
+    expect(resources.map((resource) => resource.uri)).toContain("config://test");
+    const { resourceTemplates } = await client.listResourceTemplates();
+    expect(resourceTemplates.map((template) => template.uriTemplate)).toContain("users://{id}/profile");
+
+    const config = await client.readResource({ uri: "config://test" });
+    expect(config.contents).toHaveLength(1);
+    expect(config.contents[0]).toMatchObject({ uri: "config://test", mimeType: "application/json" });
+    expect(JSON.parse((config.contents[0] as { text: string }).text)).toEqual({
+      test: true,
+      env: "development",
+    });
+    const profile = await client.readResource({ uri: "users://7/profile" });
+    expect(JSON.parse((profile.contents[0] as { text: string }).text)).toEqual({ id: "7", name: "User 7" });
+
+    await expect(client.readResource({ uri: "nothing://here" })).rejects.toMatchObject({ code: -32002 });
+  });
+
+  it("lists and renders the greet prompt", async () => {
+    const listening = await listenEverything();
+    const { client } = await openSdkClient(listening, kind);
+    const { prompts } = await client.listPrompts();
+    expect(prompts.find((prompt) => prompt.name === "greet")).toMatchObject({
+      description: "Greet someone",
+      arguments: [{ name: "name", required: true }],
+    });
+    const rendered = await client.getPrompt({ name: "greet", arguments: { name: "Ada" } });
+    expect(rendered.messages).toEqual([
+      { role: "user", content: { type: "text", text: "Say hello to Ada" } },
+    ]);
+  });
+
+  it("receives progress notifications while the call runs", async () => {
+    const listening = await listenEverything();
+    const { client } = await openSdkClient(listening, kind);
+    const progress: Progress[] = [];
+    const result = await client.callTool({ name: "progress", arguments: { steps: 3 } }, undefined, {
+      onprogress: (update) => progress.push(update),
+    });
+    // Progress travels before the result on the request's own stream: all three are in when it resolves.
+    expect(progress).toEqual([
+      { progress: 1, total: 3, message: "step 1" },
+      { progress: 2, total: 3, message: "step 2" },
+      { progress: 3, total: 3, message: "step 3" },
+    ]);
+    expect(result.content).toEqual([{ type: "text", text: "done" }]);
+  });
+
+  it("receives log messages at or above the level set with logging/setLevel", async () => {
+    const listening = await listenEverything();
+    const { client, logs } = await openSdkClient(listening, kind);
+    await client.setLoggingLevel("info");
+    await client.callTool({ name: "log", arguments: {} });
+    expect(logs).toEqual([expect.objectContaining({ level: "info", data: "hello from the log tool" })]);
+
+    await client.setLoggingLevel("error");
+    const result = await client.callTool({ name: "log", arguments: {} });
+    expect(result.content).toEqual([{ type: "text", text: "logged" }]);
+    expect(logs).toHaveLength(1);
+  });
+});
+
+describe("official SDK v1 client → fastmcp-ts server: sessions", () => {
+  it("Streamable HTTP: keeps the Mcp-Session-Id we mint, and terminateSession ends it", async () => {
+    const listening = await listenEverything();
+    const sessions = listening.app.streamable?.sessions;
+    expect(sessions?.size).toBe(0);
+    const { client, transport, requests } = await openSdkClient(listening, "http");
+    const http = transport as StreamableHTTPClientTransport;
+    expect(sessions?.size).toBe(1);
+    const initialize = requests.find((entry) => (entry.body as { method?: string })?.method === "initialize");
+    const minted = initialize?.responseHeaders?.["mcp-session-id"];
+    expect(minted).toMatch(/^[\x21-\x7e]+$/);
+    expect(http.sessionId).toBe(minted);
+
+    await client.callTool({ name: "add", arguments: { a: 1, b: 2 } });
+    // Every request after initialize carries the session id and the negotiated version.
+    for (const entry of requests.slice(requests.indexOf(initialize as WireRequest) + 1)) {
+      expect(entry.headers["mcp-session-id"]).toBe(minted);
+      expect(entry.headers["mcp-protocol-version"]).toBe("2025-11-25");
+    }
+
+    await http.terminateSession();
+    const deleted = requests.at(-1);
+    expect(deleted).toMatchObject({ method: "DELETE", status: 200 });
+    expect(deleted?.headers["mcp-session-id"]).toBe(minted);
+    expect(sessions?.size).toBe(0);
+    expect(http.sessionId).toBeUndefined();
+  });
+
+  it("Streamable HTTP: a session the server forgot is answered 404 (and v1 reports it)", async () => {
+    const listening = await listenEverything();
+    const { client, transport, errors, requests } = await openSdkClient(listening, "http");
+    const sessionId = (transport as StreamableHTTPClientTransport).sessionId as string;
+    expect(listening.app.streamable?.sessions.delete(sessionId)).toBe(true);
+    // v1 1.32 does not re-initialize by itself: the 404 surfaces as a StreamableHTTPError.
+    await expect(client.callTool({ name: "add", arguments: { a: 1, b: 2 } })).rejects.toMatchObject({
+      code: 404,
+      message: expect.stringContaining("Session not found"),
+    });
+    expect(requests.at(-1)).toMatchObject({ method: "POST", status: 404 });
+    // Ending the session also ended its GET stream, which v1 tried to reopen: 404 too.
+    await vi.waitFor(() => expect(errors).toContainEqual(expect.objectContaining({ code: 404 })));
+    errors.length = 0;
+  });
+
+  it("HTTP+SSE: the stream is the session; closing the client ends it", async () => {
+    const listening = await listenEverything();
+    const { client, requests } = await openSdkClient(listening, "sse");
+    expect(listening.app.sse?.size).toBe(1);
+    // One GET opened the stream; every message was POSTed to the announced endpoint.
+    const [stream, ...posts] = requests;
+    expect(stream).toMatchObject({ method: "GET", status: 200 });
+    expect(stream?.responseHeaders?.["content-type"]).toContain("text/event-stream");
+    expect(posts.length).toBeGreaterThan(0);
+    for (const post of posts) {
+      expect(post.method).toBe("POST");
+      expect(post.url).toMatch(/\/messages\?session_id=[\w-]+$/);
+      expect(post.status).toBe(202);
+    }
+    await client.close();
+    await vi.waitFor(() => expect(listening.app.sse?.size).toBe(0));
+  });
+
+  it("WebSocket: the connection is the session; closing the client ends it", async () => {
+    const mcp = createEverythingServer();
+    const listening = await listenEverything(mcp);
+    const { client } = await openSdkClient(listening, "ws");
+    expect(mcp.kernel.sessions.size).toBe(1);
+    await client.close();
+    await vi.waitFor(() => expect(mcp.kernel.sessions.size).toBe(0));
+  });
+});
+
+describe("official SDK v1 client → fastmcp-ts server with bearer auth", () => {
+  /** A server that accepts one token and tells a tool who called. */
+  function secureServer(): FastMCP {
+    const mcp = new FastMCP({
+      name: "secure",
+      version: "1.0.0",
+      auth: new StaticTokenVerifier({ s3cret: { clientId: "sdk-v1", scopes: ["mcp"] } }),
+    });
+    mcp.tool("whoami", (_args, ctx) => ({ clientId: ctx.auth?.clientId, scopes: ctx.auth?.scopes }));
+    return mcp;
+  }
+
+  it.each(KINDS)("$label: a valid bearer token is accepted and reaches ctx.auth", async ({ kind }) => {
+    const listening = await listenEverything(secureServer());
+    const { client, requests } = await openSdkClient(listening, kind, { Authorization: "Bearer s3cret" });
+    const result = await client.callTool({ name: "whoami", arguments: {} });
+    expect(result.structuredContent).toEqual({ clientId: "sdk-v1", scopes: ["mcp"] });
+    // Over HTTP the token rides every request (v1's requestInit headers); over WebSocket, the handshake.
+    if (kind !== "ws") expect(requests.length).toBeGreaterThan(1);
+    for (const entry of requests) expect(entry.headers.authorization).toBe("Bearer s3cret");
+  });
+
+  it.each(KINDS)("$label: no token or a wrong one is refused with 401", async ({ kind }) => {
+    const listening = await listenEverything(secureServer());
+    for (const headers of [undefined, { Authorization: "Bearer wrong" }]) {
+      const error = await openSdkClient(listening, kind, headers).catch((caught: unknown) => caught);
+      // Streamable HTTP and SSE errors carry the status as `code`; the ws package names it in its message.
+      if (kind === "ws") expect(String(error)).toContain("Unexpected server response: 401");
+      else expect(error).toMatchObject({ code: 401 });
+    }
+    // What the server answered on the wire: a 401 with a Bearer challenge.
+    const response = await fetch(
+      kind === "sse" ? (listening.urls.sse as string) : (listening.urls.http as string),
+      {
+        method: kind === "sse" ? "GET" : "POST",
+        headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+        ...(kind === "sse" ? {} : { body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }) }),
+      },
+    );
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toMatch(/^Bearer realm="mcp"/);
+    await response.body?.cancel();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Our Client → official v1 servers mounted on node:http.
+
+/** A v1 McpServer over StreamableHTTPServerTransport: one transport and server per session, or per request. */
+async function serveV1Streamable(mode: "stateful" | "stateless") {
+  const transports = new Map<string, StreamableHTTPServerTransport>();
+  /** Open GET (standalone SSE) streams, by session. */
+  const getStreams = new Set<ServerResponse>();
+  const methods: string[] = [];
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    methods.push(req.method ?? "");
+    if (req.method === "GET") {
+      getStreams.add(res);
+      res.once("close", () => getStreams.delete(res));
+    }
+    if (mode === "stateless") {
+      // The established stateless idiom: a fresh server and transport for each request, and no
+      // sessionIdGenerator (the `sessionIdGenerator: undefined` of v1's examples).
+      const transport = new StreamableHTTPServerTransport({});
+      const server = createSdkV1Server();
+      res.once("close", () => {
+        void transport.close();
+        void server.close();
+      });
+      await server.connect(transport);
+      await transport.handleRequest(req, res);
+      return;
+    }
+    const sessionId = req.headers["mcp-session-id"];
+    const existing = typeof sessionId === "string" ? transports.get(sessionId) : undefined;
+    if (existing) {
+      await existing.handleRequest(req, res);
+      return;
+    }
+    if (req.method === "POST" && sessionId === undefined) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const body: unknown = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      if (isInitializeRequest(body)) {
+        const transport = new StreamableHTTPServerTransport({
+          sessionIdGenerator: () => randomUUID(),
+          onsessioninitialized: (id) => void transports.set(id, transport),
+        });
+        transport.onclose = () => {
+          if (transport.sessionId) transports.delete(transport.sessionId);
+        };
+        await createSdkV1Server().connect(transport);
+        await transport.handleRequest(req, res, body);
+        return;
+      }
+    }
+    // As in the SDK's own examples: anything else without a valid session is a 400.
+    res.writeHead(400, { "content-type": "application/json" });
+    res.end(
+      JSON.stringify({
+        jsonrpc: "2.0",
+        error: { code: -32000, message: "Bad Request: No valid session ID provided" },
+        id: null,
+      }),
+    );
+  };
+  const host = await serveNode((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end(String(error));
+    });
+  });
+  cleanup.add(async () => {
+    for (const transport of transports.values()) await transport.close();
+    await host.close();
+  });
+  return { url: `${host.origin}/mcp`, transports, getStreams, methods };
+}
+
+/** A v1 McpServer over the deprecated SSEServerTransport: GET /sse, POST /messages?sessionId=. */
+async function serveV1Sse() {
+  const transports = new Map<string, SSEServerTransport>();
+  const host = await serveNode((req, res) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (req.method === "GET" && url.pathname === "/sse") {
+      const transport = new SSEServerTransport("/messages", res);
+      transports.set(transport.sessionId, transport);
+      res.once("close", () => transports.delete(transport.sessionId));
+      void createSdkV1Server().connect(transport);
+      return;
+    }
+    const transport = transports.get(url.searchParams.get("sessionId") ?? "");
+    if (req.method === "POST" && url.pathname === "/messages" && transport) {
+      void transport.handlePostMessage(req, res);
+      return;
+    }
+    res.writeHead(404).end("Not found");
+  });
+  cleanup.add(async () => {
+    for (const transport of transports.values()) await transport.close();
+    await host.close();
+  });
+  return { url: `${host.origin}/sse`, transports };
+}
+
+/** What every v1 server offers, whatever carries it. */
+async function exerciseV1Server(client: Client): Promise<void> {
+  expect(client.serverInfo).toEqual({ name: "sdk-v1-server", version: "1.0.0" });
+  expect(client.instructions).toBe("An official v1 SDK server.");
+  expect(client.serverCapabilities).toMatchObject({ tools: {}, resources: {}, prompts: {}, logging: {} });
+  await expect(client.ping()).resolves.toBe(true);
+
+  const tools = await client.listTools();
+  expect(tools.map((tool) => tool.name)).toEqual(["add", "weather", "fail", "progress"]);
+  expect((await client.callTool("add", { a: 5, b: 3 })).text).toBe("8");
+  const weather = await client.callTool("weather", { city: "Paris" });
+  expect(weather.structuredContent).toEqual({ city: "Paris", celsius: 21 });
+  expect(weather.data).toEqual({ city: "Paris", celsius: 21 });
+  const error = await client.callTool("fail").catch((caught: unknown) => caught);
+  expect(error).toBeInstanceOf(ToolError);
+  expect((error as ToolError).message).toBe("this tool always fails");
+
+  expect(await client.listResources()).toEqual([expect.objectContaining({ uri: "config://test" })]);
+  expect(await client.listResourceTemplates()).toEqual([
+    expect.objectContaining({ uriTemplate: "users://{id}/profile" }),
+  ]);
+  expect(JSON.parse((await client.readResource("config://test")).content)).toEqual({ test: true, sdk: 1 });
+  expect(JSON.parse((await client.readResource("users://42/profile")).content)).toEqual({
+    id: "42",
+    name: "User 42",
+  });
+
+  expect(await client.listPrompts()).toEqual([expect.objectContaining({ name: "greet" })]);
+  expect((await client.getPrompt("greet", { name: "Ada" })).messages).toEqual([
+    { role: "user", content: { type: "text", text: "Say hello to Ada" } },
+  ]);
+
+  const progress: [number, number | undefined, string | undefined][] = [];
+  const result = await client.callTool(
+    "progress",
+    {},
+    { onProgress: (value, total, message) => progress.push([value, total, message]) },
+  );
+  expect(result.text).toBe("done");
+  expect(progress).toEqual([
+    [1, 3, "step 1"],
+    [2, 3, "step 2"],
+    [3, 3, "step 3"],
+  ]);
+}
+
+describe("fastmcp-ts Client → official SDK v1 server over Streamable HTTP (stateful)", () => {
+  it("falls back from server/discover to initialize, settles on legacy 2025-11-25 and keeps the session", async () => {
+    const server = await serveV1Streamable("stateful");
+    const recorder = recordingFetch();
+    const logs: LogMessage[] = [];
+    const client = new Client(new StreamableHttpTransport({ url: server.url, fetch: recorder.fetch }), {
+      probeTimeout: 60_000, // the fallback must come from the server's answer, not from waiting
+      onLog: (message) => logs.push(message),
+    });
+    cleanup.add(() => client.close());
+    await client.connect();
+    expect(client.era).toBe("legacy");
+    expect(client.protocolVersion).toBe("2025-11-25");
+
+    // On the wire: the probe, refused (no session), then the 2025 handshake.
+    const posted = postedRequests(recorder.requests);
+    expect(posted.map((entry) => entry.body.method).slice(0, 2)).toEqual(["server/discover", "initialize"]);
+    expect(posted[0]?.status).toBe(400);
+    expect(posted[1]?.status).toBe(200);
+    const sessionId = posted[1]?.responseHeaders?.["mcp-session-id"];
+    expect(server.transports.has(sessionId as string)).toBe(true);
+
+    // Our client opens the standalone GET stream, where v1 sends messages unrelated to a request
+    // (its sendLoggingMessage); wait for it so the progress tool's log is not dropped.
+    await vi.waitFor(() => expect(server.getStreams.size).toBe(1));
+    await exerciseV1Server(client);
+    await vi.waitFor(() => expect(logs).toEqual([{ level: "info", logger: "v1", data: "hello from v1" }]));
+    for (const entry of recorder.requests.slice(recorder.requests.indexOf(posted[1] as WireRequest) + 1)) {
+      expect(entry.headers["mcp-session-id"]).toBe(sessionId);
+      expect(entry.headers["mcp-protocol-version"]).toBe("2025-11-25");
+    }
+
+    // Closing our client ends the session on the server (DELETE).
+    await client.close();
+    expect(recorder.requests.at(-1)).toMatchObject({ method: "DELETE", status: 200 });
+    await vi.waitFor(() => expect(server.transports.size).toBe(0));
+  });
+});
+
+describe("fastmcp-ts Client pinned to 2026-07-28 → official SDK v1 server", () => {
+  it("refuses to connect, since a v1 server cannot speak 2026-07-28", async () => {
+    const server = await serveV1Streamable("stateful");
+    const client = new Client(server.url, { protocolVersion: "2026-07-28" });
+    cleanup.add(() => client.close());
+    await expect(client.connect()).rejects.toThrow(/No valid session ID/);
+    expect(client.era).toBeUndefined();
+    expect(client.connected).toBe(false);
+    expect(server.methods).toEqual(["POST"]); // the probe only: no fallback to initialize
+    expect(server.transports.size).toBe(0);
+  });
+});
+
+describe("fastmcp-ts Client → official SDK v1 server over Streamable HTTP (stateless)", () => {
+  it("falls back to legacy 2025-11-25 and serves every request on its own", async () => {
+    const server = await serveV1Streamable("stateless");
+    const recorder = recordingFetch();
+    const client = new Client(new StreamableHttpTransport({ url: server.url, fetch: recorder.fetch }), {
+      probeTimeout: 60_000,
+    });
+    cleanup.add(() => client.close());
+    await client.connect();
+    expect(client.era).toBe("legacy");
+    expect(client.protocolVersion).toBe("2025-11-25");
+    // On the wire: the probe, answered "method not found" by a fresh v1 server, then initialize.
+    const posted = postedRequests(recorder.requests);
+    expect(posted.map((entry) => entry.body.method).slice(0, 2)).toEqual(["server/discover", "initialize"]);
+    expect(posted[1]?.responseHeaders?.["mcp-session-id"]).toBeUndefined();
+    await exerciseV1Server(client);
+    // No session: nothing carries a session id, and there is none to end.
+    for (const entry of recorder.requests) expect(entry.headers["mcp-session-id"]).toBeUndefined();
+    await client.close();
+    expect(server.methods).not.toContain("DELETE");
+  });
+});
+
+describe("fastmcp-ts Client → official SDK v1 server over HTTP+SSE", () => {
+  it("detects the SSE transport from the URL, falls back to legacy and exercises the server", async () => {
+    const server = await serveV1Sse();
+    expect(new Client(server.url).transport).toBeInstanceOf(SSETransport);
+    const recorder = recordingFetch();
+    const logs: LogMessage[] = [];
+    const client = new Client(new SSETransport({ url: server.url, fetch: recorder.fetch }), {
+      probeTimeout: 60_000,
+      onLog: (message) => logs.push(message),
+    });
+    cleanup.add(() => client.close());
+    await client.connect();
+    expect(client.era).toBe("legacy");
+    expect(client.protocolVersion).toBe("2025-11-25");
+    expect(server.transports.size).toBe(1);
+    // On the wire: one GET for the stream, then the probe and initialize POSTed to v1's endpoint.
+    expect(recorder.requests[0]).toMatchObject({ method: "GET", status: 200 });
+    const posted = postedRequests(recorder.requests);
+    expect(posted.map((entry) => entry.body.method).slice(0, 2)).toEqual(["server/discover", "initialize"]);
+    for (const entry of posted) expect(entry.url).toMatch(/\/messages\?sessionId=[\w-]+$/);
+    await exerciseV1Server(client);
+    expect(logs).toEqual([{ level: "info", logger: "v1", data: "hello from v1" }]);
+    await client.close();
+    await vi.waitFor(() => expect(server.transports.size).toBe(0));
+  });
+});
