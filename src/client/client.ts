@@ -53,7 +53,12 @@ import {
   paramHeaderValue,
 } from "../transports/streamable-http/headers.js";
 import { type ClientTarget, createTransport } from "./detect.js";
-import { answerServerRequest, type ClientHandlers, clientCapabilitiesFor } from "./handlers.js";
+import {
+  answerServerRequest,
+  type ClientHandlers,
+  clientCapabilitiesFor,
+  fulfilInputRequests,
+} from "./handlers.js";
 import { PromptResult, ResourceReadResult, ToolCallResult } from "./results.js";
 
 export interface ClientOptions extends ClientHandlers {
@@ -70,6 +75,8 @@ export interface ClientOptions extends ClientHandlers {
   onLog?: (message: LogMessage) => void;
   /** Receives progress of every request (a per-call `onProgress` takes precedence). */
   onProgress?: ProgressCallback;
+  /** The most input-required rounds one request may take (default 10). */
+  maxInputRounds?: number;
   /** Receives every notification the server sends (after the built-in handling). */
   onNotification?: (notification: JSONRPCNotification) => void;
   /** 2026-07-28: the minimum level of logs to ask for on each request (default "debug" when onLog is set). */
@@ -345,7 +352,24 @@ export class Client implements AsyncDisposable {
     }
     const meta = this.metaFor(options.meta);
     const outgoing = meta ? { ...params, _meta: meta } : params;
-    return this.transport.sendRequest<T>({ method, params: outgoing }, this.requestOptions(options));
+    const requestOptions = this.requestOptions(options);
+    let result = await this.transport.sendRequest<T>({ method, params: outgoing }, requestOptions);
+    // 2026-07-28 multi round-trip requests: answer what the server asks, then retry with the answers.
+    for (let round = 1; result.resultType === "input_required"; round++) {
+      if (round > (this.options.maxInputRounds ?? 10)) {
+        throw new ClientError(`${method} still needed input after ${round - 1} rounds; giving up`);
+      }
+      const inputResponses = await fulfilInputRequests(
+        result.inputRequests,
+        this.options,
+        options.signal ?? new AbortController().signal,
+      );
+      const retry: Record<string, unknown> = { ...outgoing, inputResponses };
+      if (result.requestState !== undefined) retry.requestState = result.requestState;
+      else delete retry.requestState;
+      result = await this.transport.sendRequest<T>({ method, params: retry }, requestOptions);
+    }
+    return result;
   }
 
   private requestOptions(options: CallOptions): RequestOptions {

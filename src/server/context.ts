@@ -18,6 +18,8 @@ import type {
   SamplingMessage,
 } from "../protocol/types.js";
 import type { Era } from "../protocol/versions.js";
+import { type CompiledSchema, compileSchema } from "../schema/compile.js";
+import type { InferArgs, SchemaInput } from "../schema/standard.js";
 
 /** Severity order of MCP log levels, lowest first. */
 export const LOG_LEVELS: readonly LoggingLevel[] = [
@@ -58,6 +60,12 @@ export interface RequestScope {
   signal: AbortSignal;
   /** Sends a notification related to this request. */
   notify(method: string, params: Record<string, unknown>): void;
+  /** Asks through a 2026-07-28 input-required round (by method, with an optional fixed key). */
+  ask?: (
+    method: string,
+    params: Record<string, unknown>,
+    inputKey: string | undefined,
+  ) => Promise<Record<string, unknown>>;
   /** Sends a server-to-client request (legacy sessions only). */
   request?: (
     method: string,
@@ -189,26 +197,72 @@ export class Context {
   }
 
   /**
-   * Asks the user for input through the client. Form mode takes a message and a JSON Schema of
-   * flat primitive properties; URL mode sends the user to a URL.
+   * Asks the user for input through the client. Form mode takes a message and a schema (any
+   * Standard Schema, or a JSON Schema of flat primitive properties) and resolves to the validated
+   * data; URL mode sends the user to a URL. The same call works in both eras.
+   *
+   * @example
+   * ```ts
+   * const answer = await ctx.elicit("Which city?", z.object({ city: z.string() }));
+   * if (answer.action === "accept") return `Weather for ${answer.data.city}`;
+   * ```
    */
-  async elicit<T = Record<string, unknown>>(
+  elicit<S extends SchemaInput>(
+    message: string,
+    schema: S,
+    options?: { inputKey?: string },
+  ): Promise<ElicitOutcome<InferArgs<S>>>;
+  elicit(
+    request: { mode: "url"; message: string; url: string },
+    options?: { inputKey?: string },
+  ): Promise<ElicitOutcome<Record<string, never>>>;
+  async elicit(
     message: string | { mode: "url"; message: string; url: string },
-    schema?: Record<string, unknown>,
-  ): Promise<ElicitOutcome<T>> {
+    schemaOrOptions?: SchemaInput | { inputKey?: string },
+    maybeOptions?: { inputKey?: string },
+  ): Promise<ElicitOutcome<any>> {
     const url = typeof message === "object";
-    this.require({ elicitation: url ? { url: {} } : {} }, () => {
+    const options = (url ? schemaOrOptions : maybeOptions) as { inputKey?: string } | undefined;
+    this.require({ elicitation: url ? { url: {} } : { form: {} } }, () => {
       const elicitation = this.scope.clientCapabilities.elicitation;
       if (!elicitation) return false;
       if (url) return elicitation.url !== undefined;
+      // A client declaring `elicitation: {}` supports form mode, as in 2025-06-18.
       return elicitation.form !== undefined || elicitation.url === undefined;
     });
-    const params: Record<string, unknown> = url
-      ? { mode: "url", message: message.message, url: message.url }
-      : { message, requestedSchema: schema ?? { type: "object", properties: {} } };
-    const result = (await this.ask("elicitation/create", params)) as unknown as ElicitResult;
-    if (result.action === "accept") return { action: "accept", data: (result.content ?? {}) as T };
-    return { action: result.action === "decline" ? "decline" : "cancel" };
+    let compiled: CompiledSchema | undefined;
+    let params: Record<string, unknown>;
+    if (url) {
+      params = { mode: "url", message: message.message, url: message.url };
+      if (this.scope.era === "legacy") params.elicitationId = crypto.randomUUID();
+    } else {
+      compiled = await compiledElicitSchema(schemaOrOptions as SchemaInput | undefined);
+      params = {
+        mode: "form",
+        message,
+        requestedSchema: compiled?.json ?? { type: "object", properties: {} },
+      };
+      if (this.scope.era === "legacy" && this.scope.protocolVersion < "2025-11-25") delete params.mode;
+    }
+    const result = (await this.ask(
+      "elicitation/create",
+      params,
+      options?.inputKey,
+    )) as unknown as ElicitResult;
+    if (result.action !== "accept") return { action: result.action === "decline" ? "decline" : "cancel" };
+    const content = result.content ?? {};
+    if (!compiled) return { action: "accept", data: content };
+    let outcome = compiled.validate(content);
+    if (outcome instanceof Promise) outcome = await outcome;
+    if (!outcome.ok) {
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        `The client's elicitation answer does not match the requested schema: ${outcome.issues
+          .map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message))
+          .join("; ")}`,
+      );
+    }
+    return { action: "accept", data: outcome.value };
   }
 
   /** Asks the client's model for a completion. */
@@ -218,7 +272,11 @@ export class Context {
       typeof prompt === "string" ? [{ role: "user", content: { type: "text", text: prompt } }] : prompt;
     const { inputKey: _, maxTokens, ...rest } = options;
     const params: Record<string, unknown> = { messages, maxTokens: maxTokens ?? 512, ...rest };
-    const result = (await this.ask("sampling/createMessage", params)) as unknown as CreateMessageResult;
+    const result = (await this.ask(
+      "sampling/createMessage",
+      params,
+      options.inputKey,
+    )) as unknown as CreateMessageResult;
     const blocks = Array.isArray(result.content) ? result.content : [result.content];
     const text = blocks
       .filter(
@@ -236,9 +294,9 @@ export class Context {
   }
 
   /** The client's roots (directories or files it exposes). */
-  async listRoots(): Promise<Root[]> {
+  async listRoots(options: { inputKey?: string } = {}): Promise<Root[]> {
     this.require({ roots: {} }, () => this.scope.clientCapabilities.roots !== undefined);
-    const result = (await this.ask("roots/list", {})) as { roots?: Root[] };
+    const result = (await this.ask("roots/list", {}, options.inputKey)) as { roots?: Root[] };
     return result.roots ?? [];
   }
 
@@ -252,9 +310,20 @@ export class Context {
     );
   }
 
-  private ask(method: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const { request } = this.scope;
+  private ask(
+    method: string,
+    params: Record<string, unknown>,
+    inputKey: string | undefined,
+  ): Promise<Record<string, unknown>> {
+    const { ask, request } = this.scope;
+    if (ask) return ask(method, params, inputKey);
     if (!request) {
+      if (this.scope.era === "modern") {
+        throw new McpError(
+          ErrorCode.InternalError,
+          `${method} is only available in tools/call, prompts/get and resources/read handlers in protocol 2026-07-28`,
+        );
+      }
       throw new McpError(
         ErrorCode.InternalError,
         `${method} is not available on this request: the connection cannot carry server-to-client requests`,
@@ -262,4 +331,17 @@ export class Context {
     }
     return request(method, params, this.scope.signal);
   }
+}
+
+const compiledSchemas = new WeakMap<object, CompiledSchema>();
+
+/** Elicitation schemas are compiled once per schema object, not per call. */
+async function compiledElicitSchema(schema: SchemaInput | undefined): Promise<CompiledSchema | undefined> {
+  if (schema === undefined) return undefined;
+  let compiled = compiledSchemas.get(schema);
+  if (!compiled) {
+    compiled = await compileSchema(schema, "input");
+    compiledSchemas.set(schema, compiled);
+  }
+  return compiled;
 }

@@ -16,13 +16,7 @@
 import type { TokenVerifier } from "../auth/server.js";
 import type { CacheHints, Icon, Implementation } from "../protocol/types.js";
 import type { InferArgs, SchemaInput } from "../schema/standard.js";
-import {
-  HttpApp,
-  type HttpAppOptions,
-  type ListeningServer,
-  type ListenOptions,
-  listen,
-} from "../transports/http/app.js";
+import type { HttpApp, HttpAppOptions, ListeningServer, ListenOptions } from "../transports/http/app.js";
 import type { NodeListener } from "../transports/http/node.js";
 import { ServerKernel } from "./kernel.js";
 import {
@@ -32,6 +26,7 @@ import {
   type PromptOptions,
 } from "./prompts.js";
 import type { Entry, Registry } from "./registry.js";
+import { RequestStateCodec, type RequestStateOptions } from "./request-state.js";
 import {
   buildResourceEntry,
   buildTemplateEntry,
@@ -70,6 +65,11 @@ export interface FastMCPOptions {
    * the identity reaches handlers as `ctx.auth`.
    */
   auth?: TokenVerifier;
+  /**
+   * The requestState of 2026-07-28 input-required rounds (elicitation, sampling, roots): give every
+   * instance the same `secret` when retries may reach another instance; `ttlMs` bounds its life.
+   */
+  requestState?: RequestStateOptions;
   /** Cache hints on 2026-07-28 resources/read results (default: `{ ttlMs: 0, cacheScope: "private" }`). */
   readCache?: Partial<CacheHints>;
 }
@@ -118,6 +118,7 @@ export class FastMCP {
       pageSize: options.pageSize,
       listCache: { ttlMs: 0, cacheScope: "public", ...options.listCache },
       readCache: { ttlMs: 0, cacheScope: "private", ...options.readCache },
+      requestState: new RequestStateCodec(options.requestState),
     });
   }
 
@@ -241,17 +242,31 @@ export class FastMCP {
    * ```
    */
   listen(options: ListenOptions = {}): Promise<ListeningServer> {
-    return listen(this, options);
+    return import("../transports/http/app.js").then(({ listen }) => listen(this, options));
   }
 
   /** The HTTP endpoints as a web-standard handler `(Request) => Promise<Response>` (Bun, Deno, Workers, Hono). */
   webHandler(options: HttpAppOptions = {}): (request: Request) => Promise<Response> {
-    return new HttpApp(this, options).webHandler();
+    // The HTTP modules load on first use, so servers that never serve HTTP never load them.
+    let handler: Promise<(request: Request) => Promise<Response>> | undefined;
+    return async (request) => {
+      handler ??= this.httpApp(options).then((app) => app.webHandler());
+      return (await handler)(request);
+    };
   }
 
   /** The HTTP endpoints as a node:http request listener (node:http, Express, Connect, Fastify). */
   nodeListener(options: HttpAppOptions = {}): NodeListener {
-    return new HttpApp(this, options).nodeListener();
+    let listener: Promise<NodeListener> | undefined;
+    return (req, res, next) => {
+      listener ??= this.httpApp(options).then((app) => app.nodeListener());
+      listener.then((ready) => ready(req, res, next), next ?? (() => res.destroy()));
+    };
+  }
+
+  private async httpApp(options: HttpAppOptions): Promise<HttpApp> {
+    const { HttpApp } = await import("../transports/http/app.js");
+    return new HttpApp(this, options);
   }
 
   private register<E extends Entry<unknown>>(

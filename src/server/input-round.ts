@@ -7,6 +7,8 @@
  */
 import { McpError } from "../errors.js";
 import { ErrorCode } from "../protocol/codes.js";
+import type { Result } from "../protocol/types.js";
+import { type RequestStateCodec, salientDigest, sha256 } from "./request-state.js";
 
 /** A request the server needs the client to fulfil. */
 export interface InputRequest {
@@ -29,28 +31,26 @@ const RESULT_SHAPES: Record<string, (value: Record<string, unknown>) => boolean>
 
 export class InputRound {
   private readonly answers: Record<string, unknown>;
-  /** Keys asked in earlier rounds (only answers to these are accepted). */
-  readonly asked: Set<string>;
   readonly pending = new Map<string, InputRequest>();
   private counters = new Map<string, number>();
   private flush: ReturnType<typeof setTimeout> | undefined;
-  private notifyNeeded: (() => void) | undefined;
-  /** Resolves when the handler needs input that has not been given. */
-  readonly needed: Promise<void>;
+  /** Called (once) when the handler waits for input that has not been given. */
+  private readonly onNeeded: () => void;
   private readonly waiting = new Set<(error: Error) => void>();
 
-  constructor(answers: Record<string, unknown>, asked: Iterable<string>) {
+  constructor(answers: Record<string, unknown>, onNeeded: () => void) {
     this.answers = answers;
-    this.asked = new Set(asked);
-    this.needed = new Promise((resolve) => {
-      this.notifyNeeded = resolve;
-    });
+    this.onNeeded = onNeeded;
   }
 
-  /** Every answer known so far, for the next requestState. */
+  /** Answers the handler used, for the next requestState (answers nobody asked for are dropped). */
   get known(): Record<string, unknown> {
-    return this.answers;
+    const kept: Record<string, unknown> = {};
+    for (const key of this.used) kept[key] = this.answers[key];
+    return kept;
   }
+
+  private readonly used = new Set<string>();
 
   /**
    * Answers an ask from what the client already gave, or records it and waits (for ever: the run
@@ -67,6 +67,7 @@ export class InputRound {
     const key = inputKey ?? `${kind}-${count}`;
     if (Object.hasOwn(this.answers, key)) {
       const answer = this.answers[key];
+      this.used.add(key);
       const check = RESULT_SHAPES[method];
       if (
         typeof answer !== "object" ||
@@ -84,34 +85,120 @@ export class InputRound {
     }
     this.pending.set(key, { method, params });
     // Asks started together are sent together: wait one turn of the event loop before the round goes out.
-    this.flush ??= setTimeout(() => this.notifyNeeded?.(), 0);
+    this.flush ??= setTimeout(this.onNeeded, 0);
     return new Promise((_resolve, reject) => this.waiting.add(reject));
   }
 
   /** Ends the abandoned run: pending asks reject so the handler can unwind. */
   abandon(): void {
     if (this.flush) clearTimeout(this.flush);
+    if (this.waiting.size === 0) return;
     const error = new InputRequiredSignal("The request is waiting for input from the client");
     for (const reject of this.waiting) reject(error);
     this.waiting.clear();
   }
 
-  /** Folds a retry's `inputResponses` into the answers, keeping only keys that were asked. */
-  static merge(
-    answers: Record<string, unknown>,
-    asked: Iterable<string>,
-    responses: unknown,
-  ): Record<string, unknown> {
+  /**
+   * Folds a retry's `inputResponses` into the answers. Answers to keys the handler never asks for
+   * are simply never used (the spec says to ignore them), and are not carried into requestState.
+   */
+  static merge(answers: Record<string, unknown>, responses: unknown): Record<string, unknown> {
     if (responses === undefined) return answers;
     if (typeof responses !== "object" || responses === null || Array.isArray(responses)) {
       throw new McpError(ErrorCode.InvalidParams, "inputResponses must be an object");
     }
-    const allowed = new Set(asked);
-    const merged = { ...answers };
-    for (const [key, value] of Object.entries(responses)) {
-      // An answer to something never asked is ignored, as the spec says.
-      if (allowed.has(key)) merged[key] = value;
-    }
-    return merged;
+    return { ...answers, ...(responses as Record<string, unknown>) };
   }
+}
+
+/** Asks the client for something, by method, with an optional fixed key. */
+export type AskFunction = (
+  method: string,
+  params: Record<string, unknown>,
+  inputKey: string | undefined,
+) => Promise<Record<string, unknown>>;
+
+/** The most rounds one request may take before the server gives up. */
+export const MAX_INPUT_ROUNDS = 16;
+
+/** What a 2026-07-28 handler run gets for asking: the ask function, and its (abandonable) signal. */
+export interface InputHooks {
+  ask: AskFunction;
+  /** The handler's signal: the request's own, also aborted if the run is abandoned for a round. */
+  signal(base: AbortSignal): AbortSignal;
+}
+
+/**
+ * Runs a 2026-07-28 request that may ask for input: opens the retry's requestState, folds in its
+ * inputResponses, runs the handler, and answers `input_required` when the handler waits for
+ * something the client has not given yet. A handler that never asks costs one promise: the round,
+ * the hashing and the combined signal are only made when needed.
+ */
+export async function runWithInputRounds(
+  codec: RequestStateCodec,
+  method: string,
+  params: Record<string, unknown>,
+  auth: { token: string; clientId?: string } | undefined,
+  run: (hooks: InputHooks) => Promise<Result>,
+): Promise<Result> {
+  const principal = () => (auth ? sha256(auth.clientId ?? auth.token) : Promise.resolve(undefined));
+  let answers: Record<string, unknown> = {};
+  let round = 0;
+  if (params.requestState !== undefined) {
+    const state = await codec.open(params.requestState, {
+      method,
+      digest: await salientDigest(params),
+      principal: await principal(),
+    });
+    answers = state.answers;
+    round = state.round;
+  }
+  answers = InputRound.merge(answers, params.inputResponses);
+  let inputRound: InputRound | undefined;
+  let abandoned: AbortController | undefined;
+  let combined: AbortSignal | undefined;
+  let needed: (() => void) | undefined;
+  const hooks: InputHooks = {
+    ask(m, p, key) {
+      inputRound ??= new InputRound(answers, () => needed?.());
+      return inputRound.ask(m, p, key);
+    },
+    signal(base) {
+      if (!combined) {
+        abandoned = new AbortController();
+        combined = AbortSignal.any([base, abandoned.signal]);
+      }
+      return combined;
+    },
+  };
+  const running = run(hooks);
+  const outcome = await new Promise<{ result: Result } | undefined>((resolve, reject) => {
+    needed = () => resolve(undefined);
+    running.then((result) => resolve({ result }), reject);
+  });
+  if (outcome) {
+    inputRound?.abandon();
+    return outcome.result;
+  }
+  // The handler is waiting for input: abandon this run and send the round.
+  const pendingRound = inputRound as InputRound;
+  running.catch(() => {});
+  abandoned?.abort(new InputRequiredSignal("The request is waiting for input from the client"));
+  pendingRound.abandon();
+  if (round + 1 > MAX_INPUT_ROUNDS) {
+    throw new McpError(
+      ErrorCode.InternalError,
+      `The request needed more than ${MAX_INPUT_ROUNDS} rounds of input`,
+    );
+  }
+  const inputRequests: Record<string, InputRequest> = {};
+  for (const [key, request] of pendingRound.pending) inputRequests[key] = request;
+  const requestState = await codec.seal({
+    method,
+    digest: await salientDigest(params),
+    principal: await principal(),
+    answers: pendingRound.known,
+    round: round + 1,
+  });
+  return { resultType: "input_required", inputRequests, requestState };
 }

@@ -22,8 +22,10 @@ import type {
 } from "../protocol/types.js";
 import { negotiateLegacyVersion, SUPPORTED_PROTOCOL_VERSIONS } from "../protocol/versions.js";
 import { type AuthInfo, Context, LOG_LEVELS, type RequestScope } from "./context.js";
+import { type InputHooks, runWithInputRounds } from "./input-round.js";
 import { type PromptEntry, renderPrompt } from "./prompts.js";
 import { Registry } from "./registry.js";
+import type { RequestStateCodec } from "./request-state.js";
 import { type ResourceEntry, readStatic, readTemplate, type TemplateEntry } from "./resources.js";
 import { type EraScope, hasModernClaim, type LegacyState, resolveScope } from "./scope.js";
 import { callTool, type ToolEntry } from "./tools.js";
@@ -58,6 +60,8 @@ export interface KernelOptions {
   listCache: CacheHints;
   /** Cache hints on 2026-07-28 resources/read results, unless a resource sets its own. */
   readCache: CacheHints;
+  /** Seals and opens the requestState of 2026-07-28 input-required rounds. */
+  requestState: RequestStateCodec;
 }
 
 type Handler = (
@@ -74,6 +78,8 @@ const REMOVED_IN_MODERN = new Set([
   "resources/subscribe",
   "resources/unsubscribe",
 ]);
+/** Requests that may answer `input_required` (2026-07-28). */
+const INPUT_METHODS = new Set(["tools/call", "prompts/get", "resources/read"]);
 const CACHEABLE = new Set([
   "server/discover",
   "tools/list",
@@ -184,8 +190,15 @@ export class ServerKernel {
     const handler = this.handlers[method];
     if (!handler) throw new McpError(ErrorCode.MethodNotFound, `Method not found: ${method}`);
     const era: EraScope = resolveScope(params, session.legacy);
-    const scope = this.scopeFor(era, input, params);
-    const result = await handler(params, scope, input);
+    const scope = this.scopeFor(era, input, params) as DispatchScope;
+    const result =
+      era.era === "modern" && INPUT_METHODS.has(method)
+        ? await runWithInputRounds(this.options.requestState, method, params, input.session.auth, (hooks) => {
+            scope.ask = hooks.ask;
+            scope.inputHooks = hooks;
+            return Promise.resolve(handler(params, scope, input));
+          })
+        : await handler(params, scope, input);
     if (era.era === "legacy") return result;
     result.resultType ??= "complete";
     result._meta = result._meta ? { ...result._meta, ...this.serverInfoMeta } : this.serverInfoMeta;
@@ -196,7 +209,7 @@ export class ServerKernel {
     return result;
   }
 
-  private scopeFor(era: EraScope, input: DispatchInput, params: Record<string, any>): RequestScope {
+  private scopeFor(era: EraScope, input: DispatchInput, params: Record<string, any>): DispatchScope {
     const scope = new DispatchScope(
       era,
       input,
@@ -367,6 +380,10 @@ class DispatchScope implements RequestScope {
   readonly readResource: RequestScope["readResource"];
   /** Set for legacy requests that can carry server-to-client requests (absent otherwise, as before). */
   declare request?: NonNullable<RequestScope["request"]>;
+  /** Set for 2026-07-28 requests that may ask for input (answered through input-required rounds). */
+  declare ask?: NonNullable<RequestScope["ask"]>;
+  /** In a 2026-07-28 request that may ask for input, makes the signal that also covers abandonment. */
+  inputHooks: InputHooks | undefined;
   private readonly input: DispatchInput;
 
   constructor(
@@ -391,6 +408,6 @@ class DispatchScope implements RequestScope {
   }
 
   get signal(): AbortSignal {
-    return this.input.signal;
+    return this.inputHooks ? this.inputHooks.signal(this.input.signal) : this.input.signal;
   }
 }

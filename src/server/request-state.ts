@@ -27,8 +27,6 @@ export interface RequestStatePayload {
   principal: string | undefined;
   /** Answers gathered so far, by input key. */
   answers: Record<string, unknown>;
-  /** Every input key asked so far (answers to other keys are ignored). */
-  asked: string[];
   /** Rounds so far. */
   round: number;
 }
@@ -110,7 +108,6 @@ export class RequestStateCodec {
           d: payload.digest,
           p: payload.principal,
           a: payload.answers,
-          k: payload.asked,
           r: payload.round,
           e: now + this.ttlMs,
         }),
@@ -154,7 +151,6 @@ export class RequestStateCodec {
       d?: unknown;
       p?: unknown;
       a?: unknown;
-      k?: unknown;
       r?: unknown;
       e?: unknown;
     };
@@ -177,7 +173,6 @@ export class RequestStateCodec {
       digest: expected.digest,
       principal: expected.principal,
       answers,
-      asked: Array.isArray(data.k) ? data.k.filter((key): key is string => typeof key === "string") : [],
       round: typeof data.r === "number" ? data.r : 0,
     };
   }

@@ -10,10 +10,7 @@ import { fileURLToPath } from "node:url";
 import { listScenarios } from "./harness.js";
 import { conformanceSuite, type Leg } from "./suite.js";
 
-export const EXPECTED_FAILURES: Record<string, string> = {
-  "v2/2026-07-28/sep-2322-client-request-state":
-    "the client does not answer 2026-07-28 input-required results (SEP-2322 retry with inputResponses/requestState) yet",
-};
+export const EXPECTED_FAILURES: Record<string, string> = {};
 
 const nonOAuth = (line: "v1" | "v2", specVersion?: string) =>
   listScenarios(line, "client", specVersion)

@@ -15,8 +15,6 @@ import { listScenarios } from "./harness.js";
 import { createConformanceServer } from "./server.js";
 import { conformanceSuite, type Leg } from "./suite.js";
 
-const MRTR =
-  "handler context's elicitation/sampling/roots over the 2026-07-28 input-required pattern (SEP-2322) not built";
 const TASKS = "tasks extension (SEP-2663) not built";
 const SUBSCRIBE = "resources/subscribe and resources/unsubscribe not built";
 
@@ -27,16 +25,6 @@ export const EXPECTED_FAILURES: Record<string, string> = {
   "v2/2025-11-25/resources-unsubscribe": SUBSCRIBE,
   "v2/2026-07-28/server-stateless":
     "subscriptions/listen (SEP-2575 subscription streams) not built; test_streaming_elicitation needs input-required",
-  "v2/2026-07-28/input-required-result-basic-elicitation": MRTR,
-  "v2/2026-07-28/input-required-result-basic-sampling": MRTR,
-  "v2/2026-07-28/input-required-result-basic-list-roots": MRTR,
-  "v2/2026-07-28/input-required-result-request-state": MRTR,
-  "v2/2026-07-28/input-required-result-multiple-input-requests": MRTR,
-  "v2/2026-07-28/input-required-result-multi-round": MRTR,
-  "v2/2026-07-28/input-required-result-non-tool-request": MRTR,
-  "v2/2026-07-28/input-required-result-result-type": MRTR,
-  "v2/2026-07-28/input-required-result-tampered-state": MRTR,
-  "v2/2026-07-28/input-required-result-capability-check": MRTR,
   "v2/tasks-extension/tasks-lifecycle": TASKS,
   "v2/tasks-extension/tasks-capability-negotiation": TASKS,
   "v2/tasks-extension/tasks-wire-fields": TASKS,

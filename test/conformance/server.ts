@@ -186,8 +186,11 @@ export function createConformanceServer(): FastMCP {
     async ({ message }, ctx) => {
       const outcome = await ctx.elicit(message, {
         type: "object",
-        properties: { response: { type: "string", description: "User's response" } },
-        required: ["response"],
+        properties: {
+          username: { type: "string", description: "User's response" },
+          email: { type: "string", description: "User's email address" },
+        },
+        required: ["username", "email"],
       });
       return `User response: ${describeOutcome(outcome)}`;
     },

@@ -1,0 +1,20 @@
+// The benchmark's fastmcp-ts server: one `add` tool with a zod input schema.
+// Run directly (`node bench/servers/fastmcp.js`) it serves stdio; imported, it only builds the server.
+import { argv } from "node:process";
+import { pathToFileURL } from "node:url";
+import { z } from "zod";
+import { FastMCP } from "../../dist/index.js";
+
+export function createServer() {
+  const mcp = new FastMCP({ name: "bench-fastmcp", version: "1.0.0" });
+  mcp.tool(
+    "add",
+    { description: "Add two numbers.", inputSchema: z.object({ a: z.number(), b: z.number() }) },
+    ({ a, b }) => a + b,
+  );
+  return mcp;
+}
+
+if (argv[1] && import.meta.url === pathToFileURL(argv[1]).href) {
+  await createServer().run();
+}

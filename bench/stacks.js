@@ -1,0 +1,158 @@
+// The stacks under test. Each one opens a connection (in memory, or over stdio to a server it
+// spawns) and returns the same small interface:
+//   { call(): Promise<void>, close(): Promise<void>, protocolVersion, era }
+// `call` performs one `add` tool call and checks its answer, so an error is never timed as a call.
+import { execPath } from "node:process";
+import { fileURLToPath } from "node:url";
+import { Client as ClientV2, InMemoryTransport as InMemoryTransportV2 } from "@modelcontextprotocol/client";
+import { StdioClientTransport as StdioClientTransportV2 } from "@modelcontextprotocol/client/stdio";
+import { Client as ClientV1 } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport as StdioClientTransportV1 } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { InMemoryTransport as InMemoryTransportV1 } from "@modelcontextprotocol/sdk/inMemory.js";
+import { Client, FastMCPTransport, StdioTransport } from "../dist/index.js";
+import { createServer as createFastMCPServer } from "./servers/fastmcp.js";
+import { createServer as createV1Server } from "./servers/sdk-v1.js";
+import { serve as serveV2 } from "./servers/sdk-v2.js";
+
+const serverScript = (name) => fileURLToPath(new URL(`./servers/${name}.js`, import.meta.url));
+const ARGS = { a: 20, b: 22 };
+const EXPECTED = "42";
+const CLIENT_INFO = { name: "bench-client", version: "1.0.0" };
+
+function check(text, stack) {
+  if (text !== EXPECTED)
+    throw new Error(`${stack}: add returned ${JSON.stringify(text)}, expected ${EXPECTED}`);
+}
+
+// ---- fastmcp-ts -------------------------------------------------------------------------------
+
+function fastmcp(id, protocolVersion) {
+  const options = protocolVersion
+    ? { protocolVersion, clientInfo: CLIENT_INFO }
+    : { clientInfo: CLIENT_INFO };
+  const open = async (transport) => {
+    const client = new Client(transport, options);
+    await client.connect();
+    return {
+      call: async () => check((await client.callTool("add", ARGS)).text, id),
+      close: () => client.close(),
+      protocolVersion: client.protocolVersion,
+      era: client.era,
+    };
+  };
+  return {
+    inMemory: () => open(new FastMCPTransport(createFastMCPServer())),
+    stdio: () => open(new StdioTransport(execPath, [serverScript("fastmcp")])),
+  };
+}
+
+// ---- official SDK v1 --------------------------------------------------------------------------
+
+/** v1's Client has no getter for the negotiated version; it reports it to the transport. */
+function observeVersion(transport) {
+  const seen = { version: undefined };
+  transport.setProtocolVersion = (version) => {
+    seen.version = version;
+  };
+  return seen;
+}
+
+function sdkV1(id) {
+  const open = async (transport, cleanup = async () => {}) => {
+    const seen = observeVersion(transport);
+    const client = new ClientV1(CLIENT_INFO);
+    await client.connect(transport);
+    return {
+      call: async () => check((await client.callTool({ name: "add", arguments: ARGS })).content[0]?.text, id),
+      close: async () => {
+        await client.close();
+        await cleanup();
+      },
+      protocolVersion: seen.version,
+      era: "legacy",
+    };
+  };
+  return {
+    inMemory: async () => {
+      const server = createV1Server();
+      const [clientSide, serverSide] = InMemoryTransportV1.createLinkedPair();
+      await server.connect(serverSide);
+      return open(clientSide, () => server.close());
+    },
+    stdio: () => open(new StdioClientTransportV1({ command: execPath, args: [serverScript("sdk-v1")] })),
+  };
+}
+
+// ---- official SDK v2 --------------------------------------------------------------------------
+
+/** `mode`: v2's `versionNegotiation.mode`: "auto" probes `server/discover`, "legacy" (its default) does not. */
+function sdkV2(id, mode) {
+  const open = async (transport, cleanup = async () => {}) => {
+    const client = new ClientV2(CLIENT_INFO, { versionNegotiation: { mode } });
+    await client.connect(transport);
+    return {
+      call: async () => check((await client.callTool({ name: "add", arguments: ARGS })).content[0]?.text, id),
+      close: async () => {
+        await client.close();
+        await cleanup();
+      },
+      protocolVersion: client.getNegotiatedProtocolVersion(),
+      era: client.getProtocolEra(),
+    };
+  };
+  return {
+    inMemory: async () => {
+      // v2's InMemoryTransport linked pair, served by v2's era-aware entry (serveStdio with a
+      // custom transport), so both eras are available in memory exactly as over stdio.
+      const [clientSide, serverSide] = InMemoryTransportV2.createLinkedPair();
+      const handle = serveV2(serverSide);
+      return open(clientSide, () => handle.close());
+    },
+    stdio: () => open(new StdioClientTransportV2({ command: execPath, args: [serverScript("sdk-v2")] })),
+  };
+}
+
+/**
+ * The rows of every table. `family` groups the rows for ratios: each fastmcp-ts row is compared
+ * with SDK v1 and with the SDK v2 row of the same protocol era (`peer`).
+ */
+export const STACKS = [
+  { id: "fastmcp", label: "fastmcp-ts", family: "fastmcp", ...fastmcp("fastmcp") },
+  {
+    id: "fastmcp-legacy",
+    label: "fastmcp-ts @2025-11-25",
+    family: "fastmcp",
+    ...fastmcp("fastmcp-legacy", "2025-11-25"),
+  },
+  { id: "sdk-v1", label: "SDK v1", family: "sdk-v1", ...sdkV1("sdk-v1") },
+  { id: "sdk-v2", label: "SDK v2 (auto)", family: "sdk-v2", ...sdkV2("sdk-v2", "auto") },
+  { id: "sdk-v2-legacy", label: "SDK v2 (default)", family: "sdk-v2", ...sdkV2("sdk-v2-legacy", "legacy") },
+];
+
+/**
+ * Cold start only: the floor, Node plus zod answering with canned lines (bench/servers/floor.js),
+ * reached with the fastmcp-ts client. Not a stack; it shows how much of a cold start is Node itself.
+ */
+export const FLOOR = {
+  id: "floor",
+  label: "(floor: node + zod, no MCP server)",
+  family: "floor",
+  stdio: async () => {
+    const client = new Client(new StdioTransport(execPath, [serverScript("floor")]), {
+      clientInfo: CLIENT_INFO,
+    });
+    await client.connect();
+    return {
+      call: async () => check((await client.callTool("add", ARGS)).text, "floor"),
+      close: () => client.close(),
+      protocolVersion: client.protocolVersion,
+      era: client.era,
+    };
+  },
+};
+
+/** Ratio pairs: [fastmcp-ts row, SDK v1 row, SDK v2 row of the same era]. */
+export const COMPARISONS = [
+  { ours: "fastmcp", v1: "sdk-v1", v2: "sdk-v2" },
+  { ours: "fastmcp-legacy", v1: "sdk-v1", v2: "sdk-v2-legacy" },
+];
