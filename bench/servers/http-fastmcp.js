@@ -1,0 +1,23 @@
+// The benchmark's fastmcp-ts network server: the `add` server of bench/servers/fastmcp.js served by
+// `mcp.listen()` on 127.0.0.1 with all three network transports on one port:
+//   /mcp  Streamable HTTP (2026-07-28 stateless, legacy sessions after initialize)
+//   /sse  legacy HTTP+SSE (messages to /messages?session_id=...)
+//   /ws   WebSocket
+// Forked by bench/scenarios/http.js, which talks to it through bench/servers/control.js.
+import { serveControl } from "./control.js";
+import { createServer } from "./fastmcp.js";
+
+const listening = await createServer().listen({
+  transport: ["http", "sse", "ws"],
+  host: "127.0.0.1",
+  port: 0,
+});
+serveControl(
+  {
+    modern: listening.urls.http,
+    legacy: listening.urls.http,
+    sse: listening.urls.sse,
+    ws: listening.urls.ws,
+  },
+  () => listening.close(),
+);
