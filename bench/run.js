@@ -1,14 +1,17 @@
 // `npm run bench`: fastmcp-ts against the official MCP TypeScript SDKs (v1 and v2), side by side.
 //
-//   node bench/run.js [--quick] [--only=in-memory,stdio,cold-start]
+//   node bench/run.js [--quick] [--only=in-memory,stdio,cold-start,http] [--cpu-prof]
 //
 // Runs on the built dist/ (no tsx), prints a table and writes .bench-results/latest.json.
-import { readFileSync } from "node:fs";
+// --cpu-prof: the network servers (bench/servers/http-*.js) run under `node --cpu-prof`, writing
+// their profiles to .bench-results/profiles/ (for `--only=http` profiling runs; it slows them down).
+import { mkdirSync, readFileSync } from "node:fs";
 import { arch, availableParallelism, cpus, loadavg, platform } from "node:os";
 import { argv, version as nodeVersion } from "node:process";
 import { fileURLToPath } from "node:url";
 import { formatMs, formatRate, formatRatio, formatSpread, pairedRatio, table, writeJson } from "./harness.js";
 import { runColdStart } from "./scenarios/cold-start.js";
+import { CLIENT_ROWS, HTTP_ROWS, httpRatios, runHttp } from "./scenarios/http.js";
 import { runInMemory } from "./scenarios/in-memory.js";
 import { runStdio } from "./scenarios/stdio.js";
 import { COMPARISONS, FLOOR, STACKS } from "./stacks.js";
@@ -18,6 +21,7 @@ const quick = argv.includes("--quick");
 const onlyArg = argv.find((arg) => arg.startsWith("--only="));
 const only = onlyArg ? new Set(onlyArg.slice("--only=".length).split(",")) : undefined;
 const enabled = (name) => !only || only.has(name);
+const cpuProf = argv.includes("--cpu-prof");
 
 const IN_FLIGHT = 32;
 const CONFIG = quick
@@ -25,17 +29,36 @@ const CONFIG = quick
       inMemory: { rounds: 2, durationMs: 200, warmupMs: 200, inFlight: IN_FLIGHT },
       stdio: { rounds: 2, durationMs: 200, warmupMs: 200, inFlight: IN_FLIGHT },
       coldStart: { runs: 3, settleMs: 50 },
+      http: {
+        rounds: 2,
+        durationMs: 200,
+        warmupMs: 200,
+        inFlight: IN_FLIGHT,
+        sessions: 200,
+        sessionWarmup: 20,
+      },
     }
   : {
       inMemory: { rounds: 7, durationMs: 350, warmupMs: 500, inFlight: IN_FLIGHT },
       stdio: { rounds: 7, durationMs: 350, warmupMs: 500, inFlight: IN_FLIGHT },
       coldStart: { runs: 10, settleMs: 100 },
+      http: {
+        rounds: 5,
+        durationMs: 300,
+        warmupMs: 300,
+        inFlight: IN_FLIGHT,
+        sessions: 1000,
+        sessionWarmup: 50,
+      },
     };
+CONFIG.http.clients = true; // also each framework's own client against its own server
 
 const TARGETS = {
   inMemory: 3, // fastmcp-ts calls/s at least 3x SDK v1's, in memory
   stdioConcurrent: 2, // ... at least 2x SDK v1's over stdio with 32 in flight
   coldStart: 0.5, // cold start under half of SDK v1's
+  httpModern: 4, // 2026-07-28 stateless Streamable HTTP calls/s at least 4x SDK v1's (stateless) server
+  httpSessionMemory: 0.25, // memory per legacy Streamable HTTP session under 1/4 of SDK v1's
 };
 
 function packageVersion(name) {
@@ -105,6 +128,11 @@ if (enabled("stdio")) results.stdio = await phase("stdio", () => runStdio(STACKS
 if (enabled("cold-start")) {
   results.coldStart = await phase("cold start", () => runColdStart(coldStacks, CONFIG.coldStart));
 }
+if (enabled("http")) {
+  const cpuProfDir = cpuProf ? `${root}.bench-results/profiles` : undefined;
+  if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true });
+  results.http = await phase("network (http, sse, ws)", () => runHttp({ ...CONFIG.http, cpuProfDir }));
+}
 meta.seconds = (performance.now() - started) / 1000;
 meta.loadAverageAtEnd = loadavg();
 
@@ -173,8 +201,10 @@ const headers = [
   ...COLUMNS.map(([, t]) => t),
 ];
 const divider = ["ratios (paired per round; cold start: of times)", "", ...COLUMNS.map(() => "")];
-console.log(`\n${table(headers, [...absoluteRows, divider, ...ratioRows])}`);
-console.log(`
+const ranLocal = results.inMemory || results.stdio || results.coldStart;
+if (ranLocal) console.log(`\n${table(headers, [...absoluteRows, divider, ...ratioRows])}`);
+if (ranLocal)
+  console.log(`
 Notes:
   calls/s: median of ${CONFIG.inMemory.rounds} interleaved rounds of ${CONFIG.inMemory.durationMs} ms, ± coefficient of variation;
   x${IN_FLIGHT} = ${IN_FLIGHT} calls in flight. Cold start: spawn to first tool result, median of ${CONFIG.coldStart.runs} interleaved runs.
@@ -182,6 +212,91 @@ Notes:
   SDK v2 (auto) = versionNegotiation "auto" (probes server/discover; over stdio v2 runs that probe on a
   short-lived extra server process); SDK v2 (default) = its default "legacy" mode (initialize only).
   SDK v2 in memory: v2's InMemoryTransport.createLinkedPair(), served by v2's serveStdio({ transport }) entry.`);
+
+// ---- network report ---------------------------------------------------------------------------
+
+const httpResults = results.http;
+const httpRatioList = httpResults ? httpRatios(httpResults) : [];
+if (httpResults) {
+  const ms = (value) => (Number.isFinite(value) ? value.toFixed(2) : "n/a");
+  const us = (summary) => (summary ? Math.round(summary.median).toLocaleString("en-US") : "n/a");
+  const rate = (summary) => (summary ? `${formatRate(summary.median)} ${formatSpread(summary)}` : "-");
+  const rowCells = (row, entry) => [
+    `${row.label}`,
+    row.transport,
+    entry ? `${entry.protocolVersion} ${row.mode ?? entry.era}` : (row.mode ?? ""),
+    rate(entry?.sequential),
+    rate(entry?.concurrent),
+    ms(entry?.latencyMs.p50),
+    ms(entry?.latencyMs.p99),
+    us(entry?.serverCpuMicrosPerCall.concurrent),
+    us(entry?.clientCpuMicrosPerCall.concurrent),
+  ];
+  const memoryCell = (id) => {
+    const memory = httpResults.memory[id];
+    if (!memory) return "n/a";
+    return `${memory.heapKBPerSession.toFixed(1)} (${memory.rssKBPerSession.toFixed(0)})`;
+  };
+  const httpHeaders = [
+    "server (load: raw node:http client)",
+    "transport",
+    "protocol",
+    "mode",
+    "seq calls/s",
+    `x${IN_FLIGHT} calls/s`,
+    "p50 ms",
+    "p99 ms",
+    "server CPU µs/call",
+    "client µs/call",
+    "KB/session heap (RSS)",
+  ];
+  const rows = HTTP_ROWS.map((row) => [...rowCells(row, httpResults.rows[row.id]), memoryCell(row.id)]);
+  const httpLabel = (id) => {
+    const row = HTTP_ROWS.find((entry) => entry.id === id);
+    return row?.short ?? id;
+  };
+  const ratioRows = httpRatioList.map((entry) => [
+    `${httpLabel(entry.ours)} ÷ ${httpLabel(entry.other)}`,
+    "",
+    "",
+    "",
+    formatRatio(entry.sequential),
+    formatRatio(entry.concurrent),
+    "",
+    "",
+    entry.serverCpuAdvantage === undefined ? "" : `${formatRatio(entry.serverCpuAdvantage)} less`,
+    "",
+    entry.heapPerSession === undefined ? "" : formatRatio(entry.heapPerSession),
+  ]);
+  const clientRows = CLIENT_ROWS.filter((row) => httpResults.clients[row.id]).map((row) => [
+    ...rowCells(row, httpResults.clients[row.id]),
+    "",
+  ]);
+  const blank = (title) => [title, ...httpHeaders.slice(1).map(() => "")];
+  console.log(
+    `\n${table(httpHeaders, [
+      ...rows,
+      blank("ratios fastmcp-ts ÷ other (paired per round)"),
+      ...ratioRows,
+      ...(clientRows.length ? [blank("secondary: each framework's own client"), ...clientRows] : []),
+    ])}`,
+  );
+  console.log(`
+Notes (network):
+  Each server framework runs in its own subprocess on 127.0.0.1 (bench/servers/http-*.js); the load comes
+  from this process through one raw client (node:http, keep-alive Agent, pre-built JSON-RPC bodies and each
+  era's headers; bench/http-load.js). calls/s: median of ${CONFIG.http.rounds} interleaved rounds of ${CONFIG.http.durationMs} ms.
+  p50/p99: latency of the sequential calls, all rounds pooled. server CPU: the server process's user+system
+  time over each ${IN_FLIGHT}-in-flight sample ÷ calls (median); client µs: the same for this load-generating process.
+  KB/session: ${CONFIG.http.sessions} legacy sessions opened on a fresh server process after ${CONFIG.http.sessionWarmup} warm-up sessions;
+  delta of V8 heap used (and RSS) after a forced GC, ÷ sessions. Streamable HTTP sessions share keep-alive
+  sockets; an SSE or WebSocket session is an open connection, so its socket is included.
+  SDK v1: StreamableHTTPServerTransport on node:http, stateless = a new McpServer + transport per request
+  (its stateless idiom; v1 has no 2026-07-28), stateful = one per session; enableJsonResponse: true.
+  SDK v2: createMcpHandler (per-request instance; its legacy fallback is stateless) and, for sessions,
+  WebStandardStreamableHTTPServerTransport per session, on node:http via @hono/node-server.
+  WebSocket: no official SDK ships a WebSocket server, so fastmcp-ts runs alone (n/a).`);
+}
 
 // ---- targets ----------------------------------------------------------------------------------
 
@@ -209,6 +324,29 @@ const targets = [
     met: headline?.coldStart < TARGETS.coldStart,
   },
 ];
+const httpPair = (ours, other) => httpRatioList.find((entry) => entry.ours === ours && entry.other === other);
+for (const [other, peer] of [
+  ["sdk-v1-stateless", "SDK v1 stateless (server per request)"],
+  ["sdk-v1-legacy", "SDK v1 stateful sessions"],
+]) {
+  const pair = httpPair("fastmcp-modern", other);
+  for (const [key, mode] of [
+    ["sequential", "sequential"],
+    ["concurrent", `${IN_FLIGHT} in flight`],
+  ]) {
+    targets.push({
+      name: `Streamable HTTP 2026-07-28 stateless calls/s >= ${TARGETS.httpModern}x ${peer} (${mode})`,
+      ratio: pair?.[key],
+      met: pair?.[key] >= TARGETS.httpModern,
+    });
+  }
+}
+const sessionMemory = httpPair("fastmcp-legacy", "sdk-v1-legacy")?.heapPerSession;
+targets.push({
+  name: `memory per legacy Streamable HTTP session < ${TARGETS.httpSessionMemory}x SDK v1's (heap after GC)`,
+  ratio: sessionMemory,
+  met: sessionMemory < TARGETS.httpSessionMemory,
+});
 console.log(`\nTargets (fastmcp-ts with default negotiation vs SDK v1)`);
 for (const target of targets) {
   console.log(
@@ -223,6 +361,7 @@ await writeJson(output, {
   stacks: coldStacks.map(({ id, label: name, family }) => ({ id, label: name, family })),
   results,
   ratios,
+  httpRatios: httpRatioList,
   targets,
 });
 console.log(`Results written to ${output}`);

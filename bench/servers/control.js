@@ -2,25 +2,25 @@
 // process forks them with an IPC channel, gets `{ ready, urls }` once they listen, and can then ask
 // for the server's CPU time and memory (after a forced GC when run with --expose-gc) without
 // touching the HTTP path being measured. `exit` ends the process cleanly (so --cpu-prof is written).
-import { cpuUsage, exit, memoryUsage, on, send } from "node:process";
+import process from "node:process";
 
 /** Announces `urls` to the parent and answers its control messages; `close` runs before exiting. */
 export function serveControl(urls, close = async () => {}) {
-  on("message", async (message) => {
+  process.on("message", async (message) => {
     if (message?.cmd === "stats") {
       if (message.gc && typeof globalThis.gc === "function") {
         // Twice: the first pass may leave weakly-held and finalization-pending objects behind.
         globalThis.gc();
         globalThis.gc();
       }
-      const { user, system } = cpuUsage();
-      const { rss, heapUsed, external, arrayBuffers } = memoryUsage();
-      send({ id: message.id, cpuMicros: user + system, rss, heapUsed, external, arrayBuffers });
+      const { user, system } = process.cpuUsage();
+      const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
+      process.send({ id: message.id, cpuMicros: user + system, rss, heapUsed, external, arrayBuffers });
     } else if (message?.cmd === "exit") {
       await close().catch(() => {});
-      exit(0);
+      process.exit(0);
     }
   });
-  on("disconnect", () => exit(0));
-  send({ ready: true, urls });
+  process.on("disconnect", () => process.exit(0));
+  process.send({ ready: true, urls });
 }

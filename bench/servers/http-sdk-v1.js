@@ -58,7 +58,7 @@ async function stateful(req, res) {
   return transport.handleRequest(req, res);
 }
 
-async function sse(req, res) {
+async function sse(res) {
   const transport = new SSEServerTransport("/messages", res);
   sseSessions.set(transport.sessionId, transport);
   res.on("close", () => sseSessions.delete(transport.sessionId));
@@ -79,7 +79,7 @@ const http = createHttpServer((req, res) => {
       : url.pathname === "/mcp"
         ? stateful(req, res)
         : url.pathname === "/sse" && req.method === "GET"
-          ? sse(req, res)
+          ? sse(res)
           : url.pathname === "/messages" && req.method === "POST"
             ? sseMessage(req, res, url)
             : Promise.resolve(fail(res, 404, "Not found"));
@@ -90,10 +90,7 @@ const http = createHttpServer((req, res) => {
 });
 await new Promise((resolve) => http.listen(0, "127.0.0.1", resolve));
 const base = `http://127.0.0.1:${http.address().port}`;
-serveControl(
-  { stateless: `${base}/stateless`, legacy: `${base}/mcp`, sse: `${base}/sse` },
-  async () => {
-    http.closeAllConnections();
-    http.close();
-  },
-);
+serveControl({ stateless: `${base}/stateless`, legacy: `${base}/mcp`, sse: `${base}/sse` }, async () => {
+  http.closeAllConnections();
+  http.close();
+});

@@ -29,6 +29,7 @@ import type {
   LoggingLevel,
   Prompt,
   ReadResourceResult,
+  RequestId,
   Resource,
   ResourceTemplate,
   Result,
@@ -60,6 +61,7 @@ import {
   fulfilInputRequests,
 } from "./handlers.js";
 import { PromptResult, ResourceReadResult, ToolCallResult } from "./results.js";
+import { type ListenFilter, matchesFilter, Subscription } from "./subscription.js";
 
 export interface ClientOptions extends ClientHandlers {
   /** Default timeout per request, in ms (default 60000; 0 for none). */
@@ -124,6 +126,11 @@ export class Client implements AsyncDisposable {
   private envelope: Record<string, unknown> | undefined;
   private readonly capabilities: ClientCapabilities;
   private logLevel: LoggingLevel | undefined;
+  /** Open 2026-07-28 listen streams by subscription (request) id, and their acknowledgement hooks. */
+  private readonly listeners = new Map<RequestId, Subscription>();
+  private readonly acknowledgements = new Map<RequestId, () => void>();
+  /** Subscriptions emulated on a legacy session, with what they listen to. */
+  private readonly legacyListeners = new Map<Subscription, ListenFilter>();
   /** Per tool, the arguments mirrored into `Mcp-Param-*` headers (learned from tools/list). */
   private paramHeaders: Map<string, ParamHeader[]> | undefined;
   /** Tools whose output schema wraps a non-object value as `{ result }`. */
@@ -442,7 +449,121 @@ export class Client implements AsyncDisposable {
         // A failing log callback must not break the connection.
       }
     }
+    this.routeToSubscriptions(notification);
     this.options.onNotification?.(notification);
+  }
+
+  private routeToSubscriptions(notification: JSONRPCNotification): void {
+    const id = (notification.params?._meta as Record<string, unknown> | undefined)?.[MetaKey.SubscriptionId];
+    if (id !== undefined) {
+      const subscription = this.listeners.get(id as RequestId);
+      if (!subscription) return;
+      if (notification.method === "notifications/subscriptions/acknowledged") {
+        subscription.acknowledged = (notification.params?.notifications ?? {}) as ListenFilter;
+        this.acknowledgements.get(id as RequestId)?.();
+      } else subscription.push(notification);
+      return;
+    }
+    for (const [subscription, filter] of this.legacyListeners) {
+      if (matchesFilter(filter, notification)) subscription.push(notification);
+    }
+  }
+
+  /**
+   * Subscribes to change notifications: list changes and updates of given resources. Resolves once
+   * the server acknowledged; iterate the subscription with `for await`, end it with `close()`.
+   *
+   * @example
+   * ```ts
+   * await using changes = await client.listen({ toolsListChanged: true });
+   * for await (const notification of changes) console.log(notification.method);
+   * ```
+   */
+  async listen(filter: ListenFilter, options: { timeout?: number } = {}): Promise<Subscription> {
+    if (this.state !== "connected") await this.connect();
+    if (this.negotiated?.era === "legacy") return this.listenLegacy(filter, options);
+    const controller = new AbortController();
+    let requestId: RequestId | undefined;
+    let failure: Error | undefined;
+    let acked = false;
+    const subscription = new Subscription(() => controller.abort(new ClientError("Subscription closed")));
+    const acknowledged = new Promise<void>((resolve) => {
+      const meta = this.metaFor(undefined);
+      const params: Record<string, unknown> = { notifications: filter };
+      if (meta) params._meta = meta;
+      const done = this.transport.sendRequest(
+        { method: "subscriptions/listen", params },
+        {
+          timeout: 0,
+          signal: controller.signal,
+          onRequestId: (id) => {
+            requestId = id;
+            this.listeners.set(id, subscription);
+            this.acknowledgements.set(id, () => {
+              acked = true;
+              resolve();
+            });
+          },
+        },
+      );
+      const cleanup = () => {
+        if (requestId !== undefined) {
+          this.listeners.delete(requestId);
+          this.acknowledgements.delete(requestId);
+        }
+        resolve();
+      };
+      done.then(
+        () => {
+          subscription.finish();
+          cleanup();
+        },
+        (error: Error) => {
+          if (!controller.signal.aborted) failure = error;
+          subscription.finish(failure);
+          cleanup();
+        },
+      );
+    });
+    const timeout = options.timeout ?? this.options.timeout ?? 60_000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      acknowledged,
+      new Promise<void>((_resolve, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new TimeoutError(`subscriptions/listen was not acknowledged within ${timeout} ms`, timeout),
+            ),
+          timeout,
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
+    if (failure && !acked) throw failure;
+    return subscription;
+  }
+
+  private async listenLegacy(filter: ListenFilter, options: CallOptions): Promise<Subscription> {
+    const capabilities = this.serverCapabilities ?? {};
+    const acknowledged: ListenFilter = {};
+    if (filter.toolsListChanged && capabilities.tools?.listChanged) acknowledged.toolsListChanged = true;
+    if (filter.promptsListChanged && capabilities.prompts?.listChanged)
+      acknowledged.promptsListChanged = true;
+    if (filter.resourcesListChanged && capabilities.resources?.listChanged)
+      acknowledged.resourcesListChanged = true;
+    const uris = capabilities.resources?.subscribe ? (filter.resourceSubscriptions ?? []) : [];
+    for (const uri of uris) await this.request("resources/subscribe", { uri }, options);
+    if (uris.length > 0) acknowledged.resourceSubscriptions = [...uris];
+    const subscription = new Subscription(async () => {
+      this.legacyListeners.delete(subscription);
+      if (!this.connected) return;
+      await Promise.all(
+        uris.map((uri) => this.request("resources/unsubscribe", { uri }).catch(() => undefined)),
+      );
+    });
+    subscription.acknowledged = acknowledged;
+    this.legacyListeners.set(subscription, acknowledged);
+    return subscription;
   }
 
   private async open(): Promise<void> {

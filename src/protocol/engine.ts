@@ -31,6 +31,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Receives `notifications/progress` for this request; adds a progress token to `_meta`. */
   onProgress?: ProgressCallback;
+  /** Told the request's id before it is sent (to correlate notifications that carry it). */
+  onRequestId?: (id: RequestId) => void;
   /** Passed to `send` with this request's messages: lets a transport pick where (or how) they go. */
   route?: unknown;
 }
@@ -155,6 +157,7 @@ export class RpcPeer {
         entry.onAbort = () => this.cancelOutgoing(id, abortError(signal), String(signal.reason ?? "aborted"));
         signal.addEventListener("abort", entry.onAbort, { once: true });
       }
+      options.onRequestId?.(id);
       this.write(message, id, options.route);
     });
   }

@@ -190,6 +190,14 @@ export class FastMCP {
     return this.register(this.kernel.prompts, name, options, handler, buildPromptEntry, "name");
   }
 
+  /**
+   * Tells subscribed clients that a resource changed: legacy sessions that sent
+   * `resources/subscribe`, and 2026-07-28 listen streams whose filter names the URI.
+   */
+  notifyResourceUpdated(uri: string): void {
+    this.kernel.hub.resourceUpdated(uri);
+  }
+
   /** Resolves when every registration has finished (schema converters that load asynchronously). */
   ready(): Promise<void> {
     return this.kernel.ready();

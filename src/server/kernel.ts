@@ -28,6 +28,7 @@ import { Registry } from "./registry.js";
 import type { RequestStateCodec } from "./request-state.js";
 import { type ResourceEntry, readStatic, readTemplate, type TemplateEntry } from "./resources.js";
 import { type EraScope, hasModernClaim, type LegacyState, resolveScope } from "./scope.js";
+import { type SessionMember, SubscriptionHub } from "./subscriptions.js";
 import { callTool, type ToolEntry } from "./tools.js";
 
 /** Per-connection state a transport keeps for the kernel. */
@@ -35,6 +36,8 @@ export interface SessionState {
   legacy: LegacyState | undefined;
   sessionId: string | undefined;
   auth: AuthInfo | undefined;
+  /** Legacy `resources/subscribe`d URIs. */
+  subscriptions?: Set<string>;
   /** Server-to-client requests, where the connection can carry them. */
   request?: RequestScope["request"];
 }
@@ -94,11 +97,10 @@ export class ServerKernel {
   readonly templates: Registry<TemplateEntry, ResourceTemplate>;
   readonly prompts: Registry<PromptEntry, Prompt>;
   readonly options: KernelOptions;
-  /** Open connections, told about list changes. */
-  readonly sessions = new Set<{
-    state: SessionState;
-    notify(method: string, params?: Record<string, unknown>): void;
-  }>();
+  /** Change notifications for legacy sessions and 2026-07-28 listen streams. */
+  readonly hub = new SubscriptionHub();
+  /** Open connections, told about list changes and subscribed resource updates. */
+  readonly sessions: Set<SessionMember> = this.hub.sessions;
   private readonly pending = new Set<Promise<unknown>>();
   private readonly failures: Error[] = [];
   private readonly handlers: Record<string, Handler>;
@@ -134,6 +136,17 @@ export class ServerKernel {
       "prompts/get": (params, scope) => this.getPrompt(params, scope),
       "completion/complete": (params) => this.complete(params),
       "logging/setLevel": (params, scope, input) => this.setLevel(params, scope, input),
+      "subscriptions/listen": (params, scope) => {
+        if (scope.era !== "modern") {
+          throw new McpError(
+            ErrorCode.MethodNotFound,
+            "subscriptions/listen is a 2026-07-28 method; use resources/subscribe",
+          );
+        }
+        return this.hub.listen(scope.requestId, params.notifications, scope.signal, scope.notify);
+      },
+      "resources/subscribe": (params, _scope, input) => this.subscribe(params, input.session, true),
+      "resources/unsubscribe": (params, _scope, input) => this.subscribe(params, input.session, false),
       ping: () => ({}),
     };
   }
@@ -159,7 +172,7 @@ export class ServerKernel {
   capabilities(): ServerCapabilities {
     return {
       tools: { listChanged: true },
-      resources: { subscribe: false, listChanged: true },
+      resources: { subscribe: true, listChanged: true },
       prompts: { listChanged: true },
       logging: {},
       completions: {},
@@ -167,9 +180,7 @@ export class ServerKernel {
   }
 
   private listChanged(method: string): void {
-    for (const session of this.sessions) {
-      if (session.state.legacy) session.notify(method);
-    }
+    this.hub.listChanged(method);
   }
 
   /** Handles one request for either era; throws McpError for a JSON-RPC error answer. */
@@ -247,6 +258,17 @@ export class ServerKernel {
     };
     if (this.options.instructions !== undefined) result.instructions = this.options.instructions;
     return result;
+  }
+
+  private subscribe(params: Record<string, any>, session: SessionState, on: boolean): Result {
+    const uri = params.uri;
+    if (typeof uri !== "string")
+      throw new McpError(ErrorCode.InvalidParams, "resources/subscribe needs a string uri");
+    if (on) {
+      session.subscriptions ??= new Set();
+      session.subscriptions.add(uri);
+    } else session.subscriptions?.delete(uri);
+    return {};
   }
 
   private setLevel(params: Record<string, any>, _scope: RequestScope, input: DispatchInput): Result {

@@ -16,15 +16,8 @@ import { createConformanceServer } from "./server.js";
 import { conformanceSuite, type Leg } from "./suite.js";
 
 const TASKS = "tasks extension (SEP-2663) not built";
-const SUBSCRIBE = "resources/subscribe and resources/unsubscribe not built";
 
 export const EXPECTED_FAILURES: Record<string, string> = {
-  "v1/default/resources-subscribe": SUBSCRIBE,
-  "v1/default/resources-unsubscribe": SUBSCRIBE,
-  "v2/2025-11-25/resources-subscribe": SUBSCRIBE,
-  "v2/2025-11-25/resources-unsubscribe": SUBSCRIBE,
-  "v2/2026-07-28/server-stateless":
-    "subscriptions/listen (SEP-2575 subscription streams) not built; test_streaming_elicitation needs input-required",
   "v2/tasks-extension/tasks-lifecycle": TASKS,
   "v2/tasks-extension/tasks-capability-negotiation": TASKS,
   "v2/tasks-extension/tasks-wire-fields": TASKS,

@@ -1,0 +1,363 @@
+// The network benchmark's plumbing (bench/scenarios/http.js):
+//   - server subprocesses (bench/servers/http-*.js), forked with an IPC control channel that reports
+//     their CPU time and memory (bench/servers/control.js);
+//   - one raw load client for every server: node:http with a keep-alive Agent sending pre-built
+//     JSON-RPC bodies with each era's headers (plus the same over SSE and WebSocket), so the only
+//     thing that differs between rows is the server.
+// Every call checks its answer, so an error is never timed as a call.
+import { fork } from "node:child_process";
+import { Agent, request as httpRequest } from "node:http";
+import { fileURLToPath } from "node:url";
+import { WebSocket } from "ws";
+
+export const MODERN = "2026-07-28";
+export const LEGACY = "2025-11-25";
+const CLIENT_INFO = { name: "bench-load", version: "1.0.0" };
+const ARGS = { a: 20, b: 22 };
+const EXPECTED = "42";
+const START_TIMEOUT_MS = 15_000;
+
+// ---- server subprocesses ----------------------------------------------------------------------
+
+/**
+ * Forks bench/servers/http-<name>.js (with --expose-gc, and --cpu-prof when `cpuProfDir` is set) and
+ * resolves once it listens: `{ name, pid, urls, stats(gc), stop() }`. `stats(true)` forces a GC in
+ * the server first; it resolves to `{ cpuMicros, rss, heapUsed, external, arrayBuffers }`.
+ */
+export async function startServer(name, { cpuProfDir } = {}) {
+  const script = fileURLToPath(new URL(`./servers/http-${name}.js`, import.meta.url));
+  const execArgv = ["--expose-gc"];
+  if (cpuProfDir) execArgv.push("--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`);
+  const child = fork(script, [], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const waiting = new Map();
+  let seq = 0;
+  const urls = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} server did not start`)), START_TIMEOUT_MS);
+    child.once("exit", (code) => reject(new Error(`${name} server exited with code ${code}`)));
+    child.on("message", (message) => {
+      if (message?.ready) {
+        clearTimeout(timer);
+        resolve(message.urls);
+        return;
+      }
+      waiting.get(message?.id)?.(message);
+      waiting.delete(message?.id);
+    });
+  });
+  return {
+    name,
+    pid: child.pid,
+    urls,
+    stats(gc = false) {
+      return new Promise((resolve) => {
+        const id = ++seq;
+        waiting.set(id, resolve);
+        child.send({ cmd: "stats", id, gc });
+      });
+    },
+    stop() {
+      return new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const killer = setTimeout(() => child.kill("SIGKILL"), 5000);
+        child.once("exit", () => {
+          clearTimeout(killer);
+          resolve();
+        });
+        child.send({ cmd: "exit" });
+      });
+    },
+  };
+}
+
+// ---- raw HTTP -----------------------------------------------------------------------------------
+
+/** A keep-alive agent with room for every call in flight. */
+export function keepAliveAgent() {
+  return new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 256 });
+}
+
+function target(url) {
+  const parsed = new URL(url);
+  return { hostname: parsed.hostname, port: Number(parsed.port), path: `${parsed.pathname}${parsed.search}` };
+}
+
+/** One HTTP exchange; resolves with status, headers and the whole body as text. */
+function exchange(agent, endpoint, method, headers, body) {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        ...endpoint,
+        agent,
+        method,
+        headers: body === undefined ? headers : { ...headers, "content-length": Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.setEncoding("utf8");
+        let text = "";
+        res.on("data", (chunk) => {
+          text += chunk;
+        });
+        res.once("end", () => resolve({ status: res.statusCode, headers: res.headers, text }));
+        res.once("error", reject);
+      },
+    );
+    req.once("error", reject);
+    req.end(body);
+  });
+}
+
+/** The JSON-RPC response in a reply: a JSON body, or the response event of an SSE body. */
+function responseIn(reply) {
+  if (!String(reply.headers["content-type"]).startsWith("text/event-stream")) return JSON.parse(reply.text);
+  for (const block of reply.text.split("\n\n")) {
+    const data = block
+      .split("\n")
+      .filter((line) => line.startsWith("data:"))
+      .map((line) => line.slice(line[5] === " " ? 6 : 5))
+      .join("\n");
+    if (!data) continue;
+    const message = JSON.parse(data);
+    if ("result" in message || "error" in message) return message;
+  }
+  throw new Error(`no JSON-RPC response in the SSE reply: ${reply.text.slice(0, 200)}`);
+}
+
+function fail(label, what, detail) {
+  throw new Error(`${label}: ${what}: ${String(detail).slice(0, 300)}`);
+}
+
+function expectStatus(label, reply, status) {
+  if (reply.status !== status) fail(label, `HTTP ${reply.status}, expected ${status}`, reply.text);
+}
+
+function checkAdd(label, message) {
+  if (message?.result?.content?.[0]?.text !== EXPECTED) fail(label, "add failed", JSON.stringify(message));
+}
+
+let nextId = 0;
+
+/**
+ * Pre-built JSON-RPC request bodies: everything but the id is serialized once, so a call costs one
+ * string concatenation. Ids are unique per process (sessions map replies by id).
+ */
+function requestBody(method, params) {
+  const tail = JSON.stringify({ method, params }).slice(1);
+  return () => `{"jsonrpc":"2.0","id":${++nextId},${tail}`;
+}
+
+const notificationBody = (method) => JSON.stringify({ jsonrpc: "2.0", method });
+
+const initializeBody = requestBody("initialize", {
+  protocolVersion: LEGACY,
+  capabilities: {},
+  clientInfo: CLIENT_INFO,
+});
+
+const legacyCallBody = requestBody("tools/call", { name: "add", arguments: ARGS });
+
+const modernCallBody = requestBody("tools/call", {
+  name: "add",
+  arguments: ARGS,
+  _meta: {
+    "io.modelcontextprotocol/protocolVersion": MODERN,
+    "io.modelcontextprotocol/clientInfo": CLIENT_INFO,
+    "io.modelcontextprotocol/clientCapabilities": {},
+  },
+});
+
+const POST_HEADERS = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+
+/** 2026-07-28 Streamable HTTP: no session; the `_meta` envelope plus its mirrored headers. */
+export function modernConnection(url, label) {
+  const agent = keepAliveAgent();
+  const endpoint = target(url);
+  const headers = {
+    ...POST_HEADERS,
+    "mcp-protocol-version": MODERN,
+    "mcp-method": "tools/call",
+    "mcp-name": "add",
+  };
+  return {
+    call: async () => {
+      const reply = await exchange(agent, endpoint, "POST", headers, modernCallBody());
+      expectStatus(label, reply, 200);
+      checkAdd(label, responseIn(reply));
+    },
+    close: async () => agent.destroy(),
+    protocolVersion: MODERN,
+    era: "modern",
+  };
+}
+
+/** 2025-era Streamable HTTP without a session (stateless servers): the version header only. */
+export function legacyStatelessConnection(url, label) {
+  const agent = keepAliveAgent();
+  const endpoint = target(url);
+  const headers = { ...POST_HEADERS, "mcp-protocol-version": LEGACY };
+  return {
+    call: async () => {
+      const reply = await exchange(agent, endpoint, "POST", headers, legacyCallBody());
+      expectStatus(label, reply, 200);
+      checkAdd(label, responseIn(reply));
+    },
+    close: async () => agent.destroy(),
+    protocolVersion: LEGACY,
+    era: "legacy",
+  };
+}
+
+/**
+ * 2025-era Streamable HTTP session: initialize once (which mints Mcp-Session-Id), send
+ * notifications/initialized, then call with Mcp-Session-Id and MCP-Protocol-Version. `close` ends the
+ * session with DELETE. Pass `agent` to share one among many sessions.
+ */
+export async function legacySessionConnection(url, label, agent = keepAliveAgent()) {
+  const endpoint = target(url);
+  const init = await exchange(agent, endpoint, "POST", POST_HEADERS, initializeBody());
+  expectStatus(label, init, 200);
+  const sessionId = init.headers["mcp-session-id"];
+  if (!sessionId) fail(label, "initialize returned no Mcp-Session-Id", init.text);
+  const protocolVersion = responseIn(init).result?.protocolVersion;
+  if (!protocolVersion) fail(label, "initialize failed", init.text);
+  const headers = { ...POST_HEADERS, "mcp-session-id": sessionId, "mcp-protocol-version": protocolVersion };
+  const initialized = await exchange(
+    agent,
+    endpoint,
+    "POST",
+    headers,
+    notificationBody("notifications/initialized"),
+  );
+  expectStatus(label, initialized, 202);
+  return {
+    call: async () => {
+      const reply = await exchange(agent, endpoint, "POST", headers, legacyCallBody());
+      expectStatus(label, reply, 200);
+      checkAdd(label, responseIn(reply));
+    },
+    close: async () => {
+      const { accept: _accept, ...rest } = headers;
+      await exchange(agent, endpoint, "DELETE", rest).catch(() => {});
+    },
+    protocolVersion,
+    era: "legacy",
+  };
+}
+
+// ---- message channels: legacy SSE and WebSocket -------------------------------------------------
+
+/** Matches replies arriving on a stream to the requests awaiting them, by id. */
+function replyRouter(label) {
+  const waiting = new Map();
+  return {
+    wait(id) {
+      return new Promise((resolve, reject) => waiting.set(id, { resolve, reject }));
+    },
+    deliver(message) {
+      const entry = waiting.get(message.id);
+      if (!entry) return;
+      waiting.delete(message.id);
+      entry.resolve(message);
+    },
+    failAll(error) {
+      for (const entry of waiting.values()) entry.reject(error);
+      waiting.clear();
+    },
+    label,
+  };
+}
+
+/** Initializes a channel session through `request` and sends notifications/initialized. */
+async function initializeChannel(label, request, notify) {
+  const init = await request(initializeBody());
+  const protocolVersion = init.result?.protocolVersion;
+  if (!protocolVersion) fail(label, "initialize failed", JSON.stringify(init));
+  await notify(notificationBody("notifications/initialized"));
+  return protocolVersion;
+}
+
+/**
+ * Legacy HTTP+SSE: GET the stream, read its `endpoint` event, POST each message there (202) and
+ * read its answer from the stream. `agent` (keep-alive) carries the POSTs; the stream holds its own
+ * socket.
+ */
+export async function sseConnection(url, label, agent = keepAliveAgent()) {
+  const router = replyRouter(label);
+  let stream;
+  const endpointPath = await new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { ...target(url), method: "GET", headers: { accept: "text/event-stream" }, agent: false },
+      (res) => {
+        if (res.statusCode !== 200) {
+          reject(new Error(`${label}: GET stream answered HTTP ${res.statusCode}`));
+          res.resume();
+          return;
+        }
+        stream = res;
+        res.setEncoding("utf8");
+        let buffer = "";
+        res.on("data", (chunk) => {
+          buffer += chunk;
+          let end = buffer.indexOf("\n\n");
+          while (end !== -1) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            end = buffer.indexOf("\n\n");
+            let event = "message";
+            let data = "";
+            for (const line of block.split("\n")) {
+              if (line.startsWith("event:")) event = line.slice(6).trim();
+              else if (line.startsWith("data:"))
+                data += (data ? "\n" : "") + line.slice(line[5] === " " ? 6 : 5);
+            }
+            if (event === "endpoint") resolve(data);
+            else if (event === "message" && data) router.deliver(JSON.parse(data));
+          }
+        });
+        res.once("close", () => router.failAll(new Error(`${label}: the SSE stream closed`)));
+      },
+    );
+    req.once("error", reject);
+    req.end();
+  });
+  const endpoint = target(new URL(endpointPath, url).href);
+  const post = async (body) => {
+    const reply = await exchange(agent, endpoint, "POST", { "content-type": "application/json" }, body);
+    expectStatus(label, reply, 202);
+  };
+  const request = async (body) => {
+    const answer = router.wait(nextId); // the id `body` was just built with
+    await post(body);
+    return answer;
+  };
+  const protocolVersion = await initializeChannel(label, request, post);
+  return {
+    call: async () => checkAdd(label, await request(legacyCallBody())),
+    close: async () => stream?.destroy(),
+    protocolVersion,
+    era: "legacy",
+  };
+}
+
+/** WebSocket (subprotocol `mcp`): one JSON-RPC message per text frame, the connection is the session. */
+export async function wsConnection(url, label) {
+  const router = replyRouter(label);
+  const ws = new WebSocket(url, "mcp", { perMessageDeflate: false });
+  await new Promise((resolve, reject) => {
+    ws.once("open", resolve);
+    ws.once("error", reject);
+  });
+  ws.on("message", (data) => router.deliver(JSON.parse(data.toString())));
+  ws.once("close", () => router.failAll(new Error(`${label}: the WebSocket closed`)));
+  const request = (body) => {
+    const answer = router.wait(nextId); // the id `body` was just built with
+    ws.send(body);
+    return answer;
+  };
+  const protocolVersion = await initializeChannel(label, request, async (body) => ws.send(body));
+  return {
+    call: async () => checkAdd(label, await request(legacyCallBody())),
+    close: async () => ws.terminate(),
+    protocolVersion,
+    era: "legacy",
+  };
+}

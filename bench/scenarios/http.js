@@ -1,0 +1,445 @@
+// Network transports: Streamable HTTP (both eras), legacy HTTP+SSE and WebSocket. Every server runs
+// in its own subprocess (bench/servers/http-*.js) listening on 127.0.0.1; the load is generated
+// here, by one raw client for all servers (bench/http-load.js), so the rows differ only by server.
+//
+// Per row: calls/s sequential and with `inFlight` calls in flight (interleaved, rotating rounds),
+// p50/p99 latency of the sequential calls, server CPU per call (the server process's CPU time
+// across each sample, read over its IPC control channel) and load-client CPU per call.
+// Per session-keeping server: memory per open legacy session (`sessions` sessions opened on a fresh
+// server process after a warm-up; heap and RSS after a forced GC, before and after).
+// Secondary rows: each framework's own client against its own server over Streamable HTTP.
+import {
+  Client as ClientV2,
+  StreamableHTTPClientTransport as StreamableHTTPClientTransportV2,
+} from "@modelcontextprotocol/client";
+import { Client as ClientV1 } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport as StreamableHTTPClientTransportV1 } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { Client } from "../../dist/index.js";
+import { collectGarbage, median, now, rotate, summarize } from "../harness.js";
+import {
+  keepAliveAgent,
+  LEGACY,
+  legacySessionConnection,
+  legacyStatelessConnection,
+  modernConnection,
+  sseConnection,
+  startServer,
+  wsConnection,
+} from "../http-load.js";
+
+const ARGS = { a: 20, b: 22 };
+const CLIENT_INFO = { name: "bench-client", version: "1.0.0" };
+
+function checkText(text, id) {
+  if (text !== "42") throw new Error(`${id}: add returned ${JSON.stringify(text)}, expected 42`);
+}
+
+/**
+ * The rows measured with the raw load client. `server` names the subprocess, `url` its endpoint;
+ * `peer` rows are what fastmcp-ts rows are compared with.
+ */
+export const HTTP_ROWS = [
+  {
+    id: "fastmcp-modern",
+    short: "fastmcp-ts modern",
+    label: "fastmcp-ts",
+    transport: "Streamable HTTP",
+    mode: "stateless",
+    server: "fastmcp",
+    open: (urls, id) => modernConnection(urls.modern, id),
+  },
+  {
+    id: "sdk-v2-modern",
+    short: "SDK v2 modern",
+    label: "SDK v2 createMcpHandler",
+    transport: "Streamable HTTP",
+    mode: "stateless",
+    server: "sdk-v2",
+    open: (urls, id) => modernConnection(urls.modern, id),
+  },
+  {
+    id: "sdk-v1-stateless",
+    short: "SDK v1 stateless",
+    label: "SDK v1 stateless",
+    transport: "Streamable HTTP",
+    mode: "no session",
+    server: "sdk-v1",
+    open: (urls, id) => legacyStatelessConnection(urls.stateless, id),
+  },
+  {
+    id: "sdk-v2-stateless",
+    short: "SDK v2 legacy stateless",
+    label: "SDK v2 legacy fallback",
+    transport: "Streamable HTTP",
+    mode: "no session",
+    server: "sdk-v2",
+    open: (urls, id) => legacyStatelessConnection(urls.stateless, id),
+  },
+  {
+    id: "fastmcp-legacy",
+    short: "fastmcp-ts legacy",
+    label: "fastmcp-ts",
+    transport: "Streamable HTTP",
+    mode: "session",
+    server: "fastmcp",
+    open: (urls, id) => legacySessionConnection(urls.legacy, id),
+    sessions: "http",
+  },
+  {
+    id: "sdk-v1-legacy",
+    short: "SDK v1 stateful",
+    label: "SDK v1 stateful",
+    transport: "Streamable HTTP",
+    mode: "session",
+    server: "sdk-v1",
+    open: (urls, id) => legacySessionConnection(urls.legacy, id),
+    sessions: "http",
+  },
+  {
+    id: "sdk-v2-legacy",
+    short: "SDK v2 stateful",
+    label: "SDK v2 stateful",
+    transport: "Streamable HTTP",
+    mode: "session",
+    server: "sdk-v2",
+    open: (urls, id) => legacySessionConnection(urls.legacy, id),
+    sessions: "http",
+  },
+  {
+    id: "fastmcp-sse",
+    short: "fastmcp-ts SSE",
+    label: "fastmcp-ts",
+    transport: "HTTP+SSE",
+    mode: "session",
+    server: "fastmcp",
+    open: (urls, id) => sseConnection(urls.sse, id),
+    sessions: "sse",
+  },
+  {
+    id: "sdk-v1-sse",
+    short: "SDK v1 SSE",
+    label: "SDK v1 SSEServerTransport",
+    transport: "HTTP+SSE",
+    mode: "session",
+    server: "sdk-v1",
+    open: (urls, id) => sseConnection(urls.sse, id),
+    sessions: "sse",
+  },
+  {
+    id: "fastmcp-ws",
+    short: "fastmcp-ts WS",
+    label: "fastmcp-ts",
+    transport: "WebSocket",
+    mode: "session",
+    server: "fastmcp",
+    open: (urls, id) => wsConnection(urls.ws, id),
+    sessions: "ws",
+  },
+];
+
+/** Secondary rows: each framework's own client against its own server. */
+export const CLIENT_ROWS = [
+  {
+    id: "client:fastmcp-modern",
+    label: "fastmcp-ts Client",
+    transport: "Streamable HTTP",
+    server: "fastmcp",
+    open: (urls) => fastmcpClient(urls.modern),
+  },
+  {
+    id: "client:fastmcp-legacy",
+    label: "fastmcp-ts Client @2025-11-25",
+    transport: "Streamable HTTP",
+    server: "fastmcp",
+    open: (urls) => fastmcpClient(urls.legacy, LEGACY),
+  },
+  {
+    id: "client:sdk-v1",
+    label: "SDK v1 Client (stateful server)",
+    transport: "Streamable HTTP",
+    server: "sdk-v1",
+    open: (urls) => sdkV1Client(urls.legacy),
+  },
+  {
+    id: "client:sdk-v2",
+    label: "SDK v2 Client (auto)",
+    transport: "Streamable HTTP",
+    server: "sdk-v2",
+    open: (urls) => sdkV2Client(urls.modern),
+  },
+];
+
+/** fastmcp-ts rows and the rows they are compared with (ratios: ours ÷ other, paired per round). */
+export const HTTP_COMPARISONS = [
+  { ours: "fastmcp-modern", other: "sdk-v1-stateless" },
+  { ours: "fastmcp-modern", other: "sdk-v1-legacy" },
+  { ours: "fastmcp-modern", other: "sdk-v2-modern" },
+  { ours: "fastmcp-legacy", other: "sdk-v1-legacy" },
+  { ours: "fastmcp-legacy", other: "sdk-v2-legacy" },
+  { ours: "fastmcp-sse", other: "sdk-v1-sse" },
+];
+
+async function fastmcpClient(url, protocolVersion) {
+  const client = new Client(
+    url,
+    protocolVersion ? { protocolVersion, clientInfo: CLIENT_INFO } : { clientInfo: CLIENT_INFO },
+  );
+  await client.connect();
+  return {
+    call: async () => checkText((await client.callTool("add", ARGS)).text, "fastmcp client"),
+    close: () => client.close(),
+    protocolVersion: client.protocolVersion,
+    era: client.era,
+  };
+}
+
+async function sdkV1Client(url) {
+  const transport = new StreamableHTTPClientTransportV1(new URL(url));
+  const client = new ClientV1(CLIENT_INFO);
+  await client.connect(transport);
+  return {
+    call: async () =>
+      checkText((await client.callTool({ name: "add", arguments: ARGS })).content[0]?.text, "v1 client"),
+    close: async () => {
+      await transport.terminateSession().catch(() => {});
+      await client.close();
+    },
+    protocolVersion: transport.protocolVersion,
+    era: "legacy",
+  };
+}
+
+async function sdkV2Client(url) {
+  const client = new ClientV2(CLIENT_INFO, { versionNegotiation: { mode: "auto" } });
+  await client.connect(new StreamableHTTPClientTransportV2(new URL(url)));
+  return {
+    call: async () =>
+      checkText((await client.callTool({ name: "add", arguments: ARGS })).content[0]?.text, "v2 client"),
+    close: () => client.close(),
+    protocolVersion: client.getNegotiatedProtocolVersion(),
+    era: client.getProtocolEra(),
+  };
+}
+
+// ---- throughput, latency and CPU ----------------------------------------------------------------
+
+/**
+ * One sample: `concurrency` loops calling for `durationMs`. Returns calls/s, server CPU per call
+ * (µs, from the server process's CPU time) and this process's CPU per call; records each call's
+ * latency (ms) into `latencies` when given.
+ */
+async function sample(connection, server, { concurrency, durationMs, latencies }) {
+  collectGarbage();
+  const serverBefore = (await server.stats()).cpuMicros;
+  const clientBefore = process.cpuUsage();
+  let calls = 0;
+  const start = now();
+  const deadline = start + durationMs;
+  const loop = async () => {
+    while (now() < deadline) {
+      const began = now();
+      await connection.call();
+      latencies?.push(now() - began);
+      calls++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, loop));
+  const seconds = (now() - start) / 1000;
+  const client = process.cpuUsage(clientBefore);
+  const serverCpu = (await server.stats()).cpuMicros - serverBefore;
+  return {
+    rate: calls / seconds,
+    serverCpu: serverCpu / calls,
+    clientCpu: (client.user + client.system) / calls,
+  };
+}
+
+/** Warm-up, then `rounds` rounds over every connection in rotating order. */
+async function interleaved(connections, servers, { concurrency, rounds, durationMs, warmupMs, latency }) {
+  for (const connection of connections) {
+    await sample(connection, servers[connection.server], { concurrency, durationMs: warmupMs });
+  }
+  const out = Object.fromEntries(
+    connections.map(({ id }) => [id, { rate: [], serverCpu: [], clientCpu: [], latencies: [] }]),
+  );
+  for (let round = 0; round < rounds; round++) {
+    for (const connection of rotate(connections, round)) {
+      const entry = out[connection.id];
+      const result = await sample(connection, servers[connection.server], {
+        concurrency,
+        durationMs,
+        latencies: latency ? entry.latencies : undefined,
+      });
+      entry.rate.push(result.rate);
+      entry.serverCpu.push(result.serverCpu);
+      entry.clientCpu.push(result.clientCpu);
+    }
+  }
+  return out;
+}
+
+function percentile(values, p) {
+  if (values.length === 0) return Number.NaN;
+  const sorted = Float64Array.from(values).sort();
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function measureRows(rows, servers, config) {
+  const connections = [];
+  try {
+    for (const row of rows) {
+      const connection = await row.open(servers[row.server].urls, row.id);
+      connections.push({ ...connection, id: row.id, server: row.server });
+    }
+    for (const connection of connections) await connection.call();
+    const sequential = await interleaved(connections, servers, { ...config, concurrency: 1, latency: true });
+    const concurrent = await interleaved(connections, servers, { ...config, concurrency: config.inFlight });
+    return Object.fromEntries(
+      connections.map(({ id, protocolVersion, era }) => {
+        const seq = sequential[id];
+        const par = concurrent[id];
+        return [
+          id,
+          {
+            protocolVersion,
+            era,
+            sequential: summarize(seq.rate),
+            concurrent: summarize(par.rate),
+            latencyMs: {
+              p50: percentile(seq.latencies, 50),
+              p99: percentile(seq.latencies, 99),
+              calls: seq.latencies.length,
+            },
+            serverCpuMicrosPerCall: {
+              sequential: summarize(seq.serverCpu),
+              concurrent: summarize(par.serverCpu),
+            },
+            clientCpuMicrosPerCall: {
+              sequential: summarize(seq.clientCpu),
+              concurrent: summarize(par.clientCpu),
+            },
+          },
+        ];
+      }),
+    );
+  } finally {
+    for (const connection of connections) await connection.close().catch(() => {});
+  }
+}
+
+// ---- memory per open session ------------------------------------------------------------------
+
+/** Opens `count` sessions of one kind, `parallel` at a time; resolves to their connections. */
+async function openSessions(row, urls, count, parallel, agent) {
+  const opened = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      next++;
+      const id = `${row.id} session`;
+      opened.push(
+        row.sessions === "http"
+          ? await legacySessionConnection(urls.legacy, id, agent)
+          : row.sessions === "sse"
+            ? await sseConnection(urls.sse, id, agent)
+            : await wsConnection(urls.ws, id),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+  return opened;
+}
+
+/**
+ * Memory per session on a fresh server process: warm up (open and end `warmup` sessions, so lazily
+ * loaded code and JIT state are not counted), force a GC, read heap and RSS, open `count` sessions,
+ * force a GC, read again. The difference divided by `count` is what one idle session keeps.
+ */
+async function sessionMemory(row, { count, warmup }) {
+  const server = await startServer(row.server);
+  const agent = keepAliveAgent();
+  try {
+    const warm = await openSessions(row, server.urls, warmup, 8, agent);
+    await Promise.all(warm.map((session) => session.close()));
+    const before = await server.stats(true);
+    const started = now();
+    const sessions = await openSessions(row, server.urls, count, 16, agent);
+    const openMs = now() - started;
+    const after = await server.stats(true);
+    // A call on the last session proves they are usable, not just allocated.
+    await sessions.at(-1)?.call();
+    for (const session of sessions) await session.close();
+    const kb = (bytes) => bytes / 1024 / count;
+    return {
+      sessions: count,
+      heapKBPerSession: kb(after.heapUsed - before.heapUsed),
+      externalKBPerSession: kb(after.external - before.external),
+      rssKBPerSession: kb(after.rss - before.rss),
+      openMsPerSession: openMs / count,
+      before,
+      after,
+    };
+  } finally {
+    agent.destroy();
+    await server.stop();
+  }
+}
+
+// ---- entry ------------------------------------------------------------------------------------
+
+/**
+ * config: { rounds, durationMs, warmupMs, inFlight, sessions, sessionWarmup, clients, cpuProfDir }.
+ * Resolves to `{ servers, rows, clients, memory }`.
+ */
+export async function runHttp(config) {
+  const names = [...new Set([...HTTP_ROWS, ...CLIENT_ROWS].map((row) => row.server))];
+  const servers = {};
+  const result = { servers: {}, rows: {}, clients: {}, memory: {} };
+  try {
+    for (const name of names) {
+      servers[name] = await startServer(name, { cpuProfDir: config.cpuProfDir });
+      result.servers[name] = { pid: servers[name].pid, urls: servers[name].urls };
+    }
+    result.rows = await measureRows(HTTP_ROWS, servers, config);
+    if (config.clients) result.clients = await measureRows(CLIENT_ROWS, servers, config);
+  } finally {
+    await Promise.all(Object.values(servers).map((server) => server.stop()));
+  }
+  for (const row of HTTP_ROWS.filter((entry) => entry.sessions)) {
+    result.memory[row.id] = await sessionMemory(row, {
+      count: config.sessions,
+      warmup: config.sessionWarmup,
+    });
+  }
+  return result;
+}
+
+// ---- report -----------------------------------------------------------------------------------
+
+/** Ratio of two rows' calls/s, paired per round (rows measured in the same rounds). */
+function paired(a, b) {
+  const ratios = a.samples.map((value, i) => value / b.samples[i]);
+  return median(ratios);
+}
+
+/** Per-pair ratios: calls/s (sequential, in flight), server CPU per call and memory per session. */
+export function httpRatios(result) {
+  return HTTP_COMPARISONS.map(({ ours, other }) => {
+    const a = result.rows[ours];
+    const b = result.rows[other];
+    const memA = result.memory[ours];
+    const memB = result.memory[other];
+    return {
+      ours,
+      other,
+      sequential: a && b ? paired(a.sequential, b.sequential) : undefined,
+      concurrent: a && b ? paired(a.concurrent, b.concurrent) : undefined,
+      // How many times less server CPU ours spends per call (in flight): other ÷ ours.
+      serverCpuAdvantage:
+        a && b
+          ? b.serverCpuMicrosPerCall.concurrent.median / a.serverCpuMicrosPerCall.concurrent.median
+          : undefined,
+      heapPerSession: memA && memB ? memA.heapKBPerSession / memB.heapKBPerSession : undefined,
+    };
+  });
+}
