@@ -53,6 +53,7 @@ import {
   paramHeaders,
   paramHeaderValue,
 } from "../transports/streamable-http/headers.js";
+import { ResultCache } from "./cache.js";
 import { type ClientTarget, createTransport } from "./detect.js";
 import {
   answerServerRequest,
@@ -77,6 +78,11 @@ export interface ClientOptions extends ClientHandlers {
   onLog?: (message: LogMessage) => void;
   /** Receives progress of every request (a per-call `onProgress` takes precedence). */
   onProgress?: ProgressCallback;
+  /**
+   * Reuse list, read and discover results while their `ttlMs` says they are fresh (default true);
+   * change notifications invalidate them.
+   */
+  cache?: boolean;
   /** The most input-required rounds one request may take (default 10). */
   maxInputRounds?: number;
   /** Receives every notification the server sends (after the built-in handling). */
@@ -101,6 +107,8 @@ export interface CallOptions {
   meta?: Record<string, unknown>;
   /** Extra HTTP headers for this request (Streamable HTTP only). */
   headers?: Record<string, string>;
+  /** Set false to bypass the cache of list and read results for this call. */
+  cache?: boolean;
 }
 
 export interface CallToolOptions extends CallOptions {
@@ -126,6 +134,8 @@ export class Client implements AsyncDisposable {
   private envelope: Record<string, unknown> | undefined;
   private readonly capabilities: ClientCapabilities;
   private logLevel: LoggingLevel | undefined;
+  /** Fresh list, read and discover results (2026-07-28 cache hints). */
+  private readonly cache = new ResultCache();
   /** Open 2026-07-28 listen streams by subscription (request) id, and their acknowledgement hooks. */
   private readonly listeners = new Map<RequestId, Subscription>();
   private readonly acknowledgements = new Map<RequestId, () => void>();
@@ -335,7 +345,11 @@ export class Client implements AsyncDisposable {
 
   /** Checks the server answers (`ping` in the legacy era, `server/discover` in the modern one). */
   async ping(options?: CallOptions): Promise<true> {
-    await this.request(this.negotiated?.era === "modern" ? "server/discover" : "ping", {}, options);
+    await this.request(
+      this.negotiated?.era === "modern" ? "server/discover" : "ping",
+      {},
+      { ...options, cache: false },
+    );
     return true;
   }
 
@@ -357,6 +371,12 @@ export class Client implements AsyncDisposable {
       if (this.state === "connecting") await this.connecting;
       else throw new ClientError("Client is not connected: call connect() first (or use Client.connect())");
     }
+    const cacheKey =
+      options.cache === false || this.options.cache === false ? undefined : this.cache.key(method, params);
+    if (cacheKey !== undefined) {
+      const cached = this.cache.get(cacheKey);
+      if (cached) return cached as T;
+    }
     const meta = this.metaFor(options.meta);
     const outgoing = meta ? { ...params, _meta: meta } : params;
     const requestOptions = this.requestOptions(options);
@@ -376,6 +396,7 @@ export class Client implements AsyncDisposable {
       else delete retry.requestState;
       result = await this.transport.sendRequest<T>({ method, params: retry }, requestOptions);
     }
+    if (cacheKey !== undefined) this.cache.set(cacheKey, result);
     return result;
   }
 
@@ -449,6 +470,7 @@ export class Client implements AsyncDisposable {
         // A failing log callback must not break the connection.
       }
     }
+    this.cache.invalidate(notification);
     this.routeToSubscriptions(notification);
     this.options.onNotification?.(notification);
   }
@@ -569,6 +591,7 @@ export class Client implements AsyncDisposable {
   private async open(): Promise<void> {
     await this.transport.connect(this.handlers());
     this.envelope = undefined;
+    this.cache.clear();
     const pinned = this.options.protocolVersion;
     if (pinned !== undefined && isLegacyVersion(pinned)) {
       await this.initialize(pinned);
