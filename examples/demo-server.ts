@@ -42,6 +42,19 @@ demoServer.tool(
   },
 );
 
+demoServer.tool(
+  "book",
+  { description: "Book a stay; asks the user how many nights.", inputSchema: z.object({ city: z.string() }) },
+  async ({ city }, ctx) => {
+    const answer = await ctx.elicit(
+      `How many nights in ${city}?`,
+      z.object({ nights: z.number().int().min(1) }),
+    );
+    if (answer.action !== "accept") return `Booking ${answer.action}d`;
+    return `Booked ${answer.data.nights} nights in ${city}`;
+  },
+);
+
 demoServer.resource("config://app", { description: "App configuration" }, () => ({
   theme: "dark",
   beta: true,

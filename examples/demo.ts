@@ -1,6 +1,7 @@
 /**
- * `npm start`: a FastMCP server and a Client talking, in memory and over stdio (a real
- * subprocess), in both protocol eras, printing what they exchanged.
+ * `npm start`: a FastMCP server and a Client talking in memory, over stdio (a real subprocess),
+ * and over Streamable HTTP, SSE and WebSocket (real sockets on 127.0.0.1), in both protocol eras,
+ * printing what they exchanged.
  */
 import { Client, type ClientOptions, StdioTransport, type ToolError } from "../src/index.js";
 import { demoServer } from "./demo-server.js";
@@ -33,6 +34,7 @@ async function exchange(title: string, client: Client): Promise<void> {
   } catch (error) {
     show("tools/call divide by 0 → ToolError", (error as ToolError).message);
   }
+  show("tools/call book (asks the user)", (await client.callTool("book", { city: "Porto" })).text);
   show("resources/read config://app", (await client.readResource("config://app")).content);
   show("resources/read users://7/profile", (await client.readResource("users://7/profile")).json());
   show("prompts/get greet", (await client.getPrompt("greet", { name: "Ada" })).text);
@@ -40,7 +42,13 @@ async function exchange(title: string, client: Client): Promise<void> {
   show("closed after", `${(performance.now() - started).toFixed(0)} ms`);
 }
 
-const logs: ClientOptions = { onLog: (log) => show("  log", `${log.level}: ${JSON.stringify(log.data)}`) };
+const logs: ClientOptions = {
+  onLog: (log) => show("  log", `${log.level}: ${JSON.stringify(log.data)}`),
+  elicitation: (request) => {
+    show("  elicitation asked", request.message);
+    return { action: "accept", data: { nights: 3 } };
+  },
+};
 
 await exchange("In memory, 2026-07-28", new Client(demoServer, logs));
 await exchange(
@@ -54,3 +62,35 @@ await exchange(
   "Over stdio, pinned to 2025-06-18",
   new Client(stdio(), { ...logs, protocolVersion: "2025-06-18" }),
 );
+
+const listening = await demoServer.listen({ transport: ["http", "sse", "ws"], port: 0 });
+try {
+  await exchange(
+    `Over Streamable HTTP (${listening.urls.http}), negotiated`,
+    new Client(listening.urls.http as string, logs),
+  );
+  await exchange(
+    "Over Streamable HTTP, pinned to 2025-11-25 (a session)",
+    new Client(listening.urls.http as string, { ...logs, protocolVersion: "2025-11-25" }),
+  );
+  await exchange(
+    `Over the legacy SSE transport (${listening.urls.sse})`,
+    new Client(listening.urls.sse as string, logs),
+  );
+  await exchange(`Over WebSocket (${listening.urls.ws})`, new Client(listening.urls.ws as string, logs));
+
+  console.log(`\n${bold("Change notifications (subscriptions/listen over HTTP)")}`);
+  await using client = await Client.connect(listening.urls.http as string);
+  await using changes = await client.listen({ toolsListChanged: true });
+  show("listening for", changes.acknowledged);
+  const next = changes.next();
+  const handle = demoServer.tool("temporary", () => "here for a moment");
+  show("server added a tool, client got", (await next).value?.method);
+  show(
+    "tools/list now",
+    (await client.listTools()).map((tool) => tool.name),
+  );
+  handle.remove();
+} finally {
+  await listening.close();
+}
