@@ -60,3 +60,33 @@ export function errorReply(
 export function emptyReply(status: number, headers: Record<string, string> = {}): HttpReply {
   return { status, headers };
 }
+
+/**
+ * Reads a JSON POST body: 415 for another content type, 413 past `limit` bytes, 400 (-32700) for
+ * malformed JSON; otherwise the parsed value.
+ */
+export async function readJsonBody(
+  request: HttpRequestLike,
+  limit: number,
+): Promise<{ value: unknown } | { reply: HttpReply }> {
+  const contentType = request.header("content-type") ?? "";
+  if (!contentType.toLowerCase().startsWith("application/json")) {
+    return {
+      reply: errorReply(415, -32600, "Unsupported Media Type: Content-Type must be application/json"),
+    };
+  }
+  let text: string;
+  try {
+    text = await request.text(limit);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      return { reply: errorReply(413, -32600, `Payload Too Large: the body exceeds ${limit} bytes`) };
+    }
+    return { reply: errorReply(400, -32700, "Could not read the request body") };
+  }
+  try {
+    return { value: JSON.parse(text) };
+  } catch (error) {
+    return { reply: errorReply(400, -32700, `Parse error: ${(error as Error).message}`) };
+  }
+}

@@ -8,11 +8,11 @@ import type { FastMCP } from "../../server/fastmcp.js";
 import type { ChannelSession } from "../../server/session.js";
 import { EventStream } from "../http/event-stream.js";
 import {
-  BodyTooLargeError,
   emptyReply,
   errorReply,
   type HttpReply,
   type HttpRequestLike,
+  readJsonBody,
   SSE_HEADERS,
 } from "../http/exchange.js";
 import { guardRequest, type HttpGuardOptions } from "../http/guard.js";
@@ -91,29 +91,9 @@ export class SseServer {
     if (!id) return errorReply(400, -32000, "Bad Request: the session_id query parameter is required");
     const session = this.sessions.get(id);
     if (!session) return errorReply(404, -32001, "Session not found: open a new stream");
-    const contentType = request.header("content-type") ?? "";
-    if (!contentType.toLowerCase().startsWith("application/json")) {
-      return errorReply(
-        415,
-        ErrorCode.InvalidRequest,
-        "Unsupported Media Type: Content-Type must be application/json",
-      );
-    }
-    const limit = this.options.maxBodyBytes ?? 4 * 1024 * 1024;
-    let text: string;
-    try {
-      text = await request.text(limit);
-    } catch (error) {
-      if (error instanceof BodyTooLargeError)
-        return errorReply(413, ErrorCode.InvalidRequest, `Payload Too Large: over ${limit} bytes`);
-      return errorReply(400, ErrorCode.ParseError, "Could not read the request body");
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      return errorReply(400, ErrorCode.ParseError, `Parse error: ${(error as Error).message}`);
-    }
+    const body = await readJsonBody(request, this.options.maxBodyBytes ?? 4 * 1024 * 1024);
+    if ("reply" in body) return body.reply;
+    const value = body.value;
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
       return errorReply(
         400,

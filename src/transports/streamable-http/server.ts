@@ -15,12 +15,12 @@ import type { ServerKernel, SessionState } from "../../server/kernel.js";
 import { hasModernClaim } from "../../server/scope.js";
 import { type EventStore, EventStream, InMemoryEventStore } from "../http/event-stream.js";
 import {
-  BodyTooLargeError,
   emptyReply,
   errorReply,
   type HttpReply,
   type HttpRequestLike,
   jsonReply,
+  readJsonBody,
   SSE_HEADERS,
 } from "../http/exchange.js";
 import { guardRequest, type HttpGuardOptions } from "../http/guard.js";
@@ -171,14 +171,6 @@ export class StreamableHttpHandler {
   }
 
   private async post(request: HttpRequestLike, auth: AuthInfo | undefined): Promise<HttpReply> {
-    const contentType = request.header("content-type") ?? "";
-    if (!contentType.toLowerCase().startsWith("application/json")) {
-      return errorReply(
-        415,
-        ErrorCode.InvalidRequest,
-        "Unsupported Media Type: Content-Type must be application/json",
-      );
-    }
     if (!accepts(request, "application/json") && !accepts(request, "text/event-stream")) {
       return errorReply(
         406,
@@ -186,26 +178,9 @@ export class StreamableHttpHandler {
         "Not Acceptable: Accept must include application/json and text/event-stream",
       );
     }
-    const limit = this.options.maxBodyBytes ?? DEFAULT_MAX_BODY;
-    let text: string;
-    try {
-      text = await request.text(limit);
-    } catch (error) {
-      if (error instanceof BodyTooLargeError) {
-        return errorReply(
-          413,
-          ErrorCode.InvalidRequest,
-          `Payload Too Large: the body exceeds ${limit} bytes`,
-        );
-      }
-      return errorReply(400, ErrorCode.ParseError, "Could not read the request body");
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      return errorReply(400, ErrorCode.ParseError, `Parse error: ${(error as Error).message}`);
-    }
+    const body = await readJsonBody(request, this.options.maxBodyBytes ?? DEFAULT_MAX_BODY);
+    if ("reply" in body) return body.reply;
+    const value = body.value;
     const decoded = decodeValue(value);
     if (decoded.kind === "invalid") return jsonReply(400, decoded.error);
     if (decoded.kind === "request") {
