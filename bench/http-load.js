@@ -27,7 +27,8 @@ const START_TIMEOUT_MS = 15_000;
 export async function startServer(name, { cpuProfDir } = {}) {
   const script = fileURLToPath(new URL(`./servers/http-${name}.js`, import.meta.url));
   const execArgv = ["--expose-gc"];
-  if (cpuProfDir) execArgv.push("--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`);
+  if (cpuProfDir)
+    execArgv.push("--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=http-${name}.cpuprofile`);
   const child = fork(script, [], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const waiting = new Map();
   let seq = 0;

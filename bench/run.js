@@ -224,7 +224,8 @@ if (httpResults) {
   const rowCells = (row, entry) => [
     `${row.label}`,
     row.transport,
-    entry ? `${entry.protocolVersion} ${row.mode ?? entry.era}` : (row.mode ?? ""),
+    entry?.protocolVersion ?? "",
+    row.mode ?? entry?.era ?? "",
     rate(entry?.sequential),
     rate(entry?.concurrent),
     ms(entry?.latencyMs.p50),
@@ -289,8 +290,9 @@ Notes (network):
   p50/p99: latency of the sequential calls, all rounds pooled. server CPU: the server process's user+system
   time over each ${IN_FLIGHT}-in-flight sample ÷ calls (median); client µs: the same for this load-generating process.
   KB/session: ${CONFIG.http.sessions} legacy sessions opened on a fresh server process after ${CONFIG.http.sessionWarmup} warm-up sessions;
-  delta of V8 heap used (and RSS) after a forced GC, ÷ sessions. Streamable HTTP sessions share keep-alive
-  sockets; an SSE or WebSocket session is an open connection, so its socket is included.
+  delta of V8 heap used after a forced GC, ÷ sessions (the verdict's measure). RSS, in parentheses, is only
+  indicative: it also moves with V8's young generation and page reuse, not only with what sessions keep.
+  Streamable HTTP sessions share keep-alive sockets; an SSE or WebSocket session is an open connection.
   SDK v1: StreamableHTTPServerTransport on node:http, stateless = a new McpServer + transport per request
   (its stateless idiom; v1 has no 2026-07-28), stateful = one per session; enableJsonResponse: true.
   SDK v2: createMcpHandler (per-request instance; its legacy fallback is stateless) and, for sessions,

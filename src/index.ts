@@ -21,6 +21,14 @@ export * from "./client/index.js";
 export * from "./errors.js";
 export { ErrorCode } from "./protocol/codes.js";
 export { MetaKey } from "./protocol/meta.js";
+export {
+  type CreateTaskResult,
+  type DetailedTask,
+  TASKS_EXTENSION,
+  type Task,
+  type TaskInputRequest,
+  type TaskStatus,
+} from "./protocol/tasks.js";
 export type * from "./protocol/types.js";
 export {
   type Era,
@@ -43,7 +51,14 @@ export { type ComponentHandle, FastMCP, type FastMCPOptions, type RunOptions } f
 export type { PromptDefinition, PromptHandler, PromptOptions } from "./server/prompts.js";
 export type { Completer, ResourceHandler, ResourceOptions, TemplateHandler } from "./server/resources.js";
 export type { ChannelSession, ChannelSessionOptions } from "./server/session.js";
-export type { ToolDefinition, ToolHandler, ToolOptions } from "./server/tools.js";
+export {
+  MemoryTaskStore,
+  type MemoryTaskStoreOptions,
+  type TaskRecord,
+  type TaskStore,
+} from "./server/task-store.js";
+export type { TasksOptions } from "./server/tasks.js";
+export type { TaskMode, TaskToolOptions, ToolDefinition, ToolHandler, ToolOptions } from "./server/tools.js";
 export type { HttpAppOptions, ListeningServer, ListenOptions, TransportName } from "./transports/http/app.js";
 export { type EventStore, InMemoryEventStore } from "./transports/http/event-stream.js";
 export type { NodeListener } from "./transports/http/node.js";

@@ -15,7 +15,7 @@ import {
 import { Client as ClientV1 } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport as StreamableHTTPClientTransportV1 } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { Client } from "../../dist/index.js";
-import { collectGarbage, median, now, rotate, summarize } from "../harness.js";
+import { collectGarbage, now, pairedRatio, rotate, summarize } from "../harness.js";
 import {
   keepAliveAgent,
   LEGACY,
@@ -416,12 +416,6 @@ export async function runHttp(config) {
 
 // ---- report -----------------------------------------------------------------------------------
 
-/** Ratio of two rows' calls/s, paired per round (rows measured in the same rounds). */
-function paired(a, b) {
-  const ratios = a.samples.map((value, i) => value / b.samples[i]);
-  return median(ratios);
-}
-
 /** Per-pair ratios: calls/s (sequential, in flight), server CPU per call and memory per session. */
 export function httpRatios(result) {
   return HTTP_COMPARISONS.map(({ ours, other }) => {
@@ -432,8 +426,8 @@ export function httpRatios(result) {
     return {
       ours,
       other,
-      sequential: a && b ? paired(a.sequential, b.sequential) : undefined,
-      concurrent: a && b ? paired(a.concurrent, b.concurrent) : undefined,
+      sequential: a && b ? pairedRatio(a.sequential, b.sequential) : undefined,
+      concurrent: a && b ? pairedRatio(a.concurrent, b.concurrent) : undefined,
       // How many times less server CPU ours spends per call (in flight): other ÷ ours.
       serverCpuAdvantage:
         a && b

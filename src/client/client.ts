@@ -16,6 +16,7 @@ import { ClientError, ConnectionError, McpError, TimeoutError, ToolError } from 
 import { ErrorCode, MODERN_ERROR_CODES } from "../protocol/codes.js";
 import type { IncomingRequestExtra, ProgressCallback, RequestOptions } from "../protocol/engine.js";
 import { MetaKey } from "../protocol/meta.js";
+import { type DetailedTask, TASKS_EXTENSION } from "../protocol/tasks.js";
 import type {
   CallToolResult,
   ClientCapabilities,
@@ -63,6 +64,7 @@ import {
 } from "./handlers.js";
 import { PromptResult, ResourceReadResult, ToolCallResult } from "./results.js";
 import { type ListenFilter, matchesFilter, Subscription } from "./subscription.js";
+import { type TaskWaitOptions, type TerminalTask, toolResultOf, waitForTask } from "./tasks.js";
 
 export interface ClientOptions extends ClientHandlers {
   /** Default timeout per request, in ms (default 60000; 0 for none). */
@@ -89,6 +91,11 @@ export interface ClientOptions extends ClientHandlers {
   onNotification?: (notification: JSONRPCNotification) => void;
   /** 2026-07-28: the minimum level of logs to ask for on each request (default "debug" when onLog is set). */
   logLevel?: LoggingLevel;
+  /**
+   * 2026-07-28: declare the tasks extension (default true), so servers may answer long tool calls
+   * with a task; `callTool` then polls it and returns the final result all the same.
+   */
+  tasks?: boolean;
 }
 
 export interface LogMessage {
@@ -111,9 +118,16 @@ export interface CallOptions {
   cache?: boolean;
 }
 
-export interface CallToolOptions extends CallOptions {
+export interface CallToolOptions extends CallOptions, Omit<TaskWaitOptions, "signal" | "timeout"> {
   /** Throw ToolError when the server answers `isError` (default true). */
   raiseOnError?: boolean;
+  /**
+   * Set false to ask for a plain answer: this call does not declare the tasks extension, so the
+   * server runs the tool synchronously (or answers -32021 for a tool that only runs as a task).
+   * With tasks, `timeout` bounds each request, not the whole task: use `signal` for that (aborting
+   * also cancels the task).
+   */
+  task?: boolean;
 }
 
 export type CompletionRef = { type: "ref/prompt"; name: string } | { type: "ref/resource"; uri: string };
@@ -271,6 +285,9 @@ export class Client implements AsyncDisposable {
     args: Record<string, unknown> = {},
     options: CallToolOptions = {},
   ): Promise<ToolCallResult> {
+    if (options.task === false && this.negotiated?.era === "modern") {
+      options = { ...options, meta: { ...options.meta, [MetaKey.ClientCapabilities]: this.capabilities } };
+    }
     const call = async () => {
       const route = await this.toolCallRoute(name, args);
       const headers = route?.headers ? { ...route.headers, ...options.headers } : options.headers;
@@ -290,12 +307,64 @@ export class Client implements AsyncDisposable {
       this.paramHeaders = undefined;
       raw = await call();
     }
+    if (raw.resultType === "task") raw = await this.settleTask(raw as unknown as DetailedTask, options);
     const unwrap = await this.unwraps(name, raw.structuredContent);
     const result = new ToolCallResult(raw, unwrap);
     if (result.isError && (options.raiseOnError ?? true)) {
       throw new ToolError(result.text || `Tool ${name} failed`, { result });
     }
     return result;
+  }
+
+  /** Waits for the task a tool call became, and gives the call's result (or its error). */
+  private async settleTask(created: DetailedTask, options: CallToolOptions): Promise<CallToolResult> {
+    if (typeof created.taskId !== "string")
+      throw new ClientError("The server answered with a task without taskId");
+    const wait: TaskWaitOptions & { first: DetailedTask } = { first: created };
+    if (options.signal) wait.signal = options.signal;
+    if (options.timeout !== undefined) wait.timeout = options.timeout;
+    if (options.pollIntervalMs !== undefined) wait.pollIntervalMs = options.pollIntervalMs;
+    if (options.onTaskStatus) wait.onTaskStatus = options.onTaskStatus;
+    let task: TerminalTask;
+    try {
+      task = await waitForTask(this, this.options, created.taskId, wait);
+    } catch (error) {
+      // Nobody waits for the work any more: stop it. Best effort, the connection may be gone.
+      await this.cancelTask(created.taskId).catch(() => undefined);
+      throw error;
+    }
+    return toolResultOf(task);
+  }
+
+  /** The current state of a task (tasks extension, 2026-07-28): `tasks/get`. */
+  async getTask(taskId: string, options?: CallOptions): Promise<DetailedTask> {
+    return (await this.request(
+      "tasks/get",
+      { taskId },
+      { ...options, cache: false },
+    )) as unknown as DetailedTask;
+  }
+
+  /** Asks the server to cancel a task (`tasks/cancel`); cancellation is cooperative. */
+  async cancelTask(taskId: string, options?: CallOptions): Promise<void> {
+    await this.request("tasks/cancel", { taskId }, { ...options, cache: false });
+  }
+
+  /** Answers a task's outstanding input requests by key (`tasks/update`). */
+  async updateTask(
+    taskId: string,
+    inputResponses: Record<string, unknown>,
+    options?: CallOptions,
+  ): Promise<void> {
+    await this.request("tasks/update", { taskId, inputResponses }, { ...options, cache: false });
+  }
+
+  /**
+   * Polls a task until it finishes, answering its input requests with this client's handlers;
+   * resolves with its terminal state. Resumes a task known by id (after a restart, say).
+   */
+  waitForTask(taskId: string, options?: TaskWaitOptions): Promise<TerminalTask> {
+    return waitForTask(this, this.options, taskId, options);
   }
 
   async listResources(options?: CallOptions): Promise<Resource[]> {
@@ -396,6 +465,9 @@ export class Client implements AsyncDisposable {
       else delete retry.requestState;
       result = await this.transport.sendRequest<T>({ method, params: retry }, requestOptions);
     }
+    if (result.resultType === "task" && method !== "tools/call") {
+      throw new ClientError(`The server answered ${method} with a task, which only tools/call may do`);
+    }
     if (cacheKey !== undefined) this.cache.set(cacheKey, result);
     return result;
   }
@@ -419,7 +491,13 @@ export class Client implements AsyncDisposable {
   private buildEnvelope(version: string): Record<string, unknown> {
     const envelope: Record<string, unknown> = {
       [MetaKey.ProtocolVersion]: version,
-      [MetaKey.ClientCapabilities]: this.capabilities,
+      [MetaKey.ClientCapabilities]:
+        this.options.tasks === false
+          ? this.capabilities
+          : {
+              ...this.capabilities,
+              extensions: { ...this.capabilities.extensions, [TASKS_EXTENSION]: {} },
+            },
       [MetaKey.ClientInfo]: this.options.clientInfo ?? DEFAULT_CLIENT_INFO,
     };
     if (this.logLevel) envelope[MetaKey.LogLevel] = this.logLevel;

@@ -98,7 +98,8 @@ export async function elicit(
 ) {
   if (!handler) throw new McpError(ErrorCode.MethodNotFound, "This client does not support elicitation");
   const answer = await handler(params, ctx);
-  if (answer.action !== "accept") return { action: answer.action } satisfies ElicitResult;
+  if (answer.action !== "accept" || params.mode === "url")
+    return { action: answer.action } satisfies ElicitResult;
   const data = answer.data ?? answer.content ?? {};
   const requested = "requestedSchema" in params ? params.requestedSchema : undefined;
   return { action: "accept", content: withDefaults(requested, data) } as ElicitResult;

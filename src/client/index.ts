@@ -48,3 +48,5 @@ export type {
   SamplingHandler,
 } from "./handlers.js";
 export { PromptResult, ResourceReadResult, ToolCallResult } from "./results.js";
+export { type ListenFilter, Subscription } from "./subscription.js";
+export type { TaskWaitOptions, TerminalTask } from "./tasks.js";

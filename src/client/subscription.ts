@@ -13,6 +13,8 @@ export interface ListenFilter {
   resourcesListChanged?: boolean;
   /** Receive `notifications/resources/updated` for these URIs. */
   resourceSubscriptions?: string[];
+  /** Receive `notifications/tasks` (each a task's full state) for these tasks (2026-07-28 tasks extension). */
+  taskIds?: string[];
 }
 
 const LIST_KEYS: Record<string, keyof ListenFilter> = {

@@ -24,7 +24,10 @@ export type ProgressCallback = (progress: number, total?: number, message?: stri
 export interface RequestOptions {
   /** Milliseconds before the request fails with TimeoutError; 0 or Infinity for none. */
   timeout?: number;
-  /** When true, every progress notification restarts the timeout. */
+  /**
+   * When true, every progress notification restarts the timeout (a progress token is sent even
+   * without `onProgress`).
+   */
   resetTimeoutOnProgress?: boolean;
   /** A ceiling that progress cannot push the deadline past. */
   maxTotalTimeout?: number;
@@ -124,7 +127,8 @@ export class RpcPeer {
     const id = this.nextId++;
     let outParams = params;
     let progressToken: ProgressToken | undefined;
-    if (options.onProgress) {
+    // Progress is asked for when someone listens, or when it keeps the request alive.
+    if (options.onProgress || options.resetTimeoutOnProgress) {
       progressToken = id;
       const meta = (params?._meta as Record<string, unknown> | undefined) ?? {};
       outParams = { ...params, _meta: { ...meta, progressToken } };

@@ -61,17 +61,25 @@ export interface RequestScope {
   /** Sends a notification related to this request. */
   notify(method: string, params: Record<string, unknown>): void;
   /** Asks through a 2026-07-28 input-required round (by method, with an optional fixed key). */
-  ask?: (
-    method: string,
-    params: Record<string, unknown>,
-    inputKey: string | undefined,
-  ) => Promise<Record<string, unknown>>;
+  ask?:
+    | ((
+        method: string,
+        params: Record<string, unknown>,
+        inputKey: string | undefined,
+      ) => Promise<Record<string, unknown>>)
+    | undefined;
   /** Sends a server-to-client request (legacy sessions only). */
-  request?: (
-    method: string,
-    params: Record<string, unknown>,
-    signal: AbortSignal,
-  ) => Promise<Record<string, unknown>>;
+  request?:
+    | ((
+        method: string,
+        params: Record<string, unknown>,
+        signal: AbortSignal,
+      ) => Promise<Record<string, unknown>>)
+    | undefined;
+  /** In a task tool (tasks extension): the task's id, once the call runs as a task. */
+  taskId?: string | undefined;
+  /** In a task tool: turns the call into a task; resolves false where tasks are not available. */
+  startTask?: (() => Promise<boolean>) | undefined;
   /** Reads a resource through the server, for `ctx.readResource`. */
   readResource(uri: string, scope: RequestScope): Promise<ResourceContents[]>;
 }
@@ -143,6 +151,34 @@ export class Context {
   /** Aborted when the client cancels the request or the connection goes away. */
   get signal(): AbortSignal {
     return this.scope.signal;
+  }
+
+  /**
+   * In a task tool (the 2026-07-28 tasks extension): the id of the task this call runs as;
+   * undefined for an ordinary call.
+   */
+  get taskId(): string | undefined {
+    return this.scope.taskId;
+  }
+
+  /**
+   * In a task tool declared with `task: { manualStart: true }`: answers the client now with a task
+   * handle and runs the rest of the handler in the background. Resolves true once the task exists;
+   * false where the call cannot become a task (the client did not declare the tasks extension, a
+   * legacy session, a tool that is not a task tool), and the handler simply goes on.
+   *
+   * @example
+   * ```ts
+   * mcp.tool("deploy", { task: { manualStart: true } }, async ({ env }, ctx) => {
+   *   const ok = await ctx.elicit(`Deploy to ${env}?`, z.object({ confirm: z.boolean() }));
+   *   if (ok.action !== "accept") return "Not deployed";
+   *   await ctx.startTask(); // the client now polls tasks/get
+   *   return await runDeployment(env, ctx.signal);
+   * });
+   * ```
+   */
+  startTask(): Promise<boolean> {
+    return this.scope.startTask ? this.scope.startTask() : Promise.resolve(false);
   }
 
   /** Which protocol era this request belongs to. */
@@ -236,7 +272,9 @@ export class Context {
       params = { mode: "url", message: message.message, url: message.url };
       if (this.scope.era === "legacy") params.elicitationId = crypto.randomUUID();
     } else {
-      compiled = await compiledElicitSchema(schemaOrOptions as SchemaInput | undefined);
+      // Compiled synchronously when possible, so asks started together go out in call order.
+      const pending = compiledElicitSchema(schemaOrOptions as SchemaInput | undefined);
+      compiled = pending instanceof Promise ? await pending : pending;
       params = {
         mode: "form",
         message,
@@ -250,6 +288,8 @@ export class Context {
       options?.inputKey,
     )) as unknown as ElicitResult;
     if (result.action !== "accept") return { action: result.action === "decline" ? "decline" : "cancel" };
+    // URL mode carries no data back: the user acted out of band.
+    if (url) return { action: "accept", data: {} };
     const content = result.content ?? {};
     if (!compiled) return { action: "accept", data: content };
     let outcome = compiled.validate(content);
@@ -336,12 +376,19 @@ export class Context {
 const compiledSchemas = new WeakMap<object, CompiledSchema>();
 
 /** Elicitation schemas are compiled once per schema object, not per call. */
-async function compiledElicitSchema(schema: SchemaInput | undefined): Promise<CompiledSchema | undefined> {
+function compiledElicitSchema(
+  schema: SchemaInput | undefined,
+): CompiledSchema | undefined | Promise<CompiledSchema | undefined> {
   if (schema === undefined) return undefined;
-  let compiled = compiledSchemas.get(schema);
-  if (!compiled) {
-    compiled = await compileSchema(schema, "input");
-    compiledSchemas.set(schema, compiled);
+  const cached = compiledSchemas.get(schema);
+  if (cached) return cached;
+  const compiled = compileSchema(schema, "input");
+  if (compiled instanceof Promise) {
+    return compiled.then((ready) => {
+      compiledSchemas.set(schema, ready);
+      return ready;
+    });
   }
+  compiledSchemas.set(schema, compiled);
   return compiled;
 }

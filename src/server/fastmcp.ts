@@ -35,6 +35,7 @@ import {
   type TemplateHandler,
 } from "./resources.js";
 import { ChannelSession, type ChannelSessionOptions } from "./session.js";
+import type { TasksOptions } from "./tasks.js";
 import { buildToolEntry, type ToolDefinition, type ToolHandler, type ToolOptions } from "./tools.js";
 import { type IsUriTemplate, isUriTemplate, type UriTemplateParams } from "./uri-template.js";
 
@@ -72,6 +73,12 @@ export interface FastMCPOptions {
   requestState?: RequestStateOptions;
   /** Cache hints on 2026-07-28 resources/read results (default: `{ ttlMs: 0, cacheScope: "private" }`). */
   readCache?: Partial<CacheHints>;
+  /**
+   * The tasks extension (tools registered with `task`): where task state lives (`store`, default a
+   * bounded in-memory one of `maxTasks`, 1000), how long a task is kept (`ttlMs`, default one
+   * hour) and the polling interval suggested to clients (`pollIntervalMs`, default 1000).
+   */
+  tasks?: TasksOptions;
 }
 
 /** Transport choice for `run()`: stdio (default), or an HTTP-based one with its listen options. */
@@ -119,6 +126,7 @@ export class FastMCP {
       listCache: { ttlMs: 0, cacheScope: "public", ...options.listCache },
       readCache: { ttlMs: 0, cacheScope: "private", ...options.readCache },
       requestState: new RequestStateCodec(options.requestState),
+      ...(options.tasks === undefined ? {} : { tasks: options.tasks }),
     });
   }
 

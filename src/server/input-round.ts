@@ -29,6 +29,13 @@ const RESULT_SHAPES: Record<string, (value: Record<string, unknown>) => boolean>
   "roots/list": (value) => Array.isArray(value.roots),
 };
 
+/** Whether an answer has the shape of `method`'s result (for a method not listed here: any object). */
+export function isInputResponse(method: string, value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const check = RESULT_SHAPES[method];
+  return !check || check(value as Record<string, unknown>);
+}
+
 export class InputRound {
   private readonly answers: Record<string, unknown>;
   readonly pending = new Map<string, InputRequest>();

@@ -5,6 +5,7 @@
 import { McpError, NotFoundError } from "../errors.js";
 import { ErrorCode } from "../protocol/codes.js";
 import { MetaKey } from "../protocol/meta.js";
+import { TASK_METHODS, TASKS_EXTENSION } from "../protocol/tasks.js";
 import type {
   CacheHints,
   Implementation,
@@ -29,6 +30,7 @@ import type { RequestStateCodec } from "./request-state.js";
 import { type ResourceEntry, readStatic, readTemplate, type TemplateEntry } from "./resources.js";
 import { type EraScope, hasModernClaim, type LegacyState, resolveScope } from "./scope.js";
 import { type SessionMember, SubscriptionHub } from "./subscriptions.js";
+import { TaskManager, type TasksOptions } from "./tasks.js";
 import { callTool, type ToolEntry } from "./tools.js";
 
 /** Per-connection state a transport keeps for the kernel. */
@@ -65,6 +67,8 @@ export interface KernelOptions {
   readCache: CacheHints;
   /** Seals and opens the requestState of 2026-07-28 input-required rounds. */
   requestState: RequestStateCodec;
+  /** The tasks extension: task store, time to live, polling interval. */
+  tasks?: TasksOptions;
 }
 
 type Handler = (
@@ -101,6 +105,8 @@ export class ServerKernel {
   readonly hub = new SubscriptionHub();
   /** Open connections, told about list changes and subscribed resource updates. */
   readonly sessions: Set<SessionMember> = this.hub.sessions;
+  /** Task tools and the `tasks/*` methods of the tasks extension. */
+  readonly tasks: TaskManager;
   private readonly pending = new Set<Promise<unknown>>();
   private readonly failures: Error[] = [];
   private readonly handlers: Record<string, Handler>;
@@ -113,6 +119,7 @@ export class ServerKernel {
     this.templates = new Registry(() => this.listChanged("notifications/resources/list_changed"));
     this.prompts = new Registry(() => this.listChanged("notifications/prompts/list_changed"));
     this.serverInfoMeta = { [MetaKey.ServerInfo]: options.info };
+    this.tasks = new TaskManager(options.tasks, (task) => this.hub.taskStatus(task));
     this.handlers = {
       "server/discover": () => this.discover(),
       "tools/list": (params) => {
@@ -136,19 +143,22 @@ export class ServerKernel {
       "prompts/get": (params, scope) => this.getPrompt(params, scope),
       "completion/complete": (params) => this.complete(params),
       "logging/setLevel": (params, scope, input) => this.setLevel(params, scope, input),
-      "subscriptions/listen": (params, scope) => {
+      "subscriptions/listen": async (params, scope) => {
         if (scope.era !== "modern") {
           throw new McpError(
             ErrorCode.MethodNotFound,
             "subscriptions/listen is a 2026-07-28 method; use resources/subscribe",
           );
         }
-        return this.hub.listen(scope.requestId, params.notifications, scope.signal, scope.notify);
+        const filter = await this.tasks.listenFilter(params.notifications, scope);
+        return this.hub.listen(scope.requestId, filter, scope.signal, scope.notify);
       },
       "resources/subscribe": (params, _scope, input) => this.subscribe(params, input.session, true),
       "resources/unsubscribe": (params, _scope, input) => this.subscribe(params, input.session, false),
       ping: () => ({}),
     };
+    for (const method of TASK_METHODS)
+      this.handlers[method] = (params, scope) => this.tasks.request(method, params, scope);
   }
 
   /** Tracks a registration that finishes asynchronously (a schema converter being loaded). */
@@ -254,7 +264,8 @@ export class ServerKernel {
   private discover(): Result {
     const result: Result = {
       supportedVersions: [...SUPPORTED_PROTOCOL_VERSIONS],
-      capabilities: this.capabilities(),
+      // Extensions are a 2026-07-28 notion: advertised here, not in initialize.
+      capabilities: { ...this.capabilities(), extensions: { [TASKS_EXTENSION]: {} } },
     };
     if (this.options.instructions !== undefined) result.instructions = this.options.instructions;
     return result;
@@ -293,7 +304,9 @@ export class ServerKernel {
     if (args !== undefined && (typeof args !== "object" || args === null || Array.isArray(args))) {
       throw new McpError(ErrorCode.InvalidParams, "tools/call arguments must be an object");
     }
-    return callTool(entry, args, new Context(scope), { maskErrorDetails: this.options.maskErrorDetails });
+    const options = { maskErrorDetails: this.options.maskErrorDetails };
+    if (entry.task) return this.tasks.callTool(entry, args, scope, options);
+    return callTool(entry, args, new Context(scope), options);
   }
 
   /** Finds and reads a resource: static URIs first, then templates in registration order. */

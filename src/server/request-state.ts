@@ -133,11 +133,15 @@ export class RequestStateCodec {
     if (dot <= 0) throw invalid("malformed");
     const body = token.slice(0, dot);
     let signature: Uint8Array;
+    const encodedSignature = token.slice(dot + 1);
     try {
-      signature = fromBase64Url(token.slice(dot + 1));
+      signature = fromBase64Url(encodedSignature);
     } catch {
       throw invalid("malformed signature");
     }
+    // Only the canonical encoding: the last character carries unused bits, and a token that differs
+    // there must not pass for the same signature.
+    if (toBase64Url(signature) !== encodedSignature) throw invalid("malformed signature");
     const valid = await crypto.subtle.verify(
       "HMAC",
       await this.hmacKey(),

@@ -15,6 +15,8 @@ export interface SubscriptionFilter {
   promptsListChanged?: boolean;
   resourcesListChanged?: boolean;
   resourceSubscriptions?: string[];
+  /** `notifications/tasks` for these tasks (the tasks extension; checked by the kernel first). */
+  taskIds?: string[];
 }
 
 /** An open connection that hears about list changes (legacy sessions). */
@@ -29,6 +31,7 @@ interface Listener {
   prompts: boolean;
   resources: boolean;
   uris: Set<string>;
+  tasks: Set<string>;
   notify(method: string, params: Record<string, unknown>): void;
   end(): void;
 }
@@ -56,6 +59,9 @@ function parseFilter(value: unknown): SubscriptionFilter {
   if (filter.promptsListChanged === true) accepted.promptsListChanged = true;
   if (filter.resourcesListChanged === true) accepted.resourcesListChanged = true;
   if (Array.isArray(uris) && uris.length > 0) accepted.resourceSubscriptions = [...new Set(uris as string[])];
+  const taskIds = filter.taskIds;
+  if (Array.isArray(taskIds) && taskIds.length > 0)
+    accepted.taskIds = [...new Set(taskIds.filter((id): id is string => typeof id === "string"))];
   return accepted;
 }
 
@@ -92,6 +98,15 @@ export class SubscriptionHub {
     }
   }
 
+  /** Delivers a task's new state to the listen streams that asked for it (`notifications/tasks`). */
+  taskStatus(task: { taskId: string }): void {
+    for (const listener of this.listeners) {
+      if (listener.tasks.has(task.taskId)) {
+        listener.notify("notifications/tasks", { ...task, _meta: { [MetaKey.SubscriptionId]: listener.id } });
+      }
+    }
+  }
+
   /**
    * Serves one `subscriptions/listen`: acknowledges, then delivers until the client cancels (the
    * promise then settles unanswered) or the server ends it (the promise resolves with the result).
@@ -114,6 +129,7 @@ export class SubscriptionHub {
         prompts: filter.promptsListChanged === true,
         resources: filter.resourcesListChanged === true,
         uris: new Set(filter.resourceSubscriptions ?? []),
+        tasks: new Set(filter.taskIds ?? []),
         notify,
         end: () => {
           this.listeners.delete(listener);

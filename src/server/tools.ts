@@ -22,6 +22,55 @@ export interface ToolOptions<S extends SchemaInput | undefined = SchemaInput | u
   _meta?: MetaObject;
   /** Registered but hidden until enabled. */
   enabled?: boolean;
+  /**
+   * Runs the tool as a task of the 2026-07-28 tasks extension (`io.modelcontextprotocol/tasks`):
+   * when the client declares the extension, `tools/call` answers at once with a task handle and the
+   * handler runs in the background; the client polls `tasks/get`. `true` or `"optional"`: other
+   * clients get the result synchronously; `"required"`: they get error -32021. See
+   * {@link TaskToolOptions} for the task's time to live, polling interval and manual start.
+   */
+  task?: boolean | TaskMode | TaskToolOptions;
+}
+
+/** `"optional"`: a task when the client supports tasks, else a plain call; `"required"`: a task or -32021. */
+export type TaskMode = "optional" | "required";
+
+export interface TaskToolOptions {
+  /** Default "optional". */
+  mode?: TaskMode;
+  /** How long the task is kept from its creation, in ms (null: no limit); the server's default otherwise. */
+  ttlMs?: number | null;
+  /** The polling interval suggested to clients, in ms; the server's default otherwise. */
+  pollIntervalMs?: number;
+  /**
+   * Create the task only when the handler calls `ctx.startTask()`. Until then the call is an
+   * ordinary one (it may ask for input through input-required rounds, or simply return); from then
+   * on the client holds a task handle and the rest of the handler runs in the background.
+   */
+  manualStart?: boolean;
+}
+
+/** A tool's task options, resolved at registration. */
+export interface TaskSettings {
+  mode: TaskMode;
+  ttlMs: number | null | undefined;
+  pollIntervalMs: number | undefined;
+  manualStart: boolean;
+}
+
+function taskSettings(name: string, option: ToolOptions["task"]): TaskSettings | undefined {
+  if (option === undefined || option === false) return undefined;
+  const options: TaskToolOptions =
+    typeof option === "object" ? option : option === true ? {} : { mode: option };
+  const mode = options.mode ?? "optional";
+  if (mode !== "optional" && mode !== "required")
+    throw new TypeError(`Tool ${name}: task mode must be "optional" or "required"`);
+  const { ttlMs, pollIntervalMs } = options;
+  if (ttlMs !== undefined && ttlMs !== null && !(Number.isInteger(ttlMs) && ttlMs > 0))
+    throw new TypeError(`Tool ${name}: task ttlMs must be a positive integer (ms) or null`);
+  if (pollIntervalMs !== undefined && !(Number.isInteger(pollIntervalMs) && pollIntervalMs > 0))
+    throw new TypeError(`Tool ${name}: task pollIntervalMs must be a positive integer (ms)`);
+  return { mode, ttlMs, pollIntervalMs, manualStart: options.manualStart === true };
 }
 
 export interface ToolDefinition<S extends SchemaInput | undefined = SchemaInput | undefined>
@@ -37,6 +86,8 @@ export interface ToolEntry extends Entry<Tool> {
   /** The output schema is not an object: values travel as `{ result }`. */
   wrapOutput: boolean;
   options: ToolOptions;
+  /** Set for task tools (the tasks extension). */
+  task: TaskSettings | undefined;
 }
 
 const EMPTY_INPUT = { type: "object", properties: {} } as const;
@@ -92,7 +143,18 @@ function assemble(
   if (options.annotations !== undefined) wire.annotations = options.annotations;
   if (options.icons !== undefined) wire.icons = options.icons;
   if (options._meta !== undefined) wire._meta = options._meta;
-  return { key: name, enabled: options.enabled ?? true, wire, handler, input, output, wrapOutput, options };
+  const task = taskSettings(name, options.task);
+  return {
+    key: name,
+    enabled: options.enabled ?? true,
+    wire,
+    handler,
+    input,
+    output,
+    wrapOutput,
+    options,
+    task,
+  };
 }
 
 export function formatIssues(issues: ValidationIssue[]): string {
@@ -118,15 +180,36 @@ export async function callTool(
   ctx: Context,
   options: CallToolOptions,
 ): Promise<CallToolResult> {
+  let checked = validateToolArgs(entry, rawArgs);
+  if (checked instanceof Promise) checked = await checked;
+  return checked.ok ? runToolHandler(entry, checked.args, ctx, options) : checked.result;
+}
+
+type CheckedArgs = { ok: true; args: unknown } | { ok: false; result: CallToolResult };
+
+/** Validates a call's arguments against the tool's compiled input schema (async only if the schema is). */
+export function validateToolArgs(entry: ToolEntry, rawArgs: unknown): CheckedArgs | Promise<CheckedArgs> {
+  const args: unknown = rawArgs ?? {};
+  if (!entry.input) return { ok: true, args };
+  const checked = (outcome: Awaited<ReturnType<CompiledSchema["validate"]>>): CheckedArgs =>
+    outcome.ok
+      ? { ok: true, args: outcome.value }
+      : {
+          ok: false,
+          result: errorResult(`Invalid arguments for tool ${entry.key}: ${formatIssues(outcome.issues)}`),
+        };
+  const outcome = entry.input.validate(args);
+  return outcome instanceof Promise ? outcome.then(checked) : checked(outcome);
+}
+
+/** Runs the handler on validated arguments and converts its value (see `callTool`). */
+export async function runToolHandler(
+  entry: ToolEntry,
+  args: unknown,
+  ctx: Context,
+  options: CallToolOptions,
+): Promise<CallToolResult> {
   const name = entry.key;
-  let args: unknown = rawArgs ?? {};
-  if (entry.input) {
-    let outcome = entry.input.validate(args);
-    if (outcome instanceof Promise) outcome = await outcome;
-    if (!outcome.ok)
-      return errorResult(`Invalid arguments for tool ${name}: ${formatIssues(outcome.issues)}`);
-    args = outcome.value;
-  }
   let value: unknown;
   try {
     value = entry.handler(args, ctx);

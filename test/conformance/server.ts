@@ -74,6 +74,12 @@ const CONFIRM_SCHEMA: Schema = {
   required: ["ok"],
 };
 
+const TASK_CONFIRM_SCHEMA: Schema = {
+  type: "object",
+  properties: { confirm: { type: "boolean" } },
+  required: ["confirm"],
+};
+
 function field(outcome: ElicitOutcome, name: string): string {
   if (outcome.action !== "accept") return "unknown";
   const value = outcome.data[name];
@@ -447,7 +453,7 @@ export function createConformanceServer(): FastMCP {
     ({ region }) => `Region: ${String(region)}`,
   );
 
-  // ===== Tools: the tasks extension's fixtures (SEP-2663); task support itself is not built yet =====
+  // ===== Tools: the tasks extension's fixtures (SEP-2663) =====
   mcp.tool(
     "greet",
     { description: "Says hello (sync-only)", inputSchema: z.object({ name: z.string().default("World") }) },
@@ -456,47 +462,67 @@ export function createConformanceServer(): FastMCP {
   mcp.tool(
     "slow_compute",
     {
-      description: "Sleeps for the given number of seconds, then answers",
-      inputSchema: z.object({ seconds: z.number().min(0).max(30).default(1) }),
+      description:
+        "Sleeps for the given number of seconds, then answers (a task when the client takes tasks)",
+      inputSchema: z.object({ seconds: z.number().min(0).max(120).default(1), label: z.string().optional() }),
+      task: true,
     },
     async ({ seconds }, ctx) => {
       await sleep(seconds * 1000, undefined, { signal: ctx.signal });
       return `Computed after ${seconds}s`;
     },
   );
-  mcp.tool("failing_job", { description: "Fails with a tool error after about a second" }, async () => {
-    await sleep(1000);
-    throw new ToolError("failing_job failed on purpose");
-  });
-  mcp.tool("protocol_error_job", { description: "Fails with a protocol error" }, () => {
-    throw new McpError(ErrorCode.InternalError, "protocol_error_job failed on purpose");
-  });
+  mcp.tool(
+    "failing_job",
+    { description: "Fails with a tool error after about a second (task required)", task: "required" },
+    async (_args, ctx) => {
+      await sleep(1000, undefined, { signal: ctx.signal });
+      throw new ToolError("failing_job failed on purpose");
+    },
+  );
+  mcp.tool(
+    "protocol_error_job",
+    { description: "Fails with a protocol error (a task when the client takes tasks)", task: true },
+    () => {
+      throw new McpError(ErrorCode.InternalError, "protocol_error_job failed on purpose");
+    },
+  );
   mcp.tool(
     "confirm_delete",
     {
-      description: "Asks for confirmation before deleting",
+      description: "Asks for confirmation before deleting (a task when the client takes tasks)",
       inputSchema: z.object({ filename: z.string().default("mrtr-input.txt") }),
+      task: true,
     },
     async ({ filename }, ctx) => {
-      const outcome = await elicit(ctx, `Delete ${filename}?`, CONFIRM_SCHEMA, { inputKey: "confirm" });
-      const ok = outcome.action === "accept" && outcome.data.ok === true;
+      const outcome = await elicit(ctx, `Delete ${filename}?`, TASK_CONFIRM_SCHEMA, { inputKey: "confirm" });
+      const ok = outcome.action === "accept" && outcome.data.confirm === true;
       return ok ? `Deleted ${filename}` : `Kept ${filename}`;
     },
   );
-  mcp.tool("multi_input", { description: "Asks two questions at once" }, async (_args, ctx) => {
-    const [first, second] = await Promise.all([
-      elicit(ctx, "First input?", stringSchema("value"), { inputKey: "partial-1" }),
-      elicit(ctx, "Second input?", stringSchema("value"), { inputKey: "partial-2" }),
-    ]);
-    return `Got ${field(first, "value")} and ${field(second, "value")}`;
-  });
+  mcp.tool(
+    "multi_input",
+    { description: "Asks two questions at once (a task when the client takes tasks)", task: true },
+    async (_args, ctx) => {
+      const [first, second] = await Promise.all([
+        elicit(ctx, "First input?", stringSchema("name"), { inputKey: "first" }),
+        elicit(ctx, "Second input?", stringSchema("name"), { inputKey: "second" }),
+      ]);
+      return `Got ${field(first, "name")} and ${field(second, "name")}`;
+    },
+  );
   mcp.tool(
     "test_tool_with_task",
-    { description: "Asks for a name, then works on it" },
+    {
+      description: "Asks for a name (input-required round), then works on it as a task",
+      task: { mode: "required", manualStart: true },
+    },
     async (_args, ctx) => {
       const outcome = await elicit(ctx, "What is your name?", stringSchema("name"), {
         inputKey: "user_name",
       });
+      await ctx.startTask();
+      await sleep(100, undefined, { signal: ctx.signal });
       return `Task finished for ${field(outcome, "name")}`;
     },
   );

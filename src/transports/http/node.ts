@@ -45,34 +45,61 @@ function readLimited(req: IncomingMessage & { body?: unknown }, limit: number): 
   });
 }
 
+/**
+ * A node request as an HttpRequestLike. A class so that `signal` is a prototype getter: the
+ * AbortSignal is only made when something reads it (making one costs more than the rest of the
+ * request's wrapping), and an object literal with a getter would be slower to use.
+ */
+class NodeRequest implements HttpRequestLike {
+  readonly method: string;
+  readonly url: URL;
+  private readonly req: IncomingMessage;
+  private readonly controller = new AbortController();
+
+  constructor(req: IncomingMessage, res: ServerResponse | undefined) {
+    this.req = req;
+    this.method = (req.method ?? "GET").toUpperCase();
+    this.url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
+    res?.once("close", () => {
+      if (!res.writableFinished) this.controller.abort(new Error("The client closed the connection"));
+    });
+  }
+
+  header(name: string): string | undefined {
+    const value = this.req.headers[name];
+    return Array.isArray(value) ? value.join(", ") : value;
+  }
+
+  headers(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [name, value] of Object.entries(this.req.headers)) {
+      if (value !== undefined) out[name] = Array.isArray(value) ? value.join(", ") : value;
+    }
+    return out;
+  }
+
+  text(limit: number): Promise<string> {
+    return readLimited(this.req, limit);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+}
+
 export function fromNodeRequest(req: IncomingMessage, res?: ServerResponse): HttpRequestLike {
-  const controller = new AbortController();
-  res?.once("close", () => {
-    if (!res.writableFinished) controller.abort(new Error("The client closed the connection"));
-  });
-  const headers = req.headers;
-  return {
-    method: (req.method ?? "GET").toUpperCase(),
-    url: new URL(req.url ?? "/", `http://${headers.host ?? "localhost"}`),
-    header(name) {
-      const value = headers[name];
-      return Array.isArray(value) ? value.join(", ") : value;
-    },
-    headers() {
-      const out: Record<string, string> = {};
-      for (const [name, value] of Object.entries(headers)) {
-        if (value !== undefined) out[name] = Array.isArray(value) ? value.join(", ") : value;
-      }
-      return out;
-    },
-    text: (limit) => readLimited(req, limit),
-    signal: controller.signal,
-  };
+  return new NodeRequest(req, res);
 }
 
 export function sendNodeReply(reply: HttpReply, res: ServerResponse): void {
   if (!("attach" in reply)) {
-    res.writeHead(reply.status, reply.headers);
+    // With an explicit writeHead and no length, node would frame the body as chunked (a writev of
+    // several buffers); a Content-Length lets it send head and body in one write.
+    const headers =
+      reply.body === undefined || "content-length" in reply.headers
+        ? reply.headers
+        : { ...reply.headers, "content-length": String(Buffer.byteLength(reply.body)) };
+    res.writeHead(reply.status, headers);
     res.end(reply.body);
     return;
   }

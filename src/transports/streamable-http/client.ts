@@ -54,6 +54,9 @@ const NAMED: Record<string, string> = {
   "tools/call": "name",
   "prompts/get": "name",
   "resources/read": "uri",
+  "tasks/get": "taskId",
+  "tasks/update": "taskId",
+  "tasks/cancel": "taskId",
 };
 
 export class StreamableHttpTransport extends ClientTransport {

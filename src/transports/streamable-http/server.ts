@@ -11,7 +11,7 @@ import type { JSONRPCMessage, JSONRPCRequest, JSONRPCResponse, RequestId } from 
 import { isLegacyVersion, LEGACY_PROTOCOL_VERSIONS } from "../../protocol/versions.js";
 import type { AuthInfo } from "../../server/context.js";
 import type { FastMCP } from "../../server/fastmcp.js";
-import type { ServerKernel, SessionState } from "../../server/kernel.js";
+import type { DispatchInput, ServerKernel, SessionState } from "../../server/kernel.js";
 import { hasModernClaim } from "../../server/scope.js";
 import { type EventStore, EventStream, InMemoryEventStore } from "../http/event-stream.js";
 import {
@@ -49,10 +49,14 @@ export interface StreamableHttpOptions extends HttpGuardOptions, SessionStoreOpt
 }
 
 const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
-const NAMED_METHODS: Record<string, "name" | "uri"> = {
+const NAMED_METHODS: Record<string, "name" | "uri" | "taskId"> = {
   "tools/call": "name",
   "prompts/get": "name",
   "resources/read": "uri",
+  // The tasks extension routes by task, so that a task's requests reach the instance holding it.
+  "tasks/get": "taskId",
+  "tasks/update": "taskId",
+  "tasks/cancel": "taskId",
 };
 
 /** HTTP status for a JSON-RPC error code, per the 2026-07-28 Streamable HTTP status map. */
@@ -128,6 +132,65 @@ class PostReply implements Outlet {
   }
 }
 
+/**
+ * The signal of a 2026-07-28 request, aborted when its client goes away. Made (and tied to the HTTP
+ * request's own signal) only when something reads it: AbortSignals and their listeners cost more
+ * than the rest of a simple call, and most handlers never look.
+ */
+class ClientWatch {
+  private readonly request: HttpRequestLike;
+  private readonly controller = new AbortController();
+  private watching = false;
+
+  constructor(request: HttpRequestLike) {
+    this.request = request;
+  }
+
+  /** The client went away (the HTTP request's signal, or the reply stream's disconnect). */
+  readonly gone = (): void => this.controller.abort(new Error("The client closed the connection"));
+
+  get signal(): AbortSignal {
+    if (!this.watching) {
+      this.watching = true;
+      const client = this.request.signal;
+      if (client.aborted) this.gone();
+      else client.addEventListener("abort", this.gone, { once: true });
+    }
+    return this.controller.signal;
+  }
+
+  release(): void {
+    if (this.watching) this.request.signal.removeEventListener("abort", this.gone);
+  }
+}
+
+/** A 2026-07-28 request for the kernel; a class so that `signal` stays a lazy prototype getter. */
+class ModernDispatch implements DispatchInput {
+  readonly request: JSONRPCRequest;
+  readonly session: SessionState;
+  readonly headers: Record<string, string>;
+  readonly notify: DispatchInput["notify"];
+  private readonly watch: ClientWatch;
+
+  constructor(
+    request: JSONRPCRequest,
+    session: SessionState,
+    watch: ClientWatch,
+    headers: Record<string, string>,
+    notify: DispatchInput["notify"],
+  ) {
+    this.request = request;
+    this.session = session;
+    this.watch = watch;
+    this.headers = headers;
+    this.notify = notify;
+  }
+
+  get signal(): AbortSignal {
+    return this.watch.signal;
+  }
+}
+
 export class StreamableHttpHandler {
   readonly sessions: SessionStore;
   private readonly kernel: ServerKernel;
@@ -190,6 +253,13 @@ export class StreamableHttpHandler {
       const modernHeader = request.header("mcp-protocol-version") === "2026-07-28";
       if (hasModernClaim(message.params) || modernHeader) return this.modern(request, message, auth);
       if (message.method === "initialize") return this.initialize(request, message, auth);
+    } else if (
+      decoded.kind === "notification" &&
+      (hasModernClaim(decoded.message.params) || request.header("mcp-protocol-version") === "2026-07-28")
+    ) {
+      // 2026-07-28 has no session to deliver a notification to (a request is cancelled by closing
+      // its stream, as the official v2 client also does alongside notifications/cancelled): accept it.
+      return emptyReply(202);
     }
     return this.legacy(request, decoded.message, auth);
   }
@@ -202,23 +272,16 @@ export class StreamableHttpHandler {
     const mismatch = this.checkHeaders(request, message);
     if (mismatch) return errorReply(400, ErrorCode.HeaderMismatch, mismatch, message.id);
     const state: SessionState = { legacy: undefined, sessionId: undefined, auth };
-    const controller = new AbortController();
-    const onClientGone = () => controller.abort(new Error("The client closed the connection"));
-    request.signal.addEventListener("abort", onClientGone, { once: true });
+    const watch = new ClientWatch(request);
     const reply = new PostReply(
-      () => new EventStream({ keepAliveMs: this.options.keepAliveMs ?? 15_000, onDisconnect: onClientGone }),
+      () => new EventStream({ keepAliveMs: this.options.keepAliveMs ?? 15_000, onDisconnect: watch.gone }),
       {},
     );
+    const notify = (method: string, params: Record<string, unknown>) => {
+      if (!watch.signal.aborted) reply.emit({ jsonrpc: "2.0", method, params });
+    };
     this.kernel
-      .dispatch({
-        request: message,
-        session: state,
-        signal: controller.signal,
-        headers: request.headers(),
-        notify: (method, params) => {
-          if (!controller.signal.aborted) reply.emit({ jsonrpc: "2.0", method, params });
-        },
-      })
+      .dispatch(new ModernDispatch(message, state, watch, request.headers(), notify))
       .then(
         (result) => reply.finish(resultResponse(message.id, result)),
         (error: unknown) => {
@@ -226,7 +289,7 @@ export class StreamableHttpHandler {
           reply.finish(errorResponse(message.id, code, text, data));
         },
       )
-      .finally(() => request.signal.removeEventListener("abort", onClientGone));
+      .finally(() => watch.release());
     return reply.reply;
   }
 

@@ -1,0 +1,242 @@
+/**
+ * The tasks extension (`io.modelcontextprotocol/tasks`, SEP-2663) on the server. A task tool
+ * called by a 2026-07-28 client that declares the extension is answered at once with a task handle
+ * (`resultType: "task"`); the handler keeps running in the background and the client polls
+ * `tasks/get`, answers input requests with `tasks/update` and stops the task with `tasks/cancel`.
+ *
+ * Inside a task the handler's context behaves as the extension says: `ctx.elicit`, `ctx.sample`
+ * and `ctx.listRoots` park the task in `input_required` (their requests surface in `tasks/get`'s
+ * `inputRequests`), `ctx.reportProgress` becomes the task's `statusMessage` (the request that would
+ * carry progress notifications has ended), logs are dropped, and `ctx.signal` aborts on
+ * `tasks/cancel` or when the task outlives its time to live.
+ */
+import { McpError } from "../errors.js";
+import { ErrorCode } from "../protocol/codes.js";
+import {
+  type DetailedTask,
+  declaresTasks,
+  TASKS_EXTENSION,
+  TASKS_REQUIRED_CAPABILITIES,
+  type TaskMethod,
+  TERMINAL_STATUSES,
+} from "../protocol/tasks.js";
+import type { Result } from "../protocol/types.js";
+import { type AuthInfo, Context, type RequestScope } from "./context.js";
+import { sha256 } from "./request-state.js";
+import { detailed, type Outcome, TaskRun } from "./task-run.js";
+import { MemoryTaskStore, type TaskRecord, type TaskStore } from "./task-store.js";
+import {
+  type CallToolOptions,
+  callTool,
+  runToolHandler,
+  type TaskSettings,
+  type ToolEntry,
+  validateToolArgs,
+} from "./tools.js";
+
+/** Server-wide settings of the tasks extension (the `tasks` option of `new FastMCP`). */
+export interface TasksOptions {
+  /** Where task state lives (default: a `MemoryTaskStore` of `maxTasks`). */
+  store?: TaskStore;
+  /** The most tasks the default in-memory store keeps (default 1000). */
+  maxTasks?: number;
+  /** How long a task is kept from its creation, in ms; null for no limit (default one hour). */
+  ttlMs?: number | null;
+  /** The polling interval suggested to clients, in ms (default 1000). */
+  pollIntervalMs?: number;
+}
+
+const DEFAULT_TTL_MS = 3_600_000;
+const DEFAULT_POLL_INTERVAL_MS = 1000;
+const VERBS: Record<TaskMethod, string> = {
+  "tasks/get": "retrieve",
+  "tasks/update": "update",
+  "tasks/cancel": "cancel",
+};
+
+function missingExtension(why: string): McpError {
+  return new McpError(
+    ErrorCode.MissingRequiredClientCapability,
+    `${why}: the client must declare the extension ${TASKS_EXTENSION} in its capabilities`,
+    { requiredCapabilities: TASKS_REQUIRED_CAPABILITIES },
+  );
+}
+
+function notFound(verb: string, reason: string): McpError {
+  return new McpError(ErrorCode.InvalidParams, `Failed to ${verb} task: ${reason}`);
+}
+
+function principalOf(auth: AuthInfo | undefined): Promise<string | undefined> {
+  return auth ? sha256(auth.clientId ?? auth.token) : Promise.resolve(undefined);
+}
+
+/** Runs task tools and answers `tasks/get`, `tasks/update` and `tasks/cancel`. */
+export class TaskManager {
+  readonly store: TaskStore;
+  /** Tasks whose handler runs on this instance, by id. */
+  private readonly runs = new Map<string, TaskRun>();
+  private readonly ttlMs: number | null;
+  private readonly pollIntervalMs: number;
+  private readonly onChange: (task: DetailedTask) => void;
+
+  /** `onChange` hears every change of a task's state (for `notifications/tasks`). */
+  constructor(options: TasksOptions = {}, onChange: (task: DetailedTask) => void = () => {}) {
+    const ttlMs = options.ttlMs === undefined ? DEFAULT_TTL_MS : options.ttlMs;
+    if (ttlMs !== null && !(Number.isInteger(ttlMs) && ttlMs > 0))
+      throw new TypeError("tasks.ttlMs must be a positive integer (ms) or null");
+    const poll = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    if (!(Number.isInteger(poll) && poll > 0))
+      throw new TypeError("tasks.pollIntervalMs must be a positive integer (ms)");
+    this.store =
+      options.store ??
+      new MemoryTaskStore(options.maxTasks === undefined ? {} : { maxTasks: options.maxTasks });
+    this.ttlMs = ttlMs;
+    this.pollIntervalMs = poll;
+    this.onChange = onChange;
+  }
+
+  /** How many task handlers are running on this instance. */
+  get running(): number {
+    return this.runs.size;
+  }
+
+  /**
+   * Calls a task tool. Without the client's opt-in (or in the legacy era, where the extension does
+   * not exist) an optional task tool runs as a plain call and a required one fails with -32021.
+   */
+  async callTool(
+    entry: ToolEntry,
+    rawArgs: unknown,
+    scope: RequestScope,
+    options: CallToolOptions,
+  ): Promise<Result> {
+    const settings = entry.task as TaskSettings;
+    if (scope.era !== "modern" || !declaresTasks(scope.clientCapabilities)) {
+      if (settings.mode === "required") throw missingExtension(`Tool ${entry.key} runs only as a task`);
+      return callTool(entry, rawArgs, new Context(scope), options);
+    }
+    let checked = validateToolArgs(entry, rawArgs);
+    if (checked instanceof Promise) checked = await checked;
+    if (!checked.ok) return checked.result;
+    const run = new TaskRun(this, settings, scope, options.maskErrorDetails);
+    // The task exists (tasks/get finds it) before the handler starts and before the answer goes out.
+    if (!settings.manualStart) await run.start();
+    const handled = runToolHandler(entry, checked.args, new Context(run.scope), options).then(
+      (result): Outcome => ({ result }),
+      (error: unknown): Outcome => ({ error }),
+    );
+    if (!run.detached) {
+      const first = await Promise.race([handled, run.started]);
+      if (first !== undefined) {
+        await run.startSettled();
+        // The handler finished without starting a task: an ordinary answer.
+        if (!run.detached) {
+          if ("error" in first) throw first.error;
+          return first.result;
+        }
+      }
+    }
+    void handled.then((outcome) => run.finish(outcome));
+    return run.createResult();
+  }
+
+  /** Answers `tasks/get`, `tasks/update` and `tasks/cancel`. */
+  async request(method: TaskMethod, params: Record<string, unknown>, scope: RequestScope): Promise<Result> {
+    if (scope.era !== "modern") {
+      throw new McpError(
+        ErrorCode.MethodNotFound,
+        `Method not found: ${method} belongs to the tasks extension of protocol 2026-07-28`,
+      );
+    }
+    if (!declaresTasks(scope.clientCapabilities))
+      throw missingExtension(`${method} is a tasks extension method`);
+    const taskId = params.taskId;
+    if (typeof taskId !== "string" || taskId === "")
+      throw new McpError(ErrorCode.InvalidParams, `${method} needs a string taskId`);
+    const record = await this.lookup(taskId, scope, VERBS[method]);
+    if (method === "tasks/get") return detailed(record);
+    if (method === "tasks/cancel") {
+      await this.cancel(record);
+      return {};
+    }
+    const responses = params.inputResponses;
+    if (typeof responses !== "object" || responses === null || Array.isArray(responses))
+      throw new McpError(ErrorCode.InvalidParams, "tasks/update needs an inputResponses object");
+    // Answers for a finished task, or for keys that are not outstanding, are ignored (as the spec says).
+    await this.runs.get(taskId)?.answer(responses as Record<string, unknown>);
+    return {};
+  }
+
+  /**
+   * Checks the `taskIds` of a `subscriptions/listen` filter: the client must declare the extension,
+   * and only tasks it may see are kept (the others are left out of the acknowledgement).
+   */
+  async listenFilter(filter: unknown, scope: RequestScope): Promise<unknown> {
+    if (typeof filter !== "object" || filter === null) return filter;
+    const ids = (filter as { taskIds?: unknown }).taskIds;
+    if (ids === undefined) return filter;
+    if (!declaresTasks(scope.clientCapabilities))
+      throw missingExtension("Task status notifications are part of the tasks extension");
+    if (!Array.isArray(ids) || ids.some((id) => typeof id !== "string"))
+      throw new McpError(ErrorCode.InvalidParams, "notifications.taskIds must be an array of task ids");
+    const visible: string[] = [];
+    for (const id of new Set(ids as string[])) {
+      if (await this.lookup(id, scope, "retrieve").catch(() => undefined)) visible.push(id);
+    }
+    return { ...filter, taskIds: visible };
+  }
+
+  /** @internal Stores a new task for a run. */
+  async create(run: TaskRun, settings: TaskSettings, auth: AuthInfo | undefined): Promise<TaskRecord> {
+    const now = new Date();
+    const ttlMs = settings.ttlMs === undefined ? this.ttlMs : settings.ttlMs;
+    const record: TaskRecord = {
+      taskId: run.id,
+      status: "working",
+      createdAt: now.toISOString(),
+      lastUpdatedAt: now.toISOString(),
+      ttlMs,
+      pollIntervalMs: settings.pollIntervalMs ?? this.pollIntervalMs,
+    };
+    if (ttlMs !== null) record.expiresAt = now.getTime() + ttlMs;
+    const owner = await principalOf(auth);
+    if (owner !== undefined) record.owner = owner;
+    await this.store.create(record);
+    this.runs.set(run.id, run);
+    return record;
+  }
+
+  /** @internal A run's state changed; `persisted` is its write to the store. */
+  changed(record: TaskRecord, persisted: Promise<void>): void {
+    if (TERMINAL_STATUSES.has(record.status)) this.runs.delete(record.taskId);
+    this.onChange(detailed(record));
+    persisted.catch((error: unknown) => {
+      console.warn(`[fastmcp-ts] could not store the state of task ${record.taskId}:`, error);
+    });
+  }
+
+  /** The task, if this caller may see it; -32602 when it is unknown, someone else's, or expired. */
+  private async lookup(taskId: string, scope: RequestScope, verb: string): Promise<TaskRecord> {
+    const record = this.runs.get(taskId)?.record ?? (await this.store.get(taskId));
+    if (!record) throw notFound(verb, "Task not found");
+    if (record.owner !== undefined && record.owner !== (await principalOf(scope.auth)))
+      throw notFound(verb, "Task not found");
+    if (record.expiresAt !== undefined && record.expiresAt <= Date.now()) {
+      this.runs.get(taskId)?.expire();
+      await this.store.delete(taskId);
+      throw notFound(verb, "Task has expired");
+    }
+    return record;
+  }
+
+  private async cancel(record: TaskRecord): Promise<void> {
+    if (TERMINAL_STATUSES.has(record.status)) return;
+    const run = this.runs.get(record.taskId);
+    if (run) return run.cancel();
+    // A task nobody runs here any more (a restarted server with a shared store): mark it.
+    const { inputRequests: _, ...rest } = record;
+    const cancelled: TaskRecord = { ...rest, status: "cancelled", lastUpdatedAt: new Date().toISOString() };
+    await this.store.update(cancelled);
+    this.onChange(detailed(cancelled));
+  }
+}

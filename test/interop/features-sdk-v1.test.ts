@@ -1,0 +1,598 @@
+/**
+ * Interop of the client-facing features with the official TypeScript SDK v1
+ * (`@modelcontextprotocol/sdk` 1.x), which speaks only the initialize-based revisions: asking the
+ * client is a real server-to-client request, and changes arrive unsolicited on the session.
+ *
+ * - The official v1 Client drives our everything-server over stdio and Streamable HTTP: its
+ *   elicitation, sampling and roots request handlers answer our `ctx.elicit` / `ctx.sample` /
+ *   `ctx.listRoots`; `resources/subscribe` and list_changed reach its notification handlers.
+ * - Our Client drives an official v1 McpServer (`createSdkV1FeatureServer`, whose tools call
+ *   `elicitInput`, `createMessage` and `listRoots` and announce changes) over stdio and stateful
+ *   Streamable HTTP: our `elicitation`, `sampling` and `roots` options answer, `onProgress` and
+ *   `onLog` fire, and `client.listen()` hears list changes and resource updates.
+ *
+ * Every server and socket is closed after each test, and checked to be gone.
+ */
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Client as SdkClient } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import {
+  type ClientCapabilities,
+  CreateMessageRequestSchema,
+  type CreateMessageResult,
+  type ElicitRequest,
+  ElicitRequestSchema,
+  type ElicitResult,
+  isInitializeRequest,
+  type JSONRPCMessage,
+  ListRootsRequestSchema,
+  LoggingMessageNotificationSchema,
+  type Progress,
+  ResourceListChangedNotificationSchema,
+  ResourceUpdatedNotificationSchema,
+  type Root,
+  ToolListChangedNotificationSchema,
+} from "@modelcontextprotocol/sdk/types.js";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { ElicitationRequest } from "../../src/client/handlers.js";
+import {
+  Client,
+  type ClientOptions,
+  type JSONRPCNotification,
+  type ListeningServer,
+  type LogMessage,
+  StdioTransport,
+  StreamableHttpTransport,
+  ToolError,
+} from "../../src/index.js";
+import { createEverythingServer } from "../fixtures/everything-server.js";
+import { createSdkV1FeatureServer } from "../fixtures/sdk-v1-server.js";
+import { childPids, expectNoNewChildren, fixtureArgs, ROOT } from "./helpers.js";
+import {
+  Cleanup,
+  expectNoNewHandles,
+  openHandles,
+  postedRequests,
+  recordingFetch,
+  serveNode,
+} from "./net-helpers.js";
+
+const cleanup = new Cleanup();
+let children: number[] = [];
+let handles: ReturnType<typeof openHandles>;
+beforeEach(() => {
+  children = childPids();
+  handles = openHandles();
+});
+afterEach(async () => {
+  await cleanup.run();
+  await expectNoNewChildren(children);
+  await expectNoNewHandles(handles);
+});
+
+type Kind = "stdio" | "http";
+const KINDS: { kind: Kind; label: string }[] = [
+  { kind: "stdio", label: "stdio" },
+  { kind: "http", label: "Streamable HTTP" },
+];
+
+const ALL_CAPABILITIES: ClientCapabilities = {
+  elicitation: { form: {}, url: {} },
+  sampling: {},
+  roots: { listChanged: true },
+};
+
+type ElicitParams = ElicitRequest["params"];
+type Rpc = JSONRPCMessage & { id?: number | string; method?: string; params?: Record<string, any> };
+
+/**
+ * An official v1 Client with elicitation, sampling and roots handlers, connected to our
+ * everything-server (a subprocess, or `listen()` on a free port); closed after the test.
+ */
+async function openSdkClient(
+  kind: Kind,
+  extra: { capabilities?: ClientCapabilities; listChanged?: ConstructorParameters<typeof SdkClient>[1] } = {},
+) {
+  let transport: Transport;
+  let listening: ListeningServer | undefined;
+  if (kind === "stdio") {
+    transport = new StdioClientTransport({
+      command: "node",
+      args: fixtureArgs("everything-server.ts"),
+      cwd: ROOT,
+      stderr: "pipe",
+    });
+  } else {
+    const server = await createEverythingServer().listen({ transport: "http", port: 0 });
+    listening = server;
+    cleanup.add(() => server.close());
+    transport = new StreamableHTTPClientTransport(new URL(server.url));
+  }
+  const capabilities = extra.capabilities ?? ALL_CAPABILITIES;
+  const client = new SdkClient(
+    { name: "sdk-v1-client", version: "1.0.0" },
+    { ...extra.listChanged, capabilities },
+  );
+  const answers = {
+    elicit: (params: ElicitParams): ElicitResult =>
+      params.mode === "url" ? { action: "accept" } : { action: "accept", content: { name: "Ada" } },
+    sample: (): CreateMessageResult => ({
+      role: "assistant",
+      content: { type: "text", text: "short" },
+      model: "m1",
+      stopReason: "endTurn",
+    }),
+    roots: (): Root[] => [{ uri: "file:///work", name: "work" }],
+  };
+  const asked = { elicit: [] as ElicitParams[], sample: [] as unknown[], roots: 0 };
+  if (capabilities.elicitation) {
+    client.setRequestHandler(ElicitRequestSchema, (request) => {
+      asked.elicit.push(request.params);
+      return answers.elicit(request.params);
+    });
+  }
+  if (capabilities.sampling) {
+    client.setRequestHandler(CreateMessageRequestSchema, (request) => {
+      asked.sample.push(request.params);
+      return answers.sample();
+    });
+  }
+  if (capabilities.roots) {
+    client.setRequestHandler(ListRootsRequestSchema, () => {
+      asked.roots++;
+      return { roots: answers.roots() };
+    });
+  }
+  const logs: unknown[] = [];
+  client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
+    logs.push(notification.params);
+  });
+  const changes: { method: string; params?: unknown }[] = [];
+  client.setNotificationHandler(ToolListChangedNotificationSchema, (notification) => {
+    changes.push({ method: notification.method });
+  });
+  client.setNotificationHandler(ResourceListChangedNotificationSchema, (notification) => {
+    changes.push({ method: notification.method });
+  });
+  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => {
+    changes.push({ method: notification.method, params: notification.params });
+  });
+  const errors: Error[] = [];
+  client.onerror = (error) => void errors.push(error);
+  const received: Rpc[] = [];
+  const sent: Rpc[] = [];
+  const send = transport.send.bind(transport);
+  transport.send = (message, options) => {
+    sent.push(message as Rpc);
+    return send(message, options);
+  };
+  cleanup.add(async () => {
+    await client.close();
+    expect(errors).toEqual([]);
+  });
+  await client.connect(transport);
+  const onmessage = transport.onmessage;
+  transport.onmessage = (message, info) => {
+    received.push(message as Rpc);
+    onmessage?.(message, info);
+  };
+  if (listening) {
+    // Unsolicited notifications travel on the GET stream v1 opens once initialized.
+    const sessions = listening.app.streamable?.sessions;
+    await vi.waitFor(() => expect(sessions?.size).toBe(1));
+  }
+  return { client, answers, asked, logs, changes, sent, received };
+}
+
+/** The text of a tool result (v1 types results as a union with the pre-2025 `toolResult` shape). */
+const textOf = (result: object) =>
+  ((result as { content?: { type: string; text?: string }[] }).content ?? [])
+    .map((block) => block.text ?? "")
+    .join("\n");
+
+describe.each(KINDS)(
+  "official SDK v1 client → fastmcp-ts server over $label: asking the client",
+  ({ kind }) => {
+    it("form elicitation: the SDK's handler answers, and the tool result reflects accept, decline and cancel", async () => {
+      const { client, answers, asked, sent, received } = await openSdkClient(kind);
+      expect(textOf(await client.callTool({ name: "ask", arguments: {} }))).toBe("Hello, friend Ada!");
+      expect(asked.elicit).toEqual([
+        {
+          mode: "form",
+          message: "What is your name?",
+          requestedSchema: {
+            type: "object",
+            properties: { name: { type: "string" }, title: { type: "string", default: "friend" } },
+            required: ["name"],
+          },
+        },
+      ]);
+      // On the wire: a server-to-client request during the call, answered by the v1 client.
+      const request = received.find((message) => message.method === "elicitation/create");
+      expect(request?.id).toBeDefined();
+      expect(sent).toContainEqual(
+        expect.objectContaining({ id: request?.id, result: { action: "accept", content: { name: "Ada" } } }),
+      );
+
+      answers.elicit = () => ({ action: "decline" });
+      expect(textOf(await client.callTool({ name: "ask", arguments: {} }))).toBe("decline");
+      answers.elicit = () => ({ action: "cancel" });
+      expect(textOf(await client.callTool({ name: "ask", arguments: {} }))).toBe("cancel");
+    });
+
+    it("URL elicitation: the handler gets the URL and an elicitationId", async () => {
+      const { client, asked } = await openSdkClient(kind);
+      expect(textOf(await client.callTool({ name: "visit", arguments: {} }))).toBe("accept");
+      expect(asked.elicit).toEqual([
+        {
+          mode: "url",
+          message: "Please sign in",
+          url: "https://example.com/login",
+          elicitationId: expect.stringMatching(/^[\w-]+$/),
+        },
+      ]);
+    });
+
+    it("sampling: the handler gets the prompt, system prompt and maxTokens; the tool gets the completion", async () => {
+      const { client, asked } = await openSdkClient(kind);
+      const result = await client.callTool({ name: "summarize", arguments: { text: "a long story" } });
+      expect(result.structuredContent).toEqual({ text: "short", model: "m1", stopReason: "endTurn" });
+      expect(asked.sample).toEqual([
+        {
+          messages: [{ role: "user", content: { type: "text", text: "Summarize: a long story" } }],
+          systemPrompt: "Be brief.",
+          maxTokens: 50,
+        },
+      ]);
+    });
+
+    it("roots: the handler's roots reach the tool", async () => {
+      const { client, answers, asked } = await openSdkClient(kind);
+      answers.roots = () => [{ uri: "file:///work", name: "work" }, { uri: "file:///tmp" }];
+      const result = await client.callTool({ name: "roots", arguments: {} });
+      expect(result.structuredContent).toEqual({
+        roots: [{ uri: "file:///work", name: "work" }, { uri: "file:///tmp" }],
+      });
+      expect(asked.roots).toBe(1);
+    });
+
+    it("answers requests asked concurrently and then one after the other in one call", async () => {
+      const { client, asked, received } = await openSdkClient(kind);
+      expect(textOf(await client.callTool({ name: "interview", arguments: {} }))).toBe(
+        "Ada / short / file:///work",
+      );
+      expect([asked.elicit.length, asked.sample.length, asked.roots]).toEqual([1, 1, 1]);
+      // The first two were asked together (their order is not fixed), the roots after both answers.
+      const asks = received.filter((message) => "method" in message && "id" in message).map((m) => m.method);
+      expect(asks.slice(0, 2).sort()).toEqual(["elicitation/create", "sampling/createMessage"]);
+      expect(asks.slice(2)).toEqual(["roots/list"]);
+    });
+
+    it("delivers progress and logs sent after the answer", async () => {
+      const { client, logs } = await openSdkClient(kind);
+      await client.setLoggingLevel("info");
+      const progress: Progress[] = [];
+      const result = await client.callTool({ name: "ask", arguments: {} }, undefined, {
+        onprogress: (update) => progress.push(update),
+      });
+      expect(textOf(result)).toBe("Hello, friend Ada!");
+      expect(progress).toEqual([{ progress: 1, total: 1, message: "answered" }]);
+      expect(logs).toEqual([{ level: "info", data: "got an answer from Ada" }]);
+    });
+
+    it("a client that did not declare roots gets -32021 (missing client capability)", async () => {
+      const { client, asked } = await openSdkClient(kind, { capabilities: { elicitation: { form: {} } } });
+      await expect(client.callTool({ name: "roots", arguments: {} })).rejects.toMatchObject({
+        code: -32021,
+        data: { requiredCapabilities: { roots: {} } },
+      });
+      // A client declaring form mode only cannot be sent to a URL either.
+      await expect(client.callTool({ name: "visit", arguments: {} })).rejects.toMatchObject({ code: -32021 });
+      expect(asked.elicit).toEqual([]);
+    });
+  },
+);
+
+describe.each(KINDS)(
+  "official SDK v1 client → fastmcp-ts server over $label: change notifications",
+  ({ kind }) => {
+    /** A round trip and a short wait, for notifications that should not come. */
+    async function settle(client: SdkClient) {
+      await client.listTools();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+
+    it("resources/subscribe delivers updates of that URI until unsubscribed; tools list_changed arrives", async () => {
+      const { client, changes } = await openSdkClient(kind);
+      expect(client.getServerCapabilities()).toMatchObject({
+        tools: { listChanged: true },
+        resources: { subscribe: true, listChanged: true },
+      });
+      await client.subscribeResource({ uri: "config://test" });
+      expect(textOf(await client.callTool({ name: "toggle", arguments: {} }))).toBe("extra on");
+      await client.callTool({ name: "touch", arguments: { uri: "config://test" } });
+      await client.callTool({ name: "touch", arguments: { uri: "users://1/profile" } });
+      await vi.waitFor(() =>
+        expect(changes).toEqual([
+          { method: "notifications/tools/list_changed" },
+          { method: "notifications/resources/updated", params: { uri: "config://test" } },
+        ]),
+      );
+      expect((await client.listTools()).tools.map((tool) => tool.name)).toContain("extra");
+      await settle(client);
+      expect(changes).toHaveLength(2);
+
+      await client.unsubscribeResource({ uri: "config://test" });
+      await client.callTool({ name: "touch", arguments: { uri: "config://test" } });
+      await settle(client);
+      expect(changes).toHaveLength(2);
+    });
+
+    it("ClientOptions.listChanged refreshes the tool list on list_changed", async () => {
+      const refreshed: string[][] = [];
+      const { client } = await openSdkClient(kind, {
+        listChanged: {
+          listChanged: {
+            tools: {
+              debounceMs: 0,
+              onChanged: (error, tools) => {
+                if (error) throw error;
+                refreshed.push((tools ?? []).map((tool) => tool.name));
+              },
+            },
+          },
+        },
+      });
+      await client.callTool({ name: "toggle", arguments: {} });
+      await vi.waitFor(() => expect(refreshed).toHaveLength(1));
+      expect(refreshed[0]).toContain("extra");
+      await client.callTool({ name: "toggle", arguments: {} });
+      await vi.waitFor(() => expect(refreshed).toHaveLength(2));
+      expect(refreshed[1]).not.toContain("extra");
+    });
+  },
+);
+
+// ---------------------------------------------------------------------------------------------
+// Our Client → the official v1 feature server.
+
+/**
+ * The v1 feature server over stateful StreamableHTTPServerTransport on node:http (one server and
+ * transport per session, as in v1's examples); closed after the test.
+ */
+async function serveV1Features() {
+  const transports = new Map<string, StreamableHTTPServerTransport>();
+  const getStreams = new Set<ServerResponse>();
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method === "GET") {
+      getStreams.add(res);
+      res.once("close", () => getStreams.delete(res));
+    }
+    const sessionId = req.headers["mcp-session-id"];
+    const existing = typeof sessionId === "string" ? transports.get(sessionId) : undefined;
+    if (existing) return existing.handleRequest(req, res);
+    if (req.method === "POST" && sessionId === undefined) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const body: unknown = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      if (isInitializeRequest(body)) {
+        const transport = new StreamableHTTPServerTransport({
+          sessionIdGenerator: () => randomUUID(),
+          onsessioninitialized: (id) => void transports.set(id, transport),
+        });
+        transport.onclose = () => {
+          if (transport.sessionId) transports.delete(transport.sessionId);
+        };
+        await createSdkV1FeatureServer().connect(transport);
+        return transport.handleRequest(req, res, body);
+      }
+    }
+    res.writeHead(400, { "content-type": "application/json" });
+    res.end(
+      JSON.stringify({
+        jsonrpc: "2.0",
+        error: { code: -32000, message: "Bad Request: No valid session ID provided" },
+        id: null,
+      }),
+    );
+  };
+  const host = await serveNode((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end(String(error));
+    });
+  });
+  cleanup.add(async () => {
+    for (const transport of transports.values()) await transport.close();
+    await host.close();
+  });
+  return { url: `${host.origin}/mcp`, getStreams };
+}
+
+/** Our Client with answering handlers (but those named in `without`) to the v1 feature server. */
+async function connectV1(kind: Kind, options: ClientOptions = {}, without: "elicitation"[] = []) {
+  const asked: ElicitationRequest[] = [];
+  const merged: ClientOptions = {
+    elicitation: (request) => {
+      asked.push(request);
+      return request.mode === "url" ? { action: "accept" } : { action: "accept", data: { name: "Ada" } };
+    },
+    sampling: () => "short",
+    roots: [{ uri: "file:///work", name: "work" }],
+    ...options,
+  };
+  for (const handler of without) delete merged[handler];
+  const recorder = recordingFetch();
+  let client: Client;
+  if (kind === "stdio") {
+    client = new Client(
+      new StdioTransport("node", [...fixtureArgs("sdk-v1-server.ts"), "--features"], {
+        cwd: ROOT,
+        stderr: "pipe",
+      }),
+      merged,
+    );
+    cleanup.add(() => client.close());
+    await client.connect();
+  } else {
+    const server = await serveV1Features();
+    client = new Client(new StreamableHttpTransport({ url: server.url, fetch: recorder.fetch }), merged);
+    cleanup.add(() => client.close());
+    await client.connect();
+    // v1 sends what is not related to a request (list changes, resource updates, its
+    // sendLoggingMessage) on the standalone GET stream our Client opens: wait for it.
+    await vi.waitFor(() => expect(server.getStreams.size).toBe(1));
+  }
+  expect(client.era).toBe("legacy");
+  expect(client.protocolVersion).toBe("2025-11-25");
+  return { client, asked, requests: recorder.requests };
+}
+
+describe.each(KINDS)(
+  "fastmcp-ts Client → official SDK v1 server over $label: answering the server",
+  ({ kind }) => {
+    it("form elicitation: our handler answers; the schema's defaults are filled in; decline and cancel", async () => {
+      const actions: ("accept" | "decline" | "cancel")[] = ["accept", "decline", "cancel"];
+      const seen: ElicitationRequest[] = [];
+      const { client, requests } = await connectV1(kind, {
+        elicitation: (request) => {
+          seen.push(request);
+          const action = actions[seen.length - 1] ?? "cancel";
+          return action === "accept" ? { action, data: { name: "Ada" } } : { action };
+        },
+      });
+      // The v1 tool reads `title` from the raw answer: "friend" is the default our Client filled in.
+      expect((await client.callTool("ask")).text).toBe("Hello, friend Ada!");
+      expect((await client.callTool("ask")).text).toBe("decline");
+      expect((await client.callTool("ask")).text).toBe("cancel");
+      expect(seen[0]).toMatchObject({
+        mode: "form",
+        message: "What is your name?",
+        requestedSchema: {
+          type: "object",
+          properties: { name: { type: "string" }, title: { type: "string", default: "friend" } },
+          required: ["name"],
+        },
+      });
+      if (kind === "http") {
+        // Our answer was POSTed back to the session as a JSON-RPC response.
+        const answers = requests.filter(
+          (entry) =>
+            entry.method === "POST" &&
+            typeof entry.body === "object" &&
+            entry.body !== null &&
+            "result" in entry.body,
+        );
+        expect(answers[0]?.body).toMatchObject({
+          result: { action: "accept", content: { name: "Ada", title: "friend" } },
+        });
+        expect(answers[0]?.status).toBe(202);
+      }
+    });
+
+    it("URL elicitation: our handler gets the URL and the elicitationId", async () => {
+      const { client, asked } = await connectV1(kind);
+      expect((await client.callTool("visit")).text).toBe("accept");
+      expect(asked).toEqual([
+        expect.objectContaining({
+          mode: "url",
+          message: "Please sign in",
+          url: "https://example.com/login",
+          elicitationId: expect.any(String),
+        }),
+      ]);
+    });
+
+    it("sampling: a string answer becomes a completion for the v1 tool", async () => {
+      const prompts: unknown[] = [];
+      const { client } = await connectV1(kind, {
+        sampling: (request) => {
+          prompts.push(request);
+          return "short";
+        },
+      });
+      expect((await client.callTool("summarize", { text: "a long story" })).text).toBe("short (unknown)");
+      expect(prompts).toEqual([
+        expect.objectContaining({
+          messages: [{ role: "user", content: { type: "text", text: "Summarize: a long story" } }],
+          maxTokens: 50,
+          systemPrompt: "Be brief.",
+        }),
+      ]);
+    });
+
+    it("roots: our roots reach the v1 tool", async () => {
+      const { client } = await connectV1(kind, {
+        roots: () => [{ uri: "file:///work", name: "work" }, { uri: "file:///tmp" }],
+      });
+      expect((await client.callTool("roots")).text).toBe("file:///work (work)\nfile:///tmp");
+    });
+
+    it("without an elicitation handler the v1 tool fails: v1 checks the declared capabilities", async () => {
+      const { client } = await connectV1(kind, {}, ["elicitation"]);
+      const error = await client.callTool("ask").catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ToolError);
+      expect((error as ToolError).message).toContain("Client does not support form elicitation");
+    });
+
+    it("client-wide onProgress and onLog receive the tool's progress and log", async () => {
+      const progress: [number, number | undefined, string | undefined][] = [];
+      const logs: LogMessage[] = [];
+      const { client } = await connectV1(kind, {
+        onProgress: (value, total, message) => progress.push([value, total, message]),
+        onLog: (message) => logs.push(message),
+      });
+      expect((await client.callTool("progress")).text).toBe("done");
+      expect(progress).toEqual([
+        [1, 3, "step 1"],
+        [2, 3, "step 2"],
+        [3, 3, "step 3"],
+      ]);
+      await vi.waitFor(() => expect(logs).toEqual([{ level: "info", logger: "v1", data: "hello from v1" }]));
+    });
+
+    it("listen() hears list changes and updates of the subscribed URI; closing unsubscribes", async () => {
+      const seen: JSONRPCNotification[] = [];
+      const { client, requests } = await connectV1(kind, {
+        onNotification: (notification) => seen.push(notification),
+      });
+      const changes = await client.listen({
+        toolsListChanged: true,
+        resourceSubscriptions: ["config://test"],
+      });
+      expect(changes.acknowledged).toEqual({
+        toolsListChanged: true,
+        resourceSubscriptions: ["config://test"],
+      });
+
+      expect((await client.callTool("toggle")).text).toBe("extra on");
+      await client.callTool("touch", { uri: "config://test" });
+      await client.callTool("touch", { uri: "users://1/profile" });
+      const first = await changes.next();
+      const second = await changes.next();
+      expect(first.value).toMatchObject({ method: "notifications/tools/list_changed" });
+      expect(second.value).toMatchObject({
+        method: "notifications/resources/updated",
+        params: { uri: "config://test" },
+      });
+      expect((await client.listTools()).map((tool) => tool.name)).toContain("extra");
+
+      await changes.close();
+      seen.length = 0;
+      await client.callTool("touch", { uri: "config://test" });
+      await client.listTools({ cache: false });
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      // The v1 server only sends updates of subscribed URIs: none came, so the unsubscribe reached it.
+      expect(seen).toEqual([]);
+      if (kind === "http") {
+        const methods = postedRequests(requests).map((entry) => entry.body.method);
+        expect(methods).toContain("resources/subscribe");
+        expect(methods).toContain("resources/unsubscribe");
+      }
+    });
+  },
+);
