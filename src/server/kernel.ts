@@ -22,8 +22,10 @@ import type {
   Tool,
 } from "../protocol/types.js";
 import { negotiateLegacyVersion, SUPPORTED_PROTOCOL_VERSIONS } from "../protocol/versions.js";
+import { complete } from "./completion.js";
 import { type AuthInfo, Context, LOG_LEVELS, type RequestScope } from "./context.js";
-import { type InputHooks, runWithInputRounds } from "./input-round.js";
+import { DispatchScope } from "./dispatch-scope.js";
+import { runWithInputRounds } from "./input-round.js";
 import { type PromptEntry, renderPrompt } from "./prompts.js";
 import { Registry } from "./registry.js";
 import type { RequestStateCodec } from "./request-state.js";
@@ -141,7 +143,7 @@ export class ServerKernel {
         return withCursor({ prompts: page.items }, page.nextCursor);
       },
       "prompts/get": (params, scope) => this.getPrompt(params, scope),
-      "completion/complete": (params) => this.complete(params),
+      "completion/complete": (params) => complete(this.prompts, this.templates, params),
       "logging/setLevel": (params, scope, input) => this.setLevel(params, scope, input),
       "subscriptions/listen": async (params, scope) => {
         if (scope.era !== "modern") {
@@ -360,89 +362,9 @@ export class ServerKernel {
     if (!entry) throw new NotFoundError("prompt", `Unknown prompt: ${name}`);
     return renderPrompt(entry, params.arguments, new Context(scope), this.options.maskErrorDetails);
   }
-
-  private async complete(params: Record<string, any>): Promise<Result> {
-    const ref = params.ref ?? {};
-    const argument = params.argument ?? {};
-    if (typeof argument.name !== "string") {
-      throw new McpError(ErrorCode.InvalidParams, "completion/complete needs argument.name");
-    }
-    let completers: Record<string, import("./resources.js").Completer> | undefined;
-    if (ref.type === "ref/prompt") {
-      const entry = this.prompts.get(ref.name);
-      if (!entry) throw new NotFoundError("prompt", `Unknown prompt: ${ref.name}`);
-      completers = entry.options.complete;
-    } else if (ref.type === "ref/resource") {
-      const entry = this.templates.get(ref.uri);
-      if (!entry) throw new NotFoundError("template", `Unknown resource template: ${ref.uri}`);
-      completers = entry.options.complete;
-    } else {
-      throw new McpError(
-        ErrorCode.InvalidParams,
-        'completion/complete ref.type must be "ref/prompt" or "ref/resource"',
-      );
-    }
-    const completer = completers?.[argument.name];
-    const values = completer
-      ? await completer(String(argument.value ?? ""), { arguments: params.context?.arguments ?? {} })
-      : [];
-    const capped = values.slice(0, 100);
-    return { completion: { values: capped, total: values.length, hasMore: values.length > capped.length } };
-  }
 }
 
 function withCursor(result: Result, nextCursor: string | undefined): Result {
   if (nextCursor !== undefined) result.nextCursor = nextCursor;
   return result;
-}
-
-/**
- * The scope of one request. A class so that `signal` is a prototype getter, read from the dispatch
- * input only when used: creating an AbortSignal is costly (see IncomingExtra in the engine).
- */
-class DispatchScope implements RequestScope {
-  readonly era: RequestScope["era"];
-  readonly protocolVersion: string;
-  readonly clientCapabilities: RequestScope["clientCapabilities"];
-  readonly clientInfo: RequestScope["clientInfo"];
-  readonly logLevel: RequestScope["logLevel"];
-  readonly requestId: RequestScope["requestId"];
-  readonly progressToken: ProgressToken | undefined;
-  readonly sessionId: string | undefined;
-  readonly auth: AuthInfo | undefined;
-  readonly headers: Record<string, string> | undefined;
-  readonly notify: RequestScope["notify"];
-  readonly readResource: RequestScope["readResource"];
-  /** Set for legacy requests that can carry server-to-client requests (absent otherwise, as before). */
-  declare request?: NonNullable<RequestScope["request"]>;
-  /** Set for 2026-07-28 requests that may ask for input (answered through input-required rounds). */
-  declare ask?: NonNullable<RequestScope["ask"]>;
-  /** In a 2026-07-28 request that may ask for input, makes the signal that also covers abandonment. */
-  inputHooks: InputHooks | undefined;
-  private readonly input: DispatchInput;
-
-  constructor(
-    era: EraScope,
-    input: DispatchInput,
-    progressToken: ProgressToken | undefined,
-    readResource: RequestScope["readResource"],
-  ) {
-    this.era = era.era;
-    this.protocolVersion = era.protocolVersion;
-    this.clientCapabilities = era.clientCapabilities;
-    this.clientInfo = era.clientInfo;
-    this.logLevel = era.logLevel;
-    this.requestId = input.request.id;
-    this.progressToken = progressToken;
-    this.sessionId = input.session.sessionId;
-    this.auth = input.session.auth;
-    this.headers = input.headers;
-    this.notify = input.notify;
-    this.readResource = readResource;
-    this.input = input;
-  }
-
-  get signal(): AbortSignal {
-    return this.inputHooks ? this.inputHooks.signal(this.input.signal) : this.input.signal;
-  }
 }

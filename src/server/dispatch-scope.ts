@@ -1,0 +1,56 @@
+import type { ProgressToken } from "../protocol/types.js";
+import type { AuthInfo, RequestScope } from "./context.js";
+import type { InputHooks } from "./input-round.js";
+import type { DispatchInput } from "./kernel.js";
+import type { EraScope } from "./scope.js";
+
+/**
+ * The scope of one request. A class so that `signal` is a prototype getter, read from the dispatch
+ * input only when used: creating an AbortSignal is costly (see IncomingExtra in the engine).
+ */
+export class DispatchScope implements RequestScope {
+  readonly era: RequestScope["era"];
+  readonly protocolVersion: string;
+  readonly clientCapabilities: RequestScope["clientCapabilities"];
+  readonly clientInfo: RequestScope["clientInfo"];
+  readonly logLevel: RequestScope["logLevel"];
+  readonly requestId: RequestScope["requestId"];
+  readonly progressToken: ProgressToken | undefined;
+  readonly sessionId: string | undefined;
+  readonly auth: AuthInfo | undefined;
+  readonly headers: Record<string, string> | undefined;
+  readonly notify: RequestScope["notify"];
+  readonly readResource: RequestScope["readResource"];
+  /** Set for legacy requests that can carry server-to-client requests (absent otherwise, as before). */
+  declare request?: NonNullable<RequestScope["request"]>;
+  /** Set for 2026-07-28 requests that may ask for input (answered through input-required rounds). */
+  declare ask?: NonNullable<RequestScope["ask"]>;
+  /** In a 2026-07-28 request that may ask for input, makes the signal that also covers abandonment. */
+  inputHooks: InputHooks | undefined;
+  private readonly input: DispatchInput;
+
+  constructor(
+    era: EraScope,
+    input: DispatchInput,
+    progressToken: ProgressToken | undefined,
+    readResource: RequestScope["readResource"],
+  ) {
+    this.era = era.era;
+    this.protocolVersion = era.protocolVersion;
+    this.clientCapabilities = era.clientCapabilities;
+    this.clientInfo = era.clientInfo;
+    this.logLevel = era.logLevel;
+    this.requestId = input.request.id;
+    this.progressToken = progressToken;
+    this.sessionId = input.session.sessionId;
+    this.auth = input.session.auth;
+    this.headers = input.headers;
+    this.notify = input.notify;
+    this.readResource = readResource;
+    this.input = input;
+  }
+
+  get signal(): AbortSignal {
+    return this.inputHooks ? this.inputHooks.signal(this.input.signal) : this.input.signal;
+  }
+}

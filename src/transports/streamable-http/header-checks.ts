@@ -1,0 +1,93 @@
+/**
+ * The 2026-07-28 header checks of Streamable HTTP: `MCP-Protocol-Version`, `Mcp-Method`,
+ * `Mcp-Name` and the tools' `Mcp-Param-*` headers must match the body (else 400, -32020).
+ */
+import { MetaKey } from "../../protocol/meta.js";
+import type { JSONRPCRequest } from "../../protocol/types.js";
+import type { ServerKernel } from "../../server/kernel.js";
+import type { HttpRequestLike } from "../http/exchange.js";
+import {
+  decodeHeaderValue,
+  type ParamHeader,
+  paramHeaderMatches,
+  paramHeaders,
+  paramHeaderValue,
+} from "./headers.js";
+
+const NAMED_METHODS: Record<string, "name" | "uri" | "taskId"> = {
+  "tools/call": "name",
+  "prompts/get": "name",
+  "resources/read": "uri",
+  // The tasks extension routes by task, so that a task's requests reach the instance holding it.
+  "tasks/get": "taskId",
+  "tasks/update": "taskId",
+  "tasks/cancel": "taskId",
+};
+
+export class HeaderChecks {
+  private readonly kernel: ServerKernel;
+  /** A tool's `x-mcp-header` parameters, read once per tool definition. */
+  private readonly paramHeaderCache = new WeakMap<object, ParamHeader[] | Error>();
+
+  constructor(kernel: ServerKernel) {
+    this.kernel = kernel;
+  }
+
+  /** Checks MCP-Protocol-Version, Mcp-Method, Mcp-Name and Mcp-Param-* against the body. */
+  check(request: HttpRequestLike, message: JSONRPCRequest): string | undefined {
+    const version = request.header("mcp-protocol-version");
+    const claimed = (message.params?._meta as Record<string, unknown> | undefined)?.[MetaKey.ProtocolVersion];
+    if (version === undefined) return "Header mismatch: the MCP-Protocol-Version header is required";
+    if (claimed !== undefined && version !== claimed) {
+      return `Header mismatch: MCP-Protocol-Version header ${version} does not match the body's ${String(claimed)}`;
+    }
+    const method = request.header("mcp-method");
+    if (method === undefined) return "Header mismatch: the Mcp-Method header is required";
+    if (method !== message.method) {
+      return `Header mismatch: Mcp-Method header ${method} does not match the body's ${message.method}`;
+    }
+    const field = NAMED_METHODS[message.method];
+    if (field) {
+      const raw = request.header("mcp-name");
+      if (raw === undefined) return "Header mismatch: the Mcp-Name header is required";
+      const name = decodeHeaderValue(raw);
+      const expected = message.params?.[field];
+      if (name === undefined) return "Header mismatch: the Mcp-Name header has invalid characters";
+      if (name !== expected)
+        return `Header mismatch: Mcp-Name header ${name} does not match the body's ${String(expected)}`;
+    }
+    if (message.method === "tools/call") return this.checkParamHeaders(request, message);
+    return undefined;
+  }
+
+  private checkParamHeaders(request: HttpRequestLike, message: JSONRPCRequest): string | undefined {
+    const tool = this.kernel.tools.get(String(message.params?.name));
+    if (!tool) return undefined;
+    let headers = this.paramHeaderCache.get(tool.wire);
+    if (!headers) {
+      try {
+        headers = paramHeaders(tool.wire.inputSchema);
+      } catch (error) {
+        headers = error as Error;
+      }
+      this.paramHeaderCache.set(tool.wire, headers);
+    }
+    if (headers instanceof Error || headers.length === 0) return undefined;
+    const args = message.params?.arguments;
+    for (const header of headers) {
+      const raw = request.header(`mcp-param-${header.name.toLowerCase()}`);
+      const expected = paramHeaderValue(args, header);
+      if (raw === undefined) {
+        if (expected !== undefined) return `Header mismatch: the Mcp-Param-${header.name} header is required`;
+        continue;
+      }
+      const received = decodeHeaderValue(raw);
+      if (received === undefined)
+        return `Header mismatch: the Mcp-Param-${header.name} header has invalid characters`;
+      if (expected === undefined || !paramHeaderMatches(received, expected, header.type)) {
+        return `Header mismatch: Mcp-Param-${header.name} header does not match the argument`;
+      }
+    }
+    return undefined;
+  }
+}
