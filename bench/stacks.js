@@ -151,8 +151,31 @@ export const FLOOR = {
   },
 };
 
+/**
+ * Cold start only: fastmcp-ts with the tool's schema as plain JSON Schema, so the cold start is the
+ * framework's own, with no schema library to load (the SDKs load zod whatever the tool uses).
+ */
+export const FASTMCP_JSON = {
+  id: "fastmcp-json",
+  label: "fastmcp-ts, JSON Schema tool (no zod)",
+  family: "fastmcp",
+  stdio: async () => {
+    const client = new Client(new StdioTransport(execPath, [serverScript("fastmcp-json")]), {
+      clientInfo: CLIENT_INFO,
+    });
+    await client.connect();
+    return {
+      call: async () => check((await client.callTool("add", ARGS)).text, "fastmcp-json"),
+      close: () => client.close(),
+      protocolVersion: client.protocolVersion,
+      era: client.era,
+    };
+  },
+};
+
 /** Ratio pairs: [fastmcp-ts row, SDK v1 row, SDK v2 row of the same era]. */
 export const COMPARISONS = [
   { ours: "fastmcp", v1: "sdk-v1", v2: "sdk-v2" },
   { ours: "fastmcp-legacy", v1: "sdk-v1", v2: "sdk-v2-legacy" },
+  { ours: "fastmcp-json", v1: "sdk-v1", v2: "sdk-v2" },
 ];
