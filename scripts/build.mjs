@@ -5,7 +5,13 @@ import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { build } from "esbuild";
 
-const entryPoints = ["src/index.ts", "src/client/index.ts", "src/auth/client.ts", "src/errors.ts", "src/cli/main.ts"];
+const entryPoints = [
+  "src/index.ts",
+  "src/client/index.ts",
+  "src/auth/client.ts",
+  "src/errors.ts",
+  "src/cli/main.ts",
+];
 
 rmSync("dist", { recursive: true, force: true });
 await build({
@@ -22,6 +28,10 @@ await build({
   chunkNames: "chunks/[name]-[hash]",
   logLevel: "warning",
 });
-execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json", "--emitDeclarationOnly"], {
-  stdio: "inherit",
-});
+execFileSync(
+  process.execPath,
+  ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json", "--emitDeclarationOnly"],
+  {
+    stdio: "inherit",
+  },
+);

@@ -107,6 +107,36 @@ export async function waitForTask(
 }
 
 /**
+ * Waits for the task a tool call became and gives the call's result (or throws its error); when
+ * waiting fails (aborted, timed out, connection lost) the task is cancelled, as nobody waits for it.
+ */
+export async function settleToolTask(
+  requester: TaskRequester,
+  handlers: ClientHandlers,
+  created: DetailedTask,
+  options: TaskWaitOptions,
+): Promise<CallToolResult> {
+  if (typeof created.taskId !== "string")
+    throw new ClientError("The server answered with a task without taskId");
+  const wait: TaskWaitOptions & { first: DetailedTask } = { first: created };
+  if (options.signal) wait.signal = options.signal;
+  if (options.timeout !== undefined) wait.timeout = options.timeout;
+  if (options.pollIntervalMs !== undefined) wait.pollIntervalMs = options.pollIntervalMs;
+  if (options.onTaskStatus) wait.onTaskStatus = options.onTaskStatus;
+  let task: TerminalTask;
+  try {
+    task = await waitForTask(requester, handlers, created.taskId, wait);
+  } catch (error) {
+    // Best effort: the connection may be gone.
+    await requester
+      .request("tasks/cancel", { taskId: created.taskId }, { cache: false })
+      .catch(() => undefined);
+    throw error;
+  }
+  return toolResultOf(task);
+}
+
+/**
  * What a terminal task means for the tool call it stands for: its result when completed; the
  * JSON-RPC error (as McpError) when failed; a ClientError when cancelled.
  */

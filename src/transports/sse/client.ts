@@ -13,7 +13,7 @@ import { decodeValue } from "../../protocol/jsonrpc.js";
 import type { JSONRPCMessage } from "../../protocol/types.js";
 import { ClientTransport } from "../base.js";
 import { SseParser } from "../http/sse.js";
-import { HttpStatusError } from "../streamable-http/client.js";
+import { HttpStatusError } from "../http/status-error.js";
 
 export interface SSETransportOptions {
   url: string | URL;

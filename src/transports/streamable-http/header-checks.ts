@@ -8,21 +8,12 @@ import type { ServerKernel } from "../../server/kernel.js";
 import type { HttpRequestLike } from "../http/exchange.js";
 import {
   decodeHeaderValue,
+  MCP_NAME_PARAMS,
   type ParamHeader,
   paramHeaderMatches,
   paramHeaders,
   paramHeaderValue,
 } from "./headers.js";
-
-const NAMED_METHODS: Record<string, "name" | "uri" | "taskId"> = {
-  "tools/call": "name",
-  "prompts/get": "name",
-  "resources/read": "uri",
-  // The tasks extension routes by task, so that a task's requests reach the instance holding it.
-  "tasks/get": "taskId",
-  "tasks/update": "taskId",
-  "tasks/cancel": "taskId",
-};
 
 export class HeaderChecks {
   private readonly kernel: ServerKernel;
@@ -46,7 +37,7 @@ export class HeaderChecks {
     if (method !== message.method) {
       return `Header mismatch: Mcp-Method header ${method} does not match the body's ${message.method}`;
     }
-    const field = NAMED_METHODS[message.method];
+    const field = MCP_NAME_PARAMS[message.method];
     if (field) {
       const raw = request.header("mcp-name");
       if (raw === undefined) return "Header mismatch: the Mcp-Name header is required";

@@ -36,6 +36,17 @@ export function decodeHeaderValue(value: string): string | undefined {
   }
 }
 
+/** The methods whose 2026-07-28 requests carry `Mcp-Name`, and the param the header mirrors. */
+export const MCP_NAME_PARAMS: Readonly<Record<string, "name" | "uri" | "taskId">> = {
+  "tools/call": "name",
+  "prompts/get": "name",
+  "resources/read": "uri",
+  // The tasks extension routes by task, so that a task's requests reach the instance holding it.
+  "tasks/get": "taskId",
+  "tasks/update": "taskId",
+  "tasks/cancel": "taskId",
+};
+
 /** One tool parameter mirrored into an `Mcp-Param-{name}` header. */
 export interface ParamHeader {
   /** The `{name}` part, as declared. */

@@ -1,0 +1,140 @@
+/**
+ * The legacy session of the Streamable HTTP client: the initialize request it began with, a new
+ * session started with that request when the server forgets the old one (404), and the GET stream
+ * that carries the server's own messages.
+ */
+import { ConnectionError } from "../../errors.js";
+import type { JSONRPCMessage, JSONRPCRequest, RequestId } from "../../protocol/types.js";
+import { HttpStatusError } from "../http/status-error.js";
+import type { StreamableHttpTransportOptions } from "./client.js";
+import { deliverQuietly, discard, isEventStream, readMessages, sleep } from "./client-streams.js";
+
+/** What the session needs from the transport. */
+export interface SessionHost {
+  readonly url: string;
+  readonly options: StreamableHttpTransportOptions;
+  isClosed(): boolean;
+  sessionId(): string | undefined;
+  setSessionId(sessionId: string | undefined): void;
+  /** Auth, configured, session and version headers. */
+  baseHeaders(): Record<string, string>;
+  /** The headers of a POST of `message`. */
+  headersFor(message: JSONRPCMessage): Record<string, string>;
+  fetchWithTimeout(init: RequestInit, timeout: number): Promise<Response>;
+  deliver(message: JSONRPCMessage): void;
+}
+
+export class LegacySession {
+  /** The initialize request this client sent, repeated to start a new session. */
+  initializeRequest: JSONRPCRequest | undefined;
+  private standalone: AbortController | undefined;
+  /** A session restart in progress, shared by every request that got a 404 for the old session. */
+  private renewing: Promise<void> | undefined;
+  private readonly host: SessionHost;
+
+  constructor(host: SessionHost) {
+    this.host = host;
+  }
+
+  /**
+   * Whether a 404 to a message sent in session `sent` means the server forgot the session, so that
+   * a new one should be started (never for the initialize request itself).
+   */
+  forgotten(response: Response, sent: string | undefined, id: RequestId | undefined): boolean {
+    if (response.status !== 404 || !sent || !this.initializeRequest) return false;
+    return id !== this.initializeRequest.id;
+  }
+
+  /** Starts a new session, once however many requests found session `sent` gone. */
+  async renew(sent: string | undefined): Promise<void> {
+    if (!this.renewing && this.host.sessionId() === sent) {
+      this.renewing = this.restart().finally(() => {
+        this.renewing = undefined;
+      });
+    }
+    await this.renewing;
+  }
+
+  /** Forgets the session's local state: the GET stream, and the initialize request to repeat. */
+  end(): void {
+    this.closeStream();
+    this.initializeRequest = undefined;
+  }
+
+  /** Opens the legacy GET stream for server-initiated messages, and keeps it open. */
+  openStream(): void {
+    if (!this.host.sessionId() || this.standalone || this.host.isClosed()) return;
+    const controller = new AbortController();
+    this.standalone = controller;
+    this.runStream(controller.signal).catch(() => {});
+  }
+
+  private closeStream(): void {
+    this.standalone?.abort();
+    this.standalone = undefined;
+  }
+
+  private async runStream(signal: AbortSignal): Promise<void> {
+    const { options, url } = this.host;
+    let lastEventId: string | undefined;
+    let delay = options.reconnect?.initialDelayMs ?? 200;
+    for (let attempt = 0; attempt < (options.reconnect?.maxRetries ?? 5) && !signal.aborted; attempt++) {
+      let response: Response;
+      try {
+        const headers: Record<string, string> = { accept: "text/event-stream", ...this.host.baseHeaders() };
+        if (lastEventId) headers["last-event-id"] = lastEventId;
+        response = await (options.fetch ?? fetch)(url, { method: "GET", headers, signal });
+      } catch {
+        if (signal.aborted) return;
+        await sleep(delay);
+        delay = Math.min(5000, delay * 2);
+        continue;
+      }
+      // 405: the server offers no GET stream; nothing more to do.
+      if (!isEventStream(response)) {
+        await discard(response);
+        return;
+      }
+      attempt = -1;
+      const end = await readMessages(
+        response,
+        ({ message }) => deliverQuietly(this.host, message),
+        (ms) => {
+          delay = ms;
+        },
+      );
+      lastEventId = end.lastEventId ?? lastEventId;
+      if (signal.aborted) return;
+      await sleep(delay);
+    }
+  }
+
+  /** Starts a new legacy session with the initialize request this client sent first. */
+  private async restart(): Promise<void> {
+    const initialize = this.initializeRequest;
+    if (!initialize)
+      throw new ConnectionError("The server ended the session and there is no initialize to repeat");
+    this.host.setSessionId(undefined);
+    this.closeStream();
+    const request = { ...initialize, id: `reinit-${Date.now()}` };
+    const response = await this.host.fetchWithTimeout(
+      { method: "POST", headers: this.host.headersFor(request), body: JSON.stringify(request) },
+      this.host.options.timeout ?? 30_000,
+    );
+    const sessionId = response.headers.get("mcp-session-id");
+    await discard(response);
+    if (!response.ok)
+      throw new HttpStatusError(
+        response.status,
+        `Re-initializing the session failed: HTTP ${response.status}`,
+      );
+    this.host.setSessionId(sessionId ?? undefined);
+    const initialized = { jsonrpc: "2.0" as const, method: "notifications/initialized" };
+    const ack = await this.host.fetchWithTimeout(
+      { method: "POST", headers: this.host.headersFor(initialized), body: JSON.stringify(initialized) },
+      this.host.options.timeout ?? 30_000,
+    );
+    await discard(ack);
+    this.openStream();
+  }
+}

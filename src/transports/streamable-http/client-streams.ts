@@ -1,0 +1,166 @@
+/**
+ * SSE on the Streamable HTTP client: reading the JSON-RPC messages of an event stream, and
+ * following the streamed reply of one request to its response, resuming a dropped legacy stream
+ * with `Last-Event-ID`.
+ */
+import { type DecodedMessage, decodeText } from "../../protocol/jsonrpc.js";
+import type { JSONRPCMessage, RequestId } from "../../protocol/types.js";
+import { type SseEvent, SseParser } from "../http/sse.js";
+import type { StreamableHttpTransportOptions } from "./client.js";
+
+/** A JSON-RPC message read from a stream. */
+export type StreamMessage = Exclude<DecodedMessage, { kind: "invalid" }>;
+
+/** How reading an event stream ended. */
+export interface StreamEnd {
+  /** The connection broke, rather than the stream ending. */
+  dropped: boolean;
+  /** The id of the last event that carried one. */
+  lastEventId: string | undefined;
+}
+
+/** Whether a response is an event stream to read. */
+export function isEventStream(response: Response): boolean {
+  return response.ok && (response.headers.get("content-type") ?? "").includes("text/event-stream");
+}
+
+/** Drops a response's body unread. */
+export async function discard(response: Response): Promise<void> {
+  await response.body?.cancel().catch(() => {});
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Reads an SSE body to its end, handing over each JSON-RPC message it carries (events without data
+ * or with data that is not one are skipped). A throw from `onMessage` ends the reading as dropped.
+ */
+export async function readMessages(
+  response: Response,
+  onMessage: (message: StreamMessage, event: SseEvent) => void,
+  onRetry?: (ms: number) => void,
+): Promise<StreamEnd> {
+  let lastEventId: string | undefined;
+  const parser = new SseParser((event) => {
+    if (event.id !== undefined) lastEventId = event.id;
+    if (!event.data) return;
+    const decoded = decodeText(event.data);
+    if (decoded.kind !== "invalid") onMessage(decoded, event);
+  }, onRetry);
+  const dropped = await pump(response, parser);
+  return { dropped, lastEventId };
+}
+
+/** Reads the body into the parser; true when the connection broke rather than ended. */
+async function pump(response: Response, parser: SseParser): Promise<boolean> {
+  if (!response.body) return false;
+  const decoder = new TextDecoder();
+  const reader = response.body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return false;
+      parser.push(decoder.decode(value, { stream: true }));
+    }
+  } catch {
+    return true;
+  }
+}
+
+/** What following a reply needs from the transport. */
+export interface ReplyHost {
+  readonly options: StreamableHttpTransportOptions;
+  isClosed(): boolean;
+  /** The legacy session id: only a session's streams can be resumed. */
+  sessionId(): string | undefined;
+  /** Whether request `id` still waits for its response. */
+  isPending(id: RequestId): boolean;
+  deliver(message: JSONRPCMessage): void;
+  /** Learns the protocol version from a response, if it answers initialize. */
+  noteInitialize(reply: JSONRPCMessage): void;
+  /** Fails request `id`, whose reply is lost, if it still waits. */
+  lose(id: RequestId, reason: string): void;
+  /** GETs a stream again, from after event `lastEventId`. */
+  reopen(lastEventId: string, signal: AbortSignal | undefined): Promise<Response>;
+}
+
+/**
+ * Reads the SSE reply to a POST (of request `id`, if it is one); a dropped legacy stream is resumed
+ * with Last-Event-ID, and a reply that ends without the response fails the request.
+ */
+export async function followReply(
+  host: ReplyHost,
+  response: Response,
+  id: RequestId | undefined,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  let retryMs: number | undefined;
+  let answered = false;
+  const end = await readMessages(
+    response,
+    ({ kind, message }, event) => {
+      if (event.event !== undefined && event.event !== "message") return;
+      if (kind === "response" && message.id === id) {
+        answered = true;
+        host.noteInitialize(message);
+      }
+      host.deliver(message);
+    },
+    (ms) => {
+      retryMs = ms;
+    },
+  );
+  if (answered || id === undefined || host.isClosed() || signal?.aborted) return;
+  if (host.sessionId() && end.lastEventId) {
+    await resume(host, end.lastEventId, id, retryMs, signal);
+    return;
+  }
+  host.lose(
+    id,
+    end.dropped ? "the response stream was dropped" : "the response stream ended without a response",
+  );
+}
+
+async function resume(
+  host: ReplyHost,
+  lastEventId: string,
+  id: RequestId,
+  retryMs: number | undefined,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const { maxRetries = 5, initialDelayMs = 200, maxDelayMs = 5000 } = host.options.reconnect ?? {};
+  let delay = retryMs ?? initialDelayMs;
+  for (let attempt = 0; attempt < maxRetries && !host.isClosed() && host.isPending(id); attempt++) {
+    await sleep(delay);
+    delay = Math.min(maxDelayMs, delay * 2);
+    let response: Response;
+    try {
+      response = await host.reopen(lastEventId, signal);
+    } catch {
+      continue;
+    }
+    if (!isEventStream(response)) {
+      await discard(response);
+      break;
+    }
+    let answered = false;
+    const end = await readMessages(response, ({ kind, message }) => {
+      if (kind === "response" && message.id === id) answered = true;
+      deliverQuietly(host, message);
+    });
+    lastEventId = end.lastEventId ?? lastEventId;
+    if (answered) return;
+  }
+  host.lose(id, "the response stream was dropped and could not be resumed");
+}
+
+/** Delivers a message read from a GET stream, which a throwing handler does not end. */
+export function deliverQuietly(host: Pick<ReplyHost, "deliver">, message: JSONRPCMessage): void {
+  try {
+    host.deliver(message);
+  } catch {
+    // The stream goes on.
+  }
+}
