@@ -2,16 +2,8 @@
  * The client's cache of 2026-07-28 cacheable results (lists, reads, discover): each result is fresh
  * for its `ttlMs`, and change notifications invalidate what they concern.
  */
+import { CACHEABLE_METHODS } from "../protocol/methods.js";
 import type { JSONRPCNotification, Result } from "../protocol/types.js";
-
-const CACHEABLE = new Set([
-  "server/discover",
-  "tools/list",
-  "prompts/list",
-  "resources/list",
-  "resources/templates/list",
-  "resources/read",
-]);
 
 const INVALIDATES: Record<string, string[]> = {
   "notifications/tools/list_changed": ["tools/list"],
@@ -28,7 +20,7 @@ export class ResultCache {
 
   /** The cache key of a request, or undefined when its result may not be cached. */
   key(method: string, params: Record<string, unknown>): string | undefined {
-    if (!CACHEABLE.has(method)) return undefined;
+    if (!CACHEABLE_METHODS.has(method)) return undefined;
     // Retries of input-required rounds depend on inputs outside the key: never cached.
     if (params.inputResponses !== undefined || params.requestState !== undefined) return undefined;
     return `${method}\u0000${String(params.cursor ?? params.uri ?? "")}`;

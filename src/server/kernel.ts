@@ -5,6 +5,7 @@
 import { McpError, NotFoundError } from "../errors.js";
 import { ErrorCode } from "../protocol/codes.js";
 import { MetaKey } from "../protocol/meta.js";
+import { CACHEABLE_METHODS, INPUT_REQUIRED_METHODS, REMOVED_IN_MODERN } from "../protocol/methods.js";
 import { TASK_METHODS, TASKS_EXTENSION } from "../protocol/tasks.js";
 import type {
   CacheHints,
@@ -78,24 +79,6 @@ type Handler = (
   scope: RequestScope,
   input: DispatchInput,
 ) => Promise<Result> | Result;
-
-/** Methods the 2026-07-28 revision removed; a modern request for one is "method not found". */
-const REMOVED_IN_MODERN = new Set([
-  "initialize",
-  "ping",
-  "logging/setLevel",
-  "resources/subscribe",
-  "resources/unsubscribe",
-]);
-/** Requests that may answer `input_required` (2026-07-28). */
-const INPUT_METHODS = new Set(["tools/call", "prompts/get", "resources/read"]);
-const CACHEABLE = new Set([
-  "server/discover",
-  "tools/list",
-  "prompts/list",
-  "resources/list",
-  "resources/templates/list",
-]);
 
 export class ServerKernel {
   readonly tools: Registry<ToolEntry, Tool>;
@@ -215,7 +198,7 @@ export class ServerKernel {
     const era: EraScope = resolveScope(params, session.legacy);
     const scope = this.scopeFor(era, input, params) as DispatchScope;
     const result =
-      era.era === "modern" && INPUT_METHODS.has(method)
+      era.era === "modern" && INPUT_REQUIRED_METHODS.has(method)
         ? await runWithInputRounds(this.options.requestState, method, params, input.session.auth, (hooks) => {
             scope.ask = hooks.ask;
             scope.inputHooks = hooks;
@@ -225,7 +208,8 @@ export class ServerKernel {
     if (era.era === "legacy") return result;
     result.resultType ??= "complete";
     result._meta = result._meta ? { ...result._meta, ...this.serverInfoMeta } : this.serverInfoMeta;
-    if (CACHEABLE.has(method)) {
+    // Interim (input_required) results are never cacheable and carry no hints.
+    if (CACHEABLE_METHODS.has(method) && result.resultType === "complete") {
       result.ttlMs ??= this.options.listCache.ttlMs;
       result.cacheScope ??= this.options.listCache.cacheScope;
     }
