@@ -164,23 +164,25 @@ export class Client implements AsyncDisposable {
     if (options.task === false && this.era === "modern") {
       options = { ...options, meta: { ...options.meta, [MetaKey.ClientCapabilities]: this.capabilities } };
     }
-    const call = async () => {
+    let raw: CallToolResult;
+    if (this.era === "modern" && this.transport instanceof StreamableHttpTransport) {
       // 2026-07-28 over Streamable HTTP: mirror the arguments the tool declares into headers.
-      const route =
-        this.era === "modern" && this.transport instanceof StreamableHttpTransport
-          ? await this.tools.route(name, args, () => this.listTools())
-          : undefined;
-      const headers = route?.headers ? { ...route.headers, ...options.headers } : options.headers;
-      return this.request<CallToolResult>(
-        "tools/call",
-        { name, arguments: args },
-        headers ? { ...options, headers } : options,
-      );
-    };
-    let raw = await this.tools.retrying(call);
+      raw = await this.tools.retrying(async () => {
+        const route = await this.tools.route(name, args, () => this.listTools());
+        const headers = route?.headers ? { ...route.headers, ...options.headers } : options.headers;
+        return this.request<CallToolResult>(
+          "tools/call",
+          { name, arguments: args },
+          headers ? { ...options, headers } : options,
+        );
+      });
+    } else {
+      raw = await this.request<CallToolResult>("tools/call", { name, arguments: args }, options);
+    }
     if (raw.resultType === "task")
       raw = await settleToolTask(this, this.options, raw as unknown as DetailedTask, options);
-    const unwrap = await this.tools.unwraps(name, raw.structuredContent, () => this.listTools());
+    let unwrap = this.tools.unwraps(name, raw.structuredContent, () => this.listTools());
+    if (unwrap instanceof Promise) unwrap = await unwrap;
     const result = new ToolCallResult(raw, unwrap);
     if (result.isError && (options.raiseOnError ?? true)) {
       throw new ToolError(result.text || `Tool ${name} failed`, { result });

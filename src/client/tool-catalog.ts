@@ -74,12 +74,16 @@ export class ToolCatalog {
   }
 
   /** Whether a result's `structuredContent` is a wrapped value that tool `name` means to unwrap. */
-  async unwraps(name: string, structured: unknown, relist: Relist): Promise<boolean> {
+  unwraps(name: string, structured: unknown, relist: Relist): boolean | Promise<boolean> {
     if (typeof structured !== "object" || structured === null || Array.isArray(structured)) return false;
     const keys = Object.keys(structured);
     if (keys.length !== 1 || keys[0] !== "result") return false;
-    if (!this.wrapping?.has(name)) await relist().catch(() => undefined);
-    return this.wrapping?.get(name) ?? false;
+    if (this.wrapping?.has(name)) return this.wrapping.get(name) ?? false;
+    // Only a `{ result }` value from a tool not listed yet costs a tools/list.
+    return relist().then(
+      () => this.wrapping?.get(name) ?? false,
+      () => false,
+    );
   }
 }
 

@@ -141,26 +141,49 @@ export interface InputHooks {
  * something the client has not given yet. A handler that never asks costs one promise: the round,
  * the hashing and the combined signal are only made when needed.
  */
-export async function runWithInputRounds(
+export function runWithInputRounds(
   codec: RequestStateCodec,
   method: string,
   params: Record<string, unknown>,
   auth: { token: string; clientId?: string } | undefined,
   run: (hooks: InputHooks) => Promise<Result>,
 ): Promise<Result> {
-  const principal = () => (auth ? sha256(auth.clientId ?? auth.token) : Promise.resolve(undefined));
-  let answers: Record<string, unknown> = {};
-  let round = 0;
-  if (params.requestState !== undefined) {
+  // The common case, a first request, stays synchronous up to the handler: no hashing, no await.
+  if (params.requestState === undefined) {
+    return runRound(codec, method, params, auth, InputRound.merge({}, params.inputResponses), 0, run);
+  }
+  return (async () => {
     const state = await codec.open(params.requestState, {
       method,
       digest: await salientDigest(params),
-      principal: await principal(),
+      principal: await principalOf(auth),
     });
-    answers = state.answers;
-    round = state.round;
-  }
-  answers = InputRound.merge(answers, params.inputResponses);
+    return runRound(
+      codec,
+      method,
+      params,
+      auth,
+      InputRound.merge(state.answers, params.inputResponses),
+      state.round,
+      run,
+    );
+  })();
+}
+
+function principalOf(auth: { token: string; clientId?: string } | undefined): Promise<string | undefined> {
+  return auth ? sha256(auth.clientId ?? auth.token) : Promise.resolve(undefined);
+}
+
+/** One run of the handler with the answers known so far. */
+function runRound(
+  codec: RequestStateCodec,
+  method: string,
+  params: Record<string, unknown>,
+  auth: { token: string; clientId?: string } | undefined,
+  answers: Record<string, unknown>,
+  round: number,
+  run: (hooks: InputHooks) => Promise<Result>,
+): Promise<Result> {
   let inputRound: InputRound | undefined;
   let abandoned: AbortController | undefined;
   let combined: AbortSignal | undefined;
@@ -179,16 +202,45 @@ export async function runWithInputRounds(
     },
   };
   const running = run(hooks);
-  const outcome = await new Promise<{ result: Result } | undefined>((resolve, reject) => {
-    needed = () => resolve(undefined);
-    running.then((result) => resolve({ result }), reject);
+  return new Promise<Result>((resolve, reject) => {
+    // Whichever comes first decides: the handler's result, or its wait for input. The abandoned
+    // run unwinds afterwards, and whatever it ends with is ignored.
+    let decided = false;
+    needed = () => {
+      if (decided) return;
+      decided = true;
+      sendRound(codec, method, params, auth, round, running, inputRound as InputRound, abandoned).then(
+        resolve,
+        reject,
+      );
+    };
+    running.then(
+      (result) => {
+        if (decided) return;
+        decided = true;
+        inputRound?.abandon();
+        resolve(result);
+      },
+      (error: unknown) => {
+        if (decided) return;
+        decided = true;
+        reject(error);
+      },
+    );
   });
-  if (outcome) {
-    inputRound?.abandon();
-    return outcome.result;
-  }
-  // The handler is waiting for input: abandon this run and send the round.
-  const pendingRound = inputRound as InputRound;
+}
+
+/** The handler waits for input: abandon this run and answer with the round. */
+async function sendRound(
+  codec: RequestStateCodec,
+  method: string,
+  params: Record<string, unknown>,
+  auth: { token: string; clientId?: string } | undefined,
+  round: number,
+  running: Promise<Result>,
+  pendingRound: InputRound,
+  abandoned: AbortController | undefined,
+): Promise<Result> {
   running.catch(() => {});
   abandoned?.abort(new InputRequiredSignal("The request is waiting for input from the client"));
   pendingRound.abandon();
@@ -203,7 +255,7 @@ export async function runWithInputRounds(
   const requestState = await codec.seal({
     method,
     digest: await salientDigest(params),
-    principal: await principal(),
+    principal: await principalOf(auth),
     answers: pendingRound.known,
     round: round + 1,
   });
