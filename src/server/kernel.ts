@@ -56,7 +56,7 @@ export interface DispatchInput {
   /** Server-to-client requests for this request, when they travel differently from the session's. */
   serverRequest?: RequestScope["request"];
   /** The HTTP request's headers (lower-case names), on HTTP transports. */
-  headers?: Record<string, string>;
+  headers?: Record<string, string> | undefined;
 }
 
 export interface KernelOptions {

@@ -13,6 +13,8 @@ export interface ChannelSessionOptions {
   send(message: JSONRPCMessage): void | Promise<void>;
   sessionId?: string;
   auth?: AuthInfo;
+  /** Headers of the HTTP request that opened the connection (SSE stream, WebSocket upgrade). */
+  headers?: Record<string, string>;
   /** Timeout for server-to-client requests (elicitation, sampling, roots), in ms. */
   requestTimeout?: number;
 }
@@ -35,7 +37,8 @@ export class ChannelSession {
       send: options.send,
       timeout: options.requestTimeout ?? 0,
       maskInternalErrors: kernel.options.maskErrorDetails,
-      onRequest: (request, extra) => kernel.dispatch(new ChannelDispatch(request, this.state, extra)),
+      onRequest: (request, extra) =>
+        kernel.dispatch(new ChannelDispatch(request, this.state, extra, options.headers)),
       onNotification: (notification) => this.onNotification(notification),
     });
     this.state.request = (method, params, signal) => this.peer.request(method, params, { signal });
@@ -94,13 +97,20 @@ class ChannelDispatch implements DispatchInput {
   readonly request: JSONRPCRequest;
   readonly session: SessionState;
   readonly notify: DispatchInput["notify"];
+  readonly headers: Record<string, string> | undefined;
   private readonly extra: IncomingRequestExtra;
 
-  constructor(request: JSONRPCRequest, session: SessionState, extra: IncomingRequestExtra) {
+  constructor(
+    request: JSONRPCRequest,
+    session: SessionState,
+    extra: IncomingRequestExtra,
+    headers: Record<string, string> | undefined,
+  ) {
     this.request = request;
     this.session = session;
     this.notify = extra.notify;
     this.extra = extra;
+    this.headers = headers;
   }
 
   get signal(): AbortSignal {

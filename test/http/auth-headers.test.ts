@@ -59,10 +59,9 @@ describe.each(CASES)("$kind transport, $era era", ({ kind, options }) => {
     const result = await client.callTool("whoami");
     const data = result.data as { auth: unknown; headers: Record<string, string> | null };
     expect(data.auth).toEqual({ token: "tok", clientId: "me", scopes: ["a"] });
-    if (kind === "http") {
-      // ctx.headers: the HTTP request's headers, lower-case names.
-      expect(data.headers).toMatchObject({ authorization: "Bearer tok", "x-team": "blue" });
-    }
+    // ctx.headers: the headers of the HTTP request behind the call (the POST on Streamable HTTP, the
+    // stream's GET on SSE, the upgrade on WebSocket), lower-case names.
+    expect(data.headers).toMatchObject({ authorization: "Bearer tok", "x-team": "blue" });
     // Every request that reached the server (POSTs, GET streams, the WebSocket upgrade) carried both.
     expect(seen.length).toBeGreaterThan(0);
     for (const request of seen) {

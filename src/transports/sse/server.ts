@@ -67,6 +67,7 @@ export class SseServer {
     const channel = this.server.createSession({
       send: (message) => stream.send(message),
       sessionId: id,
+      headers: request.headers(),
       ...(guarded.auth ? { auth: guarded.auth } : {}),
     });
     this.sessions.set(id, { channel, stream });

@@ -51,7 +51,8 @@ export function attachWebSocketServer(server: FastMCP, http: Server, options: Ws
       reject(socket, 400, 'Bad Request: the WebSocket subprotocol must be "mcp"');
       return;
     }
-    guardRequest(fromNodeRequest(req), options, server.auth).then((guarded) => {
+    const upgrade = fromNodeRequest(req);
+    guardRequest(upgrade, options, server.auth).then((guarded) => {
       if ("reply" in guarded) {
         reject(socket, guarded.reply.status, "Connection refused", guarded.reply.headers);
         return;
@@ -62,6 +63,7 @@ export function attachWebSocketServer(server: FastMCP, http: Server, options: Ws
             if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
           },
           ...(guarded.auth ? { auth: guarded.auth } : {}),
+          headers: upgrade.headers(),
         });
         let alive = true;
         ws.on("pong", () => {
