@@ -10,7 +10,8 @@
  * const result = await client.callTool("add", { a: 5, b: 3 });
  * result.text; // "8"
  * ```
- */ import type { ClientAuth } from "../auth/client.js";
+ */
+import type { ClientAuth } from "../auth/client.js";
 import { ClientError, ToolError } from "../errors.js";
 import type { IncomingRequestExtra, RequestOptions } from "../protocol/engine.js";
 import { MetaKey } from "../protocol/meta.js";
