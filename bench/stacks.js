@@ -26,23 +26,25 @@ function check(text, stack) {
 
 // ---- fastmcp-ts -------------------------------------------------------------------------------
 
+/** Connects the fastmcp-ts client over `transport`; `id` names the stack in error messages. */
+async function openFastmcp(id, transport, options) {
+  const client = new Client(transport, options);
+  await client.connect();
+  return {
+    call: async () => check((await client.callTool("add", ARGS)).text, id),
+    close: () => client.close(),
+    protocolVersion: client.protocolVersion,
+    era: client.era,
+  };
+}
+
 function fastmcp(id, protocolVersion) {
   const options = protocolVersion
     ? { protocolVersion, clientInfo: CLIENT_INFO }
     : { clientInfo: CLIENT_INFO };
-  const open = async (transport) => {
-    const client = new Client(transport, options);
-    await client.connect();
-    return {
-      call: async () => check((await client.callTool("add", ARGS)).text, id),
-      close: () => client.close(),
-      protocolVersion: client.protocolVersion,
-      era: client.era,
-    };
-  };
   return {
-    inMemory: () => open(new FastMCPTransport(createFastMCPServer())),
-    stdio: () => open(new StdioTransport(execPath, [serverScript("fastmcp")])),
+    inMemory: () => openFastmcp(id, new FastMCPTransport(createFastMCPServer()), options),
+    stdio: () => openFastmcp(id, new StdioTransport(execPath, [serverScript("fastmcp")]), options),
   };
 }
 
@@ -137,18 +139,8 @@ export const FLOOR = {
   id: "floor",
   label: "(floor: node + zod, no MCP server)",
   family: "floor",
-  stdio: async () => {
-    const client = new Client(new StdioTransport(execPath, [serverScript("floor")]), {
-      clientInfo: CLIENT_INFO,
-    });
-    await client.connect();
-    return {
-      call: async () => check((await client.callTool("add", ARGS)).text, "floor"),
-      close: () => client.close(),
-      protocolVersion: client.protocolVersion,
-      era: client.era,
-    };
-  },
+  stdio: () =>
+    openFastmcp("floor", new StdioTransport(execPath, [serverScript("floor")]), { clientInfo: CLIENT_INFO }),
 };
 
 /**
@@ -159,18 +151,10 @@ export const FASTMCP_JSON = {
   id: "fastmcp-json",
   label: "fastmcp-ts, JSON Schema tool (no zod)",
   family: "fastmcp",
-  stdio: async () => {
-    const client = new Client(new StdioTransport(execPath, [serverScript("fastmcp-json")]), {
+  stdio: () =>
+    openFastmcp("fastmcp-json", new StdioTransport(execPath, [serverScript("fastmcp-json")]), {
       clientInfo: CLIENT_INFO,
-    });
-    await client.connect();
-    return {
-      call: async () => check((await client.callTool("add", ARGS)).text, "fastmcp-json"),
-      close: () => client.close(),
-      protocolVersion: client.protocolVersion,
-      era: client.era,
-    };
-  },
+    }),
 };
 
 /** Ratio pairs: [fastmcp-ts row, SDK v1 row, SDK v2 row of the same era]. */
