@@ -10,7 +10,7 @@ import type { WsServerOptions } from "../ws/server.js";
 import { errorReply, type HttpReply, type HttpRequestLike, jsonReply } from "./exchange.js";
 import { isLoopback, LOOPBACK_HOSTS } from "./guard.js";
 import { type NodeListener, toNodeListener } from "./node.js";
-import { toWebHandler } from "./web.js";
+import { toWebHandler, type WebHandlerOptions } from "./web.js";
 
 export type TransportName = "http" | "sse" | "ws";
 
@@ -26,6 +26,8 @@ export interface HttpAppOptions extends StreamableHttpOptions, SseServerOptions 
   wsPath?: string;
   /** Health check route answering `{"status":"ok"}` (default `/health`; false for none). */
   healthPath?: string | false;
+  /** `webHandler()` only: the client's address, for the per-client session bound (see WebHandlerOptions). */
+  remoteAddress?: WebHandlerOptions["remoteAddress"];
 }
 
 export interface ListenOptions extends HttpAppOptions, Omit<WsServerOptions, "path"> {
@@ -90,7 +92,10 @@ export class HttpApp {
 
   /** The app as a web-standard fetch handler. */
   webHandler(): (request: Request) => Promise<Response> {
-    return toWebHandler(this.handle);
+    return toWebHandler(
+      this.handle,
+      this.options.remoteAddress ? { remoteAddress: this.options.remoteAddress } : {},
+    );
   }
 
   /** The app as a node:http request listener. */

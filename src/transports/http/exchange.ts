@@ -16,6 +16,11 @@ export interface HttpRequestLike {
   text(limit: number): Promise<string>;
   /** Aborted when the client goes away before the reply is complete. */
   readonly signal: AbortSignal;
+  /**
+   * The peer's address (the socket's on node:http; what the web handler's `remoteAddress` option
+   * says, else undefined). Proxy headers such as `X-Forwarded-For` are not consulted.
+   */
+  readonly remoteAddress?: string | undefined;
 }
 
 /** Where an SSE reply's bytes go; implemented by each adapter. */

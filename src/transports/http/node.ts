@@ -85,6 +85,10 @@ class NodeRequest implements HttpRequestLike {
   get signal(): AbortSignal {
     return this.controller.signal;
   }
+
+  get remoteAddress(): string | undefined {
+    return this.req.socket?.remoteAddress;
+  }
 }
 
 export function fromNodeRequest(req: IncomingMessage, res?: ServerResponse): HttpRequestLike {

@@ -29,7 +29,17 @@ async function readLimited(request: Request, limit: number): Promise<string> {
   return new TextDecoder().decode(bytes);
 }
 
-export function fromWebRequest(request: Request): HttpRequestLike {
+/** Options of the web-standard handler. */
+export interface WebHandlerOptions {
+  /**
+   * The client's address, which a web `Request` does not carry (e.g. Bun's
+   * `server.requestIP(request)?.address`); used to bound sessions per client without auth.
+   * Without it every unauthenticated client shares one bucket.
+   */
+  remoteAddress?: (request: Request) => string | undefined;
+}
+
+export function fromWebRequest(request: Request, options: WebHandlerOptions = {}): HttpRequestLike {
   return {
     method: request.method.toUpperCase(),
     url: new URL(request.url),
@@ -37,6 +47,7 @@ export function fromWebRequest(request: Request): HttpRequestLike {
     headers: () => Object.fromEntries(request.headers),
     text: (limit) => readLimited(request, limit),
     signal: request.signal,
+    remoteAddress: options.remoteAddress?.(request),
   };
 }
 
@@ -74,6 +85,7 @@ export function toWebResponse(reply: HttpReply): Response {
 /** Wraps an exchange handler as a web-standard fetch handler. */
 export function toWebHandler(
   handle: (request: HttpRequestLike) => Promise<HttpReply>,
+  options: WebHandlerOptions = {},
 ): (request: Request) => Promise<Response> {
-  return async (request) => toWebResponse(await handle(fromWebRequest(request)));
+  return async (request) => toWebResponse(await handle(fromWebRequest(request, options)));
 }

@@ -16,22 +16,37 @@ import {
   SSE_HEADERS,
 } from "../http/exchange.js";
 import { guardRequest, type HttpGuardOptions } from "../http/guard.js";
+import { clientKey, identityKey, SessionQuota } from "../http/session-owner.js";
 import { encodeSseEvent } from "../http/sse.js";
 
 export interface SseServerOptions extends HttpGuardOptions {
-  /** Most open SSE sessions at once (default 10000). */
+  /** Most open SSE sessions at once (default 10000); shared fairly among clients as on Streamable HTTP. */
   maxSessions?: number;
+  /**
+   * Most SSE sessions one client (identity, else remote address) holds at once (default 100); past
+   * it the client's own longest-idle session ends, or the new stream is refused with 429.
+   */
+  maxSessionsPerClient?: number;
   maxBodyBytes?: number;
   keepAliveMs?: number;
 }
 
 interface SseSession {
+  id: string;
   channel: ChannelSession;
   stream: EventStream;
+  /** The identity that opened the stream (see identityKey); undefined without auth. */
+  owner: string | undefined;
+  /** The client it counts against (see clientKey). */
+  client: string;
+  lastActive: number;
+  /** No request in flight: it may be ended to make room. */
+  readonly idle: boolean;
 }
 
 export class SseServer {
   private readonly sessions = new Map<string, SseSession>();
+  private readonly quota: SessionQuota<SseSession>;
   private readonly server: FastMCP;
   private readonly options: SseServerOptions;
   private readonly messagesPath: string;
@@ -40,6 +55,7 @@ export class SseServer {
     this.server = server;
     this.options = options;
     this.messagesPath = messagesPath;
+    this.quota = new SessionQuota(options.maxSessions ?? 10_000, options.maxSessionsPerClient ?? 100);
   }
 
   get size(): number {
@@ -52,17 +68,13 @@ export class SseServer {
     if ("reply" in guarded) return guarded.reply;
     if (request.method !== "GET")
       return errorReply(405, -32000, "Method Not Allowed: open the stream with GET", null, { allow: "GET" });
-    if (this.sessions.size >= (this.options.maxSessions ?? 10_000)) {
-      return errorReply(503, -32000, "Too many sessions: try again later");
-    }
+    const owner = await identityKey(guarded.auth);
+    const client = clientKey(owner, request.remoteAddress);
+    const admission = this.quota.admit(client, this.sessions.size);
+    if (!admission.ok) return errorReply(admission.status, -32000, admission.message);
+    if (admission.evict) this.end(admission.evict.id);
     const id = crypto.randomUUID();
-    const end = () => {
-      const session = this.sessions.get(id);
-      if (!session) return;
-      this.sessions.delete(id);
-      session.channel.close();
-      session.stream.end();
-    };
+    const end = () => this.end(id);
     const stream = new EventStream({ keepAliveMs: this.options.keepAliveMs ?? 15_000, onDisconnect: end });
     const channel = this.server.createSession({
       send: (message) => stream.send(message),
@@ -70,7 +82,19 @@ export class SseServer {
       headers: request.headers(),
       ...(guarded.auth ? { auth: guarded.auth } : {}),
     });
-    this.sessions.set(id, { channel, stream });
+    const session: SseSession = {
+      id,
+      channel,
+      stream,
+      owner,
+      client,
+      lastActive: Date.now(),
+      get idle() {
+        return channel.inFlight === 0;
+      },
+    };
+    this.sessions.set(id, session);
+    this.quota.add(client, session);
     const endpoint = `${this.messagesPath}?session_id=${id}`;
     return {
       status: 200,
@@ -91,7 +115,9 @@ export class SseServer {
     const id = request.url.searchParams.get("session_id") ?? request.url.searchParams.get("sessionId");
     if (!id) return errorReply(400, -32000, "Bad Request: the session_id query parameter is required");
     const session = this.sessions.get(id);
-    if (!session) return errorReply(404, -32001, "Session not found: open a new stream");
+    // Another identity's session is "not found" too: it must not learn the session exists.
+    if (!session || session.owner !== (await identityKey(guarded.auth)))
+      return errorReply(404, -32001, "Session not found: open a new stream");
     const body = await readJsonBody(request, this.options.maxBodyBytes ?? 4 * 1024 * 1024);
     if ("reply" in body) return body.reply;
     const value = body.value;
@@ -102,15 +128,28 @@ export class SseServer {
         "Invalid Request: expected one JSON-RPC message object",
       );
     }
+    // The caller is the session's own identity; its latest token (a refreshed one) is ctx.auth.
+    if (guarded.auth) session.channel.state.auth = guarded.auth;
+    session.lastActive = Date.now();
     session.channel.receive(value);
     return { ...emptyReply(202), body: "Accepted" };
   }
 
+  /** Sessions held by one client (see clientKey). */
+  countFor(client: string): number {
+    return this.quota.count(client);
+  }
+
   close(): void {
-    for (const [id, session] of [...this.sessions]) {
-      this.sessions.delete(id);
-      session.channel.close();
-      session.stream.end();
-    }
+    for (const id of [...this.sessions.keys()]) this.end(id);
+  }
+
+  private end(id: string): void {
+    const session = this.sessions.get(id);
+    if (!session) return;
+    this.sessions.delete(id);
+    this.quota.remove(session.client, session);
+    session.channel.close();
+    session.stream.end();
   }
 }

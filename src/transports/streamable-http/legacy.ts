@@ -16,6 +16,7 @@ import {
   type HttpRequestLike,
   SSE_HEADERS,
 } from "../http/exchange.js";
+import { clientKey, identityKey } from "../http/session-owner.js";
 import { accepts, answer, PostReply } from "./post-reply.js";
 import type { StreamableHttpOptions } from "./server.js";
 import type { HttpSession, SessionStore } from "./sessions.js";
@@ -50,8 +51,9 @@ export class LegacyEndpoint {
       const state: SessionState = { legacy: undefined, sessionId: undefined, auth };
       return this.runLegacy(request, message, state, undefined);
     }
-    const session = this.sessions.create();
-    if (!session) return errorReply(503, -32000, "Too many sessions: try again later", message.id);
+    const owner = await identityKey(auth);
+    const session = this.sessions.create(owner, clientKey(owner, request.remoteAddress));
+    if (!("id" in session)) return errorReply(session.status, -32000, session.message, message.id);
     session.state.auth = auth;
     const reply = await this.runLegacy(request, message, session.state, session);
     if (reply.status !== 200 || !session.state.legacy) {
@@ -84,10 +86,11 @@ export class LegacyEndpoint {
         auth,
       };
     } else {
-      const found = this.findSession(request, "id" in message ? message.id : undefined);
+      const found = await this.findSession(request, auth, "id" in message ? message.id : undefined);
       if ("reply" in found) return found.reply;
       session = found.session;
       state = session.state;
+      // The caller is the session's own identity; its latest token (a refreshed one) is ctx.auth.
       if (auth) state.auth = auth;
     }
     const version = request.header("mcp-protocol-version");
@@ -115,15 +118,17 @@ export class LegacyEndpoint {
     return this.runLegacy(request, message as JSONRPCRequest, state, session);
   }
 
-  private findSession(
+  /** The session named by the request, if it exists and belongs to the caller (else 404 alike). */
+  private async findSession(
     request: HttpRequestLike,
+    auth: AuthInfo | undefined,
     id: unknown,
-  ): { session: HttpSession } | { reply: HttpReply } {
+  ): Promise<{ session: HttpSession } | { reply: HttpReply }> {
     const sessionId = request.header("mcp-session-id");
     const rid = typeof id === "string" || typeof id === "number" ? id : null;
     if (!sessionId)
       return { reply: errorReply(400, -32000, "Bad Request: Mcp-Session-Id header is required", rid) };
-    const session = this.sessions.get(sessionId);
+    const session = this.sessions.get(sessionId, await identityKey(auth));
     if (!session)
       return { reply: errorReply(404, -32001, "Session not found: initialize a new session", rid) };
     return { session };
@@ -188,7 +193,7 @@ export class LegacyEndpoint {
     });
   }
 
-  async get(request: HttpRequestLike): Promise<HttpReply> {
+  async get(request: HttpRequestLike, auth: AuthInfo | undefined): Promise<HttpReply> {
     if (request.header("mcp-protocol-version") === "2026-07-28" || !request.header("mcp-session-id")) {
       return errorReply(
         405,
@@ -203,7 +208,7 @@ export class LegacyEndpoint {
     if (!accepts(request, "text/event-stream")) {
       return errorReply(406, -32000, "Not Acceptable: Accept must include text/event-stream");
     }
-    const found = this.findSession(request, null);
+    const found = await this.findSession(request, auth, null);
     if ("reply" in found) return found.reply;
     const session = found.session;
     const lastEventId = request.header("last-event-id");
@@ -244,12 +249,14 @@ export class LegacyEndpoint {
     };
   }
 
-  delete(request: HttpRequestLike): HttpReply {
+  async delete(request: HttpRequestLike, auth: AuthInfo | undefined): Promise<HttpReply> {
     const sessionId = request.header("mcp-session-id");
     if (!sessionId || request.header("mcp-protocol-version") === "2026-07-28") {
       return errorReply(405, -32000, "Method Not Allowed: no session to end", null, { allow: "POST" });
     }
-    if (!this.sessions.delete(sessionId)) return errorReply(404, -32001, "Session not found");
+    // Another identity's session is "not found" too: it must not learn the session exists.
+    const session = this.sessions.get(sessionId, await identityKey(auth));
+    if (!session || !this.sessions.delete(session.id)) return errorReply(404, -32001, "Session not found");
     return emptyReply(200);
   }
 }

@@ -70,9 +70,9 @@ export class StreamableHttpHandler {
       case "POST":
         return this.post(request, guarded.auth);
       case "GET":
-        return this.legacy.get(request);
+        return this.legacy.get(request, guarded.auth);
       case "DELETE":
-        return this.legacy.delete(request);
+        return this.legacy.delete(request, guarded.auth);
       default:
         return errorReply(405, -32000, `Method ${request.method} not allowed`, null, {
           allow: "GET, POST, DELETE",
