@@ -3,7 +3,7 @@
  * with SSE-framed replies, resumption with Last-Event-ID, DELETE; optionally with a bearer token or
  * from another local address (node:http with `localAddress`, which fetch cannot set).
  */
-import { request as httpRequest } from "node:http";
+import { Agent, request as httpRequest } from "node:http";
 import { expect } from "vitest";
 import { ACCEPT_BOTH } from "./raw-http.js";
 
@@ -33,11 +33,12 @@ export function send(
   headers: Record<string, string>,
   body?: unknown,
   localAddress?: string,
+  agent?: Agent,
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       url,
-      { method, headers, agent: false, ...(localAddress ? { localAddress } : {}) },
+      { method, headers, agent: agent ?? false, ...(localAddress ? { localAddress } : {}) },
       (res) => {
         let text = "";
         res.setEncoding("utf8");
@@ -144,4 +145,45 @@ export function getStream(
 
 export function deleteSession(url: string, sessionId: string, token?: string): Promise<Reply> {
   return send(url, "DELETE", legacyHeaders(sessionId, token));
+}
+
+/**
+ * `count` initialize requests from one client (a token, or a local address), `concurrency` at a
+ * time over keep-alive connections; the statuses seen, with how often.
+ */
+export async function floodInitialize(
+  url: string,
+  count: number,
+  options: { token?: string; localAddress?: string; concurrency?: number } = {},
+): Promise<Map<number, number>> {
+  const concurrency = options.concurrency ?? 8;
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const statuses = new Map<number, number>();
+  let started = 0;
+  const body = {
+    jsonrpc: "2.0",
+    id: 0,
+    method: "initialize",
+    params: { protocolVersion: LEGACY, capabilities: {}, clientInfo: { name: "flood", version: "1" } },
+  };
+  const worker = async () => {
+    while (started < count) {
+      started++;
+      const reply = await send(
+        url,
+        "POST",
+        legacyHeaders(undefined, options.token),
+        body,
+        options.localAddress,
+        agent,
+      );
+      statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  } finally {
+    agent.destroy();
+  }
+  return statuses;
 }
