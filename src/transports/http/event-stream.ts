@@ -221,10 +221,11 @@ export class InMemoryEventStore implements EventStore {
     this.compact();
   }
 
-  /** Drops evicted events from the queue once they make up most of it. */
+  /** Drops passed and evicted events from the queue once they make up most of it. */
   private compact(): void {
     const held = this.queue.length - this.queueHead;
-    if (held - this.live <= Math.max(1024, this.live)) return;
+    const floor = Math.max(1024, this.live);
+    if (this.queueHead <= floor && held - this.live <= floor) return;
     this.queue = this.queue.slice(this.queueHead).filter((event) => !event.gone);
     this.queueHead = 0;
   }
