@@ -84,11 +84,6 @@ export class SessionQuota<T extends QuotaMember> {
     this.perClient = perClient;
   }
 
-  /** Sessions held by `client`. */
-  count(client: string): number {
-    return this.clients.get(client)?.size ?? 0;
-  }
-
   add(client: string, session: T): void {
     const held = this.clients.get(client);
     if (held) held.add(session);

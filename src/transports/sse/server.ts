@@ -135,11 +135,6 @@ export class SseServer {
     return { ...emptyReply(202), body: "Accepted" };
   }
 
-  /** Sessions held by one client (see clientKey). */
-  countFor(client: string): number {
-    return this.quota.count(client);
-  }
-
   close(): void {
     for (const id of [...this.sessions.keys()]) this.end(id);
   }

@@ -129,11 +129,6 @@ export class SessionStore {
     return this.sweeper !== undefined;
   }
 
-  /** Sessions held by one client (see clientKey). */
-  countFor(client: string): number {
-    return this.quota.count(client);
-  }
-
   /**
    * A new session for `owner` (its identity key) counted against `client`, after evicting one to
    * make room if a cap is reached; or the refusal when none can be evicted.
