@@ -61,6 +61,7 @@ export type { TasksOptions } from "./server/tasks.js";
 export type { TaskMode, TaskToolOptions, ToolDefinition, ToolHandler, ToolOptions } from "./server/tools.js";
 export type { HttpAppOptions, ListeningServer, ListenOptions, TransportName } from "./transports/http/app.js";
 export { type EventStore, InMemoryEventStore } from "./transports/http/event-stream.js";
+export { ListenError } from "./transports/http/listen-error.js";
 export type { NodeListener } from "./transports/http/node.js";
 export { type StdioServeOptions, serveStdio } from "./transports/stdio/server.js";
 export type { StreamableHttpOptions } from "./transports/streamable-http/server.js";
