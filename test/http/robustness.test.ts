@@ -19,8 +19,10 @@ import {
   head,
   modernBody,
   modernHeaders,
+  post,
   type RawResponse,
   rawRequest,
+  SseReader,
 } from "./raw-http.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -269,13 +271,25 @@ function openRaw(port: number, data: string): { received: () => string; closed: 
   return { received: () => received, closed };
 }
 
+/** Opens a legacy SSE session; resolves with its reader and its absolute messages endpoint. */
+async function openSseSession(base: string): Promise<{ reader: SseReader; endpoint: string }> {
+  const response = await fetch(`${base}/sse`, { headers: { accept: "text/event-stream" } });
+  expect(response.status).toBe(200);
+  const reader = new SseReader(response);
+  const event = await reader.next();
+  expect(event?.event).toBe("endpoint");
+  return { reader, endpoint: new URL(event?.data ?? "", base).href };
+}
+
 describe("slow clients and oversized bodies (issue 8 item 6)", () => {
   it("closes a connection that never finishes its headers, or its body, within the timeouts", async () => {
     const server = await startServer({
       MODE: "listen",
-      OPTIONS: JSON.stringify({ headersTimeoutMs: 300, requestTimeoutMs: 1000 }),
+      OPTIONS: JSON.stringify({ transport: ["http", "sse"], headersTimeoutMs: 300, requestTimeoutMs: 1000 }),
     });
     const host = `127.0.0.1:${server.port}`;
+    // A long-lived reply, opened first: the request timeout must not cut it.
+    const sse = await openSseSession(server.base);
     const headers = openRaw(server.port, `POST /mcp HTTP/1.1\r\nhost: ${host}\r\ncontent-type: appl`);
     const body = openRaw(
       server.port,
@@ -286,6 +300,18 @@ describe("slow clients and oversized bodies (issue 8 item 6)", () => {
     await within(body.closed, 15_000, "the server to close the connection with a partial body");
     expect(headers.received()).toMatch(/^HTTP\/1\.1 408 /);
     expect(body.received()).toMatch(/^HTTP\/1\.1 408 /);
+    // The SSE stream is now older than requestTimeoutMs and was there when the check fired: it
+    // still carries answers.
+    const sent = await post(
+      sse.endpoint,
+      modernBody("tools/call", { name: "add", arguments: { a: 4, b: 5 } }),
+      {
+        "content-type": "application/json",
+      },
+    );
+    expect(sent.status).toBe(202);
+    expect((await sse.reader.message()).result.content[0].text).toBe("9");
+    await sse.reader.cancel();
     expect(server.alive()).toBe(true);
     await expectAlive(`${server.base}/mcp`);
   });
@@ -311,13 +337,15 @@ describe("slow clients and oversized bodies (issue 8 item 6)", () => {
     await expect413(head("POST", "/mcp", { host, ...modernHeaders("tools/list"), ...declared }));
 
     // Legacy SSE: a real session's /messages endpoint.
-    const stream = await fetch(`${server.base}/sse`, { headers: { accept: "text/event-stream" } });
-    const reader = stream.body!.getReader();
-    let text = "";
-    while (!/session_id=[\w-]+/.test(text)) text += new TextDecoder().decode((await reader.read()).value);
-    const endpoint = /data: (\S+)/.exec(text)?.[1] as string;
-    await expect413(head("POST", endpoint, { host, accept: ACCEPT_BOTH, ...declared }));
-    await reader.cancel();
+    const sse = await openSseSession(server.base);
+    await expect413(
+      head("POST", new URL(sse.endpoint).pathname + new URL(sse.endpoint).search, {
+        host,
+        accept: ACCEPT_BOTH,
+        ...declared,
+      }),
+    );
+    await sse.reader.cancel();
 
     expect(server.alive()).toBe(true);
     await expectAlive(`${server.base}/mcp`);
