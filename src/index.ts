@@ -66,6 +66,7 @@ export {
   InMemoryEventStore,
   type InMemoryEventStoreOptions,
 } from "./transports/http/event-stream.js";
+export { ListenError } from "./transports/http/listen-error.js";
 export type { NodeListener } from "./transports/http/node.js";
 export { type StdioServeOptions, serveStdio } from "./transports/stdio/server.js";
 export type { StreamableHttpOptions } from "./transports/streamable-http/server.js";

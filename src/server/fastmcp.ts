@@ -17,6 +17,7 @@ import type { TokenVerifier } from "../auth/server.js";
 import type { CacheHints, Icon, Implementation } from "../protocol/types.js";
 import type { InferArgs, SchemaInput } from "../schema/standard.js";
 import type { HttpApp, HttpAppOptions, ListeningServer, ListenOptions } from "../transports/http/app.js";
+import { ListenError } from "../transports/http/listen-error.js";
 import type { NodeListener } from "../transports/http/node.js";
 import { ServerKernel } from "./kernel.js";
 import {
@@ -221,7 +222,9 @@ export class FastMCP {
 
   /**
    * Serves the server; stdio by default. Over stdio it resolves when stdin ends; over HTTP, SSE or
-   * WebSocket when the process gets SIGINT or SIGTERM (the listener is closed first).
+   * WebSocket when the process gets SIGINT or SIGTERM (the listener is closed first). When the
+   * port cannot be bound (in use, no permission) it prints one line naming host and port to
+   * stderr and exits the process with code 1; `listen()` rejects with a ListenError instead.
    */
   async run(options: RunOptions = {}): Promise<void> {
     if (options.transport === undefined || options.transport === "stdio") {
@@ -230,7 +233,15 @@ export class FastMCP {
       await serveStdio(this, maxLineBytes === undefined ? {} : { maxLineBytes });
       return;
     }
-    const listening = await this.listen(options as ListenOptions);
+    let listening: ListeningServer;
+    try {
+      listening = await this.listen(options as ListenOptions);
+    } catch (error) {
+      if (!(error instanceof ListenError)) throw error;
+      // A port in use is the user's situation, not a bug in their code: one line, no stack.
+      process.stderr.write(`[fastmcp-ts] ${this.name}: ${error.message}\n`);
+      process.exit(1);
+    }
     process.stderr.write(
       `[fastmcp-ts] ${this.name} serving ${Object.entries(listening.urls)
         .map(([k, v]) => `${k} ${v}`)

@@ -9,6 +9,7 @@ import { StreamableHttpHandler, type StreamableHttpOptions } from "../streamable
 import type { WsServerOptions } from "../ws/server.js";
 import { errorReply, type HttpReply, type HttpRequestLike, jsonReply } from "./exchange.js";
 import { isLoopback, LOOPBACK_HOSTS } from "./guard.js";
+import { ListenError } from "./listen-error.js";
 import { type NodeListener, toNodeListener } from "./node.js";
 import { toWebHandler, type WebHandlerOptions } from "./web.js";
 
@@ -37,6 +38,47 @@ export interface ListenOptions extends HttpAppOptions, Omit<WsServerOptions, "pa
   host?: string;
   /** Port (default 8000; 0 picks a free one). */
   port?: number;
+  /**
+   * Longest wait for a request's headers, in ms (default 10000; 0 for none). A client that has not
+   * sent them all by then gets 408 and its connection is closed.
+   */
+  headersTimeoutMs?: number;
+  /**
+   * Longest wait for a whole request, headers and body, in ms (default 60000; 0 for none). It
+   * bounds receiving the request only: a reply that streams for hours (SSE, a GET stream) is fine.
+   */
+  requestTimeoutMs?: number;
+  /** How long an idle keep-alive connection stays open for the next request, in ms (default 5000). */
+  keepAliveTimeoutMs?: number;
+}
+
+/** Headers are a few hundred bytes: 10 s is ample on any link, and short for a slowloris. */
+const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+/** Time for a body at the 4 MiB default cap on a slow (~0.5 Mbit/s) link. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
+
+/**
+ * node:http's timeouts from the options. node checks them on a timer (every 30 s by default), so a
+ * 10 s timeout could take 40 s to fire: check at a quarter of the shortest one, at most each second.
+ */
+function serverTimeouts(options: ListenOptions) {
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const wantedHeaders = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+  // node refuses a headers timeout longer than the request timeout: the headers are part of it.
+  const headersTimeout =
+    requestTimeout > 0 && (wantedHeaders === 0 || wantedHeaders > requestTimeout)
+      ? requestTimeout
+      : wantedHeaders;
+  const shortest = Math.min(...[headersTimeout, requestTimeout].filter((ms) => ms > 0));
+  return {
+    headersTimeout,
+    requestTimeout,
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+    connectionsCheckingInterval: Number.isFinite(shortest)
+      ? Math.max(25, Math.min(1000, Math.floor(shortest / 4)))
+      : 30_000,
+  };
 }
 
 /** A running HTTP server. */
@@ -119,20 +161,26 @@ export async function listen(server: FastMCP, options: ListenOptions = {}): Prom
     appOptions.allowedHosts = [...LOOPBACK_HOSTS];
   const app = new HttpApp(server, appOptions);
   const listener = app.nodeListener();
-  const http = createServer((req, res) => listener(req, res));
+  const http = createServer(serverTimeouts(options), (req, res) => listener(req, res));
   const closeWs = transports.includes("ws")
     ? (await import("../ws/server.js")).attachWebSocketServer(server, http, {
         ...appOptions,
         path: app.paths.ws,
       })
     : undefined;
-  await new Promise<void>((resolve, reject) => {
-    http.once("error", reject);
-    http.listen(options.port ?? 8000, host, () => {
-      http.off("error", reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      http.once("error", reject);
+      http.listen(options.port ?? 8000, host, () => {
+        http.off("error", reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    app.close();
+    closeWs?.();
+    throw new ListenError(error, host, options.port ?? 8000);
+  }
   const address = http.address();
   const port = typeof address === "object" && address ? address.port : (options.port ?? 8000);
   const shownHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;

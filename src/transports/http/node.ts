@@ -3,6 +3,8 @@
  * server. Types only are imported here; `listen()` loads node:http itself.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { ErrorCode } from "../../protocol/codes.js";
+import { errorResponse } from "../../protocol/jsonrpc.js";
 import { BodyTooLargeError, type HttpReply, type HttpRequestLike, type SseSink } from "./exchange.js";
 
 /** A node request listener; `next` is called by Express-style hosts for paths it does not serve. */
@@ -12,14 +14,20 @@ export type NodeListener = (
   next?: (error?: unknown) => void,
 ) => void;
 
-function readLimited(req: IncomingMessage & { body?: unknown }, limit: number): Promise<string> {
+function readLimited(
+  req: IncomingMessage & { body?: unknown },
+  limit: number,
+  onOverflow: () => void,
+): Promise<string> {
   // A body parser (express.json()) may have read the stream already.
   if (req.body !== undefined && req.readableEnded) {
     return Promise.resolve(typeof req.body === "string" ? req.body : JSON.stringify(req.body));
   }
   const declared = Number(req.headers["content-length"] ?? Number.NaN);
   if (declared > limit) {
-    req.resume();
+    // Answered at once, without reading (or draining) a body that may be gigabytes long: the reply
+    // closes the connection instead.
+    onOverflow();
     return Promise.reject(new BodyTooLargeError(`Body of ${declared} bytes exceeds ${limit}`));
   }
   return new Promise((resolve, reject) => {
@@ -31,6 +39,8 @@ function readLimited(req: IncomingMessage & { body?: unknown }, limit: number): 
       total += chunk.length;
       if (total > limit) {
         failed = true;
+        onOverflow();
+        req.pause();
         reject(new BodyTooLargeError(`Body exceeds ${limit} bytes`));
         return;
       }
@@ -45,6 +55,36 @@ function readLimited(req: IncomingMessage & { body?: unknown }, limit: number): 
   });
 }
 
+/** A request line or Host header that cannot be parsed: answered with 400, before any other check. */
+export class BadRequestError extends Error {
+  override name = "BadRequestError";
+}
+
+/**
+ * A Host header as RFC 3986 allows it: a bracketed IP literal, or a name (or IPv4 address) of
+ * unreserved, percent-encoded and sub-delimiter characters; then an optional port.
+ */
+const VALID_HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[\w.~!$&'()*+,;=%-]+)(?::\d{0,5})?$/;
+
+/**
+ * The request's URL. The request line and Host header come from the peer as they are, and
+ * `new URL` throws on many of them (`Host: a b`, `GET http://[/mcp`): say which one is bad.
+ */
+function requestUrl(req: IncomingMessage): URL {
+  const host = req.headers.host;
+  if (host !== undefined && !VALID_HOST.test(host))
+    throw new BadRequestError("Bad Request: invalid Host header");
+  const target = req.url ?? "/";
+  try {
+    return new URL(target, `http://${host ?? "localhost"}`);
+  } catch {
+    // Only the failure path parses twice, to name the culprit.
+    if (URL.canParse(target, "http://localhost"))
+      throw new BadRequestError("Bad Request: invalid Host header");
+    throw new BadRequestError("Bad Request: invalid request target");
+  }
+}
+
 /**
  * A node request as an HttpRequestLike. A class so that `signal` is a prototype getter: the
  * AbortSignal is only made when something reads it (making one costs more than the rest of the
@@ -55,11 +95,14 @@ class NodeRequest implements HttpRequestLike {
   readonly url: URL;
   private readonly req: IncomingMessage;
   private readonly controller = new AbortController();
+  /** Set when the body was refused unread: the reply must close the connection. */
+  closeAfterReply = false;
 
+  /** @throws BadRequestError when the request line or Host header cannot be parsed. */
   constructor(req: IncomingMessage, res: ServerResponse | undefined) {
     this.req = req;
     this.method = (req.method ?? "GET").toUpperCase();
-    this.url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
+    this.url = requestUrl(req);
     res?.once("close", () => {
       if (!res.writableFinished) this.controller.abort(new Error("The client closed the connection"));
     });
@@ -79,7 +122,9 @@ class NodeRequest implements HttpRequestLike {
   }
 
   text(limit: number): Promise<string> {
-    return readLimited(this.req, limit);
+    return readLimited(this.req, limit, () => {
+      this.closeAfterReply = true;
+    });
   }
 
   get signal(): AbortSignal {
@@ -91,18 +136,22 @@ class NodeRequest implements HttpRequestLike {
   }
 }
 
+/** @throws BadRequestError when the request line or Host header cannot be parsed. */
 export function fromNodeRequest(req: IncomingMessage, res?: ServerResponse): HttpRequestLike {
   return new NodeRequest(req, res);
 }
 
-export function sendNodeReply(reply: HttpReply, res: ServerResponse): void {
+/** Sends a reply; `close` ends the connection after it (the request's body was left unread). */
+export function sendNodeReply(reply: HttpReply, res: ServerResponse, close = false): void {
   if (!("attach" in reply)) {
     // With an explicit writeHead and no length, node would frame the body as chunked (a writev of
     // several buffers); a Content-Length lets it send head and body in one write.
-    const headers =
+    let headers =
       reply.body === undefined || "content-length" in reply.headers
         ? reply.headers
         : { ...reply.headers, "content-length": String(Buffer.byteLength(reply.body)) };
+    // node then destroys the socket once the reply is out, instead of reading the rest of the body.
+    if (close) headers = { ...headers, connection: "close" };
     res.writeHead(reply.status, headers);
     res.end(reply.body);
     return;
@@ -132,20 +181,63 @@ export function sendNodeReply(reply: HttpReply, res: ServerResponse): void {
   reply.attach(sink);
 }
 
-/** Wraps an exchange handler as a node:http request listener. */
+/** An error reply that also ends the connection: whatever body the request had is left unread. */
+function writeError(res: ServerResponse, status: number, code: number, message: string): void {
+  const body = JSON.stringify(errorResponse(null, code, message));
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": String(Buffer.byteLength(body)),
+    connection: "close",
+  });
+  res.end(body);
+}
+
+/**
+ * The last word on a request that failed outside the exchange's own replies: a bad request line or
+ * Host gets 400; anything else goes to `next` when the host has one, else is logged and gets 500.
+ * Never throws: a listener that throws takes a node:http server (and its process) down.
+ */
+function failRequest(error: unknown, res: ServerResponse, next?: (error?: unknown) => void): void {
+  try {
+    if (error instanceof BadRequestError) {
+      if (res.headersSent) res.destroy();
+      else writeError(res, 400, -32000, error.message);
+      return;
+    }
+    if (next) {
+      next(error);
+      return;
+    }
+    console.error("[fastmcp-ts] HTTP request failed:", error);
+    // A reply already under way (an SSE stream) cannot turn into an error: cut it.
+    if (res.headersSent) res.destroy();
+    else writeError(res, 500, ErrorCode.InternalError, "Internal error");
+  } catch (inner) {
+    console.error("[fastmcp-ts] HTTP request failed:", inner);
+    res.destroy();
+  }
+}
+
+/**
+ * Wraps an exchange handler as a node:http request listener. No exception escapes it, thrown at
+ * once or later in the exchange: each becomes a 400 or 500 reply (or goes to `next`).
+ */
 export function toNodeListener(handle: (request: HttpRequestLike) => Promise<HttpReply>): NodeListener {
   return (req, res, next) => {
-    handle(fromNodeRequest(req, res)).then(
-      (reply) => sendNodeReply(reply, res),
-      (error: unknown) => {
-        if (next) next(error);
-        else if (!res.headersSent) {
-          res.writeHead(500, { "content-type": "application/json" });
-          res.end(
-            JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: -32603, message: "Internal error" } }),
-          );
-        } else res.end();
-      },
-    );
+    try {
+      const request = new NodeRequest(req, res);
+      handle(request).then(
+        (reply) => {
+          try {
+            sendNodeReply(reply, res, request.closeAfterReply);
+          } catch (error) {
+            failRequest(error, res, next);
+          }
+        },
+        (error: unknown) => failRequest(error, res, next),
+      );
+    } catch (error) {
+      failRequest(error, res, next);
+    }
   };
 }

@@ -10,7 +10,7 @@ import { ErrorCode } from "../../protocol/codes.js";
 import { errorResponse } from "../../protocol/jsonrpc.js";
 import type { FastMCP } from "../../server/fastmcp.js";
 import { guardRequest, type HttpGuardOptions } from "../http/guard.js";
-import { fromNodeRequest } from "../http/node.js";
+import { BadRequestError, fromNodeRequest } from "../http/node.js";
 
 export interface WsServerOptions extends HttpGuardOptions {
   path: string;
@@ -20,15 +20,44 @@ export interface WsServerOptions extends HttpGuardOptions {
   pingIntervalMs?: number;
 }
 
-function reject(socket: Duplex, status: number, message: string, headers: Record<string, string> = {}): void {
-  const body = JSON.stringify(errorResponse(null, -32000, message));
+const REASONS: Readonly<Record<number, string>> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  500: "Internal Server Error",
+};
+
+/** Answers an upgrade with an HTTP error on the raw socket, then destroys it. */
+function reject(
+  socket: Duplex,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+  code: number = -32000,
+): void {
+  if (socket.destroyed) return;
+  const body = JSON.stringify(errorResponse(null, code, message));
   const extra = Object.entries(headers)
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join("");
+  // Destroyed once written: node:http sockets allow half-open connections, so `end` alone would
+  // keep this one until the client closes its side.
   socket.end(
-    `HTTP/1.1 ${status} ${status === 401 ? "Unauthorized" : status === 403 ? "Forbidden" : status === 404 ? "Not Found" : "Bad Request"}\r\n` +
+    `HTTP/1.1 ${status} ${REASONS[status] ?? "Bad Request"}\r\n` +
       `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extra}connection: close\r\n\r\n${body}`,
+    () => socket.destroy(),
   );
+}
+
+/** An upgrade that failed unexpectedly: 400 for a bad request line or Host, else logged and 500. */
+function failUpgrade(socket: Duplex, error: unknown): void {
+  if (error instanceof BadRequestError) {
+    reject(socket, 400, error.message);
+    return;
+  }
+  console.error("[fastmcp-ts] WebSocket upgrade failed:", error);
+  reject(socket, 500, "Internal error", {}, ErrorCode.InternalError);
 }
 
 /** Serves WebSocket upgrades on `path` of an HTTP server; returns a function that closes every connection. */
@@ -40,8 +69,9 @@ export function attachWebSocketServer(server: FastMCP, http: Server, options: Ws
   });
   /** Ends each open connection's session (close() runs them at once, not on the sockets' close events). */
   const endings = new Set<() => void>();
-  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const path = new URL(req.url ?? "/", "http://localhost").pathname.replace(/(.)\/$/, "$1");
+  const serveUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
+    const upgrade = fromNodeRequest(req);
+    const path = upgrade.url.pathname.replace(/(.)\/$/, "$1");
     if (path !== options.path) {
       reject(socket, 404, `Not Found: ${path}`);
       return;
@@ -51,13 +81,15 @@ export function attachWebSocketServer(server: FastMCP, http: Server, options: Ws
       reject(socket, 400, 'Bad Request: the WebSocket subprotocol must be "mcp"');
       return;
     }
-    const upgrade = fromNodeRequest(req);
-    guardRequest(upgrade, options, server.auth).then((guarded) => {
-      if ("reply" in guarded) {
-        reject(socket, guarded.reply.status, "Connection refused", guarded.reply.headers);
-        return;
-      }
-      wss.handleUpgrade(req, socket, head, (ws) => {
+    const guarded = await guardRequest(upgrade, options, server.auth);
+    if ("reply" in guarded) {
+      reject(socket, guarded.reply.status, "Connection refused", guarded.reply.headers);
+      return;
+    }
+    // The client may have gone while the guard ran (a token verifier can take a while).
+    if (socket.destroyed) return;
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      try {
         const session = server.createSession({
           send: (message) => {
             if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
@@ -97,8 +129,19 @@ export function attachWebSocketServer(server: FastMCP, http: Server, options: Ws
         endings.add(end);
         ws.once("close", end);
         ws.on("error", () => ws.terminate());
-      });
+      } catch (error) {
+        // The 101 is out: the connection can only be cut.
+        console.error("[fastmcp-ts] WebSocket connection failed:", error);
+        ws.terminate();
+      }
     });
+  };
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // node:http hands the socket over with no 'error' listener: a client that resets it while the
+    // guard runs would otherwise raise an uncaught exception.
+    socket.on("error", () => socket.destroy());
+    // Nothing thrown here may escape: node:http has no handler for it and the process would exit.
+    serveUpgrade(req, socket, head).catch((error: unknown) => failUpgrade(socket, error));
   };
   http.on("upgrade", onUpgrade);
   return () => {
