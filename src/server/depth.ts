@@ -2,8 +2,8 @@
  * A bound on how deeply peer input may nest. Several walks over a request's params recurse (the
  * requestState digest, schema validators, String() of arrays, JSON.stringify of a result that
  * echoes its input); a value nested tens of thousands of levels deep, which JSON.parse accepts,
- * would overflow the stack in any of them. Checking once, iteratively, on the way in keeps every
- * later walk safe and answers the client with -32602 instead of an internal error.
+ * would overflow the stack in any of them. Checking once on the way in, a walk that stops at the
+ * limit, keeps every later walk safe and answers the client with -32602 instead of an internal error.
  */
 import { McpError } from "../errors.js";
 import { ErrorCode } from "../protocol/codes.js";
@@ -13,32 +13,25 @@ export const MAX_INPUT_DEPTH = 256;
 
 /**
  * Whether `value` nests objects and arrays more than `limit` levels deep (`{}` is one level).
- * Iterative, so any depth is safe to inspect; a cycle counts as too deep.
+ * Recursive but never deeper than `limit + 1` frames, so any input is safe to inspect; a cycle
+ * counts as too deep.
  */
 export function nestsDeeperThan(value: unknown, limit: number): boolean {
-  if (typeof value !== "object" || value === null) return false;
-  const values: object[] = [value];
-  const depths: number[] = [1];
-  while (values.length > 0) {
-    const current = values.pop() as Record<string, unknown>;
-    const depth = depths.pop() as number;
-    if (depth > limit) return true;
-    if (Array.isArray(current)) {
-      for (const item of current) {
-        if (typeof item === "object" && item !== null) {
-          values.push(item);
-          depths.push(depth + 1);
-        }
-      }
-    } else {
-      for (const key in current) {
-        const item = current[key];
-        if (typeof item === "object" && item !== null) {
-          values.push(item);
-          depths.push(depth + 1);
-        }
-      }
+  return typeof value === "object" && value !== null && deeper(value, 1, limit);
+}
+
+function deeper(value: object, depth: number, limit: number): boolean {
+  if (depth > limit) return true;
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      const item: unknown = value[index];
+      if (typeof item === "object" && item !== null && deeper(item, depth + 1, limit)) return true;
     }
+    return false;
+  }
+  for (const key in value) {
+    const item: unknown = (value as Record<string, unknown>)[key];
+    if (typeof item === "object" && item !== null && deeper(item, depth + 1, limit)) return true;
   }
   return false;
 }
