@@ -213,17 +213,19 @@ export class RpcPeer {
     for (const wake of waiters) wake();
   }
 
-  private write(message: JSONRPCMessage, requestId?: RequestId, route?: unknown): void {
+  /** Sends a message; false when sending threw at once (the message could not be encoded, or the channel is gone). */
+  private write(message: JSONRPCMessage, requestId?: RequestId, route?: unknown): boolean {
     let sent: void | Promise<void>;
     try {
       sent = this.options.send(message, route);
     } catch (error) {
       this.failWrite(requestId, error);
-      return;
+      return false;
     }
     if (sent && typeof (sent as Promise<void>).then === "function") {
       (sent as Promise<void>).then(undefined, (error: unknown) => this.failWrite(requestId, error));
     }
+    return true;
   }
 
   private failWrite(requestId: RequestId | undefined, error: unknown): void {
@@ -359,8 +361,12 @@ export class RpcPeer {
     // A cancelled request gets no answer: the requester has already given up on it.
     if (this.cancelled.has(controller) || this.closedWith) return;
     this.incoming.delete(id);
-    if (error === undefined) this.write(resultResponse(id, result as Result));
-    else {
+    // A result JSON cannot encode (a cycle, nesting too deep for JSON.stringify) still gets an
+    // answer: an internal error, rather than a request left waiting for ever.
+    if (error === undefined && !this.write(resultResponse(id, result as Result))) {
+      error = new Error("The result could not be encoded as JSON");
+    }
+    if (error !== undefined) {
       const { code, message, data } = toErrorObject(error, this.options.maskInternalErrors);
       this.write(errorResponse(id, code, message, data));
     }

@@ -20,6 +20,7 @@ import type {
 import type { Era } from "../protocol/versions.js";
 import { type CompiledSchema, compileSchema } from "../schema/compile.js";
 import type { InferArgs, SchemaInput } from "../schema/standard.js";
+import { checkInputDepth } from "./depth.js";
 
 /** Severity order of MCP log levels, lowest first. */
 export const LOG_LEVELS: readonly LoggingLevel[] = [
@@ -369,7 +370,12 @@ export class Context {
         `${method} is not available on this request: the connection cannot carry server-to-client requests`,
       );
     }
-    return request(method, params, this.scope.signal);
+    // A legacy answer is peer input the handler walks like arguments: bounded the same way (a
+    // 2026-07-28 answer arrives in the request's params, checked with them).
+    return request(method, params, this.scope.signal).then((result) => {
+      checkInputDepth(result, `the client's answer to ${method}`);
+      return result;
+    });
   }
 }
 

@@ -26,7 +26,7 @@ import {
   type PromptHandler,
   type PromptOptions,
 } from "./prompts.js";
-import type { Entry, Registry } from "./registry.js";
+import type { ComponentKind, DuplicatePolicy, Entry, Registry } from "./registry.js";
 import { RequestStateCodec, type RequestStateOptions } from "./request-state.js";
 import {
   buildResourceEntry,
@@ -80,6 +80,14 @@ export interface FastMCPOptions {
    * hour) and the polling interval suggested to clients (`pollIntervalMs`, default 1000).
    */
   tasks?: TasksOptions;
+  /**
+   * What registering a name (tools, prompts) or URI (resources, templates) that is already taken
+   * does, also when `handle.update()` renames into a taken one: `"warn"` (default) replaces the
+   * earlier component and warns on the console, `"error"` throws, `"replace"` replaces silently,
+   * `"ignore"` keeps the earlier one. One policy for all kinds, or one per kind
+   * (`{ tools: "error" }`; kinds not named use `"warn"`).
+   */
+  onDuplicate?: DuplicatePolicy | Partial<Record<ComponentKind, DuplicatePolicy>>;
 }
 
 /** Transport choice for `run()`: stdio (default), or an HTTP-based one with its listen options. */
@@ -107,6 +115,7 @@ export class FastMCP {
   readonly auth: TokenVerifier | undefined;
   /** @internal The kernel transports hand requests to. */
   readonly kernel: ServerKernel;
+  private readonly onDuplicate: FastMCPOptions["onDuplicate"];
 
   constructor(nameOrOptions: string | FastMCPOptions) {
     const options: FastMCPOptions =
@@ -114,6 +123,7 @@ export class FastMCP {
     if (!options.name) throw new TypeError("FastMCP needs a name");
     this.name = options.name;
     this.auth = options.auth;
+    this.onDuplicate = checkDuplicatePolicy(options.onDuplicate);
     const info: Implementation = { name: options.name, version: options.version ?? "0.0.0" };
     if (options.title !== undefined) info.title = options.title;
     if (options.description !== undefined) info.description = options.description;
@@ -146,7 +156,7 @@ export class FastMCP {
   ): ComponentHandle<ToolOptions & { name: string; handler: ToolHandler }>;
   tool(a: string | ToolDefinition<any>, b?: ToolOptions | ToolHandler<any>, c?: ToolHandler<any>) {
     const [name, options, handler] = normalize<ToolOptions>(a, b, c, "name");
-    return this.register(this.kernel.tools, name, options, handler, buildToolEntry, "name");
+    return this.register(this.kernel.tools, "tools", name, options, handler, buildToolEntry, "name");
   }
 
   /**
@@ -168,8 +178,24 @@ export class FastMCP {
   resource(a: any, b?: any, c?: any) {
     const [uri, options, handler] = normalize<ResourceOptions>(a, b, c, "uri");
     if (isUriTemplate(uri))
-      return this.register(this.kernel.templates, uri, options, handler, buildTemplateEntry, "uri");
-    return this.register(this.kernel.resources, uri, options, handler, buildResourceEntry, "uri");
+      return this.register(
+        this.kernel.templates,
+        "templates",
+        uri,
+        options,
+        handler,
+        buildTemplateEntry,
+        "uri",
+      );
+    return this.register(
+      this.kernel.resources,
+      "resources",
+      uri,
+      options,
+      handler,
+      buildResourceEntry,
+      "uri",
+    );
   }
 
   /** Registers a resource template explicitly (same as `resource()` with a templated URI). */
@@ -178,7 +204,15 @@ export class FastMCP {
     options: ResourceOptions,
     handler: TemplateHandler<UriTemplateParams<U>>,
   ): ComponentHandle<ResourceOptions & { uri: string }> {
-    return this.register(this.kernel.templates, uriTemplate, options, handler, buildTemplateEntry, "uri");
+    return this.register(
+      this.kernel.templates,
+      "templates",
+      uriTemplate,
+      options,
+      handler,
+      buildTemplateEntry,
+      "uri",
+    );
   }
 
   /** Registers a prompt. The handler returns a string, a message, or an array of messages. */
@@ -196,7 +230,7 @@ export class FastMCP {
   ): ComponentHandle<PromptOptions & { name: string; handler: PromptHandler }>;
   prompt(a: any, b?: any, c?: any) {
     const [name, options, handler] = normalize<PromptOptions>(a, b, c, "name");
-    return this.register(this.kernel.prompts, name, options, handler, buildPromptEntry, "name");
+    return this.register(this.kernel.prompts, "prompts", name, options, handler, buildPromptEntry, "name");
   }
 
   /**
@@ -296,8 +330,32 @@ export class FastMCP {
     return new HttpApp(this, options);
   }
 
+  /**
+   * Whether a component may take `key`, already taken in `kind`'s registry, under the duplicate
+   * policy: throws for "error", warns for "warn", false for "ignore".
+   */
+  private admitDuplicate(kind: ComponentKind, key: string): boolean {
+    const setting = this.onDuplicate;
+    const policy = (typeof setting === "object" ? setting[kind] : setting) ?? "warn";
+    const what = `${DUPLICATE_NOUNS[kind]} ${key}`;
+    switch (policy) {
+      case "error":
+        throw new TypeError(`Duplicate ${what}: already registered (onDuplicate: "error")`);
+      case "ignore":
+        return false;
+      case "warn":
+        console.warn(
+          `[fastmcp-ts] ${this.name}: ${what} registered twice; the later one replaces the earlier (set onDuplicate to choose)`,
+        );
+        return true;
+      default:
+        return true;
+    }
+  }
+
   private register<E extends Entry<unknown>>(
     registry: Registry<E, any>,
+    kind: ComponentKind,
     key: string,
     options: any,
     handler: any,
@@ -305,14 +363,23 @@ export class FastMCP {
     keyField: "name" | "uri",
   ) {
     let current = { key, options, handler };
+    // The entry this handle installed: a handle whose component was replaced by another
+    // registration (or never installed, under "ignore") no longer acts on that key.
+    let mine: E | undefined;
     let settled: Promise<void> | undefined;
     const apply = (work: () => void) => {
       if (settled) settled = settled.then(work);
       else work();
     };
-    const install = (oldKey: string | undefined, built: E | Promise<E>) => {
-      const put = (entry: E) =>
-        oldKey === undefined ? registry.set(entry) : registry.replace(oldKey, entry);
+    const owned = () => mine !== undefined && registry.peek(current.key) === mine;
+    const install = (oldKey: string | undefined, built: E | Promise<E>, next: typeof current) => {
+      const put = (entry: E) => {
+        if (entry.key !== oldKey && registry.has(entry.key) && !this.admitDuplicate(kind, entry.key)) return;
+        if (oldKey === undefined) registry.set(entry);
+        else registry.replace(oldKey, entry);
+        mine = entry;
+        current = next;
+      };
       if (built instanceof Promise) {
         settled = built.then(put);
         this.kernel.track(settled);
@@ -320,32 +387,51 @@ export class FastMCP {
         put(built);
       }
     };
-    install(undefined, build(key, options, handler));
+    install(undefined, build(key, options, handler), current);
     return {
       get key() {
         return current.key;
       },
       get enabled() {
-        return registry.get(current.key) !== undefined;
+        return owned() && (mine as E).enabled;
       },
-      enable: () => apply(() => registry.setEnabled(current.key, true)),
-      disable: () => apply(() => registry.setEnabled(current.key, false)),
-      remove: () => apply(() => void registry.delete(current.key)),
+      enable: () => apply(() => owned() && registry.setEnabled(current.key, true)),
+      disable: () => apply(() => owned() && registry.setEnabled(current.key, false)),
+      remove: () => apply(() => owned() && registry.delete(current.key)),
       update: (changes: Record<string, unknown>) =>
         apply(() => {
+          if (!owned()) return;
           const { handler: newHandler, [keyField]: newKey, ...rest } = changes;
-          const enabled = registry.get(current.key) !== undefined || registry.has(current.key) === false;
           const next = {
             key: (newKey as string | undefined) ?? current.key,
-            options: { ...current.options, ...rest, enabled: rest.enabled ?? enabled },
+            options: { ...current.options, ...rest, enabled: rest.enabled ?? (mine as E).enabled },
             handler: newHandler ?? current.handler,
           };
-          const oldKey = current.key;
-          install(oldKey, build(next.key, next.options, next.handler));
-          current = next;
+          install(current.key, build(next.key, next.options, next.handler), next);
         }),
     };
   }
+}
+
+const DUPLICATE_NOUNS = {
+  tools: "tool",
+  resources: "resource",
+  templates: "resource template",
+  prompts: "prompt",
+} as const satisfies Record<ComponentKind, string>;
+
+const POLICIES: readonly DuplicatePolicy[] = ["warn", "error", "replace", "ignore"];
+
+/** Refuses an `onDuplicate` setting that names no policy, at construction rather than at the first duplicate. */
+function checkDuplicatePolicy(setting: FastMCPOptions["onDuplicate"]): FastMCPOptions["onDuplicate"] {
+  if (setting === undefined) return setting;
+  const values = typeof setting === "object" && setting !== null ? Object.values(setting) : [setting];
+  for (const value of values) {
+    if (value !== undefined && !POLICIES.includes(value)) {
+      throw new TypeError(`onDuplicate must be one of ${POLICIES.join(", ")}: got ${String(value)}`);
+    }
+  }
+  return setting;
 }
 
 /** Accepts `(key, handler)`, `(key, options, handler)` and `({ key, ...options, handler })`. */

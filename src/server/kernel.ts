@@ -25,6 +25,7 @@ import type {
 import { negotiateLegacyVersion, SUPPORTED_PROTOCOL_VERSIONS } from "../protocol/versions.js";
 import { complete } from "./completion.js";
 import { type AuthInfo, Context, LOG_LEVELS, type RequestScope } from "./context.js";
+import { checkInputDepth } from "./depth.js";
 import { DispatchScope } from "./dispatch-scope.js";
 import { runWithInputRounds } from "./input-round.js";
 import { type PromptEntry, renderPrompt } from "./prompts.js";
@@ -183,6 +184,7 @@ export class ServerKernel {
     if (this.pending.size > 0 || this.failures.length > 0) await this.ready();
     const { request, session } = input;
     const params = (request.params ?? {}) as Record<string, any>;
+    checkInputDepth(params, "the request");
     const method = request.method;
     const modern = hasModernClaim(params);
     if (modern && REMOVED_IN_MODERN.has(method)) {

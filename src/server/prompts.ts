@@ -6,7 +6,7 @@ import { type CompiledSchema, compileSchema } from "../schema/compile.js";
 import type { InferArgs, SchemaInput } from "../schema/standard.js";
 import type { Context } from "./context.js";
 import { toPromptMessages } from "./convert.js";
-import type { Entry } from "./registry.js";
+import { checkComponentName, type Entry } from "./registry.js";
 import type { Completer } from "./resources.js";
 import { formatIssues } from "./tools.js";
 
@@ -53,8 +53,7 @@ export function buildPromptEntry(
   options: PromptOptions,
   handler: PromptHandler<any>,
 ): PromptEntry | Promise<PromptEntry> {
-  if (typeof name !== "string" || name.length === 0)
-    throw new TypeError("A prompt needs a non-empty string name");
+  checkComponentName("prompt", name);
   if (typeof handler !== "function") throw new TypeError(`Prompt ${name} needs a handler function`);
   const args = options.argsSchema === undefined ? undefined : compileSchema(options.argsSchema, "input");
   const assemble = (compiled: CompiledSchema | undefined): PromptEntry => {

@@ -12,6 +12,29 @@ export interface Entry<Wire> {
   wire: Wire;
 }
 
+/**
+ * What registering a name (or URI) that is already taken does: `"warn"` replaces the earlier
+ * component and warns, `"error"` throws, `"replace"` replaces silently, `"ignore"` keeps the earlier.
+ */
+export type DuplicatePolicy = "warn" | "error" | "replace" | "ignore";
+
+/** The component kinds, as named in per-kind `onDuplicate` settings. */
+export type ComponentKind = "tools" | "resources" | "templates" | "prompts";
+
+/** The MCP tool-name guidance (spec 2025-11-25, "Tool names"): 1 to 128 of A-Z a-z 0-9 _ - . */
+const COMPONENT_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+
+/** Checks a tool or prompt name against the MCP tool-name guidance; throws a TypeError naming the rule. */
+export function checkComponentName(kind: "tool" | "prompt", name: unknown): string {
+  if (typeof name !== "string" || !COMPONENT_NAME.test(name)) {
+    throw new TypeError(
+      `Invalid ${kind} name ${typeof name === "string" ? JSON.stringify(name) : String(name)}: ` +
+        'use 1 to 128 characters from A-Z, a-z, 0-9, "_", "-" and "." (MCP tool-name rules)',
+    );
+  }
+  return name;
+}
+
 export interface Page<Wire> {
   items: Wire[];
   nextCursor?: string;
@@ -59,6 +82,11 @@ export class Registry<E extends Entry<Wire>, Wire = E["wire"]> {
   get(key: string): E | undefined {
     const entry = this.entries.get(key);
     return entry?.enabled ? entry : undefined;
+  }
+
+  /** The entry for `key`, enabled or not. */
+  peek(key: string): E | undefined {
+    return this.entries.get(key);
   }
 
   /** Every entry, disabled ones included, in registration order. */

@@ -6,6 +6,7 @@
  */
 import { McpError } from "../errors.js";
 import { ErrorCode } from "../protocol/codes.js";
+import { MAX_INPUT_DEPTH, tooDeep } from "./depth.js";
 
 export interface RequestStateOptions {
   /**
@@ -44,14 +45,23 @@ function fromBase64Url(text: string): Uint8Array {
   return Uint8Array.from(binary, (char) => char.charCodeAt(0));
 }
 
-/** JSON with object keys sorted, so equal values always digest the same. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+/**
+ * JSON with object keys sorted, so equal values always digest the same. Recursive, so bounded:
+ * requests are checked against MAX_INPUT_DEPTH on the way in, and this refuses anything deeper
+ * rather than overflow the stack should it be handed an unchecked value.
+ */
+export function canonicalJson(value: unknown, depth = 0): string {
+  // The digested value wraps the arguments two levels down.
+  if (depth > MAX_INPUT_DEPTH + 2) throw tooDeep("the request");
+  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item, depth + 1)).join(",")}]`;
   if (typeof value === "object" && value !== null) {
     const keys = Object.keys(value).sort();
     return `{${keys
       .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
-      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`)
+      .map(
+        (key) =>
+          `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key], depth + 1)}`,
+      )
       .join(",")}}`;
   }
   return JSON.stringify(value) ?? "null";

@@ -61,11 +61,30 @@ function describe<W extends { name: string }>(wire: W, options: ResourceOptions,
   return wire;
 }
 
-function checkUri(uri: unknown): string {
+/** Characters a URI may hold (RFC 3986) beside %XX escapes, and non-ASCII ones (IRI, RFC 3987). */
+const URI_CHAR = /[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=\u{A0}-\u{10FFFF}]/u;
+
+function checkUri(uri: unknown, template: boolean): string {
   if (typeof uri !== "string" || !/^[A-Za-z][A-Za-z0-9+.-]*:/.test(uri)) {
     throw new TypeError(
       `A resource URI needs a scheme, like config://app or file:///path: got ${String(uri)}`,
     );
+  }
+  // A template's characters are checked by its compiler (RFC 6570 syntax).
+  if (template) return uri;
+  for (let at = 0; at < uri.length; at++) {
+    const char = String.fromCodePoint(uri.codePointAt(at) as number);
+    if (char === "%" ? !/^%[0-9A-Fa-f]{2}/.test(uri.slice(at)) : !URI_CHAR.test(char)) {
+      throw new TypeError(
+        `Invalid resource URI ${JSON.stringify(uri)}: ${JSON.stringify(char)} at ${at} is not allowed in a URI (percent-encode it)`,
+      );
+    }
+    at += char.length - 1;
+  }
+  try {
+    new URL(uri);
+  } catch {
+    throw new TypeError(`Invalid resource URI ${JSON.stringify(uri)}: not a valid URI`);
   }
   return uri;
 }
@@ -75,7 +94,7 @@ export function buildResourceEntry(
   options: ResourceOptions,
   handler: ResourceHandler,
 ): ResourceEntry {
-  checkUri(uri);
+  checkUri(uri, false);
   if (typeof handler !== "function") throw new TypeError(`Resource ${uri} needs a handler function`);
   const wire = describe<Resource>({ uri, name: options.name ?? uri }, options, false);
   return { key: uri, enabled: options.enabled ?? true, wire, handler, options };
@@ -86,7 +105,7 @@ export function buildTemplateEntry(
   options: ResourceOptions,
   handler: TemplateHandler,
 ): TemplateEntry {
-  checkUri(uriTemplate);
+  checkUri(uriTemplate, true);
   if (typeof handler !== "function")
     throw new TypeError(`Resource template ${uriTemplate} needs a handler function`);
   const template = compileUriTemplate(uriTemplate);

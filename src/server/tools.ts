@@ -5,7 +5,7 @@ import { type CompiledSchema, compileSchema } from "../schema/compile.js";
 import type { InferArgs, JSONSchema, SchemaInput } from "../schema/standard.js";
 import type { Context } from "./context.js";
 import { toCallToolResult } from "./convert.js";
-import type { Entry } from "./registry.js";
+import { checkComponentName, type Entry } from "./registry.js";
 
 /** A tool handler: receives validated arguments and the request context; sync or async. */
 export type ToolHandler<Args = Record<string, any>> = (args: Args, ctx: Context) => unknown;
@@ -97,19 +97,13 @@ function isObjectSchema(json: JSONSchema): boolean {
   return json.type === "object";
 }
 
-function validateName(name: unknown): string {
-  if (typeof name !== "string" || name.length === 0)
-    throw new TypeError("A tool needs a non-empty string name");
-  return name;
-}
-
 /** Builds the entry for a tool; returns a promise only when a schema library must load its converter. */
 export function buildToolEntry(
   name: string,
   options: ToolOptions,
   handler: ToolHandler<any>,
 ): ToolEntry | Promise<ToolEntry> {
-  validateName(name);
+  checkComponentName("tool", name);
   if (typeof handler !== "function") throw new TypeError(`Tool ${name} needs a handler function`);
   const input = options.inputSchema === undefined ? undefined : compileSchema(options.inputSchema, "input");
   const output =

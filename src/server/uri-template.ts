@@ -1,7 +1,8 @@
 /**
- * Matching URIs against RFC 6570 templates, the subset resource templates use: `{x}` (one path
- * segment), `{x*}` and `{+x}` (the rest, slashes included), `{/x}`, `{#x}`, and the query forms
- * `{?a,b}` / `{&a}` whose variables are optional. Compiled once per template.
+ * Matching URIs against RFC 6570 templates (levels 1 to 4), as resource templates use them: `{x}`
+ * (one path segment), `{x*}`, `{+x}` and `{#x}` (the rest, slashes included), `{/x}`, `{.x}`,
+ * `{;x}`, prefixes `{x:3}`, and the query forms `{?a,b}` / `{&a}` whose variables are optional.
+ * Compiled once per template, at registration; anything that is not RFC 6570 syntax throws.
  */
 
 export interface UriTemplate {
@@ -12,7 +13,89 @@ export interface UriTemplate {
   match(uri: string): Record<string, string> | undefined;
 }
 
-const EXPRESSION = /\{([+#./;?&]?)([^}]*)\}/g;
+/** Expression operators of RFC 6570 levels 2 and 3. */
+const OPERATORS = new Set(["+", "#", ".", "/", ";", "?", "&"]);
+/** Operators RFC 6570 reserves for future extensions. */
+const RESERVED_OPERATORS = new Set(["=", ",", "!", "@", "|"]);
+/** A varspec: varname (varchars, dots between them) and an optional `*` or `:length` (1-9999) modifier. */
+const VARSPEC =
+  /^((?:[A-Za-z0-9_]|%[0-9A-Fa-f]{2})(?:\.?(?:[A-Za-z0-9_]|%[0-9A-Fa-f]{2}))*)(?:(\*)|:([1-9][0-9]{0,3}))?$/;
+/** Characters RFC 6570 allows in literals (beside percent-encodings): no space, quote, <>, \\, ^, `, |. */
+const LITERAL_CHAR = /[!#$&()*+,\-./0-9:;=?@A-Z[\]_a-z~\u{A0}-\u{10FFFF}]/u;
+
+interface VarSpec {
+  name: string;
+  explode: boolean;
+  /** Level 4 prefix modifier `{x:3}`: at most this many characters. */
+  maxLength: number | undefined;
+}
+
+interface Expression {
+  operator: string;
+  vars: VarSpec[];
+}
+
+function invalid(template: string, reason: string): TypeError {
+  return new TypeError(`Invalid URI template ${template}: ${reason}`);
+}
+
+function checkLiteral(template: string, literal: string): void {
+  for (let at = 0; at < literal.length; at++) {
+    const char = literal[at] as string;
+    if (char === "%") {
+      if (!/^%[0-9A-Fa-f]{2}/.test(literal.slice(at))) throw invalid(template, '"%" must start a %XX escape');
+      at += 2;
+      continue;
+    }
+    const code = literal.codePointAt(at) as number;
+    const whole = String.fromCodePoint(code);
+    if (!LITERAL_CHAR.test(whole))
+      throw invalid(template, `${JSON.stringify(whole)} is not allowed outside an expression`);
+    at += whole.length - 1;
+  }
+}
+
+function parseExpression(template: string, body: string): Expression {
+  if (body === "") throw invalid(template, "empty expression {}");
+  const first = body[0] as string;
+  if (RESERVED_OPERATORS.has(first)) throw invalid(template, `operator "${first}" is reserved`);
+  const operator = OPERATORS.has(first) ? first : "";
+  const list = body.slice(operator.length);
+  const vars = list.split(",").map((spec) => {
+    const found = VARSPEC.exec(spec);
+    if (!found) throw invalid(template, `bad variable "${spec}" in {${body}}`);
+    return {
+      name: found[1] as string,
+      explode: found[2] === "*",
+      maxLength: found[3] === undefined ? undefined : Number(found[3]),
+    };
+  });
+  return { operator, vars };
+}
+
+/** Splits a template into literals and expressions, enforcing RFC 6570 (levels 1 to 4) syntax. */
+function parseTemplate(template: string): (string | Expression)[] {
+  const parts: (string | Expression)[] = [];
+  let at = 0;
+  while (at < template.length) {
+    const open = template.indexOf("{", at);
+    const close = template.indexOf("}", at);
+    if (close !== -1 && (open === -1 || close < open)) {
+      throw invalid(template, `unbalanced braces: "}" at ${close} closes no expression`);
+    }
+    const literal = open === -1 ? template.slice(at) : template.slice(at, open);
+    checkLiteral(template, literal);
+    if (literal) parts.push(literal);
+    if (open === -1) break;
+    const end = template.indexOf("}", open + 1);
+    if (end === -1) throw invalid(template, `unbalanced braces: "{" at ${open} is never closed`);
+    const body = template.slice(open + 1, end);
+    if (body.includes("{")) throw invalid(template, `unbalanced braces: "{" inside {${body}}`);
+    parts.push(parseExpression(template, body));
+    at = end + 1;
+  }
+  return parts;
+}
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -26,45 +109,47 @@ function safeDecode(value: string): string {
   }
 }
 
-/** Compiles a template; throws on an unbalanced brace or an empty variable name. */
+/**
+ * Compiles a template; throws a TypeError on anything that is not RFC 6570 syntax (unbalanced
+ * braces, an empty expression, a reserved operator, a bad variable name or modifier, a character
+ * not allowed in a literal) and on query expressions that are not last.
+ */
 export function compileUriTemplate(template: string): UriTemplate {
-  if ((template.match(/\{/g) ?? []).length !== (template.match(/\}/g) ?? []).length) {
-    throw new TypeError(`Invalid URI template ${template}: unbalanced braces`);
-  }
   const variables: string[] = [];
   const queryVariables: string[] = [];
   let pattern = "^";
-  let last = 0;
-  for (const found of template.matchAll(EXPRESSION)) {
-    const [whole, operator = "", list = ""] = found;
-    const before = template.slice(last, found.index);
-    last = (found.index ?? 0) + whole.length;
-    const names = list.split(",").map((name) => name.trim());
-    if (names.some((name) => !/^[A-Za-z0-9_.%]+\*?$/.test(name))) {
-      throw new TypeError(`Invalid URI template ${template}: bad variable list "${list}"`);
-    }
-    if (operator === "?" || operator === "&") {
-      // Query variables are matched by name, in any order, after the path has matched.
-      if (template.slice(last).replace(EXPRESSION, "").length > 0) {
-        throw new TypeError(`Invalid URI template ${template}: query expressions must come last`);
-      }
-      pattern += escapeRegExp(before);
-      for (const name of names) queryVariables.push(name.replace(/\*$/, ""));
+  let inQuery = false;
+  for (const part of parseTemplate(template)) {
+    if (typeof part === "string") {
+      if (inQuery) throw invalid(template, "query expressions must come last");
+      pattern += escapeRegExp(part);
       continue;
     }
-    pattern += escapeRegExp(before);
-    names.forEach((raw, index) => {
-      const explode = raw.endsWith("*");
-      const name = raw.replace(/\*$/, "");
-      variables.push(name);
-      const greedy = explode || operator === "+" || operator === "#";
-      const prefix = operator === "/" || operator === "." || operator === "#" ? escapeRegExp(operator) : "";
-      const separator = index > 0 && !prefix ? "," : "";
-      const body = greedy ? "(.+?)" : "([^/?#,]+)";
+    const { operator, vars } = part;
+    if (operator === "?" || operator === "&") {
+      // Query variables are matched by name, in any order, after the path has matched.
+      inQuery = true;
+      for (const spec of vars) queryVariables.push(spec.name);
+      continue;
+    }
+    if (inQuery) throw invalid(template, "query expressions must come last");
+    vars.forEach((spec, index) => {
+      variables.push(spec.name);
+      const greedy = spec.explode || operator === "+" || operator === "#";
+      const length = spec.maxLength === undefined ? "+" : `{1,${spec.maxLength}}`;
+      const body = greedy ? `(.${length}?)` : `([^/?#,]${length})`;
+      if (operator === ";") {
+        // `{;x}` expands to `;x=value`, or `;x` when the value is empty.
+        pattern += `;${escapeRegExp(spec.name)}(?:=${greedy ? body : body.replace("+)", "*)")})?`;
+        return;
+      }
+      const perVariable = operator === "/" || operator === ".";
+      const prefix = perVariable || (operator === "#" && index === 0) ? escapeRegExp(operator) : "";
+      const separator = index > 0 && !perVariable ? "," : "";
       pattern += `${separator}${prefix}${body}`;
     });
   }
-  pattern += `${escapeRegExp(template.slice(last))}$`;
+  pattern += "$";
   const regex = new RegExp(pattern);
   const all = [...variables, ...queryVariables];
 
@@ -99,9 +184,12 @@ export function compileUriTemplate(template: string): UriTemplate {
   };
 }
 
-/** Whether a URI string is a template (has an expression). */
+/**
+ * Whether a URI string is meant as a template: any brace makes it one, so that a malformed
+ * template (`t://{id`) fails to compile instead of registering as a static resource.
+ */
 export function isUriTemplate(uri: string): boolean {
-  return /\{[^}]*\}/.test(uri);
+  return uri.includes("{") || uri.includes("}");
 }
 
 type Operator = "+" | "#" | "." | "/" | ";" | "?" | "&";
@@ -111,7 +199,11 @@ type Expressions<S extends string> = S extends `${string}{${infer Expr}}${infer 
 type Names<List extends string> = List extends `${infer Head},${infer Tail}`
   ? Clean<Head> | Names<Tail>
   : Clean<List>;
-type Clean<Name extends string> = Name extends `${infer Bare}*` ? Bare : Name;
+type Clean<Name extends string> = Name extends `${infer Bare}*`
+  ? Bare
+  : Name extends `${infer Bare}:${string}`
+    ? Bare
+    : Name;
 type PathNames<S extends string> =
   Expressions<S> extends infer E
     ? E extends `${"?" | "&"}${string}`

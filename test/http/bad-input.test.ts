@@ -52,7 +52,8 @@ function makeServer(): FastMCP {
     (args: Record<string, unknown>) =>
       `ran ${String(args.query)} in ${String(args.region)}/${String(args.shard)}`,
   );
-  mcp.tool("grüße", { description: "A name that is not header-safe." }, () => "hallo");
+  // Tool and prompt names are ASCII (MCP tool-name rules); a resource URI may hold non-ASCII (IRI).
+  mcp.resource("text://grüße", { description: "A URI that is not header-safe." }, () => "hallo");
   return mcp;
 }
 
@@ -431,10 +432,10 @@ describe("Streamable HTTP: 2026-07-28 headers against the body", () => {
 
   it("decodes a =?base64?...?= Mcp-Name and refuses bad base64", async () => {
     const { url } = await start();
-    const body = () => modernBody("tools/call", { name: "grüße", arguments: {} });
-    const ok = await post(url, body(), modernHeaders("tools/call", b64("grüße")));
+    const body = () => modernBody("resources/read", { uri: "text://grüße" });
+    const ok = await post(url, body(), modernHeaders("resources/read", b64("text://grüße")));
     expect(ok.status).toBe(200);
-    expect((await ok.json()).result.content[0].text).toBe("hallo");
+    expect((await ok.json()).result.contents[0].text).toBe("hallo");
     // An encoded plain name decodes too.
     const plain = await post(
       url,
@@ -444,15 +445,19 @@ describe("Streamable HTTP: 2026-07-28 headers against the body", () => {
     expect(plain.status).toBe(200);
     await plain.text();
     // Encoded, but of another name.
-    await expectRpcError(await post(url, body(), modernHeaders("tools/call", b64("grüsse"))), 400, -32020);
+    await expectRpcError(
+      await post(url, body(), modernHeaders("resources/read", b64("text://grüsse"))),
+      400,
+      -32020,
+    );
     // Not base64 at all, and base64 of bytes that are not UTF-8.
     await expectRpcError(
-      await post(url, body(), modernHeaders("tools/call", "=?base64?*not*base64*?=")),
+      await post(url, body(), modernHeaders("resources/read", "=?base64?*not*base64*?=")),
       400,
       -32020,
     );
     await expectRpcError(
-      await post(url, body(), modernHeaders("tools/call", "=?base64?/w==?=")),
+      await post(url, body(), modernHeaders("resources/read", "=?base64?/w==?=")),
       400,
       -32020,
     );

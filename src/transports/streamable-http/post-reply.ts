@@ -146,11 +146,17 @@ export class ModernDispatch implements DispatchInput {
 /** Runs one request through the kernel and finishes its reply with the result or the error. */
 export function answer(kernel: ServerKernel, input: DispatchInput, reply: PostReply): Promise<void> {
   const id = input.request.id;
-  return kernel.dispatch(input).then(
-    (result) => reply.finish(resultResponse(id, result)),
-    (error: unknown) => {
-      const { code, message, data } = toErrorObject(error, kernel.options.maskErrorDetails);
-      reply.finish(errorResponse(id, code, message, data));
-    },
-  );
+  const fail = (error: unknown) => {
+    const { code, message, data } = toErrorObject(error, kernel.options.maskErrorDetails);
+    reply.finish(errorResponse(id, code, message, data));
+  };
+  return kernel.dispatch(input).then((result) => {
+    try {
+      reply.finish(resultResponse(id, result));
+    } catch {
+      // A result JSON cannot encode (a cycle, nesting too deep for JSON.stringify): answer with an
+      // internal error instead of throwing out of the exchange.
+      fail(new Error("The result could not be encoded as JSON"));
+    }
+  }, fail);
 }
