@@ -79,7 +79,7 @@ const validMessage = fc.oneof(
     .tuple(fc.option(id), fc.integer(), fc.string(), fc.option(fc.jsonValue(), { nil: undefined }))
     .map(([id, code, message, data]) => errorResponse(id, code, message, data)),
 );
-const expectedKind = (message: Record<string, unknown>) =>
+const expectedKind = (message: object) =>
   "method" in message ? ("id" in message ? "request" : "notification") : "response";
 
 describe("JSON-RPC codec fuzzing", () => {
