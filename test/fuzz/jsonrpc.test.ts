@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../src/protocol/codes.js";
 import { type DecodedMessage, decodeText, decodeValue, errorResponse } from "../../src/protocol/jsonrpc.js";
 import { encodeLine } from "../../src/transports/stdio/lines.js";
+import { RawStdio } from "../helpers/raw-stdio.js";
 import { FUZZ_TIMEOUT, runs } from "./settings.js";
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -213,5 +214,15 @@ describe("JSON-RPC codec regressions found by fuzzing", () => {
     expect(invalidError({ jsonrpc: "1.0", id: 7, result: {} }).id).toBeNull();
     // A request keeps its id in the error, so that its sender learns what failed.
     expect(invalidError({ jsonrpc: "2.0", id: 7, method: 1 }).id).toBe(7);
+  });
+
+  it("a stdio server answers a client's malformed response with id null, not with the id of its own request", async () => {
+    await using server = new RawStdio(["test/fixtures/everything-server.ts"]);
+    server.send({ jsonrpc: "2.0", id: 0, result: "not an object" });
+    expect(await server.next()).toMatchObject({
+      jsonrpc: "2.0",
+      id: null,
+      error: { code: ErrorCode.InvalidRequest },
+    });
   });
 });
