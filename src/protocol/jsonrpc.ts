@@ -55,7 +55,10 @@ export function decodeValue(value: unknown): DecodedMessage {
     };
   }
   const rawId = value.id;
-  const id = isId(rawId) ? rawId : null;
+  // A broken response is never answered with its id: the peer would take the error for the answer
+  // to its own request of that id.
+  const responseShaped = !("method" in value) && ("result" in value || "error" in value);
+  const id = isId(rawId) && !responseShaped ? rawId : null;
   if (value.jsonrpc !== "2.0") {
     return {
       kind: "invalid",
@@ -89,17 +92,20 @@ export function decodeValue(value: unknown): DecodedMessage {
     return { kind: "request", message: value as unknown as JSONRPCRequest };
   }
   if ("result" in value || "error" in value) {
-    if ("error" in value && !isRecord(value.error)) {
-      return {
-        kind: "invalid",
-        error: errorResponse(id, ErrorCode.InvalidRequest, "Invalid Request: malformed error"),
-      };
-    }
-    if ("result" in value && (id === null || !isRecord(value.result))) {
-      return {
-        kind: "invalid",
-        error: errorResponse(id, ErrorCode.InvalidRequest, "Invalid Request: malformed result"),
-      };
+    const malformed = (what: string): DecodedMessage => ({
+      kind: "invalid",
+      error: errorResponse(null, ErrorCode.InvalidRequest, `Invalid Request: ${what}`),
+    });
+    if ("result" in value && "error" in value)
+      return malformed("a response has a result or an error, not both");
+    if ("error" in value) {
+      const error = value.error;
+      if (!isRecord(error) || !Number.isInteger(error.code) || typeof error.message !== "string") {
+        return malformed("malformed error");
+      }
+      if (rawId !== undefined && rawId !== null && !isId(rawId)) return malformed("malformed id");
+    } else if (!isId(rawId) || !isRecord(value.result)) {
+      return malformed("malformed result");
     }
     return { kind: "response", message: value as unknown as JSONRPCResponse };
   }

@@ -22,12 +22,35 @@ export function encodeSseEvent(event: SseEvent): string {
 /** A comment line, used as a keep-alive. */
 export const SSE_KEEPALIVE = ":\n\n";
 
+/** Largest event the parser keeps (data, event and id values together), in UTF-16 units. */
+export const DEFAULT_MAX_SSE_EVENT_LENGTH = 64 * 1024 * 1024;
+
+/** Room beyond the cap on a pending line, for a field name or a `retry` line (whose value is not kept). */
+const FIELD_SLACK = 64;
+
+export interface SseParserOptions {
+  /** Largest event kept, in characters (default 64 Mi); a larger one is dropped whole. */
+  maxEventLength?: number;
+  /** An event was over `maxEventLength` and has been dropped. */
+  onOversized?(): void;
+}
+
 /**
  * Incremental SSE parser: feed text chunks, get events. Comments are ignored; `retry` and `id`
- * are reported with the event they precede (and `lastEventId` persists across events).
+ * are reported with the event they precede (and `lastEventId` persists across events). Each chunk
+ * is scanned once, so a line sent in many small chunks costs linear time; an event over the cap is
+ * dropped (up to its blank line) rather than buffered without end.
  */
 export class SseParser {
-  private buffer = "";
+  /** The line being read, in pieces (not joined until its end). */
+  private pending: string[] = [];
+  private pendingLength = 0;
+  /** The last chunk ended with a CR: a LF starting the next one is the rest of that CRLF. */
+  private afterCr = false;
+  /** Characters kept for the current event. */
+  private eventLength = 0;
+  /** Skipping the rest of an oversized event. */
+  private discarding = false;
   private data: string[] = [];
   private eventType: string | undefined;
   private id: string | undefined;
@@ -36,34 +59,83 @@ export class SseParser {
   lastEventId: string | undefined;
   private readonly onEvent: (event: SseEvent) => void;
   private readonly onRetry: ((ms: number) => void) | undefined;
+  private readonly max: number;
+  private readonly onOversized: (() => void) | undefined;
 
-  constructor(onEvent: (event: SseEvent) => void, onRetry?: (ms: number) => void) {
+  constructor(
+    onEvent: (event: SseEvent) => void,
+    onRetry?: (ms: number) => void,
+    options: SseParserOptions = {},
+  ) {
     this.onEvent = onEvent;
     this.onRetry = onRetry;
+    this.max = options.maxEventLength ?? DEFAULT_MAX_SSE_EVENT_LENGTH;
+    this.onOversized = options.onOversized;
   }
 
   push(chunk: string): void {
-    this.buffer += chunk;
     let start = 0;
-    for (;;) {
-      const cr = this.buffer.indexOf("\r", start);
-      const lf = this.buffer.indexOf("\n", start);
-      if (cr === -1 && lf === -1) break;
-      let end: number;
-      let next: number;
-      if (cr !== -1 && (lf === -1 || cr < lf)) {
-        // A lone CR at the end of the buffer may be the first half of CRLF: wait for more.
-        if (cr === this.buffer.length - 1) break;
-        end = cr;
-        next = this.buffer[cr + 1] === "\n" ? cr + 2 : cr + 1;
-      } else {
-        end = lf;
-        next = lf + 1;
-      }
-      this.line(this.buffer.slice(start, end));
-      start = next;
+    if (this.afterCr && chunk.length > 0) {
+      this.afterCr = false;
+      if (chunk[0] === "\n") start = 1;
     }
-    this.buffer = this.buffer.slice(start);
+    // Each search resumes where the last one stopped, so a chunk is scanned once.
+    let cr = -2;
+    let lf = -2;
+    while (start < chunk.length) {
+      if (cr !== -1 && cr < start) cr = chunk.indexOf("\r", start);
+      if (lf !== -1 && lf < start) lf = chunk.indexOf("\n", start);
+      const end = cr === -1 ? lf : lf === -1 ? cr : Math.min(cr, lf);
+      if (end === -1) {
+        this.append(chunk.slice(start));
+        return;
+      }
+      this.endLine(chunk.slice(start, end));
+      start = end + 1;
+      if (end === cr) {
+        // A CR ends the line at once (a CRLF split across chunks is completed on the next push).
+        if (start === chunk.length) this.afterCr = true;
+        else if (chunk[start] === "\n") start++;
+      }
+    }
+  }
+
+  /** Keeps part of a line whose end has not arrived yet. */
+  private append(piece: string): void {
+    if (piece.length === 0) return;
+    this.pendingLength += piece.length;
+    if (this.discarding) return;
+    // The slack leaves room for a field name: whether the value fits is decided at the line's end.
+    if (this.eventLength + this.pendingLength > this.max + FIELD_SLACK) this.discard();
+    else this.pending.push(piece);
+  }
+
+  private endLine(piece: string): void {
+    const length = this.pendingLength + piece.length;
+    const line = this.discarding || this.pending.length === 0 ? piece : this.pending.join("") + piece;
+    this.pending = [];
+    this.pendingLength = 0;
+    if (!this.discarding) this.line(line);
+    // The blank line that ends the dropped event.
+    else if (length === 0) this.discarding = false;
+  }
+
+  /** Counts `added` more characters kept for the event; false (and the event dropped) over the cap. */
+  private keep(added: number): boolean {
+    if (this.eventLength + added > this.max) {
+      this.discard();
+      return false;
+    }
+    this.eventLength += added;
+    return true;
+  }
+
+  /** Drops the event being read: it is over the cap. */
+  private discard(): void {
+    this.discarding = true;
+    this.pending = [];
+    this.reset();
+    this.onOversized?.();
   }
 
   private line(line: string): void {
@@ -78,15 +150,18 @@ export class SseParser {
     if (value.startsWith(" ")) value = value.slice(1);
     switch (field) {
       case "data":
+        if (!this.keep(value.length + (this.data.length > 0 ? 1 : 0))) return;
         this.data.push(value);
         this.sawField = true;
         break;
       case "event":
+        if (!this.keep(value.length - (this.eventType?.length ?? 0))) return;
         this.eventType = value;
         this.sawField = true;
         break;
       case "id":
         if (!value.includes("\0")) {
+          if (!this.keep(value.length - (this.id?.length ?? 0))) return;
           this.id = value;
           this.lastEventId = value;
         }
@@ -109,6 +184,11 @@ export class SseParser {
       if (this.retry !== undefined) event.retry = this.retry;
       this.onEvent(event);
     }
+    this.reset();
+  }
+
+  private reset(): void {
+    this.eventLength = 0;
     this.data = [];
     this.eventType = undefined;
     this.id = undefined;

@@ -13,6 +13,7 @@ import {
   paramHeaderMatches,
   paramHeaders,
   paramHeaderValue,
+  wellFormed,
 } from "./headers.js";
 
 export class HeaderChecks {
@@ -42,7 +43,8 @@ export class HeaderChecks {
       const raw = request.header("mcp-name");
       if (raw === undefined) return "Header mismatch: the Mcp-Name header is required";
       const name = decodeHeaderValue(raw);
-      const expected = message.params?.[field];
+      const inBody = message.params?.[field];
+      const expected = typeof inBody === "string" ? wellFormed(inBody) : inBody;
       if (name === undefined) return "Header mismatch: the Mcp-Name header has invalid characters";
       if (name !== expected)
         return `Header mismatch: Mcp-Name header ${name} does not match the body's ${String(expected)}`;

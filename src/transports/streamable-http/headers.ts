@@ -15,6 +15,14 @@ function utf8ToBase64(text: string): string {
   return btoa(binary);
 }
 
+/**
+ * The text a header value can carry: UTF-8 has no lone surrogates, so the encoding turns them into
+ * U+FFFD, and the server compares the body's value in that same form.
+ */
+export function wellFormed(text: string): string {
+  return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
+}
+
 /** Encodes a header value: as is when it is plain visible ASCII, else base64 between the sentinels. */
 export function encodeHeaderValue(value: string): string {
   const plain = /^[\x20-\x7e]*$/.test(value) && value.trim() === value && !SENTINEL.test(value);
@@ -112,7 +120,7 @@ export function paramHeaderValue(args: unknown, header: ParamHeader): string | u
   if (value === undefined || value === null) return undefined;
   if (typeof value === "boolean") return value ? "true" : "false";
   if (typeof value === "number") return Number.isFinite(value) ? String(value) : undefined;
-  if (typeof value === "string") return value;
+  if (typeof value === "string") return wellFormed(value);
   return undefined;
 }
 
