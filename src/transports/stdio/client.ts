@@ -9,11 +9,12 @@
  */
 import type { ChildProcess } from "node:child_process";
 import type { Writable } from "node:stream";
-import { ConnectionError } from "../../errors.js";
-import { decodeText } from "../../protocol/jsonrpc.js";
+import { ClientError, ConnectionError } from "../../errors.js";
+import { ErrorCode } from "../../protocol/codes.js";
+import { decodeText, errorResponse } from "../../protocol/jsonrpc.js";
 import type { JSONRPCMessage } from "../../protocol/types.js";
 import { ClientTransport } from "../base.js";
-import { encodeLine, LineDecoder } from "./lines.js";
+import { encodeLine, LineDecoder, type OversizedLine, peekEnvelope } from "./lines.js";
 
 /** Where the server's stderr goes. */
 export type StderrTarget = "inherit" | "pipe" | "ignore" | Writable | ((text: string) => void);
@@ -35,7 +36,10 @@ export interface StdioTransportOptions {
    * every mode but "ignore".
    */
   stderr?: StderrTarget;
-  /** Largest accepted message line from the server, in bytes (default 4 MiB). */
+  /**
+   * Largest accepted message line from the server, in bytes (default 64 MiB). An answer over it
+   * fails its request at once with a ClientError naming its size.
+   */
   maxLineBytes?: number;
   /** How long to wait after closing stdin, then after SIGTERM, before escalating (ms, default 2000). */
   shutdownTimeout?: number;
@@ -123,7 +127,7 @@ export class StdioTransport extends ClientTransport {
             `[fastmcp-ts] ignored a line from the server that is not JSON-RPC: ${line.slice(0, 200)}\n`,
           );
       },
-      onOversized: (bytes) => this.noteStderr(`[fastmcp-ts] dropped a ${bytes}-byte line from the server\n`),
+      onOversized: (line) => this.oversized(line),
     });
     child.stdout?.on("data", (chunk: Buffer) => decoder.push(chunk));
     child.stderr?.on("data", (chunk: Buffer) => this.onStderr(chunk, stderrMode));
@@ -185,6 +189,31 @@ export class StdioTransport extends ClientTransport {
     if (await within(wait)) return;
     child.kill("SIGKILL");
     await exited;
+  }
+
+  /**
+   * A line from the server was over `maxLineBytes`: fail the request it answers at once (or every
+   * pending one when its id cannot be read), refuse a server request, note a notification.
+   */
+  private oversized(line: OversizedLine): void {
+    const envelope = peekEnvelope(line.head, line.tail);
+    const what = `${line.bytes}-byte message from the server exceeds the client's ${line.limit}-byte line limit`;
+    this.noteStderr(`[fastmcp-ts] dropped a ${what}\n`);
+    if (envelope.method) {
+      if (envelope.id === undefined) return;
+      const text = `Message too large: ${line.bytes} bytes exceeds the client's ${line.limit}-byte line limit`;
+      try {
+        this.send(errorResponse(envelope.id, ErrorCode.InvalidRequest, text));
+      } catch {
+        // The server is gone; its exit is reported instead.
+      }
+      return;
+    }
+    const error = new ClientError(
+      `The server's answer is too large: a ${what} (raise the StdioTransport option maxLineBytes)`,
+    );
+    if (envelope.id === undefined) this.lostAnswers(error);
+    else this.lostRequest(envelope.id, error);
   }
 
   private buildEnv(): NodeJS.ProcessEnv {
