@@ -83,3 +83,62 @@ describe("stdio large messages: the server's cap", () => {
     expect((await client.callTool("add", { a: 1, b: 2 })).text).toBe("3");
   });
 });
+
+/**
+ * A legacy server, written raw, whose answer to `big` carries its id between two long values, so
+ * neither end of the line shows it; it never answers `never`.
+ */
+const HIDDEN_ID_SERVER = `
+const { createInterface } = require("node:readline");
+const send = (m) => process.stdout.write(JSON.stringify(m) + "\\n");
+createInterface({ input: process.stdin }).on("line", (line) => {
+  const m = JSON.parse(line);
+  if (m.id === undefined) return;
+  if (m.method === "initialize") {
+    send({ jsonrpc: "2.0", id: m.id, result: { protocolVersion: "2025-11-25", capabilities: { tools: {} }, serverInfo: { name: "hidden-id", version: "1" } } });
+  } else if (m.method === "tools/call" && m.params.name === "big") {
+    const pad = "p".repeat(8000);
+    process.stdout.write('{"jsonrpc":"2.0","result":{"content":[{"type":"text","text":"' + "b".repeat(2000000) + '"}],"pad":"' + pad + '"},"id":' + JSON.stringify(m.id) + ',"pad":"' + pad + '"}\\n');
+  } else if (m.method === "tools/call" && m.params.name === "small") {
+    send({ jsonrpc: "2.0", id: m.id, result: { content: [{ type: "text", text: "small" }] } });
+  } else if (m.method !== "tools/call") {
+    send({ jsonrpc: "2.0", id: m.id, error: { code: -32601, message: "Method not found" } });
+  }
+});
+`;
+
+describe("stdio large messages: an over-cap answer whose id cannot be read", () => {
+  it("fails every pending call at once with the size, and the connection stays usable", async () => {
+    const transport = new StdioTransport(process.execPath, ["-e", HIDDEN_ID_SERVER], {
+      stderr: "pipe",
+      maxLineBytes: MiB,
+    });
+    await using client = await Client.connect(transport, { protocolVersion: "2025-11-25" });
+    const never = client.callTool("never", {}, { timeout: TIMEOUT }).catch((e: unknown) => e);
+    const big = client.callTool("big", {}, { timeout: TIMEOUT }).catch((e: unknown) => e);
+    for (const error of [await big, await never]) {
+      expect(error).not.toBeInstanceOf(TimeoutError);
+      expect(error).toBeInstanceOf(ClientError);
+      expect((error as Error).message).toMatch(
+        /a \d+-byte message from the server exceeds the client's 1048576-byte/,
+      );
+    }
+    expect((await client.callTool("small")).text).toBe("small");
+  });
+});
+
+describe("stdio large messages: an over-cap request from the server", () => {
+  it("is refused with -32600 naming its size, so the server's handler fails at once", async () => {
+    await using client = await Client.connect(ours({}, { maxLineBytes: MiB }), {
+      protocolVersion: "2025-11-25",
+      sampling: () => ({ role: "assistant", content: { type: "text", text: "short" }, model: "m" }),
+    });
+    const error = await client
+      .callTool("summarize", { text: "s".repeat(2 * MB) }, { timeout: TIMEOUT })
+      .catch((e: unknown) => e);
+    expect(error).not.toBeInstanceOf(TimeoutError);
+    expect(String((error as Error).message)).toMatch(
+      /\d+ bytes exceeds the client's 1048576-byte line limit/,
+    );
+  });
+});
