@@ -53,6 +53,14 @@ export type CompletionRef = { type: "ref/prompt"; name: string } | { type: "ref/
 
 type State = "idle" | "connecting" | "connected" | "closed";
 
+/** The server capability each list method needs. */
+const LIST_CAPABILITY = {
+  "tools/list": "tools",
+  "resources/list": "resources",
+  "resources/templates/list": "resources",
+  "prompts/list": "prompts",
+} as const satisfies Record<string, keyof ServerCapabilities>;
+
 export class Client implements AsyncDisposable {
   readonly transport: ClientTransport;
   private readonly options: ClientOptions;
@@ -354,7 +362,16 @@ export class Client implements AsyncDisposable {
     return out;
   }
 
-  private async listAll<T>(method: string, key: string, options?: CallOptions): Promise<T[]> {
+  private async listAll<T>(
+    method: keyof typeof LIST_CAPABILITY,
+    key: string,
+    options?: CallOptions,
+  ): Promise<T[]> {
+    // A server that does not declare the capability has nothing to list: answer without asking it
+    // (it would only say -32601). Both eras' handshakes give the capabilities.
+    if (this.state === "connecting") await this.connecting;
+    const declared = this.state === "connected" ? this.serverCapabilities : undefined;
+    if (declared && declared[LIST_CAPABILITY[method]] === undefined) return [];
     const items: T[] = [];
     const seen = new Set<string>();
     let cursor: string | undefined;

@@ -193,6 +193,14 @@ export class RpcPeer {
     return true;
   }
 
+  /** Fails every pending request with `error`; the connection stays open. */
+  failPending(error: Error): void {
+    for (const [id, entry] of this.pending) {
+      this.settle(id, entry);
+      entry.reject(error);
+    }
+  }
+
   /** Fails every pending request with `error` and aborts every incoming one. Idempotent. */
   close(error: Error = new ConnectionError("Connection closed")): void {
     if (this.closedWith) return;

@@ -116,6 +116,14 @@ export abstract class ClientTransport {
     this.peer?.fail(id, error);
   }
 
+  /**
+   * Subclasses: an answer was lost and which request it answered is unknown; every pending request
+   * fails with `error` (better than waiting for their timeouts), and the connection stays open.
+   */
+  protected lostAnswers(error: Error): void {
+    this.peer?.failPending(error);
+  }
+
   /** Subclasses: the connection died; every pending request fails with `error`. */
   protected lost(error: Error): void {
     const peer = this.peer;

@@ -114,8 +114,14 @@ describe("stdio server: bad input is answered and loses nothing", () => {
       params: { name: "echo", arguments: { message: "x".repeat(5000) }, _meta: META },
     });
     const error = await server.next();
-    expect(error).toMatchObject({ id: null, error: { code: -32600 } });
-    expect(error.error.message).toMatch(/too large/);
+    // The request's id is read from the line's start, so the client's call fails at once.
+    expect(error).toMatchObject({ id: 1, error: { code: -32600 } });
+    expect(error.error.message).toMatch(/too large: \d+ bytes exceeds the server's 1024-byte line limit/);
+    // With its id nowhere near either end, the error has a null id.
+    server.send(
+      `{"jsonrpc":"2.0","params":{"a":"${"y".repeat(5000)}"},"id":7,"params2":"${"y".repeat(5000)}"}`,
+    );
+    expect(await server.next()).toMatchObject({ id: null, error: { code: -32600 } });
     const ok = await server.request({
       id: 2,
       method: "tools/call",

@@ -1,6 +1,7 @@
 /**
  * The stdio client transport: runs the server as a subprocess and speaks newline-delimited
- * JSON-RPC over its stdin/stdout. Shutdown closes stdin, then sends SIGTERM, then SIGKILL.
+ * JSON-RPC over its stdin/stdout. The server runs in its own process group (POSIX), so shutdown
+ * reaches everything a launcher started: stdin closed, then SIGTERM, then SIGKILL to the group.
  *
  * @example
  * ```ts
@@ -9,11 +10,13 @@
  */
 import type { ChildProcess } from "node:child_process";
 import type { Writable } from "node:stream";
-import { ConnectionError } from "../../errors.js";
-import { decodeText } from "../../protocol/jsonrpc.js";
+import { ClientError, ConnectionError } from "../../errors.js";
+import { ErrorCode } from "../../protocol/codes.js";
+import { decodeText, errorResponse } from "../../protocol/jsonrpc.js";
 import type { JSONRPCMessage } from "../../protocol/types.js";
 import { ClientTransport } from "../base.js";
-import { encodeLine, LineDecoder } from "./lines.js";
+import { encodeLine, LineDecoder, type OversizedLine, peekEnvelope } from "./lines.js";
+import { OWN_GROUP, resolveCommand, signalTree, trackTree } from "./process-tree.js";
 
 /** Where the server's stderr goes. */
 export type StderrTarget = "inherit" | "pipe" | "ignore" | Writable | ((text: string) => void);
@@ -35,9 +38,15 @@ export interface StdioTransportOptions {
    * every mode but "ignore".
    */
   stderr?: StderrTarget;
-  /** Largest accepted message line from the server, in bytes (default 4 MiB). */
+  /**
+   * Largest accepted message line from the server, in bytes (default 64 MiB). An answer over it
+   * fails its request at once with a ClientError naming its size.
+   */
   maxLineBytes?: number;
-  /** How long to wait after closing stdin, then after SIGTERM, before escalating (ms, default 2000). */
+  /**
+   * Closing waits this long after closing stdin, then after SIGTERM to the server's process group,
+   * then after SIGKILL (ms, default 2000): `close()` resolves within about three times this.
+   */
   shutdownTimeout?: number;
 }
 
@@ -67,6 +76,8 @@ export class StdioTransport extends ClientTransport {
   private child: ChildProcess | undefined;
   private stderrTail = "";
   private exited: Promise<void> | undefined;
+  /** Unregisters the running tree from the kill-at-exit list. */
+  private untrack: (() => void) | undefined;
 
   constructor(command: string, args: readonly string[] = [], options: StdioTransportOptions = {}) {
     super();
@@ -100,19 +111,35 @@ export class StdioTransport extends ClientTransport {
     if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
       return; // keepAlive: the process from the previous connection is reused
     }
-    const { spawn } = await import("node:child_process");
+    const childProcess = await import("node:child_process");
+    const { statSync } = await import("node:fs");
     const { command, args } = await this.commandLine();
     const env = this.buildEnv();
     const stderrMode = this.options.stderr ?? "inherit";
     this.stderrTail = "";
-    const child = spawn(command, args, {
+    const plan = resolveCommand(command, args, {
+      platform: process.platform,
+      env: { PATHEXT: process.env.PATHEXT, ...env },
+      isFile: (path) => statSync(path, { throwIfNoEntry: false })?.isFile() ?? false,
+    });
+    const child = childProcess.spawn(plan.command, plan.args, {
       env,
       cwd: this.options.cwd,
       stdio: ["pipe", "pipe", stderrMode === "ignore" ? "ignore" : "pipe"],
       windowsHide: true,
+      windowsVerbatimArguments: plan.verbatim,
+      // Its own process group, so that closing reaches what a launcher (npx, uvx, a shell script)
+      // started: the server itself may outlive the launcher and hold the pipes.
+      detached: OWN_GROUP,
     });
     this.child = child;
     this.exited = new Promise((resolve) => child.once("close", () => resolve()));
+    if (child.pid !== undefined) {
+      const untrack = trackTree(child.pid, childProcess);
+      this.untrack = untrack;
+      // A server that went away on its own needs no killing at exit.
+      this.exited.then(untrack);
+    }
     const decoder = new LineDecoder({
       ...(this.options.maxLineBytes === undefined ? {} : { maxLineBytes: this.options.maxLineBytes }),
       onLine: (line) => {
@@ -123,7 +150,7 @@ export class StdioTransport extends ClientTransport {
             `[fastmcp-ts] ignored a line from the server that is not JSON-RPC: ${line.slice(0, 200)}\n`,
           );
       },
-      onOversized: (bytes) => this.noteStderr(`[fastmcp-ts] dropped a ${bytes}-byte line from the server\n`),
+      onOversized: (line) => this.oversized(line),
     });
     child.stdout?.on("data", (chunk: Buffer) => decoder.push(chunk));
     child.stderr?.on("data", (chunk: Buffer) => this.onStderr(chunk, stderrMode));
@@ -166,25 +193,75 @@ export class StdioTransport extends ClientTransport {
     await this.terminate();
   }
 
-  /** Ends the subprocess: closes stdin, then SIGTERM, then SIGKILL. Also ends a kept-alive one. */
+  /**
+   * Ends the subprocess and everything it started: closes stdin and waits `shutdownTimeout` for the
+   * server to exit, then sends SIGTERM to its process group and waits again, then SIGKILL, then
+   * waits once more for the pipes before letting go of them. Resolves within about three times
+   * `shutdownTimeout` (6 s by default), at once for a server that exits on EOF. Also ends a
+   * kept-alive server.
+   */
   async terminate(): Promise<void> {
     const child = this.child;
     if (!child) return;
     this.child = undefined;
+    const untrack = this.untrack;
+    this.untrack = undefined;
+    const pid = child.pid;
     const exited = this.exited ?? Promise.resolve();
     const wait = this.options.shutdownTimeout ?? 2000;
-    const within = (ms: number) =>
-      Promise.race([
+    const within = (ms: number) => {
+      let timer: NodeJS.Timeout | undefined;
+      return Promise.race([
         exited.then(() => true),
-        new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref()),
-      ]);
-    if (child.exitCode !== null || child.signalCode !== null) return;
+        new Promise<boolean>((r) => {
+          timer = setTimeout(() => r(false), ms);
+        }),
+      ]).finally(() => clearTimeout(timer));
+    };
+    const signal = (name: "SIGTERM" | "SIGKILL") => {
+      if (pid !== undefined) signalTree(pid, name);
+    };
     child.stdin?.end();
-    if (await within(wait)) return;
-    child.kill("SIGTERM");
-    if (await within(wait)) return;
-    child.kill("SIGKILL");
-    await exited;
+    if (await within(wait)) {
+      if (OWN_GROUP && pid !== undefined) signalTree(pid, "SIGTERM");
+    } else {
+      signal("SIGTERM");
+      if (!(await within(wait))) {
+        signal("SIGKILL");
+        if (!(await within(wait))) {
+          // Something outside the group still holds the pipes: stop reading them.
+          child.stdin?.destroy();
+          child.stdout?.destroy();
+          child.stderr?.destroy();
+        }
+      }
+    }
+    untrack?.();
+  }
+
+  /**
+   * A line from the server was over `maxLineBytes`: fail the request it answers at once (or every
+   * pending one when its id cannot be read), refuse a server request, note a notification.
+   */
+  private oversized(line: OversizedLine): void {
+    const envelope = peekEnvelope(line.head, line.tail);
+    const what = `${line.bytes}-byte message from the server exceeds the client's ${line.limit}-byte line limit`;
+    this.noteStderr(`[fastmcp-ts] dropped a ${what}\n`);
+    if (envelope.method) {
+      if (envelope.id === undefined) return;
+      const text = `Message too large: ${line.bytes} bytes exceeds the client's ${line.limit}-byte line limit`;
+      try {
+        this.send(errorResponse(envelope.id, ErrorCode.InvalidRequest, text));
+      } catch {
+        // The server is gone; its exit is reported instead.
+      }
+      return;
+    }
+    const error = new ClientError(
+      `The server's answer is too large: a ${what} (raise the StdioTransport option maxLineBytes)`,
+    );
+    if (envelope.id === undefined) this.lostAnswers(error);
+    else this.lostRequest(envelope.id, error);
   }
 
   private buildEnv(): NodeJS.ProcessEnv {

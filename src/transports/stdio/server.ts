@@ -7,12 +7,15 @@ import { ErrorCode } from "../../protocol/codes.js";
 import { errorResponse } from "../../protocol/jsonrpc.js";
 import type { JSONRPCMessage } from "../../protocol/types.js";
 import type { FastMCP } from "../../server/fastmcp.js";
-import { encodeLine, LineDecoder } from "./lines.js";
+import { encodeLine, LineDecoder, peekEnvelope } from "./lines.js";
 
 export interface StdioServeOptions {
   stdin?: Readable;
   stdout?: Writable;
-  /** Largest accepted message line, in bytes (default 4 MiB). */
+  /**
+   * Largest accepted message line, in bytes (default 64 MiB). A request over it is answered at once
+   * with a -32600 error naming its size.
+   */
   maxLineBytes?: number;
   /**
    * Sends console.log/info/debug to stderr while serving, so a stray log line cannot corrupt the
@@ -51,14 +54,19 @@ export function serveStdio(server: FastMCP, options: StdioServeOptions = {}): Pr
   const decoder = new LineDecoder({
     ...(options.maxLineBytes === undefined ? {} : { maxLineBytes: options.maxLineBytes }),
     onLine: (line) => session.receiveText(line),
-    onOversized: (bytes) =>
-      write(
-        errorResponse(
-          null,
-          ErrorCode.InvalidRequest,
-          `Message too large: ${bytes} bytes exceeds the line limit`,
-        ),
-      ),
+    onOversized: (line) => {
+      // Answer the request the line belongs to at once, so the client does not wait for a timeout.
+      // A notification has no one to answer; a client's over-cap response (or a line whose id the
+      // two ends do not show) gets an error with a null id, as JSON-RPC asks.
+      const envelope = peekEnvelope(line.head, line.tail);
+      const text = `Message too large: ${line.bytes} bytes exceeds the server's ${line.limit}-byte line limit (maxLineBytes)`;
+      if (envelope.method && envelope.id === undefined) {
+        process.stderr.write(`[fastmcp-ts] dropped a notification: ${text}\n`);
+        return;
+      }
+      const id = envelope.method ? envelope.id : undefined;
+      write(errorResponse(id, ErrorCode.InvalidRequest, text, { bytes: line.bytes, limit: line.limit }));
+    },
   });
 
   return new Promise<void>((resolve) => {
