@@ -195,7 +195,7 @@ describe.each(TRANSPORTS)("tasks over %s", (_name, open) => {
     const created = await rawCall(client, "wait");
     const taskId = created.taskId as string;
     await client.cancelTask(taskId);
-    const reason = await within(aborted.promise, 2000, "the handler's signal to abort");
+    const reason = await within(aborted.promise, 5000, "the handler's signal to abort");
     expect((reason as Error).name).toBe("AbortError");
     const task = await client.getTask(taskId);
     expect(task.status).toBe("cancelled");
@@ -230,7 +230,7 @@ describe.each(TRANSPORTS)("tasks over %s", (_name, open) => {
       },
     );
     await expect(call).rejects.toThrow("user gave up");
-    await within(aborted.promise, 2000, "the task's handler to be aborted");
+    await within(aborted.promise, 5000, "the task's handler to be aborted");
     expect((await client.getTask(taskId as string)).status).toBe("cancelled");
   });
 

@@ -349,8 +349,8 @@ describe("a client killed mid-stream (legacy session)", () => {
     expect(sessions.size).toBe(0);
     expect(sessions.sweeping).toBe(false);
     // Both the GET stream and the request's reply stream end.
-    expect(await settledWithin(get.ended(), 2000)).toBe(true);
-    expect(await settledWithin(drain(reply), 2000)).not.toBe("pending");
+    expect(await settledWithin(get.ended(), 5000)).toBe(true);
+    expect(await settledWithin(drain(reply), 5000)).not.toBe("pending");
     // A request whose session ended must not keep running.
     await until(() => probe.running === 0, 5000, "the handler to end");
     expect(probe.aborted).toBe(1);
@@ -402,13 +402,13 @@ describe("legacy sessions that end", () => {
 
     const deleted = await fetch(listening.url, { method: "DELETE", headers: legacyHeaders(a) });
     expect(deleted.status).toBe(200);
-    expect(await settledWithin(streamA.ended(), 2000)).toBe(true);
+    expect(await settledWithin(streamA.ended(), 5000)).toBe(true);
     expect(sessions.size).toBe(2);
     expect(sessions.sweeping).toBe(true);
 
     // b and c expire; a session with an open GET stream expires as well once idle past the TTL.
     expect(sessions.sweep(Date.now() + 5_000)).toBe(2);
-    expect(await settledWithin(streamB.ended(), 2000)).toBe(true);
+    expect(await settledWithin(streamB.ended(), 5000)).toBe(true);
     expect(sessions.size).toBe(0);
     expect(sessions.sweeping).toBe(false);
     const expired = await post(
@@ -501,7 +501,7 @@ describe("legacy HTTP+SSE sessions", () => {
       expect(
         await settledWithin(
           reader.ended().catch(() => true),
-          2000,
+          5000,
         ),
       ).toBe(true);
   });
@@ -626,7 +626,7 @@ describe("close()", () => {
       expect(
         await settledWithin(
           reader.ended().catch(() => true),
-          2000,
+          5000,
         ),
       ).toBe(true);
     }

@@ -59,6 +59,7 @@ import {
   postedRequests,
   recordingFetch,
   serveNode,
+  WAIT_FOR,
 } from "./net-helpers.js";
 
 const cleanup = new Cleanup();
@@ -185,7 +186,7 @@ async function openSdkClient(
   if (listening) {
     // Unsolicited notifications travel on the GET stream v1 opens once initialized.
     const sessions = listening.app.streamable?.sessions;
-    await vi.waitFor(() => expect(sessions?.size).toBe(1));
+    await vi.waitFor(() => expect(sessions?.size).toBe(1), WAIT_FOR);
   }
   return { client, answers, asked, logs, changes, sent, received };
 }
@@ -311,8 +312,9 @@ describe.each(KINDS)(
     async function sentinel(client: SdkClient, changes: { method: string }[]) {
       const before = changes.filter((change) => change.method === TOOLS_CHANGED).length;
       await client.callTool({ name: "toggle", arguments: {} });
-      await vi.waitFor(() =>
-        expect(changes.filter((change) => change.method === TOOLS_CHANGED)).toHaveLength(before + 1),
+      await vi.waitFor(
+        () => expect(changes.filter((change) => change.method === TOOLS_CHANGED)).toHaveLength(before + 1),
+        WAIT_FOR,
       );
     }
 
@@ -326,11 +328,13 @@ describe.each(KINDS)(
       expect(textOf(await client.callTool({ name: "toggle", arguments: {} }))).toBe("extra on");
       await client.callTool({ name: "touch", arguments: { uri: "config://test" } });
       await client.callTool({ name: "touch", arguments: { uri: "users://1/profile" } });
-      await vi.waitFor(() =>
-        expect(changes).toEqual([
-          { method: "notifications/tools/list_changed" },
-          { method: "notifications/resources/updated", params: { uri: "config://test" } },
-        ]),
+      await vi.waitFor(
+        () =>
+          expect(changes).toEqual([
+            { method: "notifications/tools/list_changed" },
+            { method: "notifications/resources/updated", params: { uri: "config://test" } },
+          ]),
+        WAIT_FOR,
       );
       expect((await client.listTools()).tools.map((tool) => tool.name)).toContain("extra");
       // Nothing for users://1/profile, which nobody subscribed to.
@@ -359,10 +363,10 @@ describe.each(KINDS)(
         },
       });
       await client.callTool({ name: "toggle", arguments: {} });
-      await vi.waitFor(() => expect(refreshed).toHaveLength(1));
+      await vi.waitFor(() => expect(refreshed).toHaveLength(1), WAIT_FOR);
       expect(refreshed[0]).toContain("extra");
       await client.callTool({ name: "toggle", arguments: {} });
-      await vi.waitFor(() => expect(refreshed).toHaveLength(2));
+      await vi.waitFor(() => expect(refreshed).toHaveLength(2), WAIT_FOR);
       expect(refreshed[1]).not.toContain("extra");
     });
   },
@@ -456,7 +460,7 @@ async function connectV1(kind: Kind, options: ClientOptions = {}, without: "elic
     await client.connect();
     // v1 sends what is not related to a request (list changes, resource updates, its
     // sendLoggingMessage) on the standalone GET stream our Client opens: wait for it.
-    await vi.waitFor(() => expect(server.getStreams.size).toBe(1));
+    await vi.waitFor(() => expect(server.getStreams.size).toBe(1), WAIT_FOR);
   }
   expect(client.era).toBe("legacy");
   expect(client.protocolVersion).toBe("2025-11-25");
@@ -563,7 +567,10 @@ describe.each(KINDS)(
         [2, 3, "step 2"],
         [3, 3, "step 3"],
       ]);
-      await vi.waitFor(() => expect(logs).toEqual([{ level: "info", logger: "v1", data: "hello from v1" }]));
+      await vi.waitFor(
+        () => expect(logs).toEqual([{ level: "info", logger: "v1", data: "hello from v1" }]),
+        WAIT_FOR,
+      );
     });
 
     it("listen() hears list changes and updates of the subscribed URI; closing unsubscribes", async () => {

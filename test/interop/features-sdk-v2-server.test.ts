@@ -39,6 +39,7 @@ import {
   postedRequests,
   recordingFetch,
   serveNode,
+  WAIT_FOR,
   type WireRequest,
 } from "./net-helpers.js";
 
@@ -320,7 +321,10 @@ describe.each(CASES)(
         [2, 3, "step 2"],
         [3, 3, "step 3"],
       ]);
-      await vi.waitFor(() => expect(logs).toEqual([{ level: "info", logger: "v2", data: "hello from v2" }]));
+      await vi.waitFor(
+        () => expect(logs).toEqual([{ level: "info", logger: "v2", data: "hello from v2" }]),
+        WAIT_FOR,
+      );
     });
 
     if (stateless) {

@@ -39,7 +39,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { FastMCP, ListeningServer } from "../../src/index.js";
 import { createEverythingServer } from "../fixtures/everything-server.js";
 import { childPids, expectNoNewChildren, fixtureArgs, ROOT } from "./helpers.js";
-import { expectNoNewHandles, openHandles, recordingFetch } from "./net-helpers.js";
+import { expectNoNewHandles, openHandles, recordingFetch, WAIT_FOR } from "./net-helpers.js";
 
 let children: number[] = [];
 let handles: ReturnType<typeof openHandles>;
@@ -200,8 +200,9 @@ async function openSdkClient(
   if (kind === "http" && !mode.modern) {
     // A legacy session's unsolicited notifications travel on the GET stream v2 opens after
     // initializing; wait for it (closing the client while it opens is reported as an AbortError).
-    await vi.waitFor(() =>
-      expect(recorder.requests).toContainEqual(expect.objectContaining({ method: "GET", status: 200 })),
+    await vi.waitFor(
+      () => expect(recorder.requests).toContainEqual(expect.objectContaining({ method: "GET", status: 200 })),
+      WAIT_FOR,
     );
   }
   const received: Rpc[] = [];
@@ -421,7 +422,7 @@ describe.each(CASES)(
     async function sentinel(client: SdkClient, changes: Change[]) {
       const before = toolChanges(changes).length;
       await client.callTool({ name: "toggle", arguments: {} });
-      await vi.waitFor(() => expect(toolChanges(changes)).toHaveLength(before + 1));
+      await vi.waitFor(() => expect(toolChanges(changes)).toHaveLength(before + 1), WAIT_FOR);
     }
 
     if (mode.modern) {
@@ -446,11 +447,13 @@ describe.each(CASES)(
         await client.callTool({ name: "touch", arguments: { uri: "config://test" } });
         await client.callTool({ name: "touch", arguments: { uri: "users://1/profile" } });
         const stamp = { _meta: { [SUBSCRIPTION_ID_META_KEY]: listen?.id } };
-        await vi.waitFor(() =>
-          expect(changes).toEqual([
-            { method: "notifications/tools/list_changed", params: stamp },
-            { method: "notifications/resources/updated", params: { ...stamp, uri: "config://test" } },
-          ]),
+        await vi.waitFor(
+          () =>
+            expect(changes).toEqual([
+              { method: "notifications/tools/list_changed", params: stamp },
+              { method: "notifications/resources/updated", params: { ...stamp, uri: "config://test" } },
+            ]),
+          WAIT_FOR,
         );
         expect((await client.listTools()).tools.map((tool) => tool.name)).toContain("extra");
         await sentinel(client, changes);
@@ -463,7 +466,7 @@ describe.each(CASES)(
           // Over HTTP the closed subscription had a stream of its own, not ordered with any later
           // one: wait until the server dropped its listener, after which nothing can be sent to it.
           const hub = session.server.kernel.hub;
-          await vi.waitFor(() => expect(hub.listenerCount).toBe(0));
+          await vi.waitFor(() => expect(hub.listenerCount).toBe(0), WAIT_FOR);
         }
         // A new subscription to list changes is the sentinel: over stdio every message shares the
         // one pipe, so what the closed subscription got from the touch would arrive first.
@@ -500,11 +503,13 @@ describe.each(CASES)(
         await client.callTool({ name: "toggle", arguments: {} });
         await client.callTool({ name: "touch", arguments: { uri: "config://test" } });
         await client.callTool({ name: "touch", arguments: { uri: "users://1/profile" } });
-        await vi.waitFor(() =>
-          expect(changes).toEqual([
-            { method: "notifications/tools/list_changed", params: undefined },
-            { method: "notifications/resources/updated", params: { uri: "config://test" } },
-          ]),
+        await vi.waitFor(
+          () =>
+            expect(changes).toEqual([
+              { method: "notifications/tools/list_changed", params: undefined },
+              { method: "notifications/resources/updated", params: { uri: "config://test" } },
+            ]),
+          WAIT_FOR,
         );
         // Nothing for the URI nobody subscribed to.
         await sentinel(client, changes);
@@ -537,10 +542,10 @@ describe.each(CASES)(
         expect(client.autoOpenedSubscription).toBeUndefined();
       }
       await client.callTool({ name: "toggle", arguments: {} });
-      await vi.waitFor(() => expect(refreshed).toHaveLength(1));
+      await vi.waitFor(() => expect(refreshed).toHaveLength(1), WAIT_FOR);
       expect(refreshed[0]).toContain("extra");
       await client.callTool({ name: "toggle", arguments: {} });
-      await vi.waitFor(() => expect(refreshed).toHaveLength(2));
+      await vi.waitFor(() => expect(refreshed).toHaveLength(2), WAIT_FOR);
       expect(refreshed[1]).not.toContain("extra");
     });
   },
