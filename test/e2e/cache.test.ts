@@ -1,5 +1,5 @@
 /** The client's cache of 2026-07-28 list and read results: ttlMs freshness and invalidation. */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { Client, FastMCP, FastMCPTransport } from "../../src/index.js";
 import type { ClientRequest } from "../../src/transports/base.js";
 
@@ -15,6 +15,7 @@ class CountingTransport extends FastMCPTransport {
 
 const clients: Client[] = [];
 afterEach(async () => {
+  vi.useRealTimers();
   await Promise.all(clients.splice(0).map((client) => client.close()));
 });
 
@@ -32,11 +33,16 @@ async function setup(listTtl: number, readTtl = 0, protocolVersion?: string) {
 
 describe("client cache (2026-07-28 cache hints)", () => {
   it("serves a fresh list from the cache and refetches once it is stale", async () => {
+    // The clock only moves when the test says so (timers stay real): freshness does not depend on
+    // how fast a busy machine runs the calls.
+    vi.useFakeTimers({ toFake: ["Date"] });
     const { transport, client } = await setup(80);
+    const fetched = Date.now();
     expect((await client.listTools()).map((t) => t.name)).toEqual(["a"]);
+    vi.setSystemTime(fetched + 79);
     expect((await client.listTools()).map((t) => t.name)).toEqual(["a"]);
     expect(transport.counts.get("tools/list")).toBe(1);
-    await new Promise((r) => setTimeout(r, 100));
+    vi.setSystemTime(fetched + 80);
     await client.listTools();
     expect(transport.counts.get("tools/list")).toBe(2);
   });

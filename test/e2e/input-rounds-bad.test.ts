@@ -4,7 +4,7 @@
  * tampered, expired and replayed requestState, stray and malformed answers, a client that never
  * answers; and subscription streams the client drops (in memory, over stdio and over HTTP).
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import {
   Client,
@@ -40,6 +40,7 @@ const ACCEPT = { action: "accept", content: { name: "Ada", age: 1, color: "red",
 const clients: Client[] = [];
 const servers: ListeningServer[] = [];
 afterEach(async () => {
+  vi.useRealTimers();
   await Promise.allSettled(clients.splice(0).map((client) => client.close()));
   await Promise.allSettled(servers.splice(0).map((server) => server.close()));
 });
@@ -93,6 +94,10 @@ function flip(token: string, index: number): string {
 
 const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
+/**
+ * A short pause before a timer baseline is taken, so the warm-up's short-lived timers are gone
+ * and the baseline is strict; no assertion depends on its length.
+ */
 const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 describe.each<Kind>(["memory", "http"])("input rounds over %s: bad input", (kind) => {
@@ -136,9 +141,12 @@ describe.each<Kind>(["memory", "http"])("input rounds over %s: bad input", (kind
   });
 
   it("an expired requestState is refused with -32602", async () => {
-    const { client } = await setup(kind, { requestState: { ttlMs: 1 } });
+    // The clock moves only when the test says so (timers stay real): no sleep to pass the TTL.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const { client } = await setup(kind, { requestState: { ttlMs: 60_000 } });
+    const sealed = Date.now();
     const { key, state } = await firstRound(client, "elicit_form");
-    await tick();
+    vi.setSystemTime(sealed + 60_001);
     const error = await expectMcpError(
       raw(client, "tools/call", {
         name: "elicit_form",
@@ -292,11 +300,11 @@ describe.each<Kind>(["memory", "http"])("input rounds over %s: bad input", (kind
     const result = await raw(client, "tools/call", { name: "probe", arguments: {} });
     expect(result.resultType).toBe("input_required");
     expect(Object.keys(result.inputRequests as object)).toHaveLength(2);
-    await tick();
-    // The abandoned run was told (its signal aborted) and unwound; nothing waits or ticks.
+    // The abandoned run is told (its signal aborts) and unwinds; then nothing waits or ticks.
+    await until(() => probe.unwound === 1, 5000, "the abandoned run to unwind");
     expect(probe).toMatchObject({ runs: 1, aborted: 1, unwound: 1 });
     expect((probe.reason as Error).name).toBe("InputRequiredSignal");
-    expect(timers()).toBeLessThanOrEqual(before);
+    await until(() => timers() <= before, 5000, "the timers to go back to the baseline");
     expect(mcp.kernel.hub.listenerCount).toBe(0);
   });
 });

@@ -382,33 +382,41 @@ describe.each(ERAS)("in the %s era", (_era, options) => {
     const sawAbort = new Promise((resolve) => {
       aborted = resolve;
     });
+    let started: () => void = () => {};
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
     mcp.tool("wait", (_args, ctx) => {
       ctx.signal.addEventListener("abort", () => aborted(true));
+      started();
       return new Promise(() => {});
     });
     const client = await connect(mcp, options);
     const controller = new AbortController();
     const call = client.callTool("wait", {}, { signal: controller.signal });
-    setTimeout(() => controller.abort(new Error("user gave up")), 10);
+    // Give up once the handler runs (not after a fixed delay, which may come before it starts).
+    await running;
+    controller.abort(new Error("user gave up"));
     await expect(call).rejects.toThrow("user gave up");
     await expect(sawAbort).resolves.toBe(true);
   });
 
   it("times out a slow call with TimeoutError and tells the server to stop", async () => {
     const mcp = new FastMCP("timeout");
-    let stopped = false;
+    let stop: (value: true) => void = () => {};
+    const stopped = new Promise<true>((resolve) => {
+      stop = resolve;
+    });
     mcp.tool("slow", (_args, ctx) => {
-      ctx.signal.addEventListener("abort", () => {
-        stopped = true;
-      });
+      ctx.signal.addEventListener("abort", () => stop(true));
       return new Promise(() => {});
     });
     const client = await connect(mcp, options);
     await expect(client.callTool("slow", {}, { timeout: 30 })).rejects.toMatchObject({
       name: "TimeoutError",
     });
-    await new Promise((r) => setTimeout(r, 10));
-    expect(stopped).toBe(true);
+    // The server hears about it (the handler's signal aborts) without a fixed wait.
+    await expect(stopped).resolves.toBe(true);
   });
 });
 

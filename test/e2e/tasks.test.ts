@@ -4,7 +4,7 @@
  * input requests answered with tasks/update, cancellation, failures, expiry, the cap on stored
  * tasks, status notifications, and what clients that do not take tasks get instead.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import {
   Client,
@@ -49,6 +49,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const clients: Client[] = [];
 const servers: ListeningServer[] = [];
 afterEach(async () => {
+  vi.useRealTimers();
   await Promise.all(clients.splice(0).map((client) => client.close()));
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
@@ -92,13 +93,15 @@ async function rejection(promise: Promise<unknown>): Promise<McpError> {
   return error as McpError;
 }
 
+/** Polls the task until it has `status` (an upper bound of 5 s, for a busy machine). */
 async function waitForStatus(client: Client, taskId: string, status: string): Promise<DetailedTask> {
-  for (let i = 0; i < 200; i++) {
+  const deadline = Date.now() + 5000;
+  for (;;) {
     const task = await client.getTask(taskId);
     if (task.status === status) return task;
+    if (Date.now() > deadline) throw new Error(`task ${taskId} never reached ${status}`);
     await sleep(5);
   }
-  throw new Error(`task ${taskId} never reached ${status}`);
 }
 
 describe.each(TRANSPORTS)("tasks over %s", (_name, open) => {
@@ -143,13 +146,17 @@ describe.each(TRANSPORTS)("tasks over %s", (_name, open) => {
 
   it("lets callTool wait for the task and return the final result", async () => {
     const mcp = server();
+    // The handler moves on when the caller has seen each state (not after fixed delays, which a
+    // busy machine may outlast between two polls).
+    const sawWorking = deferred();
+    const sawProgress = deferred();
     mcp.tool(
       "render",
       { inputSchema: z.object({ frames: z.number() }), task: true },
       async ({ frames }, ctx) => {
-        await sleep(30);
+        await sawWorking.promise;
         ctx.reportProgress(frames, frames);
-        await sleep(30);
+        await sawProgress.promise;
         return `rendered ${frames} frames in task ${ctx.taskId}`;
       },
     );
@@ -158,7 +165,13 @@ describe.each(TRANSPORTS)("tasks over %s", (_name, open) => {
     const result = await client.callTool(
       "render",
       { frames: 2 },
-      { onTaskStatus: (task) => seen.push(task) },
+      {
+        onTaskStatus: (task) => {
+          seen.push(task);
+          if (task.status === "working") sawWorking.resolve();
+          if (task.statusMessage === "2/2") sawProgress.resolve();
+        },
+      },
     );
     const taskId = seen[0]?.taskId;
     expect(result.text).toBe(`rendered 2 frames in task ${taskId}`);
@@ -182,7 +195,7 @@ describe.each(TRANSPORTS)("tasks over %s", (_name, open) => {
     const created = await rawCall(client, "wait");
     const taskId = created.taskId as string;
     await client.cancelTask(taskId);
-    const reason = await within(aborted.promise, 2000, "the handler's signal to abort");
+    const reason = await within(aborted.promise, 5000, "the handler's signal to abort");
     expect((reason as Error).name).toBe("AbortError");
     const task = await client.getTask(taskId);
     expect(task.status).toBe("cancelled");
@@ -217,7 +230,7 @@ describe.each(TRANSPORTS)("tasks over %s", (_name, open) => {
       },
     );
     await expect(call).rejects.toThrow("user gave up");
-    await within(aborted.promise, 2000, "the task's handler to be aborted");
+    await within(aborted.promise, 5000, "the task's handler to be aborted");
     expect((await client.getTask(taskId as string)).status).toBe("cancelled");
   });
 
@@ -268,6 +281,9 @@ describe.each(TRANSPORTS)("tasks over %s", (_name, open) => {
   });
 
   it("expires tasks after their time to live, aborting those still running", async () => {
+    // Expiry of a stored task is read from the clock: the test moves it (timers stay real), so a
+    // busy machine neither expires the task early nor needs a sleep to pass its TTL.
+    vi.useFakeTimers({ toFake: ["Date"] });
     const mcp = server({ tasks: { ttlMs: 300 } });
     const aborted = deferred<unknown>();
     mcp.tool("quick", { task: true }, () => "fast");
@@ -281,20 +297,26 @@ describe.each(TRANSPORTS)("tasks over %s", (_name, open) => {
     });
     const client = await open(mcp);
 
+    const created = Date.now();
     const quick = await rawCall(client, "quick");
     expect(quick.ttlMs).toBe(300);
     expect((await client.waitForTask(quick.taskId as string)).status).toBe("completed");
-    await sleep(350);
+    vi.setSystemTime(created + 299);
+    expect((await client.getTask(quick.taskId as string)).status).toBe("completed");
+    vi.setSystemTime(created + 300);
     const expired = await rejection(client.getTask(quick.taskId as string));
     expect(expired.code).toBe(ErrorCode.InvalidParams);
     expect(expired.message).toMatch(/Task has expired/);
     // Once reported expired, the task is gone.
     expect((await rejection(client.getTask(quick.taskId as string))).message).toMatch(/Task not found/);
 
+    // A running task is aborted by a (real) timer when its TTL is up.
+    const endlessCreated = Date.now();
     const endless = await rawCall(client, "endless");
     expect(endless.ttlMs).toBe(80);
-    const reason = await within(aborted.promise, 2000, "the expired task's handler to be aborted");
+    const reason = await within(aborted.promise, 5000, "the expired task's handler to be aborted");
     expect((reason as Error).name).toBe("TimeoutError");
+    vi.setSystemTime(endlessCreated + 80);
     expect((await rejection(client.getTask(endless.taskId as string))).message).toMatch(/Task has expired/);
   });
 
@@ -383,7 +405,6 @@ describe.each(TRANSPORTS)("tasks over %s", (_name, open) => {
     const client = await open(mcp, {
       elicitation: async (request) => {
         asked.push(request.message);
-        await sleep(25); // several polls see the request before the answer goes out
         return { action: "accept", data: { confirm: true } };
       },
     });

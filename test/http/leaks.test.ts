@@ -302,9 +302,18 @@ describe("a client killed mid-stream (legacy session)", () => {
     );
     const reader = new SseReader(response);
     await reader.message();
+    const session = sessions.get(id)!;
     socketController.abort();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Wait until the server has seen the drop (the response closed and the stream let go of it):
+    // the handler must still run after that, as a drop is not a cancellation in this era.
+    await noOpenExchange(listening);
+    await until(
+      () => [...session.streams.values()].every((stream) => !stream.attached),
+      5000,
+      "the stream to let go of the dropped connection",
+    );
     expect(probe.running).toBe(1);
+    expect(probe.aborted).toBe(0);
     const cancelled = await post(
       listening.url,
       { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 77, reason: "bye" } },
@@ -313,7 +322,6 @@ describe("a client killed mid-stream (legacy session)", () => {
     expect(cancelled.status).toBe(202);
     await until(() => probe.running === 0, 5000, "the handler to end");
     expect(probe.aborted).toBe(1);
-    const session = sessions.get(id)!;
     expect(session.busy).toBe(0);
     expect(session.inflight.size).toBe(0);
   });
@@ -341,8 +349,8 @@ describe("a client killed mid-stream (legacy session)", () => {
     expect(sessions.size).toBe(0);
     expect(sessions.sweeping).toBe(false);
     // Both the GET stream and the request's reply stream end.
-    expect(await settledWithin(get.ended(), 2000)).toBe(true);
-    expect(await settledWithin(drain(reply), 2000)).not.toBe("pending");
+    expect(await settledWithin(get.ended(), 5000)).toBe(true);
+    expect(await settledWithin(drain(reply), 5000)).not.toBe("pending");
     // A request whose session ended must not keep running.
     await until(() => probe.running === 0, 5000, "the handler to end");
     expect(probe.aborted).toBe(1);
@@ -394,13 +402,13 @@ describe("legacy sessions that end", () => {
 
     const deleted = await fetch(listening.url, { method: "DELETE", headers: legacyHeaders(a) });
     expect(deleted.status).toBe(200);
-    expect(await settledWithin(streamA.ended(), 2000)).toBe(true);
+    expect(await settledWithin(streamA.ended(), 5000)).toBe(true);
     expect(sessions.size).toBe(2);
     expect(sessions.sweeping).toBe(true);
 
     // b and c expire; a session with an open GET stream expires as well once idle past the TTL.
     expect(sessions.sweep(Date.now() + 5_000)).toBe(2);
-    expect(await settledWithin(streamB.ended(), 2000)).toBe(true);
+    expect(await settledWithin(streamB.ended(), 5000)).toBe(true);
     expect(sessions.size).toBe(0);
     expect(sessions.sweeping).toBe(false);
     const expired = await post(
@@ -493,7 +501,7 @@ describe("legacy HTTP+SSE sessions", () => {
       expect(
         await settledWithin(
           reader.ended().catch(() => true),
-          2000,
+          5000,
         ),
       ).toBe(true);
   });
@@ -601,7 +609,11 @@ describe("close()", () => {
     const wsClosed = new Promise<void>((resolve) => ws.once("close", () => resolve()));
     ws.send(JSON.stringify(modernBody("tools/call", { name: "hang", arguments: {} }, PROGRESS_META)));
     await until(() => probe.running === 3, 5000, "three handlers to run");
-    await new Promise((resolve) => setTimeout(resolve, 50)); // keep-alive timers tick
+    // The keep-alive timers run: a keep-alive comment has come on each SSE stream that has them.
+    const keepAlives = Promise.all(
+      [get, legacyReader, modernReader, sseReader].map((reader) => reader.comment()),
+    );
+    expect(await settledWithin(keepAlives, 5000)).toEqual(Array(4).fill(expect.stringMatching(/^:/)));
 
     await listening.close();
     expect(listening.server.listening).toBe(false);
@@ -614,7 +626,7 @@ describe("close()", () => {
       expect(
         await settledWithin(
           reader.ended().catch(() => true),
-          2000,
+          5000,
         ),
       ).toBe(true);
     }

@@ -144,6 +144,29 @@ export class SseReader {
     }
   }
 
+  /**
+   * The next comment-only block (such as a keep-alive), or undefined at the end; events before it
+   * stay for `next()`.
+   */
+  async comment(): Promise<string | undefined> {
+    let from = 0;
+    for (;;) {
+      const at = this.buffer.indexOf("\n\n", from);
+      if (at >= 0) {
+        const block = this.buffer.slice(from, at);
+        if (block !== "" && block.split("\n").every((line) => line.startsWith(":"))) {
+          this.buffer = this.buffer.slice(0, from) + this.buffer.slice(at + 2);
+          return block;
+        }
+        from = at + 2;
+        continue;
+      }
+      const { done, value } = await this.reader.read();
+      if (done) return undefined;
+      this.buffer += this.decoder.decode(value, { stream: true });
+    }
+  }
+
   /** The next event's data as JSON. */
   async message(): Promise<any> {
     const event = await this.next();

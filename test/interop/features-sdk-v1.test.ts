@@ -59,6 +59,7 @@ import {
   postedRequests,
   recordingFetch,
   serveNode,
+  WAIT_FOR,
 } from "./net-helpers.js";
 
 const cleanup = new Cleanup();
@@ -79,6 +80,8 @@ const KINDS: { kind: Kind; label: string }[] = [
   { kind: "stdio", label: "stdio" },
   { kind: "http", label: "Streamable HTTP" },
 ];
+
+const TOOLS_CHANGED = "notifications/tools/list_changed";
 
 const ALL_CAPABILITIES: ClientCapabilities = {
   elicitation: { form: {}, url: {} },
@@ -183,7 +186,7 @@ async function openSdkClient(
   if (listening) {
     // Unsolicited notifications travel on the GET stream v1 opens once initialized.
     const sessions = listening.app.streamable?.sessions;
-    await vi.waitFor(() => expect(sessions?.size).toBe(1));
+    await vi.waitFor(() => expect(sessions?.size).toBe(1), WAIT_FOR);
   }
   return { client, answers, asked, logs, changes, sent, received };
 }
@@ -300,10 +303,19 @@ describe.each(KINDS)(
 describe.each(KINDS)(
   "official SDK v1 client → fastmcp-ts server over $label: change notifications",
   ({ kind }) => {
-    /** A round trip and a short wait, for notifications that should not come. */
-    async function settle(client: SdkClient) {
-      await client.listTools();
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    /**
+     * Toggles the extra tool and waits for the tools/list_changed it causes: the sentinel for
+     * notifications that should not come. The server sends list_changed and resources/updated the
+     * same way (stdio: the one stdout pipe; Streamable HTTP: the session's GET stream), so anything
+     * the calls before it caused has arrived by then.
+     */
+    async function sentinel(client: SdkClient, changes: { method: string }[]) {
+      const before = changes.filter((change) => change.method === TOOLS_CHANGED).length;
+      await client.callTool({ name: "toggle", arguments: {} });
+      await vi.waitFor(
+        () => expect(changes.filter((change) => change.method === TOOLS_CHANGED)).toHaveLength(before + 1),
+        WAIT_FOR,
+      );
     }
 
     it("resources/subscribe delivers updates of that URI until unsubscribed; tools list_changed arrives", async () => {
@@ -316,20 +328,23 @@ describe.each(KINDS)(
       expect(textOf(await client.callTool({ name: "toggle", arguments: {} }))).toBe("extra on");
       await client.callTool({ name: "touch", arguments: { uri: "config://test" } });
       await client.callTool({ name: "touch", arguments: { uri: "users://1/profile" } });
-      await vi.waitFor(() =>
-        expect(changes).toEqual([
-          { method: "notifications/tools/list_changed" },
-          { method: "notifications/resources/updated", params: { uri: "config://test" } },
-        ]),
+      await vi.waitFor(
+        () =>
+          expect(changes).toEqual([
+            { method: "notifications/tools/list_changed" },
+            { method: "notifications/resources/updated", params: { uri: "config://test" } },
+          ]),
+        WAIT_FOR,
       );
       expect((await client.listTools()).tools.map((tool) => tool.name)).toContain("extra");
-      await settle(client);
-      expect(changes).toHaveLength(2);
+      // Nothing for users://1/profile, which nobody subscribed to.
+      await sentinel(client, changes);
+      expect(changes.slice(2)).toEqual([{ method: TOOLS_CHANGED }]);
 
       await client.unsubscribeResource({ uri: "config://test" });
       await client.callTool({ name: "touch", arguments: { uri: "config://test" } });
-      await settle(client);
-      expect(changes).toHaveLength(2);
+      await sentinel(client, changes);
+      expect(changes.slice(3)).toEqual([{ method: TOOLS_CHANGED }]);
     });
 
     it("ClientOptions.listChanged refreshes the tool list on list_changed", async () => {
@@ -348,10 +363,10 @@ describe.each(KINDS)(
         },
       });
       await client.callTool({ name: "toggle", arguments: {} });
-      await vi.waitFor(() => expect(refreshed).toHaveLength(1));
+      await vi.waitFor(() => expect(refreshed).toHaveLength(1), WAIT_FOR);
       expect(refreshed[0]).toContain("extra");
       await client.callTool({ name: "toggle", arguments: {} });
-      await vi.waitFor(() => expect(refreshed).toHaveLength(2));
+      await vi.waitFor(() => expect(refreshed).toHaveLength(2), WAIT_FOR);
       expect(refreshed[1]).not.toContain("extra");
     });
   },
@@ -445,7 +460,7 @@ async function connectV1(kind: Kind, options: ClientOptions = {}, without: "elic
     await client.connect();
     // v1 sends what is not related to a request (list changes, resource updates, its
     // sendLoggingMessage) on the standalone GET stream our Client opens: wait for it.
-    await vi.waitFor(() => expect(server.getStreams.size).toBe(1));
+    await vi.waitFor(() => expect(server.getStreams.size).toBe(1), WAIT_FOR);
   }
   expect(client.era).toBe("legacy");
   expect(client.protocolVersion).toBe("2025-11-25");
@@ -552,7 +567,10 @@ describe.each(KINDS)(
         [2, 3, "step 2"],
         [3, 3, "step 3"],
       ]);
-      await vi.waitFor(() => expect(logs).toEqual([{ level: "info", logger: "v1", data: "hello from v1" }]));
+      await vi.waitFor(
+        () => expect(logs).toEqual([{ level: "info", logger: "v1", data: "hello from v1" }]),
+        WAIT_FOR,
+      );
     });
 
     it("listen() hears list changes and updates of the subscribed URI; closing unsubscribes", async () => {
@@ -582,12 +600,16 @@ describe.each(KINDS)(
       expect((await client.listTools()).map((tool) => tool.name)).toContain("extra");
 
       await changes.close();
+      // The sentinel: a subscription to list changes only. v1 sends resources/updated and
+      // list_changed alike (stdio: the one stdout pipe; HTTP: the standalone GET stream), so an
+      // update caused by the touch would arrive before the list_changed caused by the toggle after it.
+      await using sentinel = await client.listen({ toolsListChanged: true });
       seen.length = 0;
       await client.callTool("touch", { uri: "config://test" });
-      await client.listTools({ cache: false });
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      await client.callTool("toggle");
+      expect((await sentinel.next()).value).toMatchObject({ method: "notifications/tools/list_changed" });
       // The v1 server only sends updates of subscribed URIs: none came, so the unsubscribe reached it.
-      expect(seen).toEqual([]);
+      expect(seen.map((notification) => notification.method)).toEqual(["notifications/tools/list_changed"]);
       if (kind === "http") {
         const methods = postedRequests(requests).map((entry) => entry.body.method);
         expect(methods).toContain("resources/subscribe");

@@ -36,10 +36,10 @@ import {
 } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { ListeningServer } from "../../src/index.js";
+import type { FastMCP, ListeningServer } from "../../src/index.js";
 import { createEverythingServer } from "../fixtures/everything-server.js";
 import { childPids, expectNoNewChildren, fixtureArgs, ROOT } from "./helpers.js";
-import { expectNoNewHandles, openHandles, recordingFetch } from "./net-helpers.js";
+import { expectNoNewHandles, openHandles, recordingFetch, WAIT_FOR } from "./net-helpers.js";
 
 let children: number[] = [];
 let handles: ReturnType<typeof openHandles>;
@@ -123,6 +123,7 @@ async function openSdkClient(
   extra: { capabilities?: ClientCapabilities; listChanged?: ClientOptions["listChanged"] } = {},
 ) {
   let listening: ListeningServer | undefined;
+  let server: FastMCP | undefined;
   let transport: Transport;
   const recorder = recordingFetch();
   if (kind === "stdio") {
@@ -133,7 +134,8 @@ async function openSdkClient(
       stderr: "pipe",
     });
   } else {
-    listening = await createEverythingServer().listen({ transport: "http", port: 0 });
+    server = createEverythingServer();
+    listening = await server.listen({ transport: "http", port: 0 });
     transport = new StreamableHTTPClientTransport(new URL(listening.url), { fetch: recorder.fetch });
   }
   const sent: Rpc[] = [];
@@ -198,8 +200,9 @@ async function openSdkClient(
   if (kind === "http" && !mode.modern) {
     // A legacy session's unsolicited notifications travel on the GET stream v2 opens after
     // initializing; wait for it (closing the client while it opens is reported as an AbortError).
-    await vi.waitFor(() =>
-      expect(recorder.requests).toContainEqual(expect.objectContaining({ method: "GET", status: 200 })),
+    await vi.waitFor(
+      () => expect(recorder.requests).toContainEqual(expect.objectContaining({ method: "GET", status: 200 })),
+      WAIT_FOR,
     );
   }
   const received: Rpc[] = [];
@@ -217,6 +220,8 @@ async function openSdkClient(
     sent,
     received,
     listening,
+    /** The server, when it runs in this process (HTTP). */
+    server,
     async [Symbol.asyncDispose]() {
       await closeAll();
       expect(errors).toEqual([]);
@@ -404,10 +409,20 @@ describe.each(CASES)(
 describe.each(CASES)(
   "official SDK v2 client ($label) → fastmcp-ts server: change notifications",
   ({ kind, mode }) => {
-    /** Waits long enough for a notification that should not come, after a round trip. */
-    async function settle(client: SdkClient) {
-      await client.listTools();
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    type Change = { method: string; params: Record<string, unknown> | undefined };
+    const toolChanges = (changes: Change[]) =>
+      changes.filter((change) => change.method === "notifications/tools/list_changed");
+
+    /**
+     * Toggles the extra tool and waits for the tools/list_changed it causes: the sentinel for
+     * notifications that should not come. Our server sends list_changed and resources/updated the
+     * same way (stdio: the one stdout pipe; HTTP: the subscriptions/listen stream in 2026-07-28,
+     * the session's GET stream in 2025), so anything the calls before it caused has arrived by then.
+     */
+    async function sentinel(client: SdkClient, changes: Change[]) {
+      const before = toolChanges(changes).length;
+      await client.callTool({ name: "toggle", arguments: {} });
+      await vi.waitFor(() => expect(toolChanges(changes)).toHaveLength(before + 1), WAIT_FOR);
     }
 
     if (mode.modern) {
@@ -432,22 +447,39 @@ describe.each(CASES)(
         await client.callTool({ name: "touch", arguments: { uri: "config://test" } });
         await client.callTool({ name: "touch", arguments: { uri: "users://1/profile" } });
         const stamp = { _meta: { [SUBSCRIPTION_ID_META_KEY]: listen?.id } };
-        await vi.waitFor(() =>
-          expect(changes).toEqual([
-            { method: "notifications/tools/list_changed", params: stamp },
-            { method: "notifications/resources/updated", params: { ...stamp, uri: "config://test" } },
-          ]),
+        await vi.waitFor(
+          () =>
+            expect(changes).toEqual([
+              { method: "notifications/tools/list_changed", params: stamp },
+              { method: "notifications/resources/updated", params: { ...stamp, uri: "config://test" } },
+            ]),
+          WAIT_FOR,
         );
         expect((await client.listTools()).tools.map((tool) => tool.name)).toContain("extra");
-        await settle(client);
-        expect(changes).toHaveLength(2); // nothing for the URI nobody subscribed to
+        await sentinel(client, changes);
+        // Nothing for the URI nobody subscribed to.
+        expect(changes.slice(2)).toEqual([{ method: "notifications/tools/list_changed", params: stamp }]);
 
         await subscription.close();
         await expect(subscription.closed).resolves.toBe("local");
-        await client.callTool({ name: "toggle", arguments: {} });
+        if (session.server) {
+          // Over HTTP the closed subscription had a stream of its own, not ordered with any later
+          // one: wait until the server dropped its listener, after which nothing can be sent to it.
+          const hub = session.server.kernel.hub;
+          await vi.waitFor(() => expect(hub.listenerCount).toBe(0), WAIT_FOR);
+        }
+        // A new subscription to list changes is the sentinel: over stdio every message shares the
+        // one pipe, so what the closed subscription got from the touch would arrive first.
+        const fresh = await client.listen({ toolsListChanged: true });
         await client.callTool({ name: "touch", arguments: { uri: "config://test" } });
-        await settle(client);
-        expect(changes).toHaveLength(2);
+        await sentinel(client, changes);
+        const freshId = sent.filter((message) => message.method === "subscriptions/listen").at(-1)?.id;
+        expect(freshId).not.toBe(listen?.id);
+        const freshStamp = { _meta: { [SUBSCRIPTION_ID_META_KEY]: freshId } };
+        expect(changes.slice(3)).toEqual([
+          { method: "notifications/tools/list_changed", params: freshStamp },
+        ]);
+        await fresh.close();
       });
     } else {
       it("subscriptions/listen is refused on a 2025 connection (a documented v2 limitation)", async () => {
@@ -471,19 +503,22 @@ describe.each(CASES)(
         await client.callTool({ name: "toggle", arguments: {} });
         await client.callTool({ name: "touch", arguments: { uri: "config://test" } });
         await client.callTool({ name: "touch", arguments: { uri: "users://1/profile" } });
-        await vi.waitFor(() =>
-          expect(changes).toEqual([
-            { method: "notifications/tools/list_changed", params: undefined },
-            { method: "notifications/resources/updated", params: { uri: "config://test" } },
-          ]),
+        await vi.waitFor(
+          () =>
+            expect(changes).toEqual([
+              { method: "notifications/tools/list_changed", params: undefined },
+              { method: "notifications/resources/updated", params: { uri: "config://test" } },
+            ]),
+          WAIT_FOR,
         );
-        await settle(client);
-        expect(changes).toHaveLength(2);
+        // Nothing for the URI nobody subscribed to.
+        await sentinel(client, changes);
+        expect(changes.slice(2)).toEqual([{ method: "notifications/tools/list_changed", params: undefined }]);
 
         await client.unsubscribeResource({ uri: "config://test" });
         await client.callTool({ name: "touch", arguments: { uri: "config://test" } });
-        await settle(client);
-        expect(changes).toHaveLength(2);
+        await sentinel(client, changes);
+        expect(changes.slice(3)).toEqual([{ method: "notifications/tools/list_changed", params: undefined }]);
       });
     }
 
@@ -507,10 +542,10 @@ describe.each(CASES)(
         expect(client.autoOpenedSubscription).toBeUndefined();
       }
       await client.callTool({ name: "toggle", arguments: {} });
-      await vi.waitFor(() => expect(refreshed).toHaveLength(1));
+      await vi.waitFor(() => expect(refreshed).toHaveLength(1), WAIT_FOR);
       expect(refreshed[0]).toContain("extra");
       await client.callTool({ name: "toggle", arguments: {} });
-      await vi.waitFor(() => expect(refreshed).toHaveLength(2));
+      await vi.waitFor(() => expect(refreshed).toHaveLength(2), WAIT_FOR);
       expect(refreshed[1]).not.toContain("extra");
     });
   },

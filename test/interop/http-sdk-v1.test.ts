@@ -45,6 +45,7 @@ import {
   postedRequests,
   recordingFetch,
   serveNode,
+  WAIT_FOR,
   type WireRequest,
 } from "./net-helpers.js";
 
@@ -284,7 +285,7 @@ describe("official SDK v1 client → fastmcp-ts server: sessions", () => {
     });
     expect(requests.at(-1)).toMatchObject({ method: "POST", status: 404 });
     // Ending the session also ended its GET stream, which v1 tried to reopen: 404 too.
-    await vi.waitFor(() => expect(errors).toContainEqual(expect.objectContaining({ code: 404 })));
+    await vi.waitFor(() => expect(errors).toContainEqual(expect.objectContaining({ code: 404 })), WAIT_FOR);
     errors.length = 0;
   });
 
@@ -303,7 +304,7 @@ describe("official SDK v1 client → fastmcp-ts server: sessions", () => {
       expect(post.status).toBe(202);
     }
     await client.close();
-    await vi.waitFor(() => expect(listening.app.sse?.size).toBe(0));
+    await vi.waitFor(() => expect(listening.app.sse?.size).toBe(0), WAIT_FOR);
   });
 
   it("WebSocket: the connection is the session; closing the client ends it", async () => {
@@ -312,7 +313,7 @@ describe("official SDK v1 client → fastmcp-ts server: sessions", () => {
     const { client } = await openSdkClient(listening, "ws");
     expect(mcp.kernel.sessions.size).toBe(1);
     await client.close();
-    await vi.waitFor(() => expect(mcp.kernel.sessions.size).toBe(0));
+    await vi.waitFor(() => expect(mcp.kernel.sessions.size).toBe(0), WAIT_FOR);
   });
 });
 
@@ -531,9 +532,12 @@ describe("fastmcp-ts Client → official SDK v1 server over Streamable HTTP (sta
 
     // Our client opens the standalone GET stream, where v1 sends messages unrelated to a request
     // (its sendLoggingMessage); wait for it so the progress tool's log is not dropped.
-    await vi.waitFor(() => expect(server.getStreams.size).toBe(1));
+    await vi.waitFor(() => expect(server.getStreams.size).toBe(1), WAIT_FOR);
     await exerciseV1Server(client);
-    await vi.waitFor(() => expect(logs).toEqual([{ level: "info", logger: "v1", data: "hello from v1" }]));
+    await vi.waitFor(
+      () => expect(logs).toEqual([{ level: "info", logger: "v1", data: "hello from v1" }]),
+      WAIT_FOR,
+    );
     for (const entry of recorder.requests.slice(recorder.requests.indexOf(posted[1] as WireRequest) + 1)) {
       expect(entry.headers["mcp-session-id"]).toBe(sessionId);
       expect(entry.headers["mcp-protocol-version"]).toBe("2025-11-25");
@@ -542,7 +546,7 @@ describe("fastmcp-ts Client → official SDK v1 server over Streamable HTTP (sta
     // Closing our client ends the session on the server (DELETE).
     await client.close();
     expect(recorder.requests.at(-1)).toMatchObject({ method: "DELETE", status: 200 });
-    await vi.waitFor(() => expect(server.transports.size).toBe(0));
+    await vi.waitFor(() => expect(server.transports.size).toBe(0), WAIT_FOR);
   });
 });
 
@@ -605,6 +609,6 @@ describe("fastmcp-ts Client → official SDK v1 server over HTTP+SSE", () => {
     await exerciseV1Server(client);
     expect(logs).toEqual([{ level: "info", logger: "v1", data: "hello from v1" }]);
     await client.close();
-    await vi.waitFor(() => expect(server.transports.size).toBe(0));
+    await vi.waitFor(() => expect(server.transports.size).toBe(0), WAIT_FOR);
   });
 });

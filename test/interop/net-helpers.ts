@@ -7,6 +7,9 @@ import { createServer, type IncomingMessage, type RequestListener, type ServerRe
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 
+/** `vi.waitFor` options: an upper bound that holds on a busy machine (its default, 1 s, may not). */
+export const WAIT_FOR = { timeout: 5000, interval: 20 } as const;
+
 /** Listening servers and open TCP sockets of this process (from Node's active resources). */
 export function openHandles(): { servers: number; sockets: number } {
   const active = process.getActiveResourcesInfo();

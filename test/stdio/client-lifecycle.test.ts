@@ -115,7 +115,8 @@ describe("stdio client: failures are clear errors, never hangs", () => {
   it("fails pending calls when the client closes mid-call", async () => {
     const client = await Client.connect(everything());
     const pending = client.callTool("sleep", { ms: 10_000 }).catch((e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 50));
+    // The server reads stdin in order: once a later call is answered, the sleep is running there.
+    expect((await client.callTool("add", { a: 1, b: 2 })).text).toBe("3");
     await client.close();
     expect(await pending).toBeInstanceOf(ConnectionError);
   });

@@ -196,9 +196,14 @@ describe("stdio server: both eras and lifecycle", () => {
       method: "notifications/cancelled",
       params: { requestId: 1, reason: "changed my mind" },
     });
-    const next = await server.request({ id: 2, method: "server/discover", params: { _meta: META } });
-    expect(next.id).toBe(2);
-    await new Promise((r) => setTimeout(r, 400));
+    // The sentinel: the same 300 ms sleep, started after the cancelled one (same-duration timers
+    // fire in creation order, and stdout is one ordered pipe), so an answer to 1 would come first.
+    const sentinel = await server.request({
+      id: 2,
+      method: "tools/call",
+      params: { name: "sleep", arguments: { ms: 300 }, _meta: META },
+    });
+    expect(sentinel.result.content[0].text).toBe("slept 300");
     expect(server.stdoutLines.map((line) => JSON.parse(line).id)).toEqual([2]);
   });
 
