@@ -59,6 +59,8 @@ const MODES: Mode[] = [
 
 const SERVER_INFO = { name: "everything", version: "1.0.0" };
 
+const SDK_PROGRESS_RACE = /^Received a progress notification for an unknown token/;
+
 /** An official v2 Client connected over stdio to our everything-server; disposing closes it. */
 async function openSdkClient(options: ClientOptions) {
   const transport = new StdioClientTransport({
@@ -103,7 +105,9 @@ async function openSdkClient(options: ClientOptions) {
     received,
     async [Symbol.asyncDispose]() {
       await client.close();
-      expect(errors).toEqual([]);
+      // The SDK drops a progress notification it reads in the same chunk as its response (it
+      // dispatches notifications a microtask after responses); the progress test checks the wire.
+      expect(errors.filter((error) => !SDK_PROGRESS_RACE.test(error.message))).toEqual([]);
     },
   };
 }
@@ -260,16 +264,33 @@ describe.each(MODES)("official SDK v2 client ($label) → fastmcp-ts server over
 
   it("receives progress notifications while the call runs", async () => {
     const progress: Progress[] = [];
+    const before = shared.received.length;
     const result = await shared.client.callTool(
       { name: "progress", arguments: { steps: 3 } },
       { onprogress: (update) => progress.push(update) },
     );
-    // Progress arrives before the response on the same stream: all three are in when the call resolves.
-    expect(progress).toEqual([
+    const expected = [
       { progress: 1, total: 3, message: "step 1" },
       { progress: 2, total: 3, message: "step 2" },
       { progress: 3, total: 3, message: "step 3" },
-    ]);
+    ];
+    // On the wire, all three come before the response, on the same stream.
+    const wire = shared.received.slice(before);
+    const answeredAt = wire.findIndex((message) => "result" in message);
+    expect(
+      wire
+        .slice(0, answeredAt)
+        .filter((message) => "method" in message && message.method === "notifications/progress")
+        .map((message) => {
+          const { progressToken: _token, ...rest } = (
+            message as unknown as { params: Progress & { progressToken: unknown } }
+          ).params;
+          return rest;
+        }),
+    ).toEqual(expected);
+    // The SDK hands them over in order; those it read in the same chunk as the response it drops
+    // (see SDK_PROGRESS_RACE), which a busy machine makes likely: what it delivered is a prefix.
+    expect(progress).toEqual(expected.slice(0, progress.length));
     expect(result.content).toEqual([{ type: "text", text: "done" }]);
   });
 
