@@ -44,11 +44,13 @@ export interface ConformanceSuiteOptions {
 
 function describeRun(run: ScenarioRun): string {
   const lines = [
-    `${runKey(run)}: ${run.successes} SUCCESS, ${run.failures} FAILURE (exit ${run.exitCode}, ${run.durationMs} ms)`,
+    `${runKey(run)}: ${run.successes} SUCCESS, ${run.failures} FAILURE, ${run.warnings.length} WARNING (exit ${run.exitCode}, ${run.durationMs} ms)`,
     ...run.failed.map((failure) => `  - ${failure}`),
+    ...run.warnings.map((warning) => `  - WARNING ${warning}`),
+    ...run.problems.map((problem) => `  - ${problem}`),
   ];
-  if (run.successes + run.failures === 0)
-    lines.push("  (no checks recorded) CLI output:", run.output.slice(-3000));
+  if (run.successes + run.failures === 0 || (!run.passed && run.failures === 0))
+    lines.push("  CLI output:", run.output.slice(-3000));
   return lines.join("\n");
 }
 
