@@ -181,17 +181,15 @@ export class Negotiation {
         if (supported.includes(version)) return { era: "modern", version, result };
         const modern = pinned === undefined ? best(supported, MODERN_PROTOCOL_VERSIONS) : undefined;
         if (modern) return { era: "modern", version: modern, result };
-        if (pinned !== undefined) throw new ClientError(unsupported(pinned, supported));
-        return { era: "legacy", version: best(supported, LEGACY_PROTOCOL_VERSIONS), error: undefined };
+        const legacy = pinned === undefined ? best(supported, LEGACY_PROTOCOL_VERSIONS) : undefined;
+        if (legacy || (supported.length === 0 && pinned === undefined))
+          return { era: "legacy", version: legacy, error: undefined };
+        throw new ClientError(unsupported(pinned ?? version, supported));
       } catch (error) {
         if (error instanceof McpError && MODERN_ERROR_CODES.has(error.code)) {
           if (error.code !== ErrorCode.UnsupportedProtocolVersion) {
-            throw new ClientError(
-              `Server rejected server/discover at protocol ${version}: ${error.message}`,
-              {
-                cause: error,
-              },
-            );
+            const message = `Server rejected server/discover at protocol ${version}: ${error.message}`;
+            throw new ClientError(message, { cause: error });
           }
           // A modern server that does not take this version: retry once with the best one both
           // support (the one it rejected may come back: the retry is what the spec asks for).
@@ -248,12 +246,10 @@ export class Negotiation {
       typeof offered === "string"
         ? `it is a legacy (initialize-based) server offering ${offered}; connect without protocolVersion, or pin ${offered}`
         : "it does not speak the 2026-07-28 era";
-    return new ClientError(
-      `Server ${this.host.transport.describe()} does not support protocol ${pinned}: ${refusal}, and ${what}`,
-      {
-        cause: probeError,
-      },
-    );
+    const server = this.host.transport.describe();
+    return new ClientError(`Server ${server} does not support protocol ${pinned}: ${refusal}, and ${what}`, {
+      cause: probeError,
+    });
   }
 
   private agreeModern(version: string, result: DiscoverResult): void {
