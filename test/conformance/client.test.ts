@@ -16,7 +16,7 @@ import { listScenarios } from "./harness.js";
 import { conformanceSuite, type Leg } from "./suite.js";
 
 /** CPU-bound processes beside the scenario runs (CONFORMANCE_CPU_LOAD overrides; 0 for none). */
-const CPU_BURNERS = Number(process.env.CONFORMANCE_CPU_LOAD ?? 2);
+const CPU_BURNERS = Number(process.env.CONFORMANCE_CPU_LOAD ?? 1);
 
 export const EXPECTED_FAILURES: Record<string, string> = {};
 

@@ -3,8 +3,8 @@
  * npm aliases: `conformance-v1` = 0.1.x, `conformance-v2` = 0.2.0-alpha) one scenario at a time and
  * reads back its `checks.json`. A scenario counts as passed only when the suite itself says so, by
  * its exit status (client side: no FAILURE, no WARNING, no timeout, and the client program exited
- * 0; server side: no FAILURE), and it recorded at least one SUCCESS (a scenario with zero checks,
- * or only SKIPPED/INFO/WARNING ones, did not pass).
+ * 0; server side: no FAILURE), it recorded at least one SUCCESS (a scenario with zero checks, or
+ * only SKIPPED/INFO/WARNING ones, did not pass), and no WARNING (server side too).
  *
  * Both lines import `fs.globSync` (Node 22+); on Node 20 they run with our preload
  * `globsync-preload.mjs` (`node --import`), which supplies it.
@@ -76,10 +76,7 @@ export interface ScenarioRun {
   failures: number;
   /** The failed checks, `id: errorMessage`. */
   failed: string[];
-  /**
-   * The checks that ended as WARNING, `id: errorMessage`. The suite fails a client scenario with
-   * one (its exit status says so); a server scenario passes with them.
-   */
+  /** The checks that ended as WARNING, `id: errorMessage`: each fails the scenario. */
   warnings: string[];
   /** Exit code of the CLI: its verdict on the scenario (0 passed). */
   exitCode: number | null;
@@ -151,6 +148,9 @@ export async function runScenario(job: ScenarioJob): Promise<ScenarioRun> {
   rmSync(out, { recursive: true, force: true });
   const successes = checks.filter((c) => c.status === "SUCCESS").length;
   const failedChecks = checks.filter((c) => c.status === "FAILURE");
+  const warnings = checks
+    .filter((c) => c.status === "WARNING")
+    .map((c) => `${c.id}: ${c.errorMessage ?? "(no message)"}`);
   const problems: string[] = [];
   for (const pattern of [
     /Client exited with code \d+/,
@@ -165,14 +165,13 @@ export async function runScenario(job: ScenarioJob): Promise<ScenarioRun> {
     side: job.side,
     leg: job.leg,
     scenario: job.scenario,
-    // The suite's own verdict (its exit status), and at least one check that really passed.
-    passed: code === 0 && successes > 0 && failedChecks.length === 0,
+    // The suite's own verdict (its exit status), at least one check that really passed, and no
+    // WARNING (the client side's verdict already counts them; none is tolerated on either side).
+    passed: code === 0 && successes > 0 && failedChecks.length === 0 && warnings.length === 0,
     successes,
     failures: failedChecks.length,
     failed: failedChecks.map((c) => `${c.id}: ${c.errorMessage ?? "(no message)"}`),
-    warnings: checks
-      .filter((c) => c.status === "WARNING")
-      .map((c) => `${c.id}: ${c.errorMessage ?? "(no message)"}`),
+    warnings,
     exitCode: code,
     problems,
     durationMs: Date.now() - started,
