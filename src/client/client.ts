@@ -40,7 +40,7 @@ import { ResultCache } from "./cache.js";
 import { type ClientTarget, createTransport } from "./detect.js";
 import { answerServerRequest, clientCapabilitiesFor, fulfilInputRequests } from "./handlers.js";
 import { Listeners } from "./listen.js";
-import { Negotiation } from "./negotiate.js";
+import { DEFAULT_TIMEOUT, Negotiation } from "./negotiate.js";
 import type { CallOptions, CallToolOptions, ClientOptions, LogMessage } from "./options.js";
 import { PromptResult, ResourceReadResult, ToolCallResult } from "./results.js";
 import type { ListenFilter, Subscription } from "./subscription.js";
@@ -88,7 +88,6 @@ export class Client implements AsyncDisposable {
       transport: this.transport,
       options,
       capabilities: this.capabilities,
-      reconnect: () => this.transport.connect(this.handlers()),
     });
     this.listeners = new Listeners(this, () => this.negotiation.meta(undefined));
   }
@@ -347,9 +346,12 @@ export class Client implements AsyncDisposable {
   }
 
   private async open(): Promise<void> {
+    // The client's timeout bounds the whole of connecting, not each step of it.
+    const timeout = this.options.timeout ?? DEFAULT_TIMEOUT;
+    const deadline = timeout > 0 ? Date.now() + timeout : Number.POSITIVE_INFINITY;
     await this.transport.connect(this.handlers());
     this.cache.clear();
-    await this.negotiation.run();
+    await this.negotiation.run(deadline);
   }
 
   private requestOptions(options: CallOptions): RequestOptions {

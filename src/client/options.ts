@@ -6,9 +6,12 @@ import type { ClientHandlers } from "./handlers.js";
 import type { TaskWaitOptions } from "./tasks.js";
 
 export interface ClientOptions extends ClientHandlers {
-  /** Default timeout per request, in ms (default 60000; 0 for none). */
+  /** Default timeout per request, in ms (default 60000; 0 for none); it also bounds `connect()` as a whole. */
   timeout?: number;
-  /** How long the `server/discover` probe may take before the client falls back to `initialize` (ms, default 5000). */
+  /**
+   * How long the `server/discover` probe may go unanswered before the client asks `initialize` as
+   * well (ms, default 5000); whichever the server answers first decides the era.
+   */
   probeTimeout?: number;
   /** Sent as `Authorization: Bearer ...` on HTTP, SSE and WebSocket transports. */
   auth?: ClientAuth;

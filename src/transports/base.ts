@@ -106,6 +106,23 @@ export abstract class ClientTransport {
     this.peer?.notify(method, params);
   }
 
+  /**
+   * Ends a legacy handshake: sends `notifications/initialized`, and resolves once the transport is
+   * ready for what the server sends on its own (Streamable HTTP: the GET stream is open or refused).
+   */
+  async initialized(): Promise<void> {
+    this.sendNotification("notifications/initialized");
+  }
+
+  /**
+   * Whether a server that does not answer `server/discover` in time may be a legacy one (some
+   * legacy stdio servers never answer a request sent before `initialize`). False where every
+   * request gets some answer, so that silence means a slow server, not an era.
+   */
+  get silentProbeMeansLegacy(): boolean {
+    return true;
+  }
+
   /** Subclasses: one message arrived from the server. */
   protected receive(message: JSONRPCMessage): void {
     this.peer?.receive(message);

@@ -101,6 +101,14 @@ export class MCPConfigTransport extends ClientTransport {
     this.transport.sendNotification(method, params);
   }
 
+  override initialized(): Promise<void> {
+    return this.transport.initialized();
+  }
+
+  override get silentProbeMeansLegacy(): boolean {
+    return this.transport.silentProbeMeansLegacy;
+  }
+
   protected async open(): Promise<void> {}
 
   protected send(_message: JSONRPCMessage): void {}

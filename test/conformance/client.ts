@@ -117,6 +117,10 @@ async function main(): Promise<void> {
         await callTool(client, "json_schema_echo", { schema: focal.inputSchema });
         return;
       }
+      case "json-schema-ref-no-deref":
+        // The scenario's server answers tools/list only: the check is that listing fetches no $ref.
+        await client.listTools();
+        return;
       case "sep-2322-client-request-state":
         await client.listTools();
         for (const name of ["test_mrtr_echo_state", "test_mrtr_unrelated", "test_mrtr_no_state"]) {

@@ -1,8 +1,10 @@
 /**
  * Runs the official conformance suite (`@modelcontextprotocol/conformance`, installed twice under
  * npm aliases: `conformance-v1` = 0.1.x, `conformance-v2` = 0.2.0-alpha) one scenario at a time and
- * reads back its `checks.json`. A scenario counts as passed only when it recorded at least one
- * SUCCESS and no FAILURE (a scenario with zero checks, or only SKIPPED/INFO/WARNING ones, did not pass).
+ * reads back its `checks.json`. A scenario counts as passed only when the suite itself says so, by
+ * its exit status (client side: no FAILURE, no WARNING, no timeout, and the client program exited
+ * 0; server side: no FAILURE), it recorded at least one SUCCESS (a scenario with zero checks, or
+ * only SKIPPED/INFO/WARNING ones, did not pass), and no WARNING (server side too).
  *
  * Both lines import `fs.globSync` (Node 22+); on Node 20 they run with our preload
  * `globsync-preload.mjs` (`node --import`), which supplies it.
@@ -74,10 +76,12 @@ export interface ScenarioRun {
   failures: number;
   /** The failed checks, `id: errorMessage`. */
   failed: string[];
-  /** The checks that ended as WARNING (SHOULD-level), `id: errorMessage`: they do not fail a scenario. */
+  /** The checks that ended as WARNING, `id: errorMessage`: each fails the scenario. */
   warnings: string[];
-  /** Exit code of the CLI (informational: client runs ignore it). */
+  /** Exit code of the CLI: its verdict on the scenario (0 passed). */
   exitCode: number | null;
+  /** What else the suite reported against the scenario: the client program failed or timed out. */
+  problems: string[];
   durationMs: number;
   /** The CLI's output, kept for diagnosing a scenario that recorded nothing. */
   output: string;
@@ -144,19 +148,32 @@ export async function runScenario(job: ScenarioJob): Promise<ScenarioRun> {
   rmSync(out, { recursive: true, force: true });
   const successes = checks.filter((c) => c.status === "SUCCESS").length;
   const failedChecks = checks.filter((c) => c.status === "FAILURE");
+  const warnings = checks
+    .filter((c) => c.status === "WARNING")
+    .map((c) => `${c.id}: ${c.errorMessage ?? "(no message)"}`);
+  const problems: string[] = [];
+  for (const pattern of [
+    /Client exited with code \d+/,
+    /Client timed out after \d+ ?ms/,
+    /\[harness\] killed after \d+ ms/,
+  ]) {
+    const found = output.match(pattern);
+    if (found) problems.push(found[0]);
+  }
   return {
     line: job.line,
     side: job.side,
     leg: job.leg,
     scenario: job.scenario,
-    passed: successes > 0 && failedChecks.length === 0,
+    // The suite's own verdict (its exit status), at least one check that really passed, and no
+    // WARNING (the client side's verdict already counts them; none is tolerated on either side).
+    passed: code === 0 && successes > 0 && failedChecks.length === 0 && warnings.length === 0,
     successes,
     failures: failedChecks.length,
     failed: failedChecks.map((c) => `${c.id}: ${c.errorMessage ?? "(no message)"}`),
-    warnings: checks
-      .filter((c) => c.status === "WARNING")
-      .map((c) => `${c.id}: ${c.errorMessage ?? "(no message)"}`),
+    warnings,
     exitCode: code,
+    problems,
     durationMs: Date.now() - started,
     output,
   };

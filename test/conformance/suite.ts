@@ -44,11 +44,13 @@ export interface ConformanceSuiteOptions {
 
 function describeRun(run: ScenarioRun): string {
   const lines = [
-    `${runKey(run)}: ${run.successes} SUCCESS, ${run.failures} FAILURE (exit ${run.exitCode}, ${run.durationMs} ms)`,
+    `${runKey(run)}: ${run.successes} SUCCESS, ${run.failures} FAILURE, ${run.warnings.length} WARNING (exit ${run.exitCode}, ${run.durationMs} ms)`,
     ...run.failed.map((failure) => `  - ${failure}`),
+    ...run.warnings.map((warning) => `  - WARNING ${warning}`),
+    ...run.problems.map((problem) => `  - ${problem}`),
   ];
-  if (run.successes + run.failures === 0)
-    lines.push("  (no checks recorded) CLI output:", run.output.slice(-3000));
+  if (run.successes + run.failures === 0 || (!run.passed && run.failures === 0))
+    lines.push("  CLI output:", run.output.slice(-3000));
   return lines.join("\n");
 }
 
@@ -108,10 +110,7 @@ export function conformanceSuite(options: ConformanceSuiteOptions): void {
         const mine = finished.filter((run) => run.line === leg.line && run.leg === leg.leg);
         const passed = mine.filter((run) => run.passed).length;
         const expected = mine.filter((run) => runKey(run) in options.expectedFailures).length;
-        const warned = mine
-          .filter((run) => run.passed && run.warnings.length > 0)
-          .map((run) => `\n      passed with warnings: ${run.scenario} (${run.warnings.join("; ")})`);
-        return `  ${leg.line} (${suiteVersion(leg.line)}) ${leg.leg}: ${passed}/${mine.length} passed, ${expected} expected failures${warned.join("")}`;
+        return `  ${leg.line} (${suiteVersion(leg.line)}) ${leg.leg}: ${passed}/${mine.length} passed, ${expected} expected failures`;
       });
       console.log(
         `conformance ${options.side} side, ${finished.length} scenarios in ${((Date.now() - started) / 1000).toFixed(1)} s:\n${rows.join("\n")}`,

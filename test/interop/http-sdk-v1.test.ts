@@ -551,15 +551,19 @@ describe("fastmcp-ts Client → official SDK v1 server over Streamable HTTP (sta
 });
 
 describe("fastmcp-ts Client pinned to 2026-07-28 → official SDK v1 server", () => {
-  it("refuses to connect, since a v1 server cannot speak 2026-07-28", async () => {
+  it("refuses to connect, since a v1 server cannot speak 2026-07-28, naming what it offers", async () => {
     const server = await serveV1Streamable("stateful");
     const client = new Client(server.url, { protocolVersion: "2026-07-28" });
     cleanup.add(() => client.close());
-    await expect(client.connect()).rejects.toThrow(/No valid session ID/);
+    await expect(client.connect()).rejects.toThrow(
+      /does not support protocol 2026-07-28: .*No valid session ID.*legacy \(initialize-based\) server offering 2025-11-25/,
+    );
     expect(client.era).toBeUndefined();
     expect(client.connected).toBe(false);
-    expect(server.methods).toEqual(["POST"]); // the probe only: no fallback to initialize
-    expect(server.transports.size).toBe(0);
+    // The probe, the initialize that learns what the server offers, and the DELETE ending that
+    // session: nothing is left on the server.
+    expect(server.methods).toEqual(["POST", "POST", "DELETE"]);
+    await vi.waitFor(() => expect(server.transports.size).toBe(0));
   });
 });
 

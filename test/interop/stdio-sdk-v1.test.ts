@@ -259,7 +259,9 @@ describe("fastmcp-ts Client → official SDK v1 server over stdio", () => {
 
   it("refuses to connect when pinned to 2026-07-28, which a v1 server cannot speak", async () => {
     await using client = sdkV1Server({ protocolVersion: "2026-07-28" });
-    await expect(client.connect()).rejects.toThrow();
+    await expect(client.connect()).rejects.toThrow(
+      /does not support protocol 2026-07-28: .*legacy \(initialize-based\) server offering 2025-11-25/,
+    );
     expect(client.era).toBeUndefined();
     expect(client.connected).toBe(false);
   });

@@ -52,9 +52,11 @@ describe("stdio client: negotiation", () => {
     expect((await client.listTools()).map((tool) => tool.name)).toEqual(["add"]);
   });
 
-  it("restarts a server the probe killed and initializes it", async () => {
-    await using client = await Client.connect(legacy("fragile"));
-    expect(client.era).toBe("legacy");
+  it("reports a server the probe killed, without starting it again; pinned legacy, it works", async () => {
+    const error = await new Client(legacy("fragile")).connect().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as Error).message).toMatch(/exited with code 1/);
+    await using client = await Client.connect(legacy("fragile"), { protocolVersion: "2025-11-25" });
     expect(client.serverInfo?.name).toBe("legacy-fragile");
     expect((await client.callTool("add", { a: 1, b: 1 })).text).toBe("2");
   });

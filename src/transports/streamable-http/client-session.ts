@@ -27,7 +27,8 @@ export interface SessionHost {
 export class LegacySession {
   /** The initialize request this client sent, repeated to start a new session. */
   initializeRequest: JSONRPCRequest | undefined;
-  private standalone: AbortController | undefined;
+  /** The GET stream: its controller, and when its first GET was answered. */
+  private standalone: { controller: AbortController; answered: Promise<void> } | undefined;
   /** A session restart in progress, shared by every request that got a 404 for the old session. */
   private renewing: Promise<void> | undefined;
   private readonly host: SessionHost;
@@ -61,20 +62,35 @@ export class LegacySession {
     this.initializeRequest = undefined;
   }
 
-  /** Opens the legacy GET stream for server-initiated messages, and keeps it open. */
-  openStream(): void {
-    if (!this.host.sessionId() || this.standalone || this.host.isClosed()) return;
+  /**
+   * Opens the legacy GET stream for server-initiated messages, and keeps it open. Resolves once the
+   * first GET has been answered (the stream is open, or refused: 405...) or could not be sent:
+   * what the server sends on its own after that is not lost.
+   */
+  openStream(): Promise<void> {
+    if (!this.host.sessionId() || this.host.isClosed()) return Promise.resolve();
+    if (this.standalone) return this.standalone.answered;
     const controller = new AbortController();
-    this.standalone = controller;
-    this.runStream(controller.signal).catch(() => {});
+    let answered!: () => void;
+    const stream = {
+      controller,
+      answered: new Promise<void>((resolve) => {
+        answered = resolve;
+      }),
+    };
+    this.standalone = stream;
+    this.runStream(controller.signal, answered)
+      .catch(() => {})
+      .finally(answered);
+    return stream.answered;
   }
 
   private closeStream(): void {
-    this.standalone?.abort();
+    this.standalone?.controller.abort();
     this.standalone = undefined;
   }
 
-  private async runStream(signal: AbortSignal): Promise<void> {
+  private async runStream(signal: AbortSignal, answered: () => void): Promise<void> {
     const { options, url } = this.host;
     let lastEventId: string | undefined;
     let delay = options.reconnect?.initialDelayMs ?? 200;
@@ -85,11 +101,14 @@ export class LegacySession {
         if (lastEventId) headers["last-event-id"] = lastEventId;
         response = await (options.fetch ?? fetch)(url, { method: "GET", headers, signal });
       } catch {
+        // The first GET could not be sent: connecting goes on, the retries go on behind it.
+        answered();
         if (signal.aborted) return;
         await sleep(delay);
         delay = Math.min(5000, delay * 2);
         continue;
       }
+      answered();
       // 405: the server offers no GET stream; nothing more to do.
       if (!isEventStream(response)) {
         await discard(response);
@@ -135,6 +154,6 @@ export class LegacySession {
       this.host.options.timeout ?? 30_000,
     );
     await discard(ack);
-    this.openStream();
+    void this.openStream();
   }
 }

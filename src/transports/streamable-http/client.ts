@@ -23,6 +23,9 @@ import { LegacySession, type SessionHost } from "./client-session.js";
 import { discard, followReply, isEventStream, type ReplyHost } from "./client-streams.js";
 import { encodeHeaderValue, MCP_NAME_PARAMS } from "./headers.js";
 
+/** How long connecting waits for the server to answer the legacy GET stream (ms). */
+const STREAM_ANSWER_GRACE_MS = 5000;
+
 export interface StreamableHttpTransportOptions {
   url: string | URL;
   /** Sent as given on every request. */
@@ -139,8 +142,37 @@ export class StreamableHttpTransport extends ClientTransport {
     if ("method" in message && "id" in message)
       return this.sendRequest_(message as JSONRPCRequest, route as HttpRoute | undefined);
     return this.post(message, undefined, undefined).then(() => {
-      if ("method" in message && message.method === "notifications/initialized") this.session.openStream();
+      if ("method" in message && message.method === "notifications/initialized")
+        void this.session.openStream();
     });
+  }
+
+  /**
+   * Sends `notifications/initialized`, then opens the GET stream and resolves once the server has
+   * answered it: a server (the official v1 SDK's, say) sends its requests that belong to no call on
+   * that stream, and drops them while it is not open.
+   */
+  override async initialized(): Promise<void> {
+    try {
+      await this.post({ jsonrpc: "2.0", method: "notifications/initialized" }, undefined, undefined);
+    } catch (error) {
+      // A server refusing the notification with a status still has a session to use.
+      if (!(error instanceof HttpStatusError)) throw error;
+    }
+    // A GET that gets no answer at all (a proxy holding streamed bodies back, say) does not hold
+    // connecting up for long: the client goes on without the guarantee.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.session.openStream(),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, STREAM_ANSWER_GRACE_MS);
+      }),
+    ]).finally(() => clearTimeout(timer));
+  }
+
+  /** Every POST gets an answer (a status at least): a silent probe means a slow server. */
+  override get silentProbeMeansLegacy(): boolean {
+    return false;
   }
 
   private async sendRequest_(request: JSONRPCRequest, route: HttpRoute | undefined): Promise<void> {
