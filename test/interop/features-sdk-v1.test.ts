@@ -1,24 +1,7 @@
-/**
- * Interop of the client-facing features with the official TypeScript SDK v1
- * (`@modelcontextprotocol/sdk` 1.x), which speaks only the initialize-based revisions: asking the
- * client is a real server-to-client request, and changes arrive unsolicited on the session.
- *
- * - The official v1 Client drives our everything-server over stdio and Streamable HTTP: its
- *   elicitation, sampling and roots request handlers answer our `ctx.elicit` / `ctx.sample` /
- *   `ctx.listRoots`; `resources/subscribe` and list_changed reach its notification handlers.
- * - Our Client drives an official v1 McpServer (`createSdkV1FeatureServer`, whose tools call
- *   `elicitInput`, `createMessage` and `listRoots` and announce changes) over stdio and stateful
- *   Streamable HTTP: our `elicitation`, `sampling` and `roots` options answer, `onProgress` and
- *   `onLog` fire, and `client.listen()` hears list changes and resource updates.
- *
- * Every server and socket is closed after each test, and checked to be gone.
- */
-import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Client as SdkClient } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
   type ClientCapabilities,
@@ -27,7 +10,6 @@ import {
   type ElicitRequest,
   ElicitRequestSchema,
   type ElicitResult,
-  isInitializeRequest,
   type JSONRPCMessage,
   ListRootsRequestSchema,
   LoggingMessageNotificationSchema,
@@ -50,7 +32,7 @@ import {
   ToolError,
 } from "../../src/index.js";
 import { createEverythingServer } from "../fixtures/everything-server.js";
-import { createSdkV1FeatureServer } from "../fixtures/sdk-v1-server.js";
+import { createSdkV1FeatureServer, sdkV1Sessions } from "../fixtures/sdk-v1-server.js";
 import { childPids, expectNoNewChildren, fixtureArgs, ROOT } from "./helpers.js";
 import {
   Cleanup,
@@ -380,40 +362,14 @@ describe.each(KINDS)(
  * transport per session, as in v1's examples); closed after the test.
  */
 async function serveV1Features() {
-  const transports = new Map<string, StreamableHTTPServerTransport>();
+  const v1 = sdkV1Sessions(createSdkV1FeatureServer);
   const getStreams = new Set<ServerResponse>();
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     if (req.method === "GET") {
       getStreams.add(res);
       res.once("close", () => getStreams.delete(res));
     }
-    const sessionId = req.headers["mcp-session-id"];
-    const existing = typeof sessionId === "string" ? transports.get(sessionId) : undefined;
-    if (existing) return existing.handleRequest(req, res);
-    if (req.method === "POST" && sessionId === undefined) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      const body: unknown = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-      if (isInitializeRequest(body)) {
-        const transport = new StreamableHTTPServerTransport({
-          sessionIdGenerator: () => randomUUID(),
-          onsessioninitialized: (id) => void transports.set(id, transport),
-        });
-        transport.onclose = () => {
-          if (transport.sessionId) transports.delete(transport.sessionId);
-        };
-        await createSdkV1FeatureServer().connect(transport);
-        return transport.handleRequest(req, res, body);
-      }
-    }
-    res.writeHead(400, { "content-type": "application/json" });
-    res.end(
-      JSON.stringify({
-        jsonrpc: "2.0",
-        error: { code: -32000, message: "Bad Request: No valid session ID provided" },
-        id: null,
-      }),
-    );
+    await v1.handle(req, res);
   };
   const host = await serveNode((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -422,7 +378,7 @@ async function serveV1Features() {
     });
   });
   cleanup.add(async () => {
-    for (const transport of transports.values()) await transport.close();
+    await v1.close();
     await host.close();
   });
   return { url: `${host.origin}/mcp`, getStreams };

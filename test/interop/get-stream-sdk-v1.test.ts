@@ -1,21 +1,8 @@
-/**
- * The legacy Streamable HTTP client's GET stream against the official SDK v1 server: v1 sends a
- * server-to-client request that belongs to no call on the session's standalone GET stream, and
- * drops it while that stream is not open. connect() must therefore resolve only once the GET has
- * been answered (open, or refused), so that a request the server sends right after the first call
- * reaches the client however busy the machine is.
- *
- * Deterministic: the host hands each GET to the v1 transport only after a delay, the way a loaded
- * machine might; a client that does not wait sends its call first and the elicitation is lost.
- */
-import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ElicitationRequest } from "../../src/client/handlers.js";
 import { Client } from "../../src/index.js";
-import { createSdkV1FeatureServer } from "../fixtures/sdk-v1-server.js";
+import { createSdkV1FeatureServer, sdkV1Sessions } from "../fixtures/sdk-v1-server.js";
 import { Cleanup, expectNoNewHandles, openHandles, serveNode } from "./net-helpers.js";
 
 const cleanup = new Cleanup();
@@ -33,33 +20,10 @@ const GET_DELAY_MS = 1500;
 
 /** The v1 feature server, stateful, on node:http; GET requests reach it `GET_DELAY_MS` late. */
 async function serveV1WithSlowGet() {
-  const transports = new Map<string, StreamableHTTPServerTransport>();
+  const v1 = sdkV1Sessions(createSdkV1FeatureServer);
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     if (req.method === "GET") await new Promise((resolve) => setTimeout(resolve, GET_DELAY_MS));
-    const sessionId = req.headers["mcp-session-id"];
-    const existing = typeof sessionId === "string" ? transports.get(sessionId) : undefined;
-    if (existing) return existing.handleRequest(req, res);
-    if (req.method === "POST" && sessionId === undefined) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      const body: unknown = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-      if (isInitializeRequest(body)) {
-        const transport = new StreamableHTTPServerTransport({
-          sessionIdGenerator: () => randomUUID(),
-          onsessioninitialized: (id) => void transports.set(id, transport),
-        });
-        transport.onclose = () => {
-          if (transport.sessionId) transports.delete(transport.sessionId);
-        };
-        await createSdkV1FeatureServer().connect(transport);
-        return transport.handleRequest(req, res, body);
-      }
-    }
-    // The probe, and anything else without a session (as v1's examples answer it).
-    res.writeHead(400, { "content-type": "application/json" });
-    res.end(
-      JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message: "No valid session ID" }, id: null }),
-    );
+    await v1.handle(req, res);
   };
   const host = await serveNode((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -68,7 +32,7 @@ async function serveV1WithSlowGet() {
     });
   });
   cleanup.add(async () => {
-    for (const transport of transports.values()) await transport.close();
+    await v1.close();
     await host.close();
   });
   return `${host.origin}/mcp`;

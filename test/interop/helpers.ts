@@ -52,3 +52,21 @@ export async function expectNoNewChildren(before: readonly number[], timeoutMs =
   } while (Date.now() < deadline);
   throw new Error(`Subprocesses still running after cleanup: ${leaked.join(", ")}`);
 }
+
+/**
+ * The official SDK clients drop a progress notification they read in the same chunk as its
+ * response (they dispatch notifications a microtask after responses), which a busy machine makes
+ * likely; their `onerror` reports it with this message.
+ */
+export const SDK_PROGRESS_RACE = /^Received a progress notification for an unknown token/;
+
+/** The progress notifications (without their token) received before the first response. */
+export function progressBeforeAnswer(received: readonly object[]): unknown[] {
+  const answeredAt = received.findIndex((message) => "result" in message || "error" in message);
+  return received.slice(0, answeredAt === -1 ? received.length : answeredAt).flatMap((message) => {
+    const { method, params } = message as { method?: string; params?: Record<string, unknown> };
+    if (method !== "notifications/progress" || !params) return [];
+    const { progressToken: _token, ...rest } = params;
+    return [rest];
+  });
+}

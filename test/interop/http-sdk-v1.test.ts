@@ -1,15 +1,3 @@
-/**
- * Interop over real sockets (127.0.0.1, a free port) with the official TypeScript SDK v1
- * (`@modelcontextprotocol/sdk` 1.x), which speaks only the initialize-based revisions.
- *
- * - The official v1 Client drives our server (`listen()` serving Streamable HTTP, the legacy
- *   HTTP+SSE transport and WebSocket on one port) with each of its network transports.
- * - Our Client drives official v1 servers: McpServer over StreamableHTTPServerTransport (stateful
- *   and stateless) and over the deprecated SSEServerTransport, mounted on node:http.
- *
- * Each test closes what it opened and checks that no server or socket is left behind.
- */
-import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Client as SdkClient } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
@@ -19,7 +7,6 @@ import { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
-  isInitializeRequest,
   type LoggingMessageNotification,
   LoggingMessageNotificationSchema,
   type Progress,
@@ -36,7 +23,7 @@ import {
   ToolError,
 } from "../../src/index.js";
 import { createEverythingServer } from "../fixtures/everything-server.js";
-import { createSdkV1Server } from "../fixtures/sdk-v1-server.js";
+import { createSdkV1Server, sdkV1Sessions } from "../fixtures/sdk-v1-server.js";
 import {
   Cleanup,
   expectNoNewHandles,
@@ -367,7 +354,7 @@ describe("official SDK v1 client → fastmcp-ts server with bearer auth", () => 
 
 /** A v1 McpServer over StreamableHTTPServerTransport: one transport and server per session, or per request. */
 async function serveV1Streamable(mode: "stateful" | "stateless") {
-  const transports = new Map<string, StreamableHTTPServerTransport>();
+  const v1 = sdkV1Sessions(createSdkV1Server);
   /** Open GET (standalone SSE) streams, by session. */
   const getStreams = new Set<ServerResponse>();
   const methods: string[] = [];
@@ -390,38 +377,7 @@ async function serveV1Streamable(mode: "stateful" | "stateless") {
       await transport.handleRequest(req, res);
       return;
     }
-    const sessionId = req.headers["mcp-session-id"];
-    const existing = typeof sessionId === "string" ? transports.get(sessionId) : undefined;
-    if (existing) {
-      await existing.handleRequest(req, res);
-      return;
-    }
-    if (req.method === "POST" && sessionId === undefined) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      const body: unknown = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-      if (isInitializeRequest(body)) {
-        const transport = new StreamableHTTPServerTransport({
-          sessionIdGenerator: () => randomUUID(),
-          onsessioninitialized: (id) => void transports.set(id, transport),
-        });
-        transport.onclose = () => {
-          if (transport.sessionId) transports.delete(transport.sessionId);
-        };
-        await createSdkV1Server().connect(transport);
-        await transport.handleRequest(req, res, body);
-        return;
-      }
-    }
-    // As in the SDK's own examples: anything else without a valid session is a 400.
-    res.writeHead(400, { "content-type": "application/json" });
-    res.end(
-      JSON.stringify({
-        jsonrpc: "2.0",
-        error: { code: -32000, message: "Bad Request: No valid session ID provided" },
-        id: null,
-      }),
-    );
+    await v1.handle(req, res);
   };
   const host = await serveNode((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -430,10 +386,10 @@ async function serveV1Streamable(mode: "stateful" | "stateless") {
     });
   });
   cleanup.add(async () => {
-    for (const transport of transports.values()) await transport.close();
+    await v1.close();
     await host.close();
   });
-  return { url: `${host.origin}/mcp`, transports, getStreams, methods };
+  return { url: `${host.origin}/mcp`, transports: v1.transports, getStreams, methods };
 }
 
 /** A v1 McpServer over the deprecated SSEServerTransport: GET /sse, POST /messages?sessionId=. */
