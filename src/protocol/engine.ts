@@ -193,6 +193,11 @@ export class RpcPeer {
     return true;
   }
 
+  /** Fails every pending request (their transport lost an answer it cannot place); the peer stays open. */
+  failPending(error: Error): void {
+    for (const id of [...this.pending.keys()]) this.fail(id, error);
+  }
+
   /** Fails every pending request with `error` and aborts every incoming one. Idempotent. */
   close(error: Error = new ConnectionError("Connection closed")): void {
     if (this.closedWith) return;

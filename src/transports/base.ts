@@ -116,6 +116,11 @@ export abstract class ClientTransport {
     this.peer?.fail(id, error);
   }
 
+  /** Subclasses: a reply was lost and could be any pending request's; they all fail, the connection stays. */
+  protected lostPending(error: Error): void {
+    this.peer?.failPending(error);
+  }
+
   /** Subclasses: the connection died; every pending request fails with `error`. */
   protected lost(error: Error): void {
     const peer = this.peer;
