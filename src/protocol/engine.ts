@@ -193,12 +193,9 @@ export class RpcPeer {
     return true;
   }
 
-  /** Fails every pending request with `error`; the connection stays open. */
+  /** Fails every pending request (their transport lost an answer it cannot place); the peer stays open. */
   failPending(error: Error): void {
-    for (const [id, entry] of this.pending) {
-      this.settle(id, entry);
-      entry.reject(error);
-    }
+    for (const id of [...this.pending.keys()]) this.fail(id, error);
   }
 
   /** Fails every pending request with `error` and aborts every incoming one. Idempotent. */

@@ -2,7 +2,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { HttpRequestLike } from "../../src/transports/http/exchange.js";
-import { guardRequest, type HttpGuardOptions, LOOPBACK_HOSTS } from "../../src/transports/http/guard.js";
+import {
+  guardRequest,
+  type HttpGuardOptions,
+  isLoopback,
+  LOOPBACK_HOSTS,
+} from "../../src/transports/http/guard.js";
 import { FUZZ_TIMEOUT, runs } from "./settings.js";
 
 /** A request that carries only the given headers (the guard reads nothing else). */
@@ -150,4 +155,43 @@ describe("Host/Origin guard fuzzing", () => {
     },
     FUZZ_TIMEOUT,
   );
+});
+
+describe("Host/Origin guard regressions found by fuzzing", () => {
+  it("takes as loopback exactly localhost, ::1 and IPv4 dotted quads in 127.0.0.0/8 (not 127.evil.com)", () => {
+    for (const name of [
+      "127.evil.com",
+      "127.0.0.1.evil.com",
+      "127.",
+      "127.1",
+      "127.0.0.256",
+      "127.0.0.01",
+      "128.0.0.1",
+    ])
+      expect(isLoopback(name), name).toBe(false);
+    for (const name of [
+      "127.0.0.1",
+      "127.255.255.255",
+      "127.1.2.3",
+      "localhost",
+      "LocalHost",
+      "::1",
+      "[::1]",
+    ])
+      expect(isLoopback(name), name).toBe(true);
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.ipV4(),
+          fc.domain(),
+          fc.domain().map((d) => `127.${d}`),
+        ),
+        (name) => {
+          const quad = /^\d+\.\d+\.\d+\.\d+$/.test(name);
+          expect(isLoopback(name)).toBe(name === "localhost" || (quad && name.startsWith("127.")));
+        },
+      ),
+      runs(1500),
+    );
+  });
 });

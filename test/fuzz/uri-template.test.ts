@@ -1,7 +1,7 @@
 /** Fuzzing the URI template matcher: expand-then-match round-trips, never throws, time-bounded. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compileUriTemplate } from "../../src/server/uri-template.js";
+import { compileUriTemplate, MAX_TEMPLATE_URI_LENGTH } from "../../src/server/uri-template.js";
 import { FUZZ_TIMEOUT, runs } from "./settings.js";
 
 /** RFC 6570 simple expansion: everything but unreserved characters percent-encoded. */
@@ -35,6 +35,83 @@ const shape = fc.record({
   rest: fc.boolean(),
   query: fc.integer({ min: 0, max: 3 }),
 });
+
+/**
+ * The matcher as it was: one anchored backtracking regex per template (lazy `.+?` for `{+x}`,
+ * `{#x}` and `{x*}`, `[^/?#,]+` for `{x}`). The new matcher must give exactly its answers. Only for
+ * the valid templates generated below.
+ */
+function regexModel(template: string): (uri: string) => Record<string, string> | undefined {
+  const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const decode = (value: string) => {
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      return value;
+    }
+  };
+  const names: string[] = [];
+  const queryNames: string[] = [];
+  let pattern = "^";
+  for (const piece of template.split(/(\{[^}]*\})/)) {
+    if (!piece.startsWith("{")) {
+      pattern += literal(piece);
+      continue;
+    }
+    const body = piece.slice(1, -1);
+    const operator = "+#./;?&".includes(body[0] as string) ? (body[0] as string) : "";
+    body
+      .slice(operator.length)
+      .split(",")
+      .forEach((spec, index) => {
+        const [, name = "", star, length] = /^([^*:]+)(\*)?(?::(\d+))?$/.exec(spec) ?? [];
+        if (operator === "?" || operator === "&") {
+          queryNames.push(name);
+          return;
+        }
+        names.push(name);
+        const wide = star !== undefined || operator === "+" || operator === "#";
+        const count = length === undefined ? "+" : `{1,${length}}`;
+        const group = wide ? `(.${count}?)` : `([^/?#,]${count})`;
+        if (operator === ";") {
+          pattern += `;${literal(name)}(?:=${wide ? group : group.replace("+)", "*)")})?`;
+          return;
+        }
+        const perVariable = operator === "/" || operator === ".";
+        const prefix = perVariable || (operator === "#" && index === 0) ? literal(operator) : "";
+        pattern += `${index > 0 && !perVariable ? "," : ""}${prefix}${group}`;
+      });
+  }
+  const regex = new RegExp(`${pattern}$`);
+  return (uri) => {
+    const at = queryNames.length > 0 ? uri.indexOf("?") : -1;
+    const found = regex.exec(at >= 0 ? uri.slice(0, at) : uri);
+    if (!found) return undefined;
+    const values: Record<string, string> = {};
+    names.forEach((name, index) => {
+      values[name] = decode(found[index + 1] ?? "");
+    });
+    if (at >= 0 && at < uri.length - 1) {
+      for (const pair of uri.slice(at + 1).split("&")) {
+        const eq = pair.indexOf("=");
+        const key = decode(eq >= 0 ? pair.slice(0, eq) : pair);
+        if (queryNames.includes(key)) values[key] = decode(eq >= 0 ? pair.slice(eq + 1) : "");
+      }
+    }
+    return values;
+  };
+}
+
+/** Median over 3 rounds of the time `match(uri)` takes 5 times, in ms (a median shrugs off a GC pause or preemption). */
+function matchTime(match: (uri: string) => unknown, uri: string): number {
+  const times: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    const started = performance.now();
+    for (let i = 0; i < 5; i++) match(uri);
+    times.push(performance.now() - started);
+  }
+  return times.sort((a, b) => a - b)[1] as number;
+}
 
 describe("URI template fuzzing", () => {
   it(
@@ -158,4 +235,101 @@ describe("URI template fuzzing", () => {
     },
     FUZZ_TIMEOUT,
   );
+
+  it(
+    "matches exactly as the backtracking regex did, on every template shape",
+    () => {
+      const units = ["a", "b", "/", ".", ",", ";", "=", "#", "?", "&", "-", "\n", "\u2028", "%41", "%", "é"];
+      const value = fc.array(fc.constantFrom(...units), { maxLength: 4 }).map((parts) => parts.join(""));
+      type Expression = { operator: string; vars: { name: string; modifier: string }[] };
+      const expression = fc.record({
+        operator: fc.constantFrom("", "+", "#", ".", "/", ";"),
+        vars: fc.array(
+          fc.record({
+            name: fc.constantFrom("a", "b", "c", "a.b"),
+            modifier: fc.constantFrom("", "*", ":1", ":2", ":3"),
+          }),
+          { minLength: 1, maxLength: 3 },
+        ),
+      });
+      const part = fc.oneof(
+        fc.constantFrom("x://", "a", "/", ".", "-", ";", "=", ",", ".md", "%41", "ab"),
+        expression,
+      );
+      const text = (part: string | Expression) =>
+        typeof part === "string"
+          ? part
+          : `{${part.operator}${part.vars.map(({ name, modifier }) => name + modifier).join(",")}}`;
+      /** A URI shaped like an expansion of the parts (so that most match, ambiguously), sometimes off. */
+      const expansion = (part: string | Expression) =>
+        typeof part === "string"
+          ? fc.oneof({ weight: 4, arbitrary: fc.constant(part) }, { weight: 1, arbitrary: value })
+          : fc.tuple(...part.vars.map(() => fc.tuple(fc.boolean(), value))).map((values) =>
+              values
+                .map(([flag, text], index) => {
+                  const { operator } = part;
+                  const name = (part.vars[index] as { name: string }).name;
+                  if (operator === ";") return `;${name}${flag ? `=${text}` : ""}`;
+                  if (operator === "/" || operator === ".") return operator + text;
+                  if (operator === "#" && index === 0) return `#${text}`;
+                  return (index > 0 ? "," : "") + text;
+                })
+                .join(""),
+            );
+      const query = fc.constantFrom("", "{?q}", "{?q,r}{&s}");
+      const queryText = fc.constantFrom("", "?q=1", "?r=%41&q=&s", "?x=1&q=a?b");
+      const cases = fc.tuple(fc.array(part, { maxLength: 6 }), query).chain(([parts, query]) =>
+        fc.tuple(
+          fc.constant(parts.map(text).join("") + query),
+          fc.array(
+            fc.oneof(
+              fc.tuple(...parts.map(expansion), queryText).map((pieces) => pieces.join("")),
+              value,
+            ),
+            { minLength: 1, maxLength: 6 },
+          ),
+        ),
+      );
+      fc.assert(
+        fc.property(cases, ([template, uris]) => {
+          const matcher = compileUriTemplate(template);
+          const model = regexModel(template);
+          for (const candidate of uris) expect(matcher.match(candidate), candidate).toEqual(model(candidate));
+        }),
+        runs(3000),
+      );
+    },
+    FUZZ_TIMEOUT,
+  );
+});
+
+describe("URI template regressions found by fuzzing", () => {
+  it("matches hostile URIs in linear time when a template has several reserved or adjacent variables", () => {
+    // The regex took quadratic time on `{+a}/{+b}.md` and cubic on `{+a}/{+b}/{+c}.md` (24 s at 4,000
+    // characters); 8x longer input must cost about 8x, not 64x or 512x.
+    const cases: [string, (count: number) => string, number][] = [
+      ["x://{+a}/{+b}.md", (count) => `x://${"/".repeat(count)}`, 1000],
+      ["x://{+a}/{+b}/{+c}.md", (count) => `x://${"/".repeat(count)}`, 200],
+      ["x://{a}{b}", (count) => `x://${"a".repeat(count)}/`, 1000],
+      ["x://{a*}.{b*}.{c*}", (count) => `x://${".".repeat(count)}\n`, 200],
+      ["x://{#a}{/b*}{;c}", (count) => `x://#${"/;c=".repeat(count / 4)}\n`, 1000],
+    ];
+    for (const [template, hostile, small] of cases) {
+      const { match } = compileUriTemplate(template);
+      const short = matchTime(match, hostile(small));
+      const long = matchTime(match, hostile(8 * small));
+      // Linear: about 8x; quadratic would be 64x, cubic 512x. The slack absorbs timer resolution.
+      expect(long, template).toBeLessThan(short * 24 + 25);
+    }
+  });
+
+  it("matches no template against a URI over MAX_TEMPLATE_URI_LENGTH, at once", () => {
+    const matcher = compileUriTemplate("file:///{+path}");
+    const fits = `file:///${"a".repeat(MAX_TEMPLATE_URI_LENGTH - 8)}`;
+    expect(matcher.match(fits)).toEqual({ path: "a".repeat(MAX_TEMPLATE_URI_LENGTH - 8) });
+    const started = performance.now();
+    expect(compileUriTemplate("x://{+a}/{+b}/{+c}.md").match(`x://${"/".repeat(100_000)}`)).toBeUndefined();
+    expect(matcher.match(`${fits}a`)).toBeUndefined();
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
 });

@@ -2,7 +2,9 @@
  * Bad input against real servers on 127.0.0.1: every malformed or forbidden request gets the
  * status the spec names and a JSON-RPC error body, and the server keeps serving afterwards.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
 import { StaticTokenVerifier } from "../../src/auth/server.js";
 import { FastMCP } from "../../src/index.js";
@@ -653,6 +655,38 @@ describe("Streamable HTTP: who may ask", () => {
       const own = await send(host);
       expect(own.status).toBe(200);
       expect(JSON.parse(own.body).result.content[0].text).toBe("8");
+    }
+  });
+
+  it("takes only 127.0.0.0/8 addresses, localhost and [::1] as loopback hosts for the Origin check (not 127.evil.com)", async () => {
+    // Embedded with nodeListener() and no allowedHosts, any Host passes; a loopback Origin is then
+    // accepted only when the Host is loopback. A DNS name starting with "127." is not.
+    const mcp = makeServer();
+    const server = createServer(mcp.nodeListener());
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const port = (server.address() as AddressInfo).port;
+    const body = JSON.stringify(modernBody("tools/call", { name: "add", arguments: { a: 2, b: 3 } }));
+    const send = (host: string) =>
+      rawRequest(port, [
+        head("POST", "/mcp", {
+          host,
+          origin: "http://localhost:5173",
+          ...modernHeaders("tools/call", "add"),
+          "content-length": Buffer.byteLength(body),
+          connection: "close",
+        }),
+        body,
+      ]);
+    for (const host of [`127.evil.com:${port}`, "127.0.0.1.evil.com", "127.0.0.01", "127.1"]) {
+      const foreign = await send(host);
+      expect(foreign.status, host).toBe(403);
+      expect(JSON.parse(foreign.body)).toMatchObject({ error: { code: -32000 } });
+    }
+    for (const host of [`127.0.0.1:${port}`, "127.1.2.3", `LOCALHOST:${port}`, `[::1]:${port}`]) {
+      const own = await send(host);
+      expect(own.status, host).toBe(200);
+      expect(JSON.parse(own.body).result.content[0].text).toBe("5");
     }
   });
 

@@ -21,14 +21,18 @@ export interface HttpGuardOptions {
 
 export const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"];
 
+/** An IPv4 address in 127.0.0.0/8, as a dotted quad of decimal octets (no leading zeros, 0-255). */
+const LOOPBACK_IPV4 = /^127(?:\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$/;
+
+/**
+ * Whether a host name (no port) is a loopback one: `localhost`, `::1` / `[::1]`, or an IPv4
+ * address in 127.0.0.0/8 (`127.evil.com` is a DNS name, not loopback). Undefined (no Host header)
+ * counts as loopback.
+ */
 export function isLoopback(host: string | undefined): boolean {
-  return (
-    host === undefined ||
-    host === "localhost" ||
-    host === "::1" ||
-    host === "[::1]" ||
-    host.startsWith("127.")
-  );
+  if (host === undefined) return true;
+  const name = host.toLowerCase();
+  return name === "localhost" || name === "::1" || name === "[::1]" || LOOPBACK_IPV4.test(name);
 }
 
 function hostName(host: string): string {

@@ -31,8 +31,11 @@ const FIELD_SLACK = 64;
 export interface SseParserOptions {
   /** Largest event kept, in characters (default 64 Mi); a larger one is dropped whole. */
   maxEventLength?: number;
-  /** An event was over `maxEventLength` and has been dropped. */
-  onOversized?(): void;
+  /**
+   * An event went over `maxEventLength` and is being dropped (called at once, not at its end);
+   * `size` is the characters read of it so far, over the cap.
+   */
+  onOversized?(size: number): void;
 }
 
 /**
@@ -60,7 +63,7 @@ export class SseParser {
   private readonly onEvent: (event: SseEvent) => void;
   private readonly onRetry: ((ms: number) => void) | undefined;
   private readonly max: number;
-  private readonly onOversized: (() => void) | undefined;
+  private readonly onOversized: ((size: number) => void) | undefined;
 
   constructor(
     onEvent: (event: SseEvent) => void,
@@ -106,7 +109,8 @@ export class SseParser {
     this.pendingLength += piece.length;
     if (this.discarding) return;
     // The slack leaves room for a field name: whether the value fits is decided at the line's end.
-    if (this.eventLength + this.pendingLength > this.max + FIELD_SLACK) this.discard();
+    const size = this.eventLength + this.pendingLength;
+    if (size > this.max + FIELD_SLACK) this.discard(size);
     else this.pending.push(piece);
   }
 
@@ -123,19 +127,19 @@ export class SseParser {
   /** Counts `added` more characters kept for the event; false (and the event dropped) over the cap. */
   private keep(added: number): boolean {
     if (this.eventLength + added > this.max) {
-      this.discard();
+      this.discard(this.eventLength + added);
       return false;
     }
     this.eventLength += added;
     return true;
   }
 
-  /** Drops the event being read: it is over the cap. */
-  private discard(): void {
+  /** Drops the event being read: `size` characters of it are over the cap. */
+  private discard(size: number): void {
     this.discarding = true;
     this.pending = [];
     this.reset();
-    this.onOversized?.();
+    this.onOversized?.(size);
   }
 
   private line(line: string): void {

@@ -12,7 +12,7 @@ import { ConnectionError } from "../../errors.js";
 import { decodeValue } from "../../protocol/jsonrpc.js";
 import type { JSONRPCMessage } from "../../protocol/types.js";
 import { ClientTransport } from "../base.js";
-import { SseParser } from "../http/sse.js";
+import { DEFAULT_MAX_SSE_EVENT_LENGTH, SseParser } from "../http/sse.js";
 import { HttpStatusError } from "../http/status-error.js";
 
 export interface SSETransportOptions {
@@ -22,6 +22,12 @@ export interface SSETransportOptions {
   timeout?: number;
   auth?: ClientAuth;
   fetch?: typeof fetch;
+  /**
+   * Largest SSE event accepted, in characters (default 64 Mi). Every reply comes on the one stream,
+   * so a larger event, dropped, could be any pending request's answer: they all fail at once with
+   * an error naming the size and the limit (the connection stays open).
+   */
+  maxEventLength?: number;
 }
 
 export class SSETransport extends ClientTransport {
@@ -83,27 +89,41 @@ export class SSETransport extends ClientTransport {
       announced = resolve;
       failed = reject;
     });
-    const parser = new SseParser((event) => {
-      if (event.event === "endpoint") {
-        const endpoint = new URL(event.data, this.url);
-        if (endpoint.origin !== new URL(this.url).origin) {
-          failed?.(
-            new ConnectionError(`The server announced an endpoint on another origin: ${endpoint.origin}`),
-          );
+    const limit = this.options.maxEventLength ?? DEFAULT_MAX_SSE_EVENT_LENGTH;
+    const onOversized = (size: number) => {
+      const error = new ConnectionError(
+        `The SSE stream from ${this.url} carried an event of at least ${size} characters, over the ` +
+          `client's limit of ${limit} (the transport's maxEventLength option); it was dropped`,
+      );
+      // Before the endpoint event, connecting fails; after it, the answer lost is some pending request's.
+      failed?.(error);
+      this.lostAnswers(error);
+    };
+    const parser = new SseParser(
+      (event) => {
+        if (event.event === "endpoint") {
+          const endpoint = new URL(event.data, this.url);
+          if (endpoint.origin !== new URL(this.url).origin) {
+            failed?.(
+              new ConnectionError(`The server announced an endpoint on another origin: ${endpoint.origin}`),
+            );
+            return;
+          }
+          this.endpoint = endpoint.href;
+          announced?.();
           return;
         }
-        this.endpoint = endpoint.href;
-        announced?.();
-        return;
-      }
-      if ((event.event ?? "message") !== "message" || !event.data) return;
-      try {
-        const decoded = decodeValue(JSON.parse(event.data));
-        if (decoded.kind !== "invalid") this.receive(decoded.message);
-      } catch {
-        // not JSON: ignore
-      }
-    });
+        if ((event.event ?? "message") !== "message" || !event.data) return;
+        try {
+          const decoded = decodeValue(JSON.parse(event.data));
+          if (decoded.kind !== "invalid") this.receive(decoded.message);
+        } catch {
+          // not JSON: ignore
+        }
+      },
+      undefined,
+      { maxEventLength: limit, onOversized },
+    );
     const pump = async () => {
       const reader = (response.body as ReadableStream<Uint8Array>).getReader();
       const decoder = new TextDecoder();

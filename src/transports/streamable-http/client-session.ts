@@ -7,7 +7,15 @@ import { ConnectionError } from "../../errors.js";
 import type { JSONRPCMessage, JSONRPCRequest, RequestId } from "../../protocol/types.js";
 import { HttpStatusError } from "../http/status-error.js";
 import type { StreamableHttpTransportOptions } from "./client.js";
-import { deliverQuietly, discard, isEventStream, readMessages, sleep } from "./client-streams.js";
+import {
+  deliverQuietly,
+  discard,
+  isEventStream,
+  oversizedEvent,
+  readMessages,
+  reconnectDelay,
+  sleep,
+} from "./client-streams.js";
 
 /** What the session needs from the transport. */
 export interface SessionHost {
@@ -22,6 +30,12 @@ export interface SessionHost {
   headersFor(message: JSONRPCMessage): Record<string, string>;
   fetchWithTimeout(init: RequestInit, timeout: number): Promise<Response>;
   deliver(message: JSONRPCMessage): void;
+}
+
+/** Reports a problem that fails no request: to `onError`, or as a console warning. */
+function reportStreamError(options: StreamableHttpTransportOptions, error: Error): void {
+  if (options.onError) options.onError(error);
+  else console.warn(`[fastmcp-ts] ${error.message}`);
 }
 
 export class LegacySession {
@@ -93,7 +107,7 @@ export class LegacySession {
   private async runStream(signal: AbortSignal, answered: () => void): Promise<void> {
     const { options, url } = this.host;
     let lastEventId: string | undefined;
-    let delay = options.reconnect?.initialDelayMs ?? 200;
+    let delay = reconnectDelay(options, options.reconnect?.initialDelayMs ?? 200);
     for (let attempt = 0; attempt < (options.reconnect?.maxRetries ?? 5) && !signal.aborted; attempt++) {
       let response: Response;
       try {
@@ -105,7 +119,7 @@ export class LegacySession {
         answered();
         if (signal.aborted) return;
         await sleep(delay);
-        delay = Math.min(5000, delay * 2);
+        delay = reconnectDelay(options, delay * 2);
         continue;
       }
       answered();
@@ -115,13 +129,19 @@ export class LegacySession {
         return;
       }
       attempt = -1;
-      const end = await readMessages(
-        response,
-        ({ message }) => deliverQuietly(this.host, message),
-        (ms) => {
-          delay = ms;
+      const end = await readMessages(response, ({ message }) => deliverQuietly(this.host, message), {
+        onRetry: (ms) => {
+          delay = reconnectDelay(options, ms);
         },
-      );
+        maxEventLength: options.maxEventLength,
+        // This stream carries the server's own requests and notifications, no reply to ours: there
+        // is no request to fail, so the transport reports it.
+        onOversized: (size, limit) =>
+          reportStreamError(
+            options,
+            new ConnectionError(`The GET stream from ${url}: ${oversizedEvent(size, limit)}`),
+          ),
+      });
       lastEventId = end.lastEventId ?? lastEventId;
       if (signal.aborted) return;
       await sleep(delay);

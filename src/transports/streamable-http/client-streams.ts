@@ -5,7 +5,7 @@
  */
 import { type DecodedMessage, decodeText } from "../../protocol/jsonrpc.js";
 import type { JSONRPCMessage, RequestId } from "../../protocol/types.js";
-import { type SseEvent, SseParser } from "../http/sse.js";
+import { DEFAULT_MAX_SSE_EVENT_LENGTH, type SseEvent, SseParser } from "../http/sse.js";
 import type { StreamableHttpTransportOptions } from "./client.js";
 
 /** A JSON-RPC message read from a stream. */
@@ -33,6 +33,37 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** The longest wait setTimeout can do: a longer one fires at once (after 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The wait before reconnecting: `ms` (the server's `retry` hint or the backoff) clamped to
+ * `reconnect.maxDelayMs` (default 5000), so that a huge `retry:` neither overflows setTimeout
+ * (which would reconnect after 1 ms) nor stalls the stream for days.
+ */
+export function reconnectDelay(options: StreamableHttpTransportOptions, ms: number): number {
+  const max = Math.min(options.reconnect?.maxDelayMs ?? 5000, MAX_TIMER_MS);
+  return Math.max(0, Math.min(ms, max));
+}
+
+/** The error text of an event dropped for going over the client's `maxEventLength`. */
+export function oversizedEvent(size: number, limit: number): string {
+  return (
+    `the server sent an SSE event of at least ${size} characters, over the client's limit of ` +
+    `${limit} (the transport's maxEventLength option); it was dropped`
+  );
+}
+
+/** What reading a stream may report besides messages. */
+export interface ReadOptions {
+  /** The server's `retry` hint, in ms (not yet clamped). */
+  onRetry?(ms: number): void;
+  /** Largest event read, in characters (default 64 Mi). */
+  maxEventLength?: number | undefined;
+  /** An event over `maxEventLength` is being dropped; `size` characters of it were read. */
+  onOversized?(size: number, limit: number): void;
+}
+
 /**
  * Reads an SSE body to its end, handing over each JSON-RPC message it carries (events without data
  * or with data that is not one are skipped). A throw from `onMessage` ends the reading as dropped.
@@ -40,15 +71,20 @@ export function sleep(ms: number): Promise<void> {
 export async function readMessages(
   response: Response,
   onMessage: (message: StreamMessage, event: SseEvent) => void,
-  onRetry?: (ms: number) => void,
+  options: ReadOptions = {},
 ): Promise<StreamEnd> {
   let lastEventId: string | undefined;
-  const parser = new SseParser((event) => {
-    if (event.id !== undefined) lastEventId = event.id;
-    if (!event.data) return;
-    const decoded = decodeText(event.data);
-    if (decoded.kind !== "invalid") onMessage(decoded, event);
-  }, onRetry);
+  const limit = options.maxEventLength ?? DEFAULT_MAX_SSE_EVENT_LENGTH;
+  const parser = new SseParser(
+    (event) => {
+      if (event.id !== undefined) lastEventId = event.id;
+      if (!event.data) return;
+      const decoded = decodeText(event.data);
+      if (decoded.kind !== "invalid") onMessage(decoded, event);
+    },
+    options.onRetry,
+    { maxEventLength: limit, onOversized: (size) => options.onOversized?.(size, limit) },
+  );
   const dropped = await pump(response, parser);
   return { dropped, lastEventId };
 }
@@ -98,6 +134,7 @@ export async function followReply(
 ): Promise<void> {
   let retryMs: number | undefined;
   let answered = false;
+  let oversized = false;
   const end = await readMessages(
     response,
     ({ kind, message }, event) => {
@@ -108,11 +145,21 @@ export async function followReply(
       }
       host.deliver(message);
     },
-    (ms) => {
-      retryMs = ms;
+    {
+      onRetry: (ms) => {
+        retryMs = ms;
+      },
+      maxEventLength: host.options.maxEventLength,
+      // The stream is this request's: the dropped event may be its response, so it fails now
+      // rather than at the stream's end or its timeout.
+      onOversized: (size, limit) => {
+        if (id === undefined || answered) return;
+        oversized = true;
+        host.lose(id, oversizedEvent(size, limit));
+      },
     },
   );
-  if (answered || id === undefined || host.isClosed() || signal?.aborted) return;
+  if (answered || oversized || id === undefined || host.isClosed() || signal?.aborted) return;
   if (host.sessionId() && end.lastEventId) {
     await resume(host, end.lastEventId, id, retryMs, signal);
     return;
@@ -130,11 +177,11 @@ async function resume(
   retryMs: number | undefined,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  const { maxRetries = 5, initialDelayMs = 200, maxDelayMs = 5000 } = host.options.reconnect ?? {};
-  let delay = retryMs ?? initialDelayMs;
+  const { maxRetries = 5, initialDelayMs = 200 } = host.options.reconnect ?? {};
+  let delay = reconnectDelay(host.options, retryMs ?? initialDelayMs);
   for (let attempt = 0; attempt < maxRetries && !host.isClosed() && host.isPending(id); attempt++) {
     await sleep(delay);
-    delay = Math.min(maxDelayMs, delay * 2);
+    delay = reconnectDelay(host.options, delay * 2);
     let response: Response;
     try {
       response = await host.reopen(lastEventId, signal);
@@ -146,12 +193,24 @@ async function resume(
       break;
     }
     let answered = false;
-    const end = await readMessages(response, ({ kind, message }) => {
-      if (kind === "response" && message.id === id) answered = true;
-      deliverQuietly(host, message);
-    });
+    let oversized = false;
+    const end = await readMessages(
+      response,
+      ({ kind, message }) => {
+        if (kind === "response" && message.id === id) answered = true;
+        deliverQuietly(host, message);
+      },
+      {
+        maxEventLength: host.options.maxEventLength,
+        onOversized: (size, limit) => {
+          if (answered) return;
+          oversized = true;
+          host.lose(id, oversizedEvent(size, limit));
+        },
+      },
+    );
     lastEventId = end.lastEventId ?? lastEventId;
-    if (answered) return;
+    if (answered || oversized) return;
   }
   host.lose(id, "the response stream was dropped and could not be resumed");
 }

@@ -36,8 +36,19 @@ export interface StreamableHttpTransportOptions {
   auth?: ClientAuth;
   /** A fetch implementation (default: the global one). */
   fetch?: typeof fetch;
-  /** Reconnection of dropped legacy streams: attempts and backoff (ms). */
+  /**
+   * Reconnection of dropped legacy streams: attempts and backoff (ms). No wait is longer than
+   * `maxDelayMs` (default 5000), a server's `retry:` hint included.
+   */
   reconnect?: { maxRetries?: number; initialDelayMs?: number; maxDelayMs?: number };
+  /**
+   * Largest SSE event accepted, in characters (default 64 Mi). A larger one is dropped and fails,
+   * at once, the request whose reply stream carried it (whether or not it was the response);
+   * on the GET stream, which carries no replies, it is reported through `onError`.
+   */
+  maxEventLength?: number;
+  /** Problems that fail no request (an event over `maxEventLength` on the GET stream); default console.warn. */
+  onError?: (error: Error) => void;
 }
 
 /** Transport hints a request can carry through the engine's `route`. */
