@@ -11,6 +11,9 @@ const listening = await createServer().listen({
   transport: ["http", "sse", "ws"],
   host: "127.0.0.1",
   port: 0,
+  // Every benchmark session comes from the one load client, on one address: lift the per-client
+  // bound (default 100) that would otherwise end the earliest of the 1000 sessions it measures.
+  maxSessionsPerClient: 100_000,
 });
 serveControl(
   {
