@@ -17,6 +17,7 @@
 
 export { BearerAuth, type ClientAuth } from "./auth/client.js";
 export { StaticTokenVerifier, type TokenVerifier } from "./auth/server.js";
+export type { AuthInfo } from "./auth/types.js";
 export * from "./client/index.js";
 export * from "./errors.js";
 export { ErrorCode } from "./protocol/codes.js";
@@ -41,7 +42,6 @@ export {
 export type { JSONSchema, SchemaInput, StandardSchemaV1 } from "./schema/standard.js";
 export { Audio, File, Image, type MediaOptions } from "./server/content.js";
 export {
-  type AuthInfo,
   Context,
   type ElicitOutcome,
   type SampleOptions,

@@ -6,14 +6,14 @@
  */
 import { McpError } from "../errors.js";
 import { ErrorCode } from "../protocol/codes.js";
-import type { Tool } from "../protocol/types.js";
-import type { HttpRoute } from "../transports/streamable-http/client.js";
 import {
   encodeHeaderValue,
   type ParamHeader,
   paramHeaders,
   paramHeaderValue,
-} from "../transports/streamable-http/headers.js";
+} from "../protocol/http-headers.js";
+import type { Tool } from "../protocol/types.js";
+import type { HttpRoute } from "../transports/streamable-http/client.js";
 
 /** Lists the tools again (and so teaches the catalog); its failure is ignored. */
 type Relist = () => Promise<unknown>;

@@ -2,8 +2,11 @@
  * The handler context: the second argument of every tool, resource and prompt handler. The same
  * calls work in both protocol eras; the context decides how each travels.
  */
+
+import type { AuthInfo } from "../auth/types.js";
 import { McpError } from "../errors.js";
 import { ErrorCode } from "../protocol/codes.js";
+import { LOG_LEVELS } from "../protocol/logging.js";
 import type {
   ClientCapabilities,
   CreateMessageRequestParams,
@@ -22,27 +25,7 @@ import { type CompiledSchema, compileSchema } from "../schema/compile.js";
 import type { InferArgs, SchemaInput } from "../schema/standard.js";
 import { checkInputDepth } from "./depth.js";
 
-/** Severity order of MCP log levels, lowest first. */
-export const LOG_LEVELS: readonly LoggingLevel[] = [
-  "debug",
-  "info",
-  "notice",
-  "warning",
-  "error",
-  "critical",
-  "alert",
-  "emergency",
-];
 const SEVERITY = new Map(LOG_LEVELS.map((level, index) => [level, index]));
-
-/** Verified identity from a token verifier (HTTP transports). */
-export interface AuthInfo {
-  token: string;
-  clientId?: string;
-  scopes?: string[];
-  expiresAt?: number;
-  claims?: Record<string, unknown>;
-}
 
 /** What the dispatcher knows about one request; the Context is a view over it. */
 export interface RequestScope {

@@ -1,8 +1,9 @@
+import type { AuthInfo } from "../auth/types.js";
+import type { EraScope } from "../protocol/era.js";
 import type { ProgressToken } from "../protocol/types.js";
-import type { AuthInfo, RequestScope } from "./context.js";
+import type { RequestScope } from "./context.js";
 import type { InputHooks } from "./input-round.js";
 import type { DispatchInput } from "./kernel.js";
-import type { EraScope } from "./scope.js";
 
 /**
  * The scope of one request. A class so that `signal` is a prototype getter, read from the dispatch

@@ -2,8 +2,12 @@
  * The server kernel: registries built at start-up and the dispatcher that turns one request into
  * one result for either era. It does no I/O; transports hand it requests through sessions.
  */
+
+import type { AuthInfo } from "../auth/types.js";
 import { McpError, NotFoundError } from "../errors.js";
 import { ErrorCode } from "../protocol/codes.js";
+import { type EraScope, hasModernClaim, type LegacyState, resolveScope } from "../protocol/era.js";
+import { LOG_LEVELS } from "../protocol/logging.js";
 import { MetaKey } from "../protocol/meta.js";
 import { CACHEABLE_METHODS, INPUT_REQUIRED_METHODS, REMOVED_IN_MODERN } from "../protocol/methods.js";
 import { TASK_METHODS, TASKS_EXTENSION } from "../protocol/tasks.js";
@@ -24,7 +28,7 @@ import type {
 } from "../protocol/types.js";
 import { negotiateLegacyVersion, SUPPORTED_PROTOCOL_VERSIONS } from "../protocol/versions.js";
 import { complete } from "./completion.js";
-import { type AuthInfo, Context, LOG_LEVELS, type RequestScope } from "./context.js";
+import { Context, type RequestScope } from "./context.js";
 import { checkInputDepth } from "./depth.js";
 import { DispatchScope } from "./dispatch-scope.js";
 import { runWithInputRounds } from "./input-round.js";
@@ -32,7 +36,6 @@ import { type PromptEntry, renderPrompt } from "./prompts.js";
 import { Registry } from "./registry.js";
 import type { RequestStateCodec } from "./request-state.js";
 import { type ResourceEntry, readStatic, readTemplate, type TemplateEntry } from "./resources.js";
-import { type EraScope, hasModernClaim, type LegacyState, resolveScope } from "./scope.js";
 import { type SessionMember, SubscriptionHub } from "./subscriptions.js";
 import { TaskManager, type TasksOptions } from "./tasks.js";
 import { callTool, type ToolEntry } from "./tools.js";

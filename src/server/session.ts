@@ -2,10 +2,11 @@
  * A server connection over one bidirectional message channel (in-memory, stdio, WebSocket): one
  * JSON-RPC engine, the era state of the connection, and the kernel behind it.
  */
+
+import type { AuthInfo } from "../auth/types.js";
 import { type IncomingRequestExtra, RpcPeer } from "../protocol/engine.js";
 import { decodeText, decodeValue } from "../protocol/jsonrpc.js";
 import type { JSONRPCMessage, JSONRPCNotification, JSONRPCRequest } from "../protocol/types.js";
-import type { AuthInfo } from "./context.js";
 import type { DispatchInput, ServerKernel, SessionState } from "./kernel.js";
 
 export interface ChannelSessionOptions {

@@ -3,12 +3,14 @@
  * input requests, and the scope its handler sees, which switches from the request's to the task's
  * once the task exists.
  */
+
+import type { AuthInfo } from "../auth/types.js";
 import { McpError } from "../errors.js";
 import { ErrorCode } from "../protocol/codes.js";
 import { toErrorObject } from "../protocol/jsonrpc.js";
 import { type DetailedTask, type TaskInputRequest, TERMINAL_STATUSES } from "../protocol/tasks.js";
 import type { CallToolResult, Result } from "../protocol/types.js";
-import type { AuthInfo, RequestScope } from "./context.js";
+import type { RequestScope } from "./context.js";
 import { isInputResponse } from "./input-round.js";
 import type { TaskRecord } from "./task-store.js";
 import type { TaskManager } from "./tasks.js";

@@ -10,6 +10,8 @@
  * carry progress notifications has ended), logs are dropped, and `ctx.signal` aborts on
  * `tasks/cancel` or when the task outlives its time to live.
  */
+
+import type { AuthInfo } from "../auth/types.js";
 import { McpError } from "../errors.js";
 import { ErrorCode } from "../protocol/codes.js";
 import {
@@ -21,7 +23,7 @@ import {
   TERMINAL_STATUSES,
 } from "../protocol/tasks.js";
 import type { Result } from "../protocol/types.js";
-import { type AuthInfo, Context, type RequestScope } from "./context.js";
+import { Context, type RequestScope } from "./context.js";
 import { sha256 } from "./request-state.js";
 import { detailed, type Outcome, TaskRun } from "./task-run.js";
 import { MemoryTaskStore, type TaskRecord, type TaskStore } from "./task-store.js";

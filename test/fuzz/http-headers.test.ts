@@ -11,7 +11,7 @@ import {
   type ParamHeader,
   paramHeaderMatches,
   paramHeaderValue,
-} from "../../src/transports/streamable-http/headers.js";
+} from "../../src/protocol/http-headers.js";
 import { closeAfterEach, connect, serve } from "../http/helpers.js";
 import { callTool, expectRpcError } from "../http/raw-http.js";
 import { FUZZ_TIMEOUT, LONG, runs } from "./settings.js";

@@ -3,7 +3,7 @@
  * and the bearer token when the server has a verifier.
  */
 import { authenticate, type TokenVerifier } from "../../auth/server.js";
-import type { AuthInfo } from "../../server/context.js";
+import type { AuthInfo } from "../../auth/types.js";
 import { errorReply, type HttpReply, type HttpRequestLike } from "./exchange.js";
 
 export interface HttpGuardOptions {

@@ -4,7 +4,7 @@
  * client: that identity, or the remote address when the server has no auth, so that one client
  * flooding `initialize` only ever pushes out its own sessions.
  */
-import type { AuthInfo } from "../../server/context.js";
+import type { AuthInfo } from "../../auth/types.js";
 
 const encoder = new TextEncoder();
 

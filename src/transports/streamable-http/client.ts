@@ -13,6 +13,7 @@
  */
 import { authHeaders, type ClientAuth } from "../../auth/client.js";
 import { ConnectionError } from "../../errors.js";
+import { encodeHeaderValue, MCP_NAME_PARAMS } from "../../protocol/http-headers.js";
 import { decodeText } from "../../protocol/jsonrpc.js";
 import { MetaKey } from "../../protocol/meta.js";
 import type { JSONRPCMessage, JSONRPCRequest, RequestId } from "../../protocol/types.js";
@@ -21,7 +22,6 @@ import { ClientTransport } from "../base.js";
 import { HttpStatusError } from "../http/status-error.js";
 import { LegacySession, type SessionHost } from "./client-session.js";
 import { discard, followReply, isEventStream, type ReplyHost } from "./client-streams.js";
-import { encodeHeaderValue, MCP_NAME_PARAMS } from "./headers.js";
 
 /** How long connecting waits for the server to answer the legacy GET stream (ms). */
 const STREAM_ANSWER_GRACE_MS = 5000;

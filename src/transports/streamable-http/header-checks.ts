@@ -2,10 +2,7 @@
  * The 2026-07-28 header checks of Streamable HTTP: `MCP-Protocol-Version`, `Mcp-Method`,
  * `Mcp-Name` and the tools' `Mcp-Param-*` headers must match the body (else 400, -32020).
  */
-import { MetaKey } from "../../protocol/meta.js";
-import type { JSONRPCRequest } from "../../protocol/types.js";
-import type { ServerKernel } from "../../server/kernel.js";
-import type { HttpRequestLike } from "../http/exchange.js";
+
 import {
   decodeHeaderValue,
   MCP_NAME_PARAMS,
@@ -14,7 +11,11 @@ import {
   paramHeaders,
   paramHeaderValue,
   wellFormed,
-} from "./headers.js";
+} from "../../protocol/http-headers.js";
+import { MetaKey } from "../../protocol/meta.js";
+import type { JSONRPCRequest } from "../../protocol/types.js";
+import type { ServerKernel } from "../../server/kernel.js";
+import type { HttpRequestLike } from "../http/exchange.js";
 
 export class HeaderChecks {
   private readonly kernel: ServerKernel;

@@ -4,9 +4,10 @@
  * GET stream carries server-initiated messages, DELETE ends the session; or, with `stateless`, no
  * sessions at all.
  */
+
+import type { AuthInfo } from "../../auth/types.js";
 import type { JSONRPCMessage, JSONRPCRequest, RequestId } from "../../protocol/types.js";
 import { isLegacyVersion, LEGACY_PROTOCOL_VERSIONS } from "../../protocol/versions.js";
-import type { AuthInfo } from "../../server/context.js";
 import type { ServerKernel, SessionState } from "../../server/kernel.js";
 import { type EventStore, EventStream } from "../http/event-stream.js";
 import {

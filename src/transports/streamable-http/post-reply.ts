@@ -3,29 +3,13 @@
  * precedes the result), the status map of 2026-07-28 errors, and the lazily made signal of a
  * request whose client may go away.
  */
-import { ErrorCode } from "../../protocol/codes.js";
+import { statusFor } from "../../protocol/http-status.js";
 import { errorResponse, resultResponse, toErrorObject } from "../../protocol/jsonrpc.js";
 import type { JSONRPCMessage, JSONRPCRequest, JSONRPCResponse } from "../../protocol/types.js";
 import type { DispatchInput, ServerKernel, SessionState } from "../../server/kernel.js";
 import type { EventStream } from "../http/event-stream.js";
 import { type HttpReply, type HttpRequestLike, jsonReply, SSE_HEADERS } from "../http/exchange.js";
 import type { Outlet } from "./sessions.js";
-
-/** HTTP status for a JSON-RPC error code, per the 2026-07-28 Streamable HTTP status map. */
-export function statusFor(code: number): number {
-  if (code === ErrorCode.MethodNotFound) return 404;
-  if (
-    code === ErrorCode.InvalidParams ||
-    code === ErrorCode.InvalidRequest ||
-    code === ErrorCode.ParseError ||
-    code === ErrorCode.HeaderMismatch ||
-    code === ErrorCode.MissingRequiredClientCapability ||
-    code === ErrorCode.UnsupportedProtocolVersion
-  ) {
-    return 400;
-  }
-  return 200;
-}
 
 export function accepts(request: HttpRequestLike, type: string): boolean {
   const accept = request.header("accept");

@@ -4,13 +4,14 @@
  * `initialize` starts a legacy session (`Mcp-Session-Id`, GET stream, resumable replies, DELETE).
  * Each reply is JSON unless the handler sends something before its result, then it becomes SSE.
  */
+
+import type { AuthInfo } from "../../auth/types.js";
 import { ErrorCode } from "../../protocol/codes.js";
+import { hasModernClaim } from "../../protocol/era.js";
 import { decodeValue } from "../../protocol/jsonrpc.js";
 import type { JSONRPCRequest } from "../../protocol/types.js";
-import type { AuthInfo } from "../../server/context.js";
 import type { FastMCP } from "../../server/fastmcp.js";
 import type { ServerKernel, SessionState } from "../../server/kernel.js";
-import { hasModernClaim } from "../../server/scope.js";
 import { type EventStore, EventStream, InMemoryEventStore } from "../http/event-stream.js";
 import {
   emptyReply,

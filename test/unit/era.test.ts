@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { McpError } from "../../src/errors.js";
+import { hasModernClaim, type LegacyState, modernScope, resolveScope } from "../../src/protocol/era.js";
 import { MetaKey } from "../../src/protocol/meta.js";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "../../src/protocol/versions.js";
-import { hasModernClaim, type LegacyState, modernScope, resolveScope } from "../../src/server/scope.js";
 
 function envelope(extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {

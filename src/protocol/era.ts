@@ -3,11 +3,11 @@
  * envelope; anything else is served under the legacy revision its session negotiated.
  */
 import { McpError } from "../errors.js";
-import { ErrorCode } from "../protocol/codes.js";
-import { MetaKey } from "../protocol/meta.js";
-import type { ClientCapabilities, Implementation, LoggingLevel } from "../protocol/types.js";
-import { type Era, isModernVersion, SUPPORTED_PROTOCOL_VERSIONS } from "../protocol/versions.js";
-import { LOG_LEVELS } from "./context.js";
+import { ErrorCode } from "./codes.js";
+import { LOG_LEVELS } from "./logging.js";
+import { MetaKey } from "./meta.js";
+import type { ClientCapabilities, Implementation, LoggingLevel } from "./types.js";
+import { type Era, isModernVersion, SUPPORTED_PROTOCOL_VERSIONS } from "./versions.js";
 
 /** What an `initialize` fixed for a legacy session. */
 export interface LegacyState {

@@ -1,0 +1,10 @@
+/** The identity an HTTP request was verified as: what a token verifier returns and `ctx.auth` holds. */
+
+/** Verified identity from a token verifier (HTTP transports). */
+export interface AuthInfo {
+  token: string;
+  clientId?: string;
+  scopes?: string[];
+  expiresAt?: number;
+  claims?: Record<string, unknown>;
+}
