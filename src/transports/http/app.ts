@@ -4,6 +4,7 @@
  */
 import type { Server } from "node:http";
 import type { FastMCP } from "../../server/fastmcp.js";
+import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import { SseServer, type SseServerOptions } from "../sse/server.js";
 import { StreamableHttpHandler, type StreamableHttpOptions } from "../streamable-http/server.js";
 import type { WsServerOptions } from "../ws/server.js";
@@ -52,19 +53,13 @@ export interface ListenOptions extends HttpAppOptions, Omit<WsServerOptions, "pa
   keepAliveTimeoutMs?: number;
 }
 
-/** Headers are a few hundred bytes: 10 s is ample on any link, and short for a slowloris. */
-const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
-/** Time for a body at the 4 MiB default cap on a slow (~0.5 Mbit/s) link. */
-const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
-const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
-
 /**
  * node:http's timeouts from the options. node checks them on a timer (every 30 s by default), so a
  * 10 s timeout could take 40 s to fire: check at a quarter of the shortest one, at most each second.
  */
 function serverTimeouts(options: ListenOptions) {
-  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  const wantedHeaders = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+  const requestTimeout = options.requestTimeoutMs ?? TRANSPORT_DEFAULTS.requestTimeoutMs;
+  const wantedHeaders = options.headersTimeoutMs ?? TRANSPORT_DEFAULTS.headersTimeoutMs;
   // node refuses a headers timeout longer than the request timeout: the headers are part of it.
   const headersTimeout =
     requestTimeout > 0 && (wantedHeaders === 0 || wantedHeaders > requestTimeout)
@@ -74,7 +69,7 @@ function serverTimeouts(options: ListenOptions) {
   return {
     headersTimeout,
     requestTimeout,
-    keepAliveTimeout: options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? TRANSPORT_DEFAULTS.keepAliveTimeoutMs,
     connectionsCheckingInterval: Number.isFinite(shortest)
       ? Math.max(25, Math.min(1000, Math.floor(shortest / 4)))
       : 30_000,
@@ -171,7 +166,7 @@ export async function listen(server: FastMCP, options: ListenOptions = {}): Prom
   try {
     await new Promise<void>((resolve, reject) => {
       http.once("error", reject);
-      http.listen(options.port ?? 8000, host, () => {
+      http.listen(options.port ?? TRANSPORT_DEFAULTS.port, host, () => {
         http.off("error", reject);
         resolve();
       });
@@ -179,10 +174,11 @@ export async function listen(server: FastMCP, options: ListenOptions = {}): Prom
   } catch (error) {
     app.close();
     closeWs?.();
-    throw new ListenError(error, host, options.port ?? 8000);
+    throw new ListenError(error, host, options.port ?? TRANSPORT_DEFAULTS.port);
   }
   const address = http.address();
-  const port = typeof address === "object" && address ? address.port : (options.port ?? 8000);
+  const port =
+    typeof address === "object" && address ? address.port : (options.port ?? TRANSPORT_DEFAULTS.port);
   const shownHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
   const base = `http://${shownHost}:${port}`;
   const urls: Partial<Record<TransportName, string>> = {};

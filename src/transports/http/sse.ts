@@ -1,4 +1,5 @@
 /** Server-Sent Events: encoding on the server side, parsing on the client side (WHATWG rules). */
+import { TRANSPORT_DEFAULTS } from "../defaults.js";
 
 export interface SseEvent {
   /** The event's data; several `data:` lines are joined with "\n". */
@@ -23,7 +24,7 @@ export function encodeSseEvent(event: SseEvent): string {
 export const SSE_KEEPALIVE = ":\n\n";
 
 /** Largest event the parser keeps (data, event and id values together), in UTF-16 units. */
-export const DEFAULT_MAX_SSE_EVENT_LENGTH = 64 * 1024 * 1024;
+export const DEFAULT_MAX_SSE_EVENT_LENGTH: number = TRANSPORT_DEFAULTS.maxEventLength;
 
 /** Room beyond the cap on a pending line, for a field name or a `retry` line (whose value is not kept). */
 const FIELD_SLACK = 64;

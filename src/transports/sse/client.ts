@@ -12,7 +12,8 @@ import { ConnectionError } from "../../errors.js";
 import { decodeValue } from "../../protocol/jsonrpc.js";
 import type { JSONRPCMessage } from "../../protocol/types.js";
 import { ClientTransport } from "../base.js";
-import { DEFAULT_MAX_SSE_EVENT_LENGTH, SseParser } from "../http/sse.js";
+import { TRANSPORT_DEFAULTS } from "../defaults.js";
+import { SseParser } from "../http/sse.js";
 import { HttpStatusError } from "../http/status-error.js";
 
 export interface SSETransportOptions {
@@ -59,7 +60,7 @@ export class SSETransport extends ClientTransport {
   protected async open(): Promise<void> {
     const controller = new AbortController();
     this.stream = controller;
-    const timeout = this.options.timeout ?? 30_000;
+    const timeout = this.options.timeout ?? TRANSPORT_DEFAULTS.timeoutMs;
     const timer = setTimeout(
       () => controller.abort(new Error(`no endpoint event within ${timeout} ms`)),
       timeout,
@@ -89,7 +90,7 @@ export class SSETransport extends ClientTransport {
       announced = resolve;
       failed = reject;
     });
-    const limit = this.options.maxEventLength ?? DEFAULT_MAX_SSE_EVENT_LENGTH;
+    const limit = this.options.maxEventLength ?? TRANSPORT_DEFAULTS.maxEventLength;
     const onOversized = (size: number) => {
       const error = new ConnectionError(
         `The SSE stream from ${this.url} carried an event of at least ${size} characters, over the ` +
@@ -157,7 +158,7 @@ export class SSETransport extends ClientTransport {
         method: "POST",
         headers: { "content-type": "application/json", ...this.headers() },
         body: JSON.stringify(message),
-        signal: AbortSignal.timeout(this.options.timeout ?? 30_000),
+        signal: AbortSignal.timeout(this.options.timeout ?? TRANSPORT_DEFAULTS.timeoutMs),
       });
     } catch (error) {
       throw new ConnectionError(`Cannot reach ${this.endpoint}: ${(error as Error).message}`, {

@@ -6,6 +6,7 @@
 import { ErrorCode } from "../../protocol/codes.js";
 import type { FastMCP } from "../../server/fastmcp.js";
 import type { ChannelSession } from "../../server/session.js";
+import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import { EventStream } from "../http/event-stream.js";
 import {
   emptyReply,
@@ -55,7 +56,10 @@ export class SseServer {
     this.server = server;
     this.options = options;
     this.messagesPath = messagesPath;
-    this.quota = new SessionQuota(options.maxSessions ?? 10_000, options.maxSessionsPerClient ?? 100);
+    this.quota = new SessionQuota(
+      options.maxSessions ?? TRANSPORT_DEFAULTS.maxSessions,
+      options.maxSessionsPerClient ?? TRANSPORT_DEFAULTS.maxSessionsPerClient,
+    );
   }
 
   get size(): number {
@@ -75,7 +79,10 @@ export class SseServer {
     if (admission.evict) this.end(admission.evict.id);
     const id = crypto.randomUUID();
     const end = () => this.end(id);
-    const stream = new EventStream({ keepAliveMs: this.options.keepAliveMs ?? 15_000, onDisconnect: end });
+    const stream = new EventStream({
+      keepAliveMs: this.options.keepAliveMs ?? TRANSPORT_DEFAULTS.keepAliveMs,
+      onDisconnect: end,
+    });
     const channel = this.server.createSession({
       send: (message) => stream.send(message),
       sessionId: id,
@@ -118,7 +125,7 @@ export class SseServer {
     // Another identity's session is "not found" too: it must not learn the session exists.
     if (!session || session.owner !== (await identityKey(guarded.auth)))
       return errorReply(404, -32001, "Session not found: open a new stream");
-    const body = await readJsonBody(request, this.options.maxBodyBytes ?? 4 * 1024 * 1024);
+    const body = await readJsonBody(request, this.options.maxBodyBytes ?? TRANSPORT_DEFAULTS.maxBodyBytes);
     if ("reply" in body) return body.reply;
     const value = body.value;
     if (typeof value !== "object" || value === null || Array.isArray(value)) {

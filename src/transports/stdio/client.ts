@@ -15,6 +15,7 @@ import { ErrorCode } from "../../protocol/codes.js";
 import { decodeText, errorResponse } from "../../protocol/jsonrpc.js";
 import type { JSONRPCMessage } from "../../protocol/types.js";
 import { ClientTransport } from "../base.js";
+import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import { encodeLine, LineDecoder, type OversizedLine, peekEnvelope } from "./lines.js";
 import { OWN_GROUP, resolveCommand, signalTree, trackTree } from "./process-tree.js";
 
@@ -208,7 +209,7 @@ export class StdioTransport extends ClientTransport {
     this.untrack = undefined;
     const pid = child.pid;
     const exited = this.exited ?? Promise.resolve();
-    const wait = this.options.shutdownTimeout ?? 2000;
+    const wait = this.options.shutdownTimeout ?? TRANSPORT_DEFAULTS.shutdownTimeoutMs;
     const within = (ms: number) => {
       let timer: NodeJS.Timeout | undefined;
       return Promise.race([

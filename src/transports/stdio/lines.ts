@@ -4,6 +4,7 @@
  * and a few KB at each end are kept, enough to tell which request it belongs to.
  */
 import type { RequestId } from "../../protocol/types.js";
+import { TRANSPORT_DEFAULTS } from "../defaults.js";
 
 /** A line that was over the cap, reported once it has ended. */
 export interface OversizedLine {
@@ -24,13 +25,8 @@ export interface LineDecoderOptions {
   onOversized(line: OversizedLine): void;
 }
 
-/**
- * 64 MiB. The official SDKs put no cap on stdio lines, and servers do send large results (files
- * and images as base64, whole documents); 64 MiB holds a ~48 MB binary as base64. A line costs
- * about three times its size while it is decoded (bytes, string, parsed value), so the cap still
- * bounds what one message can take; V8's longest string (~512 MiB) is the hard ceiling.
- */
-export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
+/** 64 MiB: see `TRANSPORT_DEFAULTS.maxLineBytes` for why. */
+export const DEFAULT_MAX_LINE_BYTES: number = TRANSPORT_DEFAULTS.maxLineBytes;
 
 /** Bytes kept from each end of an oversized line: SDKs write `id` first or last. */
 const EDGE_BYTES = 4096;

@@ -7,6 +7,7 @@ import { ErrorCode } from "../../protocol/codes.js";
 import { errorResponse } from "../../protocol/jsonrpc.js";
 import type { JSONRPCMessage } from "../../protocol/types.js";
 import type { FastMCP } from "../../server/fastmcp.js";
+import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import { encodeLine, LineDecoder, peekEnvelope } from "./lines.js";
 
 export interface StdioServeOptions {
@@ -76,7 +77,7 @@ export function serveStdio(server: FastMCP, options: StdioServeOptions = {}): Pr
       if (ending) return;
       ending = true;
       decoder.end();
-      const grace = setTimeout(finish, options.shutdownGraceMs ?? 1000);
+      const grace = setTimeout(finish, options.shutdownGraceMs ?? TRANSPORT_DEFAULTS.shutdownGraceMs);
       session.drain().then(() => {
         clearTimeout(grace);
         finish();

@@ -5,6 +5,7 @@
  */
 import { ConnectionError } from "../../errors.js";
 import type { JSONRPCMessage, JSONRPCRequest, RequestId } from "../../protocol/types.js";
+import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import { HttpStatusError } from "../http/status-error.js";
 import type { StreamableHttpTransportOptions } from "./client.js";
 import {
@@ -107,8 +108,15 @@ export class LegacySession {
   private async runStream(signal: AbortSignal, answered: () => void): Promise<void> {
     const { options, url } = this.host;
     let lastEventId: string | undefined;
-    let delay = reconnectDelay(options, options.reconnect?.initialDelayMs ?? 200);
-    for (let attempt = 0; attempt < (options.reconnect?.maxRetries ?? 5) && !signal.aborted; attempt++) {
+    let delay = reconnectDelay(
+      options,
+      options.reconnect?.initialDelayMs ?? TRANSPORT_DEFAULTS.reconnect.initialDelayMs,
+    );
+    for (
+      let attempt = 0;
+      attempt < (options.reconnect?.maxRetries ?? TRANSPORT_DEFAULTS.reconnect.maxRetries) && !signal.aborted;
+      attempt++
+    ) {
       let response: Response;
       try {
         const headers: Record<string, string> = { accept: "text/event-stream", ...this.host.baseHeaders() };
@@ -158,7 +166,7 @@ export class LegacySession {
     const request = { ...initialize, id: `reinit-${Date.now()}` };
     const response = await this.host.fetchWithTimeout(
       { method: "POST", headers: this.host.headersFor(request), body: JSON.stringify(request) },
-      this.host.options.timeout ?? 30_000,
+      this.host.options.timeout ?? TRANSPORT_DEFAULTS.timeoutMs,
     );
     const sessionId = response.headers.get("mcp-session-id");
     await discard(response);
@@ -171,7 +179,7 @@ export class LegacySession {
     const initialized = { jsonrpc: "2.0" as const, method: "notifications/initialized" };
     const ack = await this.host.fetchWithTimeout(
       { method: "POST", headers: this.host.headersFor(initialized), body: JSON.stringify(initialized) },
-      this.host.options.timeout ?? 30_000,
+      this.host.options.timeout ?? TRANSPORT_DEFAULTS.timeoutMs,
     );
     await discard(ack);
     void this.openStream();

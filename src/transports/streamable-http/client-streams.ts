@@ -5,7 +5,8 @@
  */
 import { type DecodedMessage, decodeText } from "../../protocol/jsonrpc.js";
 import type { JSONRPCMessage, RequestId } from "../../protocol/types.js";
-import { DEFAULT_MAX_SSE_EVENT_LENGTH, type SseEvent, SseParser } from "../http/sse.js";
+import { TRANSPORT_DEFAULTS } from "../defaults.js";
+import { type SseEvent, SseParser } from "../http/sse.js";
 import type { StreamableHttpTransportOptions } from "./client.js";
 
 /** A JSON-RPC message read from a stream. */
@@ -42,7 +43,10 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * (which would reconnect after 1 ms) nor stalls the stream for days.
  */
 export function reconnectDelay(options: StreamableHttpTransportOptions, ms: number): number {
-  const max = Math.min(options.reconnect?.maxDelayMs ?? 5000, MAX_TIMER_MS);
+  const max = Math.min(
+    options.reconnect?.maxDelayMs ?? TRANSPORT_DEFAULTS.reconnect.maxDelayMs,
+    MAX_TIMER_MS,
+  );
   return Math.max(0, Math.min(ms, max));
 }
 
@@ -74,7 +78,7 @@ export async function readMessages(
   options: ReadOptions = {},
 ): Promise<StreamEnd> {
   let lastEventId: string | undefined;
-  const limit = options.maxEventLength ?? DEFAULT_MAX_SSE_EVENT_LENGTH;
+  const limit = options.maxEventLength ?? TRANSPORT_DEFAULTS.maxEventLength;
   const parser = new SseParser(
     (event) => {
       if (event.id !== undefined) lastEventId = event.id;

@@ -19,6 +19,7 @@ import { MetaKey } from "../../protocol/meta.js";
 import type { JSONRPCMessage, JSONRPCRequest, RequestId } from "../../protocol/types.js";
 import { isModernVersion } from "../../protocol/versions.js";
 import { ClientTransport } from "../base.js";
+import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import { HttpStatusError } from "../http/status-error.js";
 import { LegacySession, type SessionHost } from "./client-session.js";
 import { discard, followReply, isEventStream, type ReplyHost } from "./client-streams.js";
@@ -95,7 +96,7 @@ export class StreamableHttpTransport extends ClientTransport {
             method: "GET",
             headers: { accept: "text/event-stream", ...this.baseHeaders(), "last-event-id": lastEventId },
           },
-          this.options.timeout ?? 30_000,
+          this.options.timeout ?? TRANSPORT_DEFAULTS.timeoutMs,
           signal,
         ),
       deliver: (message) => this.deliver(message),
@@ -261,7 +262,7 @@ export class StreamableHttpTransport extends ClientTransport {
     try {
       response = await this.fetchWithTimeout(
         { method: "POST", headers: this.headersFor(message, route), body: JSON.stringify(message) },
-        this.options.timeout ?? 30_000,
+        this.options.timeout ?? TRANSPORT_DEFAULTS.timeoutMs,
         controller?.signal,
       );
     } catch (error) {

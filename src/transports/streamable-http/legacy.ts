@@ -9,6 +9,7 @@ import type { AuthInfo } from "../../auth/types.js";
 import type { JSONRPCMessage, JSONRPCRequest, RequestId } from "../../protocol/types.js";
 import { isLegacyVersion, LEGACY_PROTOCOL_VERSIONS } from "../../protocol/versions.js";
 import type { ServerKernel, SessionState } from "../../server/kernel.js";
+import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import { type EventStore, EventStream } from "../http/event-stream.js";
 import {
   emptyReply,
@@ -148,7 +149,7 @@ export class LegacyEndpoint {
           const streamId = session?.nextStreamId();
           const stream = new EventStream({
             ...(session && streamId ? { store: this.events, streamId } : {}),
-            keepAliveMs: this.options.keepAliveMs ?? 15_000,
+            keepAliveMs: this.options.keepAliveMs ?? TRANSPORT_DEFAULTS.keepAliveMs,
             ...(this.options.retryMs === undefined ? {} : { retryMs: this.options.retryMs }),
           });
           if (session && streamId) session.streams.set(streamId, stream);
@@ -221,7 +222,11 @@ export class LegacyEndpoint {
     const stream =
       session.standalone && !session.standalone.isEnded
         ? session.standalone
-        : new EventStream({ store: this.events, streamId, keepAliveMs: this.options.keepAliveMs ?? 15_000 });
+        : new EventStream({
+            store: this.events,
+            streamId,
+            keepAliveMs: this.options.keepAliveMs ?? TRANSPORT_DEFAULTS.keepAliveMs,
+          });
     session.standalone = stream;
     session.streams.set(streamId, stream);
     return { status: 200, headers: { ...SSE_HEADERS }, attach: (sink) => stream.attach(sink) };

@@ -12,6 +12,7 @@ import { decodeValue } from "../../protocol/jsonrpc.js";
 import type { JSONRPCRequest } from "../../protocol/types.js";
 import type { FastMCP } from "../../server/fastmcp.js";
 import type { ServerKernel, SessionState } from "../../server/kernel.js";
+import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import { type EventStore, EventStream, InMemoryEventStore } from "../http/event-stream.js";
 import {
   emptyReply,
@@ -41,8 +42,6 @@ export interface StreamableHttpOptions extends HttpGuardOptions, SessionStoreOpt
   /** `retry` hint sent to legacy clients with each stream's priming event, in ms. */
   retryMs?: number;
 }
-
-const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
 
 export class StreamableHttpHandler {
   readonly sessions: SessionStore;
@@ -94,7 +93,7 @@ export class StreamableHttpHandler {
         "Not Acceptable: Accept must include application/json and text/event-stream",
       );
     }
-    const body = await readJsonBody(request, this.options.maxBodyBytes ?? DEFAULT_MAX_BODY);
+    const body = await readJsonBody(request, this.options.maxBodyBytes ?? TRANSPORT_DEFAULTS.maxBodyBytes);
     if ("reply" in body) return body.reply;
     const value = body.value;
     const decoded = decodeValue(value);
@@ -127,7 +126,11 @@ export class StreamableHttpHandler {
     const state: SessionState = { legacy: undefined, sessionId: undefined, auth };
     const watch = new ClientWatch(request);
     const reply = new PostReply(
-      () => new EventStream({ keepAliveMs: this.options.keepAliveMs ?? 15_000, onDisconnect: watch.gone }),
+      () =>
+        new EventStream({
+          keepAliveMs: this.options.keepAliveMs ?? TRANSPORT_DEFAULTS.keepAliveMs,
+          onDisconnect: watch.gone,
+        }),
       {},
     );
     const notify = (method: string, params: Record<string, unknown>) => {

@@ -7,6 +7,7 @@ import { ConnectionError } from "../../errors.js";
 import { RpcPeer } from "../../protocol/engine.js";
 import type { JSONRPCMessage, RequestId } from "../../protocol/types.js";
 import type { ServerKernel, SessionState } from "../../server/kernel.js";
+import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import type { EventStore, EventStream } from "../http/event-stream.js";
 import { type Admission, SessionQuota } from "../http/session-owner.js";
 
@@ -115,8 +116,11 @@ export class SessionStore {
 
   constructor(kernel: ServerKernel, options: SessionStoreOptions, events: EventStore | undefined) {
     this.kernel = kernel;
-    this.ttl = options.idleTtlMs ?? 30 * 60_000;
-    this.quota = new SessionQuota(options.maxSessions ?? 10_000, options.maxSessionsPerClient ?? 100);
+    this.ttl = options.idleTtlMs ?? TRANSPORT_DEFAULTS.idleTtlMs;
+    this.quota = new SessionQuota(
+      options.maxSessions ?? TRANSPORT_DEFAULTS.maxSessions,
+      options.maxSessionsPerClient ?? TRANSPORT_DEFAULTS.maxSessionsPerClient,
+    );
     this.events = events;
   }
 

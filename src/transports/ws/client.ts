@@ -13,6 +13,7 @@ import { ConnectionError } from "../../errors.js";
 import { decodeText } from "../../protocol/jsonrpc.js";
 import type { JSONRPCMessage } from "../../protocol/types.js";
 import { ClientTransport } from "../base.js";
+import { TRANSPORT_DEFAULTS } from "../defaults.js";
 
 export interface WSTransportOptions {
   url: string | URL;
@@ -50,7 +51,7 @@ export class WSTransport extends ClientTransport {
     const { default: WebSocketClass } = await import("ws");
     const socket = new WebSocketClass(this.url, "mcp", {
       headers: { ...authHeaders(this.auth), ...this.options.headers },
-      handshakeTimeout: this.options.timeout ?? 30_000,
+      handshakeTimeout: this.options.timeout ?? TRANSPORT_DEFAULTS.timeoutMs,
     });
     this.socket = socket;
     await new Promise<void>((resolve, reject) => {
@@ -83,7 +84,7 @@ export class WSTransport extends ClientTransport {
         ),
       );
     });
-    const every = this.options.pingInterval ?? 30_000;
+    const every = this.options.pingInterval ?? TRANSPORT_DEFAULTS.pingIntervalMs;
     if (every > 0) {
       let alive = true;
       socket.on("pong", () => {

@@ -9,6 +9,7 @@ import { WebSocketServer } from "ws";
 import { ErrorCode } from "../../protocol/codes.js";
 import { errorResponse } from "../../protocol/jsonrpc.js";
 import type { FastMCP } from "../../server/fastmcp.js";
+import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import { guardRequest, type HttpGuardOptions } from "../http/guard.js";
 import { BadRequestError, fromNodeRequest } from "../http/node.js";
 
@@ -64,7 +65,7 @@ function failUpgrade(socket: Duplex, error: unknown): void {
 export function attachWebSocketServer(server: FastMCP, http: Server, options: WsServerOptions): () => void {
   const wss = new WebSocketServer({
     noServer: true,
-    maxPayload: options.maxFrameBytes ?? 4 * 1024 * 1024,
+    maxPayload: options.maxFrameBytes ?? TRANSPORT_DEFAULTS.maxFrameBytes,
     handleProtocols: (protocols) => (protocols.has("mcp") ? "mcp" : false),
   });
   /** Ends each open connection's session (close() runs them at once, not on the sockets' close events). */
@@ -108,7 +109,7 @@ export function attachWebSocketServer(server: FastMCP, http: Server, options: Ws
           }
           alive = false;
           ws.ping();
-        }, options.pingIntervalMs ?? 30_000);
+        }, options.pingIntervalMs ?? TRANSPORT_DEFAULTS.pingIntervalMs);
         pinger.unref();
         ws.on("message", (data, isBinary) => {
           if (isBinary) {
