@@ -35,7 +35,7 @@ import type {
 } from "../protocol/types.js";
 import { type Era, eraOf } from "../protocol/versions.js";
 import type { ClientTransport } from "../transports/base.js";
-import { type HttpRoute, StreamableHttpTransport } from "../transports/streamable-http/client.js";
+import type { HttpRoute } from "../transports/streamable-http/client.js";
 import { ResultCache } from "./cache.js";
 import { type ClientTarget, createTransport } from "./detect.js";
 import { answerServerRequest, clientCapabilitiesFor, fulfilInputRequests } from "./handlers.js";
@@ -160,7 +160,7 @@ export class Client implements AsyncDisposable {
   /** Every tool, across all pages. */
   async listTools(options?: CallOptions): Promise<Tool[]> {
     const tools = await this.listAll<Tool>("tools/list", "tools", options);
-    return this.tools.learn(tools, this.transport instanceof StreamableHttpTransport);
+    return this.tools.learn(tools, this.transport.mirrorsToolHeaders);
   }
 
   /** Calls a tool. Throws ToolError when the result is `isError` (unless `raiseOnError: false`). */
@@ -173,7 +173,7 @@ export class Client implements AsyncDisposable {
       options = { ...options, meta: { ...options.meta, [MetaKey.ClientCapabilities]: this.capabilities } };
     }
     let raw: CallToolResult;
-    if (this.era === "modern" && this.transport instanceof StreamableHttpTransport) {
+    if (this.era === "modern" && this.transport.mirrorsToolHeaders) {
       // 2026-07-28 over Streamable HTTP: mirror the arguments the tool declares into headers.
       raw = await this.tools.retrying(async () => {
         const route = await this.tools.route(name, args, () => this.listTools());

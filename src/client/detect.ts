@@ -2,18 +2,11 @@
 import { ClientError } from "../errors.js";
 import type { FastMCP } from "../server/fastmcp.js";
 import { ClientTransport } from "../transports/base.js";
-import {
-  type MCPConfig,
-  MCPConfigTransport,
-  type RemoteServerConfig,
-  setUrlTransportFactory,
-} from "../transports/config.js";
+import { type MCPConfig, MCPConfigTransport } from "../transports/config.js";
 import { FastMCPTransport } from "../transports/memory/client.js";
-import { SSETransport } from "../transports/sse/client.js";
 import { StdioTransport } from "../transports/stdio/client.js";
 import { NodeStdioTransport, PythonStdioTransport } from "../transports/stdio/variants.js";
-import { StreamableHttpTransport } from "../transports/streamable-http/client.js";
-import { WSTransport } from "../transports/ws/client.js";
+import { transportForUrl } from "../transports/url.js";
 import { shellSplit } from "./shell-split.js";
 
 /** Everything `new Client(target)` accepts. */
@@ -35,36 +28,18 @@ function isFastMCP(value: unknown): value is FastMCP {
   );
 }
 
-/** Picks the transport for a URL by its scheme and path. */
-export function transportForUrl(url: string, config: Partial<RemoteServerConfig> = {}): ClientTransport {
-  const parsed = new URL(url);
-  const headers = config.headers ? { headers: config.headers } : {};
-  const kind = config.transport;
-  if (kind === "ws" || (!kind && (parsed.protocol === "ws:" || parsed.protocol === "wss:"))) {
-    return new WSTransport({ url, ...headers });
-  }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    throw new ClientError(`Unsupported URL scheme ${parsed.protocol} in ${url}; accepted: ${ACCEPTED}`);
-  }
-  if (kind === "sse" || (!kind && /\/sse\/?$/.test(parsed.pathname)))
-    return new SSETransport({ url, ...headers });
-  return new StreamableHttpTransport({ url, ...headers });
-}
-
-setUrlTransportFactory(transportForUrl);
-
 /** Resolves a Client target to a transport, or throws a ClientError listing the accepted forms. */
 export function createTransport(target: unknown, _options: unknown = {}): ClientTransport {
   if (target instanceof ClientTransport) return target;
   if (isFastMCP(target)) return new FastMCPTransport(target);
-  if (target instanceof URL) return transportForUrl(target.href);
+  if (target instanceof URL) return transportForUrl(target.href, {}, ACCEPTED);
   if (typeof target === "object" && target !== null && "mcpServers" in target) {
     return new MCPConfigTransport(target as MCPConfig);
   }
   if (typeof target === "string") {
     const text = target.trim();
     if (text.length === 0) throw new ClientError(`Empty client target; accepted: ${ACCEPTED}`);
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return transportForUrl(text);
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return transportForUrl(text, {}, ACCEPTED);
     let words: string[];
     try {
       words = shellSplit(text);

@@ -123,6 +123,15 @@ export abstract class ClientTransport {
     return true;
   }
 
+  /**
+   * Whether 2026-07-28 requests travel with HTTP headers that mirror the body (`Mcp-Name`, and the
+   * `Mcp-Param-*` of arguments a tool declares with `x-mcp-header`): the client then learns each
+   * tool's header parameters from `tools/list` and sends them with its calls.
+   */
+  get mirrorsToolHeaders(): boolean {
+    return false;
+  }
+
   /** Subclasses: one message arrived from the server. */
   protected receive(message: JSONRPCMessage): void {
     this.peer?.receive(message);

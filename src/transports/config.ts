@@ -12,6 +12,7 @@ import type { RequestOptions } from "../protocol/engine.js";
 import type { JSONRPCMessage, Result } from "../protocol/types.js";
 import { type ClientRequest, ClientTransport, type TransportHandlers } from "./base.js";
 import { StdioTransport } from "./stdio/client.js";
+import { transportForUrl } from "./url.js";
 
 export interface StdioServerConfig {
   command: string;
@@ -31,16 +32,6 @@ export type MCPServerConfig = StdioServerConfig | RemoteServerConfig;
 
 export interface MCPConfig {
   mcpServers: Record<string, MCPServerConfig>;
-}
-
-/** Builds the transport for a remote URL; set by the client module to avoid an import cycle. */
-export type UrlTransportFactory = (url: string, config: RemoteServerConfig) => ClientTransport;
-
-let urlTransport: UrlTransportFactory | undefined;
-
-/** @internal */
-export function setUrlTransportFactory(factory: UrlTransportFactory): void {
-  urlTransport = factory;
 }
 
 export class MCPConfigTransport extends ClientTransport {
@@ -67,8 +58,7 @@ export class MCPConfigTransport extends ClientTransport {
         ...(server.cwd ? { cwd: server.cwd } : {}),
       });
     } else if ("url" in server && typeof server.url === "string") {
-      if (!urlTransport) throw new ClientError("Remote servers need the client module loaded");
-      this.transport = urlTransport(server.url, server);
+      this.transport = transportForUrl(server.url, server);
     } else {
       throw new ClientError(`Server ${name} in mcpServers needs either a command or a url`);
     }
@@ -107,6 +97,10 @@ export class MCPConfigTransport extends ClientTransport {
 
   override get silentProbeMeansLegacy(): boolean {
     return this.transport.silentProbeMeansLegacy;
+  }
+
+  override get mirrorsToolHeaders(): boolean {
+    return this.transport.mirrorsToolHeaders;
   }
 
   protected async open(): Promise<void> {}

@@ -187,6 +187,10 @@ export class StreamableHttpTransport extends ClientTransport {
     return false;
   }
 
+  override get mirrorsToolHeaders(): boolean {
+    return true;
+  }
+
   private async sendRequest_(request: JSONRPCRequest, route: HttpRoute | undefined): Promise<void> {
     if (request.method === "initialize") this.session.initializeRequest = request;
     const controller = new AbortController();
