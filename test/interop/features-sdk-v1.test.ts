@@ -40,7 +40,7 @@ import {
   openHandles,
   postedRequests,
   recordingFetch,
-  serveNode,
+  serveAsync,
   WAIT_FOR,
 } from "./net-helpers.js";
 
@@ -371,16 +371,7 @@ async function serveV1Features() {
     }
     await v1.handle(req, res);
   };
-  const host = await serveNode((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) res.writeHead(500);
-      res.end(String(error));
-    });
-  });
-  cleanup.add(async () => {
-    await v1.close();
-    await host.close();
-  });
+  const host = await serveAsync(cleanup, handle, () => v1.close());
   return { url: `${host.origin}/mcp`, getStreams };
 }
 

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ElicitationRequest } from "../../src/client/handlers.js";
 import { Client } from "../../src/index.js";
 import { createSdkV1FeatureServer, sdkV1Sessions } from "../fixtures/sdk-v1-server.js";
-import { Cleanup, expectNoNewHandles, openHandles, serveNode } from "./net-helpers.js";
+import { Cleanup, expectNoNewHandles, openHandles, serveAsync } from "./net-helpers.js";
 
 const cleanup = new Cleanup();
 let handles: ReturnType<typeof openHandles>;
@@ -25,16 +25,7 @@ async function serveV1WithSlowGet() {
     if (req.method === "GET") await new Promise((resolve) => setTimeout(resolve, GET_DELAY_MS));
     await v1.handle(req, res);
   };
-  const host = await serveNode((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) res.writeHead(500);
-      res.end(String(error));
-    });
-  });
-  cleanup.add(async () => {
-    await v1.close();
-    await host.close();
-  });
+  const host = await serveAsync(cleanup, handle, () => v1.close());
   return `${host.origin}/mcp`;
 }
 

@@ -31,6 +31,7 @@ import {
   openHandles,
   postedRequests,
   recordingFetch,
+  serveAsync,
   serveNode,
   WAIT_FOR,
   type WireRequest,
@@ -379,16 +380,7 @@ async function serveV1Streamable(mode: "stateful" | "stateless") {
     }
     await v1.handle(req, res);
   };
-  const host = await serveNode((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) res.writeHead(500);
-      res.end(String(error));
-    });
-  });
-  cleanup.add(async () => {
-    await v1.close();
-    await host.close();
-  });
+  const host = await serveAsync(cleanup, handle, () => v1.close());
   return { url: `${host.origin}/mcp`, transports: v1.transports, getStreams, methods };
 }
 

@@ -131,6 +131,28 @@ export async function serveNode(listener: RequestListener): Promise<{
   };
 }
 
+/**
+ * Serves an async node handler on 127.0.0.1 (a failure answers 500 with its text); `cleanup` runs
+ * `close` and then closes the server after the test.
+ */
+export async function serveAsync(
+  cleanup: Cleanup,
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  close?: () => Promise<void>,
+): Promise<{ origin: string }> {
+  const host = await serveNode((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end(String(error));
+    });
+  });
+  cleanup.add(async () => {
+    await close?.();
+    await host.close();
+  });
+  return host;
+}
+
 /** Serves a web-standard fetch handler from node:http (a minimal adapter, streaming the reply). */
 export function nodeListenerFor(handle: (request: Request) => Promise<Response>): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
