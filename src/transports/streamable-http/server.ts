@@ -8,6 +8,7 @@
 import type { AuthInfo } from "../../auth/types.js";
 import { ErrorCode } from "../../protocol/codes.js";
 import { hasModernClaim } from "../../protocol/era.js";
+import { HeaderChecks } from "../../protocol/http-header-checks.js";
 import { decodeValue } from "../../protocol/jsonrpc.js";
 import type { JSONRPCRequest } from "../../protocol/types.js";
 import type { FastMCP } from "../../server/fastmcp.js";
@@ -23,7 +24,6 @@ import {
   readJsonBody,
 } from "../http/exchange.js";
 import { guardRequest, type HttpGuardOptions } from "../http/guard.js";
-import { HeaderChecks } from "./header-checks.js";
 import { LegacyEndpoint } from "./legacy.js";
 import { accepts, answer, ClientWatch, ModernDispatch, PostReply } from "./post-reply.js";
 import { SessionStore, type SessionStoreOptions } from "./sessions.js";
@@ -58,7 +58,7 @@ export class StreamableHttpHandler {
     this.options = options;
     this.events = options.eventStore ?? new InMemoryEventStore();
     this.sessions = new SessionStore(this.kernel, options, this.events);
-    this.headerChecks = new HeaderChecks(this.kernel);
+    this.headerChecks = new HeaderChecks((name) => this.kernel.tools.get(name)?.wire);
     this.legacy = new LegacyEndpoint(this.kernel, options, this.events, this.sessions);
   }
 

@@ -11,23 +11,29 @@ import {
   paramHeaders,
   paramHeaderValue,
   wellFormed,
-} from "../../protocol/http-headers.js";
-import { MetaKey } from "../../protocol/meta.js";
-import type { JSONRPCRequest } from "../../protocol/types.js";
-import type { ServerKernel } from "../../server/kernel.js";
-import type { HttpRequestLike } from "../http/exchange.js";
+} from "./http-headers.js";
+import { MetaKey } from "./meta.js";
+import type { JSONRPCRequest, Tool } from "./types.js";
+
+/** What the checks read of an HTTP request: its headers, by lower-case name. */
+export interface HeaderSource {
+  header(name: string): string | undefined;
+}
+
+/** The server's tool definitions as listed (their `inputSchema` declares `x-mcp-header` parameters). */
+export type ToolLookup = (name: string) => Tool | undefined;
 
 export class HeaderChecks {
-  private readonly kernel: ServerKernel;
+  private readonly tool: ToolLookup;
   /** A tool's `x-mcp-header` parameters, read once per tool definition. */
   private readonly paramHeaderCache = new WeakMap<object, ParamHeader[] | Error>();
 
-  constructor(kernel: ServerKernel) {
-    this.kernel = kernel;
+  constructor(tool: ToolLookup) {
+    this.tool = tool;
   }
 
   /** Checks MCP-Protocol-Version, Mcp-Method, Mcp-Name and Mcp-Param-* against the body. */
-  check(request: HttpRequestLike, message: JSONRPCRequest): string | undefined {
+  check(request: HeaderSource, message: JSONRPCRequest): string | undefined {
     const version = request.header("mcp-protocol-version");
     const claimed = (message.params?._meta as Record<string, unknown> | undefined)?.[MetaKey.ProtocolVersion];
     if (version === undefined) return "Header mismatch: the MCP-Protocol-Version header is required";
@@ -54,17 +60,17 @@ export class HeaderChecks {
     return undefined;
   }
 
-  private checkParamHeaders(request: HttpRequestLike, message: JSONRPCRequest): string | undefined {
-    const tool = this.kernel.tools.get(String(message.params?.name));
+  private checkParamHeaders(request: HeaderSource, message: JSONRPCRequest): string | undefined {
+    const tool = this.tool(String(message.params?.name));
     if (!tool) return undefined;
-    let headers = this.paramHeaderCache.get(tool.wire);
+    let headers = this.paramHeaderCache.get(tool);
     if (!headers) {
       try {
-        headers = paramHeaders(tool.wire.inputSchema);
+        headers = paramHeaders(tool.inputSchema);
       } catch (error) {
         headers = error as Error;
       }
-      this.paramHeaderCache.set(tool.wire, headers);
+      this.paramHeaderCache.set(tool, headers);
     }
     if (headers instanceof Error || headers.length === 0) return undefined;
     const args = message.params?.arguments;
