@@ -156,7 +156,7 @@ export class FastMCP {
   ): ComponentHandle<ToolOptions & { name: string; handler: ToolHandler }>;
   tool(a: string | ToolDefinition<any>, b?: ToolOptions | ToolHandler<any>, c?: ToolHandler<any>) {
     const [name, options, handler] = normalize<ToolOptions>(a, b, c, "name");
-    return this.register(this.kernel.tools, "tools", name, options, handler, buildToolEntry, "name");
+    return this.register("tools", name, options, handler);
   }
 
   /**
@@ -177,25 +177,7 @@ export class FastMCP {
   ): ComponentHandle<ResourceOptions & { uri: string }>;
   resource(a: any, b?: any, c?: any) {
     const [uri, options, handler] = normalize<ResourceOptions>(a, b, c, "uri");
-    if (isUriTemplate(uri))
-      return this.register(
-        this.kernel.templates,
-        "templates",
-        uri,
-        options,
-        handler,
-        buildTemplateEntry,
-        "uri",
-      );
-    return this.register(
-      this.kernel.resources,
-      "resources",
-      uri,
-      options,
-      handler,
-      buildResourceEntry,
-      "uri",
-    );
+    return this.register(isUriTemplate(uri) ? "templates" : "resources", uri, options, handler);
   }
 
   /** Registers a resource template explicitly (same as `resource()` with a templated URI). */
@@ -204,15 +186,7 @@ export class FastMCP {
     options: ResourceOptions,
     handler: TemplateHandler<UriTemplateParams<U>>,
   ): ComponentHandle<ResourceOptions & { uri: string }> {
-    return this.register(
-      this.kernel.templates,
-      "templates",
-      uriTemplate,
-      options,
-      handler,
-      buildTemplateEntry,
-      "uri",
-    );
+    return this.register("templates", uriTemplate, options, handler);
   }
 
   /** Registers a prompt. The handler returns a string, a message, or an array of messages. */
@@ -230,7 +204,7 @@ export class FastMCP {
   ): ComponentHandle<PromptOptions & { name: string; handler: PromptHandler }>;
   prompt(a: any, b?: any, c?: any) {
     const [name, options, handler] = normalize<PromptOptions>(a, b, c, "name");
-    return this.register(this.kernel.prompts, "prompts", name, options, handler, buildPromptEntry, "name");
+    return this.register("prompts", name, options, handler);
   }
 
   /**
@@ -353,15 +327,30 @@ export class FastMCP {
     }
   }
 
-  private register<E extends Entry<unknown>>(
-    registry: Registry<E, any>,
-    kind: ComponentKind,
-    key: string,
-    options: any,
-    handler: any,
-    build: Build<E>,
-    keyField: "name" | "uri",
-  ) {
+  /** The registry of a kind of component, how its entries are built, and the option holding its key. */
+  private parts(kind: ComponentKind): {
+    registry: Registry<any, any>;
+    build: Build<any>;
+    keyField: "name" | "uri";
+  } {
+    switch (kind) {
+      case "tools":
+        return { registry: this.kernel.tools, build: buildToolEntry, keyField: "name" };
+      case "prompts":
+        return { registry: this.kernel.prompts, build: buildPromptEntry, keyField: "name" };
+      case "resources":
+        return { registry: this.kernel.resources, build: buildResourceEntry, keyField: "uri" };
+      case "templates":
+        return { registry: this.kernel.templates, build: buildTemplateEntry, keyField: "uri" };
+    }
+  }
+
+  private register<E extends Entry<unknown>>(kind: ComponentKind, key: string, options: any, handler: any) {
+    const { registry, build, keyField } = this.parts(kind) as {
+      registry: Registry<E, any>;
+      build: Build<E>;
+      keyField: "name" | "uri";
+    };
     let current = { key, options, handler };
     // The entry this handle installed: a handle whose component was replaced by another
     // registration (or never installed, under "ignore") no longer acts on that key.
