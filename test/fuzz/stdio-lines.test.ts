@@ -1,7 +1,7 @@
 /** Fuzzing the stdio line reader: any chunking of a byte stream gives the same lines. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { LineDecoder } from "../../src/transports/stdio/lines.js";
+import { LineDecoder, peekEnvelope } from "../../src/transports/stdio/lines.js";
 import { FUZZ_TIMEOUT, runs } from "./settings.js";
 
 type Event = { line: string } | { oversized: number };
@@ -106,6 +106,28 @@ describe("stdio line reader fuzzing", () => {
             expected.map((event) => ("line" in event ? "line" : "oversized")),
           );
           expect(events).toEqual(expected); // each reported size is the dropped line's length
+        }),
+        runs(1500),
+      );
+    },
+    FUZZ_TIMEOUT,
+  );
+
+  it(
+    "reads the envelope of any over-cap line's two ends without throwing, and only a JSON-RPC id",
+    () => {
+      // The ends of a line the peer made too long: anything, including JSON cut anywhere.
+      const json = fc.json().map((text) => `{"jsonrpc":"2.0","id":${text},"method":"m","params":${text}}`);
+      const end = fc.oneof(
+        fc.string({ maxLength: 300 }),
+        json,
+        json.map((text) => text.slice(0, 40)),
+      );
+      fc.assert(
+        fc.property(end, end, (head, tail) => {
+          const envelope = peekEnvelope(head, tail);
+          const id = envelope.id;
+          expect(id === undefined || typeof id === "string" || Number.isFinite(id)).toBe(true);
         }),
         runs(1500),
       );
