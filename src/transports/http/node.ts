@@ -4,8 +4,13 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ErrorCode } from "../../protocol/codes.js";
-import { errorResponse } from "../../protocol/jsonrpc.js";
-import { BodyTooLargeError, type HttpReply, type HttpRequestLike, type SseSink } from "./exchange.js";
+import {
+  BodyTooLargeError,
+  errorReply,
+  type HttpReply,
+  type HttpRequestLike,
+  type SseSink,
+} from "./exchange.js";
 
 /** A node request listener; `next` is called by Express-style hosts for paths it does not serve. */
 export type NodeListener = (
@@ -183,13 +188,7 @@ export function sendNodeReply(reply: HttpReply, res: ServerResponse, close = fal
 
 /** An error reply that also ends the connection: whatever body the request had is left unread. */
 function writeError(res: ServerResponse, status: number, code: number, message: string): void {
-  const body = JSON.stringify(errorResponse(null, code, message));
-  res.writeHead(status, {
-    "content-type": "application/json",
-    "content-length": String(Buffer.byteLength(body)),
-    connection: "close",
-  });
-  res.end(body);
+  sendNodeReply(errorReply(status, code, message), res, true);
 }
 
 /**
