@@ -38,6 +38,8 @@ export interface RequestScope {
   requestId: RequestId;
   progressToken: ProgressToken | undefined;
   sessionId: string | undefined;
+  /** The transport the request came over ("memory", "stdio", "http", "sse", "ws", ...). */
+  transport: string;
   auth: AuthInfo | undefined;
   /** The HTTP request's headers (lower-case names), on HTTP transports. */
   headers: Record<string, string> | undefined;

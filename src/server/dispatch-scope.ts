@@ -18,6 +18,7 @@ export class DispatchScope implements RequestScope {
   readonly requestId: RequestScope["requestId"];
   readonly progressToken: ProgressToken | undefined;
   readonly sessionId: string | undefined;
+  readonly transport: string;
   readonly auth: AuthInfo | undefined;
   readonly headers: Record<string, string> | undefined;
   readonly notify: RequestScope["notify"];
@@ -44,6 +45,7 @@ export class DispatchScope implements RequestScope {
     this.requestId = input.request.id;
     this.progressToken = progressToken;
     this.sessionId = input.session.sessionId;
+    this.transport = input.session.transport;
     this.auth = input.session.auth;
     this.headers = input.headers;
     this.notify = input.notify;

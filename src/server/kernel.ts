@@ -40,8 +40,13 @@ import { type SessionMember, SubscriptionHub } from "./subscriptions.js";
 import { TaskManager, type TasksOptions } from "./tasks.js";
 import { callTool, type ToolEntry } from "./tools.js";
 
+/** The name of a transport, as middleware and handlers see it (`ctx.transport`). */
+export type TransportName = "memory" | "stdio" | "http" | "sse" | "ws" | (string & {});
+
 /** Per-connection state a transport keeps for the kernel. */
 export interface SessionState {
+  /** The transport the connection came over: "memory", "stdio", "http", "sse", "ws" (or a custom one's name). */
+  transport: TransportName;
   legacy: LegacyState | undefined;
   sessionId: string | undefined;
   auth: AuthInfo | undefined;

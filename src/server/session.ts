@@ -7,13 +7,15 @@ import type { AuthInfo } from "../auth/types.js";
 import { type IncomingRequestExtra, RpcPeer } from "../protocol/engine.js";
 import { decodeText, decodeValue } from "../protocol/jsonrpc.js";
 import type { JSONRPCMessage, JSONRPCNotification, JSONRPCRequest } from "../protocol/types.js";
-import type { DispatchInput, ServerKernel, SessionState } from "./kernel.js";
+import type { DispatchInput, ServerKernel, SessionState, TransportName } from "./kernel.js";
 
 export interface ChannelSessionOptions {
   /** Writes one message to the client. */
   send(message: JSONRPCMessage): void | Promise<void>;
   sessionId?: string;
   auth?: AuthInfo;
+  /** The transport's name, seen by middleware as `ctx.transport` (default "custom"). */
+  transport?: TransportName;
   /** Headers of the HTTP request that opened the connection (SSE stream, WebSocket upgrade). */
   headers?: Record<string, string>;
   /** Timeout for server-to-client requests (elicitation, sampling, roots), in ms. */
@@ -33,7 +35,12 @@ export class ChannelSession {
   constructor(kernel: ServerKernel, options: ChannelSessionOptions) {
     this.kernel = kernel;
     this.send = options.send;
-    this.state = { legacy: undefined, sessionId: options.sessionId, auth: options.auth };
+    this.state = {
+      transport: options.transport ?? "custom",
+      legacy: undefined,
+      sessionId: options.sessionId,
+      auth: options.auth,
+    };
     this.peer = new RpcPeer({
       send: options.send,
       timeout: options.requestTimeout ?? 0,

@@ -259,6 +259,9 @@ class TaskScope implements RequestScope {
   get sessionId(): string | undefined {
     return this.base.sessionId;
   }
+  get transport(): string {
+    return this.base.transport;
+  }
   get auth(): AuthInfo | undefined {
     return this.base.auth;
   }

@@ -86,6 +86,7 @@ export class SseServer {
     const channel = this.server.createSession({
       send: (message) => stream.send(message),
       sessionId: id,
+      transport: "sse",
       headers: request.headers(),
       ...(guarded.auth ? { auth: guarded.auth } : {}),
     });

@@ -51,7 +51,7 @@ export function serveStdio(server: FastMCP, options: StdioServeOptions = {}): Pr
     }
     stdout.write(encodeLine(message));
   };
-  const session = server.createSession({ send: write });
+  const session = server.createSession({ send: write, transport: "stdio" });
   const decoder = new LineDecoder({
     ...(options.maxLineBytes === undefined ? {} : { maxLineBytes: options.maxLineBytes }),
     onLine: (line) => session.receiveText(line),

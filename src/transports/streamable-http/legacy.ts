@@ -50,7 +50,7 @@ export class LegacyEndpoint {
     auth: AuthInfo | undefined,
   ): Promise<HttpReply> {
     if (this.statelessLegacy) {
-      const state: SessionState = { legacy: undefined, sessionId: undefined, auth };
+      const state: SessionState = { transport: "http", legacy: undefined, sessionId: undefined, auth };
       return this.runLegacy(request, message, state, undefined);
     }
     const owner = await identityKey(auth);
@@ -77,6 +77,7 @@ export class LegacyEndpoint {
       const version = request.header("mcp-protocol-version");
       const protocolVersion = version && isLegacyVersion(version) ? version : "2025-03-26";
       state = {
+        transport: "http",
         legacy: {
           protocolVersion,
           clientCapabilities: {},

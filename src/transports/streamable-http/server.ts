@@ -123,7 +123,7 @@ export class StreamableHttpHandler {
   ): Promise<HttpReply> | HttpReply {
     const mismatch = this.headerChecks.check(request, message);
     if (mismatch) return errorReply(400, ErrorCode.HeaderMismatch, mismatch, message.id);
-    const state: SessionState = { legacy: undefined, sessionId: undefined, auth };
+    const state: SessionState = { transport: "http", legacy: undefined, sessionId: undefined, auth };
     const watch = new ClientWatch(request);
     const reply = new PostReply(
       () =>

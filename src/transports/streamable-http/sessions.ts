@@ -42,7 +42,7 @@ export class HttpSession {
     this.id = id;
     this.owner = owner;
     this.client = client;
-    this.state = { legacy: undefined, sessionId: id, auth: undefined };
+    this.state = { transport: "http", legacy: undefined, sessionId: id, auth: undefined };
     this.peer = new RpcPeer({
       send: (message, route) => {
         if ((route as Outlet | undefined)?.emit(message)) return;

@@ -96,6 +96,7 @@ export function attachWebSocketServer(server: FastMCP, http: Server, options: Ws
             if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
           },
           ...(guarded.auth ? { auth: guarded.auth } : {}),
+          transport: "ws",
           headers: upgrade.headers(),
         });
         let alive = true;
