@@ -27,7 +27,10 @@ export class FastMCPTransport extends ClientTransport {
   }
 
   protected async open(): Promise<void> {
-    this.session = this.server.createSession({ send: (message) => this.receive(message), transport: "memory" });
+    this.session = this.server.createSession({
+      send: (message) => this.receive(message),
+      transport: "memory",
+    });
   }
 
   protected send(message: JSONRPCMessage): void {
