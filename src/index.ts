@@ -47,11 +47,18 @@ export {
   type SampleOptions,
   type SampleResult,
 } from "./server/context.js";
+export type {
+  ExchangeOptions,
+  RequestRoute,
+  ServerEntry,
+  ServerSession,
+  SessionOptions,
+  TransportKind,
+} from "./server/entry.js";
 export { type ComponentHandle, FastMCP, type FastMCPOptions, type RunOptions } from "./server/fastmcp.js";
 export type { PromptDefinition, PromptHandler, PromptOptions } from "./server/prompts.js";
 export type { ComponentKind, DuplicatePolicy } from "./server/registry.js";
 export type { Completer, ResourceHandler, ResourceOptions, TemplateHandler } from "./server/resources.js";
-export type { ChannelSession, ChannelSessionOptions } from "./server/session.js";
 export {
   MemoryTaskStore,
   type MemoryTaskStoreOptions,

@@ -1,6 +1,6 @@
 /** Auto-detection: the transport for whatever target `new Client(target)` was given. */
 import { ClientError } from "../errors.js";
-import type { FastMCP } from "../server/fastmcp.js";
+import type { ServerEntry } from "../server/entry.js";
 import { ClientTransport } from "../transports/base.js";
 import { type MCPConfig, MCPConfigTransport } from "../transports/config.js";
 import { FastMCPTransport } from "../transports/memory/client.js";
@@ -10,7 +10,7 @@ import { transportForUrl } from "../transports/url.js";
 import { shellSplit } from "./shell-split.js";
 
 /** Everything `new Client(target)` accepts. */
-export type ClientTarget = ClientTransport | FastMCP | MCPConfig | string | URL;
+export type ClientTarget = ClientTransport | ServerEntry | MCPConfig | string | URL;
 
 const ACCEPTED = [
   "a ClientTransport instance",
@@ -22,9 +22,9 @@ const ACCEPTED = [
   "an object with mcpServers",
 ].join("; ");
 
-function isFastMCP(value: unknown): value is FastMCP {
+function isFastMCP(value: unknown): value is ServerEntry {
   return (
-    typeof value === "object" && value !== null && typeof (value as FastMCP).createSession === "function"
+    typeof value === "object" && value !== null && typeof (value as ServerEntry).createSession === "function"
   );
 }
 

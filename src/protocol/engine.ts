@@ -46,6 +46,8 @@ export interface IncomingRequestExtra {
   signal: AbortSignal;
   /** Sends a notification on the channel this request arrived on. */
   notify(method: string, params?: Record<string, unknown>): void;
+  /** The `route` the request arrived with (see `receive`); its answer and notifications take it. */
+  readonly route: unknown;
 }
 
 export interface RpcPeerOptions {
@@ -56,6 +58,11 @@ export interface RpcPeerOptions {
   send(message: JSONRPCMessage, route?: unknown): void | Promise<void>;
   onRequest?(request: JSONRPCRequest, extra: IncomingRequestExtra): Promise<Result> | Result;
   onNotification?(notification: JSONRPCNotification): void;
+  /**
+   * An incoming request that arrived with a `route` ended without an answer (the peer cancelled
+   * it): lets a transport that holds a reply open for it (an HTTP POST) close that reply.
+   */
+  onUnanswered?(route: unknown): void;
   /** Default timeout for outgoing requests, in ms (default: none). */
   timeout?: number;
   /** Hides the detail of unexpected handler errors from the other side. */
@@ -174,10 +181,13 @@ export class RpcPeer {
     this.write(message, undefined, route);
   }
 
-  /** Feeds one decoded message from the other side. */
-  receive(message: JSONRPCMessage): void {
+  /**
+   * Feeds one decoded message from the other side. A request's `route` (how its transport tells
+   * where it came from, e.g. an HTTP POST) is handed to `send` with its answer and notifications.
+   */
+  receive(message: JSONRPCMessage, route?: unknown): void {
     if ("method" in message) {
-      if ("id" in message) this.handleRequest(message as JSONRPCRequest);
+      if ("id" in message) this.handleRequest(message as JSONRPCRequest, route);
       else this.handleNotification(message);
       return;
     }
@@ -328,32 +338,41 @@ export class RpcPeer {
     this.options.onNotification?.(message);
   }
 
-  private handleRequest(request: JSONRPCRequest): void {
+  private handleRequest(request: JSONRPCRequest, route: unknown): void {
     const { onRequest } = this.options;
     if (!onRequest) {
-      this.write(errorResponse(request.id, ErrorCode.MethodNotFound, `Method not found: ${request.method}`));
+      this.write(
+        errorResponse(request.id, ErrorCode.MethodNotFound, `Method not found: ${request.method}`),
+        undefined,
+        route,
+      );
       return;
     }
     const controller = new AbortController();
     const id = request.id;
     this.incoming.set(id, controller);
-    const extra: IncomingRequestExtra = new IncomingExtra(controller, (method, params) => {
-      if (!this.cancelled.has(controller)) this.notify(method, params);
-    });
+    const extra: IncomingRequestExtra = new IncomingExtra(
+      controller,
+      (method, params) => {
+        if (!this.cancelled.has(controller)) this.notify(method, params, route);
+      },
+      route,
+    );
     let outcome: Promise<Result> | Result;
     try {
       outcome = onRequest(request, extra);
     } catch (error) {
-      this.finishIncoming(id, controller, undefined, error);
+      this.finishIncoming(id, controller, undefined, error, route);
       return;
     }
     if (outcome instanceof Promise) {
       outcome.then(
-        (result) => this.finishIncoming(id, controller, result, undefined),
-        (error: unknown) => this.finishIncoming(id, controller, undefined, error ?? new Error("rejected")),
+        (result) => this.finishIncoming(id, controller, result, undefined, route),
+        (error: unknown) =>
+          this.finishIncoming(id, controller, undefined, error ?? new Error("rejected"), route),
       );
     } else {
-      this.finishIncoming(id, controller, outcome, undefined);
+      this.finishIncoming(id, controller, outcome, undefined, route);
     }
   }
 
@@ -362,18 +381,22 @@ export class RpcPeer {
     controller: AbortController,
     result: Result | undefined,
     error: unknown,
+    route: unknown,
   ): void {
     // A cancelled request gets no answer: the requester has already given up on it.
-    if (this.cancelled.has(controller) || this.closedWith) return;
+    if (this.cancelled.has(controller) || this.closedWith) {
+      if (route !== undefined && this.cancelled.has(controller)) this.options.onUnanswered?.(route);
+      return;
+    }
     this.incoming.delete(id);
     // A result JSON cannot encode (a cycle, nesting too deep for JSON.stringify) still gets an
     // answer: an internal error, rather than a request left waiting for ever.
-    if (error === undefined && !this.write(resultResponse(id, result as Result))) {
+    if (error === undefined && !this.write(resultResponse(id, result as Result), undefined, route)) {
       error = new Error("The result could not be encoded as JSON");
     }
     if (error !== undefined) {
       const { code, message, data } = toErrorObject(error, this.options.maskInternalErrors);
-      this.write(errorResponse(id, code, message, data));
+      this.write(errorResponse(id, code, message, data), undefined, route);
     }
     this.wakeIdle();
   }
@@ -393,11 +416,13 @@ function abortError(signal: AbortSignal): Error {
  */
 class IncomingExtra implements IncomingRequestExtra {
   readonly notify: IncomingRequestExtra["notify"];
+  readonly route: unknown;
   private readonly controller: AbortController;
 
-  constructor(controller: AbortController, notify: IncomingRequestExtra["notify"]) {
+  constructor(controller: AbortController, notify: IncomingRequestExtra["notify"], route: unknown) {
     this.controller = controller;
     this.notify = notify;
+    this.route = route;
   }
 
   get signal(): AbortSignal {

@@ -14,11 +14,20 @@
  * ```
  */
 import type { TokenVerifier } from "../auth/server.js";
-import type { CacheHints, Icon, Implementation } from "../protocol/types.js";
+import type {
+  CacheHints,
+  Icon,
+  Implementation,
+  JSONRPCRequest,
+  JSONRPCResponse,
+  Tool,
+} from "../protocol/types.js";
 import type { InferArgs, SchemaInput } from "../schema/standard.js";
 import type { HttpApp, HttpAppOptions, ListeningServer, ListenOptions } from "../transports/http/app.js";
 import { ListenError } from "../transports/http/listen-error.js";
 import type { NodeListener } from "../transports/http/node.js";
+import type { ExchangeOptions, ServerEntry, ServerSession, SessionOptions } from "./entry.js";
+import { exchange } from "./exchange.js";
 import { ServerKernel } from "./kernel.js";
 import {
   buildPromptEntry,
@@ -35,7 +44,7 @@ import {
   type ResourceOptions,
   type TemplateHandler,
 } from "./resources.js";
-import { ChannelSession, type ChannelSessionOptions } from "./session.js";
+import { ChannelSession } from "./session.js";
 import type { TasksOptions } from "./tasks.js";
 import { buildToolEntry, type ToolDefinition, type ToolHandler, type ToolOptions } from "./tools.js";
 import { type IsUriTemplate, isUriTemplate, type UriTemplateParams } from "./uri-template.js";
@@ -109,7 +118,7 @@ export interface ComponentHandle<Options> {
 
 type Build<E> = (key: string, options: any, handler: any) => E | Promise<E>;
 
-export class FastMCP {
+export class FastMCP implements ServerEntry {
   readonly name: string;
   /** The token verifier of the HTTP transports, if any. */
   readonly auth: TokenVerifier | undefined;
@@ -224,8 +233,23 @@ export class FastMCP {
    * Opens a connection over a message channel; used by transports (in-memory, stdio, WebSocket)
    * and by custom ones. Feed it with `receive`/`receiveText`, end it with `close`.
    */
-  createSession(options: ChannelSessionOptions): ChannelSession {
+  createSession(options: SessionOptions): ServerSession {
     return new ChannelSession(this.kernel, options);
+  }
+
+  /** Whether the detail of unexpected errors is hidden from clients (the `maskErrorDetails` option). */
+  get maskErrorDetails(): boolean {
+    return this.kernel.options.maskErrorDetails;
+  }
+
+  /** Answers one stateless request (a 2026-07-28 HTTP exchange); used by transports. */
+  exchange(request: JSONRPCRequest, options: ExchangeOptions): Promise<JSONRPCResponse> {
+    return exchange(this.kernel, request, options);
+  }
+
+  /** A tool's wire definition, as clients list it; used by transports. */
+  toolDefinition(name: string): Tool | undefined {
+    return this.kernel.tools.get(name)?.wire;
   }
 
   /**

@@ -31,6 +31,7 @@ import { complete } from "./completion.js";
 import { Context, type RequestScope } from "./context.js";
 import { checkInputDepth } from "./depth.js";
 import { DispatchScope } from "./dispatch-scope.js";
+import type { TransportKind } from "./entry.js";
 import { runWithInputRounds } from "./input-round.js";
 import { type PromptEntry, renderPrompt } from "./prompts.js";
 import { Registry } from "./registry.js";
@@ -40,13 +41,10 @@ import { type SessionMember, SubscriptionHub } from "./subscriptions.js";
 import { TaskManager, type TasksOptions } from "./tasks.js";
 import { callTool, type ToolEntry } from "./tools.js";
 
-/** The name of a transport, as middleware and handlers see it (`ctx.transport`). */
-export type TransportName = "memory" | "stdio" | "http" | "sse" | "ws" | (string & {});
-
 /** Per-connection state a transport keeps for the kernel. */
 export interface SessionState {
   /** The transport the connection came over: "memory", "stdio", "http", "sse", "ws" (or a custom one's name). */
-  transport: TransportName;
+  transport: TransportKind;
   legacy: LegacyState | undefined;
   sessionId: string | undefined;
   auth: AuthInfo | undefined;

@@ -1,40 +1,29 @@
 /**
- * A server connection over one bidirectional message channel (in-memory, stdio, WebSocket): one
- * JSON-RPC engine, the era state of the connection, and the kernel behind it.
+ * A server session: one JSON-RPC engine, the era state of the connection, and the kernel behind
+ * it. Every connection-shaped transport uses it (in-memory, stdio, WebSocket, SSE), and so do
+ * legacy Streamable HTTP sessions, whose requests arrive one POST at a time: each carries a route
+ * that its answer, its notifications and the server requests it makes are sent back with.
  */
 
-import type { AuthInfo } from "../auth/types.js";
 import { type IncomingRequestExtra, RpcPeer } from "../protocol/engine.js";
 import { decodeText, decodeValue } from "../protocol/jsonrpc.js";
 import type { JSONRPCMessage, JSONRPCNotification, JSONRPCRequest } from "../protocol/types.js";
-import type { DispatchInput, ServerKernel, SessionState, TransportName } from "./kernel.js";
+import type { RequestRoute, ServerSession, SessionOptions } from "./entry.js";
+import type { DispatchInput, ServerKernel, SessionState } from "./kernel.js";
+import type { SessionMember } from "./subscriptions.js";
 
-export interface ChannelSessionOptions {
-  /** Writes one message to the client. */
-  send(message: JSONRPCMessage): void | Promise<void>;
-  sessionId?: string;
-  auth?: AuthInfo;
-  /** The transport's name, seen by middleware as `ctx.transport` (default "custom"). */
-  transport?: TransportName;
-  /** Headers of the HTTP request that opened the connection (SSE stream, WebSocket upgrade). */
-  headers?: Record<string, string>;
-  /** Timeout for server-to-client requests (elicitation, sampling, roots), in ms. */
-  requestTimeout?: number;
-}
-
-export class ChannelSession {
+export class ChannelSession implements ServerSession {
   readonly state: SessionState;
   private readonly peer: RpcPeer;
   private readonly kernel: ServerKernel;
-  private readonly send: ChannelSessionOptions["send"];
-  private readonly member: {
-    state: SessionState;
-    notify(method: string, params?: Record<string, unknown>): void;
-  };
+  private readonly send: SessionOptions["send"];
+  private readonly headers: Record<string, string> | undefined;
+  private readonly member: SessionMember;
 
-  constructor(kernel: ServerKernel, options: ChannelSessionOptions) {
+  constructor(kernel: ServerKernel, options: SessionOptions) {
     this.kernel = kernel;
     this.send = options.send;
+    this.headers = options.headers;
     this.state = {
       transport: options.transport ?? "custom",
       legacy: undefined,
@@ -42,51 +31,70 @@ export class ChannelSession {
       auth: options.auth,
     };
     this.peer = new RpcPeer({
-      send: options.send,
+      send: options.send as (message: JSONRPCMessage, route?: unknown) => void | Promise<void>,
       timeout: options.requestTimeout ?? 0,
       maskInternalErrors: kernel.options.maskErrorDetails,
-      onRequest: (request, extra) =>
-        kernel.dispatch(new ChannelDispatch(request, this.state, extra, options.headers)),
+      onRequest: (request, extra) => kernel.dispatch(new SessionDispatch(this, request, extra)),
       onNotification: (notification) => this.onNotification(notification),
+      ...(options.onUnanswered ? { onUnanswered: options.onUnanswered as (route: unknown) => void } : {}),
     });
     this.state.request = (method, params, signal) => this.peer.request(method, params, { signal });
     this.member = { state: this.state, notify: (method, params) => this.peer.notify(method, params) };
     kernel.sessions.add(this.member);
   }
 
-  /** Requests the client sent that are still being handled. */
   get inFlight(): number {
     return this.peer.inFlightCount;
   }
 
-  /** Resolves once every request the client sent has been answered. */
+  get initialized(): boolean {
+    return this.state.legacy?.initialized === true;
+  }
+
+  get legacy(): boolean {
+    return this.state.legacy !== undefined;
+  }
+
   drain(): Promise<void> {
     return this.peer.idle();
   }
 
-  /** Feeds one already-parsed message. */
-  receive(value: unknown): void {
+  receive(value: unknown, route?: RequestRoute): void {
     const decoded = decodeValue(value);
-    if (decoded.kind === "invalid") this.reject(decoded.error);
-    else this.peer.receive(decoded.message);
+    if (decoded.kind === "invalid") this.reject(decoded.error, route);
+    else this.accept(decoded.message, route);
   }
 
-  /** Feeds one message as JSON text; malformed text is answered with a JSON-RPC error. */
-  receiveText(text: string): void {
+  receiveText(text: string, route?: RequestRoute): void {
     const decoded = decodeText(text);
-    if (decoded.kind === "invalid") this.reject(decoded.error);
-    else this.peer.receive(decoded.message);
+    if (decoded.kind === "invalid") this.reject(decoded.error, route);
+    else this.accept(decoded.message, route);
   }
 
-  /** Ends the connection: in-flight handlers are aborted and pending server requests fail. */
-  close(): void {
+  close(error?: Error): void {
     this.kernel.sessions.delete(this.member);
-    this.peer.close();
+    this.peer.close(error);
   }
 
-  private reject(error: JSONRPCMessage): void {
+  /** Sends a server-to-client request on the route of the request being handled. */
+  requestVia(route: unknown): NonNullable<DispatchInput["serverRequest"]> {
+    return (method, params, signal) => this.peer.request(method, params, { signal, route });
+  }
+
+  /** The headers a request sees: its own (an HTTP POST's), else the connection's. */
+  headersFor(route: RequestRoute | undefined): Record<string, string> | undefined {
+    return route?.headers ?? this.headers;
+  }
+
+  private accept(message: JSONRPCMessage, route: RequestRoute | undefined): void {
+    // The caller is the session's own identity (checked by the transport); a refreshed token is ctx.auth.
+    if (route?.auth) this.state.auth = route.auth;
+    this.peer.receive(message, route);
+  }
+
+  private reject(error: JSONRPCMessage, route: RequestRoute | undefined): void {
     try {
-      const sent = this.send(error);
+      const sent = this.send(error, route);
       if (sent instanceof Promise) sent.catch(() => {});
     } catch {
       // The channel is gone; nothing more to tell.
@@ -101,24 +109,22 @@ export class ChannelSession {
 }
 
 /** One request for the kernel; `signal` stays lazy (see IncomingExtra in the engine). */
-class ChannelDispatch implements DispatchInput {
+class SessionDispatch implements DispatchInput {
   readonly request: JSONRPCRequest;
   readonly session: SessionState;
   readonly notify: DispatchInput["notify"];
   readonly headers: Record<string, string> | undefined;
+  readonly serverRequest: DispatchInput["serverRequest"];
   private readonly extra: IncomingRequestExtra;
 
-  constructor(
-    request: JSONRPCRequest,
-    session: SessionState,
-    extra: IncomingRequestExtra,
-    headers: Record<string, string> | undefined,
-  ) {
+  constructor(owner: ChannelSession, request: JSONRPCRequest, extra: IncomingRequestExtra) {
     this.request = request;
-    this.session = session;
+    this.session = owner.state;
     this.notify = extra.notify;
     this.extra = extra;
-    this.headers = headers;
+    const route = extra.route as RequestRoute | undefined;
+    this.headers = owner.headersFor(route);
+    this.serverRequest = route === undefined ? undefined : owner.requestVia(route);
   }
 
   get signal(): AbortSignal {

@@ -262,14 +262,12 @@ describe("a client killed mid-stream (legacy session)", () => {
     expect((await reader.message()).method).toBe("notifications/progress");
     const session = sessions.get(id)!;
     expect(session.busy).toBe(1);
-    expect(session.inflight.size).toBe(1);
     controller.abort();
     // In the legacy era a dropped connection is not a cancellation: the request completes.
     await until(() => probe.running === 0, 5000, "the handler to end");
     expect(probe.finished).toBe(1);
     expect(probe.aborted).toBe(0);
     expect(session.busy).toBe(0);
-    expect(session.inflight.size).toBe(0);
     await until(
       () => [...session.streams.values()].every((stream) => stream.isEnded),
       5000,
@@ -323,7 +321,6 @@ describe("a client killed mid-stream (legacy session)", () => {
     await until(() => probe.running === 0, 5000, "the handler to end");
     expect(probe.aborted).toBe(1);
     expect(session.busy).toBe(0);
-    expect(session.inflight.size).toBe(0);
   });
 
   it("deleting a session aborts its in-flight handlers and ends its streams", async () => {

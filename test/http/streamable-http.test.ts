@@ -161,7 +161,7 @@ describe("legacy sessions (2025-11-25)", () => {
     expect(second).toMatch(/^[0-9a-f-]{36}$/);
     expect(second).not.toBe(first);
     expect(sessionsOf(listening).size).toBe(1);
-    expect(sessionsOf(listening).get(second)?.state.legacy?.initialized).toBe(true);
+    expect(sessionsOf(listening).get(second)?.channel.initialized).toBe(true);
 
     // What happened on the wire: the call got a 404, a new initialize minted the new session, and
     // the call was sent again with it.

@@ -3,7 +3,7 @@
  * health check by path, and `listen()` serves it (plus WebSocket upgrades) on a node:http server.
  */
 import type { Server } from "node:http";
-import type { FastMCP } from "../../server/fastmcp.js";
+import type { ServerEntry } from "../../server/entry.js";
 import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import { SseServer, type SseServerOptions } from "../sse/server.js";
 import { StreamableHttpHandler, type StreamableHttpOptions } from "../streamable-http/server.js";
@@ -98,7 +98,7 @@ export class HttpApp {
   readonly paths: { http: string; sse: string; messages: string; ws: string; health: string | false };
   private readonly transports: Set<TransportName>;
 
-  constructor(server: FastMCP, options: HttpAppOptions = {}) {
+  constructor(server: ServerEntry, options: HttpAppOptions = {}) {
     this.options = options;
     this.transports = new Set(options.transports ?? ["http"]);
     this.paths = {
@@ -147,7 +147,7 @@ export class HttpApp {
 }
 
 /** Serves a FastMCP server over HTTP on a node:http server. */
-export async function listen(server: FastMCP, options: ListenOptions = {}): Promise<ListeningServer> {
+export async function listen(server: ServerEntry, options: ListenOptions = {}): Promise<ListeningServer> {
   const { createServer } = await import("node:http");
   const transports = Array.isArray(options.transport) ? options.transport : [options.transport ?? "http"];
   const host = options.host ?? "127.0.0.1";

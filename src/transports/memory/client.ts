@@ -9,15 +9,14 @@
  * ```
  */
 import type { JSONRPCMessage } from "../../protocol/types.js";
-import type { FastMCP } from "../../server/fastmcp.js";
-import type { ChannelSession } from "../../server/session.js";
+import type { ServerEntry, ServerSession } from "../../server/entry.js";
 import { ClientTransport } from "../base.js";
 
 export class FastMCPTransport extends ClientTransport {
-  readonly server: FastMCP;
-  private session: ChannelSession | undefined;
+  readonly server: ServerEntry;
+  private session: ServerSession | undefined;
 
-  constructor(server: FastMCP) {
+  constructor(server: ServerEntry) {
     super();
     this.server = server;
   }

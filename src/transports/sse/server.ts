@@ -4,8 +4,7 @@
  * whose answers travel on the stream. Deprecated by the spec, kept for older clients.
  */
 import { ErrorCode } from "../../protocol/codes.js";
-import type { FastMCP } from "../../server/fastmcp.js";
-import type { ChannelSession } from "../../server/session.js";
+import type { ServerEntry, ServerSession } from "../../server/entry.js";
 import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import { EventStream } from "../http/event-stream.js";
 import {
@@ -34,7 +33,7 @@ export interface SseServerOptions extends HttpGuardOptions {
 
 interface SseSession {
   id: string;
-  channel: ChannelSession;
+  channel: ServerSession;
   stream: EventStream;
   /** The identity that opened the stream (see identityKey); undefined without auth. */
   owner: string | undefined;
@@ -48,11 +47,11 @@ interface SseSession {
 export class SseServer {
   private readonly sessions = new Map<string, SseSession>();
   private readonly quota: SessionQuota<SseSession>;
-  private readonly server: FastMCP;
+  private readonly server: ServerEntry;
   private readonly options: SseServerOptions;
   private readonly messagesPath: string;
 
-  constructor(server: FastMCP, options: SseServerOptions, messagesPath: string) {
+  constructor(server: ServerEntry, options: SseServerOptions, messagesPath: string) {
     this.server = server;
     this.options = options;
     this.messagesPath = messagesPath;
@@ -136,10 +135,9 @@ export class SseServer {
         "Invalid Request: expected one JSON-RPC message object",
       );
     }
-    // The caller is the session's own identity; its latest token (a refreshed one) is ctx.auth.
-    if (guarded.auth) session.channel.state.auth = guarded.auth;
     session.lastActive = Date.now();
-    session.channel.receive(value);
+    // The caller is the session's own identity; its latest token (a refreshed one) is ctx.auth.
+    session.channel.receive(value, guarded.auth ? { auth: guarded.auth } : undefined);
     return { ...emptyReply(202), body: "Accepted" };
   }
 

@@ -6,7 +6,7 @@ import type { Readable, Writable } from "node:stream";
 import { ErrorCode } from "../../protocol/codes.js";
 import { errorResponse } from "../../protocol/jsonrpc.js";
 import type { JSONRPCMessage } from "../../protocol/types.js";
-import type { FastMCP } from "../../server/fastmcp.js";
+import type { ServerEntry } from "../../server/entry.js";
 import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import { encodeLine, LineDecoder, peekEnvelope } from "./lines.js";
 
@@ -28,7 +28,7 @@ export interface StdioServeOptions {
 }
 
 /** Serves `server` until stdin ends. */
-export function serveStdio(server: FastMCP, options: StdioServeOptions = {}): Promise<void> {
+export function serveStdio(server: ServerEntry, options: StdioServeOptions = {}): Promise<void> {
   const stdin = options.stdin ?? process.stdin;
   const stdout = options.stdout ?? process.stdout;
   const restoreConsole =

@@ -6,9 +6,9 @@
  */
 
 import type { AuthInfo } from "../../auth/types.js";
-import type { JSONRPCMessage, JSONRPCRequest, RequestId } from "../../protocol/types.js";
+import type { JSONRPCMessage, JSONRPCRequest } from "../../protocol/types.js";
 import { isLegacyVersion, LEGACY_PROTOCOL_VERSIONS } from "../../protocol/versions.js";
-import type { ServerKernel, SessionState } from "../../server/kernel.js";
+import type { ServerEntry } from "../../server/entry.js";
 import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import { type EventStore, EventStream } from "../http/event-stream.js";
 import {
@@ -19,12 +19,15 @@ import {
   SSE_HEADERS,
 } from "../http/exchange.js";
 import { clientKey, identityKey } from "../http/session-owner.js";
-import { accepts, answer, PostReply } from "./post-reply.js";
+import { accepts, PostExchange, PostReply } from "./post-reply.js";
 import type { StreamableHttpOptions } from "./server.js";
 import type { HttpSession, SessionStore } from "./sessions.js";
 
+/** In the legacy era a dropped connection is not a cancellation; only notifications/cancelled is. */
+const NOT_CANCELLED_BY_DISCONNECT = { signal: new AbortController().signal };
+
 export class LegacyEndpoint {
-  private readonly kernel: ServerKernel;
+  private readonly server: ServerEntry;
   private readonly options: StreamableHttpOptions;
   private readonly events: EventStore;
   private readonly sessions: SessionStore;
@@ -32,12 +35,12 @@ export class LegacyEndpoint {
   private readonly statelessLegacy: boolean;
 
   constructor(
-    kernel: ServerKernel,
+    server: ServerEntry,
     options: StreamableHttpOptions,
     events: EventStore,
     sessions: SessionStore,
   ) {
-    this.kernel = kernel;
+    this.server = server;
     this.options = options;
     this.events = events;
     this.sessions = sessions;
@@ -49,16 +52,12 @@ export class LegacyEndpoint {
     message: JSONRPCRequest,
     auth: AuthInfo | undefined,
   ): Promise<HttpReply> {
-    if (this.statelessLegacy) {
-      const state: SessionState = { transport: "http", legacy: undefined, sessionId: undefined, auth };
-      return this.runLegacy(request, message, state, undefined);
-    }
+    if (this.statelessLegacy) return this.stateless(request, message, auth, undefined);
     const owner = await identityKey(auth);
-    const session = this.sessions.create(owner, clientKey(owner, request.remoteAddress));
+    const session = this.sessions.create(owner, clientKey(owner, request.remoteAddress), auth);
     if (!("id" in session)) return errorReply(session.status, -32000, session.message, message.id);
-    session.state.auth = auth;
-    const reply = await this.runLegacy(request, message, session.state, session);
-    if (reply.status !== 200 || !session.state.legacy) {
+    const reply = await this.send(request, message, session, auth);
+    if (reply.status !== 200 || !session.channel.legacy) {
       this.sessions.delete(session.id);
       return reply;
     }
@@ -71,32 +70,13 @@ export class LegacyEndpoint {
     message: JSONRPCMessage,
     auth: AuthInfo | undefined,
   ): Promise<HttpReply> {
+    const version = request.header("mcp-protocol-version");
     let session: HttpSession | undefined;
-    let state: SessionState;
-    if (this.statelessLegacy) {
-      const version = request.header("mcp-protocol-version");
-      const protocolVersion = version && isLegacyVersion(version) ? version : "2025-03-26";
-      state = {
-        transport: "http",
-        legacy: {
-          protocolVersion,
-          clientCapabilities: {},
-          clientInfo: undefined,
-          logLevel: undefined,
-          initialized: true,
-        },
-        sessionId: undefined,
-        auth,
-      };
-    } else {
+    if (!this.statelessLegacy) {
       const found = await this.findSession(request, auth, "id" in message ? message.id : undefined);
       if ("reply" in found) return found.reply;
       session = found.session;
-      state = session.state;
-      // The caller is the session's own identity; its latest token (a refreshed one) is ctx.auth.
-      if (auth) state.auth = auth;
     }
-    const version = request.header("mcp-protocol-version");
     if (version !== undefined && !LEGACY_PROTOCOL_VERSIONS.includes(version as never)) {
       return errorReply(
         400,
@@ -105,20 +85,16 @@ export class LegacyEndpoint {
         "id" in message ? message.id : null,
       );
     }
-    if (!("method" in message)) {
-      session?.peer.receive(message);
+    // Answers to server requests and notifications (initialized, cancelled) go to the session.
+    if (!("method" in message) || !("id" in message)) {
+      session?.channel.receive(message);
       return emptyReply(202);
     }
-    if (!("id" in message)) {
-      if (message.method === "notifications/initialized" && state.legacy) state.legacy.initialized = true;
-      else if (message.method === "notifications/cancelled") {
-        const requestId = message.params?.requestId as RequestId | undefined;
-        const controller = requestId === undefined ? undefined : session?.inflight.get(requestId);
-        controller?.abort(new Error(String(message.params?.reason ?? "Request cancelled")));
-      }
-      return emptyReply(202);
+    if (!session) {
+      const protocolVersion = version && isLegacyVersion(version) ? version : "2025-03-26";
+      return this.stateless(request, message as JSONRPCRequest, auth, protocolVersion);
     }
-    return this.runLegacy(request, message as JSONRPCRequest, state, session);
+    return this.send(request, message as JSONRPCRequest, session, auth);
   }
 
   /** The session named by the request, if it exists and belongs to the caller (else 404 alike). */
@@ -137,13 +113,8 @@ export class LegacyEndpoint {
     return { session };
   }
 
-  /** Runs a legacy request; its reply is JSON, or SSE once something precedes the result. */
-  private runLegacy(
-    request: HttpRequestLike,
-    message: JSONRPCRequest,
-    state: SessionState,
-    session: HttpSession | undefined,
-  ): Promise<HttpReply> {
+  /** The reply of a legacy request: JSON, or SSE once something precedes the result. */
+  private replyFor(request: HttpRequestLike, auth: AuthInfo | undefined, session?: HttpSession): PostReply {
     const sse = !this.options.jsonResponse && accepts(request, "text/event-stream");
     const makeStream = sse
       ? () => {
@@ -158,42 +129,41 @@ export class LegacyEndpoint {
           return stream;
         }
       : undefined;
-    const reply = new PostReply(makeStream, {}, false);
-    const controller = new AbortController();
-    if (session) session.busy++;
-    // In the legacy era a dropped connection is not a cancellation: the request runs on, and its
-    // reply stays available for resumption; notifications/cancelled is what cancels.
-    session?.inflight.set(message.id, controller);
-    answer(
-      this.kernel,
-      {
-        request: message,
-        session: state,
-        signal: controller.signal,
-        headers: request.headers(),
-        notify: (method, params) => void reply.emit({ jsonrpc: "2.0", method, params }),
-        ...(session
-          ? {
-              serverRequest: (method: string, params: Record<string, unknown>, signal: AbortSignal) =>
-                session.peer.request(method, params, { signal, route: reply }),
-            }
-          : {}),
-      },
-      reply,
-    ).finally(() => {
-      if (session) {
-        session.inflight.delete(message.id);
-        session.busy--;
-        session.lastActive = Date.now();
-      }
-    });
-    return reply.reply.then((out) => {
-      if (session && "attach" in out) {
-        // Forget the stream once it has ended; its events stay in the store for resumption.
-        for (const [id, stream] of session.streams) if (stream.isEnded) session.streams.delete(id);
-      }
-      return out;
-    });
+    return new PostReply(makeStream, { mapStatus: false, headers: request.headers(), auth });
+  }
+
+  /** Hands a request to the session; its answer, notifications and server requests come back on the POST. */
+  private async send(
+    request: HttpRequestLike,
+    message: JSONRPCRequest,
+    session: HttpSession,
+    auth: AuthInfo | undefined,
+  ): Promise<HttpReply> {
+    const reply = this.replyFor(request, auth, session);
+    session.channel.receive(message, reply);
+    const out = await reply.reply;
+    session.lastActive = Date.now();
+    if ("attach" in out) {
+      // Forget the stream once it has ended; its events stay in the store for resumption.
+      for (const [id, stream] of session.streams) if (stream.isEnded) session.streams.delete(id);
+    }
+    return out;
+  }
+
+  /** A legacy request without a session (`stateless`): it stands alone. */
+  private stateless(
+    request: HttpRequestLike,
+    message: JSONRPCRequest,
+    auth: AuthInfo | undefined,
+    legacyVersion: string | undefined,
+  ): Promise<HttpReply> {
+    const reply = this.replyFor(request, auth);
+    const notify = (method: string, params: Record<string, unknown>) =>
+      void reply.emit({ jsonrpc: "2.0", method, params });
+    this.server
+      .exchange(message, new PostExchange(request, auth, NOT_CANCELLED_BY_DISCONNECT, notify, legacyVersion))
+      .then((response) => reply.answer(response, this.server.maskErrorDetails));
+    return reply.reply;
   }
 
   async get(request: HttpRequestLike, auth: AuthInfo | undefined): Promise<HttpReply> {

@@ -3,13 +3,20 @@
  * precedes the result), the status map of 2026-07-28 errors, and the lazily made signal of a
  * request whose client may go away.
  */
+
+import type { AuthInfo } from "../../auth/types.js";
 import { statusFor } from "../../protocol/http-status.js";
-import { errorResponse, resultResponse, toErrorObject } from "../../protocol/jsonrpc.js";
-import type { JSONRPCMessage, JSONRPCRequest, JSONRPCResponse } from "../../protocol/types.js";
-import type { DispatchInput, ServerKernel, SessionState } from "../../server/kernel.js";
+import { errorResponse, toErrorObject } from "../../protocol/jsonrpc.js";
+import type { JSONRPCMessage, JSONRPCResponse } from "../../protocol/types.js";
+import type { ExchangeOptions, RequestRoute } from "../../server/entry.js";
 import type { EventStream } from "../http/event-stream.js";
-import { type HttpReply, type HttpRequestLike, jsonReply, SSE_HEADERS } from "../http/exchange.js";
-import type { Outlet } from "./sessions.js";
+import {
+  emptyReply,
+  type HttpReply,
+  type HttpRequestLike,
+  jsonReply,
+  SSE_HEADERS,
+} from "../http/exchange.js";
 
 export function accepts(request: HttpRequestLike, type: string): boolean {
   const accept = request.header("accept");
@@ -18,45 +25,45 @@ export function accepts(request: HttpRequestLike, type: string): boolean {
 
 /**
  * One POST exchange whose reply is decided late: JSON when the result comes first, SSE as soon as
- * anything else must be sent before it.
+ * anything else must be sent before it. It is also the request's route in a legacy session: the
+ * session sends that request's answer, notifications and server requests here.
  */
-export class PostReply implements Outlet {
+export class PostReply implements RequestRoute {
   readonly reply: Promise<HttpReply>;
+  readonly headers: Record<string, string> | undefined;
+  readonly auth: AuthInfo | undefined;
   private resolve!: (reply: HttpReply) => void;
   private stream: EventStream | undefined;
   private readonly makeStream: (() => EventStream) | undefined;
-  private readonly headers: Record<string, string>;
   /** 2026-07-28 maps error codes to HTTP statuses; legacy errors travel in a 200 like any answer. */
   private readonly mapStatus: boolean;
 
   constructor(
     makeStream: (() => EventStream) | undefined,
-    headers: Record<string, string>,
-    mapStatus = true,
+    options: { mapStatus: boolean; headers?: Record<string, string>; auth?: AuthInfo | undefined },
   ) {
     this.reply = new Promise((resolve) => {
       this.resolve = resolve;
     });
     this.makeStream = makeStream;
-    this.headers = headers;
-    this.mapStatus = mapStatus;
+    this.mapStatus = options.mapStatus;
+    this.headers = options.headers;
+    this.auth = options.auth;
   }
 
+  /** Sends a message before the answer, turning the reply into SSE; false when it cannot stream. */
   emit(message: JSONRPCMessage): boolean {
     if (!this.stream) {
       if (!this.makeStream) return false;
       const stream = this.makeStream();
       this.stream = stream;
-      this.resolve({
-        status: 200,
-        headers: { ...SSE_HEADERS, ...this.headers },
-        attach: (sink) => stream.attach(sink),
-      });
+      this.resolve({ status: 200, headers: { ...SSE_HEADERS }, attach: (sink) => stream.attach(sink) });
     }
     this.stream.send(message);
     return true;
   }
 
+  /** Sends the answer and ends the reply; throws when the answer cannot be encoded. */
   finish(message: JSONRPCResponse): void {
     if (this.stream) {
       this.stream.send(message);
@@ -64,7 +71,29 @@ export class PostReply implements Outlet {
       return;
     }
     const status = "error" in message && this.mapStatus ? statusFor(message.error.code) : 200;
-    this.resolve(jsonReply(status, message, this.headers));
+    this.resolve(jsonReply(status, message));
+  }
+
+  /**
+   * Sends the answer, or an internal error when it cannot be encoded (a cycle, nesting too deep),
+   * its detail hidden under `mask`.
+   */
+  answer(message: JSONRPCResponse, mask: boolean): void {
+    try {
+      this.finish(message);
+    } catch {
+      const { code, message: text } = toErrorObject(
+        new Error("The result could not be encoded as JSON"),
+        mask,
+      );
+      this.finish(errorResponse(message.id, code, text));
+    }
+  }
+
+  /** The request was cancelled and gets no answer: end the stream, or close the reply empty. */
+  abandon(): void {
+    if (this.stream) this.stream.end();
+    else this.resolve(emptyReply(202));
   }
 }
 
@@ -100,47 +129,30 @@ export class ClientWatch {
   }
 }
 
-/** A 2026-07-28 request for the kernel; a class so that `signal` stays a lazy prototype getter. */
-export class ModernDispatch implements DispatchInput {
-  readonly request: JSONRPCRequest;
-  readonly session: SessionState;
+/** A stateless request's options for the server; a class so that `signal` stays a lazy getter. */
+export class PostExchange implements ExchangeOptions {
+  readonly transport = "http";
+  readonly auth: AuthInfo | undefined;
   readonly headers: Record<string, string>;
-  readonly notify: DispatchInput["notify"];
-  private readonly watch: ClientWatch;
+  readonly notify: ExchangeOptions["notify"];
+  readonly legacyVersion: string | undefined;
+  private readonly signalOf: { readonly signal: AbortSignal };
 
   constructor(
-    request: JSONRPCRequest,
-    session: SessionState,
-    watch: ClientWatch,
-    headers: Record<string, string>,
-    notify: DispatchInput["notify"],
+    request: HttpRequestLike,
+    auth: AuthInfo | undefined,
+    signalOf: { readonly signal: AbortSignal },
+    notify: ExchangeOptions["notify"],
+    legacyVersion?: string,
   ) {
-    this.request = request;
-    this.session = session;
-    this.watch = watch;
-    this.headers = headers;
+    this.auth = auth;
+    this.headers = request.headers();
+    this.signalOf = signalOf;
     this.notify = notify;
+    this.legacyVersion = legacyVersion;
   }
 
   get signal(): AbortSignal {
-    return this.watch.signal;
+    return this.signalOf.signal;
   }
-}
-
-/** Runs one request through the kernel and finishes its reply with the result or the error. */
-export function answer(kernel: ServerKernel, input: DispatchInput, reply: PostReply): Promise<void> {
-  const id = input.request.id;
-  const fail = (error: unknown) => {
-    const { code, message, data } = toErrorObject(error, kernel.options.maskErrorDetails);
-    reply.finish(errorResponse(id, code, message, data));
-  };
-  return kernel.dispatch(input).then((result) => {
-    try {
-      reply.finish(resultResponse(id, result));
-    } catch {
-      // A result JSON cannot encode (a cycle, nesting too deep for JSON.stringify): answer with an
-      // internal error instead of throwing out of the exchange.
-      fail(new Error("The result could not be encoded as JSON"));
-    }
-  }, fail);
 }

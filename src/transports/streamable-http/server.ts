@@ -11,8 +11,7 @@ import { hasModernClaim } from "../../protocol/era.js";
 import { HeaderChecks } from "../../protocol/http-header-checks.js";
 import { decodeValue } from "../../protocol/jsonrpc.js";
 import type { JSONRPCRequest } from "../../protocol/types.js";
-import type { FastMCP } from "../../server/fastmcp.js";
-import type { ServerKernel, SessionState } from "../../server/kernel.js";
+import type { ServerEntry } from "../../server/entry.js";
 import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import { type EventStore, EventStream, InMemoryEventStore } from "../http/event-stream.js";
 import {
@@ -25,7 +24,7 @@ import {
 } from "../http/exchange.js";
 import { guardRequest, type HttpGuardOptions } from "../http/guard.js";
 import { LegacyEndpoint } from "./legacy.js";
-import { accepts, answer, ClientWatch, ModernDispatch, PostReply } from "./post-reply.js";
+import { accepts, ClientWatch, PostExchange, PostReply } from "./post-reply.js";
 import { SessionStore, type SessionStoreOptions } from "./sessions.js";
 
 export interface StreamableHttpOptions extends HttpGuardOptions, SessionStoreOptions {
@@ -45,21 +44,19 @@ export interface StreamableHttpOptions extends HttpGuardOptions, SessionStoreOpt
 
 export class StreamableHttpHandler {
   readonly sessions: SessionStore;
-  private readonly kernel: ServerKernel;
-  private readonly server: FastMCP;
+  private readonly server: ServerEntry;
   private readonly options: StreamableHttpOptions;
   private readonly events: EventStore;
   private readonly headerChecks: HeaderChecks;
   private readonly legacy: LegacyEndpoint;
 
-  constructor(server: FastMCP, options: StreamableHttpOptions = {}) {
+  constructor(server: ServerEntry, options: StreamableHttpOptions = {}) {
     this.server = server;
-    this.kernel = server.kernel;
     this.options = options;
     this.events = options.eventStore ?? new InMemoryEventStore();
-    this.sessions = new SessionStore(this.kernel, options, this.events);
-    this.headerChecks = new HeaderChecks((name) => this.kernel.tools.get(name)?.wire);
-    this.legacy = new LegacyEndpoint(this.kernel, options, this.events, this.sessions);
+    this.sessions = new SessionStore(server, options, this.events);
+    this.headerChecks = new HeaderChecks((name) => server.toolDefinition(name));
+    this.legacy = new LegacyEndpoint(server, options, this.events, this.sessions);
   }
 
   /** Handles one HTTP request to the MCP endpoint. */
@@ -123,7 +120,6 @@ export class StreamableHttpHandler {
   ): Promise<HttpReply> | HttpReply {
     const mismatch = this.headerChecks.check(request, message);
     if (mismatch) return errorReply(400, ErrorCode.HeaderMismatch, mismatch, message.id);
-    const state: SessionState = { transport: "http", legacy: undefined, sessionId: undefined, auth };
     const watch = new ClientWatch(request);
     const reply = new PostReply(
       () =>
@@ -131,14 +127,15 @@ export class StreamableHttpHandler {
           keepAliveMs: this.options.keepAliveMs ?? TRANSPORT_DEFAULTS.keepAliveMs,
           onDisconnect: watch.gone,
         }),
-      {},
+      { mapStatus: true },
     );
     const notify = (method: string, params: Record<string, unknown>) => {
       if (!watch.signal.aborted) reply.emit({ jsonrpc: "2.0", method, params });
     };
-    answer(this.kernel, new ModernDispatch(message, state, watch, request.headers(), notify), reply).finally(
-      () => watch.release(),
-    );
+    this.server.exchange(message, new PostExchange(request, auth, watch, notify)).then((response) => {
+      watch.release();
+      reply.answer(response, this.server.maskErrorDetails);
+    });
     return reply.reply;
   }
 }

@@ -3,66 +3,74 @@
  * `Mcp-Session-Id` (for the identity that made them only), ended by DELETE, an idle TTL or the caps
  * on their number (per client and in all). Ending a session drops its stored events.
  */
+import type { AuthInfo } from "../../auth/types.js";
 import { ConnectionError } from "../../errors.js";
-import { RpcPeer } from "../../protocol/engine.js";
-import type { JSONRPCMessage, RequestId } from "../../protocol/types.js";
-import type { ServerKernel, SessionState } from "../../server/kernel.js";
+import type { JSONRPCMessage } from "../../protocol/types.js";
+import type { ServerEntry, ServerSession } from "../../server/entry.js";
 import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import type { EventStore, EventStream } from "../http/event-stream.js";
 import { type Admission, SessionQuota } from "../http/session-owner.js";
+import type { PostReply } from "./post-reply.js";
 
-/** Somewhere a message for the client can go: a request's reply stream, or the GET stream. */
-export interface Outlet {
-  /** False when the message cannot be delivered there. */
-  emit(message: JSONRPCMessage): boolean;
-}
-
+/**
+ * One legacy session: a server session whose requests arrive one POST at a time. What the server
+ * sends goes to the POST it concerns (its answer; its notifications and server requests while its
+ * reply can stream), else to the GET stream.
+ */
 export class HttpSession {
   readonly id: string;
   /** The identity that created the session (see identityKey); undefined without auth. */
   readonly owner: string | undefined;
   /** The client it counts against (see clientKey). */
   readonly client: string;
-  readonly state: SessionState;
-  /** Server-to-client requests and their answers (which arrive in POST bodies). */
-  readonly peer: RpcPeer;
+  readonly channel: ServerSession;
   /** Open reply streams by stream id, for resumption and for closing on DELETE. */
   readonly streams = new Map<string, EventStream>();
   /** The GET stream, for messages unrelated to a request. */
   standalone: EventStream | undefined;
   lastActive = Date.now();
-  /** POST requests being handled. */
-  busy = 0;
-  /** Abort controllers of requests being handled, for notifications/cancelled. */
-  readonly inflight = new Map<RequestId, AbortController>();
   private streamSeq = 0;
-  readonly member: { state: SessionState; notify(method: string, params?: Record<string, unknown>): void };
 
-  constructor(id: string, owner: string | undefined, client: string) {
+  constructor(
+    server: ServerEntry,
+    id: string,
+    owner: string | undefined,
+    client: string,
+    auth: AuthInfo | undefined,
+  ) {
     this.id = id;
     this.owner = owner;
     this.client = client;
-    this.state = { transport: "http", legacy: undefined, sessionId: id, auth: undefined };
-    this.peer = new RpcPeer({
-      send: (message, route) => {
-        if ((route as Outlet | undefined)?.emit(message)) return;
-        if (this.standalone && !this.standalone.isEnded) {
-          this.standalone.send(message);
-          return;
-        }
-        throw new ConnectionError(
-          "No open stream to reach the client: open the GET stream to receive server requests",
-        );
-      },
+    this.channel = server.createSession({
+      transport: "http",
+      sessionId: id,
+      ...(auth ? { auth } : {}),
+      send: (message, route) => this.deliver(message, route as PostReply | undefined),
+      // A request the client cancelled gets no answer: end its POST's reply.
+      onUnanswered: (route) => (route as PostReply).abandon(),
     });
-    this.state.request = (method, params, signal) => this.peer.request(method, params, { signal });
-    this.member = {
-      state: this.state,
-      notify: (method, params) => {
-        if (this.standalone && !this.standalone.isEnded)
-          this.standalone.send({ jsonrpc: "2.0", method, ...(params ? { params } : {}) });
-      },
-    };
+  }
+
+  private deliver(message: JSONRPCMessage, reply: PostReply | undefined): void {
+    const request = "method" in message && "id" in message;
+    if (reply) {
+      if (!("method" in message)) {
+        reply.finish(message);
+        return;
+      }
+      if (reply.emit(message)) return;
+      // A notification about a request whose reply cannot stream (a JSON reply) has nowhere to go.
+      if (!request) return;
+    }
+    if (this.standalone && !this.standalone.isEnded) {
+      this.standalone.send(message);
+      return;
+    }
+    if (request) {
+      throw new ConnectionError(
+        "No open stream to reach the client: open the GET stream to receive server requests",
+      );
+    }
   }
 
   nextStreamId(): string {
@@ -74,15 +82,19 @@ export class HttpSession {
     for (let seq = 1; seq <= this.streamSeq; seq++) yield `${this.id}-${seq}`;
   }
 
+  /** Requests being handled. */
+  get busy(): number {
+    return this.channel.inFlight;
+  }
+
   /** Whether it may be evicted to make room: nothing in flight and no GET stream attached. */
   get idle(): boolean {
-    return this.busy === 0 && !this.standalone?.attached;
+    return this.channel.inFlight === 0 && !this.standalone?.attached;
   }
 
   close(): void {
-    this.peer.close(new ConnectionError("Session ended"));
-    // Requests still being handled have nowhere to answer: cancel them.
-    for (const controller of this.inflight.values()) controller.abort(new ConnectionError("Session ended"));
+    // Requests still being handled have nowhere to answer: they are cancelled.
+    this.channel.close(new ConnectionError("Session ended"));
     this.standalone?.end();
     for (const stream of this.streams.values()) stream.end();
     this.streams.clear();
@@ -108,14 +120,14 @@ export interface SessionStoreOptions {
 
 export class SessionStore {
   private readonly sessions = new Map<string, HttpSession>();
-  private readonly kernel: ServerKernel;
+  private readonly server: ServerEntry;
   private readonly ttl: number;
   private readonly quota: SessionQuota<HttpSession>;
   private readonly events: EventStore | undefined;
   private sweeper: ReturnType<typeof setInterval> | undefined;
 
-  constructor(kernel: ServerKernel, options: SessionStoreOptions, events: EventStore | undefined) {
-    this.kernel = kernel;
+  constructor(server: ServerEntry, options: SessionStoreOptions, events: EventStore | undefined) {
+    this.server = server;
     this.ttl = options.idleTtlMs ?? TRANSPORT_DEFAULTS.idleTtlMs;
     this.quota = new SessionQuota(
       options.maxSessions ?? TRANSPORT_DEFAULTS.maxSessions,
@@ -137,14 +149,17 @@ export class SessionStore {
    * A new session for `owner` (its identity key) counted against `client`, after evicting one to
    * make room if a cap is reached; or the refusal when none can be evicted.
    */
-  create(owner: string | undefined, client: string): HttpSession | Extract<Admission<never>, { ok: false }> {
+  create(
+    owner: string | undefined,
+    client: string,
+    auth: AuthInfo | undefined,
+  ): HttpSession | Extract<Admission<never>, { ok: false }> {
     const admission = this.quota.admit(client, this.sessions.size);
     if (!admission.ok) return admission;
     if (admission.evict) this.delete(admission.evict.id);
-    const session = new HttpSession(crypto.randomUUID(), owner, client);
+    const session = new HttpSession(this.server, crypto.randomUUID(), owner, client, auth);
     this.sessions.set(session.id, session);
     this.quota.add(client, session);
-    this.kernel.sessions.add(session.member);
     if (!this.sweeper) {
       this.sweeper = setInterval(() => this.sweep(), Math.min(this.ttl, 60_000));
       this.sweeper.unref?.();
@@ -165,7 +180,6 @@ export class SessionStore {
     if (!session) return false;
     this.sessions.delete(id);
     this.quota.remove(session.client, session);
-    this.kernel.sessions.delete(session.member);
     session.close();
     // Ended streams have left session.streams but their events are still stored: drop them all.
     if (this.events?.dropSession) this.events.dropSession(session.id);
@@ -186,7 +200,7 @@ export class SessionStore {
   sweep(now = Date.now()): number {
     let ended = 0;
     for (const session of [...this.sessions.values()]) {
-      if (session.busy === 0 && now - session.lastActive > this.ttl) {
+      if (session.channel.inFlight === 0 && now - session.lastActive > this.ttl) {
         this.delete(session.id);
         ended++;
       }

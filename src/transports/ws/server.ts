@@ -8,7 +8,7 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import { ErrorCode } from "../../protocol/codes.js";
 import { errorResponse } from "../../protocol/jsonrpc.js";
-import type { FastMCP } from "../../server/fastmcp.js";
+import type { ServerEntry } from "../../server/entry.js";
 import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import { guardRequest, type HttpGuardOptions } from "../http/guard.js";
 import { BadRequestError, fromNodeRequest } from "../http/node.js";
@@ -62,7 +62,11 @@ function failUpgrade(socket: Duplex, error: unknown): void {
 }
 
 /** Serves WebSocket upgrades on `path` of an HTTP server; returns a function that closes every connection. */
-export function attachWebSocketServer(server: FastMCP, http: Server, options: WsServerOptions): () => void {
+export function attachWebSocketServer(
+  server: ServerEntry,
+  http: Server,
+  options: WsServerOptions,
+): () => void {
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxFrameBytes ?? TRANSPORT_DEFAULTS.maxFrameBytes,

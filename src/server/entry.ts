@@ -1,0 +1,94 @@
+/**
+ * The one way into the server, declared by the server for its transports: a session for a
+ * connection (stdio, WebSocket, SSE, in-memory, a legacy Streamable HTTP session) and an exchange
+ * for one stateless request (a 2026-07-28 POST, a legacy POST without sessions). Transports depend
+ * on this interface only, never on the kernel or on `FastMCP`; middleware, auth checks and era
+ * rules hold for every transport because every request comes through here.
+ */
+import type { TokenVerifier } from "../auth/server.js";
+import type { AuthInfo } from "../auth/types.js";
+import type { JSONRPCMessage, JSONRPCRequest, JSONRPCResponse, Tool } from "../protocol/types.js";
+
+/** The name of a transport, as middleware and handlers see it (`ctx.transport`). */
+export type TransportKind = "memory" | "stdio" | "http" | "sse" | "ws" | (string & {});
+
+/** Options of a session: one connection, or one legacy Streamable HTTP session. */
+export interface SessionOptions {
+  /**
+   * Writes one message to the client. `route` is what the transport passed to `receive` with the
+   * request this message belongs to (its answer, its notifications, requests made while handling
+   * it); undefined for messages of the connection as a whole (list changes, resource updates).
+   */
+  send(message: JSONRPCMessage, route?: RequestRoute): void | Promise<void>;
+  /** A request that came with `route` was cancelled by the client: nothing more will be sent on it. */
+  onUnanswered?(route: RequestRoute): void;
+  sessionId?: string;
+  auth?: AuthInfo;
+  /** The transport's name, seen by middleware as `ctx.transport` (default "custom"). */
+  transport?: TransportKind;
+  /** Headers of the HTTP request that opened the connection (SSE stream, WebSocket upgrade). */
+  headers?: Record<string, string>;
+  /** Timeout for server-to-client requests (elicitation, sampling, roots), in ms. */
+  requestTimeout?: number;
+}
+
+/**
+ * Where one incoming message came from, for transports that carry each request on its own (an
+ * HTTP POST to a legacy session): given to `receive`, handed back to `send`.
+ */
+export interface RequestRoute {
+  /** That request's HTTP headers (lower-case names), for `ctx.headers`. */
+  readonly headers?: Record<string, string> | undefined;
+  /** The caller's identity for that request (a refreshed token replaces the session's). */
+  readonly auth?: AuthInfo | undefined;
+}
+
+/** An open session: feed it what the client sends, close it when the connection ends. */
+export interface ServerSession {
+  /** Feeds one parsed message; a malformed one is answered with a JSON-RPC error. */
+  receive(value: unknown, route?: RequestRoute): void;
+  /** Feeds one message as JSON text. */
+  receiveText(text: string, route?: RequestRoute): void;
+  /** Requests the client sent that are still being handled. */
+  readonly inFlight: number;
+  /** Resolves once every request the client sent has been answered. */
+  drain(): Promise<void>;
+  /** Whether the client finished the legacy handshake (`initialize`, then `notifications/initialized`). */
+  readonly initialized: boolean;
+  /** Whether `initialize` succeeded on this session. */
+  readonly legacy: boolean;
+  /** Ends the session: in-flight handlers are aborted and pending server requests fail with `error`. */
+  close(error?: Error): void;
+}
+
+/** One stateless request: what the transport knows about it. */
+export interface ExchangeOptions {
+  transport: TransportKind;
+  auth: AuthInfo | undefined;
+  /** The HTTP request's headers (lower-case names). */
+  headers: Record<string, string> | undefined;
+  /**
+   * Aborted when the client goes away. Read only when a handler asks for it: a transport may make
+   * it lazily with a getter (creating an AbortSignal costs more than a simple call).
+   */
+  readonly signal: AbortSignal;
+  /** Sends a notification about this request before its answer (progress, logs). */
+  notify(method: string, params: Record<string, unknown>): void;
+  /** Serve it as this legacy protocol version, initialized, without a session (legacy `stateless`). */
+  legacyVersion?: string | undefined;
+}
+
+/** The server as its transports see it. `FastMCP` implements it. */
+export interface ServerEntry {
+  readonly name: string;
+  /** Checks bearer tokens on HTTP transports, when the server has auth. */
+  readonly auth: TokenVerifier | undefined;
+  /** Whether the detail of unexpected errors is hidden from clients. */
+  readonly maskErrorDetails: boolean;
+  /** Opens a session over a message channel. */
+  createSession(options: SessionOptions): ServerSession;
+  /** Answers one stateless request; never rejects (a failure is a JSON-RPC error response). */
+  exchange(request: JSONRPCRequest, options: ExchangeOptions): Promise<JSONRPCResponse>;
+  /** A tool's wire definition (the 2026-07-28 HTTP header checks read `x-mcp-header`). */
+  toolDefinition(name: string): Tool | undefined;
+}

@@ -1,0 +1,59 @@
+/**
+ * One stateless request through the kernel: a 2026-07-28 exchange, or a legacy request served
+ * without a session. The answer is always a JSON-RPC response; failures become error responses.
+ */
+import { errorResponse, resultResponse, toErrorObject } from "../protocol/jsonrpc.js";
+import type { JSONRPCRequest, JSONRPCResponse } from "../protocol/types.js";
+import type { ExchangeOptions } from "./entry.js";
+import type { DispatchInput, ServerKernel, SessionState } from "./kernel.js";
+
+export function exchange(
+  kernel: ServerKernel,
+  request: JSONRPCRequest,
+  options: ExchangeOptions,
+): Promise<JSONRPCResponse> {
+  const id = request.id;
+  return kernel.dispatch(new ExchangeInput(request, options)).then(
+    (result) => resultResponse(id, result),
+    (error: unknown) => {
+      const { code, message, data } = toErrorObject(error, kernel.options.maskErrorDetails);
+      return errorResponse(id, code, message, data);
+    },
+  );
+}
+
+/** A class so that `signal` stays a lazy prototype getter (see IncomingExtra in the engine). */
+class ExchangeInput implements DispatchInput {
+  readonly request: JSONRPCRequest;
+  readonly session: SessionState;
+  readonly headers: Record<string, string> | undefined;
+  readonly notify: DispatchInput["notify"];
+  private readonly options: ExchangeOptions;
+
+  constructor(request: JSONRPCRequest, options: ExchangeOptions) {
+    this.request = request;
+    this.options = options;
+    this.headers = options.headers;
+    this.notify = options.notify;
+    const version = options.legacyVersion;
+    this.session = {
+      transport: options.transport,
+      legacy:
+        version === undefined
+          ? undefined
+          : {
+              protocolVersion: version,
+              clientCapabilities: {},
+              clientInfo: undefined,
+              logLevel: undefined,
+              initialized: true,
+            },
+      sessionId: undefined,
+      auth: options.auth,
+    };
+  }
+
+  get signal(): AbortSignal {
+    return this.options.signal;
+  }
+}
