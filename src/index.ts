@@ -66,7 +66,9 @@ export {
   type TaskStore,
 } from "./server/task-store.js";
 export type { TasksOptions } from "./server/tasks.js";
+export type { ArgTransform, TransformToolOptions } from "./server/tool-transform.js";
 export type { TaskMode, TaskToolOptions, ToolDefinition, ToolHandler, ToolOptions } from "./server/tools.js";
+export type { VisibilityFilter } from "./server/visibility.js";
 export type { HttpAppOptions, ListeningServer, ListenOptions, TransportName } from "./transports/http/app.js";
 export {
   type EventStore,

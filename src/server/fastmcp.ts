@@ -46,8 +46,16 @@ import {
 } from "./resources.js";
 import { ChannelSession } from "./session.js";
 import type { TasksOptions } from "./tasks.js";
-import { buildToolEntry, type ToolDefinition, type ToolHandler, type ToolOptions } from "./tools.js";
+import { type TransformToolOptions, transformToolEntry } from "./tool-transform.js";
+import {
+  buildToolEntry,
+  type ToolDefinition,
+  type ToolEntry,
+  type ToolHandler,
+  type ToolOptions,
+} from "./tools.js";
 import { type IsUriTemplate, isUriTemplate, type UriTemplateParams } from "./uri-template.js";
+import { Visibility, type VisibilityFilter } from "./visibility.js";
 
 /** A resource's handler: `(ctx)` for a fixed URI, `(params, ctx)` for a template. */
 export type HandlerFor<U extends string> = string extends U
@@ -97,6 +105,13 @@ export interface FastMCPOptions {
    * (`{ tools: "error" }`; kinds not named use `"warn"`).
    */
   onDuplicate?: DuplicatePolicy | Partial<Record<ComponentKind, DuplicatePolicy>>;
+  /**
+   * Show only components tagged with at least one of these (tools, resources, templates, prompts);
+   * the others are absent from lists and answer as unknown. `enable()` cannot show what this hides.
+   */
+  includeTags?: readonly string[];
+  /** Hide components tagged with any of these; wins over `includeTags` and over `enable()`. */
+  excludeTags?: readonly string[];
 }
 
 /** Transport choice for `run()`: stdio (default), or an HTTP-based one with its listen options. */
@@ -108,7 +123,10 @@ export type RunOptions =
 export interface ComponentHandle<Options> {
   /** The name (tools, prompts) or URI (resources, templates) the component is registered under. */
   readonly key: string;
+  /** The component's own switch: on unless `disable()`d (or registered with `enabled: false`). */
   readonly enabled: boolean;
+  /** Whether clients see it: its own switch is on and the server's tags and rules let it show. */
+  readonly visible: boolean;
   enable(): void;
   disable(): void;
   /** Changes options (and the handler), keeping the component's place in list order. */
@@ -125,6 +143,8 @@ export class FastMCP implements ServerEntry {
   /** @internal The kernel transports hand requests to. */
   readonly kernel: ServerKernel;
   private readonly onDuplicate: FastMCPOptions["onDuplicate"];
+  /** Made on first use, so a server without tag filters or rules judges nothing. */
+  private visibility: Visibility | undefined;
 
   constructor(nameOrOptions: string | FastMCPOptions) {
     const options: FastMCPOptions =
@@ -148,6 +168,10 @@ export class FastMCP implements ServerEntry {
       requestState: new RequestStateCodec(options.requestState),
       ...(options.tasks === undefined ? {} : { tasks: options.tasks }),
     });
+    if (options.includeTags !== undefined || options.excludeTags !== undefined) {
+      this.visibility = new Visibility(options.includeTags, options.excludeTags);
+      this.visibility.applyTo(this.registries());
+    }
   }
 
   /** Registers a tool. `handler(args, ctx)` may be sync or async; its value becomes the result. */
@@ -214,6 +238,59 @@ export class FastMCP implements ServerEntry {
   prompt(a: any, b?: any, c?: any) {
     const [name, options, handler] = normalize<PromptOptions>(a, b, c, "name");
     return this.register("prompts", name, options, handler);
+  }
+
+  /**
+   * Shows components again that earlier `disable()` rules hid. A rule, not a one-off: it also
+   * applies to components registered later. Criteria narrow (named *and* tagged); the latest
+   * matching rule wins. It cannot show what `includeTags`/`excludeTags` hide, nor a component whose
+   * own handle is disabled: a component is visible when its handle, the tag filter and the rules
+   * all agree.
+   *
+   * @example
+   * ```ts
+   * mcp.disable({ tags: ["admin"] }).enable({ names: ["drop_table"] });
+   * ```
+   */
+  enable(filter: VisibilityFilter): this {
+    return this.addRule(true, filter);
+  }
+
+  /**
+   * Hides components from every client, now and when registered later: `tags` matches components
+   * having any of them, `names` tool and prompt names and resource and template URIs. Hidden
+   * components are absent from lists and answer as unknown. See `enable()` for the precedence.
+   */
+  disable(filter: VisibilityFilter): this {
+    return this.addRule(false, filter);
+  }
+
+  /**
+   * Reshapes a registered tool in place: it is listed and called under the new name, description
+   * and arguments (the old name stops answering); calls map the new argument names back, fill
+   * defaults and pass hidden arguments, then run the original validation and handler. Clients get
+   * `tools/list_changed`. Throws a TypeError for an unknown tool or argument, or when hiding a
+   * required argument without a default. Returns the transformed tool's handle (the original
+   * registration's handle no longer acts on it); its `update()` re-applies the transformation with
+   * the options changed. A tool whose schema loads asynchronously (valibot) needs `await mcp.ready()` first.
+   *
+   * @example
+   * ```ts
+   * mcp.transformTool("search", {
+   *   name: "find",
+   *   args: { q: { name: "query", description: "What to look for" }, limit: { default: 10, hide: true } },
+   * });
+   * ```
+   */
+  transformTool(name: string, options: TransformToolOptions): ComponentHandle<TransformToolOptions> {
+    const base = this.kernel.tools.peek(name);
+    if (!base) throw new TypeError(`transformTool: no tool named ${name}`);
+    const build = (key: string, next: TransformToolOptions & { enabled?: boolean }, from: ToolEntry) => {
+      const entry = transformToolEntry(from, { ...next, name: key });
+      if (next.enabled !== undefined) entry.enabled = next.enabled;
+      return entry;
+    };
+    return this.register("tools", options.name ?? name, options, base, { build, replacing: name });
   }
 
   /**
@@ -351,6 +428,18 @@ export class FastMCP implements ServerEntry {
     }
   }
 
+  private registries() {
+    const { tools, resources, templates, prompts } = this.kernel;
+    return [tools, resources, templates, prompts] as const;
+  }
+
+  private addRule(show: boolean, filter: VisibilityFilter): this {
+    this.visibility ??= new Visibility(undefined, undefined);
+    this.visibility.add(show, filter);
+    this.visibility.applyTo(this.registries());
+    return this;
+  }
+
   /** The registry of a kind of component, how its entries are built, and the option holding its key. */
   private parts(kind: ComponentKind): {
     registry: Registry<any, any>;
@@ -369,12 +458,21 @@ export class FastMCP implements ServerEntry {
     }
   }
 
-  private register<E extends Entry<unknown>>(kind: ComponentKind, key: string, options: any, handler: any) {
-    const { registry, build, keyField } = this.parts(kind) as {
+  /** `custom`: a different builder, and the key of the entry the first build replaces (transformTool). */
+  private register<E extends Entry<unknown>>(
+    kind: ComponentKind,
+    key: string,
+    options: any,
+    handler: any,
+    custom?: { build: Build<E>; replacing: string },
+  ) {
+    const parts = this.parts(kind) as {
       registry: Registry<E, any>;
       build: Build<E>;
       keyField: "name" | "uri";
     };
+    const { registry, keyField } = parts;
+    const build = custom?.build ?? parts.build;
     let current = { key, options, handler };
     // The entry this handle installed: a handle whose component was replaced by another
     // registration (or never installed, under "ignore") no longer acts on that key.
@@ -400,13 +498,16 @@ export class FastMCP implements ServerEntry {
         put(built);
       }
     };
-    install(undefined, build(key, options, handler), current);
+    install(custom?.replacing, build(key, options, handler), current);
     return {
       get key() {
         return current.key;
       },
       get enabled() {
         return owned() && (mine as E).enabled;
+      },
+      get visible() {
+        return owned() && registry.get(current.key) === mine;
       },
       enable: () => apply(() => owned() && registry.setEnabled(current.key, true)),
       disable: () => apply(() => owned() && registry.setEnabled(current.key, false)),

@@ -6,7 +6,7 @@ import { type CompiledSchema, compileSchema } from "../schema/compile.js";
 import type { InferArgs, SchemaInput } from "../schema/standard.js";
 import type { Context } from "./context.js";
 import { toPromptMessages } from "./convert.js";
-import { checkComponentName, type Entry } from "./registry.js";
+import { checkComponentName, checkTags, type Entry, metaWithTags } from "./registry.js";
 import type { Completer } from "./resources.js";
 import { formatIssues } from "./tools.js";
 
@@ -19,6 +19,8 @@ export interface PromptOptions<S extends SchemaInput | undefined = SchemaInput |
   argsSchema?: S;
   icons?: Icon[];
   _meta?: MetaObject;
+  /** Labels for the server's tag filter and `enable`/`disable({ tags })`; listed under `_meta.fastmcp.tags`. */
+  tags?: readonly string[];
   enabled?: boolean;
   /** A completer per argument, for `completion/complete`. */
   complete?: Record<string, Completer>;
@@ -55,6 +57,7 @@ export function buildPromptEntry(
 ): PromptEntry | Promise<PromptEntry> {
   checkComponentName("prompt", name);
   if (typeof handler !== "function") throw new TypeError(`Prompt ${name} needs a handler function`);
+  const tags = checkTags(`Prompt ${name}`, options.tags);
   const args = options.argsSchema === undefined ? undefined : compileSchema(options.argsSchema, "input");
   const assemble = (compiled: CompiledSchema | undefined): PromptEntry => {
     const wire: Prompt = { name };
@@ -62,13 +65,14 @@ export function buildPromptEntry(
     if (options.description !== undefined) wire.description = options.description;
     if (compiled) wire.arguments = argumentsOf(compiled);
     if (options.icons !== undefined) wire.icons = options.icons;
-    if (options._meta !== undefined) wire._meta = options._meta;
+    const meta = metaWithTags(options._meta, tags);
+    if (meta !== undefined) wire._meta = meta;
     for (const key of Object.keys(options.complete ?? {})) {
       if (!wire.arguments?.some((argument) => argument.name === key)) {
         throw new TypeError(`Prompt ${name} has no argument ${key} to complete`);
       }
     }
-    return { key: name, enabled: options.enabled ?? true, wire, handler, args: compiled, options };
+    return { key: name, enabled: options.enabled ?? true, wire, tags, handler, args: compiled, options };
   };
   return args instanceof Promise ? args.then(assemble) : assemble(args);
 }

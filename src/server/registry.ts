@@ -7,9 +7,40 @@ import { ErrorCode } from "../protocol/codes.js";
 
 export interface Entry<Wire> {
   key: string;
+  /** The component's own switch (its handle, or the `enabled` option). */
   enabled: boolean;
   /** The component as listed on the wire, built at registration. */
   wire: Wire;
+  /** Labels for grouping: the server's tag filter and `enable`/`disable` rules match them. */
+  tags?: readonly string[] | undefined;
+  /** Set by the server's visibility policy (tag filter, enable/disable rules); never by the component. */
+  hidden?: boolean;
+}
+
+/** Decides whether the server shows an entry; runs on change, never per request. */
+export type VisibilityPolicy = (entry: Entry<unknown>) => boolean;
+
+/** Checks a `tags` option: an array of non-empty strings; duplicates dropped. */
+export function checkTags(what: string, tags: unknown): readonly string[] | undefined {
+  if (tags === undefined) return undefined;
+  if (!Array.isArray(tags) || tags.some((tag) => typeof tag !== "string" || tag === "")) {
+    throw new TypeError(`${what}: tags must be an array of non-empty strings`);
+  }
+  return tags.length === 0 ? undefined : [...new Set(tags as string[])];
+}
+
+/**
+ * The `_meta` a component is listed with: its own, plus its tags under `fastmcp.tags` (where
+ * Python FastMCP 3 puts them, so clients and tools written for either read them alike).
+ */
+export function metaWithTags(
+  meta: Record<string, unknown> | undefined,
+  tags: readonly string[] | undefined,
+): Record<string, unknown> | undefined {
+  if (!tags) return meta;
+  const own = meta?.fastmcp;
+  const fastmcp = typeof own === "object" && own !== null ? { ...own, tags: [...tags] } : { tags: [...tags] };
+  return { ...meta, fastmcp };
 }
 
 /**
@@ -65,6 +96,7 @@ export class Registry<E extends Entry<Wire>, Wire = E["wire"]> {
   private visibleKeys: string[] = [];
   private positions: Map<string, number> | undefined;
   private readonly onChange: () => void;
+  private policy: VisibilityPolicy | undefined;
 
   constructor(onChange: () => void) {
     this.onChange = onChange;
@@ -78,10 +110,10 @@ export class Registry<E extends Entry<Wire>, Wire = E["wire"]> {
     return this.entries.has(key);
   }
 
-  /** The entry for `key` when it exists and is enabled. */
+  /** The entry for `key` when it exists and is visible (enabled, and not hidden by the server). */
   get(key: string): E | undefined {
     const entry = this.entries.get(key);
-    return entry?.enabled ? entry : undefined;
+    return entry?.enabled && !entry.hidden ? entry : undefined;
   }
 
   /** The entry for `key`, enabled or not. */
@@ -95,12 +127,14 @@ export class Registry<E extends Entry<Wire>, Wire = E["wire"]> {
   }
 
   set(entry: E): void {
+    this.judge(entry);
     this.entries.set(entry.key, entry);
     this.changed();
   }
 
   /** Replaces an entry whose key may have changed, keeping its place in the order when it did not. */
   replace(oldKey: string, entry: E): void {
+    this.judge(entry);
     if (oldKey === entry.key) this.entries.set(oldKey, entry);
     else {
       this.entries.delete(oldKey);
@@ -119,17 +153,38 @@ export class Registry<E extends Entry<Wire>, Wire = E["wire"]> {
     const entry = this.entries.get(key);
     if (!entry || entry.enabled === enabled) return;
     entry.enabled = enabled;
-    this.changed();
+    // Hidden by the server either way: what clients see did not change.
+    if (!entry.hidden) this.changed();
   }
 
-  /** Enabled entries' wire forms, built once per change. */
+  /**
+   * Installs the server's visibility policy and judges every entry again; the list changes (and
+   * clients are told) only when some enabled entry's visibility did.
+   */
+  setPolicy(policy: VisibilityPolicy | undefined): void {
+    this.policy = policy;
+    let changed = false;
+    for (const entry of this.entries.values()) {
+      const was = entry.hidden === true;
+      this.judge(entry);
+      if (entry.enabled && was !== (entry.hidden === true)) changed = true;
+    }
+    if (changed) this.changed();
+  }
+
+  private judge(entry: E): void {
+    if (this.policy) entry.hidden = !this.policy(entry);
+    else if (entry.hidden) entry.hidden = false;
+  }
+
+  /** Visible entries' wire forms, built once per change. */
   list(): Wire[] {
     if (!this.visible) {
       this.visible = [];
       this.visibleKeys = [];
       this.positions = new Map();
       for (const entry of this.entries.values()) {
-        if (!entry.enabled) continue;
+        if (!entry.enabled || entry.hidden) continue;
         this.positions.set(entry.key, this.visible.length);
         this.visible.push(entry.wire);
         this.visibleKeys.push(entry.key);

@@ -9,7 +9,7 @@ import type {
 } from "../protocol/types.js";
 import type { Context } from "./context.js";
 import { toResourceContents } from "./convert.js";
-import type { Entry } from "./registry.js";
+import { checkTags, type Entry, metaWithTags } from "./registry.js";
 import { compileUriTemplate, type UriTemplate } from "./uri-template.js";
 
 /** Completes one argument: gets the partial value and the other arguments already given. */
@@ -28,6 +28,8 @@ export interface ResourceOptions {
   size?: number;
   icons?: Icon[];
   _meta?: MetaObject;
+  /** Labels for the server's tag filter and `enable`/`disable({ tags })`; listed under `_meta.fastmcp.tags`. */
+  tags?: readonly string[];
   enabled?: boolean;
   /** Template only: a completer per variable, for `completion/complete`. */
   complete?: Record<string, Completer>;
@@ -49,7 +51,12 @@ export interface TemplateEntry extends Entry<ResourceTemplate> {
   options: ResourceOptions;
 }
 
-function describe<W extends { name: string }>(wire: W, options: ResourceOptions, template: boolean): W {
+function describe<W extends { name: string }>(
+  wire: W,
+  options: ResourceOptions,
+  template: boolean,
+  tags: readonly string[] | undefined,
+): W {
   const target = wire as unknown as Record<string, unknown>;
   if (options.title !== undefined) target.title = options.title;
   if (options.description !== undefined) target.description = options.description;
@@ -57,7 +64,8 @@ function describe<W extends { name: string }>(wire: W, options: ResourceOptions,
   if (options.annotations !== undefined) target.annotations = options.annotations;
   if (!template && options.size !== undefined) target.size = options.size;
   if (options.icons !== undefined) target.icons = options.icons;
-  if (options._meta !== undefined) target._meta = options._meta;
+  const meta = metaWithTags(options._meta, tags);
+  if (meta !== undefined) target._meta = meta;
   return wire;
 }
 
@@ -96,8 +104,9 @@ export function buildResourceEntry(
 ): ResourceEntry {
   checkUri(uri, false);
   if (typeof handler !== "function") throw new TypeError(`Resource ${uri} needs a handler function`);
-  const wire = describe<Resource>({ uri, name: options.name ?? uri }, options, false);
-  return { key: uri, enabled: options.enabled ?? true, wire, handler, options };
+  const tags = checkTags(`Resource ${uri}`, options.tags);
+  const wire = describe<Resource>({ uri, name: options.name ?? uri }, options, false, tags);
+  return { key: uri, enabled: options.enabled ?? true, wire, tags, handler, options };
 }
 
 export function buildTemplateEntry(
@@ -114,8 +123,14 @@ export function buildTemplateEntry(
       throw new TypeError(`Resource template ${uriTemplate} has no variable ${name} to complete`);
     }
   }
-  const wire = describe<ResourceTemplate>({ uriTemplate, name: options.name ?? uriTemplate }, options, true);
-  return { key: uriTemplate, enabled: options.enabled ?? true, wire, handler, template, options };
+  const tags = checkTags(`Resource template ${uriTemplate}`, options.tags);
+  const wire = describe<ResourceTemplate>(
+    { uriTemplate, name: options.name ?? uriTemplate },
+    options,
+    true,
+    tags,
+  );
+  return { key: uriTemplate, enabled: options.enabled ?? true, wire, tags, handler, template, options };
 }
 
 export async function readStatic(entry: ResourceEntry, ctx: Context): Promise<ResourceContents[]> {

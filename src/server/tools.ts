@@ -5,7 +5,7 @@ import { type CompiledSchema, compileSchema } from "../schema/compile.js";
 import type { InferArgs, JSONSchema, SchemaInput } from "../schema/standard.js";
 import type { Context } from "./context.js";
 import { toCallToolResult } from "./convert.js";
-import { checkComponentName, type Entry } from "./registry.js";
+import { checkComponentName, checkTags, type Entry, metaWithTags } from "./registry.js";
 
 /** A tool handler: receives validated arguments and the request context; sync or async. */
 export type ToolHandler<Args = Record<string, any>> = (args: Args, ctx: Context) => unknown;
@@ -20,6 +20,11 @@ export interface ToolOptions<S extends SchemaInput | undefined = SchemaInput | u
   annotations?: ToolAnnotations;
   icons?: Icon[];
   _meta?: MetaObject;
+  /**
+   * Labels for the server's `includeTags`/`excludeTags` and `enable`/`disable({ tags })`; listed
+   * under `_meta.fastmcp.tags`.
+   */
+  tags?: readonly string[];
   /** Registered but hidden until enabled. */
   enabled?: boolean;
   /**
@@ -88,6 +93,16 @@ export interface ToolEntry extends Entry<Tool> {
   options: ToolOptions;
   /** Set for task tools (the tasks extension). */
   task: TaskSettings | undefined;
+  /** Set for a tool reshaped by `transformTool` with argument changes. */
+  transform?: ArgumentMapping | undefined;
+}
+
+/** How a transformed tool's arguments reach the original tool's validator and handler. */
+export interface ArgumentMapping {
+  /** The client's arguments (new names) as the original tool takes them; a fresh object. */
+  mapArgs(args: Record<string, unknown>): Record<string, unknown>;
+  /** A validation issue's path (original names) in the names the client sees. */
+  issuePath(path: string): string;
 }
 
 const EMPTY_INPUT = { type: "object", properties: {} } as const;
@@ -136,12 +151,15 @@ function assemble(
   }
   if (options.annotations !== undefined) wire.annotations = options.annotations;
   if (options.icons !== undefined) wire.icons = options.icons;
-  if (options._meta !== undefined) wire._meta = options._meta;
+  const tags = checkTags(`Tool ${name}`, options.tags);
+  const meta = metaWithTags(options._meta, tags);
+  if (meta !== undefined) wire._meta = meta;
   const task = taskSettings(name, options.task);
   return {
     key: name,
     enabled: options.enabled ?? true,
     wire,
+    tags,
     handler,
     input,
     output,
@@ -183,14 +201,23 @@ type CheckedArgs = { ok: true; args: unknown } | { ok: false; result: CallToolRe
 
 /** Validates a call's arguments against the tool's compiled input schema (async only if the schema is). */
 export function validateToolArgs(entry: ToolEntry, rawArgs: unknown): CheckedArgs | Promise<CheckedArgs> {
-  const args: unknown = rawArgs ?? {};
+  const mapping = entry.transform;
+  const args: unknown = mapping
+    ? mapping.mapArgs((rawArgs ?? {}) as Record<string, unknown>)
+    : (rawArgs ?? {});
   if (!entry.input) return { ok: true, args };
   const checked = (outcome: Awaited<ReturnType<CompiledSchema["validate"]>>): CheckedArgs =>
     outcome.ok
       ? { ok: true, args: outcome.value }
       : {
           ok: false,
-          result: errorResult(`Invalid arguments for tool ${entry.key}: ${formatIssues(outcome.issues)}`),
+          result: errorResult(
+            `Invalid arguments for tool ${entry.key}: ${formatIssues(
+              mapping
+                ? outcome.issues.map((issue) => ({ ...issue, path: mapping.issuePath(issue.path) }))
+                : outcome.issues,
+            )}`,
+          ),
         };
   const outcome = entry.input.validate(args);
   return outcome instanceof Promise ? outcome.then(checked) : checked(outcome);
