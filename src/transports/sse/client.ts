@@ -7,21 +7,17 @@
  * const client = new Client(new SSETransport({ url: "http://localhost:8000/sse" }));
  * ```
  */
-import { authHeaders, type ClientAuth } from "../../auth/client.js";
 import { ConnectionError } from "../../errors.js";
 import { decodeValue } from "../../protocol/jsonrpc.js";
 import type { JSONRPCMessage } from "../../protocol/types.js";
-import { ClientTransport } from "../base.js";
 import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import { SseParser } from "../http/sse.js";
 import { HttpStatusError } from "../http/status-error.js";
+import { UrlTransport, type UrlTransportOptions } from "../url-transport.js";
 
-export interface SSETransportOptions {
-  url: string | URL;
-  headers?: Record<string, string>;
+export interface SSETransportOptions extends UrlTransportOptions {
   /** Milliseconds to wait for the stream to open and announce its endpoint, and for each POST (default 30000). */
   timeout?: number;
-  auth?: ClientAuth;
   fetch?: typeof fetch;
   /**
    * Largest SSE event accepted, in characters (default 64 Mi). Every reply comes on the one stream,
@@ -31,31 +27,9 @@ export interface SSETransportOptions {
   maxEventLength?: number;
 }
 
-export class SSETransport extends ClientTransport {
-  readonly url: string;
-  readonly options: SSETransportOptions;
-  private auth: ClientAuth | undefined;
+export class SSETransport extends UrlTransport<SSETransportOptions> {
   private endpoint: string | undefined;
   private stream: AbortController | undefined;
-
-  constructor(options: SSETransportOptions | string | URL) {
-    super();
-    this.options = typeof options === "string" || options instanceof URL ? { url: options } : options;
-    this.url = String(this.options.url);
-    this.auth = this.options.auth;
-  }
-
-  describe(): string {
-    return this.url;
-  }
-
-  setAuth(auth: ClientAuth | undefined): void {
-    if (auth !== undefined) this.auth = auth;
-  }
-
-  private headers(): Record<string, string> {
-    return { ...authHeaders(this.auth), ...this.options.headers };
-  }
 
   protected async open(): Promise<void> {
     const controller = new AbortController();
@@ -69,7 +43,7 @@ export class SSETransport extends ClientTransport {
     try {
       response = await (this.options.fetch ?? fetch)(this.url, {
         method: "GET",
-        headers: { accept: "text/event-stream", ...this.headers() },
+        headers: { accept: "text/event-stream", ...this.commonHeaders() },
         signal: controller.signal,
       });
     } catch (error) {
@@ -156,7 +130,7 @@ export class SSETransport extends ClientTransport {
     try {
       response = await (this.options.fetch ?? fetch)(this.endpoint, {
         method: "POST",
-        headers: { "content-type": "application/json", ...this.headers() },
+        headers: { "content-type": "application/json", ...this.commonHeaders() },
         body: JSON.stringify(message),
         signal: AbortSignal.timeout(this.options.timeout ?? TRANSPORT_DEFAULTS.timeoutMs),
       });

@@ -11,30 +11,24 @@
  * const client = new Client(new StreamableHttpTransport({ url: "https://example.com/mcp", headers: { "X-Team": "a" } }));
  * ```
  */
-import { authHeaders, type ClientAuth } from "../../auth/client.js";
 import { ConnectionError } from "../../errors.js";
 import { encodeHeaderValue, MCP_NAME_PARAMS } from "../../protocol/http-headers.js";
 import { decodeText } from "../../protocol/jsonrpc.js";
 import { MetaKey } from "../../protocol/meta.js";
 import type { JSONRPCMessage, JSONRPCRequest, RequestId } from "../../protocol/types.js";
 import { isModernVersion } from "../../protocol/versions.js";
-import { ClientTransport } from "../base.js";
 import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import { HttpStatusError } from "../http/status-error.js";
+import { UrlTransport, type UrlTransportOptions } from "../url-transport.js";
 import { LegacySession, type SessionHost } from "./client-session.js";
 import { discard, followReply, isEventStream, type ReplyHost } from "./client-streams.js";
 
 /** How long connecting waits for the server to answer the legacy GET stream (ms). */
 const STREAM_ANSWER_GRACE_MS = 5000;
 
-export interface StreamableHttpTransportOptions {
-  url: string | URL;
-  /** Sent as given on every request. */
-  headers?: Record<string, string>;
+export interface StreamableHttpTransportOptions extends UrlTransportOptions {
   /** Milliseconds to wait for the server to start answering a POST (default 30000). */
   timeout?: number;
-  /** A BearerAuth or a token string; also settable through the Client's `auth` option. */
-  auth?: ClientAuth;
   /** A fetch implementation (default: the global one). */
   fetch?: typeof fetch;
   /**
@@ -57,14 +51,11 @@ export interface HttpRoute {
   headers?: Record<string, string>;
 }
 
-export class StreamableHttpTransport extends ClientTransport {
-  readonly url: string;
-  readonly options: StreamableHttpTransportOptions;
+export class StreamableHttpTransport extends UrlTransport<StreamableHttpTransportOptions> {
   /** The legacy session id, once the server assigned one. */
   sessionId: string | undefined;
   /** The legacy protocol version negotiated by initialize (sent as MCP-Protocol-Version). */
   protocolVersion: string | undefined;
-  private auth: ClientAuth | undefined;
   private readonly inflight = new Map<RequestId, AbortController>();
   private readonly control = new Set<AbortController>();
   /** The legacy session's initialize request, restarts and GET stream. */
@@ -74,10 +65,7 @@ export class StreamableHttpTransport extends ClientTransport {
   private closed = false;
 
   constructor(options: StreamableHttpTransportOptions | string | URL) {
-    super();
-    this.options = typeof options === "string" || options instanceof URL ? { url: options } : options;
-    this.url = String(this.options.url);
-    this.auth = this.options.auth;
+    super(options);
     this.host = {
       url: this.url,
       options: this.options,
@@ -107,15 +95,6 @@ export class StreamableHttpTransport extends ClientTransport {
       },
     };
     this.session = new LegacySession(this.host);
-  }
-
-  describe(): string {
-    return this.url;
-  }
-
-  /** Sets the credentials sent with every request (the Client passes its `auth` option here). */
-  setAuth(auth: ClientAuth | undefined): void {
-    if (auth !== undefined) this.auth = auth;
   }
 
   protected async open(): Promise<void> {
@@ -204,7 +183,7 @@ export class StreamableHttpTransport extends ClientTransport {
   }
 
   private baseHeaders(sessionId = this.sessionId): Record<string, string> {
-    const headers: Record<string, string> = { ...authHeaders(this.auth), ...this.options.headers };
+    const headers = this.commonHeaders();
     if (sessionId) headers["mcp-session-id"] = sessionId;
     if (this.protocolVersion) headers["mcp-protocol-version"] = this.protocolVersion;
     return headers;

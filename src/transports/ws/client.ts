@@ -8,49 +8,27 @@
  * ```
  */
 import type WebSocket from "ws";
-import { authHeaders, type ClientAuth } from "../../auth/client.js";
 import { ConnectionError } from "../../errors.js";
 import { decodeText } from "../../protocol/jsonrpc.js";
 import type { JSONRPCMessage } from "../../protocol/types.js";
-import { ClientTransport } from "../base.js";
 import { TRANSPORT_DEFAULTS } from "../defaults.js";
+import { UrlTransport, type UrlTransportOptions } from "../url-transport.js";
 
-export interface WSTransportOptions {
-  url: string | URL;
-  headers?: Record<string, string>;
+export interface WSTransportOptions extends UrlTransportOptions {
   /** Interval between pings; the connection is dropped when a pong does not come back in time (ms, default 30000; 0 for none). */
   pingInterval?: number;
-  auth?: ClientAuth;
   /** Milliseconds to wait for the connection to open (default 30000). */
   timeout?: number;
 }
 
-export class WSTransport extends ClientTransport {
-  readonly url: string;
-  readonly options: WSTransportOptions;
-  private auth: ClientAuth | undefined;
+export class WSTransport extends UrlTransport<WSTransportOptions> {
   private socket: WebSocket | undefined;
   private pinger: ReturnType<typeof setInterval> | undefined;
-
-  constructor(options: WSTransportOptions | string | URL) {
-    super();
-    this.options = typeof options === "string" || options instanceof URL ? { url: options } : options;
-    this.url = String(this.options.url);
-    this.auth = this.options.auth;
-  }
-
-  describe(): string {
-    return this.url;
-  }
-
-  setAuth(auth: ClientAuth | undefined): void {
-    if (auth !== undefined) this.auth = auth;
-  }
 
   protected async open(): Promise<void> {
     const { default: WebSocketClass } = await import("ws");
     const socket = new WebSocketClass(this.url, "mcp", {
-      headers: { ...authHeaders(this.auth), ...this.options.headers },
+      headers: this.commonHeaders(),
       handshakeTimeout: this.options.timeout ?? TRANSPORT_DEFAULTS.timeoutMs,
     });
     this.socket = socket;
