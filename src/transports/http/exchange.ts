@@ -31,6 +31,38 @@ export interface SseSink {
   onClose(callback: () => void): void;
 }
 
+/**
+ * The one SSE writer of every adapter: writes go out until either side ends the stream; `close`
+ * ends it from the server, `disconnected` reports the client gone (once, and not after `close`).
+ */
+export function createSseSink(
+  write: (chunk: string) => void,
+  end: () => void,
+): { sink: SseSink; disconnected(): void } {
+  let closed = false;
+  let onClose: (() => void) | undefined;
+  return {
+    sink: {
+      write(chunk) {
+        if (!closed) write(chunk);
+      },
+      close() {
+        if (closed) return;
+        closed = true;
+        end();
+      },
+      onClose(callback) {
+        onClose = callback;
+      },
+    },
+    disconnected() {
+      if (closed) return;
+      closed = true;
+      onClose?.();
+    },
+  };
+}
+
 export type HttpReply =
   | { status: number; headers: Record<string, string>; body?: string }
   | { status: number; headers: Record<string, string>; attach(sink: SseSink): void };

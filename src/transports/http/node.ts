@@ -6,10 +6,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { ErrorCode } from "../../protocol/codes.js";
 import {
   BodyTooLargeError,
+  createSseSink,
   errorReply,
   type HttpReply,
   type HttpRequestLike,
-  type SseSink,
 } from "./exchange.js";
 
 /** A node request listener; `next` is called by Express-style hosts for paths it does not serve. */
@@ -163,26 +163,11 @@ export function sendNodeReply(reply: HttpReply, res: ServerResponse, close = fal
   }
   res.writeHead(reply.status, reply.headers);
   res.flushHeaders();
-  let closed = false;
-  let onClose: (() => void) | undefined;
-  res.once("close", () => {
-    if (closed) return;
-    closed = true;
-    onClose?.();
-  });
-  const sink: SseSink = {
-    write(chunk) {
-      if (!closed) res.write(chunk);
-    },
-    close() {
-      if (closed) return;
-      closed = true;
-      res.end();
-    },
-    onClose(callback) {
-      onClose = callback;
-    },
-  };
+  const { sink, disconnected } = createSseSink(
+    (chunk) => res.write(chunk),
+    () => res.end(),
+  );
+  res.once("close", disconnected);
   reply.attach(sink);
 }
 

@@ -1,5 +1,5 @@
 /** The web-standard adapter: `(Request) => Promise<Response>`, for Bun, Deno, Workers, Hono and tests. */
-import { BodyTooLargeError, type HttpReply, type HttpRequestLike, type SseSink } from "./exchange.js";
+import { BodyTooLargeError, createSseSink, type HttpReply, type HttpRequestLike } from "./exchange.js";
 
 const encoder = new TextEncoder();
 
@@ -54,29 +54,18 @@ export function fromWebRequest(request: Request, options: WebHandlerOptions = {}
 export function toWebResponse(reply: HttpReply): Response {
   if (!("attach" in reply))
     return new Response(reply.body ?? null, { status: reply.status, headers: reply.headers });
-  let onClose: (() => void) | undefined;
-  let closed = false;
+  let disconnected: (() => void) | undefined;
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
-      const sink: SseSink = {
-        write(chunk) {
-          if (!closed) controller.enqueue(encoder.encode(chunk));
-        },
-        close() {
-          if (closed) return;
-          closed = true;
-          controller.close();
-        },
-        onClose(callback) {
-          onClose = callback;
-        },
-      };
-      reply.attach(sink);
+      const writer = createSseSink(
+        (chunk) => controller.enqueue(encoder.encode(chunk)),
+        () => controller.close(),
+      );
+      disconnected = writer.disconnected;
+      reply.attach(writer.sink);
     },
     cancel() {
-      if (closed) return;
-      closed = true;
-      onClose?.();
+      disconnected?.();
     },
   });
   return new Response(body, { status: reply.status, headers: reply.headers });
