@@ -24,18 +24,15 @@ import {
 } from "../../src/index.js";
 import { createEverythingServer } from "../fixtures/everything-server.js";
 import { createSdkV1Server, sdkV1Sessions } from "../fixtures/sdk-v1-server.js";
+import { Cleanup, serveAsync, serveNode } from "../helpers/node-host.js";
+import { expectNoNewHandles, openHandles } from "../helpers/open-handles.js";
 import {
-  Cleanup,
-  expectNoNewHandles,
   installGlobalWebSocket,
-  openHandles,
   postedRequests,
   recordingFetch,
-  serveAsync,
-  serveNode,
-  WAIT_FOR,
   type WireRequest,
-} from "./net-helpers.js";
+} from "../helpers/sdk-interop.js";
+import { WAIT_FOR } from "../helpers/wait.js";
 
 const cleanup = new Cleanup();
 let before: ReturnType<typeof openHandles>;

@@ -38,16 +38,9 @@ import {
 } from "../../src/index.js";
 import { createEverythingServer } from "../fixtures/everything-server.js";
 import { createSdkV2Server } from "../fixtures/sdk-v2-server.js";
-import {
-  Cleanup,
-  expectNoNewHandles,
-  nodeListenerFor,
-  openHandles,
-  postedRequests,
-  recordingFetch,
-  serveNode,
-  type WireRequest,
-} from "./net-helpers.js";
+import { Cleanup, nodeListenerFor, serveNode } from "../helpers/node-host.js";
+import { expectNoNewHandles, openHandles } from "../helpers/open-handles.js";
+import { postedRequests, recordingFetch, type WireRequest } from "../helpers/sdk-interop.js";
 
 const cleanup = new Cleanup();
 let before: ReturnType<typeof openHandles>;

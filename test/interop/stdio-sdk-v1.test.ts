@@ -18,14 +18,9 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Client, type ClientOptions, type LogMessage, StdioTransport, ToolError } from "../../src/index.js";
-import {
-  childPids,
-  expectNoNewChildren,
-  fixtureArgs,
-  progressBeforeAnswer,
-  ROOT,
-  SDK_PROGRESS_RACE,
-} from "./helpers.js";
+import { fixtureArgs, ROOT } from "../helpers/paths.js";
+import { childPids, expectNoNewChildren } from "../helpers/processes.js";
+import { progressBeforeAnswer, SDK_PROGRESS_RACE } from "../helpers/sdk-interop.js";
 
 let before: number[] = [];
 beforeEach(() => {

@@ -24,14 +24,9 @@ import {
 } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  childPids,
-  expectNoNewChildren,
-  fixtureArgs,
-  progressBeforeAnswer,
-  ROOT,
-  SDK_PROGRESS_RACE,
-} from "./helpers.js";
+import { fixtureArgs, ROOT } from "../helpers/paths.js";
+import { childPids, expectNoNewChildren } from "../helpers/processes.js";
+import { progressBeforeAnswer, SDK_PROGRESS_RACE } from "../helpers/sdk-interop.js";
 
 let before: number[] = [];
 beforeEach(() => {
