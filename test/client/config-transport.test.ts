@@ -6,8 +6,8 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { FastMCP, MCPConfigTransport } from "../../src/index.js";
-import { closeAfterEach, connect, recordRequests, serve } from "../http/helpers.js";
-import { ROOT } from "../interop/helpers.js";
+import { closeAfterEach, connect, recordRequests, serve } from "../helpers/http-test-server.js";
+import { ROOT } from "../helpers/paths.js";
 
 const run = promisify(execFile);
 

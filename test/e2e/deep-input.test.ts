@@ -9,9 +9,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { MAX_INPUT_DEPTH } from "../../src/server/depth.js";
 import type { ListeningServer } from "../../src/transports/http/app.js";
 import { createDeepInputServer, SECRET } from "../fixtures/deep-input-server.js";
+import { ACCEPT_BOTH, modernHeaders, post } from "../helpers/modern-http.js";
+import { META } from "../helpers/protocol.js";
 import { RawStdio } from "../helpers/raw-stdio.js";
-import { sseMessages } from "../http/helpers.js";
-import { ACCEPT_BOTH, META, modernHeaders, post } from "../http/raw-http.js";
+import { sseMessages } from "../helpers/sse.js";
 
 const FIXTURE = fileURLToPath(new URL("../fixtures/deep-input-server.ts", import.meta.url));
 const LEGACY = "2025-11-25";

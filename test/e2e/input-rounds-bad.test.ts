@@ -17,20 +17,15 @@ import {
   StdioTransport,
 } from "../../src/index.js";
 import { createMatrixServer } from "../fixtures/matrix-server.js";
-import {
-  expectMcpError,
-  FIXTURE,
-  listenerCount,
-  MODERN_VERSION,
-  ROOT,
-  until,
-  within,
-} from "./matrix-helpers.js";
+import { expectMcpError, listenerCount } from "../helpers/matrix-rig.js";
+import { MATRIX_SERVER, ROOT } from "../helpers/paths.js";
+import { MODERN } from "../helpers/protocol.js";
+import { until, within } from "../helpers/wait.js";
 
 type Kind = "memory" | "http";
 
 const ENVELOPE = {
-  [MetaKey.ProtocolVersion]: MODERN_VERSION,
+  [MetaKey.ProtocolVersion]: MODERN,
   [MetaKey.ClientCapabilities]: { elicitation: { form: {}, url: {} }, sampling: {}, roots: {} },
   [MetaKey.ClientInfo]: { name: "raw", version: "1" },
 };
@@ -62,7 +57,7 @@ async function setup(
   const client = new Client(url ?? mcp);
   clients.push(client);
   await client.connect();
-  expect(client.protocolVersion).toBe(MODERN_VERSION);
+  expect(client.protocolVersion).toBe(MODERN);
   return { mcp, client, url };
 }
 
@@ -345,7 +340,7 @@ describe("a subscription stream the client drops releases its listener", () => {
       headers: {
         "content-type": "application/json",
         accept: "application/json, text/event-stream",
-        "mcp-protocol-version": MODERN_VERSION,
+        "mcp-protocol-version": MODERN,
         "mcp-method": "subscriptions/listen",
       },
       body: JSON.stringify({
@@ -368,11 +363,11 @@ describe("a subscription stream the client drops releases its listener", () => {
 
   it("over stdio: closing the subscription (the count read through a tool)", async () => {
     const client = new Client(
-      new StdioTransport(process.execPath, ["--import", "tsx", FIXTURE], { cwd: ROOT, stderr: "pipe" }),
+      new StdioTransport(process.execPath, ["--import", "tsx", MATRIX_SERVER], { cwd: ROOT, stderr: "pipe" }),
     );
     clients.push(client);
     await client.connect();
-    expect(client.protocolVersion).toBe(MODERN_VERSION);
+    expect(client.protocolVersion).toBe(MODERN);
     const first = await client.listen({ toolsListChanged: true });
     const second = await client.listen({ resourceSubscriptions: ["watch://a"] });
     expect(await listenerCount(client)).toBe(2);

@@ -1,8 +1,9 @@
 /**
  * The end-to-end feature matrix: every handler-context feature and client feature (rows) through
- * every transport (in memory, stdio, Streamable HTTP) in both protocol eras (2026-07-28, where
- * asks travel as input-required rounds and subscriptions as `subscriptions/listen`, and
- * 2025-11-25, where they are server-to-client requests and list_changed / resources/subscribe).
+ * every transport (in memory, stdio, Streamable HTTP, WebSocket) in both protocol eras (2026-07-28,
+ * where asks travel as input-required rounds and subscriptions as `subscriptions/listen`, and
+ * 2025-11-25, where they are server-to-client requests and list_changed / resources/subscribe), and
+ * the legacy HTTP+SSE transport in the legacy era (see COMBOS in test/helpers/matrix-rig.ts).
  *
  * One rig per transport × era: a server (the stdio one is the fixture's subprocess, shared by
  * the whole block), a shared client whose handlers each test sets through `rig.hooks`, and a bare
@@ -22,18 +23,15 @@ import {
   COMBOS,
   callJson,
   createRig,
-  deferred,
   expectMcpError,
-  LEGACY_VERSION,
   listenerCount,
-  MODERN_VERSION,
   type Rig,
   recordWire,
   uid,
-  until,
   type WireRecord,
-  within,
-} from "./matrix-helpers.js";
+} from "../helpers/matrix-rig.js";
+import { LEGACY, MODERN } from "../helpers/protocol.js";
+import { deferred, until, within } from "../helpers/wait.js";
 
 /** The next notification of a subscription (fails the test if none comes, or the stream ends). */
 async function next(subscription: Subscription, what = "a notification"): Promise<JSONRPCNotification> {
@@ -55,7 +53,7 @@ describe.each(COMBOS)("%s transport, %s era", (transport, era) => {
   });
 
   it("negotiates the era's protocol version", () => {
-    const expected = era === "modern" ? MODERN_VERSION : LEGACY_VERSION;
+    const expected = era === "modern" ? MODERN : LEGACY;
     expect(rig.client.protocolVersion).toBe(expected);
     expect(rig.client.era).toBe(era);
     expect(rig.bare.protocolVersion).toBe(expected);

@@ -12,8 +12,8 @@ import {
   paramHeaderMatches,
   paramHeaderValue,
 } from "../../src/protocol/http-headers.js";
-import { closeAfterEach, connect, serve } from "../http/helpers.js";
-import { callTool, expectRpcError } from "../http/raw-http.js";
+import { closeAfterEach, connect, serve } from "../helpers/http-test-server.js";
+import { callTool, expectRpcError } from "../helpers/modern-http.js";
 import { FUZZ_TIMEOUT, LONG, runs } from "./settings.js";
 
 closeAfterEach();

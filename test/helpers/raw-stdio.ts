@@ -1,12 +1,6 @@
 /** Drives a stdio server with raw lines, for tests of what exactly crosses the wire. */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 
-export const META = {
-  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-  "io.modelcontextprotocol/clientCapabilities": {},
-  "io.modelcontextprotocol/clientInfo": { name: "raw", version: "1" },
-};
-
 export class RawStdio implements AsyncDisposable {
   readonly child: ChildProcessWithoutNullStreams;
   readonly stdoutLines: string[] = [];

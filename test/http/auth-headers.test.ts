@@ -14,7 +14,13 @@ import {
   StreamableHttpTransport,
   WSTransport,
 } from "../../src/index.js";
-import { closeAfterEach, connect, createTestServer, recordRequests, serve } from "./helpers.js";
+import {
+  closeAfterEach,
+  connect,
+  createTestServer,
+  recordRequests,
+  serve,
+} from "../helpers/http-test-server.js";
 
 closeAfterEach();
 

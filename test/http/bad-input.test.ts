@@ -15,15 +15,13 @@ import {
   callTool,
   expectAlive,
   expectRpcError,
-  head,
-  META,
-  MODERN,
   modernBody,
   modernHeaders,
   post,
-  rawRequest,
-  SseReader,
-} from "./raw-http.js";
+} from "../helpers/modern-http.js";
+import { META, MODERN } from "../helpers/protocol.js";
+import { head, rawRequest } from "../helpers/raw-socket.js";
+import { SseReader } from "../helpers/sse.js";
 
 const LEGACY = "2025-11-25";
 

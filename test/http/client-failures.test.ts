@@ -3,11 +3,11 @@
  * that goes away mid-call. Each is a ConnectionError, every pending call rejects, nothing hangs.
  */
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { afterEach, describe, expect, it } from "vitest";
 import { Client, ConnectionError, FastMCP, type ListeningServer } from "../../src/index.js";
+import { freePort, listenLocal } from "../helpers/node-host.js";
 
 const servers: (Server | ListeningServer)[] = [];
 afterEach(async () => {
@@ -17,23 +17,15 @@ afterEach(async () => {
   }
 });
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
 /** A plain HTTP server answering every request with `status`. */
 async function failingServer(status: number): Promise<string> {
   const server = createServer((_req, res) => {
     res.writeHead(status, { "content-type": "text/plain" });
     res.end("upstream exploded");
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = await listenLocal(server);
   servers.push(server);
-  return `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return `127.0.0.1:${port}`;
 }
 
 describe("network client transports: failures", () => {
@@ -115,9 +107,9 @@ describe("network client transports: failures", () => {
         () => res.writeHead(500).end(),
       );
     });
-    await new Promise<void>((resolve) => flaky.listen(0, "127.0.0.1", resolve));
+    const port = await listenLocal(flaky);
     servers.push(flaky);
-    const url = `http://127.0.0.1:${(flaky.address() as AddressInfo).port}/mcp`;
+    const url = `http://127.0.0.1:${port}/mcp`;
     await using client = await Client.connect(url, { protocolVersion: "2025-11-25" });
     expect((await client.callTool("add", { a: 1 })).text).toBe("1");
     fail = true;

@@ -4,10 +4,10 @@
  * GET stream, on the HTTP+SSE stream), and a `retry:` too large for setTimeout.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { ConnectionError, SSETransport, StreamableHttpTransport } from "../../src/index.js";
-import { deferred, within } from "./helpers.js";
+import { listenLocal } from "../helpers/node-host.js";
+import { deferred, within } from "../helpers/wait.js";
 
 type Handler = (req: IncomingMessage, body: Record<string, any> | undefined, res: ServerResponse) => void;
 
@@ -21,12 +21,12 @@ async function scripted(handler: Handler): Promise<string> {
     });
     req.on("end", () => handler(req, text ? JSON.parse(text) : undefined, res));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = await listenLocal(server);
   onTestFinished(async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return `http://127.0.0.1:${port}`;
 }
 
 const LIMIT = 1024;

@@ -4,7 +4,6 @@
  * route or a path prefix, reached by our Client.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import {
   type ClientOptions,
@@ -14,15 +13,10 @@ import {
   StreamableHttpTransport,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "../../src/index.js";
-import {
-  closeAfterEach,
-  connect,
-  createTestServer,
-  onCleanup,
-  parseSse,
-  sseMessages,
-  within,
-} from "./helpers.js";
+import { closeAfterEach, connect, createTestServer, onCleanup } from "../helpers/http-test-server.js";
+import { listenLocal } from "../helpers/node-host.js";
+import { parseSse, sseMessages } from "../helpers/sse.js";
+import { within } from "../helpers/wait.js";
 
 closeAfterEach();
 
@@ -297,7 +291,7 @@ describe("webHandler, legacy session (2025-11-25)", () => {
 });
 
 async function listenOn(server: Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = await listenLocal(server);
   onCleanup(
     () =>
       new Promise<void>((resolve) => {
@@ -305,7 +299,7 @@ async function listenOn(server: Server): Promise<number> {
         server.close(() => resolve());
       }),
   );
-  return (server.address() as AddressInfo).port;
+  return port;
 }
 
 const ERAS: [string, ClientOptions, string][] = [

@@ -9,17 +9,11 @@ import { z } from "zod";
 import type { FastMCP } from "../../src/index.js";
 import type { ListeningServer, ListenOptions } from "../../src/transports/http/app.js";
 import { createEverythingServer } from "../fixtures/everything-server.js";
-import {
-  ACCEPT_BOTH,
-  expectAlive,
-  head,
-  META,
-  modernBody,
-  modernHeaders,
-  post,
-  SseReader,
-  until,
-} from "./raw-http.js";
+import { ACCEPT_BOTH, expectAlive, modernBody, modernHeaders, post } from "../helpers/modern-http.js";
+import { META } from "../helpers/protocol.js";
+import { head } from "../helpers/raw-socket.js";
+import { SseReader } from "../helpers/sse.js";
+import { until } from "../helpers/wait.js";
 
 const LEGACY = "2025-11-25";
 

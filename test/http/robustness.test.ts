@@ -11,19 +11,17 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { ListenError } from "../../src/index.js";
 import { createEverythingServer } from "../fixtures/everything-server.js";
-import { within } from "./helpers.js";
 import {
   ACCEPT_BOTH,
   callTool,
   expectAlive,
-  head,
   modernBody,
   modernHeaders,
   post,
-  type RawResponse,
-  rawRequest,
-  SseReader,
-} from "./raw-http.js";
+} from "../helpers/modern-http.js";
+import { head, type RawResponse, rawRequest } from "../helpers/raw-socket.js";
+import { SseReader } from "../helpers/sse.js";
+import { within } from "../helpers/wait.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const children: ChildProcess[] = [];

@@ -6,7 +6,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConnectionError, StreamableHttpTransport } from "../../src/index.js";
-import { closeAfterEach, connect, within } from "./helpers.js";
+import { closeAfterEach, connect } from "../helpers/http-test-server.js";
+import { within } from "../helpers/wait.js";
 
 closeAfterEach();
 

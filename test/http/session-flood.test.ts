@@ -8,9 +8,10 @@
 import { describe, expect, it } from "vitest";
 import { FastMCP, StaticTokenVerifier } from "../../src/index.js";
 import type { ListenOptions } from "../../src/transports/http/app.js";
-import { closeAfterEach, deferred, serve } from "./helpers.js";
-import { floodInitialize, initialize, legacyHeaders, send, tryInitialize } from "./legacy-raw.js";
-import { SseReader, until } from "./raw-http.js";
+import { closeAfterEach, serve } from "../helpers/http-test-server.js";
+import { floodInitialize, initialize, legacyHeaders, send, tryInitialize } from "../helpers/legacy-http.js";
+import { SseReader } from "../helpers/sse.js";
+import { deferred, until } from "../helpers/wait.js";
 
 closeAfterEach();
 

@@ -11,9 +11,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { FastMCP, InMemoryEventStore } from "../../src/index.js";
 import type { ListenOptions } from "../../src/transports/http/app.js";
-import { closeAfterEach, parseSse, serve, within } from "./helpers.js";
-import { callInSession, deleteSession, getStream, initialize } from "./legacy-raw.js";
-import { callTool } from "./raw-http.js";
+import { closeAfterEach, serve } from "../helpers/http-test-server.js";
+import { callInSession, deleteSession, getStream, initialize } from "../helpers/legacy-http.js";
+import { callTool } from "../helpers/modern-http.js";
+import { parseSse } from "../helpers/sse.js";
+import { within } from "../helpers/wait.js";
 
 closeAfterEach();
 

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { FastMCP, StaticTokenVerifier } from "../../src/index.js";
-import { closeAfterEach, parseSse, serve } from "./helpers.js";
+import { closeAfterEach, serve } from "../helpers/http-test-server.js";
 import {
   callInSession,
   deleteSession,
@@ -16,8 +16,8 @@ import {
   legacyHeaders,
   type Reply,
   send,
-} from "./legacy-raw.js";
-import { SseReader } from "./raw-http.js";
+} from "../helpers/legacy-http.js";
+import { parseSse, SseReader } from "../helpers/sse.js";
 
 closeAfterEach();
 

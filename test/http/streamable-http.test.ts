@@ -19,13 +19,11 @@ import {
   closeAfterEach,
   connect,
   createTestServer,
-  deferred,
   type Hooks,
   recordRequests,
   serve,
-  until,
-  within,
-} from "./helpers.js";
+} from "../helpers/http-test-server.js";
+import { deferred, until, within } from "../helpers/wait.js";
 
 closeAfterEach();
 

@@ -16,16 +16,8 @@ import {
   ToolError,
   WSTransport,
 } from "../../src/index.js";
-import {
-  closeAfterEach,
-  connect,
-  createTestServer,
-  deferred,
-  type Hooks,
-  serve,
-  until,
-  within,
-} from "./helpers.js";
+import { closeAfterEach, connect, createTestServer, type Hooks, serve } from "../helpers/http-test-server.js";
+import { deferred, until, within } from "../helpers/wait.js";
 
 closeAfterEach();
 

@@ -33,16 +33,12 @@ import {
 } from "../../src/index.js";
 import { createEverythingServer } from "../fixtures/everything-server.js";
 import { createSdkV1FeatureServer, sdkV1Sessions } from "../fixtures/sdk-v1-server.js";
-import { childPids, expectNoNewChildren, fixtureArgs, ROOT } from "./helpers.js";
-import {
-  Cleanup,
-  expectNoNewHandles,
-  openHandles,
-  postedRequests,
-  recordingFetch,
-  serveAsync,
-  WAIT_FOR,
-} from "./net-helpers.js";
+import { Cleanup, serveAsync } from "../helpers/node-host.js";
+import { expectNoNewHandles, openHandles } from "../helpers/open-handles.js";
+import { fixtureArgs, ROOT } from "../helpers/paths.js";
+import { childPids, expectNoNewChildren } from "../helpers/processes.js";
+import { postedRequests, recordingFetch } from "../helpers/sdk-interop.js";
+import { WAIT_FOR } from "../helpers/wait.js";
 
 const cleanup = new Cleanup();
 let children: number[] = [];

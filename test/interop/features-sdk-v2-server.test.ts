@@ -30,18 +30,12 @@ import {
   ToolError,
 } from "../../src/index.js";
 import { createSdkV2FeatureServer, type SdkV2FeatureState } from "../fixtures/sdk-v2-server.js";
-import { childPids, expectNoNewChildren, fixtureArgs, ROOT } from "./helpers.js";
-import {
-  Cleanup,
-  expectNoNewHandles,
-  nodeListenerFor,
-  openHandles,
-  postedRequests,
-  recordingFetch,
-  serveNode,
-  WAIT_FOR,
-  type WireRequest,
-} from "./net-helpers.js";
+import { Cleanup, nodeListenerFor, serveNode } from "../helpers/node-host.js";
+import { expectNoNewHandles, openHandles } from "../helpers/open-handles.js";
+import { fixtureArgs, ROOT } from "../helpers/paths.js";
+import { childPids, expectNoNewChildren } from "../helpers/processes.js";
+import { postedRequests, recordingFetch, type WireRequest } from "../helpers/sdk-interop.js";
+import { WAIT_FOR } from "../helpers/wait.js";
 
 const cleanup = new Cleanup();
 let children: number[] = [];

@@ -38,8 +38,11 @@ import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { FastMCP, ListeningServer } from "../../src/index.js";
 import { createEverythingServer } from "../fixtures/everything-server.js";
-import { childPids, expectNoNewChildren, fixtureArgs, ROOT } from "./helpers.js";
-import { expectNoNewHandles, openHandles, recordingFetch, WAIT_FOR } from "./net-helpers.js";
+import { expectNoNewHandles, openHandles } from "../helpers/open-handles.js";
+import { fixtureArgs, ROOT } from "../helpers/paths.js";
+import { childPids, expectNoNewChildren } from "../helpers/processes.js";
+import { recordingFetch } from "../helpers/sdk-interop.js";
+import { WAIT_FOR } from "../helpers/wait.js";
 
 let children: number[] = [];
 let handles: ReturnType<typeof openHandles>;

@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ElicitationRequest } from "../../src/client/handlers.js";
 import { Client } from "../../src/index.js";
 import { createSdkV1FeatureServer, sdkV1Sessions } from "../fixtures/sdk-v1-server.js";
-import { Cleanup, expectNoNewHandles, openHandles, serveAsync } from "./net-helpers.js";
+import { Cleanup, serveAsync } from "../helpers/node-host.js";
+import { expectNoNewHandles, openHandles } from "../helpers/open-handles.js";
 
 const cleanup = new Cleanup();
 let handles: ReturnType<typeof openHandles>;

@@ -9,7 +9,6 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
   type LoggingMessageNotification,
   LoggingMessageNotificationSchema,
-  type Progress,
 } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
@@ -24,18 +23,15 @@ import {
 } from "../../src/index.js";
 import { createEverythingServer } from "../fixtures/everything-server.js";
 import { createSdkV1Server, sdkV1Sessions } from "../fixtures/sdk-v1-server.js";
+import { Cleanup, serveAsync, serveNode } from "../helpers/node-host.js";
+import { expectNoNewHandles, openHandles } from "../helpers/open-handles.js";
 import {
-  Cleanup,
-  expectNoNewHandles,
   installGlobalWebSocket,
-  openHandles,
   postedRequests,
   recordingFetch,
-  serveAsync,
-  serveNode,
-  WAIT_FOR,
   type WireRequest,
-} from "./net-helpers.js";
+} from "../helpers/sdk-interop.js";
+import { WAIT_FOR } from "../helpers/wait.js";
 
 const cleanup = new Cleanup();
 let before: ReturnType<typeof openHandles>;
@@ -118,120 +114,7 @@ const KINDS: { kind: Kind; label: string }[] = [
   { kind: "ws", label: "WebSocket" },
 ];
 
-describe.each(KINDS)("official SDK v1 client → fastmcp-ts server over $label", ({ kind }) => {
-  it("initializes at 2025-11-25 and learns who the server is", async () => {
-    const listening = await listenEverything();
-    const { client, negotiated } = await openSdkClient(listening, kind);
-    expect(negotiated).toEqual(["2025-11-25"]);
-    expect(client.getServerVersion()).toEqual({ name: "everything", version: "1.0.0" });
-    expect(client.getInstructions()).toBe("A test server.");
-    expect(client.getServerCapabilities()).toMatchObject({
-      tools: {},
-      resources: {},
-      prompts: {},
-      logging: {},
-    });
-    await expect(client.ping()).resolves.toEqual({});
-  });
-
-  it("lists and calls tools: add gives 8, structured output, isError results", async () => {
-    const listening = await listenEverything();
-    const { client } = await openSdkClient(listening, kind);
-    const { tools } = await client.listTools(); // also arms the client's output-schema validation
-    expect(tools.map((tool) => tool.name)).toEqual(
-      expect.arrayContaining(["add", "echo", "sleep", "fail", "progress", "log", "weather"]),
-    );
-    expect(tools.find((tool) => tool.name === "add")?.inputSchema).toMatchObject({
-      type: "object",
-      properties: { a: { type: "number" }, b: { type: "number" } },
-      required: ["a", "b"],
-    });
-
-    const sum = await client.callTool({ name: "add", arguments: { a: 5, b: 3 } });
-    expect(sum.content).toEqual([{ type: "text", text: "8" }]);
-    expect(sum.isError).toBeFalsy();
-
-    const weather = await client.callTool({ name: "weather", arguments: { city: "Paris" } });
-    expect(weather.isError).toBeFalsy();
-    expect(weather.structuredContent).toEqual({ city: "Paris", celsius: 21 });
-    expect(weather.content).toEqual([{ type: "text", text: JSON.stringify({ city: "Paris", celsius: 21 }) }]);
-
-    const failed = await client.callTool({ name: "fail", arguments: {} });
-    expect(failed.isError).toBe(true);
-    expect(failed.content).toEqual([{ type: "text", text: "this tool always fails" }]);
-    const invalid = await client.callTool({ name: "add", arguments: { a: "five", b: 3 } });
-    expect(invalid.isError).toBe(true);
-    // An unknown tool is a protocol error, which v1 only reads from a successful HTTP exchange.
-    await expect(client.callTool({ name: "no-such-tool", arguments: {} })).rejects.toMatchObject({
-      code: -32602,
-    });
-    await expect(client.getPrompt({ name: "no-such-prompt" })).rejects.toMatchObject({ code: -32602 });
-  });
-
-  it("lists and reads resources and templates, and gets -32002 for an unknown URI", async () => {
-    const listening = await listenEverything();
-    const { client } = await openSdkClient(listening, kind);
-    const { resources } = await client.listResources();
-    expect(resources.map((resource) => resource.uri)).toContain("config://test");
-    const { resourceTemplates } = await client.listResourceTemplates();
-    expect(resourceTemplates.map((template) => template.uriTemplate)).toContain("users://{id}/profile");
-
-    const config = await client.readResource({ uri: "config://test" });
-    expect(config.contents).toHaveLength(1);
-    expect(config.contents[0]).toMatchObject({ uri: "config://test", mimeType: "application/json" });
-    expect(JSON.parse((config.contents[0] as { text: string }).text)).toEqual({
-      test: true,
-      env: "development",
-    });
-    const profile = await client.readResource({ uri: "users://7/profile" });
-    expect(JSON.parse((profile.contents[0] as { text: string }).text)).toEqual({ id: "7", name: "User 7" });
-
-    await expect(client.readResource({ uri: "nothing://here" })).rejects.toMatchObject({ code: -32002 });
-  });
-
-  it("lists and renders the greet prompt", async () => {
-    const listening = await listenEverything();
-    const { client } = await openSdkClient(listening, kind);
-    const { prompts } = await client.listPrompts();
-    expect(prompts.find((prompt) => prompt.name === "greet")).toMatchObject({
-      description: "Greet someone",
-      arguments: [{ name: "name", required: true }],
-    });
-    const rendered = await client.getPrompt({ name: "greet", arguments: { name: "Ada" } });
-    expect(rendered.messages).toEqual([
-      { role: "user", content: { type: "text", text: "Say hello to Ada" } },
-    ]);
-  });
-
-  it("receives progress notifications while the call runs", async () => {
-    const listening = await listenEverything();
-    const { client } = await openSdkClient(listening, kind);
-    const progress: Progress[] = [];
-    const result = await client.callTool({ name: "progress", arguments: { steps: 3 } }, undefined, {
-      onprogress: (update) => progress.push(update),
-    });
-    // Progress travels before the result on the request's own stream: all three are in when it resolves.
-    expect(progress).toEqual([
-      { progress: 1, total: 3, message: "step 1" },
-      { progress: 2, total: 3, message: "step 2" },
-      { progress: 3, total: 3, message: "step 3" },
-    ]);
-    expect(result.content).toEqual([{ type: "text", text: "done" }]);
-  });
-
-  it("receives log messages at or above the level set with logging/setLevel", async () => {
-    const listening = await listenEverything();
-    const { client, logs } = await openSdkClient(listening, kind);
-    await client.setLoggingLevel("info");
-    await client.callTool({ name: "log", arguments: {} });
-    expect(logs).toEqual([expect.objectContaining({ level: "info", data: "hello from the log tool" })]);
-
-    await client.setLoggingLevel("error");
-    const result = await client.callTool({ name: "log", arguments: {} });
-    expect(result.content).toEqual([{ type: "text", text: "logged" }]);
-    expect(logs).toHaveLength(1);
-  });
-});
+// The features over each transport are rows of the table in sdk-clients.test.ts.
 
 describe("official SDK v1 client → fastmcp-ts server: sessions", () => {
   it("Streamable HTTP: keeps the Mcp-Session-Id we mint, and terminateSession ends it", async () => {

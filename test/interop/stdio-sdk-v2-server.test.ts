@@ -16,7 +16,8 @@ import {
   StdioTransport,
   ToolError,
 } from "../../src/index.js";
-import { childPids, expectNoNewChildren, fixtureArgs, ROOT } from "./helpers.js";
+import { fixtureArgs, ROOT } from "../helpers/paths.js";
+import { childPids, expectNoNewChildren } from "../helpers/processes.js";
 
 let before: number[] = [];
 beforeEach(() => {

@@ -17,17 +17,9 @@ import {
   UvStdioTransport,
   UvxStdioTransport,
 } from "../../src/transports/stdio/variants.js";
-import {
-  expectAllGone,
-  NODE_SERVER,
-  PYTHON_SERVER,
-  parseWhoami,
-  processTree,
-  ROOT,
-  readRecord,
-  tempDir,
-  writeStandIn,
-} from "./helpers.js";
+import { NODE_SERVER, PYTHON_SERVER, ROOT } from "../helpers/paths.js";
+import { expectAllGone, processTree } from "../helpers/processes.js";
+import { parseWhoami, readRecord, tempDir, writeStandIn } from "../helpers/stand-ins.js";
 
 const clients: Client[] = [];
 const cleanups: Array<() => void> = [];

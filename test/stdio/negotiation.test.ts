@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Client, ClientError, ConnectionError, StdioTransport, TimeoutError } from "../../src/index.js";
-import { tempDir } from "./helpers.js";
+import { tempDir } from "../helpers/stand-ins.js";
 
 let dir: ReturnType<typeof tempDir>;
 let marker: string;

@@ -11,7 +11,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Client, StdioTransport } from "../../src/index.js";
-import { ROOT, tempDir } from "./helpers.js";
+import { ROOT } from "../helpers/paths.js";
+import { tempDir } from "../helpers/stand-ins.js";
 
 const LAUNCHER = join(ROOT, "test/fixtures/launcher.sh");
 const RAW_SERVER = join(ROOT, "test/fixtures/legacy-raw-server.mjs");

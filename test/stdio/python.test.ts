@@ -10,16 +10,9 @@ import { Client } from "../../src/client/client.js";
 import { ConnectionError } from "../../src/errors.js";
 import { StdioTransport } from "../../src/transports/stdio/client.js";
 import { PythonStdioTransport } from "../../src/transports/stdio/variants.js";
-import {
-  expectAllGone,
-  isAlive,
-  PYTHON_SERVER,
-  parseWhoami,
-  processTree,
-  readRecord,
-  tempDir,
-  writeStandIn,
-} from "./helpers.js";
+import { PYTHON_SERVER } from "../helpers/paths.js";
+import { expectAllGone, isAlive, processTree } from "../helpers/processes.js";
+import { parseWhoami, readRecord, tempDir, writeStandIn } from "../helpers/stand-ins.js";
 
 const clients: Client[] = [];
 const cleanups: Array<() => void> = [];

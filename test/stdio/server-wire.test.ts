@@ -3,7 +3,8 @@
  * gets a clear JSON-RPC error and the server keeps serving.
  */
 import { describe, expect, it } from "vitest";
-import { META, RawStdio } from "../helpers/raw-stdio.js";
+import { META } from "../helpers/protocol.js";
+import { RawStdio } from "../helpers/raw-stdio.js";
 
 const SERVER = "test/fixtures/everything-server.ts";
 

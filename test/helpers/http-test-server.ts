@@ -1,6 +1,7 @@
 /**
- * Shared helpers of the network transport tests: a test server with controllable tools, cleanup
- * bookkeeping, and small waiting helpers. Every server listens on 127.0.0.1 with port 0.
+ * The network transport tests' server and clients: a test server with controllable tools, and
+ * `serve`/`connect` whose servers and clients close after each test. Every server listens on
+ * 127.0.0.1 with port 0.
  */
 import type { IncomingHttpHeaders } from "node:http";
 import { afterEach } from "vitest";
@@ -9,48 +10,7 @@ import type { ClientTarget } from "../../src/client/detect.js";
 import { Client, type ClientOptions, type FastMCP, type ListeningServer } from "../../src/index.js";
 import type { ListenOptions } from "../../src/transports/http/app.js";
 import { createEverythingServer } from "../fixtures/everything-server.js";
-
-export interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  readonly settled: boolean;
-}
-
-export function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let settled = false;
-  const promise = new Promise<T>((r) => {
-    resolve = (value) => {
-      settled = true;
-      r(value);
-    };
-  });
-  return {
-    promise,
-    resolve: (value) => resolve(value),
-    get settled() {
-      return settled;
-    },
-  };
-}
-
-/** Rejects with a clear message when `promise` does not settle within `ms`. */
-export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Polls `check` until it is true (or fails after `ms`). */
-export async function until(check: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { type Deferred, deferred } from "./wait.js";
 
 /** Hooks into the tools of a test server, fresh per server. */
 export interface Hooks {
@@ -168,35 +128,4 @@ export function recordRequests(listening: ListeningServer): {
   listening.server.prependListener("request", record);
   listening.server.prependListener("upgrade", record);
   return seen;
-}
-
-/** Parses a complete SSE body into its events (enough for the tests' replies). */
-export function parseSse(text: string): { id?: string; event?: string; data: string }[] {
-  const events: { id?: string; event?: string; data: string }[] = [];
-  for (const block of text.split(/\r?\n\r?\n/)) {
-    const data: string[] = [];
-    const event: { id?: string; event?: string; data: string } = { data: "" };
-    let sawField = false;
-    for (const line of block.split(/\r?\n/)) {
-      if (line === "" || line.startsWith(":")) continue;
-      const colon = line.indexOf(":");
-      const field = colon === -1 ? line : line.slice(0, colon);
-      const value = colon === -1 ? "" : line.slice(colon + 1).replace(/^ /, "");
-      sawField = true;
-      if (field === "data") data.push(value);
-      else if (field === "id") event.id = value;
-      else if (field === "event") event.event = value;
-    }
-    if (!sawField) continue;
-    event.data = data.join("\n");
-    events.push(event);
-  }
-  return events;
-}
-
-/** The JSON-RPC messages of an SSE body (events without data, such as priming events, are skipped). */
-export function sseMessages(text: string): Record<string, any>[] {
-  return parseSse(text)
-    .filter((event) => event.data !== "" && (event.event ?? "message") === "message")
-    .map((event) => JSON.parse(event.data) as Record<string, any>);
 }

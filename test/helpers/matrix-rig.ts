@@ -3,7 +3,6 @@
  * this process, or the stdio fixture's subprocess), a shared client whose handlers a test swaps
  * through `hooks`, a bare client declaring no capabilities, and fresh clients on demand.
  */
-import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
 import {
   Client,
@@ -21,21 +20,30 @@ import {
   StdioTransport,
 } from "../../src/index.js";
 import { createMatrixServer } from "../fixtures/matrix-server.js";
+import { MATRIX_SERVER, ROOT } from "./paths.js";
+import { LEGACY } from "./protocol.js";
 
-export type TransportKind = "memory" | "stdio" | "http";
+export type TransportKind = "memory" | "stdio" | "http" | "sse" | "ws";
 export type EraKind = "modern" | "legacy";
 
-export const TRANSPORTS: TransportKind[] = ["memory", "stdio", "http"];
+export const TRANSPORTS: TransportKind[] = ["memory", "stdio", "http", "sse", "ws"];
 export const ERAS: EraKind[] = ["modern", "legacy"];
+
+/** The eras each transport carries in the matrix: the legacy HTTP+SSE transport is the old era's. */
+const TRANSPORT_ERAS = {
+  memory: ERAS,
+  stdio: ERAS,
+  http: ERAS,
+  sse: ["legacy"],
+  ws: ERAS,
+} as const satisfies Record<TransportKind, readonly EraKind[]>;
+
 export const COMBOS: [TransportKind, EraKind][] = TRANSPORTS.flatMap((transport) =>
-  ERAS.map((era): [TransportKind, EraKind] => [transport, era]),
+  TRANSPORT_ERAS[transport].map((era): [TransportKind, EraKind] => [transport, era]),
 );
 
-export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-export const FIXTURE = fileURLToPath(new URL("../fixtures/matrix-server.ts", import.meta.url));
-
-export const LEGACY_VERSION = "2025-11-25";
-export const MODERN_VERSION = "2026-07-28";
+/** Transports whose server runs in a node:http server of this process. */
+const NETWORK = new Set<TransportKind>(["http", "sse", "ws"]);
 
 /** What the shared client does when the server asks or tells it something; reset after each test. */
 export interface Hooks {
@@ -75,7 +83,7 @@ export interface Rig {
   /** A client with no handlers at all (so it declares no capabilities) recording notifications. */
   bare: Client;
   bareNotifications: JSONRPCNotification[];
-  /** The server object, when it runs in this process (memory, http). */
+  /** The server object, when it runs in this process (every transport but stdio). */
   server: FastMCP | undefined;
   /** A new client to the same server (over stdio: a new server process), closed after the test. */
   connect(options?: ClientOptions): Promise<Client>;
@@ -85,18 +93,27 @@ export interface Rig {
 }
 
 function eraOptions(era: EraKind): ClientOptions {
-  return era === "legacy" ? { protocolVersion: LEGACY_VERSION } : {};
+  return era === "legacy" ? { protocolVersion: LEGACY } : {};
 }
 
 export async function createRig(transport: TransportKind, era: EraKind): Promise<Rig> {
   let server: FastMCP | undefined;
   let listening: ListeningServer | undefined;
   if (transport !== "stdio") server = createMatrixServer();
-  if (transport === "http") listening = await (server as FastMCP).listen({ host: "127.0.0.1", port: 0 });
+  if (NETWORK.has(transport)) {
+    listening = await (server as FastMCP).listen({
+      host: "127.0.0.1",
+      port: 0,
+      transport: transport as "http" | "sse" | "ws",
+    });
+  }
   const target = () => {
     if (transport === "memory") return server as FastMCP;
-    if (transport === "http") return (listening as ListeningServer).url;
-    return new StdioTransport(process.execPath, ["--import", "tsx", FIXTURE], { cwd: ROOT, stderr: "pipe" });
+    if (listening) return listening.url;
+    return new StdioTransport(process.execPath, ["--import", "tsx", MATRIX_SERVER], {
+      cwd: ROOT,
+      stderr: "pipe",
+    });
   };
   const open = async (options: ClientOptions) => {
     const client = new Client(target(), { ...eraOptions(era), ...options });
@@ -162,41 +179,6 @@ let counter = 0;
 export function uid(prefix = "id"): string {
   counter++;
   return `${prefix}-${process.pid}-${counter}-${Math.random().toString(36).slice(2, 8)}`;
-}
-
-/** Rejects with a clear message when `promise` does not settle within `ms`. */
-export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Polls `check` (sync or async) until it holds, or fails after `ms`. */
-export async function until(
-  check: () => boolean | Promise<boolean>,
-  ms: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-export interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-}
-
-export function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
 }
 
 /** Calls a tool whose text is JSON and parses it. */

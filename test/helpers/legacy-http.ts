@@ -5,9 +5,8 @@
  */
 import { Agent, request as httpRequest } from "node:http";
 import { expect } from "vitest";
-import { ACCEPT_BOTH } from "./raw-http.js";
-
-export const LEGACY = "2025-11-25";
+import { ACCEPT_BOTH } from "./modern-http.js";
+import { LEGACY } from "./protocol.js";
 
 /** The headers of a request in session `sessionId` (with `token` as bearer when given). */
 export function legacyHeaders(sessionId: string | undefined, token?: string): Record<string, string> {
