@@ -13,7 +13,7 @@ import {
   McpError,
   StdioTransport,
 } from "../../src/index.js";
-import { ROOT } from "./matrix-helpers.js";
+import { ROOT } from "../helpers/paths.js";
 
 const FIXTURE = new URL("../fixtures/tags-server.ts", import.meta.url).pathname;
 const LEGACY: ClientOptions = { protocolVersion: "2025-11-25" };

@@ -14,7 +14,7 @@ import {
 } from "../../src/index.js";
 import { type Entry, Registry } from "../../src/server/registry.js";
 import { Visibility } from "../../src/server/visibility.js";
-import { ROOT } from "../e2e/matrix-helpers.js";
+import { ROOT } from "../helpers/paths.js";
 
 const FIXTURE = new URL("../fixtures/tags-server.ts", import.meta.url).pathname;
 const LEGACY: ClientOptions = { protocolVersion: "2025-11-25" };
