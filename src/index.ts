@@ -59,6 +59,7 @@ export { type ComponentHandle, FastMCP, type FastMCPOptions, type RunOptions } f
 export type { PromptDefinition, PromptHandler, PromptOptions } from "./server/prompts.js";
 export type { ComponentKind, DuplicatePolicy } from "./server/registry.js";
 export type { Completer, ResourceHandler, ResourceOptions, TemplateHandler } from "./server/resources.js";
+export type { ServerStats, SessionInfo } from "./server/stats.js";
 export {
   MemoryTaskStore,
   type MemoryTaskStoreOptions,
@@ -80,3 +81,4 @@ export { ListenError } from "./transports/http/listen-error.js";
 export type { NodeListener } from "./transports/http/node.js";
 export { type StdioServeOptions, serveStdio } from "./transports/stdio/server.js";
 export type { StreamableHttpOptions } from "./transports/streamable-http/server.js";
+export type { LegacySessionInfo, StreamableHttpStats } from "./transports/streamable-http/sessions.js";

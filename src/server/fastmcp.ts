@@ -45,6 +45,7 @@ import {
   type TemplateHandler,
 } from "./resources.js";
 import { ChannelSession } from "./session.js";
+import { type ServerStats, type SessionInfo, serverStats, sessionInfos } from "./stats.js";
 import type { TasksOptions } from "./tasks.js";
 import { type TransformToolOptions, transformToolEntry } from "./tool-transform.js";
 import {
@@ -299,6 +300,16 @@ export class FastMCP implements ServerEntry {
    */
   notifyResourceUpdated(uri: string): void {
     this.kernel.hub.resourceUpdated(uri);
+  }
+
+  /** A snapshot of the running server: open sessions, requests in flight, listen streams, components. */
+  stats(): ServerStats {
+    return serverStats(this.kernel);
+  }
+
+  /** The open sessions on every transport. */
+  sessions(): SessionInfo[] {
+    return sessionInfos(this.kernel);
   }
 
   /** Resolves when every registration has finished (schema converters that load asynchronously). */

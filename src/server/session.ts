@@ -12,13 +12,12 @@ import type { RequestRoute, ServerSession, SessionOptions } from "./entry.js";
 import type { DispatchInput, ServerKernel, SessionState } from "./kernel.js";
 import type { SessionMember } from "./subscriptions.js";
 
-export class ChannelSession implements ServerSession {
+export class ChannelSession implements ServerSession, SessionMember {
   readonly state: SessionState;
   private readonly peer: RpcPeer;
   private readonly kernel: ServerKernel;
   private readonly send: SessionOptions["send"];
   private readonly headers: Record<string, string> | undefined;
-  private readonly member: SessionMember;
 
   constructor(kernel: ServerKernel, options: SessionOptions) {
     this.kernel = kernel;
@@ -39,8 +38,7 @@ export class ChannelSession implements ServerSession {
       ...(options.onUnanswered ? { onUnanswered: options.onUnanswered as (route: unknown) => void } : {}),
     });
     this.state.request = (method, params, signal) => this.peer.request(method, params, { signal });
-    this.member = { state: this.state, notify: (method, params) => this.peer.notify(method, params) };
-    kernel.sessions.add(this.member);
+    kernel.sessions.add(this);
   }
 
   get inFlight(): number {
@@ -53,6 +51,11 @@ export class ChannelSession implements ServerSession {
 
   get legacy(): boolean {
     return this.state.legacy !== undefined;
+  }
+
+  /** Sends a notification about the connection as a whole (list changes, resource updates). */
+  notify(method: string, params?: Record<string, unknown>): void {
+    this.peer.notify(method, params);
   }
 
   drain(): Promise<void> {
@@ -72,7 +75,7 @@ export class ChannelSession implements ServerSession {
   }
 
   close(error?: Error): void {
-    this.kernel.sessions.delete(this.member);
+    this.kernel.sessions.delete(this);
     this.peer.close(error);
   }
 

@@ -21,7 +21,9 @@ export interface SubscriptionFilter {
 
 /** An open connection that hears about list changes (legacy sessions). */
 export interface SessionMember {
-  state: SessionState;
+  readonly state: SessionState;
+  /** Requests the client sent that are still being handled. */
+  readonly inFlight: number;
   notify(method: string, params?: Record<string, unknown>): void;
 }
 

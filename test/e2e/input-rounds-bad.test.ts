@@ -300,7 +300,7 @@ describe.each<Kind>(["memory", "http"])("input rounds over %s: bad input", (kind
     expect(probe).toMatchObject({ runs: 1, aborted: 1, unwound: 1 });
     expect((probe.reason as Error).name).toBe("InputRequiredSignal");
     await until(() => timers() <= before, 5000, "the timers to go back to the baseline");
-    expect(mcp.kernel.hub.listenerCount).toBe(0);
+    expect(mcp.stats().listeners).toBe(0);
   });
 });
 
@@ -308,28 +308,28 @@ describe("a subscription stream the client drops releases its listener", () => {
   it("in memory: closing the subscription, and closing the client", async () => {
     const { mcp, client } = await setup("memory");
     const subscription = await client.listen({ toolsListChanged: true });
-    expect(mcp.kernel.hub.listenerCount).toBe(1);
+    expect(mcp.stats().listeners).toBe(1);
     await subscription.close();
-    await until(() => mcp.kernel.hub.listenerCount === 0, 5000, "the listener to go");
+    await until(() => mcp.stats().listeners === 0, 5000, "the listener to go");
 
     const other = await client.listen({ resourceSubscriptions: ["watch://a"] });
-    expect(mcp.kernel.hub.listenerCount).toBe(1);
+    expect(mcp.stats().listeners).toBe(1);
     await client.close();
-    await until(() => mcp.kernel.hub.listenerCount === 0, 5000, "the listener to go");
+    await until(() => mcp.stats().listeners === 0, 5000, "the listener to go");
     expect(other.closed).toBe(true);
   });
 
   it("over HTTP: closing the client aborts the stream", async () => {
     const { mcp, client } = await setup("http");
     const subscription = await client.listen({ toolsListChanged: true });
-    expect(mcp.kernel.hub.listenerCount).toBe(1);
+    expect(mcp.stats().listeners).toBe(1);
     await subscription.close();
-    await until(() => mcp.kernel.hub.listenerCount === 0, 5000, "the listener to go");
+    await until(() => mcp.stats().listeners === 0, 5000, "the listener to go");
 
     await client.listen({ promptsListChanged: true });
-    expect(mcp.kernel.hub.listenerCount).toBe(1);
+    expect(mcp.stats().listeners).toBe(1);
     await client.close();
-    await until(() => mcp.kernel.hub.listenerCount === 0, 5000, "the listener to go");
+    await until(() => mcp.stats().listeners === 0, 5000, "the listener to go");
   });
 
   it("over HTTP: a raw stream aborted mid-way", async () => {
@@ -355,10 +355,10 @@ describe("a subscription stream the client drops releases its listener", () => {
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     const first = await within(reader.read(), 5000, "the acknowledgement");
     expect(new TextDecoder().decode(first.value)).toMatch(/notifications\/subscriptions\/acknowledged/);
-    expect(mcp.kernel.hub.listenerCount).toBe(1);
+    expect(mcp.stats().listeners).toBe(1);
     controller.abort();
     await reader.cancel().catch(() => {});
-    await until(() => mcp.kernel.hub.listenerCount === 0, 5000, "the listener to go");
+    await until(() => mcp.stats().listeners === 0, 5000, "the listener to go");
   });
 
   it("over stdio: closing the subscription (the count read through a tool)", async () => {

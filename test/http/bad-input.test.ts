@@ -252,11 +252,11 @@ describe("Streamable HTTP: legacy sessions", () => {
   it("treats an expired session as unknown (404)", async () => {
     const listening = await start({ idleTtlMs: 1000 });
     const id = await initialize(listening.url);
-    const sessions = listening.app.streamable!.sessions;
-    expect(sessions.size).toBe(1);
+    const sessions = listening.app.streamable!;
+    expect(sessions.stats().sessions).toBe(1);
     expect(sessions.sweep(Date.now() + 60_000)).toBe(1);
-    expect(sessions.size).toBe(0);
-    expect(sessions.sweeping).toBe(false);
+    expect(sessions.stats().sessions).toBe(0);
+    expect(sessions.stats().sweeping).toBe(false);
     await expectRpcError(await legacyAdd(listening.url, id), 404, -32001);
     await expectAlive(listening.url);
   });
@@ -264,7 +264,7 @@ describe("Streamable HTTP: legacy sessions", () => {
   it("does not expire a session that is still within its TTL", async () => {
     const listening = await start({ idleTtlMs: 60_000 });
     const id = await initialize(listening.url);
-    expect(listening.app.streamable!.sessions.sweep()).toBe(0);
+    expect(listening.app.streamable!.sweep()).toBe(0);
     expect((await legacyAdd(listening.url, id)).status).toBe(200);
   });
 
@@ -302,7 +302,7 @@ describe("Streamable HTTP: legacy sessions", () => {
     expect((await legacyAdd(listening.url, a)).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 5));
     const c = await initialize(listening.url);
-    expect(listening.app.streamable!.sessions.size).toBe(2);
+    expect(listening.app.streamable!.stats().sessions).toBe(2);
     await expectRpcError(await legacyAdd(listening.url, b), 404, -32001);
     expect((await legacyAdd(listening.url, a)).status).toBe(200);
     expect((await legacyAdd(listening.url, c)).status).toBe(200);
@@ -333,11 +333,11 @@ describe("Streamable HTTP: legacy sessions", () => {
     const error = await expectRpcError(refused, 503, -32000);
     expect(error.id).toBe(5);
     expect(refused.headers.get("mcp-session-id")).toBeNull();
-    expect(listening.app.streamable!.sessions.size).toBe(2);
+    expect(listening.app.streamable!.stats().sessions).toBe(2);
     await expectAlive(listening.url);
     // Dropping one GET stream makes its session evictable.
     await streams[0]!.cancel();
-    const sessions = listening.app.streamable!.sessions;
+    const sessions = listening.app.streamable!;
     let id: string | undefined;
     for (let attempt = 0; attempt < 100 && !id; attempt++) {
       const retry = await post(
@@ -355,7 +355,7 @@ describe("Streamable HTTP: legacy sessions", () => {
       else await new Promise((resolve) => setTimeout(resolve, 10));
     }
     expect(id).toBeTruthy();
-    expect(sessions.size).toBe(2);
+    expect(sessions.stats().sessions).toBe(2);
     await streams[1]!.cancel();
   });
 });
@@ -608,7 +608,7 @@ describe("Streamable HTTP: 2026-07-28 headers against the body", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("mcp-session-id")).toBeNull();
     await response.text();
-    expect(listening.app.streamable!.sessions.size).toBe(0);
+    expect(listening.app.streamable!.stats().sessions).toBe(0);
   });
 });
 

@@ -177,7 +177,7 @@ describe("a client killed mid-stream (2026-07-28)", () => {
     expect(String(probe.reasons[0])).toMatch(/closed the connection/);
     await noOpenExchange(listening);
     await expectAlive(listening.url);
-    expect(listening.app.streamable!.sessions.size).toBe(0);
+    expect(listening.app.streamable!.stats().sessions).toBe(0);
   });
 
   it("destroying the socket during an SSE reply aborts the handler's ctx.signal", async () => {
@@ -237,7 +237,7 @@ describe("a client killed mid-stream (2026-07-28)", () => {
 describe("a client killed mid-stream (legacy session)", () => {
   it("the handler runs to its end, nothing stays in flight, and DELETE leaves nothing", async () => {
     const { listening, probe } = await start();
-    const sessions = listening.app.streamable!.sessions;
+    const sessions = listening.app.streamable!;
     const id = await initialize(listening.url);
     const controller = new AbortController();
     const response = await post(
@@ -254,31 +254,25 @@ describe("a client killed mid-stream (legacy session)", () => {
     expect(response.headers.get("content-type")).toBe("text/event-stream");
     const reader = new SseReader(response);
     expect((await reader.message()).method).toBe("notifications/progress");
-    const session = sessions.get(id)!;
-    expect(session.busy).toBe(1);
+    expect(sessions.session(id)?.inFlight).toBe(1);
     controller.abort();
     // In the legacy era a dropped connection is not a cancellation: the request completes.
     await until(() => probe.running === 0, 5000, "the handler to end");
     expect(probe.finished).toBe(1);
     expect(probe.aborted).toBe(0);
-    expect(session.busy).toBe(0);
-    await until(
-      () => [...session.streams.values()].every((stream) => stream.isEnded),
-      5000,
-      "streams to end",
-    );
-    for (const stream of session.streams.values()) expect(stream.attached).toBe(false);
+    expect(sessions.session(id)?.inFlight).toBe(0);
+    await until(() => sessions.session(id)?.openStreams === 0, 5000, "streams to end");
+    expect(sessions.session(id)?.attachedStreams).toBe(0);
     const deleted = await fetch(listening.url, { method: "DELETE", headers: legacyHeaders(id) });
     expect(deleted.status).toBe(200);
-    expect(sessions.size).toBe(0);
-    expect(sessions.sweeping).toBe(false);
-    expect(session.streams.size).toBe(0);
+    expect(sessions.stats()).toEqual({ sessions: 0, inFlight: 0, sweeping: false });
+    expect(sessions.session(id)).toBeUndefined();
     await noOpenExchange(listening);
   });
 
   it("notifications/cancelled after the client dropped the stream aborts the handler", async () => {
     const { listening, probe } = await start();
-    const sessions = listening.app.streamable!.sessions;
+    const sessions = listening.app.streamable!;
     const id = await initialize(listening.url);
     const socketController = new AbortController();
     const response = await post(
@@ -294,13 +288,12 @@ describe("a client killed mid-stream (legacy session)", () => {
     );
     const reader = new SseReader(response);
     await reader.message();
-    const session = sessions.get(id)!;
     socketController.abort();
     // Wait until the server has seen the drop (the response closed and the stream let go of it):
     // the handler must still run after that, as a drop is not a cancellation in this era.
     await noOpenExchange(listening);
     await until(
-      () => [...session.streams.values()].every((stream) => !stream.attached),
+      () => sessions.session(id)?.attachedStreams === 0,
       5000,
       "the stream to let go of the dropped connection",
     );
@@ -314,12 +307,12 @@ describe("a client killed mid-stream (legacy session)", () => {
     expect(cancelled.status).toBe(202);
     await until(() => probe.running === 0, 5000, "the handler to end");
     expect(probe.aborted).toBe(1);
-    expect(session.busy).toBe(0);
+    expect(sessions.session(id)?.inFlight).toBe(0);
   });
 
   it("deleting a session aborts its in-flight handlers and ends its streams", async () => {
     const { listening, probe } = await start();
-    const sessions = listening.app.streamable!.sessions;
+    const sessions = listening.app.streamable!;
     const id = await initialize(listening.url);
     const get = await openGetStream(listening.url, id);
     const response = await post(
@@ -337,8 +330,8 @@ describe("a client killed mid-stream (legacy session)", () => {
     expect(probe.running).toBe(1);
     const deleted = await fetch(listening.url, { method: "DELETE", headers: legacyHeaders(id) });
     expect(deleted.status).toBe(200);
-    expect(sessions.size).toBe(0);
-    expect(sessions.sweeping).toBe(false);
+    expect(sessions.stats().sessions).toBe(0);
+    expect(sessions.stats().sweeping).toBe(false);
     // Both the GET stream and the request's reply stream end.
     expect(await settledWithin(get.ended(), 5000)).toBe(true);
     expect(await settledWithin(drain(reply), 5000)).not.toBe("pending");
@@ -381,27 +374,27 @@ async function connectionsDropTo(listening: ListeningServer, most: number): Prom
 describe("legacy sessions that end", () => {
   it("deleted and expired sessions leave no session, no sweeper and no open stream", async () => {
     const { listening } = await start({ idleTtlMs: 1000 });
-    const sessions = listening.app.streamable!.sessions;
-    expect(sessions.sweeping).toBe(false);
+    const sessions = listening.app.streamable!;
+    expect(sessions.stats().sweeping).toBe(false);
     const a = await initialize(listening.url);
-    expect(sessions.sweeping).toBe(true);
+    expect(sessions.stats().sweeping).toBe(true);
     const b = await initialize(listening.url);
     const c = await initialize(listening.url);
     const streamA = await openGetStream(listening.url, a);
     const streamB = await openGetStream(listening.url, b);
-    expect(sessions.size).toBe(3);
+    expect(sessions.stats().sessions).toBe(3);
 
     const deleted = await fetch(listening.url, { method: "DELETE", headers: legacyHeaders(a) });
     expect(deleted.status).toBe(200);
     expect(await settledWithin(streamA.ended(), 5000)).toBe(true);
-    expect(sessions.size).toBe(2);
-    expect(sessions.sweeping).toBe(true);
+    expect(sessions.stats().sessions).toBe(2);
+    expect(sessions.stats().sweeping).toBe(true);
 
     // b and c expire; a session with an open GET stream expires as well once idle past the TTL.
     expect(sessions.sweep(Date.now() + 5_000)).toBe(2);
     expect(await settledWithin(streamB.ended(), 5000)).toBe(true);
-    expect(sessions.size).toBe(0);
-    expect(sessions.sweeping).toBe(false);
+    expect(sessions.stats().sessions).toBe(0);
+    expect(sessions.stats().sweeping).toBe(false);
     const expired = await post(
       listening.url,
       { jsonrpc: "2.0", id: 1, method: "tools/list" },
@@ -415,16 +408,16 @@ describe("legacy sessions that end", () => {
 
   it("the sweeper ends idle sessions by itself", async () => {
     const { listening } = await start({ idleTtlMs: 300 });
-    const sessions = listening.app.streamable!.sessions;
+    const sessions = listening.app.streamable!;
     await initialize(listening.url);
-    expect(sessions.sweeping).toBe(true);
-    await until(() => sessions.size === 0, 5000, "the sweeper to end the session");
-    expect(sessions.sweeping).toBe(false);
+    expect(sessions.stats().sweeping).toBe(true);
+    await until(() => sessions.stats().sessions === 0, 5000, "the sweeper to end the session");
+    expect(sessions.stats().sweeping).toBe(false);
   });
 
   it("a busy session is not swept, and is once its request ends", async () => {
     const { listening, probe } = await start({ idleTtlMs: 60_000 });
-    const sessions = listening.app.streamable!.sessions;
+    const sessions = listening.app.streamable!;
     const id = await initialize(listening.url);
     const pending = post(
       listening.url,
@@ -433,14 +426,14 @@ describe("legacy sessions that end", () => {
     );
     await until(() => probe.running === 1, 5000, "the handler to start");
     expect(sessions.sweep(Date.now() + 3_600_000)).toBe(0);
-    expect(sessions.size).toBe(1);
+    expect(sessions.stats().sessions).toBe(1);
     const response = await pending;
     expect(response.status).toBe(200);
     expect((await response.json()).result.content[0].text).toBe("woke up");
     expect(probe.finished).toBe(1);
     expect(sessions.sweep(Date.now() + 3_600_000)).toBe(1);
-    expect(sessions.size).toBe(0);
-    expect(sessions.sweeping).toBe(false);
+    expect(sessions.stats().sessions).toBe(0);
+    expect(sessions.stats().sweeping).toBe(false);
   });
 });
 
@@ -510,10 +503,9 @@ describe("WebSocket sessions", () => {
 
   it("dropping the socket closes the session and aborts the in-flight handler", async () => {
     const { listening, probe, mcp: server } = await start({ transport: "ws" });
-    const mcp = server.kernel.sessions;
-    const before = mcp.size;
+    const before = server.stats().sessions;
     const ws = await open(listening.urls.ws!);
-    await until(() => mcp.size === before + 1, 5000, "the session to register");
+    await until(() => server.stats().sessions === before + 1, 5000, "the session to register");
     const progress = new Promise<any>((resolve) =>
       ws.once("message", (data) => resolve(JSON.parse(String(data)))),
     );
@@ -523,13 +515,12 @@ describe("WebSocket sessions", () => {
     ws.terminate();
     await until(() => probe.running === 0, 5000, "the handler to end");
     expect(probe.aborted).toBe(1);
-    await until(() => mcp.size === before, 5000, "the session to go");
+    await until(() => server.stats().sessions === before, 5000, "the session to go");
     await connectionsDropTo(listening, 0);
   });
 
   it("a clean close does the same", async () => {
     const { listening, probe, mcp: server } = await start({ transport: "ws" });
-    const mcp = server.kernel.sessions;
     const ws = await open(listening.urls.ws!);
     const progress = new Promise<void>((resolve) => ws.once("message", () => resolve()));
     ws.send(JSON.stringify(modernBody("tools/call", { name: "hang", arguments: {} }, PROGRESS_META)));
@@ -537,7 +528,7 @@ describe("WebSocket sessions", () => {
     ws.close(1000);
     await until(() => probe.running === 0, 5000, "the handler to end");
     expect(probe.aborted).toBe(1);
-    await until(() => mcp.size === 0, 5000, "the session to go");
+    await until(() => server.stats().sessions === 0, 5000, "the session to go");
   });
 });
 
@@ -608,10 +599,10 @@ describe("close()", () => {
 
     await listening.close();
     expect(listening.server.listening).toBe(false);
-    expect(listening.app.streamable!.sessions.size).toBe(0);
-    expect(listening.app.streamable!.sessions.sweeping).toBe(false);
+    expect(listening.app.streamable!.stats().sessions).toBe(0);
+    expect(listening.app.streamable!.stats().sweeping).toBe(false);
     expect(listening.app.sse!.size).toBe(0);
-    expect(mcp.kernel.sessions.size).toBe(0);
+    expect(mcp.stats().sessions).toBe(0);
     await wsClosed;
     for (const reader of [get, legacyReader, modernReader, sseReader]) {
       expect(

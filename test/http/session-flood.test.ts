@@ -55,7 +55,7 @@ describe("Streamable HTTP session floods", () => {
     const a = await initialize(url, "tokA");
     const statuses = await floodInitialize(url, 200, { token: "tokB" });
     expect(Object.fromEntries(statuses)).toEqual({ 200: 200 });
-    expect(listening.app.streamable!.sessions.size).toBe(6);
+    expect(listening.app.streamable!.stats().sessions).toBe(6);
     await expectUsable(url, a, "tokA");
   });
 
@@ -64,13 +64,13 @@ describe("Streamable HTTP session floods", () => {
     const a = await initialize(url, "tokA");
     const statuses = await floodInitialize(url, 60, { token: "tokB" });
     expect(Object.fromEntries(statuses)).toEqual({ 200: 60 });
-    expect(listening.app.streamable!.sessions.size).toBe(10);
+    expect(listening.app.streamable!.stats().sessions).toBe(10);
     await expectUsable(url, a, "tokA");
     // A newcomer is under its fair share: the largest client (B) gives way.
     const c = await initialize(url, "tokC");
     await expectUsable(url, c, "tokC");
     await expectUsable(url, a, "tokA");
-    expect(listening.app.streamable!.sessions.size).toBe(10);
+    expect(listening.app.streamable!.stats().sessions).toBe(10);
   });
 
   it("a client whose sessions are all busy is refused with 429; others still get sessions", async () => {
@@ -106,7 +106,7 @@ describe("Streamable HTTP session floods", () => {
     const a = await initialize(url, undefined, "127.0.0.1");
     const statuses = await floodInitialize(url, 200, { localAddress: "127.0.0.2" });
     expect(Object.fromEntries(statuses)).toEqual({ 200: 200 });
-    expect(listening.app.streamable!.sessions.size).toBe(6);
+    expect(listening.app.streamable!.stats().sessions).toBe(6);
     await expectUsable(url, a, undefined, "127.0.0.1");
   });
 
@@ -117,7 +117,7 @@ describe("Streamable HTTP session floods", () => {
     const statuses = await floodInitialize(url, 10_000, { token: "tokB", concurrency: 16 });
     console.log(`10,000 initialize requests in ${Date.now() - started} ms`);
     expect(Object.fromEntries(statuses)).toEqual({ 200: 10_000 });
-    expect(listening.app.streamable!.sessions.size).toBe(101);
+    expect(listening.app.streamable!.stats().sessions).toBe(101);
     await expectUsable(url, a, "tokA");
   }, 120_000);
 });

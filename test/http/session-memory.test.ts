@@ -65,7 +65,7 @@ describe("the events of an ended legacy session", () => {
   it("the idle sweep, eviction by the per-client cap, and server close drop them too", async () => {
     const store = new InMemoryEventStore();
     const { listening, url } = await start(store, { maxSessionsPerClient: 1 });
-    const sessions = listening.app.streamable!.sessions;
+    const sessions = listening.app.streamable!;
 
     const swept = await initialize(url);
     await bigCall(url, swept, 10_000);
@@ -78,7 +78,7 @@ describe("the events of an ended legacy session", () => {
     expect(store.stats().streams).toBe(1);
     // The same client's next session evicts its idle one, and that one's events go with it.
     const next = await initialize(url);
-    expect(sessions.get(evicted)).toBeUndefined();
+    expect(sessions.session(evicted)).toBeUndefined();
     expect(store.stats()).toEqual({ streams: 0, events: 0, bytes: 0 });
 
     await bigCall(url, next, 10_000);

@@ -97,7 +97,7 @@ describe("Streamable HTTP: a legacy session belongs to the identity that created
     await expectSameAsUnknown((id) => deleteSession(url, id, "tokB"), a);
 
     // A's session is still there, and still A's.
-    expect(listening.app.streamable!.sessions.size).toBe(1);
+    expect(listening.app.streamable!.stats().sessions).toBe(1);
     expect(await whoami(url, a, "tokA")).toBe("tokA");
     expect((await deleteSession(url, a, "tokA")).status).toBe(200);
   });

@@ -79,7 +79,7 @@ async function setup(
 function sessionsOf(listening: ListeningServer) {
   const streamable = listening.app.streamable;
   if (!streamable) throw new Error("no Streamable HTTP handler");
-  return streamable.sessions;
+  return streamable;
 }
 
 const bodyMethod = (exchange: Exchange) => exchange.body?.method as string | undefined;
@@ -89,8 +89,8 @@ describe("legacy sessions (2025-11-25)", () => {
     const { client, transport, listening, log } = await setup();
     const sessionId = transport.sessionId as string;
     expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(sessionsOf(listening).size).toBe(1);
-    expect(sessionsOf(listening).get(sessionId)).toBeDefined();
+    expect(sessionsOf(listening).stats().sessions).toBe(1);
+    expect(sessionsOf(listening).session(sessionId)).toBeDefined();
 
     await client.callTool("add", { a: 1, b: 1 });
     await client.listTools();
@@ -119,7 +119,7 @@ describe("legacy sessions (2025-11-25)", () => {
       expect(exchange.headers["mcp-method"]).toBeUndefined();
     }
     // Still one session on the server after all those requests.
-    expect(sessionsOf(listening).size).toBe(1);
+    expect(sessionsOf(listening).stats().sessions).toBe(1);
   });
 
   it("ends the session with DELETE when the client closes", async () => {
@@ -127,39 +127,39 @@ describe("legacy sessions (2025-11-25)", () => {
     const sessionId = transport.sessionId as string;
     // A second client gets a session of its own.
     const other = await connect(listening.url, LEGACY);
-    expect(sessionsOf(listening).size).toBe(2);
+    expect(sessionsOf(listening).stats().sessions).toBe(2);
     await client.close();
     const deletes = log.filter((exchange) => exchange.method === "DELETE");
     expect(deletes).toHaveLength(1);
     expect(deletes[0]?.headers["mcp-session-id"]).toBe(sessionId);
     expect(deletes[0]?.status).toBe(200);
-    expect(sessionsOf(listening).size).toBe(1);
-    expect(sessionsOf(listening).get(sessionId)).toBeUndefined();
+    expect(sessionsOf(listening).stats().sessions).toBe(1);
+    expect(sessionsOf(listening).session(sessionId)).toBeUndefined();
     expect(transport.sessionId).toBeUndefined();
     // The other session is untouched.
     expect((await other.callTool("add", { a: 2, b: 2 })).text).toBe("4");
     await other.close();
-    expect(sessionsOf(listening).size).toBe(0);
+    expect(sessionsOf(listening).stats().sessions).toBe(0);
   });
 
   it("re-initializes transparently when the server forgot the session (404)", async () => {
     const { client, transport, listening, log } = await setup();
     const first = transport.sessionId as string;
     await until(
-      () => sessionsOf(listening).get(first)?.standalone?.attached === true,
+      () => sessionsOf(listening).session(first)?.getStream === true,
       5000,
       "the session to be initialized with its GET stream open",
     );
-    expect(sessionsOf(listening).delete(first)).toBe(true);
-    expect(sessionsOf(listening).size).toBe(0);
+    expect(sessionsOf(listening).endSession(first)).toBe(true);
+    expect(sessionsOf(listening).stats().sessions).toBe(0);
 
     const result = await client.callTool("add", { a: 5, b: 3 });
     expect(result.text).toBe("8");
     const second = transport.sessionId as string;
     expect(second).toMatch(/^[0-9a-f-]{36}$/);
     expect(second).not.toBe(first);
-    expect(sessionsOf(listening).size).toBe(1);
-    expect(sessionsOf(listening).get(second)?.channel.initialized).toBe(true);
+    expect(sessionsOf(listening).stats().sessions).toBe(1);
+    expect(sessionsOf(listening).session(second)?.initialized).toBe(true);
 
     // What happened on the wire: the call got a 404, a new initialize minted the new session, and
     // the call was sent again with it.
@@ -174,7 +174,7 @@ describe("legacy sessions (2025-11-25)", () => {
     // The new session is fully usable, with its own GET stream.
     expect((await client.callTool("whoami")).data).toMatchObject({ sessionId: second });
     await until(
-      () => sessionsOf(listening).get(second)?.standalone?.attached === true,
+      () => sessionsOf(listening).session(second)?.getStream === true,
       5000,
       "the GET stream of the new session",
     );
@@ -184,11 +184,11 @@ describe("legacy sessions (2025-11-25)", () => {
     const { client, transport, listening, log } = await setup();
     const first = transport.sessionId as string;
     await until(
-      () => sessionsOf(listening).get(first)?.standalone?.attached === true,
+      () => sessionsOf(listening).session(first)?.getStream === true,
       5000,
       "the session to be initialized with its GET stream open",
     );
-    sessionsOf(listening).delete(first);
+    sessionsOf(listening).endSession(first);
     const results = await Promise.all([
       client.callTool("add", { a: 1, b: 1 }),
       client.callTool("add", { a: 2, b: 2 }),
@@ -201,8 +201,8 @@ describe("legacy sessions (2025-11-25)", () => {
       "three",
     ]);
     expect(log.filter((exchange) => bodyMethod(exchange) === "initialize")).toHaveLength(2);
-    expect(sessionsOf(listening).size).toBe(1);
-    expect(sessionsOf(listening).get(transport.sessionId as string)).toBeDefined();
+    expect(sessionsOf(listening).stats().sessions).toBe(1);
+    expect(sessionsOf(listening).session(transport.sessionId as string)).toBeDefined();
   });
 
   it("delivers list_changed notifications on the GET stream when tools are added and removed", async () => {
@@ -213,7 +213,7 @@ describe("legacy sessions (2025-11-25)", () => {
     });
     const sessionId = transport.sessionId as string;
     await until(
-      () => sessionsOf(listening).get(sessionId)?.standalone?.attached === true,
+      () => sessionsOf(listening).session(sessionId)?.getStream === true,
       5000,
       "the client to open its GET stream",
     );
@@ -355,7 +355,7 @@ describe("2026-07-28 stateless exchange", () => {
     await client.readResource("config://test");
     await client.getPrompt("greet", { name: "Ada" });
     expect(transport.sessionId).toBeUndefined();
-    expect(sessionsOf(listening).size).toBe(0);
+    expect(sessionsOf(listening).stats().sessions).toBe(0);
     expect(log.every((exchange) => exchange.method === "POST")).toBe(true);
     for (const exchange of log) {
       expect(exchange.headers["mcp-protocol-version"]).toBe("2026-07-28");

@@ -197,7 +197,7 @@ describe.each(["http", "sse", "ws"] as Kind[])("legacy session over %s", (kind) 
     });
     // List changes go to initialized sessions only: wait for notifications/initialized to land.
     await until(
-      () => [...mcp.kernel.sessions].some((session) => session.state.legacy?.initialized === true),
+      () => mcp.sessions().some((session) => session.initialized),
       5000,
       "the session to be initialized",
     );
@@ -205,7 +205,7 @@ describe.each(["http", "sse", "ws"] as Kind[])("legacy session over %s", (kind) 
       // Over Streamable HTTP these travel on the GET stream: wait until the client opened it.
       const sessionId = (client.transport as StreamableHttpTransport).sessionId as string;
       await until(
-        () => listening.app.streamable?.sessions.get(sessionId)?.standalone?.attached === true,
+        () => listening.app.streamable?.session(sessionId)?.getStream === true,
         5000,
         "the GET stream",
       );

@@ -163,8 +163,8 @@ async function openSdkClient(
   };
   if (listening) {
     // Unsolicited notifications travel on the GET stream v1 opens once initialized.
-    const sessions = listening.app.streamable?.sessions;
-    await vi.waitFor(() => expect(sessions?.size).toBe(1), WAIT_FOR);
+    const sessions = listening.app.streamable;
+    await vi.waitFor(() => expect(sessions?.stats().sessions).toBe(1), WAIT_FOR);
   }
   return { client, answers, asked, logs, changes, sent, received };
 }

@@ -468,8 +468,8 @@ describe.each(CASES)(
         if (session.server) {
           // Over HTTP the closed subscription had a stream of its own, not ordered with any later
           // one: wait until the server dropped its listener, after which nothing can be sent to it.
-          const hub = session.server.kernel.hub;
-          await vi.waitFor(() => expect(hub.listenerCount).toBe(0), WAIT_FOR);
+          const server = session.server;
+          await vi.waitFor(() => expect(server.stats().listeners).toBe(0), WAIT_FOR);
         }
         // A new subscription to list changes is the sentinel: over stdio every message shares the
         // one pipe, so what the closed subscription got from the touch would arrive first.

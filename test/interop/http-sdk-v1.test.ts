@@ -119,11 +119,11 @@ const KINDS: { kind: Kind; label: string }[] = [
 describe("official SDK v1 client → fastmcp-ts server: sessions", () => {
   it("Streamable HTTP: keeps the Mcp-Session-Id we mint, and terminateSession ends it", async () => {
     const listening = await listenEverything();
-    const sessions = listening.app.streamable?.sessions;
-    expect(sessions?.size).toBe(0);
+    const sessions = listening.app.streamable;
+    expect(sessions?.stats().sessions).toBe(0);
     const { client, transport, requests } = await openSdkClient(listening, "http");
     const http = transport as StreamableHTTPClientTransport;
-    expect(sessions?.size).toBe(1);
+    expect(sessions?.stats().sessions).toBe(1);
     const initialize = requests.find((entry) => (entry.body as { method?: string })?.method === "initialize");
     const minted = initialize?.responseHeaders?.["mcp-session-id"];
     expect(minted).toMatch(/^[\x21-\x7e]+$/);
@@ -140,7 +140,7 @@ describe("official SDK v1 client → fastmcp-ts server: sessions", () => {
     const deleted = requests.at(-1);
     expect(deleted).toMatchObject({ method: "DELETE", status: 200 });
     expect(deleted?.headers["mcp-session-id"]).toBe(minted);
-    expect(sessions?.size).toBe(0);
+    expect(sessions?.stats().sessions).toBe(0);
     expect(http.sessionId).toBeUndefined();
   });
 
@@ -148,7 +148,7 @@ describe("official SDK v1 client → fastmcp-ts server: sessions", () => {
     const listening = await listenEverything();
     const { client, transport, errors, requests } = await openSdkClient(listening, "http");
     const sessionId = (transport as StreamableHTTPClientTransport).sessionId as string;
-    expect(listening.app.streamable?.sessions.delete(sessionId)).toBe(true);
+    expect(listening.app.streamable?.endSession(sessionId)).toBe(true);
     // v1 1.32 does not re-initialize by itself: the 404 surfaces as a StreamableHTTPError.
     await expect(client.callTool({ name: "add", arguments: { a: 1, b: 2 } })).rejects.toMatchObject({
       code: 404,
@@ -182,9 +182,9 @@ describe("official SDK v1 client → fastmcp-ts server: sessions", () => {
     const mcp = createEverythingServer();
     const listening = await listenEverything(mcp);
     const { client } = await openSdkClient(listening, "ws");
-    expect(mcp.kernel.sessions.size).toBe(1);
+    expect(mcp.stats().sessions).toBe(1);
     await client.close();
-    await vi.waitFor(() => expect(mcp.kernel.sessions.size).toBe(0), WAIT_FOR);
+    await vi.waitFor(() => expect(mcp.stats().sessions).toBe(0), WAIT_FOR);
   });
 });
 

@@ -122,7 +122,7 @@ describe.each(SDK_MODES)(
       const posted = postedRequests(requests);
       const methods = posted.map((entry) => entry.body.method);
       expect(methods).toContain("tools/call");
-      const sessions = listening.app.streamable?.sessions;
+      const sessions = listening.app.streamable;
       if (modern) {
         expect(methods).not.toContain("initialize");
         if (mode.options.versionNegotiation?.mode === "auto") expect(methods[0]).toBe("server/discover");
@@ -139,12 +139,12 @@ describe.each(SDK_MODES)(
         expect(call?.headers["mcp-name"]).toBe("add");
         // Stateless: no GET stream, no session on the server.
         expect(requests.some((entry) => entry.method === "GET")).toBe(false);
-        expect(sessions?.size).toBe(0);
+        expect(sessions?.stats().sessions).toBe(0);
       } else {
         expect(methods[0]).toBe("initialize");
         const sessionId = posted[0]?.responseHeaders?.["mcp-session-id"];
         expect(sessionId).toBeTruthy();
-        expect(sessions?.size).toBe(1);
+        expect(sessions?.stats().sessions).toBe(1);
         for (const entry of requests.slice(1)) {
           expect(entry.headers["mcp-session-id"]).toBe(sessionId);
           expect(entry.headers["mcp-protocol-version"]).toBe("2025-11-25");
@@ -167,7 +167,7 @@ describe.each(SDK_MODES)(
         });
       } else {
         expect(headers["mcp-protocol-version"]).toBe("2025-11-25");
-        expect(listening.app.streamable?.sessions.get(headers["mcp-session-id"] ?? "")).toBeDefined();
+        expect(listening.app.streamable?.session(headers["mcp-session-id"] ?? "")).toBeDefined();
         expect(headers["mcp-method"]).toBeUndefined();
       }
     });
@@ -176,10 +176,10 @@ describe.each(SDK_MODES)(
       it("ends its session with DELETE on terminateSession", async () => {
         const listening = await listenEverything();
         const { transport, requests } = await openSdkClient(listening, mode.options);
-        expect(listening.app.streamable?.sessions.size).toBe(1);
+        expect(listening.app.streamable?.stats().sessions).toBe(1);
         await transport.terminateSession();
         expect(requests.at(-1)).toMatchObject({ method: "DELETE", status: 200 });
-        expect(listening.app.streamable?.sessions.size).toBe(0);
+        expect(listening.app.streamable?.stats().sessions).toBe(0);
       });
     }
   },

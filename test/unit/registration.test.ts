@@ -42,7 +42,7 @@ describe("tool and prompt names", () => {
     const mcp = new FastMCP("names");
     expect(() => mcp.tool(name, () => "ok")).toThrow(/Invalid tool name .*1 to 128 characters/);
     expect(() => mcp.prompt(name, () => "ok")).toThrow(/Invalid prompt name .*1 to 128 characters/);
-    expect(mcp.kernel.tools.size + mcp.kernel.prompts.size).toBe(0);
+    expect(mcp.stats().tools + mcp.stats().prompts).toBe(0);
   });
 
   it("refuses a rename to an invalid name and keeps the tool as it was", async () => {
@@ -70,7 +70,7 @@ describe("resource URIs and templates", () => {
   ])("refuses a malformed template (%s) instead of registering a static resource", (_label, uri, message) => {
     const mcp = new FastMCP("templates");
     expect(() => mcp.resource(uri, () => "x")).toThrow(message);
-    expect(mcp.kernel.resources.size + mcp.kernel.templates.size).toBe(0);
+    expect(mcp.stats().resources + mcp.stats().templates).toBe(0);
   });
 
   it.each([

@@ -25,7 +25,12 @@ import {
 import { guardRequest, type HttpGuardOptions } from "../http/guard.js";
 import { LegacyEndpoint } from "./legacy.js";
 import { accepts, ClientWatch, PostExchange, PostReply } from "./post-reply.js";
-import { SessionStore, type SessionStoreOptions } from "./sessions.js";
+import {
+  type LegacySessionInfo,
+  SessionStore,
+  type SessionStoreOptions,
+  type StreamableHttpStats,
+} from "./sessions.js";
 
 export interface StreamableHttpOptions extends HttpGuardOptions, SessionStoreOptions {
   /** Largest accepted request body, in bytes (default 4 MiB). */
@@ -43,7 +48,7 @@ export interface StreamableHttpOptions extends HttpGuardOptions, SessionStoreOpt
 }
 
 export class StreamableHttpHandler {
-  readonly sessions: SessionStore;
+  private readonly sessions: SessionStore;
   private readonly server: ServerEntry;
   private readonly options: StreamableHttpOptions;
   private readonly events: EventStore;
@@ -75,6 +80,30 @@ export class StreamableHttpHandler {
           allow: "GET, POST, DELETE",
         });
     }
+  }
+
+  /** Counts of the legacy sessions, for operators and health checks. */
+  stats(): StreamableHttpStats {
+    return {
+      sessions: this.sessions.size,
+      inFlight: this.sessions.inFlight,
+      sweeping: this.sessions.sweeping,
+    };
+  }
+
+  /** A view of one legacy session, or undefined when there is none with that id. */
+  session(id: string): LegacySessionInfo | undefined {
+    return this.sessions.peek(id)?.info();
+  }
+
+  /** Ends one legacy session as DELETE would; false when there was none. */
+  endSession(id: string): boolean {
+    return this.sessions.delete(id);
+  }
+
+  /** Ends the sessions idle past their TTL at `now` (default: the clock's); returns how many. */
+  sweep(now?: number): number {
+    return this.sessions.sweep(now);
   }
 
   /** Ends every legacy session and its streams. */

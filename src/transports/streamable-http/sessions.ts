@@ -12,6 +12,30 @@ import type { EventStore, EventStream } from "../http/event-stream.js";
 import { type Admission, SessionQuota } from "../http/session-owner.js";
 import type { PostReply } from "./post-reply.js";
 
+/** A view of one legacy Streamable HTTP session. */
+export interface LegacySessionInfo {
+  id: string;
+  /** Requests being handled. */
+  inFlight: number;
+  /** Whether the client sent `notifications/initialized`. */
+  initialized: boolean;
+  /** Whether a client is attached to the session's GET stream. */
+  getStream: boolean;
+  /** Reply and GET streams not yet ended (ended ones are forgotten; their events stay stored). */
+  openStreams: number;
+  /** Streams a client is attached to. */
+  attachedStreams: number;
+}
+
+/** A view of the Streamable HTTP endpoint's legacy sessions. */
+export interface StreamableHttpStats {
+  sessions: number;
+  /** Requests being handled across them. */
+  inFlight: number;
+  /** Whether the idle sweep timer runs (only while sessions exist). */
+  sweeping: boolean;
+}
+
 /**
  * One legacy session: a server session whose requests arrive one POST at a time. What the server
  * sends goes to the POST it concerns (its answer; its notifications and server requests while its
@@ -82,9 +106,22 @@ export class HttpSession {
     for (let seq = 1; seq <= this.streamSeq; seq++) yield `${this.id}-${seq}`;
   }
 
-  /** Requests being handled. */
-  get busy(): number {
-    return this.channel.inFlight;
+  /** What a view of the session shows (see StreamableHttpHandler.session). */
+  info(): LegacySessionInfo {
+    let open = 0;
+    let attached = 0;
+    for (const stream of this.streams.values()) {
+      if (!stream.isEnded) open++;
+      if (stream.attached) attached++;
+    }
+    return {
+      id: this.id,
+      inFlight: this.channel.inFlight,
+      initialized: this.channel.initialized,
+      getStream: this.standalone?.attached === true,
+      openStreams: open,
+      attachedStreams: attached,
+    };
   }
 
   /** Whether it may be evicted to make room: nothing in flight and no GET stream attached. */
@@ -165,6 +202,18 @@ export class SessionStore {
       this.sweeper.unref?.();
     }
     return session;
+  }
+
+  /** The session, without counting the look as activity; for views. */
+  peek(id: string): HttpSession | undefined {
+    return this.sessions.get(id);
+  }
+
+  /** Requests being handled across every session. */
+  get inFlight(): number {
+    let count = 0;
+    for (const session of this.sessions.values()) count += session.channel.inFlight;
+    return count;
   }
 
   /** The session, when it exists and belongs to `owner` (another identity must not learn it exists). */
