@@ -199,7 +199,15 @@ export class MiddlewareChain {
     const ctx = new HookContext(method, { ...params }, kernel.scopeFor(era, input, params));
     const inner = async () => this.specific(ctx, handler as Handler, input);
     const { onRequest } = this.hooks;
-    const result = onRequest.length > 0 ? await runHooks(onRequest, "onRequest", ctx, inner) : await inner();
+    if (onRequest.length === 0) return kernel.finish(method, era, await inner());
+    let result: Result;
+    try {
+      result = await runHooks(onRequest, "onRequest", ctx, inner);
+    } catch (error) {
+      // A tool's failure told to the model, from whichever hook of a tools/call threw it.
+      if (!(method === "tools/call" && error instanceof ToolError)) throw error;
+      result = errorResult(error.message);
+    }
     return kernel.finish(method, era, result);
   }
 

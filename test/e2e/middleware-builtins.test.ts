@@ -121,6 +121,20 @@ describe("the chain", () => {
     expect((await server.client.callTool("add", { a: 1, b: 1 })).text).toBe("42");
   });
 
+  it("turns a ToolError thrown by onRequest during tools/call into an isError result", async () => {
+    await using server = await serve([
+      {
+        async onRequest(ctx, next) {
+          if (ctx.method === "tools/call") throw new ToolError("quota used up");
+          return next();
+        },
+      },
+    ]);
+    const result = await server.client.callTool("add", { a: 1, b: 2 }, { raiseOnError: false });
+    expect(result.isError).toBe(true);
+    expect(result.text).toBe("quota used up");
+  });
+
   it("hides a resource template a list hook filters out", async () => {
     await using server = await serve(
       [
