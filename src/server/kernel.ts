@@ -115,8 +115,9 @@ export class ServerKernel {
   private readonly failures: Error[] = [];
   private readonly handlers: Record<string, Handler>;
   private readonly serverInfoMeta: Record<string, unknown>;
-  /** Absent until `use()`: a server without middleware checks this and nothing more. */
   private chain: MiddlewareChain | undefined;
+  /** Set once a middleware has a request hook: a server without one checks this and nothing more. */
+  private requestChain: MiddlewareChain | undefined;
   private listListeners: Set<(method: string) => void> | undefined;
 
   constructor(options: KernelOptions) {
@@ -205,6 +206,7 @@ export class ServerKernel {
   use(middleware: Middleware[]): void {
     this.chain ??= new MiddlewareChain(this);
     this.chain.add(middleware);
+    if (this.chain.intercepts) this.requestChain = this.chain;
   }
 
   /** Calls `listener` on every list change (tools, resources, templates, prompts); returns the undo. */
@@ -234,7 +236,7 @@ export class ServerKernel {
         `Method not found: ${method} is not part of protocol 2026-07-28`,
       );
     }
-    if (this.chain) return this.chain.dispatch(input, params, method, modern);
+    if (this.requestChain) return this.requestChain.dispatch(input, params, method, modern);
     if (method === "initialize") return this.initialize(params, session);
     if (method === "ping" && !modern) return {};
     const handler = this.handlers[method];

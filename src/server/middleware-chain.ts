@@ -162,6 +162,11 @@ export class MiddlewareChain {
     this.kernel = kernel;
   }
 
+  /** Whether any middleware has a request hook (anything but `onNotification`). */
+  get intercepts(): boolean {
+    return HOOKS.some((hook) => hook !== "onNotification" && this.hooks[hook].length > 0);
+  }
+
   /** Whether any middleware listens to client notifications. */
   get hears(): boolean {
     return this.hooks.onNotification.length > 0;
@@ -197,7 +202,13 @@ export class MiddlewareChain {
         ? preInitScope(method, params)
         : resolveScope(params, session.legacy);
     const ctx = new HookContext(method, { ...params }, kernel.scopeFor(era, input, params));
-    const inner = async () => this.specific(ctx, handler as Handler, input);
+    const inner = (): Promise<Result> => {
+      try {
+        return Promise.resolve(this.specific(ctx, handler as Handler, input));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
     const { onRequest } = this.hooks;
     if (onRequest.length === 0) return kernel.finish(method, era, await inner());
     let result: Result;
@@ -239,7 +250,8 @@ export class MiddlewareChain {
         return this.callTool(ctx, handler, input);
       case "prompts/get":
         return this.wrap("onGetPrompt", ctx, async () => {
-          await this.checkListed(ctx, "prompts/list", "prompt", `Unknown prompt: ${ctx.params.name}`);
+          const check = this.checkListed(ctx, "prompts/list", "prompt");
+          if (check) await check;
           return kernel.invoke(method, handler, ctx.params, ctx.scope, input);
         });
       case "resources/read":
@@ -268,9 +280,16 @@ export class MiddlewareChain {
   }
 
   /** `onCallTool`; a ToolError thrown by a middleware becomes an `isError` result, as from a tool. */
-  private async callTool(ctx: HookContext, handler: Handler, input: DispatchInput): Promise<Result> {
+  private callTool(ctx: HookContext, handler: Handler, input: DispatchInput): Promise<Result> | Result {
+    if (this.hooks.onCallTool.length === 0 && this.hooks.onListTools.length === 0)
+      return this.kernel.invoke("tools/call", handler, ctx.params, ctx.scope, input);
+    return this.hookedCallTool(ctx, handler, input);
+  }
+
+  private async hookedCallTool(ctx: HookContext, handler: Handler, input: DispatchInput): Promise<Result> {
     const core = async () => {
-      await this.checkListed(ctx, "tools/list", "tool", `Unknown tool: ${ctx.params.name}`);
+      const check = this.checkListed(ctx, "tools/list", "tool");
+      if (check) await check;
       return this.kernel.invoke("tools/call", handler, ctx.params, ctx.scope, input);
     };
     try {
@@ -314,17 +333,19 @@ export class MiddlewareChain {
    * A component a list hook filters out answers as unknown. Costs a run of the list hooks, and only
    * when there are some; components that do not exist are left to the handler's own error.
    */
-  private async checkListed(
+  private checkListed(
     ctx: HookContext,
     method: "tools/list" | "prompts/list",
     kind: "tool" | "prompt",
-    message: string,
-  ): Promise<void> {
-    if (this.hooks[LISTS[method].hook].length === 0) return;
+  ): Promise<void> | undefined {
+    const { hook, registry } = LISTS[method];
+    if (this.hooks[hook].length === 0) return undefined;
     const name = ctx.params.name;
-    if (typeof name !== "string" || !this.kernel[LISTS[method].registry].get(name)) return;
-    const items = await this.fullList(ctx, method);
-    if (!items.some((item) => item.name === name)) throw new NotFoundError(kind, message);
+    if (typeof name !== "string" || !this.kernel[registry].get(name)) return undefined;
+    return this.fullList(ctx, method).then((items) => {
+      if (!items.some((item) => item.name === name))
+        throw new NotFoundError(kind, `Unknown ${kind}: ${name}`);
+    });
   }
 
   /** Which resources and templates the list hooks leave visible, when there are such hooks. */
