@@ -29,6 +29,7 @@ import type { NodeListener } from "../transports/http/node.js";
 import type { ExchangeOptions, ServerEntry, ServerSession, SessionOptions } from "./entry.js";
 import { exchange } from "./exchange.js";
 import { ServerKernel } from "./kernel.js";
+import type { Middleware, MiddlewareServer } from "./middleware.js";
 import {
   buildPromptEntry,
   type PromptDefinition,
@@ -292,6 +293,33 @@ export class FastMCP implements ServerEntry {
       return entry;
     };
     return this.register("tools", options.name ?? name, options, base, { build, replacing: name });
+  }
+
+  /**
+   * Adds middleware: hooks run around every request, the same on every transport and era. The
+   * first middleware ever given runs outermost; each one's `setup(server)` is called here.
+   *
+   * @example
+   * ```ts
+   * import { timing, rateLimit } from "fastmcp-ts/middleware";
+   * mcp.use(timing(), rateLimit({ perSecond: 10, burst: 20 }));
+   * mcp.use({
+   *   async onCallTool(ctx, next) {
+   *     ctx.arguments = { ...ctx.arguments, user: ctx.auth?.clientId };
+   *     return next();
+   *   },
+   * });
+   * ```
+   */
+  use(...middleware: Middleware[]): this {
+    this.kernel.use(middleware);
+    const kernel = this.kernel;
+    const view: MiddlewareServer = {
+      onListChanged: (listener) => kernel.onListChanged(listener),
+      tool: (name) => kernel.tools.get(name)?.wire,
+    };
+    for (const item of middleware) item.setup?.(view);
+    return this;
   }
 
   /**

@@ -3,6 +3,20 @@
  * transport and in both protocol eras. Each hook gets a context and `next`; calling `next()` runs
  * the rest of the chain and the handler, returning without calling it answers directly. The first
  * middleware given to `use()` runs outermost.
+ *
+ * - `onRequest` wraps every request, `initialize`, `ping` and `server/discover` included; the
+ *   method's own hook (`onCallTool`, `onListTools`, ...) runs inside it. One context object is
+ *   shared by both, so a change to `ctx.params` in `onRequest` is what `onCallTool` sees.
+ * - A throw of `McpError` answers with that JSON-RPC error; a `ToolError` thrown in `onCallTool` (or
+ *   in `onRequest` during a `tools/call`) becomes an `isError` result; any other throw is an internal error (-32603, its message hidden
+ *   under `maskErrorDetails`). Use `errorHandling()` to shape those.
+ * - `next()` may be called once; a second call rejects (the handler never runs twice).
+ * - List hooks get the whole list, before paging; the page the client asked for is cut from what
+ *   they return. What a list hook leaves out answers as unknown when called (`tools/call`,
+ *   `prompts/get`, `resources/read`); that check runs the list hooks again, so it costs only when
+ *   such hooks exist.
+ * - Results reach `onRequest` before the 2026-07-28 fields (`resultType`, server info `_meta`,
+ *   cache hints) are added; an interim result (`resultType: "input_required"`) can pass through.
  */
 import type { AuthInfo } from "../auth/types.js";
 import type {
@@ -26,9 +40,9 @@ export type Next<T> = () => Promise<T>;
 export interface MiddlewareContext {
   /** The JSON-RPC method, e.g. `tools/call`. */
   readonly method: string;
-  /** The request's params; middleware may replace fields before calling `next()`. */
+  /** The request's params (a copy); middleware may change or replace them before calling `next()`. */
   params: Record<string, unknown>;
-  /** The handler context of this request (progress, logging, elicitation, state...). */
+  /** The handler context of this request (progress, logging, elicitation...), made on first use; the handler gets the same object. */
   readonly context: Context;
   /** The caller's verified token, on authenticated HTTP transports. */
   readonly auth: AuthInfo | undefined;
@@ -40,7 +54,10 @@ export interface MiddlewareContext {
   readonly sessionId: string | undefined;
 }
 
-/** `onCallTool`: the tool's name and its arguments, both writable before `next()`. */
+/**
+ * `onCallTool`: the tool's name and its arguments, both writable before `next()` (views of
+ * `params.name` and `params.arguments`).
+ */
 export interface CallToolContext extends MiddlewareContext {
   name: string;
   arguments: Record<string, unknown>;
@@ -97,4 +114,21 @@ export interface Middleware {
   ): Promise<ResourceTemplate[]>;
   onListPrompts?(ctx: MiddlewareContext, next: Next<Prompt[]>): Promise<Prompt[]>;
   onNotification?(ctx: NotificationContext, next: Next<void>): Promise<void>;
+  /**
+   * Called once by `mcp.use()` with a view of the server, for middleware that must hear about
+   * list changes (a cache) or look at a component (a tool's annotations).
+   */
+  setup?(server: MiddlewareServer): void;
+}
+
+/** What `Middleware.setup` gets: a narrow view of the server, not the server itself. */
+export interface MiddlewareServer {
+  /**
+   * Calls `listener` with the notification method (`notifications/tools/list_changed`, ...)
+   * whenever a tool, resource, template or prompt is added, changed or removed. Returns a function
+   * that stops listening.
+   */
+  onListChanged(listener: (method: string) => void): () => void;
+  /** A registered, enabled tool as listed on the wire (its annotations included). */
+  tool(name: string): Tool | undefined;
 }

@@ -108,6 +108,7 @@ export class ChannelSession implements ServerSession, SessionMember {
     if (notification.method === "notifications/initialized" && this.state.legacy) {
       this.state.legacy.initialized = true;
     }
+    this.kernel.receiveNotification(notification, this.state);
   }
 }
 
