@@ -164,7 +164,10 @@ class Tracing {
       if (remote !== ambient) {
         parent = remote;
         const ambientSpan = trace.getSpanContext(ambient);
-        if (ambientSpan !== undefined) links.push({ context: ambientSpan });
+        // In one process (the memory transport) the ambient span may be the caller itself.
+        if (ambientSpan !== undefined && ambientSpan.spanId !== trace.getSpanContext(remote)?.spanId) {
+          links.push({ context: ambientSpan });
+        }
       }
     }
     const span = this.tracer.startSpan(name, { kind: this.api.SpanKind.SERVER, attributes, links }, parent);
