@@ -1,7 +1,7 @@
 import type { AuthInfo } from "../auth/types.js";
 import type { EraScope } from "../protocol/era.js";
 import type { ProgressToken } from "../protocol/types.js";
-import type { RequestScope } from "./context.js";
+import type { Context, RequestScope } from "./context.js";
 import type { InputHooks } from "./input-round.js";
 import type { DispatchInput } from "./kernel.js";
 
@@ -27,6 +27,8 @@ export class DispatchScope implements RequestScope {
   declare request?: NonNullable<RequestScope["request"]>;
   /** Set for 2026-07-28 requests that may ask for input (answered through input-required rounds). */
   declare ask?: NonNullable<RequestScope["ask"]>;
+  /** The handler Context, when middleware asked for it first (the handler then gets the same one). */
+  declare context?: Context;
   /** In a 2026-07-28 request that may ask for input, makes the signal that also covers abandonment. */
   inputHooks: InputHooks | undefined;
   private readonly input: DispatchInput;

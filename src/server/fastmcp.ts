@@ -20,6 +20,7 @@ import type { HttpApp, HttpAppOptions, ListeningServer, ListenOptions } from "..
 import { ListenError } from "../transports/http/listen-error.js";
 import type { NodeListener } from "../transports/http/node.js";
 import { ServerKernel } from "./kernel.js";
+import type { Middleware, MiddlewareServer } from "./middleware.js";
 import {
   buildPromptEntry,
   type PromptDefinition,
@@ -205,6 +206,33 @@ export class FastMCP {
   prompt(a: any, b?: any, c?: any) {
     const [name, options, handler] = normalize<PromptOptions>(a, b, c, "name");
     return this.register("prompts", name, options, handler);
+  }
+
+  /**
+   * Adds middleware: hooks run around every request, the same on every transport and era. The
+   * first middleware ever given runs outermost; each one's `setup(server)` is called here.
+   *
+   * @example
+   * ```ts
+   * import { timing, rateLimit } from "fastmcp-ts/middleware";
+   * mcp.use(timing(), rateLimit({ perSecond: 10, burst: 20 }));
+   * mcp.use({
+   *   async onCallTool(ctx, next) {
+   *     ctx.arguments = { ...ctx.arguments, user: ctx.auth?.clientId };
+   *     return next();
+   *   },
+   * });
+   * ```
+   */
+  use(...middleware: Middleware[]): this {
+    this.kernel.use(middleware);
+    const kernel = this.kernel;
+    const view: MiddlewareServer = {
+      onListChanged: (listener) => kernel.onListChanged(listener),
+      tool: (name) => kernel.tools.get(name)?.wire,
+    };
+    for (const item of middleware) item.setup?.(view);
+    return this;
   }
 
   /**

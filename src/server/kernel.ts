@@ -15,6 +15,7 @@ import type {
   CacheHints,
   Implementation,
   InitializeResult,
+  JSONRPCNotification,
   JSONRPCRequest,
   LoggingLevel,
   ProgressToken,
@@ -32,6 +33,8 @@ import { Context, type RequestScope } from "./context.js";
 import { checkInputDepth } from "./depth.js";
 import { DispatchScope } from "./dispatch-scope.js";
 import { runWithInputRounds } from "./input-round.js";
+import type { Middleware } from "./middleware.js";
+import { MiddlewareChain } from "./middleware-chain.js";
 import { type PromptEntry, renderPrompt } from "./prompts.js";
 import { Registry } from "./registry.js";
 import type { RequestStateCodec } from "./request-state.js";
@@ -83,9 +86,16 @@ export interface KernelOptions {
   tasks?: TasksOptions;
 }
 
-type Handler = (
+/** @internal The components a middleware list hook left visible (undefined: all of them). */
+export interface Visibility {
+  resources?: ReadonlySet<string>;
+  templates?: ReadonlySet<string>;
+}
+
+/** @internal */
+export type Handler = (
   params: Record<string, any>,
-  scope: RequestScope,
+  scope: DispatchScope,
   input: DispatchInput,
 ) => Promise<Result> | Result;
 
@@ -105,6 +115,9 @@ export class ServerKernel {
   private readonly failures: Error[] = [];
   private readonly handlers: Record<string, Handler>;
   private readonly serverInfoMeta: Record<string, unknown>;
+  /** Absent until `use()`: a server without middleware checks this and nothing more. */
+  private chain: MiddlewareChain | undefined;
+  private listListeners: Set<(method: string) => void> | undefined;
 
   constructor(options: KernelOptions) {
     this.options = options;
@@ -185,6 +198,26 @@ export class ServerKernel {
 
   private listChanged(method: string): void {
     this.hub.listChanged(method);
+    if (this.listListeners) for (const listener of this.listListeners) listener(method);
+  }
+
+  /** Adds middleware at the inner end of the chain (the first ever given runs outermost). */
+  use(middleware: Middleware[]): void {
+    this.chain ??= new MiddlewareChain(this);
+    this.chain.add(middleware);
+  }
+
+  /** Calls `listener` on every list change (tools, resources, templates, prompts); returns the undo. */
+  onListChanged(listener: (method: string) => void): () => void {
+    this.listListeners ??= new Set();
+    const listeners = this.listListeners;
+    listeners.add(listener);
+    return () => void listeners.delete(listener);
+  }
+
+  /** A notification from the client, for middleware `onNotification` hooks (session state is the caller's). */
+  receiveNotification(notification: JSONRPCNotification, session: SessionState): void {
+    if (this.chain?.hears) this.chain.notification(notification, session);
   }
 
   /** Handles one request for either era; throws McpError for a JSON-RPC error answer. */
@@ -201,20 +234,39 @@ export class ServerKernel {
         `Method not found: ${method} is not part of protocol 2026-07-28`,
       );
     }
+    if (this.chain) return this.chain.dispatch(input, params, method, modern);
     if (method === "initialize") return this.initialize(params, session);
     if (method === "ping" && !modern) return {};
     const handler = this.handlers[method];
     if (!handler) throw new McpError(ErrorCode.MethodNotFound, `Method not found: ${method}`);
     const era: EraScope = resolveScope(params, session.legacy);
-    const scope = this.scopeFor(era, input, params) as DispatchScope;
-    const result =
-      era.era === "modern" && INPUT_REQUIRED_METHODS.has(method)
-        ? await runWithInputRounds(this.options.requestState, method, params, input.session.auth, (hooks) => {
-            scope.ask = hooks.ask;
-            scope.inputHooks = hooks;
-            return Promise.resolve(handler(params, scope, input));
-          })
-        : await handler(params, scope, input);
+    const scope = this.scopeFor(era, input, params);
+    return this.finish(method, era, await this.invoke(method, handler, params, scope, input));
+  }
+
+  /** @internal The handler of a method (not `initialize`). */
+  handlerFor(method: string): Handler | undefined {
+    return this.handlers[method];
+  }
+
+  /** @internal Runs a handler; 2026-07-28 requests that may ask for input go through input-required rounds. */
+  invoke(
+    method: string,
+    handler: Handler,
+    params: Record<string, any>,
+    scope: DispatchScope,
+    input: DispatchInput,
+  ): Promise<Result> | Result {
+    if (scope.era !== "modern" || !INPUT_REQUIRED_METHODS.has(method)) return handler(params, scope, input);
+    return runWithInputRounds(this.options.requestState, method, params, input.session.auth, (hooks) => {
+      scope.ask = hooks.ask;
+      scope.inputHooks = hooks;
+      return Promise.resolve(handler(params, scope, input));
+    });
+  }
+
+  /** @internal Adds the 2026-07-28 result fields (result type, server info, cache hints). */
+  finish(method: string, era: EraScope, result: Result): Result {
     if (era.era === "legacy") return result;
     result.resultType ??= "complete";
     result._meta = result._meta ? { ...result._meta, ...this.serverInfoMeta } : this.serverInfoMeta;
@@ -226,7 +278,8 @@ export class ServerKernel {
     return result;
   }
 
-  private scopeFor(era: EraScope, input: DispatchInput, params: Record<string, any>): DispatchScope {
+  /** @internal */
+  scopeFor(era: EraScope, input: DispatchInput, params: Record<string, any>): DispatchScope {
     const scope = new DispatchScope(
       era,
       input,
@@ -238,7 +291,8 @@ export class ServerKernel {
     return scope;
   }
 
-  private initialize(params: Record<string, any>, session: SessionState): InitializeResult {
+  /** @internal */
+  initialize(params: Record<string, any>, session: SessionState): InitializeResult {
     const protocolVersion = negotiateLegacyVersion(params.protocolVersion);
     const capabilities = params.capabilities;
     session.legacy = {
@@ -290,7 +344,7 @@ export class ServerKernel {
     return {};
   }
 
-  private async callTool(params: Record<string, any>, scope: RequestScope): Promise<Result> {
+  private async callTool(params: Record<string, any>, scope: DispatchScope): Promise<Result> {
     const name = params.name;
     if (typeof name !== "string")
       throw new McpError(ErrorCode.InvalidParams, "tools/call needs a string name");
@@ -302,19 +356,21 @@ export class ServerKernel {
     }
     const options = { maskErrorDetails: this.options.maskErrorDetails };
     if (entry.task) return this.tasks.callTool(entry, args, scope, options);
-    return callTool(entry, args, new Context(scope), options);
+    return callTool(entry, args, scope.context ?? new Context(scope), options);
   }
 
   /** Finds and reads a resource: static URIs first, then templates in registration order. */
   async readResource(
     uri: string,
     scope: RequestScope,
+    visible?: Visibility,
   ): Promise<{ contents: ResourceContents[]; cache: CacheHints }> {
-    const ctx = new Context(scope);
-    const entry = this.resources.get(uri);
+    const ctx = (scope as DispatchScope).context ?? new Context(scope);
+    const entry = visible?.resources?.has(uri) === false ? undefined : this.resources.get(uri);
     try {
       if (entry) return { contents: await readStatic(entry, ctx), cache: this.options.readCache };
       for (const template of this.templates.list()) {
+        if (visible?.templates?.has(template.uriTemplate) === false) continue;
         const found = this.templates.get(template.uriTemplate);
         const params = found?.template.match(uri);
         if (found && params)
@@ -331,12 +387,17 @@ export class ServerKernel {
     throw new NotFoundError("resource", `Resource not found: ${uri}`, { uri });
   }
 
-  private async readResourceRequest(params: Record<string, any>, scope: RequestScope): Promise<Result> {
+  /** @internal */
+  async readResourceRequest(
+    params: Record<string, any>,
+    scope: RequestScope,
+    visible?: Visibility,
+  ): Promise<Result> {
     const uri = params.uri;
     if (typeof uri !== "string")
       throw new McpError(ErrorCode.InvalidParams, "resources/read needs a string uri");
     try {
-      const { contents, cache } = await this.readResource(uri, scope);
+      const { contents, cache } = await this.readResource(uri, scope, visible);
       return scope.era === "modern"
         ? { contents, ttlMs: cache.ttlMs, cacheScope: cache.cacheScope }
         : { contents };
@@ -354,7 +415,8 @@ export class ServerKernel {
       throw new McpError(ErrorCode.InvalidParams, "prompts/get needs a string name");
     const entry = this.prompts.get(name);
     if (!entry) throw new NotFoundError("prompt", `Unknown prompt: ${name}`);
-    return renderPrompt(entry, params.arguments, new Context(scope), this.options.maskErrorDetails);
+    const ctx = (scope as DispatchScope).context ?? new Context(scope);
+    return renderPrompt(entry, params.arguments, ctx, this.options.maskErrorDetails);
   }
 }
 

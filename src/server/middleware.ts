@@ -97,4 +97,21 @@ export interface Middleware {
   ): Promise<ResourceTemplate[]>;
   onListPrompts?(ctx: MiddlewareContext, next: Next<Prompt[]>): Promise<Prompt[]>;
   onNotification?(ctx: NotificationContext, next: Next<void>): Promise<void>;
+  /**
+   * Called once by `mcp.use()` with a view of the server, for middleware that must hear about
+   * list changes (a cache) or look at a component (a tool's annotations).
+   */
+  setup?(server: MiddlewareServer): void;
+}
+
+/** What `Middleware.setup` gets: a narrow view of the server, not the server itself. */
+export interface MiddlewareServer {
+  /**
+   * Calls `listener` with the notification method (`notifications/tools/list_changed`, ...)
+   * whenever a tool, resource, template or prompt is added, changed or removed. Returns a function
+   * that stops listening.
+   */
+  onListChanged(listener: (method: string) => void): () => void;
+  /** A registered, enabled tool as listed on the wire (its annotations included). */
+  tool(name: string): Tool | undefined;
 }

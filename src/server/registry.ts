@@ -59,6 +59,30 @@ function decodeCursor(cursor: string): string | undefined {
   }
 }
 
+/**
+ * One page of a list that is not a registry's own (one filtered by middleware), with the same
+ * cursor format: the cursor names the first item of the next page.
+ */
+export function pageOf<W>(
+  items: W[],
+  keyOf: (item: W) => string,
+  cursor: string | undefined,
+  pageSize: number | undefined,
+): Page<W> {
+  let start = 0;
+  if (cursor !== undefined) {
+    const key = decodeCursor(cursor);
+    start = key === undefined ? -1 : items.findIndex((item) => keyOf(item) === key);
+    if (start < 0) throw new McpError(ErrorCode.InvalidParams, "Invalid cursor");
+  }
+  if (!pageSize) return { items: start === 0 ? items : items.slice(start) };
+  const end = start + pageSize;
+  const page: Page<W> = { items: items.slice(start, end) };
+  const next = items[end];
+  if (next !== undefined) page.nextCursor = encodeCursor(keyOf(next));
+  return page;
+}
+
 export class Registry<E extends Entry<Wire>, Wire = E["wire"]> {
   private readonly entries = new Map<string, E>();
   private visible: Wire[] | undefined;

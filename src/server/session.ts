@@ -97,6 +97,7 @@ export class ChannelSession {
     if (notification.method === "notifications/initialized" && this.state.legacy) {
       this.state.legacy.initialized = true;
     }
+    this.kernel.receiveNotification(notification, this.state);
   }
 }
 

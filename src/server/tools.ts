@@ -160,7 +160,8 @@ export interface CallToolOptions {
   maskErrorDetails: boolean;
 }
 
-function errorResult(message: string): CallToolResult {
+/** An `isError` tool result carrying `message`. */
+export function errorResult(message: string): CallToolResult {
   return { content: [{ type: "text", text: message }], isError: true };
 }
 

@@ -116,6 +116,7 @@ export class LegacyEndpoint {
         const controller = requestId === undefined ? undefined : session?.inflight.get(requestId);
         controller?.abort(new Error(String(message.params?.reason ?? "Request cancelled")));
       }
+      this.kernel.receiveNotification(message, state);
       return emptyReply(202);
     }
     return this.runLegacy(request, message as JSONRPCRequest, state, session);

@@ -1,0 +1,338 @@
+/**
+ * The middleware chain: runs the hooks given to `mcp.use()` around the kernel's handlers. The
+ * kernel only comes here once a middleware exists; without one its own path is unchanged.
+ */
+import { McpError, NotFoundError, ToolError } from "../errors.js";
+import { ErrorCode } from "../protocol/codes.js";
+import type { EraScope } from "../protocol/era.js";
+import { resolveScope } from "../protocol/era.js";
+import type {
+  CallToolResult,
+  ClientCapabilities,
+  Implementation,
+  JSONRPCNotification,
+  Result,
+} from "../protocol/types.js";
+import { LATEST_LEGACY_PROTOCOL_VERSION, negotiateLegacyVersion } from "../protocol/versions.js";
+import { Context } from "./context.js";
+import type { DispatchScope } from "./dispatch-scope.js";
+import type { DispatchInput, Handler, ServerKernel, SessionState, Visibility } from "./kernel.js";
+import type {
+  CallToolContext,
+  GetPromptContext,
+  Middleware,
+  NotificationContext,
+  ReadResourceContext,
+} from "./middleware.js";
+import { type Entry, pageOf, type Registry } from "./registry.js";
+import { errorResult } from "./tools.js";
+
+type HookName = Exclude<keyof Middleware, "name" | "setup">;
+type AnyHook = (ctx: unknown, next: () => Promise<unknown>) => Promise<unknown>;
+
+const HOOKS = [
+  "onRequest",
+  "onCallTool",
+  "onReadResource",
+  "onGetPrompt",
+  "onListTools",
+  "onListResources",
+  "onListResourceTemplates",
+  "onListPrompts",
+  "onNotification",
+] as const satisfies readonly HookName[];
+
+/** The list methods: their hook, registry, result field and the key that names an item. */
+const LISTS = {
+  "tools/list": { hook: "onListTools", registry: "tools", field: "tools", key: "name" },
+  "prompts/list": { hook: "onListPrompts", registry: "prompts", field: "prompts", key: "name" },
+  "resources/list": { hook: "onListResources", registry: "resources", field: "resources", key: "uri" },
+  "resources/templates/list": {
+    hook: "onListResourceTemplates",
+    registry: "templates",
+    field: "resourceTemplates",
+    key: "uriTemplate",
+  },
+} as const;
+type ListMethod = keyof typeof LISTS;
+
+function label(middleware: Middleware): string {
+  return middleware.name ? `"${middleware.name}"` : "(unnamed)";
+}
+
+/**
+ * Runs `chain`'s `hook`s outermost first around `core`. A `next` called a second time rejects
+ * rather than running the handler again: a retrying middleware must say so by building its own
+ * loop around a fresh request, not by silently doubling side effects.
+ */
+function runHooks<R>(chain: readonly Middleware[], hook: HookName, ctx: unknown, core: () => Promise<R>) {
+  const step = (index: number): Promise<R> => {
+    const middleware = chain[index];
+    if (!middleware) return core();
+    let called = false;
+    const next = (): Promise<R> => {
+      if (called)
+        return Promise.reject(new Error(`Middleware ${label(middleware)} called next() more than once`));
+      called = true;
+      return step(index + 1);
+    };
+    return Promise.resolve((middleware[hook] as AnyHook).call(middleware, ctx, next) as Promise<R>);
+  };
+  return step(0);
+}
+
+/** The context every hook of one request sees; `name`, `arguments` and `uri` are views of `params`. */
+class HookContext implements CallToolContext, ReadResourceContext, GetPromptContext {
+  readonly method: string;
+  params: Record<string, any>;
+  readonly scope: DispatchScope;
+
+  constructor(method: string, params: Record<string, any>, scope: DispatchScope) {
+    this.method = method;
+    this.params = params;
+    this.scope = scope;
+  }
+
+  /** Made on first use and handed to the handler, so both see the same Context. */
+  get context(): Context {
+    this.scope.context ??= new Context(this.scope);
+    return this.scope.context;
+  }
+  get auth() {
+    return this.scope.auth;
+  }
+  get era() {
+    return this.scope.era;
+  }
+  get protocolVersion() {
+    return this.scope.protocolVersion;
+  }
+  get transport() {
+    return this.scope.transport;
+  }
+  get sessionId() {
+    return this.scope.sessionId;
+  }
+  get name(): string {
+    return this.params.name;
+  }
+  set name(value: string) {
+    this.params.name = value;
+  }
+  get arguments(): Record<string, any> {
+    this.params.arguments ??= {};
+    return this.params.arguments;
+  }
+  set arguments(value: Record<string, any>) {
+    this.params.arguments = value;
+  }
+  get uri(): string {
+    return this.params.uri;
+  }
+  set uri(value: string) {
+    this.params.uri = value;
+  }
+}
+
+/** The era of `initialize` (and of a `ping` before it): legacy, with what the client announces. */
+function preInitScope(method: string, params: Record<string, any>): EraScope {
+  const capabilities = params.capabilities;
+  return {
+    era: "legacy",
+    protocolVersion:
+      method === "initialize"
+        ? negotiateLegacyVersion(params.protocolVersion)
+        : LATEST_LEGACY_PROTOCOL_VERSION,
+    clientCapabilities: (typeof capabilities === "object" && capabilities !== null
+      ? capabilities
+      : {}) as ClientCapabilities,
+    clientInfo: params.clientInfo as Implementation | undefined,
+    logLevel: undefined,
+  };
+}
+
+export class MiddlewareChain {
+  private readonly kernel: ServerKernel;
+  private readonly hooks = Object.fromEntries(HOOKS.map((hook) => [hook, [] as Middleware[]])) as Record<
+    HookName,
+    Middleware[]
+  >;
+
+  constructor(kernel: ServerKernel) {
+    this.kernel = kernel;
+  }
+
+  /** Whether any middleware listens to client notifications. */
+  get hears(): boolean {
+    return this.hooks.onNotification.length > 0;
+  }
+
+  add(middleware: readonly Middleware[]): void {
+    for (const item of middleware) {
+      if (typeof item !== "object" || item === null)
+        throw new TypeError("use() takes middleware objects ({ onRequest?, onCallTool?, ... })");
+      for (const hook of HOOKS) {
+        const fn = item[hook];
+        if (fn === undefined) continue;
+        if (typeof fn !== "function")
+          throw new TypeError(`Middleware ${label(item)}: ${hook} must be a function`);
+        this.hooks[hook].push(item);
+      }
+    }
+  }
+
+  async dispatch(
+    input: DispatchInput,
+    params: Record<string, any>,
+    method: string,
+    modern: boolean,
+  ): Promise<Result> {
+    const { kernel } = this;
+    const session = input.session;
+    const early = method === "initialize" || (method === "ping" && !modern);
+    const handler = kernel.handlerFor(method);
+    if (!handler && !early) throw new McpError(ErrorCode.MethodNotFound, `Method not found: ${method}`);
+    const era =
+      early && !(method === "ping" && session.legacy)
+        ? preInitScope(method, params)
+        : resolveScope(params, session.legacy);
+    const ctx = new HookContext(method, { ...params }, kernel.scopeFor(era, input, params));
+    const inner = async () => this.specific(ctx, handler as Handler, input);
+    const { onRequest } = this.hooks;
+    const result = onRequest.length > 0 ? await runHooks(onRequest, "onRequest", ctx, inner) : await inner();
+    return kernel.finish(method, era, result);
+  }
+
+  /** Runs client notifications through `onNotification`; a failing hook is reported on stderr (there is no one to answer). */
+  notification(notification: JSONRPCNotification, session: SessionState): void {
+    const ctx: NotificationContext = {
+      method: notification.method,
+      params: notification.params,
+      notification,
+      auth: session.auth,
+      transport: session.transport,
+      sessionId: session.sessionId,
+    };
+    runHooks(this.hooks.onNotification, "onNotification", ctx, () => Promise.resolve()).catch((error) => {
+      console.error(`[fastmcp-ts] middleware failed on ${notification.method}:`, error);
+    });
+  }
+
+  /** The method's own hook (inside `onRequest`), then the handler. */
+  private specific(ctx: HookContext, handler: Handler, input: DispatchInput): Promise<Result> | Result {
+    const { kernel } = this;
+    const method = ctx.method;
+    switch (method) {
+      case "initialize":
+        return kernel.initialize(ctx.params, input.session);
+      case "ping":
+        return ctx.era === "legacy" ? {} : kernel.invoke(method, handler, ctx.params, ctx.scope, input);
+      case "tools/call":
+        return this.callTool(ctx, handler, input);
+      case "prompts/get":
+        return this.wrap("onGetPrompt", ctx, async () => {
+          await this.checkListed(ctx, "prompts/list", "prompt", `Unknown prompt: ${ctx.params.name}`);
+          return kernel.invoke(method, handler, ctx.params, ctx.scope, input);
+        });
+      case "resources/read":
+        return this.wrap("onReadResource", ctx, async () => {
+          const visible = await this.resourceVisibility(ctx);
+          const read: Handler = visible
+            ? (params, scope) => kernel.readResourceRequest(params, scope, visible)
+            : handler;
+          return kernel.invoke(method, read, ctx.params, ctx.scope, input);
+        });
+      case "tools/list":
+      case "prompts/list":
+      case "resources/list":
+      case "resources/templates/list":
+        if (this.hooks[LISTS[method].hook].length === 0)
+          return kernel.invoke(method, handler, ctx.params, ctx.scope, input);
+        return this.list(ctx, method);
+      default:
+        return kernel.invoke(method, handler, ctx.params, ctx.scope, input);
+    }
+  }
+
+  private wrap(hook: HookName, ctx: HookContext, core: () => Promise<Result>): Promise<Result> {
+    const chain = this.hooks[hook];
+    return chain.length > 0 ? runHooks(chain, hook, ctx, core) : core();
+  }
+
+  /** `onCallTool`; a ToolError thrown by a middleware becomes an `isError` result, as from a tool. */
+  private async callTool(ctx: HookContext, handler: Handler, input: DispatchInput): Promise<Result> {
+    const core = async () => {
+      await this.checkListed(ctx, "tools/list", "tool", `Unknown tool: ${ctx.params.name}`);
+      return this.kernel.invoke("tools/call", handler, ctx.params, ctx.scope, input);
+    };
+    try {
+      return await this.wrap("onCallTool", ctx, core);
+    } catch (error) {
+      if (error instanceof ToolError) return errorResult(error.message) satisfies CallToolResult;
+      throw error;
+    }
+  }
+
+  /** The whole list through its hooks (a copy: middleware may change it), then the page asked for. */
+  private async list(ctx: HookContext, method: ListMethod): Promise<Result> {
+    const { field, key } = LISTS[method];
+    const items = await this.fullList(ctx, method);
+    const page = pageOf(
+      items,
+      (item) => item[key] as string,
+      ctx.params.cursor,
+      this.kernel.options.pageSize,
+    );
+    const result: Result = { [field]: page.items };
+    if (page.nextCursor !== undefined) result.nextCursor = page.nextCursor;
+    return result;
+  }
+
+  private async fullList(ctx: HookContext, method: ListMethod): Promise<Record<string, unknown>[]> {
+    const { hook, registry } = LISTS[method];
+    const source = this.kernel[registry] as unknown as Registry<
+      Entry<Record<string, unknown>>,
+      Record<string, unknown>
+    >;
+    const listCtx = ctx.method === method ? ctx : new HookContext(method, {}, ctx.scope);
+    const items = await runHooks(this.hooks[hook], hook, listCtx, () =>
+      Promise.resolve(source.list().slice()),
+    );
+    if (!Array.isArray(items)) throw new TypeError(`Middleware ${hook} must return an array`);
+    return items;
+  }
+
+  /**
+   * A component a list hook filters out answers as unknown. Costs a run of the list hooks, and only
+   * when there are some; components that do not exist are left to the handler's own error.
+   */
+  private async checkListed(
+    ctx: HookContext,
+    method: "tools/list" | "prompts/list",
+    kind: "tool" | "prompt",
+    message: string,
+  ): Promise<void> {
+    if (this.hooks[LISTS[method].hook].length === 0) return;
+    const name = ctx.params.name;
+    if (typeof name !== "string" || !this.kernel[LISTS[method].registry].get(name)) return;
+    const items = await this.fullList(ctx, method);
+    if (!items.some((item) => item.name === name)) throw new NotFoundError(kind, message);
+  }
+
+  /** Which resources and templates the list hooks leave visible, when there are such hooks. */
+  private async resourceVisibility(ctx: HookContext): Promise<Visibility | undefined> {
+    const staticHooks = this.hooks.onListResources.length > 0;
+    const templateHooks = this.hooks.onListResourceTemplates.length > 0;
+    if (!staticHooks && !templateHooks) return undefined;
+    const visible: Visibility = {};
+    if (staticHooks && typeof ctx.params.uri === "string" && this.kernel.resources.get(ctx.params.uri)) {
+      const items = await this.fullList(ctx, "resources/list");
+      visible.resources = new Set(items.map((item) => item.uri as string));
+    }
+    if (templateHooks) {
+      const items = await this.fullList(ctx, "resources/templates/list");
+      visible.templates = new Set(items.map((item) => item.uriTemplate as string));
+    }
+    return visible;
+  }
+}
