@@ -245,7 +245,9 @@ describe.each(ERAS)("telemetry() spans in memory (%s)", (_era, options) => {
 });
 
 /** Calls `add` inside a caller span, then asks the server process for the spans it recorded. */
-async function crossProcess(client: Client): Promise<{ caller: SpanContext; span: SpanRecord }> {
+async function crossProcess(
+  client: Client,
+): Promise<{ caller: SpanContext; span: SpanRecord; spans: SpanRecord[] }> {
   const { caller } = await inClientSpan(
     () => client.callTool("add", { a: 4, b: 5 }),
     // A trace of its own, told apart from earlier calls to the same server process.
@@ -255,7 +257,7 @@ async function crossProcess(client: Client): Promise<{ caller: SpanContext; span
   const span = spans.find((record) => record.name === "tools/call add" && record.traceId === caller.traceId);
   expect(span, JSON.stringify(spans)).toBeDefined();
   expect(span?.traceState).toBe("vendor=abc");
-  return { caller, span: span as SpanRecord };
+  return { caller, span: span as SpanRecord, spans };
 }
 
 describe("a trace crosses from the client to a server process", () => {
@@ -291,14 +293,23 @@ describe("a trace crosses from the client to a server process", () => {
 
     it.each(ERAS)("%s era", async (era, options) => {
       const client = await connect(url, options);
-      const { caller, span } = await crossProcess(client);
+      const { caller, span, spans } = await crossProcess(client);
       expect(span.parentSpanId).toBe(caller.spanId);
       expect(span.attributes).toMatchObject({
         "network.transport": "tcp",
         "network.protocol.name": "http",
         "mcp.protocol.version": client.protocolVersion,
       });
-      if (era === "legacy") expect(span.attributes["mcp.session.id"]).toEqual(expect.stringMatching(/.+/));
+      if (era === "legacy") {
+        const sessionId = span.attributes["mcp.session.id"];
+        expect(sessionId).toEqual(expect.stringMatching(/.+/));
+        // The client's notifications get SERVER spans too, in the same session.
+        const initialized = spans.find(
+          (record) =>
+            record.name === "notifications/initialized" && record.attributes["mcp.session.id"] === sessionId,
+        );
+        expect(initialized?.kind).toBe(SpanKind.SERVER);
+      }
     });
   });
 });
