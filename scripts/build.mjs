@@ -10,6 +10,7 @@ const entryPoints = [
   "src/client/index.ts",
   "src/auth/client.ts",
   "src/errors.ts",
+  "src/middleware/index.ts",
   "src/cli/main.ts",
 ];
 
