@@ -13,10 +13,18 @@ import type { Middleware, MiddlewareContext, NotificationContext } from "../serv
 
 type Api = typeof OtelApi;
 
+/**
+ * An OpenTelemetry `Tracer`, typed by shape so that the declarations of `fastmcp-ts/middleware`
+ * never name `@opentelemetry/api` (a project without it still type-checks).
+ */
+export interface TelemetryTracer {
+  startSpan(name: string, options?: object, context?: unknown): unknown;
+}
+
 /** Options of {@link telemetry}. */
 export interface TelemetryOptions {
   /** The tracer spans are started with; by default the global provider's tracer "fastmcp-ts". */
-  tracer?: Tracer;
+  tracer?: TelemetryTracer;
 }
 
 const TRACER_NAME = "fastmcp-ts";
@@ -62,7 +70,10 @@ export function telemetry(options: TelemetryOptions = {}): Middleware {
   const load = (): Promise<Tracing> => {
     loading ??= import("@opentelemetry/api").then(
       (api) => {
-        tracing = new Tracing(api, options.tracer ?? api.trace.getTracer(TRACER_NAME));
+        tracing = new Tracing(
+          api,
+          (options.tracer as Tracer | undefined) ?? api.trace.getTracer(TRACER_NAME),
+        );
         return tracing;
       },
       (error: unknown) => {

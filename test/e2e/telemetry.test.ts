@@ -21,7 +21,8 @@ import {
 } from "@opentelemetry/api";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { Client, type ClientOptions, McpError, StdioTransport } from "../../src/index.js";
+import { Client, type ClientOptions, FastMCP, McpError, StdioTransport } from "../../src/index.js";
+import { telemetry } from "../../src/middleware/index.js";
 import {
   createTelemetryServer,
   recordSpans,
@@ -124,6 +125,7 @@ describe.each(ERAS)("telemetry() spans in memory (%s)", (_era, options) => {
 
     const call = only("tools/call add");
     expect(call.kind).toBe(SpanKind.SERVER);
+    expect(call.scope).toBe("fastmcp-ts");
     expect(call.status.code).toBe(SpanStatusCode.UNSET);
     expect(call.attributes).toMatchObject({
       "mcp.method.name": "tools/call",
@@ -241,6 +243,18 @@ describe.each(ERAS)("telemetry() spans in memory (%s)", (_era, options) => {
     const span = only("tools/call add");
     expect(span.parentSpanId).toBeUndefined();
     expect(span.traceId).not.toBe("0".repeat(32));
+  });
+});
+
+describe("telemetry({ tracer })", () => {
+  it("starts its spans with the tracer given", async () => {
+    const mcp = new FastMCP("custom");
+    mcp.use(telemetry({ tracer: trace.getTracer("custom-tracer") }));
+    mcp.tool("echo", () => "hi");
+    const client = await connect(mcp);
+    exporter.reset();
+    await client.callTool("echo");
+    expect(only("tools/call echo").scope).toBe("custom-tracer");
   });
 });
 
