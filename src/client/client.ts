@@ -46,6 +46,7 @@ import { PromptResult, ResourceReadResult, ToolCallResult } from "./results.js";
 import type { ListenFilter, Subscription } from "./subscription.js";
 import { settleToolTask, type TaskWaitOptions, type TerminalTask, waitForTask } from "./tasks.js";
 import { ToolCatalog } from "./tool-catalog.js";
+import { withTraceContext } from "./trace-context.js";
 
 export type { CallOptions, CallToolOptions, ClientOptions, LogMessage } from "./options.js";
 
@@ -89,7 +90,7 @@ export class Client implements AsyncDisposable {
       options,
       capabilities: this.capabilities,
     });
-    this.listeners = new Listeners(this, () => this.negotiation.meta(undefined));
+    this.listeners = new Listeners(this, () => withTraceContext(this.negotiation.meta(undefined)));
   }
 
   /** Creates a client and connects it. */
@@ -319,7 +320,8 @@ export class Client implements AsyncDisposable {
       const cached = this.cache.get(cacheKey);
       if (cached) return cached as T;
     }
-    const meta = this.negotiation.meta(options.meta);
+    // The active OpenTelemetry span, if any, continues on the server (see trace-context.ts).
+    const meta = withTraceContext(this.negotiation.meta(options.meta));
     const outgoing = meta ? { ...params, _meta: meta } : params;
     const requestOptions = this.requestOptions(options);
     let result = await this.transport.sendRequest<T>({ method, params: outgoing }, requestOptions);

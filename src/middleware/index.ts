@@ -32,4 +32,5 @@ export {
   responseCache,
 } from "./response-cache.js";
 export { type ResponseLimitOptions, responseLimit } from "./response-limit.js";
+export { type TelemetryOptions, type TelemetryTracer, telemetry } from "./telemetry.js";
 export { type TimingEvent, type TimingOptions, timing } from "./timing.js";
