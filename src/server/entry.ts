@@ -7,7 +7,13 @@
  */
 import type { TokenVerifier } from "../auth/server.js";
 import type { AuthInfo } from "../auth/types.js";
-import type { JSONRPCMessage, JSONRPCRequest, JSONRPCResponse, Tool } from "../protocol/types.js";
+import type {
+  JSONRPCMessage,
+  JSONRPCNotification,
+  JSONRPCRequest,
+  JSONRPCResponse,
+  Tool,
+} from "../protocol/types.js";
 
 /** The name of a transport, as middleware and handlers see it (`ctx.transport`). */
 export type TransportKind = "memory" | "stdio" | "http" | "sse" | "ws" | (string & {});
@@ -78,6 +84,12 @@ export interface ExchangeOptions {
   legacyVersion?: string | undefined;
 }
 
+/** A notification that arrived outside any session (a stateless POST): what the transport knows. */
+export type StatelessNotificationOptions = Pick<
+  ExchangeOptions,
+  "transport" | "auth" | "headers" | "legacyVersion"
+>;
+
 /** The server as its transports see it. `FastMCP` implements it. */
 export interface ServerEntry {
   readonly name: string;
@@ -89,6 +101,8 @@ export interface ServerEntry {
   createSession(options: SessionOptions): ServerSession;
   /** Answers one stateless request; never rejects (a failure is a JSON-RPC error response). */
   exchange(request: JSONRPCRequest, options: ExchangeOptions): Promise<JSONRPCResponse>;
+  /** Hands over a notification that arrived outside any session (middleware's `onNotification` hears it). */
+  receiveNotification(notification: JSONRPCNotification, options: StatelessNotificationOptions): void;
   /** A tool's wire definition (the 2026-07-28 HTTP header checks read `x-mcp-header`). */
   toolDefinition(name: string): Tool | undefined;
 }

@@ -3,9 +3,38 @@
  * without a session. The answer is always a JSON-RPC response; failures become error responses.
  */
 import { errorResponse, resultResponse, toErrorObject } from "../protocol/jsonrpc.js";
-import type { JSONRPCRequest, JSONRPCResponse } from "../protocol/types.js";
-import type { ExchangeOptions } from "./entry.js";
+import type { JSONRPCNotification, JSONRPCRequest, JSONRPCResponse } from "../protocol/types.js";
+import type { ExchangeOptions, StatelessNotificationOptions } from "./entry.js";
 import type { DispatchInput, ServerKernel, SessionState } from "./kernel.js";
+
+/** A notification outside any session, for middleware (it changes no state: there is none). */
+export function exchangeNotification(
+  kernel: ServerKernel,
+  notification: JSONRPCNotification,
+  options: StatelessNotificationOptions,
+): void {
+  kernel.receiveNotification(notification, statelessState(options));
+}
+
+/** The state of a request without a session: legacy as the given version, initialized, or modern. */
+function statelessState(options: StatelessNotificationOptions): SessionState {
+  const version = options.legacyVersion;
+  return {
+    transport: options.transport,
+    legacy:
+      version === undefined
+        ? undefined
+        : {
+            protocolVersion: version,
+            clientCapabilities: {},
+            clientInfo: undefined,
+            logLevel: undefined,
+            initialized: true,
+          },
+    sessionId: undefined,
+    auth: options.auth,
+  };
+}
 
 export function exchange(
   kernel: ServerKernel,
@@ -35,22 +64,7 @@ class ExchangeInput implements DispatchInput {
     this.options = options;
     this.headers = options.headers;
     this.notify = options.notify;
-    const version = options.legacyVersion;
-    this.session = {
-      transport: options.transport,
-      legacy:
-        version === undefined
-          ? undefined
-          : {
-              protocolVersion: version,
-              clientCapabilities: {},
-              clientInfo: undefined,
-              logLevel: undefined,
-              initialized: true,
-            },
-      sessionId: undefined,
-      auth: options.auth,
-    };
+    this.session = statelessState(options);
   }
 
   get signal(): AbortSignal {

@@ -18,6 +18,7 @@ import type {
   CacheHints,
   Icon,
   Implementation,
+  JSONRPCNotification,
   JSONRPCRequest,
   JSONRPCResponse,
   Tool,
@@ -26,8 +27,14 @@ import type { InferArgs, SchemaInput } from "../schema/standard.js";
 import type { HttpApp, HttpAppOptions, ListeningServer, ListenOptions } from "../transports/http/app.js";
 import { ListenError } from "../transports/http/listen-error.js";
 import type { NodeListener } from "../transports/http/node.js";
-import type { ExchangeOptions, ServerEntry, ServerSession, SessionOptions } from "./entry.js";
-import { exchange } from "./exchange.js";
+import type {
+  ExchangeOptions,
+  ServerEntry,
+  ServerSession,
+  SessionOptions,
+  StatelessNotificationOptions,
+} from "./entry.js";
+import { exchange, exchangeNotification } from "./exchange.js";
 import { ServerKernel } from "./kernel.js";
 import type { Middleware, MiddlewareServer } from "./middleware.js";
 import {
@@ -361,6 +368,11 @@ export class FastMCP implements ServerEntry {
   /** Answers one stateless request (a 2026-07-28 HTTP exchange); used by transports. */
   exchange(request: JSONRPCRequest, options: ExchangeOptions): Promise<JSONRPCResponse> {
     return exchange(this.kernel, request, options);
+  }
+
+  /** Hands over a notification that arrived outside any session; used by transports. */
+  receiveNotification(notification: JSONRPCNotification, options: StatelessNotificationOptions): void {
+    exchangeNotification(this.kernel, notification, options);
   }
 
   /** A tool's wire definition, as clients list it; used by transports. */

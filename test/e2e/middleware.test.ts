@@ -19,7 +19,7 @@ import {
 import { createMiddlewareServer, FORBIDDEN_CODE } from "../fixtures/middleware-server.js";
 import { expectMcpError, uid } from "../helpers/matrix-rig.js";
 import { ROOT } from "../helpers/paths.js";
-import { LEGACY } from "../helpers/protocol.js";
+import { LEGACY, META } from "../helpers/protocol.js";
 import { until } from "../helpers/wait.js";
 
 const FIXTURE = `${ROOT}test/fixtures/middleware-server.ts`;
@@ -153,16 +153,15 @@ describe.each(COLUMNS)("middleware over $column", ({ column, transport, legacy }
     expect((await client.readResource("shown://public")).text).toBe("public");
   });
 
-  // A 2026-07-28 HTTP exchange has no session: the client sends no notifications to one.
-  if (column !== "http-modern") {
-    it("passes client notifications to onNotification", async () => {
-      const tag = uid("note");
-      client.transport.sendNotification("notifications/roots/list_changed", { tag });
-      await until(
-        async () => (await client.callTool("heard", { tag })).text === "notifications/roots/list_changed",
-        10_000,
-        "the middleware to hear the notification",
-      );
-    });
-  }
+  it("passes client notifications to onNotification", async () => {
+    const tag = uid("note");
+    // A 2026-07-28 notification stands alone (no session): its envelope names the era.
+    const meta = column === "http-modern" ? { _meta: META } : {};
+    client.transport.sendNotification("notifications/roots/list_changed", { tag, ...meta });
+    await until(
+      async () => (await client.callTool("heard", { tag })).text === "notifications/roots/list_changed",
+      10_000,
+      "the middleware to hear the notification",
+    );
+  });
 });

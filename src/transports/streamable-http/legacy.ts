@@ -85,15 +85,22 @@ export class LegacyEndpoint {
         "id" in message ? message.id : null,
       );
     }
+    const protocolVersion = version && isLegacyVersion(version) ? version : "2025-03-26";
     // Answers to server requests and notifications (initialized, cancelled) go to the session.
     if (!("method" in message) || !("id" in message)) {
-      session?.channel.receive(message);
+      if (session) session.channel.receive(message);
+      else if ("method" in message) {
+        const options = {
+          transport: "http",
+          auth,
+          headers: request.headers(),
+          legacyVersion: protocolVersion,
+        };
+        this.server.receiveNotification(message, options);
+      }
       return emptyReply(202);
     }
-    if (!session) {
-      const protocolVersion = version && isLegacyVersion(version) ? version : "2025-03-26";
-      return this.stateless(request, message as JSONRPCRequest, auth, protocolVersion);
-    }
+    if (!session) return this.stateless(request, message as JSONRPCRequest, auth, protocolVersion);
     return this.send(request, message as JSONRPCRequest, session, auth);
   }
 

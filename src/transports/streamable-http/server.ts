@@ -136,7 +136,13 @@ export class StreamableHttpHandler {
       (hasModernClaim(decoded.message.params) || request.header("mcp-protocol-version") === "2026-07-28")
     ) {
       // 2026-07-28 has no session to deliver a notification to (a request is cancelled by closing
-      // its stream, as the official v2 client also does alongside notifications/cancelled): accept it.
+      // its stream, as the official v2 client also does alongside notifications/cancelled): accept
+      // it; middleware still hears it.
+      this.server.receiveNotification(decoded.message, {
+        transport: "http",
+        auth,
+        headers: request.headers(),
+      });
       return emptyReply(202);
     }
     return this.legacy.handle(request, decoded.message, auth);
