@@ -17,7 +17,7 @@ import type {
 
 /** What an elicitation handler receives. */
 export type ElicitationRequest =
-  | { mode?: "form"; message: string; requestedSchema: Record<string, any> }
+  | { mode?: "form"; message: string; requestedSchema: Record<string, unknown> }
   | { mode: "url"; message: string; url: string };
 
 export type ElicitationResponse =
@@ -62,7 +62,7 @@ export function clientCapabilitiesFor(handlers: ClientHandlers): ClientCapabilit
 
 /** Fills in the requested schema's defaults for fields an accepting handler left out. */
 export function withDefaults(
-  schema: Record<string, any> | undefined,
+  schema: Record<string, unknown> | undefined,
   data: Record<string, unknown>,
 ): Record<string, unknown> {
   const properties = (schema?.properties ?? {}) as Record<string, { default?: unknown }>;
@@ -117,7 +117,7 @@ export async function answerServerRequest(
   handlers: ClientHandlers,
 ): Promise<Result> {
   const ctx: HandlerContext = { signal: extra.signal };
-  const params = (request.params ?? {}) as Record<string, any>;
+  const params: unknown = request.params ?? {};
   switch (request.method) {
     case "ping":
       return {};
@@ -146,7 +146,7 @@ export async function fulfilInputRequests(
   const entries = Object.entries(inputRequests as Record<string, { method?: unknown; params?: unknown }>);
   const answers = await Promise.all(
     entries.map(async ([key, request]) => {
-      const params = (request?.params ?? {}) as Record<string, any>;
+      const params: unknown = request?.params ?? {};
       switch (request?.method) {
         case "sampling/createMessage":
           return [key, await sample(handlers.sampling, params as CreateMessageRequestParams, ctx)] as const;

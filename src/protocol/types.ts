@@ -17,13 +17,13 @@ export interface JSONRPCRequest {
   jsonrpc: "2.0";
   id: RequestId;
   method: string;
-  params?: Record<string, any>;
+  params?: Record<string, unknown>;
 }
 
 export interface JSONRPCNotification {
   jsonrpc: "2.0";
   method: string;
-  params?: Record<string, any>;
+  params?: Record<string, unknown>;
 }
 
 export interface JSONRPCResultResponse {

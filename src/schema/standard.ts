@@ -60,4 +60,5 @@ export function isStandardSchema(value: unknown): value is StandardSchemaV1 {
 }
 
 /** The argument type a handler receives for a schema: the Standard Schema's output, else a record. */
+// biome-ignore lint/suspicious/noExplicitAny: a JSON Schema has no static type; its handler destructures freely.
 export type InferArgs<S> = S extends StandardSchemaV1 ? StandardSchemaV1.InferOutput<S> : Record<string, any>;

@@ -2,6 +2,7 @@
 import { McpError, NotFoundError } from "../errors.js";
 import { ErrorCode } from "../protocol/codes.js";
 import type { Prompt, ResourceTemplate, Result } from "../protocol/types.js";
+import type { CompleteParams } from "./methods.js";
 import type { PromptEntry } from "./prompts.js";
 import type { Registry } from "./registry.js";
 import type { Completer, TemplateEntry } from "./resources.js";
@@ -12,7 +13,7 @@ const MAX_VALUES = 100;
 export async function complete(
   prompts: Registry<PromptEntry, Prompt>,
   templates: Registry<TemplateEntry, ResourceTemplate>,
-  params: Record<string, any>,
+  params: CompleteParams,
 ): Promise<Result> {
   const ref = params.ref ?? {};
   const argument = params.argument ?? {};
@@ -21,11 +22,11 @@ export async function complete(
   }
   let completers: Record<string, Completer> | undefined;
   if (ref.type === "ref/prompt") {
-    const entry = prompts.get(ref.name);
+    const entry = typeof ref.name === "string" ? prompts.get(ref.name) : undefined;
     if (!entry) throw new NotFoundError("prompt", `Unknown prompt: ${ref.name}`);
     completers = entry.options.complete;
   } else if (ref.type === "ref/resource") {
-    const entry = templates.get(ref.uri);
+    const entry = typeof ref.uri === "string" ? templates.get(ref.uri) : undefined;
     if (!entry) throw new NotFoundError("template", `Unknown resource template: ${ref.uri}`);
     completers = entry.options.complete;
   } else {

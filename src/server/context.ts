@@ -242,7 +242,7 @@ export class Context {
     message: string | { mode: "url"; message: string; url: string },
     schemaOrOptions?: SchemaInput | { inputKey?: string },
     maybeOptions?: { inputKey?: string },
-  ): Promise<ElicitOutcome<any>> {
+  ): Promise<ElicitOutcome<Record<string, unknown>>> {
     const url = typeof message === "object";
     const options = (url ? schemaOrOptions : maybeOptions) as { inputKey?: string } | undefined;
     this.require({ elicitation: url ? { url: {} } : { form: {} } }, () => {
@@ -288,7 +288,7 @@ export class Context {
           .join("; ")}`,
       );
     }
-    return { action: "accept", data: outcome.value };
+    return { action: "accept", data: outcome.value as Record<string, unknown> };
   }
 
   /** Asks the client's model for a completion. */

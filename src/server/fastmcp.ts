@@ -37,32 +37,15 @@ import type {
 import { exchange, exchangeNotification } from "./exchange.js";
 import { ServerKernel } from "./kernel.js";
 import type { Middleware, MiddlewareServer } from "./middleware.js";
-import {
-  buildPromptEntry,
-  type PromptDefinition,
-  type PromptHandler,
-  type PromptOptions,
-} from "./prompts.js";
-import type { ComponentKind, DuplicatePolicy, Entry, Registry } from "./registry.js";
+import type { PromptDefinition, PromptHandler, PromptOptions } from "./prompts.js";
+import { type ComponentHandle, type DuplicateSetting, normalize, Registrar } from "./registration.js";
 import { RequestStateCodec, type RequestStateOptions } from "./request-state.js";
-import {
-  buildResourceEntry,
-  buildTemplateEntry,
-  type ResourceHandler,
-  type ResourceOptions,
-  type TemplateHandler,
-} from "./resources.js";
+import type { ResourceHandler, ResourceOptions, TemplateHandler } from "./resources.js";
 import { ChannelSession } from "./session.js";
 import { type ServerStats, type SessionInfo, serverStats, sessionInfos } from "./stats.js";
 import type { TasksOptions } from "./tasks.js";
 import { type TransformToolOptions, transformToolEntry } from "./tool-transform.js";
-import {
-  buildToolEntry,
-  type ToolDefinition,
-  type ToolEntry,
-  type ToolHandler,
-  type ToolOptions,
-} from "./tools.js";
+import type { ToolDefinition, ToolEntry, ToolHandler, ToolOptions } from "./tools.js";
 import { type IsUriTemplate, isUriTemplate, type UriTemplateParams } from "./uri-template.js";
 import { Visibility, type VisibilityFilter } from "./visibility.js";
 
@@ -113,7 +96,7 @@ export interface FastMCPOptions {
    * `"ignore"` keeps the earlier one. One policy for all kinds, or one per kind
    * (`{ tools: "error" }`; kinds not named use `"warn"`).
    */
-  onDuplicate?: DuplicatePolicy | Partial<Record<ComponentKind, DuplicatePolicy>>;
+  onDuplicate?: DuplicateSetting;
   /**
    * Show only components tagged with at least one of these (tools, resources, templates, prompts);
    * the others are absent from lists and answer as unknown. `enable()` cannot show what this hides.
@@ -128,22 +111,7 @@ export type RunOptions =
   | { transport?: "stdio"; maxLineBytes?: number }
   | ({ transport: "http" | "sse" | "ws" | ("http" | "sse" | "ws")[] } & Omit<ListenOptions, "transport">);
 
-/** A registered component: enable, disable, update or remove it; clients are told of the change. */
-export interface ComponentHandle<Options> {
-  /** The name (tools, prompts) or URI (resources, templates) the component is registered under. */
-  readonly key: string;
-  /** The component's own switch: on unless `disable()`d (or registered with `enabled: false`). */
-  readonly enabled: boolean;
-  /** Whether clients see it: its own switch is on and the server's tags and rules let it show. */
-  readonly visible: boolean;
-  enable(): void;
-  disable(): void;
-  /** Changes options (and the handler), keeping the component's place in list order. */
-  update(options: Partial<Options>): void;
-  remove(): void;
-}
-
-type Build<E> = (key: string, options: any, handler: any) => E | Promise<E>;
+export type { ComponentHandle } from "./registration.js";
 
 export class FastMCP implements ServerEntry {
   readonly name: string;
@@ -151,7 +119,7 @@ export class FastMCP implements ServerEntry {
   readonly auth: TokenVerifier | undefined;
   /** @internal The kernel transports hand requests to. */
   readonly kernel: ServerKernel;
-  private readonly onDuplicate: FastMCPOptions["onDuplicate"];
+  private readonly registrar: Registrar;
   /** Made on first use, so a server without tag filters or rules judges nothing. */
   private visibility: Visibility | undefined;
 
@@ -161,7 +129,6 @@ export class FastMCP implements ServerEntry {
     if (!options.name) throw new TypeError("FastMCP needs a name");
     this.name = options.name;
     this.auth = options.auth;
-    this.onDuplicate = checkDuplicatePolicy(options.onDuplicate);
     const info: Implementation = { name: options.name, version: options.version ?? "0.0.0" };
     if (options.title !== undefined) info.title = options.title;
     if (options.description !== undefined) info.description = options.description;
@@ -177,6 +144,7 @@ export class FastMCP implements ServerEntry {
       requestState: new RequestStateCodec(options.requestState),
       ...(options.tasks === undefined ? {} : { tasks: options.tasks }),
     });
+    this.registrar = new Registrar(this.kernel, this.name, options.onDuplicate);
     if (options.includeTags !== undefined || options.excludeTags !== undefined) {
       this.visibility = new Visibility(options.includeTags, options.excludeTags);
       this.visibility.applyTo(this.registries());
@@ -188,17 +156,17 @@ export class FastMCP implements ServerEntry {
     name: string,
     options: ToolOptions<S>,
     handler: ToolHandler<S extends SchemaInput ? InferArgs<S> : Record<string, never>>,
-  ): ComponentHandle<ToolOptions & { name: string; handler: ToolHandler }>;
+  ): ComponentHandle<ToolOptions & { name: string; handler: ToolHandler<never> }>;
   tool(
     name: string,
     handler: ToolHandler<Record<string, never>>,
-  ): ComponentHandle<ToolOptions & { name: string; handler: ToolHandler }>;
+  ): ComponentHandle<ToolOptions & { name: string; handler: ToolHandler<never> }>;
   tool<S extends SchemaInput | undefined = undefined>(
     definition: ToolDefinition<S>,
-  ): ComponentHandle<ToolOptions & { name: string; handler: ToolHandler }>;
-  tool(a: string | ToolDefinition<any>, b?: ToolOptions | ToolHandler<any>, c?: ToolHandler<any>) {
-    const [name, options, handler] = normalize<ToolOptions>(a, b, c, "name");
-    return this.register("tools", name, options, handler);
+  ): ComponentHandle<ToolOptions & { name: string; handler: ToolHandler<never> }>;
+  tool(a: string | ToolDefinition, b?: ToolOptions | ToolHandler<never>, c?: ToolHandler<never>) {
+    const [name, options, handler] = normalize(a, b, c, "name");
+    return this.registrar.register("tools", name, options, handler);
   }
 
   /**
@@ -217,9 +185,9 @@ export class FastMCP implements ServerEntry {
   resource<U extends string>(
     definition: ResourceOptions & { uri: U; handler: HandlerFor<U> },
   ): ComponentHandle<ResourceOptions & { uri: string }>;
-  resource(a: any, b?: any, c?: any) {
-    const [uri, options, handler] = normalize<ResourceOptions>(a, b, c, "uri");
-    return this.register(isUriTemplate(uri) ? "templates" : "resources", uri, options, handler);
+  resource(a: unknown, b?: unknown, c?: unknown) {
+    const [uri, options, handler] = normalize(a, b, c, "uri");
+    return this.registrar.register(isUriTemplate(uri) ? "templates" : "resources", uri, options, handler);
   }
 
   /** Registers a resource template explicitly (same as `resource()` with a templated URI). */
@@ -228,7 +196,7 @@ export class FastMCP implements ServerEntry {
     options: ResourceOptions,
     handler: TemplateHandler<UriTemplateParams<U>>,
   ): ComponentHandle<ResourceOptions & { uri: string }> {
-    return this.register("templates", uriTemplate, options, handler);
+    return this.registrar.register("templates", uriTemplate, options, handler);
   }
 
   /** Registers a prompt. The handler returns a string, a message, or an array of messages. */
@@ -236,17 +204,17 @@ export class FastMCP implements ServerEntry {
     name: string,
     options: PromptOptions<S>,
     handler: PromptHandler<S extends SchemaInput ? InferArgs<S> : Record<string, never>>,
-  ): ComponentHandle<PromptOptions & { name: string; handler: PromptHandler }>;
+  ): ComponentHandle<PromptOptions & { name: string; handler: PromptHandler<never> }>;
   prompt(
     name: string,
     handler: PromptHandler<Record<string, never>>,
-  ): ComponentHandle<PromptOptions & { name: string; handler: PromptHandler }>;
+  ): ComponentHandle<PromptOptions & { name: string; handler: PromptHandler<never> }>;
   prompt<S extends SchemaInput | undefined = undefined>(
     definition: PromptDefinition<S>,
-  ): ComponentHandle<PromptOptions & { name: string; handler: PromptHandler }>;
-  prompt(a: any, b?: any, c?: any) {
-    const [name, options, handler] = normalize<PromptOptions>(a, b, c, "name");
-    return this.register("prompts", name, options, handler);
+  ): ComponentHandle<PromptOptions & { name: string; handler: PromptHandler<never> }>;
+  prompt(a: unknown, b?: unknown, c?: unknown) {
+    const [name, options, handler] = normalize(a, b, c, "name");
+    return this.registrar.register("prompts", name, options, handler);
   }
 
   /**
@@ -294,12 +262,13 @@ export class FastMCP implements ServerEntry {
   transformTool(name: string, options: TransformToolOptions): ComponentHandle<TransformToolOptions> {
     const base = this.kernel.tools.peek(name);
     if (!base) throw new TypeError(`transformTool: no tool named ${name}`);
-    const build = (key: string, next: TransformToolOptions & { enabled?: boolean }, from: ToolEntry) => {
-      const entry = transformToolEntry(from, { ...next, name: key });
+    const build = (key: string, options: Record<string, unknown>, from: unknown) => {
+      const next = options as TransformToolOptions & { enabled?: boolean };
+      const entry = transformToolEntry(from as ToolEntry, { ...next, name: key });
       if (next.enabled !== undefined) entry.enabled = next.enabled;
       return entry;
     };
-    return this.register("tools", options.name ?? name, options, base, { build, replacing: name });
+    return this.registrar.register("tools", options.name ?? name, options, base, { build, replacing: name });
   }
 
   /**
@@ -456,29 +425,6 @@ export class FastMCP implements ServerEntry {
     return new HttpApp(this, options);
   }
 
-  /**
-   * Whether a component may take `key`, already taken in `kind`'s registry, under the duplicate
-   * policy: throws for "error", warns for "warn", false for "ignore".
-   */
-  private admitDuplicate(kind: ComponentKind, key: string): boolean {
-    const setting = this.onDuplicate;
-    const policy = (typeof setting === "object" ? setting[kind] : setting) ?? "warn";
-    const what = `${DUPLICATE_NOUNS[kind]} ${key}`;
-    switch (policy) {
-      case "error":
-        throw new TypeError(`Duplicate ${what}: already registered (onDuplicate: "error")`);
-      case "ignore":
-        return false;
-      case "warn":
-        console.warn(
-          `[fastmcp-ts] ${this.name}: ${what} registered twice; the later one replaces the earlier (set onDuplicate to choose)`,
-        );
-        return true;
-      default:
-        return true;
-    }
-  }
-
   private registries() {
     const { tools, resources, templates, prompts } = this.kernel;
     return [tools, resources, templates, prompts] as const;
@@ -490,121 +436,4 @@ export class FastMCP implements ServerEntry {
     this.visibility.applyTo(this.registries());
     return this;
   }
-
-  /** The registry of a kind of component, how its entries are built, and the option holding its key. */
-  private parts(kind: ComponentKind): {
-    registry: Registry<any, any>;
-    build: Build<any>;
-    keyField: "name" | "uri";
-  } {
-    switch (kind) {
-      case "tools":
-        return { registry: this.kernel.tools, build: buildToolEntry, keyField: "name" };
-      case "prompts":
-        return { registry: this.kernel.prompts, build: buildPromptEntry, keyField: "name" };
-      case "resources":
-        return { registry: this.kernel.resources, build: buildResourceEntry, keyField: "uri" };
-      case "templates":
-        return { registry: this.kernel.templates, build: buildTemplateEntry, keyField: "uri" };
-    }
-  }
-
-  /** `custom`: a different builder, and the key of the entry the first build replaces (transformTool). */
-  private register<E extends Entry<unknown>>(
-    kind: ComponentKind,
-    key: string,
-    options: any,
-    handler: any,
-    custom?: { build: Build<E>; replacing: string },
-  ) {
-    const parts = this.parts(kind) as {
-      registry: Registry<E, any>;
-      build: Build<E>;
-      keyField: "name" | "uri";
-    };
-    const { registry, keyField } = parts;
-    const build = custom?.build ?? parts.build;
-    let current = { key, options, handler };
-    // The entry this handle installed: a handle whose component was replaced by another
-    // registration (or never installed, under "ignore") no longer acts on that key.
-    let mine: E | undefined;
-    let settled: Promise<void> | undefined;
-    const apply = (work: () => void) => {
-      if (settled) settled = settled.then(work);
-      else work();
-    };
-    const owned = () => mine !== undefined && registry.peek(current.key) === mine;
-    const install = (oldKey: string | undefined, built: E | Promise<E>, next: typeof current) => {
-      const put = (entry: E) => {
-        if (entry.key !== oldKey && registry.has(entry.key) && !this.admitDuplicate(kind, entry.key)) return;
-        if (oldKey === undefined) registry.set(entry);
-        else registry.replace(oldKey, entry);
-        mine = entry;
-        current = next;
-      };
-      if (built instanceof Promise) {
-        settled = built.then(put);
-        this.kernel.track(settled);
-      } else {
-        put(built);
-      }
-    };
-    install(custom?.replacing, build(key, options, handler), current);
-    return {
-      get key() {
-        return current.key;
-      },
-      get enabled() {
-        return owned() && (mine as E).enabled;
-      },
-      get visible() {
-        return owned() && registry.get(current.key) === mine;
-      },
-      enable: () => apply(() => owned() && registry.setEnabled(current.key, true)),
-      disable: () => apply(() => owned() && registry.setEnabled(current.key, false)),
-      remove: () => apply(() => owned() && registry.delete(current.key)),
-      update: (changes: Record<string, unknown>) =>
-        apply(() => {
-          if (!owned()) return;
-          const { handler: newHandler, [keyField]: newKey, ...rest } = changes;
-          const next = {
-            key: (newKey as string | undefined) ?? current.key,
-            options: { ...current.options, ...rest, enabled: rest.enabled ?? (mine as E).enabled },
-            handler: newHandler ?? current.handler,
-          };
-          install(current.key, build(next.key, next.options, next.handler), next);
-        }),
-    };
-  }
-}
-
-const DUPLICATE_NOUNS = {
-  tools: "tool",
-  resources: "resource",
-  templates: "resource template",
-  prompts: "prompt",
-} as const satisfies Record<ComponentKind, string>;
-
-const POLICIES: readonly DuplicatePolicy[] = ["warn", "error", "replace", "ignore"];
-
-/** Refuses an `onDuplicate` setting that names no policy, at construction rather than at the first duplicate. */
-function checkDuplicatePolicy(setting: FastMCPOptions["onDuplicate"]): FastMCPOptions["onDuplicate"] {
-  if (setting === undefined) return setting;
-  const values = typeof setting === "object" && setting !== null ? Object.values(setting) : [setting];
-  for (const value of values) {
-    if (value !== undefined && !POLICIES.includes(value)) {
-      throw new TypeError(`onDuplicate must be one of ${POLICIES.join(", ")}: got ${String(value)}`);
-    }
-  }
-  return setting;
-}
-
-/** Accepts `(key, handler)`, `(key, options, handler)` and `({ key, ...options, handler })`. */
-function normalize<O>(a: unknown, b: unknown, c: unknown, keyField: "name" | "uri"): [string, O, any] {
-  if (typeof a === "object" && a !== null) {
-    const { [keyField]: key, handler, ...options } = a as Record<string, unknown>;
-    return [key as string, options as O, handler];
-  }
-  if (typeof b === "function") return [a as string, {} as O, b];
-  return [a as string, (b ?? {}) as O, c];
 }

@@ -7,17 +7,14 @@ import type { AuthInfo } from "../auth/types.js";
 import { McpError, NotFoundError } from "../errors.js";
 import { ErrorCode } from "../protocol/codes.js";
 import { type EraScope, hasModernClaim, type LegacyState, resolveScope } from "../protocol/era.js";
-import { LOG_LEVELS } from "../protocol/logging.js";
 import { MetaKey } from "../protocol/meta.js";
 import { CACHEABLE_METHODS, INPUT_REQUIRED_METHODS, REMOVED_IN_MODERN } from "../protocol/methods.js";
-import { TASK_METHODS, TASKS_EXTENSION } from "../protocol/tasks.js";
 import type {
   CacheHints,
   Implementation,
   InitializeResult,
   JSONRPCNotification,
   JSONRPCRequest,
-  LoggingLevel,
   ProgressToken,
   Prompt,
   Resource,
@@ -27,22 +24,22 @@ import type {
   ServerCapabilities,
   Tool,
 } from "../protocol/types.js";
-import { negotiateLegacyVersion, SUPPORTED_PROTOCOL_VERSIONS } from "../protocol/versions.js";
-import { complete } from "./completion.js";
+import { negotiateLegacyVersion } from "../protocol/versions.js";
 import { Context, type RequestScope } from "./context.js";
 import { checkInputDepth } from "./depth.js";
 import { DispatchScope } from "./dispatch-scope.js";
 import type { TransportKind } from "./entry.js";
 import { runWithInputRounds } from "./input-round.js";
+import { type Handler, type InitializeParams, methodHandlers, type WireParams } from "./methods.js";
 import type { Middleware } from "./middleware.js";
 import { MiddlewareChain } from "./middleware-chain.js";
-import { type PromptEntry, renderPrompt } from "./prompts.js";
+import type { PromptEntry } from "./prompts.js";
 import { Registry } from "./registry.js";
 import type { RequestStateCodec } from "./request-state.js";
 import { type ResourceEntry, readStatic, readTemplate, type TemplateEntry } from "./resources.js";
 import { type SessionMember, SubscriptionHub } from "./subscriptions.js";
 import { TaskManager, type TasksOptions } from "./tasks.js";
-import { callTool, type ToolEntry } from "./tools.js";
+import type { ToolEntry } from "./tools.js";
 
 /** Per-connection state a transport keeps for the kernel. */
 export interface SessionState {
@@ -90,13 +87,6 @@ export interface Visibility {
   templates?: ReadonlySet<string>;
 }
 
-/** @internal */
-export type Handler = (
-  params: Record<string, any>,
-  scope: DispatchScope,
-  input: DispatchInput,
-) => Promise<Result> | Result;
-
 export class ServerKernel {
   readonly tools: Registry<ToolEntry, Tool>;
   readonly resources: Registry<ResourceEntry, Resource>;
@@ -126,45 +116,7 @@ export class ServerKernel {
     this.prompts = new Registry(() => this.listChanged("notifications/prompts/list_changed"));
     this.serverInfoMeta = { [MetaKey.ServerInfo]: options.info };
     this.tasks = new TaskManager(options.tasks, (task) => this.hub.taskStatus(task));
-    this.handlers = {
-      "server/discover": () => this.discover(),
-      "tools/list": (params) => {
-        const page = this.tools.page(params.cursor, this.options.pageSize);
-        return withCursor({ tools: page.items }, page.nextCursor);
-      },
-      "tools/call": (params, scope) => this.callTool(params, scope),
-      "resources/list": (params) => {
-        const page = this.resources.page(params.cursor, this.options.pageSize);
-        return withCursor({ resources: page.items }, page.nextCursor);
-      },
-      "resources/templates/list": (params) => {
-        const page = this.templates.page(params.cursor, this.options.pageSize);
-        return withCursor({ resourceTemplates: page.items }, page.nextCursor);
-      },
-      "resources/read": (params, scope) => this.readResourceRequest(params, scope),
-      "prompts/list": (params) => {
-        const page = this.prompts.page(params.cursor, this.options.pageSize);
-        return withCursor({ prompts: page.items }, page.nextCursor);
-      },
-      "prompts/get": (params, scope) => this.getPrompt(params, scope),
-      "completion/complete": (params) => complete(this.prompts, this.templates, params),
-      "logging/setLevel": (params, scope, input) => this.setLevel(params, scope, input),
-      "subscriptions/listen": async (params, scope) => {
-        if (scope.era !== "modern") {
-          throw new McpError(
-            ErrorCode.MethodNotFound,
-            "subscriptions/listen is a 2026-07-28 method; use resources/subscribe",
-          );
-        }
-        const filter = await this.tasks.listenFilter(params.notifications, scope);
-        return this.hub.listen(scope.requestId, filter, scope.signal, scope.notify);
-      },
-      "resources/subscribe": (params, _scope, input) => this.subscribe(params, input.session, true),
-      "resources/unsubscribe": (params, _scope, input) => this.subscribe(params, input.session, false),
-      ping: () => ({}),
-    };
-    for (const method of TASK_METHODS)
-      this.handlers[method] = (params, scope) => this.tasks.request(method, params, scope);
+    this.handlers = methodHandlers(this) as unknown as Record<string, Handler>;
   }
 
   /** Tracks a registration that finishes asynchronously (a schema converter being loaded). */
@@ -224,7 +176,7 @@ export class ServerKernel {
   async dispatch(input: DispatchInput): Promise<Result> {
     if (this.pending.size > 0 || this.failures.length > 0) await this.ready();
     const { request, session } = input;
-    const params = (request.params ?? {}) as Record<string, any>;
+    const params = (request.params ?? {}) as WireParams;
     checkInputDepth(params, "the request");
     const method = request.method;
     const modern = hasModernClaim(params);
@@ -253,7 +205,7 @@ export class ServerKernel {
   invoke(
     method: string,
     handler: Handler,
-    params: Record<string, any>,
+    params: WireParams,
     scope: DispatchScope,
     input: DispatchInput,
   ): Promise<Result> | Result {
@@ -279,7 +231,7 @@ export class ServerKernel {
   }
 
   /** @internal */
-  scopeFor(era: EraScope, input: DispatchInput, params: Record<string, any>): DispatchScope {
+  scopeFor(era: EraScope, input: DispatchInput, params: WireParams): DispatchScope {
     const scope = new DispatchScope(
       era,
       input,
@@ -292,13 +244,13 @@ export class ServerKernel {
   }
 
   /** @internal */
-  initialize(params: Record<string, any>, session: SessionState): InitializeResult {
+  initialize(params: InitializeParams, session: SessionState): InitializeResult {
     const protocolVersion = negotiateLegacyVersion(params.protocolVersion);
     const capabilities = params.capabilities;
     session.legacy = {
       protocolVersion,
       clientCapabilities: typeof capabilities === "object" && capabilities !== null ? capabilities : {},
-      clientInfo: params.clientInfo,
+      clientInfo: isImplementation(params.clientInfo) ? params.clientInfo : undefined,
       logLevel: undefined,
       initialized: false,
     };
@@ -309,54 +261,6 @@ export class ServerKernel {
     };
     if (this.options.instructions !== undefined) result.instructions = this.options.instructions;
     return result;
-  }
-
-  private discover(): Result {
-    const result: Result = {
-      supportedVersions: [...SUPPORTED_PROTOCOL_VERSIONS],
-      // Extensions are a 2026-07-28 notion: advertised here, not in initialize.
-      capabilities: { ...this.capabilities(), extensions: { [TASKS_EXTENSION]: {} } },
-    };
-    if (this.options.instructions !== undefined) result.instructions = this.options.instructions;
-    return result;
-  }
-
-  private subscribe(params: Record<string, any>, session: SessionState, on: boolean): Result {
-    const uri = params.uri;
-    if (typeof uri !== "string")
-      throw new McpError(ErrorCode.InvalidParams, "resources/subscribe needs a string uri");
-    if (on) {
-      session.subscriptions ??= new Set();
-      session.subscriptions.add(uri);
-    } else session.subscriptions?.delete(uri);
-    return {};
-  }
-
-  private setLevel(params: Record<string, any>, _scope: RequestScope, input: DispatchInput): Result {
-    const level = params.level as LoggingLevel;
-    if (!LOG_LEVELS.includes(level)) {
-      throw new McpError(
-        ErrorCode.InvalidParams,
-        `Invalid log level ${String(level)}; expected one of ${LOG_LEVELS.join(", ")}`,
-      );
-    }
-    if (input.session.legacy) input.session.legacy.logLevel = level;
-    return {};
-  }
-
-  private async callTool(params: Record<string, any>, scope: DispatchScope): Promise<Result> {
-    const name = params.name;
-    if (typeof name !== "string")
-      throw new McpError(ErrorCode.InvalidParams, "tools/call needs a string name");
-    const entry = this.tools.get(name);
-    if (!entry) throw new NotFoundError("tool", `Unknown tool: ${name}`);
-    const args = params.arguments;
-    if (args !== undefined && (typeof args !== "object" || args === null || Array.isArray(args))) {
-      throw new McpError(ErrorCode.InvalidParams, "tools/call arguments must be an object");
-    }
-    const options = { maskErrorDetails: this.options.maskErrorDetails };
-    if (entry.task) return this.tasks.callTool(entry, args, scope, options);
-    return callTool(entry, args, scope.context ?? new Context(scope), options);
   }
 
   /** Finds and reads a resource: static URIs first, then templates in registration order. */
@@ -386,41 +290,9 @@ export class ServerKernel {
     }
     throw new NotFoundError("resource", `Resource not found: ${uri}`, { uri });
   }
-
-  /** @internal */
-  async readResourceRequest(
-    params: Record<string, any>,
-    scope: RequestScope,
-    visible?: Visibility,
-  ): Promise<Result> {
-    const uri = params.uri;
-    if (typeof uri !== "string")
-      throw new McpError(ErrorCode.InvalidParams, "resources/read needs a string uri");
-    try {
-      const { contents, cache } = await this.readResource(uri, scope, visible);
-      return scope.era === "modern"
-        ? { contents, ttlMs: cache.ttlMs, cacheScope: cache.cacheScope }
-        : { contents };
-    } catch (error) {
-      if (error instanceof NotFoundError && scope.era === "legacy") {
-        throw new McpError(ErrorCode.ResourceNotFound, error.message, error.data);
-      }
-      throw error;
-    }
-  }
-
-  private getPrompt(params: Record<string, any>, scope: RequestScope): Promise<Result> {
-    const name = params.name;
-    if (typeof name !== "string")
-      throw new McpError(ErrorCode.InvalidParams, "prompts/get needs a string name");
-    const entry = this.prompts.get(name);
-    if (!entry) throw new NotFoundError("prompt", `Unknown prompt: ${name}`);
-    const ctx = (scope as DispatchScope).context ?? new Context(scope);
-    return renderPrompt(entry, params.arguments, ctx, this.options.maskErrorDetails);
-  }
 }
 
-function withCursor(result: Result, nextCursor: string | undefined): Result {
-  if (nextCursor !== undefined) result.nextCursor = nextCursor;
-  return result;
+/** A client's `clientInfo`: an object naming it (anything else is not kept). */
+function isImplementation(value: unknown): value is Implementation {
+  return typeof value === "object" && value !== null && typeof (value as Implementation).name === "string";
 }

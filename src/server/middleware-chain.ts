@@ -16,7 +16,8 @@ import type {
 import { LATEST_LEGACY_PROTOCOL_VERSION, negotiateLegacyVersion } from "../protocol/versions.js";
 import { Context } from "./context.js";
 import type { DispatchScope } from "./dispatch-scope.js";
-import type { DispatchInput, Handler, ServerKernel, SessionState, Visibility } from "./kernel.js";
+import type { DispatchInput, ServerKernel, SessionState, Visibility } from "./kernel.js";
+import { type Handler, readResourceRequest, type WireParams } from "./methods.js";
 import type {
   CallToolContext,
   GetPromptContext,
@@ -84,10 +85,10 @@ function runHooks<R>(chain: readonly Middleware[], hook: HookName, ctx: unknown,
 /** The context every hook of one request sees; `name`, `arguments` and `uri` are views of `params`. */
 class HookContext implements CallToolContext, ReadResourceContext, GetPromptContext {
   readonly method: string;
-  params: Record<string, any>;
+  params: WireParams;
   readonly scope: DispatchScope;
 
-  constructor(method: string, params: Record<string, any>, scope: DispatchScope) {
+  constructor(method: string, params: WireParams, scope: DispatchScope) {
     this.method = method;
     this.params = params;
     this.scope = scope;
@@ -113,21 +114,23 @@ class HookContext implements CallToolContext, ReadResourceContext, GetPromptCont
   get sessionId() {
     return this.scope.sessionId;
   }
+  // Views of params as a valid request has them; the handler itself rejects an invalid one.
   get name(): string {
-    return this.params.name;
+    return this.params.name as string;
   }
   set name(value: string) {
     this.params.name = value;
   }
-  get arguments(): Record<string, any> {
+  /** A tool's arguments, or a prompt's (whose values are strings). */
+  get arguments(): Record<string, string> {
     this.params.arguments ??= {};
-    return this.params.arguments;
+    return this.params.arguments as Record<string, string>;
   }
-  set arguments(value: Record<string, any>) {
+  set arguments(value: Record<string, unknown>) {
     this.params.arguments = value;
   }
   get uri(): string {
-    return this.params.uri;
+    return this.params.uri as string;
   }
   set uri(value: string) {
     this.params.uri = value;
@@ -135,7 +138,7 @@ class HookContext implements CallToolContext, ReadResourceContext, GetPromptCont
 }
 
 /** The era of `initialize` (and of a `ping` before it): legacy, with what the client announces. */
-function preInitScope(method: string, params: Record<string, any>): EraScope {
+function preInitScope(method: string, params: WireParams): EraScope {
   const capabilities = params.capabilities;
   return {
     era: "legacy",
@@ -186,12 +189,7 @@ export class MiddlewareChain {
     }
   }
 
-  async dispatch(
-    input: DispatchInput,
-    params: Record<string, any>,
-    method: string,
-    modern: boolean,
-  ): Promise<Result> {
+  async dispatch(input: DispatchInput, params: WireParams, method: string, modern: boolean): Promise<Result> {
     const { kernel } = this;
     const session = input.session;
     const early = method === "initialize" || (method === "ping" && !modern);
@@ -258,7 +256,7 @@ export class MiddlewareChain {
         return this.wrap("onReadResource", ctx, async () => {
           const visible = await this.resourceVisibility(ctx);
           const read: Handler = visible
-            ? (params, scope) => kernel.readResourceRequest(params, scope, visible)
+            ? (params, scope) => readResourceRequest(kernel, params, scope, visible)
             : handler;
           return kernel.invoke(method, read, ctx.params, ctx.scope, input);
         });

@@ -33,7 +33,8 @@ export interface PromptDefinition<S extends SchemaInput | undefined = SchemaInpu
 }
 
 export interface PromptEntry extends Entry<Prompt> {
-  handler: PromptHandler<any>;
+  /** Any prompt's handler; called with the arguments its schema validated. */
+  handler: PromptHandler<never>;
   args: CompiledSchema | undefined;
   options: PromptOptions;
 }
@@ -53,7 +54,7 @@ function argumentsOf(args: CompiledSchema): PromptArgument[] {
 export function buildPromptEntry(
   name: string,
   options: PromptOptions,
-  handler: PromptHandler<any>,
+  handler: PromptHandler<never>,
 ): PromptEntry | Promise<PromptEntry> {
   checkComponentName("prompt", name);
   if (typeof handler !== "function") throw new TypeError(`Prompt ${name} needs a handler function`);
@@ -100,7 +101,7 @@ export async function renderPrompt(
   }
   let value: unknown;
   try {
-    value = entry.handler(args, ctx);
+    value = (entry.handler as PromptHandler<unknown>)(args, ctx);
     if (value instanceof Promise) value = await value;
   } catch (error) {
     if (error instanceof McpError) throw error;

@@ -81,7 +81,8 @@ function encodeCursor(key: string): string {
     .replace(/=+$/, "");
 }
 
-function decodeCursor(cursor: string): string | undefined {
+function decodeCursor(cursor: unknown): string | undefined {
+  if (typeof cursor !== "string") return undefined;
   try {
     const binary = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
     return decoder.decode(Uint8Array.from(binary, (char) => char.charCodeAt(0)));
@@ -97,7 +98,7 @@ function decodeCursor(cursor: string): string | undefined {
 export function pageOf<W>(
   items: W[],
   keyOf: (item: W) => string,
-  cursor: string | undefined,
+  cursor: unknown,
   pageSize: number | undefined,
 ): Page<W> {
   let start = 0;
@@ -218,7 +219,7 @@ export class Registry<E extends Entry<Wire>, Wire = E["wire"]> {
   }
 
   /** One page of the list; the cursor names the first entry of the next page. */
-  page(cursor: string | undefined, pageSize: number | undefined): Page<Wire> {
+  page(cursor: unknown, pageSize: number | undefined): Page<Wire> {
     const items = this.list();
     let start = 0;
     if (cursor !== undefined) {

@@ -8,6 +8,7 @@ import { toCallToolResult } from "./convert.js";
 import { checkComponentName, checkTags, type Entry, metaWithTags } from "./registry.js";
 
 /** A tool handler: receives validated arguments and the request context; sync or async. */
+// biome-ignore lint/suspicious/noExplicitAny: without a schema type, arguments are as a JSON Schema leaves them.
 export type ToolHandler<Args = Record<string, any>> = (args: Args, ctx: Context) => unknown;
 
 export interface ToolOptions<S extends SchemaInput | undefined = SchemaInput | undefined> {
@@ -85,7 +86,8 @@ export interface ToolDefinition<S extends SchemaInput | undefined = SchemaInput 
 }
 
 export interface ToolEntry extends Entry<Tool> {
-  handler: ToolHandler<any>;
+  /** Any tool's handler; called with the arguments its schema validated. */
+  handler: ToolHandler<never>;
   input: CompiledSchema | undefined;
   output: CompiledSchema | undefined;
   /** The output schema is not an object: values travel as `{ result }`. */
@@ -116,7 +118,7 @@ function isObjectSchema(json: JSONSchema): boolean {
 export function buildToolEntry(
   name: string,
   options: ToolOptions,
-  handler: ToolHandler<any>,
+  handler: ToolHandler<never>,
 ): ToolEntry | Promise<ToolEntry> {
   checkComponentName("tool", name);
   if (typeof handler !== "function") throw new TypeError(`Tool ${name} needs a handler function`);
@@ -132,7 +134,7 @@ export function buildToolEntry(
 function assemble(
   name: string,
   options: ToolOptions,
-  handler: ToolHandler<any>,
+  handler: ToolHandler<never>,
   input: CompiledSchema | undefined,
   output: CompiledSchema | undefined,
 ): ToolEntry {
@@ -234,7 +236,7 @@ export async function runToolHandler(
   const name = entry.key;
   let value: unknown;
   try {
-    value = entry.handler(args, ctx);
+    value = (entry.handler as ToolHandler<unknown>)(args, ctx);
     if (value instanceof Promise) value = await value;
   } catch (error) {
     if (error instanceof ToolError) return errorResult(error.message);

@@ -385,7 +385,9 @@ describe.each(COMBOS)("%s transport, %s era", (transport, era) => {
       const first = await next(subscription, "tools/list_changed after disable");
       expect(first.method).toBe("notifications/tools/list_changed");
       if (rig.modern) {
-        expect(first.params?._meta?.[MetaKey.SubscriptionId]).toBeDefined();
+        expect(
+          (first.params?._meta as Record<string, unknown> | undefined)?.[MetaKey.SubscriptionId],
+        ).toBeDefined();
       }
       expect((await client.listTools()).map((tool) => tool.name)).not.toContain("dynamic");
       await client.callTool("toggle", { kind: "tool", enabled: true });

@@ -1,0 +1,223 @@
+/**
+ * The handler of each request method, and the params each one reads. Params come off the wire
+ * unchecked, so every field is `unknown` until its handler has checked it.
+ */
+import { McpError, NotFoundError } from "../errors.js";
+import { ErrorCode } from "../protocol/codes.js";
+import { LOG_LEVELS } from "../protocol/logging.js";
+import { TASK_METHODS, TASKS_EXTENSION, type TaskMethod } from "../protocol/tasks.js";
+import type { LoggingLevel, Result } from "../protocol/types.js";
+import { SUPPORTED_PROTOCOL_VERSIONS } from "../protocol/versions.js";
+import { complete } from "./completion.js";
+import { Context } from "./context.js";
+import type { DispatchScope } from "./dispatch-scope.js";
+import type { DispatchInput, ServerKernel, SessionState, Visibility } from "./kernel.js";
+import { renderPrompt } from "./prompts.js";
+import { callTool } from "./tools.js";
+
+/** Any request's params, as they arrive. */
+export interface WireParams {
+  _meta?: Record<string, unknown>;
+  [field: string]: unknown;
+}
+
+export interface ListParams extends WireParams {
+  cursor?: unknown;
+}
+export interface CallToolParams extends WireParams {
+  name?: unknown;
+  arguments?: unknown;
+}
+export interface ReadResourceParams extends WireParams {
+  uri?: unknown;
+}
+export interface GetPromptParams extends WireParams {
+  name?: unknown;
+  arguments?: unknown;
+}
+export interface CompleteParams extends WireParams {
+  ref?: { type?: unknown; name?: unknown; uri?: unknown };
+  argument?: { name?: unknown; value?: unknown };
+  context?: { arguments?: Record<string, string> };
+}
+export interface SetLevelParams extends WireParams {
+  level?: unknown;
+}
+export interface ListenParams extends WireParams {
+  notifications?: unknown;
+}
+export interface InitializeParams extends WireParams {
+  protocolVersion?: unknown;
+  capabilities?: unknown;
+  clientInfo?: unknown;
+}
+
+/** The params each method's handler reads. */
+export interface ParamsByMethod {
+  "server/discover": WireParams;
+  "tools/list": ListParams;
+  "tools/call": CallToolParams;
+  "resources/list": ListParams;
+  "resources/templates/list": ListParams;
+  "resources/read": ReadResourceParams;
+  "resources/subscribe": ReadResourceParams;
+  "resources/unsubscribe": ReadResourceParams;
+  "prompts/list": ListParams;
+  "prompts/get": GetPromptParams;
+  "completion/complete": CompleteParams;
+  "logging/setLevel": SetLevelParams;
+  "subscriptions/listen": ListenParams;
+  ping: WireParams;
+  "tasks/get": WireParams;
+  "tasks/update": WireParams;
+  "tasks/cancel": WireParams;
+}
+
+/** A method's handler: its params, the request's scope, and the request as the transport gave it. */
+export type Handler<P extends WireParams = WireParams> = (
+  params: P,
+  scope: DispatchScope,
+  input: DispatchInput,
+) => Promise<Result> | Result;
+
+/** Every method's handler, each typed with its own params. */
+export type Handlers = { [M in keyof ParamsByMethod]: Handler<ParamsByMethod[M]> };
+
+/** The handlers of `kernel`'s methods (every method but `initialize`, which the kernel answers itself). */
+export function methodHandlers(kernel: ServerKernel): Handlers {
+  const { tools, resources, templates, prompts, options } = kernel;
+  const handlers: Omit<Handlers, TaskMethod> = {
+    "server/discover": () => discover(kernel),
+    "tools/list": (params) => {
+      const page = tools.page(params.cursor, options.pageSize);
+      return withCursor({ tools: page.items }, page.nextCursor);
+    },
+    "tools/call": (params, scope) => callToolRequest(kernel, params, scope),
+    "resources/list": (params) => {
+      const page = resources.page(params.cursor, options.pageSize);
+      return withCursor({ resources: page.items }, page.nextCursor);
+    },
+    "resources/templates/list": (params) => {
+      const page = templates.page(params.cursor, options.pageSize);
+      return withCursor({ resourceTemplates: page.items }, page.nextCursor);
+    },
+    "resources/read": (params, scope) => readResourceRequest(kernel, params, scope),
+    "prompts/list": (params) => {
+      const page = prompts.page(params.cursor, options.pageSize);
+      return withCursor({ prompts: page.items }, page.nextCursor);
+    },
+    "prompts/get": (params, scope) => getPrompt(kernel, params, scope),
+    "completion/complete": (params) => complete(prompts, templates, params),
+    "logging/setLevel": (params, _scope, input) => setLevel(params, input.session),
+    "subscriptions/listen": async (params, scope) => {
+      if (scope.era !== "modern") {
+        throw new McpError(
+          ErrorCode.MethodNotFound,
+          "subscriptions/listen is a 2026-07-28 method; use resources/subscribe",
+        );
+      }
+      const filter = await kernel.tasks.listenFilter(params.notifications, scope);
+      return kernel.hub.listen(scope.requestId, filter, scope.signal, scope.notify);
+    },
+    "resources/subscribe": (params, _scope, input) => subscribe(params, input.session, true),
+    "resources/unsubscribe": (params, _scope, input) => subscribe(params, input.session, false),
+    ping: () => ({}),
+  };
+  const taskHandlers = Object.fromEntries(
+    TASK_METHODS.map((method): [TaskMethod, Handler] => [
+      method,
+      (params, scope) => kernel.tasks.request(method, params, scope),
+    ]),
+  ) as Pick<Handlers, TaskMethod>;
+  return { ...handlers, ...taskHandlers };
+}
+
+/** `resources/read`, optionally limited to what middleware list hooks left visible. */
+export async function readResourceRequest(
+  kernel: ServerKernel,
+  params: ReadResourceParams,
+  scope: DispatchScope,
+  visible?: Visibility,
+): Promise<Result> {
+  const uri = params.uri;
+  if (typeof uri !== "string")
+    throw new McpError(ErrorCode.InvalidParams, "resources/read needs a string uri");
+  try {
+    const { contents, cache } = await kernel.readResource(uri, scope, visible);
+    return scope.era === "modern"
+      ? { contents, ttlMs: cache.ttlMs, cacheScope: cache.cacheScope }
+      : { contents };
+  } catch (error) {
+    if (error instanceof NotFoundError && scope.era === "legacy") {
+      throw new McpError(ErrorCode.ResourceNotFound, error.message, error.data);
+    }
+    throw error;
+  }
+}
+
+function discover(kernel: ServerKernel): Result {
+  const result: Result = {
+    supportedVersions: [...SUPPORTED_PROTOCOL_VERSIONS],
+    // Extensions are a 2026-07-28 notion: advertised here, not in initialize.
+    capabilities: { ...kernel.capabilities(), extensions: { [TASKS_EXTENSION]: {} } },
+  };
+  const instructions = kernel.options.instructions;
+  if (instructions !== undefined) result.instructions = instructions;
+  return result;
+}
+
+function callToolRequest(
+  kernel: ServerKernel,
+  params: CallToolParams,
+  scope: DispatchScope,
+): Promise<Result> {
+  const name = params.name;
+  if (typeof name !== "string") throw new McpError(ErrorCode.InvalidParams, "tools/call needs a string name");
+  const entry = kernel.tools.get(name);
+  if (!entry) throw new NotFoundError("tool", `Unknown tool: ${name}`);
+  const args = params.arguments;
+  if (args !== undefined && (typeof args !== "object" || args === null || Array.isArray(args))) {
+    throw new McpError(ErrorCode.InvalidParams, "tools/call arguments must be an object");
+  }
+  const options = { maskErrorDetails: kernel.options.maskErrorDetails };
+  if (entry.task) return kernel.tasks.callTool(entry, args, scope, options);
+  return callTool(entry, args, scope.context ?? new Context(scope), options);
+}
+
+function getPrompt(kernel: ServerKernel, params: GetPromptParams, scope: DispatchScope): Promise<Result> {
+  const name = params.name;
+  if (typeof name !== "string")
+    throw new McpError(ErrorCode.InvalidParams, "prompts/get needs a string name");
+  const entry = kernel.prompts.get(name);
+  if (!entry) throw new NotFoundError("prompt", `Unknown prompt: ${name}`);
+  const ctx = scope.context ?? new Context(scope);
+  return renderPrompt(entry, params.arguments, ctx, kernel.options.maskErrorDetails);
+}
+
+function subscribe(params: ReadResourceParams, session: SessionState, on: boolean): Result {
+  const uri = params.uri;
+  if (typeof uri !== "string")
+    throw new McpError(ErrorCode.InvalidParams, "resources/subscribe needs a string uri");
+  if (on) {
+    session.subscriptions ??= new Set();
+    session.subscriptions.add(uri);
+  } else session.subscriptions?.delete(uri);
+  return {};
+}
+
+function setLevel(params: SetLevelParams, session: SessionState): Result {
+  const level = params.level;
+  if (!LOG_LEVELS.includes(level as LoggingLevel)) {
+    throw new McpError(
+      ErrorCode.InvalidParams,
+      `Invalid log level ${String(level)}; expected one of ${LOG_LEVELS.join(", ")}`,
+    );
+  }
+  if (session.legacy) session.legacy.logLevel = level as LoggingLevel;
+  return {};
+}
+
+function withCursor(result: Result, nextCursor: string | undefined): Result {
+  if (nextCursor !== undefined) result.nextCursor = nextCursor;
+  return result;
+}
