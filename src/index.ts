@@ -40,7 +40,24 @@ export {
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "./protocol/versions.js";
 export type { JSONSchema, SchemaInput, StandardSchemaV1 } from "./schema/standard.js";
-export { Audio, File, Image, type MediaOptions } from "./server/content.js";
+export { Audio, File, Image, type MediaOptions } from "./server/components/content.js";
+export type { PromptDefinition, PromptHandler, PromptOptions } from "./server/components/prompts.js";
+export type { ComponentKind, DuplicatePolicy } from "./server/components/registry.js";
+export type {
+  Completer,
+  ResourceHandler,
+  ResourceOptions,
+  TemplateHandler,
+} from "./server/components/resources.js";
+export type { ArgTransform, TransformToolOptions } from "./server/components/tool-transform.js";
+export type {
+  TaskMode,
+  TaskToolOptions,
+  ToolDefinition,
+  ToolHandler,
+  ToolOptions,
+} from "./server/components/tools.js";
+export type { VisibilityFilter } from "./server/components/visibility.js";
 export {
   Context,
   type ElicitOutcome,
@@ -56,20 +73,14 @@ export type {
   TransportKind,
 } from "./server/entry.js";
 export { type ComponentHandle, FastMCP, type FastMCPOptions, type RunOptions } from "./server/fastmcp.js";
-export type { PromptDefinition, PromptHandler, PromptOptions } from "./server/prompts.js";
-export type { ComponentKind, DuplicatePolicy } from "./server/registry.js";
-export type { Completer, ResourceHandler, ResourceOptions, TemplateHandler } from "./server/resources.js";
 export type { ServerStats, SessionInfo } from "./server/stats.js";
 export {
   MemoryTaskStore,
   type MemoryTaskStoreOptions,
   type TaskRecord,
   type TaskStore,
-} from "./server/task-store.js";
-export type { TasksOptions } from "./server/tasks.js";
-export type { ArgTransform, TransformToolOptions } from "./server/tool-transform.js";
-export type { TaskMode, TaskToolOptions, ToolDefinition, ToolHandler, ToolOptions } from "./server/tools.js";
-export type { VisibilityFilter } from "./server/visibility.js";
+} from "./server/tasks/task-store.js";
+export type { TasksOptions } from "./server/tasks/tasks.js";
 export type { HttpAppOptions, ListeningServer, ListenOptions, TransportName } from "./transports/http/app.js";
 export {
   type EventStore,

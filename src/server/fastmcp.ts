@@ -27,6 +27,18 @@ import type { InferArgs, SchemaInput } from "../schema/standard.js";
 import type { HttpApp, HttpAppOptions, ListeningServer, ListenOptions } from "../transports/http/app.js";
 import { ListenError } from "../transports/http/listen-error.js";
 import type { NodeListener } from "../transports/http/node.js";
+import type { PromptDefinition, PromptHandler, PromptOptions } from "./components/prompts.js";
+import {
+  type ComponentHandle,
+  type DuplicateSetting,
+  normalize,
+  Registrar,
+} from "./components/registration.js";
+import type { ResourceHandler, ResourceOptions, TemplateHandler } from "./components/resources.js";
+import { type TransformToolOptions, transformToolEntry } from "./components/tool-transform.js";
+import type { ToolDefinition, ToolEntry, ToolHandler, ToolOptions } from "./components/tools.js";
+import { type IsUriTemplate, isUriTemplate, type UriTemplateParams } from "./components/uri-template.js";
+import { Visibility, type VisibilityFilter } from "./components/visibility.js";
 import type {
   ExchangeOptions,
   ServerEntry,
@@ -37,17 +49,10 @@ import type {
 import { exchange, exchangeNotification } from "./exchange.js";
 import { ServerKernel } from "./kernel.js";
 import type { Middleware, MiddlewareServer } from "./middleware.js";
-import type { PromptDefinition, PromptHandler, PromptOptions } from "./prompts.js";
-import { type ComponentHandle, type DuplicateSetting, normalize, Registrar } from "./registration.js";
 import { RequestStateCodec, type RequestStateOptions } from "./request-state.js";
-import type { ResourceHandler, ResourceOptions, TemplateHandler } from "./resources.js";
 import { ChannelSession } from "./session.js";
 import { type ServerStats, type SessionInfo, serverStats, sessionInfos } from "./stats.js";
-import type { TasksOptions } from "./tasks.js";
-import { type TransformToolOptions, transformToolEntry } from "./tool-transform.js";
-import type { ToolDefinition, ToolEntry, ToolHandler, ToolOptions } from "./tools.js";
-import { type IsUriTemplate, isUriTemplate, type UriTemplateParams } from "./uri-template.js";
-import { Visibility, type VisibilityFilter } from "./visibility.js";
+import type { TasksOptions } from "./tasks/tasks.js";
 
 /** A resource's handler: `(ctx)` for a fixed URI, `(params, ctx)` for a template. */
 export type HandlerFor<U extends string> = string extends U
@@ -111,7 +116,7 @@ export type RunOptions =
   | { transport?: "stdio"; maxLineBytes?: number }
   | ({ transport: "http" | "sse" | "ws" | ("http" | "sse" | "ws")[] } & Omit<ListenOptions, "transport">);
 
-export type { ComponentHandle } from "./registration.js";
+export type { ComponentHandle } from "./components/registration.js";
 
 export class FastMCP implements ServerEntry {
   readonly name: string;

@@ -25,6 +25,10 @@ import type {
   Tool,
 } from "../protocol/types.js";
 import { negotiateLegacyVersion } from "../protocol/versions.js";
+import type { PromptEntry } from "./components/prompts.js";
+import { Registry } from "./components/registry.js";
+import { type ResourceEntry, readStatic, readTemplate, type TemplateEntry } from "./components/resources.js";
+import type { ToolEntry } from "./components/tools.js";
 import { Context, type RequestScope } from "./context.js";
 import { checkInputDepth } from "./depth.js";
 import { DispatchScope } from "./dispatch-scope.js";
@@ -33,13 +37,9 @@ import { runWithInputRounds } from "./input-round.js";
 import { type Handler, type InitializeParams, methodHandlers, type WireParams } from "./methods.js";
 import type { Middleware } from "./middleware.js";
 import { MiddlewareChain } from "./middleware-chain.js";
-import type { PromptEntry } from "./prompts.js";
-import { Registry } from "./registry.js";
 import type { RequestStateCodec } from "./request-state.js";
-import { type ResourceEntry, readStatic, readTemplate, type TemplateEntry } from "./resources.js";
 import { type SessionMember, SubscriptionHub } from "./subscriptions.js";
-import { TaskManager, type TasksOptions } from "./tasks.js";
-import type { ToolEntry } from "./tools.js";
+import { TaskManager, type TasksOptions } from "./tasks/tasks.js";
 
 /** Per-connection state a transport keeps for the kernel. */
 export interface SessionState {

@@ -8,12 +8,12 @@ import { LOG_LEVELS } from "../protocol/logging.js";
 import { TASK_METHODS, TASKS_EXTENSION, type TaskMethod } from "../protocol/tasks.js";
 import type { LoggingLevel, Result } from "../protocol/types.js";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "../protocol/versions.js";
-import { complete } from "./completion.js";
+import { complete } from "./components/completion.js";
+import { renderPrompt } from "./components/prompts.js";
+import { callTool } from "./components/tools.js";
 import { Context } from "./context.js";
 import type { DispatchScope } from "./dispatch-scope.js";
 import type { DispatchInput, ServerKernel, SessionState, Visibility } from "./kernel.js";
-import { renderPrompt } from "./prompts.js";
-import { callTool } from "./tools.js";
 
 /** Any request's params, as they arrive. */
 export interface WireParams {

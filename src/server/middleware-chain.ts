@@ -14,6 +14,8 @@ import type {
   Result,
 } from "../protocol/types.js";
 import { LATEST_LEGACY_PROTOCOL_VERSION, negotiateLegacyVersion } from "../protocol/versions.js";
+import { type Entry, pageOf, type Registry } from "./components/registry.js";
+import { errorResult } from "./components/tools.js";
 import { Context } from "./context.js";
 import type { DispatchScope } from "./dispatch-scope.js";
 import type { DispatchInput, ServerKernel, SessionState, Visibility } from "./kernel.js";
@@ -25,8 +27,6 @@ import type {
   NotificationContext,
   ReadResourceContext,
 } from "./middleware.js";
-import { type Entry, pageOf, type Registry } from "./registry.js";
-import { errorResult } from "./tools.js";
 
 type HookName = Exclude<keyof Middleware, "name" | "setup">;
 type AnyHook = (ctx: unknown, next: () => Promise<unknown>) => Promise<unknown>;

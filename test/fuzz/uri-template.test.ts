@@ -1,7 +1,7 @@
 /** Fuzzing the URI template matcher: expand-then-match round-trips, never throws, time-bounded. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compileUriTemplate, MAX_TEMPLATE_URI_LENGTH } from "../../src/server/uri-template.js";
+import { compileUriTemplate, MAX_TEMPLATE_URI_LENGTH } from "../../src/server/components/uri-template.js";
 import { FUZZ_TIMEOUT, runs } from "./settings.js";
 
 /** RFC 6570 simple expansion: everything but unreserved characters percent-encoded. */

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { McpError } from "../../src/errors.js";
-import { type Entry, Registry } from "../../src/server/registry.js";
+import { type Entry, Registry } from "../../src/server/components/registry.js";
 
 interface Wire {
   name: string;

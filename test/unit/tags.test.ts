@@ -12,8 +12,8 @@ import {
   McpError,
   StdioTransport,
 } from "../../src/index.js";
-import { type Entry, Registry } from "../../src/server/registry.js";
-import { Visibility } from "../../src/server/visibility.js";
+import { type Entry, Registry } from "../../src/server/components/registry.js";
+import { Visibility } from "../../src/server/components/visibility.js";
 import { ROOT } from "../helpers/paths.js";
 
 const FIXTURE = new URL("../fixtures/tags-server.ts", import.meta.url).pathname;

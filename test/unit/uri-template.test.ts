@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compileUriTemplate, isUriTemplate } from "../../src/server/uri-template.js";
+import { compileUriTemplate, isUriTemplate } from "../../src/server/components/uri-template.js";
 
 describe("compileUriTemplate", () => {
   it("matches one simple variable as one path segment", () => {

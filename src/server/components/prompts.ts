@@ -1,10 +1,10 @@
 /** Prompts: options, the entry built at registration, rendering one. */
-import { McpError, PromptError } from "../errors.js";
-import { ErrorCode } from "../protocol/codes.js";
-import type { GetPromptResult, Icon, MetaObject, Prompt, PromptArgument } from "../protocol/types.js";
-import { type CompiledSchema, compileSchema } from "../schema/compile.js";
-import type { InferArgs, SchemaInput } from "../schema/standard.js";
-import type { Context } from "./context.js";
+import { McpError, PromptError } from "../../errors.js";
+import { ErrorCode } from "../../protocol/codes.js";
+import type { GetPromptResult, Icon, MetaObject, Prompt, PromptArgument } from "../../protocol/types.js";
+import { type CompiledSchema, compileSchema } from "../../schema/compile.js";
+import type { InferArgs, SchemaInput } from "../../schema/standard.js";
+import type { Context } from "../context.js";
 import { toPromptMessages } from "./convert.js";
 import { checkComponentName, checkTags, type Entry, metaWithTags } from "./registry.js";
 import type { Completer } from "./resources.js";

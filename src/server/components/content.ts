@@ -7,7 +7,7 @@
  * mcp.tool("beep", () => new Audio({ data: wavBytes, format: "wav" }));
  * ```
  */
-import type { Annotations, AudioContent, EmbeddedResource, ImageContent } from "../protocol/types.js";
+import type { Annotations, AudioContent, EmbeddedResource, ImageContent } from "../../protocol/types.js";
 
 export interface MediaOptions {
   /** Raw bytes, or a base64 string. */

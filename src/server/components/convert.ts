@@ -6,7 +6,7 @@ import type {
   ResourceContents,
   Role,
   TextContent,
-} from "../protocol/types.js";
+} from "../../protocol/types.js";
 import { isMediaHelper, toBase64 } from "./content.js";
 
 const CONTENT_TYPES = new Set(["text", "image", "audio", "resource", "resource_link"]);

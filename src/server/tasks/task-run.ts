@@ -4,17 +4,17 @@
  * once the task exists.
  */
 
-import type { AuthInfo } from "../auth/types.js";
-import { McpError } from "../errors.js";
-import { ErrorCode } from "../protocol/codes.js";
-import { toErrorObject } from "../protocol/jsonrpc.js";
-import { type DetailedTask, type TaskInputRequest, TERMINAL_STATUSES } from "../protocol/tasks.js";
-import type { CallToolResult, Result } from "../protocol/types.js";
-import type { RequestScope } from "./context.js";
-import { isInputResponse } from "./input-round.js";
+import type { AuthInfo } from "../../auth/types.js";
+import { McpError } from "../../errors.js";
+import { ErrorCode } from "../../protocol/codes.js";
+import { toErrorObject } from "../../protocol/jsonrpc.js";
+import { type DetailedTask, type TaskInputRequest, TERMINAL_STATUSES } from "../../protocol/tasks.js";
+import type { CallToolResult, Result } from "../../protocol/types.js";
+import type { TaskSettings } from "../components/tools.js";
+import type { RequestScope } from "../context.js";
+import { isInputResponse } from "../input-round.js";
 import type { TaskRecord } from "./task-store.js";
 import type { TaskManager } from "./tasks.js";
-import type { TaskSettings } from "./tools.js";
 
 /** How a task's handler settled. */
 export type Outcome = { result: CallToolResult } | { error: unknown };

@@ -3,9 +3,9 @@
  * default. The store holds what `tasks/get` answers; the running handler and its pending input
  * requests stay with the server instance that runs the task.
  */
-import { McpError } from "../errors.js";
-import { ErrorCode } from "../protocol/codes.js";
-import { type DetailedTask, TERMINAL_STATUSES } from "../protocol/tasks.js";
+import { McpError } from "../../errors.js";
+import { ErrorCode } from "../../protocol/codes.js";
+import { type DetailedTask, TERMINAL_STATUSES } from "../../protocol/tasks.js";
 
 /** A stored task: its wire state plus what the server needs to guard and expire it. */
 export interface TaskRecord extends DetailedTask {

@@ -3,7 +3,7 @@
  * entry (at once, or later when its schema converter loads), the duplicate policy, and the handle
  * that enables, disables, updates or removes what it registered, and nothing else.
  */
-import type { ServerKernel } from "./kernel.js";
+import type { ServerKernel } from "../kernel.js";
 import { buildPromptEntry } from "./prompts.js";
 import type { ComponentKind, DuplicatePolicy, Entry, Registry } from "./registry.js";
 import { buildResourceEntry, buildTemplateEntry } from "./resources.js";

@@ -11,9 +11,9 @@
  * `tasks/cancel` or when the task outlives its time to live.
  */
 
-import type { AuthInfo } from "../auth/types.js";
-import { McpError } from "../errors.js";
-import { ErrorCode } from "../protocol/codes.js";
+import type { AuthInfo } from "../../auth/types.js";
+import { McpError } from "../../errors.js";
+import { ErrorCode } from "../../protocol/codes.js";
 import {
   type DetailedTask,
   declaresTasks,
@@ -21,12 +21,8 @@ import {
   TASKS_REQUIRED_CAPABILITIES,
   type TaskMethod,
   TERMINAL_STATUSES,
-} from "../protocol/tasks.js";
-import type { Result } from "../protocol/types.js";
-import { Context, type RequestScope } from "./context.js";
-import { sha256 } from "./request-state.js";
-import { detailed, type Outcome, TaskRun } from "./task-run.js";
-import { MemoryTaskStore, type TaskRecord, type TaskStore } from "./task-store.js";
+} from "../../protocol/tasks.js";
+import type { Result } from "../../protocol/types.js";
 import {
   type CallToolOptions,
   callTool,
@@ -34,7 +30,11 @@ import {
   type TaskSettings,
   type ToolEntry,
   validateToolArgs,
-} from "./tools.js";
+} from "../components/tools.js";
+import { Context, type RequestScope } from "../context.js";
+import { sha256 } from "../request-state.js";
+import { detailed, type Outcome, TaskRun } from "./task-run.js";
+import { MemoryTaskStore, type TaskRecord, type TaskStore } from "./task-store.js";
 
 /** Server-wide settings of the tasks extension (the `tasks` option of `new FastMCP`). */
 export interface TasksOptions {

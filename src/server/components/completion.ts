@@ -1,8 +1,8 @@
 /** `completion/complete`: the completer a prompt argument or template variable was registered with. */
-import { McpError, NotFoundError } from "../errors.js";
-import { ErrorCode } from "../protocol/codes.js";
-import type { Prompt, ResourceTemplate, Result } from "../protocol/types.js";
-import type { CompleteParams } from "./methods.js";
+import { McpError, NotFoundError } from "../../errors.js";
+import { ErrorCode } from "../../protocol/codes.js";
+import type { Prompt, ResourceTemplate, Result } from "../../protocol/types.js";
+import type { CompleteParams } from "../methods.js";
 import type { PromptEntry } from "./prompts.js";
 import type { Registry } from "./registry.js";
 import type { Completer, TemplateEntry } from "./resources.js";

@@ -4,7 +4,7 @@
  * the original names and then runs the original validator and handler, so Standard Schema and JSON
  * Schema tools behave alike and the output schema is untouched.
  */
-import type { Tool, ToolAnnotations } from "../protocol/types.js";
+import type { Tool, ToolAnnotations } from "../../protocol/types.js";
 import { checkComponentName, checkTags, metaWithTags } from "./registry.js";
 import type { ArgumentMapping, ToolEntry } from "./tools.js";
 

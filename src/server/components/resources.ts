@@ -6,8 +6,8 @@ import type {
   Resource,
   ResourceContents,
   ResourceTemplate,
-} from "../protocol/types.js";
-import type { Context } from "./context.js";
+} from "../../protocol/types.js";
+import type { Context } from "../context.js";
 import { toResourceContents } from "./convert.js";
 import { checkTags, type Entry, metaWithTags } from "./registry.js";
 import { compileUriTemplate, type UriTemplate } from "./uri-template.js";

@@ -1,9 +1,9 @@
 /** Tools: registration options, the entry built once at registration, and calling one. */
-import { McpError, ToolError, ValidationError, type ValidationIssue } from "../errors.js";
-import type { CallToolResult, Icon, MetaObject, Tool, ToolAnnotations } from "../protocol/types.js";
-import { type CompiledSchema, compileSchema } from "../schema/compile.js";
-import type { InferArgs, JSONSchema, SchemaInput } from "../schema/standard.js";
-import type { Context } from "./context.js";
+import { McpError, ToolError, ValidationError, type ValidationIssue } from "../../errors.js";
+import type { CallToolResult, Icon, MetaObject, Tool, ToolAnnotations } from "../../protocol/types.js";
+import { type CompiledSchema, compileSchema } from "../../schema/compile.js";
+import type { InferArgs, JSONSchema, SchemaInput } from "../../schema/standard.js";
+import type { Context } from "../context.js";
 import { toCallToolResult } from "./convert.js";
 import { checkComponentName, checkTags, type Entry, metaWithTags } from "./registry.js";
 

@@ -2,8 +2,8 @@
  * An ordered store of components (tools, resources, templates, prompts) with enable/disable,
  * a cached list of what is visible, opaque-cursor pagination and change notification.
  */
-import { McpError } from "../errors.js";
-import { ErrorCode } from "../protocol/codes.js";
+import { McpError } from "../../errors.js";
+import { ErrorCode } from "../../protocol/codes.js";
 
 export interface Entry<Wire> {
   key: string;
