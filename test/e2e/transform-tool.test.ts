@@ -3,36 +3,21 @@
  * and JSON Schema tools; TypeErrors at the call to transformTool; list_changed; the returned handle;
  * and one check over Streamable HTTP (both eras) and stdio.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
-  Client,
+  type Client,
   type ClientOptions,
   FastMCP,
   type ListeningServer,
   McpError,
   StdioTransport,
 } from "../../src/index.js";
+import { CLIENT_ERAS, closingClients, LEGACY_CLIENT } from "../helpers/clients.js";
 import { ROOT } from "../helpers/paths.js";
 
 const FIXTURE = new URL("../fixtures/tags-server.ts", import.meta.url).pathname;
-const LEGACY: ClientOptions = { protocolVersion: "2025-11-25" };
-const ERAS: [string, ClientOptions][] = [
-  ["modern", {}],
-  ["legacy", LEGACY],
-];
-
-const open: Client[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((client) => client.close()));
-});
-
-async function connect(target: FastMCP | string | StdioTransport, options: ClientOptions = {}) {
-  const client = new Client(target, options);
-  open.push(client);
-  await client.connect();
-  return client;
-}
+const connect = closingClients();
 
 async function tool(client: Client, name: string) {
   return (await client.listTools()).find((listed) => listed.name === name);
@@ -84,7 +69,7 @@ function jsonServer() {
 }
 
 describe("a transformed zod tool", () => {
-  it.each(ERAS)("is listed and called under its new form (%s)", async (_era, options) => {
+  it.each(CLIENT_ERAS)("is listed and called under its new form (%s)", async (_era, options) => {
     const { mcp } = zodServer();
     const before = await tool(await connect(mcp), "search");
     mcp.transformTool("search", {
@@ -157,7 +142,7 @@ describe("a transformed zod tool", () => {
 });
 
 describe("a transformed JSON Schema tool", () => {
-  it.each(ERAS)(
+  it.each(CLIENT_ERAS)(
     "keeps every other keyword and validates with the original schema (%s)",
     async (_era, options) => {
       const mcp = jsonServer();
@@ -256,7 +241,7 @@ describe("transformTool refuses bad transformations at the call", () => {
 });
 
 describe("the transformed tool's life", () => {
-  it.each(ERAS)("clients get tools/list_changed (%s)", async (_era, options) => {
+  it.each(CLIENT_ERAS)("clients get tools/list_changed (%s)", async (_era, options) => {
     const { mcp } = zodServer();
     const client = await connect(mcp, options);
     await using changes = await client.listen({ toolsListChanged: true });
@@ -319,7 +304,7 @@ describe("over Streamable HTTP (both eras) and stdio", () => {
 
   const targets: [string, () => string | StdioTransport, ClientOptions][] = [
     ["http modern", () => listening.url, {}],
-    ["http legacy", () => listening.url, LEGACY],
+    ["http legacy", () => listening.url, LEGACY_CLIENT],
     [
       "stdio",
       () => new StdioTransport(process.execPath, ["--import", "tsx", FIXTURE], { cwd: ROOT, stderr: "pipe" }),

@@ -3,9 +3,9 @@
  * rules: what clients list, that hidden components answer as unknown, the precedence with
  * registration handles, list_changed, and one check over Streamable HTTP (both eras) and stdio.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
-  Client,
+  type Client,
   type ClientOptions,
   FastMCP,
   type ListeningServer,
@@ -14,26 +14,11 @@ import {
 } from "../../src/index.js";
 import { type Entry, Registry } from "../../src/server/components/registry.js";
 import { Visibility } from "../../src/server/components/visibility.js";
+import { CLIENT_ERAS, closingClients, LEGACY_CLIENT } from "../helpers/clients.js";
 import { ROOT } from "../helpers/paths.js";
 
 const FIXTURE = new URL("../fixtures/tags-server.ts", import.meta.url).pathname;
-const LEGACY: ClientOptions = { protocolVersion: "2025-11-25" };
-const ERAS: [string, ClientOptions][] = [
-  ["modern", {}],
-  ["legacy", LEGACY],
-];
-
-const open: Client[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((client) => client.close()));
-});
-
-async function connect(target: FastMCP | string | StdioTransport, options: ClientOptions = {}) {
-  const client = new Client(target, options);
-  open.push(client);
-  await client.connect();
-  return client;
-}
+const connect = closingClients();
 
 async function rejection(promise: Promise<unknown>): Promise<McpError> {
   const error = await promise.then(
@@ -93,7 +78,7 @@ describe("tags on the wire", () => {
 });
 
 describe("includeTags and excludeTags", () => {
-  it.each(ERAS)("includeTags shows only components having one of them (%s)", async (_era, options) => {
+  it.each(CLIENT_ERAS)("includeTags shows only components having one of them (%s)", async (_era, options) => {
     const mcp = new FastMCP({ name: "t", includeTags: ["public", "beta"] });
     tagged(mcp, "pub", ["public"]);
     tagged(mcp, "beta", ["other", "beta"]);
@@ -251,7 +236,7 @@ describe("enable and disable", () => {
     expect(other.visible).toBe(false);
   });
 
-  it.each(ERAS)("clients are told when a rule changes what they see (%s)", async (_era, options) => {
+  it.each(CLIENT_ERAS)("clients are told when a rule changes what they see (%s)", async (_era, options) => {
     const mcp = new FastMCP("t");
     mcp.tool("admin_tool", { tags: ["admin"] }, () => 1);
     mcp.prompt("draft", { tags: ["drafts"] }, () => "d");
@@ -321,7 +306,7 @@ describe("over Streamable HTTP (both eras) and stdio", () => {
 
   const targets: [string, () => string | StdioTransport, ClientOptions][] = [
     ["http modern", () => listening.url, {}],
-    ["http legacy", () => listening.url, LEGACY],
+    ["http legacy", () => listening.url, LEGACY_CLIENT],
     [
       "stdio",
       () => new StdioTransport(process.execPath, ["--import", "tsx", FIXTURE], { cwd: ROOT, stderr: "pipe" }),
