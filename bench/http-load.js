@@ -99,10 +99,10 @@ function exchange(agent, endpoint, method, headers, body) {
           text += chunk;
         });
         res.once("end", () => resolve({ status: res.statusCode, headers: res.headers, text }));
-        res.once("error", reject);
+        res.on("error", reject);
       },
     );
-    req.once("error", reject);
+    req.on("error", reject);
     req.end(body);
   });
 }
@@ -317,7 +317,7 @@ export async function sseConnection(url, label, agent = keepAliveAgent()) {
         res.once("close", () => router.failAll(new Error(`${label}: the SSE stream closed`)));
       },
     );
-    req.once("error", reject);
+    req.on("error", reject);
     req.end();
   });
   const endpoint = target(new URL(endpointPath, url).href);

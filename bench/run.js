@@ -14,7 +14,7 @@ import { runColdStart } from "./scenarios/cold-start.js";
 import { CLIENT_ROWS, HTTP_ROWS, httpRatios, runHttp } from "./scenarios/http.js";
 import { runInMemory } from "./scenarios/in-memory.js";
 import { runStdio } from "./scenarios/stdio.js";
-import { COMPARISONS, FASTMCP_JSON, FLOOR, STACKS } from "./stacks.js";
+import { COMPARISONS, FASTMCP_JSON, FASTMCP_MIDDLEWARE, FLOOR, STACKS } from "./stacks.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const quick = argv.includes("--quick");
@@ -122,8 +122,11 @@ console.log(
 const started = performance.now();
 const results = {};
 const coldStacks = [...STACKS, FASTMCP_JSON, FLOOR];
+const tableStacks = [...coldStacks, FASTMCP_MIDDLEWARE];
 if (enabled("in-memory"))
-  results.inMemory = await phase("in-memory", () => runInMemory(STACKS, CONFIG.inMemory));
+  results.inMemory = await phase("in-memory", () =>
+    runInMemory([...STACKS, FASTMCP_MIDDLEWARE], CONFIG.inMemory),
+  );
 if (enabled("stdio")) results.stdio = await phase("stdio", () => runStdio(STACKS, CONFIG.stdio));
 if (enabled("cold-start")) {
   results.coldStart = await phase("cold start", () => runColdStart(coldStacks, CONFIG.coldStart));
@@ -164,7 +167,7 @@ function protocolOf(id) {
   return [...new Set(seen)].join(" / ") || "n/a";
 }
 
-const absoluteRows = coldStacks.map((stack) => {
+const absoluteRows = tableStacks.map((stack) => {
   const metrics = metricsOf(stack.id);
   return [
     stack.label,
@@ -178,7 +181,7 @@ const absoluteRows = coldStacks.map((stack) => {
   ];
 });
 
-const label = (id) => coldStacks.find((stack) => stack.id === id)?.label ?? id;
+const label = (id) => tableStacks.find((stack) => stack.id === id)?.label ?? id;
 const ratios = [];
 for (const { ours, v1, v2 } of COMPARISONS) {
   for (const other of [v1, v2]) {
@@ -366,7 +369,7 @@ console.log(`\nTotal ${meta.seconds.toFixed(1)} s.`);
 const output = `${root}.bench-results/latest.json`;
 await writeJson(output, {
   meta,
-  stacks: coldStacks.map(({ id, label: name, family }) => ({ id, label: name, family })),
+  stacks: tableStacks.map(({ id, label: name, family }) => ({ id, label: name, family })),
   results,
   ratios,
   httpRatios: httpRatioList,

@@ -157,9 +157,22 @@ export const FASTMCP_JSON = {
     }),
 };
 
+/** In memory only: the same server with one pass-through middleware (onRequest and onCallTool). */
+export const FASTMCP_MIDDLEWARE = {
+  id: "fastmcp-mw",
+  label: "fastmcp-ts + 1 pass-through middleware",
+  family: "fastmcp",
+  inMemory: () =>
+    openFastmcp("fastmcp-mw", new FastMCPTransport(createFastMCPServer({ middleware: true })), {
+      clientInfo: CLIENT_INFO,
+    }),
+};
+
 /** Ratio pairs: [fastmcp-ts row, SDK v1 row, SDK v2 row of the same era]. */
 export const COMPARISONS = [
   { ours: "fastmcp", v1: "sdk-v1", v2: "sdk-v2" },
   { ours: "fastmcp-legacy", v1: "sdk-v1", v2: "sdk-v2-legacy" },
   { ours: "fastmcp-json", v1: "sdk-v1", v2: "sdk-v2" },
+  // The middleware row against the same server without middleware, and against SDK v1.
+  { ours: "fastmcp-mw", v1: "fastmcp", v2: "sdk-v1" },
 ];
