@@ -3,18 +3,10 @@
  * and JSON Schema tools; TypeErrors at the call to transformTool; list_changed; the returned handle;
  * and one check over Streamable HTTP (both eras) and stdio.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import {
-  type Client,
-  type ClientOptions,
-  FastMCP,
-  type ListeningServer,
-  McpError,
-  StdioTransport,
-} from "../../src/index.js";
-import { CLIENT_ERAS, closingClients, LEGACY_CLIENT } from "../helpers/clients.js";
-import { ROOT } from "../helpers/paths.js";
+import { type Client, FastMCP, McpError } from "../../src/index.js";
+import { CLIENT_ERAS, closingClients, wireTargets } from "../helpers/clients.js";
 
 const FIXTURE = new URL("../fixtures/tags-server.ts", import.meta.url).pathname;
 const connect = closingClients();
@@ -295,22 +287,10 @@ describe("the transformed tool's life", () => {
 });
 
 describe("over Streamable HTTP (both eras) and stdio", () => {
-  let listening: ListeningServer;
-  beforeAll(async () => {
-    const { createTagsServer } = await import("../fixtures/tags-server.js");
-    listening = await createTagsServer().listen({ host: "127.0.0.1", port: 0 });
-  });
-  afterAll(() => listening.close());
-
-  const targets: [string, () => string | StdioTransport, ClientOptions][] = [
-    ["http modern", () => listening.url, {}],
-    ["http legacy", () => listening.url, LEGACY_CLIENT],
-    [
-      "stdio",
-      () => new StdioTransport(process.execPath, ["--import", "tsx", FIXTURE], { cwd: ROOT, stderr: "pipe" }),
-      {},
-    ],
-  ];
+  const targets = wireTargets(
+    async () => (await import("../fixtures/tags-server.js")).createTagsServer(),
+    FIXTURE,
+  );
 
   it.each(targets)(
     "transformed zod and JSON Schema tools answer under their new form (%s)",

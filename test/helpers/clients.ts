@@ -1,6 +1,8 @@
 /** Clients a test file opens in memory or to a target, closed after each test; the two eras as options. */
-import { afterEach } from "vitest";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { Client, type ClientOptions, type ClientTarget } from "../../src/client/index.js";
+import { type FastMCP, type ListeningServer, StdioTransport } from "../../src/index.js";
+import { ROOT } from "./paths.js";
 import { LEGACY } from "./protocol.js";
 
 /** A client that speaks the newest initialize-based revision. */
@@ -27,4 +29,32 @@ export function closingClients(): (target: ClientTarget, options?: ClientOptions
     await client.connect();
     return client;
   };
+}
+
+/** Where `wireTargets` reaches a server: its name, how to make the target, the client's options. */
+export type WireTarget = [name: string, target: () => string | StdioTransport, options: ClientOptions];
+
+/**
+ * One server over Streamable HTTP in both eras (made by `create`, listening on 127.0.0.1 for the
+ * calling describe) and over stdio (the `fixture` script run as a subprocess), for `it.each`.
+ */
+export function wireTargets(create: () => FastMCP | Promise<FastMCP>, fixture: string): WireTarget[] {
+  let listening: ListeningServer | undefined;
+  beforeAll(async () => {
+    listening = await (await create()).listen({ host: "127.0.0.1", port: 0 });
+  });
+  afterAll(() => listening?.close());
+  const url = () => {
+    if (!listening) throw new Error("the server is not listening yet");
+    return listening.url;
+  };
+  return [
+    ["http modern", url, {}],
+    ["http legacy", url, LEGACY_CLIENT],
+    [
+      "stdio",
+      () => new StdioTransport(process.execPath, ["--import", "tsx", fixture], { cwd: ROOT, stderr: "pipe" }),
+      {},
+    ],
+  ];
 }

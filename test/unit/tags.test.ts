@@ -3,19 +3,11 @@
  * rules: what clients list, that hidden components answer as unknown, the precedence with
  * registration handles, list_changed, and one check over Streamable HTTP (both eras) and stdio.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import {
-  type Client,
-  type ClientOptions,
-  FastMCP,
-  type ListeningServer,
-  McpError,
-  StdioTransport,
-} from "../../src/index.js";
+import { describe, expect, it, vi } from "vitest";
+import { type Client, FastMCP, McpError } from "../../src/index.js";
 import { type Entry, Registry } from "../../src/server/components/registry.js";
 import { Visibility } from "../../src/server/components/visibility.js";
-import { CLIENT_ERAS, closingClients, LEGACY_CLIENT } from "../helpers/clients.js";
-import { ROOT } from "../helpers/paths.js";
+import { CLIENT_ERAS, closingClients, wireTargets } from "../helpers/clients.js";
 
 const FIXTURE = new URL("../fixtures/tags-server.ts", import.meta.url).pathname;
 const connect = closingClients();
@@ -297,22 +289,10 @@ describe("the registry under a visibility policy", () => {
 });
 
 describe("over Streamable HTTP (both eras) and stdio", () => {
-  let listening: ListeningServer;
-  beforeAll(async () => {
-    const { createTagsServer } = await import("../fixtures/tags-server.js");
-    listening = await createTagsServer().listen({ host: "127.0.0.1", port: 0 });
-  });
-  afterAll(() => listening.close());
-
-  const targets: [string, () => string | StdioTransport, ClientOptions][] = [
-    ["http modern", () => listening.url, {}],
-    ["http legacy", () => listening.url, LEGACY_CLIENT],
-    [
-      "stdio",
-      () => new StdioTransport(process.execPath, ["--import", "tsx", FIXTURE], { cwd: ROOT, stderr: "pipe" }),
-      {},
-    ],
-  ];
+  const targets = wireTargets(
+    async () => (await import("../fixtures/tags-server.js")).createTagsServer(),
+    FIXTURE,
+  );
 
   it.each(targets)("hidden components are absent and unknown (%s)", async (_name, target, options) => {
     const client = await connect(target(), options);
