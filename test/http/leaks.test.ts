@@ -9,6 +9,7 @@ import { z } from "zod";
 import type { FastMCP } from "../../src/index.js";
 import type { ListeningServer, ListenOptions } from "../../src/transports/http/app.js";
 import { createEverythingServer } from "../fixtures/everything-server.js";
+import { callInSession } from "../helpers/legacy-http.js";
 import { ACCEPT_BOTH, expectAlive, modernBody, modernHeaders, post } from "../helpers/modern-http.js";
 import { META } from "../helpers/protocol.js";
 import { head } from "../helpers/raw-socket.js";
@@ -308,6 +309,49 @@ describe("a client killed mid-stream (legacy session)", () => {
     await until(() => probe.running === 0, 5000, "the handler to end");
     expect(probe.aborted).toBe(1);
     expect(sessions.session(id)?.inFlight).toBe(0);
+  });
+
+  it("a cancelled request's reply ends without an answer: its SSE stream closes, a JSON reply is an empty 202", async () => {
+    for (const jsonResponse of [false, true]) {
+      const { listening, probe } = await start({ jsonResponse });
+      const id = await initialize(listening.url);
+      const call = post(
+        listening.url,
+        {
+          jsonrpc: "2.0",
+          id: 78,
+          method: "tools/call",
+          params: { name: "hang", arguments: {}, _meta: { progressToken: 1 } },
+        },
+        legacyHeaders(id),
+      );
+      const reader = jsonResponse ? undefined : new SseReader(await call);
+      if (reader) expect((await reader.message()).method).toBe("notifications/progress");
+      else await until(() => probe.running === 1, 5000, "the handler to start");
+      const cancelled = await post(
+        listening.url,
+        { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 78, reason: "bye" } },
+        legacyHeaders(id),
+      );
+      expect(cancelled.status).toBe(202);
+      await until(() => probe.running === 0, 5000, "the handler to end");
+      expect(probe.aborted).toBe(1);
+      if (reader) {
+        // Whatever else came, no answer to the cancelled request: the stream just ends.
+        for (let event = await reader.next(); event; event = await reader.next()) {
+          expect(JSON.parse(event.data)).not.toHaveProperty("id", 78);
+        }
+      } else {
+        const reply = await call;
+        expect(reply.status).toBe(202);
+        expect(await reply.text()).toBe("");
+      }
+      await noOpenExchange(listening);
+      // The session serves on.
+      const after = await callInSession(listening.url, id, "add", { a: 1, b: 2 });
+      expect(after.status).toBe(200);
+      expect(after.body).toContain('"text":"3"');
+    }
   });
 
   it("deleting a session aborts its in-flight handlers and ends its streams", async () => {
