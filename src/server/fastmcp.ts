@@ -122,8 +122,8 @@ export class FastMCP implements ServerEntry {
   readonly name: string;
   /** The token verifier of the HTTP transports, if any. */
   readonly auth: TokenVerifier | undefined;
-  /** @internal The kernel transports hand requests to. */
-  readonly kernel: ServerKernel;
+  /** Registries and the dispatcher; transports reach it only through the ServerEntry methods. */
+  private readonly kernel: ServerKernel;
   private readonly registrar: Registrar;
   /** Made on first use, so a server without tag filters or rules judges nothing. */
   private visibility: Visibility | undefined;
