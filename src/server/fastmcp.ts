@@ -25,7 +25,6 @@ import type {
 } from "../protocol/types.js";
 import type { InferArgs, SchemaInput } from "../schema/standard.js";
 import type { HttpApp, HttpAppOptions, ListeningServer, ListenOptions } from "../transports/http/app.js";
-import { ListenError } from "../transports/http/listen-error.js";
 import type { NodeListener } from "../transports/http/node.js";
 import type { PromptDefinition, PromptHandler, PromptOptions } from "./components/prompts.js";
 import {
@@ -367,29 +366,8 @@ export class FastMCP implements ServerEntry {
       await serveStdio(this, maxLineBytes === undefined ? {} : { maxLineBytes });
       return;
     }
-    let listening: ListeningServer;
-    try {
-      listening = await this.listen(options as ListenOptions);
-    } catch (error) {
-      if (!(error instanceof ListenError)) throw error;
-      // A port in use is the user's situation, not a bug in their code: one line, no stack.
-      process.stderr.write(`[fastmcp-ts] ${this.name}: ${error.message}\n`);
-      process.exit(1);
-    }
-    process.stderr.write(
-      `[fastmcp-ts] ${this.name} serving ${Object.entries(listening.urls)
-        .map(([k, v]) => `${k} ${v}`)
-        .join(", ")}\n`,
-    );
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off("SIGINT", stop);
-        process.off("SIGTERM", stop);
-        listening.close().then(resolve);
-      };
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
-    });
+    const { runHttp } = await import("../transports/http/app.js");
+    await runHttp(this, options as ListenOptions);
   }
 
   /**

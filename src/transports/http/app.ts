@@ -146,6 +146,32 @@ export class HttpApp {
   }
 }
 
+/**
+ * `run()` over HTTP: listens, prints where, and serves until SIGINT or SIGTERM (then closes). A port
+ * that cannot be bound is the user's situation, not a bug in their code: one line on stderr, exit 1.
+ */
+export async function runHttp(server: ServerEntry, options: ListenOptions): Promise<void> {
+  let listening: ListeningServer;
+  try {
+    listening = await listen(server, options);
+  } catch (error) {
+    if (!(error instanceof ListenError)) throw error;
+    process.stderr.write(`[fastmcp-ts] ${server.name}: ${error.message}\n`);
+    process.exit(1);
+  }
+  const urls = Object.entries(listening.urls).map(([kind, url]) => `${kind} ${url}`);
+  process.stderr.write(`[fastmcp-ts] ${server.name} serving ${urls.join(", ")}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      listening.close().then(resolve);
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+}
+
 /** Serves a FastMCP server over HTTP on a node:http server. */
 export async function listen(server: ServerEntry, options: ListenOptions = {}): Promise<ListeningServer> {
   const { createServer } = await import("node:http");
