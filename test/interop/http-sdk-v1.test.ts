@@ -1,36 +1,19 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
 import { Client as SdkClient } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { WebSocketClientTransport } from "@modelcontextprotocol/sdk/client/websocket.js";
-import { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
   type LoggingMessageNotification,
   LoggingMessageNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import {
-  Client,
-  FastMCP,
-  type ListeningServer,
-  type LogMessage,
-  SSETransport,
-  StaticTokenVerifier,
-  StreamableHttpTransport,
-  ToolError,
-} from "../../src/index.js";
+import { Client, FastMCP, type ListeningServer, StaticTokenVerifier } from "../../src/index.js";
 import { createEverythingServer } from "../fixtures/everything-server.js";
-import { createSdkV1Server, sdkV1Sessions } from "../fixtures/sdk-v1-server.js";
-import { Cleanup, serveAsync, serveNode } from "../helpers/node-host.js";
+import { Cleanup } from "../helpers/node-host.js";
 import { expectNoNewHandles, openHandles } from "../helpers/open-handles.js";
-import {
-  installGlobalWebSocket,
-  postedRequests,
-  recordingFetch,
-  type WireRequest,
-} from "../helpers/sdk-interop.js";
+import { installGlobalWebSocket, recordingFetch, type WireRequest } from "../helpers/sdk-interop.js";
+import { serveV1Streamable } from "../helpers/sdk-servers.js";
 import { WAIT_FOR } from "../helpers/wait.js";
 
 const cleanup = new Cleanup();
@@ -234,156 +217,12 @@ describe("official SDK v1 client → fastmcp-ts server with bearer auth", () => 
 });
 
 // ---------------------------------------------------------------------------------------------
-// Our Client → official v1 servers mounted on node:http.
-
-/** A v1 McpServer over StreamableHTTPServerTransport: one transport and server per session, or per request. */
-async function serveV1Streamable(mode: "stateful" | "stateless") {
-  const v1 = sdkV1Sessions(createSdkV1Server);
-  /** Open GET (standalone SSE) streams, by session. */
-  const getStreams = new Set<ServerResponse>();
-  const methods: string[] = [];
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    methods.push(req.method ?? "");
-    if (req.method === "GET") {
-      getStreams.add(res);
-      res.once("close", () => getStreams.delete(res));
-    }
-    if (mode === "stateless") {
-      // The established stateless idiom: a fresh server and transport for each request, and no
-      // sessionIdGenerator (the `sessionIdGenerator: undefined` of v1's examples).
-      const transport = new StreamableHTTPServerTransport({});
-      const server = createSdkV1Server();
-      res.once("close", () => {
-        void transport.close();
-        void server.close();
-      });
-      await server.connect(transport);
-      await transport.handleRequest(req, res);
-      return;
-    }
-    await v1.handle(req, res);
-  };
-  const host = await serveAsync(cleanup, handle, () => v1.close());
-  return { url: `${host.origin}/mcp`, transports: v1.transports, getStreams, methods };
-}
-
-/** A v1 McpServer over the deprecated SSEServerTransport: GET /sse, POST /messages?sessionId=. */
-async function serveV1Sse() {
-  const transports = new Map<string, SSEServerTransport>();
-  const host = await serveNode((req, res) => {
-    const url = new URL(req.url ?? "/", "http://localhost");
-    if (req.method === "GET" && url.pathname === "/sse") {
-      const transport = new SSEServerTransport("/messages", res);
-      transports.set(transport.sessionId, transport);
-      res.once("close", () => transports.delete(transport.sessionId));
-      void createSdkV1Server().connect(transport);
-      return;
-    }
-    const transport = transports.get(url.searchParams.get("sessionId") ?? "");
-    if (req.method === "POST" && url.pathname === "/messages" && transport) {
-      void transport.handlePostMessage(req, res);
-      return;
-    }
-    res.writeHead(404).end("Not found");
-  });
-  cleanup.add(async () => {
-    for (const transport of transports.values()) await transport.close();
-    await host.close();
-  });
-  return { url: `${host.origin}/sse`, transports };
-}
-
-/** What every v1 server offers, whatever carries it. */
-async function exerciseV1Server(client: Client): Promise<void> {
-  expect(client.serverInfo).toEqual({ name: "sdk-v1-server", version: "1.0.0" });
-  expect(client.instructions).toBe("An official v1 SDK server.");
-  expect(client.serverCapabilities).toMatchObject({ tools: {}, resources: {}, prompts: {}, logging: {} });
-  await expect(client.ping()).resolves.toBe(true);
-
-  const tools = await client.listTools();
-  expect(tools.map((tool) => tool.name)).toEqual(["add", "weather", "fail", "progress"]);
-  expect((await client.callTool("add", { a: 5, b: 3 })).text).toBe("8");
-  const weather = await client.callTool("weather", { city: "Paris" });
-  expect(weather.structuredContent).toEqual({ city: "Paris", celsius: 21 });
-  expect(weather.data).toEqual({ city: "Paris", celsius: 21 });
-  const error = await client.callTool("fail").catch((caught: unknown) => caught);
-  expect(error).toBeInstanceOf(ToolError);
-  expect((error as ToolError).message).toBe("this tool always fails");
-
-  expect(await client.listResources()).toEqual([expect.objectContaining({ uri: "config://test" })]);
-  expect(await client.listResourceTemplates()).toEqual([
-    expect.objectContaining({ uriTemplate: "users://{id}/profile" }),
-  ]);
-  expect(JSON.parse((await client.readResource("config://test")).content)).toEqual({ test: true, sdk: 1 });
-  expect(JSON.parse((await client.readResource("users://42/profile")).content)).toEqual({
-    id: "42",
-    name: "User 42",
-  });
-
-  expect(await client.listPrompts()).toEqual([expect.objectContaining({ name: "greet" })]);
-  expect((await client.getPrompt("greet", { name: "Ada" })).messages).toEqual([
-    { role: "user", content: { type: "text", text: "Say hello to Ada" } },
-  ]);
-
-  const progress: [number, number | undefined, string | undefined][] = [];
-  const result = await client.callTool(
-    "progress",
-    {},
-    { onProgress: (value, total, message) => progress.push([value, total, message]) },
-  );
-  expect(result.text).toBe("done");
-  expect(progress).toEqual([
-    [1, 3, "step 1"],
-    [2, 3, "step 2"],
-    [3, 3, "step 3"],
-  ]);
-}
-
-describe("fastmcp-ts Client → official SDK v1 server over Streamable HTTP (stateful)", () => {
-  it("falls back from server/discover to initialize, settles on legacy 2025-11-25 and keeps the session", async () => {
-    const server = await serveV1Streamable("stateful");
-    const recorder = recordingFetch();
-    const logs: LogMessage[] = [];
-    const client = new Client(new StreamableHttpTransport({ url: server.url, fetch: recorder.fetch }), {
-      probeTimeout: 60_000, // the fallback must come from the server's answer, not from waiting
-      onLog: (message) => logs.push(message),
-    });
-    cleanup.add(() => client.close());
-    await client.connect();
-    expect(client.era).toBe("legacy");
-    expect(client.protocolVersion).toBe("2025-11-25");
-
-    // On the wire: the probe, refused (no session), then the 2025 handshake.
-    const posted = postedRequests(recorder.requests);
-    expect(posted.map((entry) => entry.body.method).slice(0, 2)).toEqual(["server/discover", "initialize"]);
-    expect(posted[0]?.status).toBe(400);
-    expect(posted[1]?.status).toBe(200);
-    const sessionId = posted[1]?.responseHeaders?.["mcp-session-id"];
-    expect(server.transports.has(sessionId as string)).toBe(true);
-
-    // Our client opens the standalone GET stream, where v1 sends messages unrelated to a request
-    // (its sendLoggingMessage); wait for it so the progress tool's log is not dropped.
-    await vi.waitFor(() => expect(server.getStreams.size).toBe(1), WAIT_FOR);
-    await exerciseV1Server(client);
-    await vi.waitFor(
-      () => expect(logs).toEqual([{ level: "info", logger: "v1", data: "hello from v1" }]),
-      WAIT_FOR,
-    );
-    for (const entry of recorder.requests.slice(recorder.requests.indexOf(posted[1] as WireRequest) + 1)) {
-      expect(entry.headers["mcp-session-id"]).toBe(sessionId);
-      expect(entry.headers["mcp-protocol-version"]).toBe("2025-11-25");
-    }
-
-    // Closing our client ends the session on the server (DELETE).
-    await client.close();
-    expect(recorder.requests.at(-1)).toMatchObject({ method: "DELETE", status: 200 });
-    await vi.waitFor(() => expect(server.transports.size).toBe(0), WAIT_FOR);
-  });
-});
+// Our Client → an official v1 server mounted on node:http: the features are rows of the table in
+// sdk-servers.test.ts; here, the pin it leaves out.
 
 describe("fastmcp-ts Client pinned to 2026-07-28 → official SDK v1 server", () => {
   it("refuses to connect, since a v1 server cannot speak 2026-07-28, naming what it offers", async () => {
-    const server = await serveV1Streamable("stateful");
+    const server = await serveV1Streamable(cleanup, "stateful");
     const client = new Client(server.url, { protocolVersion: "2026-07-28" });
     cleanup.add(() => client.close());
     await expect(client.connect()).rejects.toThrow(
@@ -395,55 +234,5 @@ describe("fastmcp-ts Client pinned to 2026-07-28 → official SDK v1 server", ()
     // session: nothing is left on the server.
     expect(server.methods).toEqual(["POST", "POST", "DELETE"]);
     await vi.waitFor(() => expect(server.transports.size).toBe(0));
-  });
-});
-
-describe("fastmcp-ts Client → official SDK v1 server over Streamable HTTP (stateless)", () => {
-  it("falls back to legacy 2025-11-25 and serves every request on its own", async () => {
-    const server = await serveV1Streamable("stateless");
-    const recorder = recordingFetch();
-    const client = new Client(new StreamableHttpTransport({ url: server.url, fetch: recorder.fetch }), {
-      probeTimeout: 60_000,
-    });
-    cleanup.add(() => client.close());
-    await client.connect();
-    expect(client.era).toBe("legacy");
-    expect(client.protocolVersion).toBe("2025-11-25");
-    // On the wire: the probe, answered "method not found" by a fresh v1 server, then initialize.
-    const posted = postedRequests(recorder.requests);
-    expect(posted.map((entry) => entry.body.method).slice(0, 2)).toEqual(["server/discover", "initialize"]);
-    expect(posted[1]?.responseHeaders?.["mcp-session-id"]).toBeUndefined();
-    await exerciseV1Server(client);
-    // No session: nothing carries a session id, and there is none to end.
-    for (const entry of recorder.requests) expect(entry.headers["mcp-session-id"]).toBeUndefined();
-    await client.close();
-    expect(server.methods).not.toContain("DELETE");
-  });
-});
-
-describe("fastmcp-ts Client → official SDK v1 server over HTTP+SSE", () => {
-  it("detects the SSE transport from the URL, falls back to legacy and exercises the server", async () => {
-    const server = await serveV1Sse();
-    expect(new Client(server.url).transport).toBeInstanceOf(SSETransport);
-    const recorder = recordingFetch();
-    const logs: LogMessage[] = [];
-    const client = new Client(new SSETransport({ url: server.url, fetch: recorder.fetch }), {
-      probeTimeout: 60_000,
-      onLog: (message) => logs.push(message),
-    });
-    cleanup.add(() => client.close());
-    await client.connect();
-    expect(client.era).toBe("legacy");
-    expect(client.protocolVersion).toBe("2025-11-25");
-    expect(server.transports.size).toBe(1);
-    // On the wire: one GET for the stream, then the probe and initialize POSTed to v1's endpoint.
-    expect(recorder.requests[0]).toMatchObject({ method: "GET", status: 200 });
-    const posted = postedRequests(recorder.requests);
-    expect(posted.map((entry) => entry.body.method).slice(0, 2)).toEqual(["server/discover", "initialize"]);
-    for (const entry of posted) expect(entry.url).toMatch(/\/messages\?sessionId=[\w-]+$/);
-    await exerciseV1Server(client);
-    expect(logs).toEqual([{ level: "info", logger: "v1", data: "hello from v1" }]);
-    await client.close();
-    await vi.waitFor(() => expect(server.transports.size).toBe(0), WAIT_FOR);
   });
 });

@@ -1,15 +1,11 @@
 /**
- * Interop over real sockets (127.0.0.1, a free port) with the official TypeScript SDK v2
- * (`@modelcontextprotocol/client` and `@modelcontextprotocol/server` 2.x), which speaks both eras.
- *
- * - The official v2 client drives our Streamable HTTP server in each of its negotiation modes:
- *   `auto` and pinned to 2026-07-28 must come out modern (no `initialize` on the wire, a per-request
- *   `_meta` envelope and the MCP-Protocol-Version / Mcp-Method / Mcp-Name headers, no session), the
- *   default `legacy` mode a 2025-11-25 session. Here: the HTTP wire and sessions; the features in
- *   each mode are rows of the table in sdk-clients.test.ts.
- * - Our Client drives a v2 server served by v2's `createMcpHandler` (a web-standard handler,
- *   mounted on node:http): modern 2026-07-28 when negotiating or pinned to it, legacy (v2's
- *   stateless fallback) when pinned to 2025-11-25.
+ * Interop over real sockets (127.0.0.1, a free port) with the official TypeScript SDK v2 client
+ * (`@modelcontextprotocol/client` 2.x), which speaks both eras: it drives our Streamable HTTP
+ * server in each of its negotiation modes. `auto` and pinned to 2026-07-28 must come out modern
+ * (no `initialize` on the wire, a per-request `_meta` envelope and the MCP-Protocol-Version /
+ * Mcp-Method / Mcp-Name headers, no session), the default `legacy` mode a 2025-11-25 session.
+ * Here: the HTTP wire and sessions; the features in each mode are rows of the table in
+ * sdk-clients.test.ts, and our Client driving v2's `createMcpHandler` is in sdk-servers.test.ts.
  *
  * Each test closes what it opened and checks that no server or socket is left behind.
  */
@@ -20,23 +16,12 @@ import {
   type ClientOptions as SdkClientOptions,
   StreamableHTTPClientTransport,
 } from "@modelcontextprotocol/client";
-import { createMcpHandler } from "@modelcontextprotocol/server";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  Client,
-  type ClientOptions,
-  type ListeningServer,
-  type LogMessage,
-  McpError,
-  MetaKey,
-  StreamableHttpTransport,
-  ToolError,
-} from "../../src/index.js";
+import type { ListeningServer } from "../../src/index.js";
 import { createEverythingServer } from "../fixtures/everything-server.js";
-import { createSdkV2Server } from "../fixtures/sdk-v2-server.js";
-import { Cleanup, nodeListenerFor, serveNode } from "../helpers/node-host.js";
+import { Cleanup } from "../helpers/node-host.js";
 import { expectNoNewHandles, openHandles } from "../helpers/open-handles.js";
-import { postedRequests, recordingFetch, type WireRequest } from "../helpers/sdk-interop.js";
+import { postedRequests, recordingFetch } from "../helpers/sdk-interop.js";
 
 const cleanup = new Cleanup();
 let before: ReturnType<typeof openHandles>;
@@ -182,161 +167,5 @@ describe.each(SDK_MODES)(
         expect(listening.app.streamable?.stats().sessions).toBe(0);
       });
     }
-  },
-);
-
-// ---------------------------------------------------------------------------------------------
-// Our Client → an official v2 server served by createMcpHandler, mounted on node:http.
-
-/** v2's web-standard handler for the fixture server, on node:http; closed after the test. */
-async function serveV2Handler() {
-  const handler = createMcpHandler(createSdkV2Server);
-  const host = await serveNode(nodeListenerFor((request) => handler.fetch(request)));
-  cleanup.add(async () => {
-    await handler.close();
-    await host.close();
-  });
-  return `${host.origin}/mcp`;
-}
-
-const OUR_MODES: Mode<ClientOptions>[] = [
-  { label: "automatic negotiation", options: {}, era: "modern", version: "2026-07-28" },
-  {
-    label: "pinned to 2026-07-28",
-    options: { protocolVersion: "2026-07-28" },
-    era: "modern",
-    version: "2026-07-28",
-  },
-  {
-    label: "pinned to 2025-11-25",
-    options: { protocolVersion: "2025-11-25" },
-    era: "legacy",
-    version: "2025-11-25",
-  },
-];
-
-const V2_INFO = { name: "sdk-v2-server", version: "2.0.0" };
-
-describe.each(OUR_MODES)(
-  "fastmcp-ts Client ($label) → official SDK v2 createMcpHandler over HTTP",
-  (mode) => {
-    const modern = mode.era === "modern";
-
-    /** Our Client over a recording StreamableHttpTransport; closed after the test. */
-    async function connect(extra: ClientOptions = {}) {
-      const url = await serveV2Handler();
-      const recorder = recordingFetch();
-      const client = new Client(new StreamableHttpTransport({ url, fetch: recorder.fetch }), {
-        ...mode.options,
-        ...extra,
-      });
-      cleanup.add(() => client.close());
-      await client.connect();
-      return { client, requests: recorder.requests };
-    }
-
-    function expectEraMarker(meta: Record<string, unknown> | undefined) {
-      if (modern) expect(meta?.[MetaKey.ServerInfo]).toEqual(V2_INFO);
-      else expect(meta?.[MetaKey.ServerInfo]).toBeUndefined();
-    }
-
-    it(`negotiates ${mode.version} (${mode.era}) and speaks it on the wire`, async () => {
-      const { client, requests } = await connect();
-      expect(client.era).toBe(mode.era);
-      expect(client.protocolVersion).toBe(mode.version);
-      expect(client.serverInfo).toEqual(V2_INFO);
-      expect(client.instructions).toBe("An official v2 SDK server.");
-      expect(client.serverCapabilities).toMatchObject({ tools: {}, resources: {}, prompts: {}, logging: {} });
-      await expect(client.ping()).resolves.toBe(true);
-      expect((await client.callTool("add", { a: 5, b: 3 })).text).toBe("8");
-
-      const posted = postedRequests(requests);
-      const methods = posted.map((entry) => entry.body.method);
-      if (modern) {
-        expect(methods[0]).toBe("server/discover");
-        expect(methods).not.toContain("initialize");
-        for (const entry of posted) {
-          expect(entry.status).toBe(200);
-          expect(entry.body.params?._meta?.[MetaKey.ProtocolVersion]).toBe("2026-07-28");
-          expect(entry.headers["mcp-protocol-version"]).toBe("2026-07-28");
-          expect(entry.headers["mcp-method"]).toBe(entry.body.method);
-        }
-        expect(posted.find((entry) => entry.body.method === "tools/call")?.headers["mcp-name"]).toBe("add");
-      } else {
-        // Pinned to a legacy revision: no probe; v2 serves the 2025 handshake statelessly (no session).
-        expect(methods[0]).toBe("initialize");
-        expect(methods).not.toContain("server/discover");
-        expect(posted[0]?.responseHeaders?.["mcp-session-id"]).toBeUndefined();
-        for (const entry of posted.slice(1)) {
-          expect(entry.headers["mcp-protocol-version"]).toBe("2025-11-25");
-          expect(entry.headers["mcp-method"]).toBeUndefined();
-        }
-      }
-      for (const entry of requests) expect(entry.headers["mcp-session-id"]).toBeUndefined();
-    });
-
-    it("lists and calls tools: text, structured output, isError and unknown tools", async () => {
-      const { client } = await connect();
-      const tools = await client.listTools();
-      expect(tools.map((tool) => tool.name)).toEqual(["add", "weather", "fail", "progress"]);
-      const sum = await client.callTool("add", { a: 5, b: 3 });
-      expect(sum.text).toBe("8");
-      expectEraMarker(sum._meta);
-      const weather = await client.callTool("weather", { city: "Paris" });
-      expect(weather.structuredContent).toEqual({ city: "Paris", celsius: 21 });
-      expect(weather.data).toEqual({ city: "Paris", celsius: 21 });
-      const error = await client.callTool("fail").catch((caught: unknown) => caught);
-      expect(error).toBeInstanceOf(ToolError);
-      expect((error as ToolError).message).toBe("this tool always fails");
-      const unknown = await client.callTool("no-such-tool").catch((caught: unknown) => caught);
-      expect(unknown).toBeInstanceOf(McpError);
-      expect((unknown as McpError).code).toBe(-32602);
-    });
-
-    it("lists and reads resources and templates, lists and renders prompts", async () => {
-      const { client } = await connect();
-      expect(await client.listResources()).toEqual([
-        expect.objectContaining({ uri: "config://test", name: "config", mimeType: "application/json" }),
-      ]);
-      expect(await client.listResourceTemplates()).toEqual([
-        expect.objectContaining({ uriTemplate: "users://{id}/profile", name: "profile" }),
-      ]);
-      expect(JSON.parse((await client.readResource("config://test")).content)).toEqual({
-        test: true,
-        sdk: 2,
-      });
-      expect(JSON.parse((await client.readResource("users://42/profile")).content)).toEqual({
-        id: "42",
-        name: "User 42",
-      });
-      expect(await client.listPrompts()).toEqual([
-        expect.objectContaining({ name: "greet", arguments: [expect.objectContaining({ name: "name" })] }),
-      ]);
-      expect((await client.getPrompt("greet", { name: "Ada" })).messages).toEqual([
-        { role: "user", content: { type: "text", text: "Say hello to Ada" } },
-      ]);
-    });
-
-    it("receives progress and log notifications from a running tool", async () => {
-      const logs: LogMessage[] = [];
-      const { client, requests } = await connect({ onLog: (message) => logs.push(message) });
-      const progress: [number, number | undefined, string | undefined][] = [];
-      const result = await client.callTool(
-        "progress",
-        {},
-        { onProgress: (value, total, message) => progress.push([value, total, message]) },
-      );
-      expect(result.text).toBe("done");
-      expect(progress).toEqual([
-        [1, 3, "step 1"],
-        [2, 3, "step 2"],
-        [3, 3, "step 3"],
-      ]);
-      expect(logs).toEqual([{ level: "info", logger: "v2", data: "hello from v2" }]);
-      const call = postedRequests(requests).findLast(
-        (entry: WireRequest & { body: { method: string } }) => entry.body.method === "tools/call",
-      );
-      expect(call?.responseHeaders?.["content-type"]).toContain("text/event-stream");
-    });
   },
 );
