@@ -82,6 +82,7 @@ export {
 } from "./server/tasks/task-store.js";
 export type { TasksOptions } from "./server/tasks/tasks.js";
 export type { HttpAppOptions, ListeningServer, ListenOptions, TransportName } from "./transports/http/app.js";
+export type { CorsOptions, CorsSetting } from "./transports/http/cors.js";
 export {
   type EventStore,
   type EventStoreStats,

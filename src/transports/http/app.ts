@@ -8,6 +8,7 @@ import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import { SseServer, type SseServerOptions } from "../sse/server.js";
 import { StreamableHttpHandler, type StreamableHttpOptions } from "../streamable-http/server.js";
 import type { WsServerOptions } from "../ws/server.js";
+import { withCors } from "./cors.js";
 import { errorReply, type HttpReply, type HttpRequestLike, jsonReply } from "./exchange.js";
 import { isLoopback, LOOPBACK_HOSTS } from "./guard.js";
 import { ListenError } from "./listen-error.js";
@@ -110,6 +111,7 @@ export class HttpApp {
     };
     if (this.transports.has("http")) this.streamable = new StreamableHttpHandler(server, options);
     if (this.transports.has("sse")) this.sse = new SseServer(server, options, this.paths.messages);
+    if (options.cors) this.handle = withCors(this.handle, options.cors, options);
   }
 
   serves(transport: TransportName): boolean {

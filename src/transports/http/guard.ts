@@ -4,6 +4,7 @@
  */
 import { authenticate, type TokenVerifier } from "../../auth/server.js";
 import type { AuthInfo } from "../../auth/types.js";
+import type { CorsSetting } from "./cors.js";
 import { errorReply, type HttpReply, type HttpRequestLike } from "./exchange.js";
 
 export interface HttpGuardOptions {
@@ -17,6 +18,17 @@ export interface HttpGuardOptions {
    * host (same origin), or be a loopback origin when the host is one.
    */
   allowedOrigins?: string[] | "*";
+  /**
+   * Answer browsers on other origins (`listen`, `run`, `webHandler`, `nodeListener`): preflights,
+   * and `Access-Control-*` headers on the replies. The origins it allows pass the Origin check too,
+   * on every transport (WebSocket upgrades included); the Host check still applies. Off by default.
+   *
+   * @example
+   * ```ts
+   * await mcp.listen({ cors: { origins: ["https://app.example.com"] } });
+   * ```
+   */
+  cors?: CorsSetting;
 }
 
 export const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"];
@@ -39,7 +51,8 @@ function hostName(host: string): string {
   return host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : (host.split(":")[0] as string);
 }
 
-function hostAllowed(host: string | undefined, allowed: string[] | undefined): boolean {
+/** Whether `host` (a Host header) is one of `allowed`; every host when `allowed` is undefined. */
+export function hostAllowed(host: string | undefined, allowed: string[] | undefined): boolean {
   if (!allowed) return true;
   if (!host) return false;
   const lower = host.toLowerCase();
@@ -71,6 +84,16 @@ function originAllowed(
   );
 }
 
+/** Whether the `cors` option allows `origin` (no origin when CORS is off). */
+export function corsAllowsOrigin(cors: CorsSetting | undefined, origin: string): boolean {
+  if (!cors) return false;
+  const origins = cors === true ? "*" : (cors.origins ?? "*");
+  if (origins === "*") return true;
+  if (typeof origins === "function") return origins(origin);
+  const wanted = origin.toLowerCase();
+  return origins.some((entry) => entry.toLowerCase().replace(/\/$/, "") === wanted);
+}
+
 /** A rejection to send, or the verified identity (undefined without a verifier). */
 export async function guardRequest(
   request: HttpRequestLike,
@@ -82,7 +105,11 @@ export async function guardRequest(
     return { reply: errorReply(403, -32000, `Forbidden: host ${host ?? "(none)"} is not allowed`) };
   }
   const origin = request.header("origin");
-  if (origin !== undefined && !originAllowed(origin, host, options.allowedOrigins)) {
+  if (
+    origin !== undefined &&
+    !originAllowed(origin, host, options.allowedOrigins) &&
+    !corsAllowsOrigin(options.cors, origin)
+  ) {
     return { reply: errorReply(403, -32000, `Forbidden: origin ${origin} is not allowed`) };
   }
   if (!verifier) return { auth: undefined };
