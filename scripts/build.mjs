@@ -9,6 +9,7 @@ const entryPoints = [
   "src/index.ts",
   "src/client/index.ts",
   "src/auth/client.ts",
+  "src/auth/server-entry.ts",
   "src/errors.ts",
   "src/middleware/index.ts",
   "src/cli/main.ts",

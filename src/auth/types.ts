@@ -4,6 +4,8 @@
 export interface AuthInfo {
   token: string;
   clientId?: string;
+  /** The token's subject (`sub`): the user or client it was issued for. */
+  subject?: string;
   scopes?: string[];
   expiresAt?: number;
   claims?: Record<string, unknown>;

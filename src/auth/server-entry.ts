@@ -1,0 +1,17 @@
+/**
+ * `fastmcp-ts/server/auth`: bearer token verifiers for a server's `auth` option. Kept apart from
+ * the root entry so a server without auth never loads jose.
+ *
+ * @example
+ * ```ts
+ * import { FastMCP } from "fastmcp-ts";
+ * import { JWTVerifier } from "fastmcp-ts/server/auth";
+ * const mcp = new FastMCP({
+ *   name: "secure",
+ *   auth: new JWTVerifier({ jwksUri: "https://auth.example.com/.well-known/jwks.json", issuer: "https://auth.example.com/" }),
+ * });
+ * ```
+ */
+export { JWTVerifier, type JWTVerifierOptions, type PublicKeyInput } from "./jwt.js";
+export { StaticTokenVerifier, type TokenVerifier } from "./server.js";
+export type { AuthInfo } from "./types.js";
