@@ -16,7 +16,14 @@
  */
 
 export { BearerAuth, type ClientAuth } from "./auth/client.js";
-export { StaticTokenVerifier, type TokenVerifier } from "./auth/server.js";
+export { RemoteAuthProvider, type RemoteAuthProviderOptions } from "./auth/remote-provider.js";
+export {
+  type AuthProvider,
+  type ProtectedResource,
+  type ProtectedResourceMetadata,
+  StaticTokenVerifier,
+  type TokenVerifier,
+} from "./auth/server.js";
 export type { AuthInfo } from "./auth/types.js";
 export * from "./client/index.js";
 export * from "./errors.js";
