@@ -249,3 +249,54 @@ describe("the official SDK v1 client's discovery", () => {
     );
   });
 });
+
+describe("RemoteAuthProvider setup", () => {
+  it("as a web handler, serves the metadata at the URL its challenge names, under a custom path", async () => {
+    const mcp = new FastMCP({
+      name: "edge",
+      auth: new RemoteAuthProvider({
+        tokenVerifier: new StaticTokenVerifier(["t"]),
+        authorizationServers: ["https://auth.example.com"],
+        baseUrl: "https://edge.example.com",
+        scopesSupported: ["read", "write"],
+      }),
+    });
+    const handle = mcp.webHandler({ path: "/api/mcp" });
+    const refused = await handle(new Request("https://edge.example.com/api/mcp", { method: "POST" }));
+    expect(refused.status).toBe(401);
+    const challenge = refused.headers.get("www-authenticate") ?? "";
+    const url = /resource_metadata="([^"]+)"/.exec(challenge)?.[1];
+    expect(url).toBe("https://edge.example.com/.well-known/oauth-protected-resource/api/mcp");
+    const metadata = await handle(new Request(url as string));
+    expect(await metadata.json()).toEqual({
+      resource: "https://edge.example.com/api/mcp",
+      authorization_servers: ["https://auth.example.com"],
+      scopes_supported: ["read", "write"],
+      bearer_methods_supported: ["header"],
+    });
+  });
+
+  it("a plain token verifier serves no metadata and keeps its realm challenge", async () => {
+    const mcp = new FastMCP({ name: "plain", auth: new StaticTokenVerifier(["t"]) });
+    const handle = mcp.webHandler();
+    const metadata = await handle(new Request("http://localhost/.well-known/oauth-protected-resource"));
+    expect(metadata.status).toBe(404);
+    const refused = await handle(new Request("http://localhost/mcp", { method: "POST" }));
+    expect(refused.headers.get("www-authenticate")).toBe('Bearer realm="mcp"');
+  });
+
+  it("refuses a relative baseUrl or no authorization server, naming the option", () => {
+    const tokenVerifier = new StaticTokenVerifier(["t"]);
+    expect(
+      () =>
+        new RemoteAuthProvider({
+          tokenVerifier,
+          authorizationServers: ["https://a.example"],
+          baseUrl: "/mcp",
+        }),
+    ).toThrow(/baseUrl must be an absolute URL/);
+    expect(
+      () => new RemoteAuthProvider({ tokenVerifier, authorizationServers: [], baseUrl: "https://x.example" }),
+    ).toThrow(/at least one authorization server/);
+  });
+});
