@@ -16,7 +16,7 @@
  */
 
 export { BearerAuth, type ClientAuth } from "./auth/client.js";
-export { StaticTokenVerifier, type TokenVerifier } from "./auth/server.js";
+export { type AuthProvider, StaticTokenVerifier, type TokenVerifier } from "./auth/server.js";
 export type { AuthInfo } from "./auth/types.js";
 export * from "./client/index.js";
 export * from "./errors.js";

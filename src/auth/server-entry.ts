@@ -1,6 +1,6 @@
 /**
- * `fastmcp-ts/server/auth`: bearer token verifiers for a server's `auth` option. Kept apart from
- * the root entry so a server without auth never loads jose.
+ * `fastmcp-ts/server/auth`: bearer token verifiers and auth providers for a server's `auth`
+ * option. Kept apart from the root entry so a server without auth never loads jose.
  *
  * @example
  * ```ts
@@ -13,5 +13,12 @@
  * ```
  */
 export { JWTVerifier, type JWTVerifierOptions, type PublicKeyInput } from "./jwt.js";
-export { StaticTokenVerifier, type TokenVerifier } from "./server.js";
+export { RemoteAuthProvider, type RemoteAuthProviderOptions } from "./remote-provider.js";
+export {
+  type AuthProvider,
+  type ProtectedResource,
+  type ProtectedResourceMetadata,
+  StaticTokenVerifier,
+  type TokenVerifier,
+} from "./server.js";
 export type { AuthInfo } from "./types.js";

@@ -38,18 +38,71 @@ export class StaticTokenVerifier implements TokenVerifier {
   }
 }
 
+/** Where RFC 9728 puts the metadata; a resource with a path gets it appended (`…/mcp`). */
+export const PROTECTED_RESOURCE_WELL_KNOWN = "/.well-known/oauth-protected-resource";
+
+/** RFC 9728 protected resource metadata, as served at `/.well-known/oauth-protected-resource`. */
+export interface ProtectedResourceMetadata {
+  resource: string;
+  authorization_servers: string[];
+  scopes_supported?: string[];
+  bearer_methods_supported: string[];
+  resource_name?: string;
+  resource_documentation?: string;
+}
+
+/** What an auth provider publishes for one MCP endpoint. */
+export interface ProtectedResource {
+  readonly metadata: ProtectedResourceMetadata;
+  /** Absolute URL of the metadata document: named in every 401/403 challenge. */
+  readonly metadataUrl: string;
+}
+
+/**
+ * A token verifier that also describes the resource it protects (RFC 9728): the HTTP app serves the
+ * metadata and names it in its challenges. `FastMCP({ auth })` takes either.
+ */
+export interface AuthProvider extends TokenVerifier {
+  /** The metadata for the MCP endpoint served at `mcpPath` (e.g. `/mcp`). */
+  protectedResource(mcpPath: string): ProtectedResource;
+}
+
+export function isAuthProvider(verifier: TokenVerifier): verifier is AuthProvider {
+  return typeof (verifier as Partial<AuthProvider>).protectedResource === "function";
+}
+
+/** `Bearer` challenge: the error parameters, then where to discover how to get a token. */
+function challenge(resourceMetadataUrl: string | undefined, params: string[] = []): string {
+  const where = resourceMetadataUrl ? `resource_metadata="${resourceMetadataUrl}"` : 'realm="mcp"';
+  return resourceMetadataUrl
+    ? `Bearer ${[...params, where].join(", ")}`
+    : `Bearer ${[where, ...params].join(", ")}`;
+}
+
+/** Seconds past `expiresAt` a token is still taken (the clock skew JWTVerifier allows by default). */
+const EXPIRY_SKEW_SEC = 30;
+
 export type AuthOutcome =
   | { ok: true; auth: AuthInfo }
   | { ok: false; status: 401 | 403; challenge: string; message: string };
 
-/** Reads and checks the Authorization header. */
+/**
+ * Reads and checks the Authorization header. With `resourceMetadataUrl` (RFC 9728), every challenge
+ * names it so the client can discover the authorization server.
+ */
 export async function authenticate(
   verifier: TokenVerifier,
   authorization: string | undefined,
+  resourceMetadataUrl?: string,
 ): Promise<AuthOutcome> {
   const match = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
   if (!match) {
-    return { ok: false, status: 401, challenge: 'Bearer realm="mcp"', message: "Missing bearer token" };
+    return {
+      ok: false,
+      status: 401,
+      challenge: challenge(resourceMetadataUrl),
+      message: "Missing bearer token",
+    };
   }
   let auth: AuthInfo | undefined;
   try {
@@ -57,12 +110,16 @@ export async function authenticate(
   } catch {
     auth = undefined;
   }
-  if (!auth || (auth.expiresAt !== undefined && auth.expiresAt * 1000 < Date.now())) {
+  // A verifier that reads `exp` itself (JWTVerifier) allows clock skew; this catch-all for the
+  // others must not undo that, so it allows the same skew.
+  if (!auth || (auth.expiresAt !== undefined && (auth.expiresAt + EXPIRY_SKEW_SEC) * 1000 < Date.now())) {
     return {
       ok: false,
       status: 401,
-      challenge:
-        'Bearer realm="mcp", error="invalid_token", error_description="The token is invalid or expired"',
+      challenge: challenge(resourceMetadataUrl, [
+        'error="invalid_token"',
+        'error_description="The token is invalid or expired"',
+      ]),
       message: "Invalid or expired token",
     };
   }
@@ -71,7 +128,11 @@ export async function authenticate(
     return {
       ok: false,
       status: 403,
-      challenge: `Bearer realm="mcp", error="insufficient_scope", scope="${missing.join(" ")}"`,
+      // The scopes the client must ask for: every required one, not only those missing (RFC 6750 §3).
+      challenge: challenge(resourceMetadataUrl, [
+        'error="insufficient_scope"',
+        `scope="${(verifier.requiredScopes ?? []).join(" ")}"`,
+      ]),
       message: `Missing scopes: ${missing.join(" ")}`,
     };
   }

@@ -13,7 +13,7 @@
  * await mcp.run();
  * ```
  */
-import type { TokenVerifier } from "../auth/server.js";
+import type { AuthProvider, TokenVerifier } from "../auth/server.js";
 import type {
   CacheHints,
   Icon,
@@ -77,9 +77,10 @@ export interface FastMCPOptions {
   listCache?: Partial<CacheHints>;
   /**
    * Checks bearer tokens on the HTTP, SSE and WebSocket transports (401 when missing or invalid);
-   * the identity reaches handlers as `ctx.auth`.
+   * the identity reaches handlers as `ctx.auth`. An AuthProvider (RemoteAuthProvider) also serves
+   * the RFC 9728 protected resource metadata and names it in every challenge.
    */
-  auth?: TokenVerifier;
+  auth?: TokenVerifier | AuthProvider;
   /**
    * The requestState of 2026-07-28 input-required rounds (elicitation, sampling, roots): give every
    * instance the same `secret` when retries may reach another instance; `ttlMs` bounds its life.

@@ -267,6 +267,12 @@ describe("JWTVerifier.verify", () => {
     expect(await verifier.verify(await mint({}, { nbf: now() + 60 }))).toBeUndefined();
     const strict = new JWTVerifier({ publicKey: rsa.publicKey, clockToleranceSec: 0 });
     expect(await strict.verify(await mint({}, { exp: now() - 10 }))).toBeUndefined();
+    // Over HTTP too: the transport's own expiry check allows the same skew.
+    const url = await serveWith(
+      new JWTVerifier({ publicKey: rsa.publicKey, issuer: ISSUER, audience: AUDIENCE }),
+    );
+    expect((await call(url, await mint({}, { exp: now() - 10 }))).status).toBe(200);
+    expect((await call(url, await mint({}, { exp: now() - 60 }))).status).toBe(401);
   });
 
   it("refuses a token over 8 KiB even when it is validly signed", async () => {

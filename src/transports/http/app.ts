@@ -3,6 +3,7 @@
  * health check by path, and `listen()` serves it (plus WebSocket upgrades) on a node:http server.
  */
 import type { Server } from "node:http";
+import { isAuthProvider, PROTECTED_RESOURCE_WELL_KNOWN } from "../../auth/server.js";
 import type { ServerEntry } from "../../server/entry.js";
 import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import { SseServer, type SseServerOptions } from "../sse/server.js";
@@ -88,6 +89,28 @@ export interface ListeningServer {
   close(): Promise<void>;
 }
 
+/** Public and cross-origin: browser clients discover the authorization server from it. */
+const METADATA_HEADERS = {
+  "access-control-allow-origin": "*",
+  "access-control-allow-methods": "GET, OPTIONS",
+  "access-control-allow-headers": "*",
+} as const;
+
+function metadataReply(method: string, body: string): HttpReply {
+  if (method === "OPTIONS") return { status: 204, headers: { ...METADATA_HEADERS } };
+  if (method !== "GET" && method !== "HEAD")
+    return errorReply(405, -32000, "Method Not Allowed", null, { allow: "GET, HEAD, OPTIONS" });
+  return {
+    status: 200,
+    headers: {
+      "content-type": "application/json",
+      "cache-control": "public, max-age=3600",
+      ...METADATA_HEADERS,
+    },
+    ...(method === "GET" ? { body } : {}),
+  };
+}
+
 function trimSlash(path: string): string {
   return path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
 }
@@ -98,9 +121,10 @@ export class HttpApp {
   readonly options: HttpAppOptions;
   readonly paths: { http: string; sse: string; messages: string; ws: string; health: string | false };
   private readonly transports: Set<TransportName>;
+  /** The RFC 9728 metadata by the paths it is served at, when the server's auth is a provider. */
+  private readonly metadata: Map<string, string> | undefined;
 
   constructor(server: ServerEntry, options: HttpAppOptions = {}) {
-    this.options = options;
     this.transports = new Set(options.transports ?? ["http"]);
     this.paths = {
       http: trimSlash(options.path ?? "/mcp"),
@@ -109,6 +133,23 @@ export class HttpApp {
       ws: trimSlash(options.wsPath ?? "/ws"),
       health: options.healthPath === false ? false : trimSlash(options.healthPath ?? "/health"),
     };
+    if (server.auth && isAuthProvider(server.auth)) {
+      // The resource is the main endpoint, as `listen()` reports it.
+      const main = this.transports.has("http")
+        ? this.paths.http
+        : this.transports.has("sse")
+          ? this.paths.sse
+          : this.paths.ws;
+      const resource = server.auth.protectedResource(main);
+      const body = JSON.stringify(resource.metadata);
+      this.metadata = new Map([
+        [PROTECTED_RESOURCE_WELL_KNOWN, body],
+        [`${PROTECTED_RESOURCE_WELL_KNOWN}${main}`, body],
+        [trimSlash(new URL(resource.metadataUrl).pathname), body],
+      ]);
+      options = { ...options, resourceMetadataUrl: resource.metadataUrl };
+    }
+    this.options = options;
     if (this.transports.has("http")) this.streamable = new StreamableHttpHandler(server, options);
     if (this.transports.has("sse")) this.sse = new SseServer(server, options, this.paths.messages);
     if (options.cors) this.handle = withCors(this.handle, options.cors, options);
@@ -121,6 +162,10 @@ export class HttpApp {
   /** Routes one request by path. */
   handle = async (request: HttpRequestLike): Promise<HttpReply> => {
     const path = trimSlash(request.url.pathname);
+    if (this.metadata !== undefined && path.startsWith("/.well-known/")) {
+      const body = this.metadata.get(path);
+      if (body !== undefined) return metadataReply(request.method, body);
+    }
     if (this.streamable && path === this.paths.http) return this.streamable.handle(request);
     if (this.sse && path === this.paths.sse) return this.sse.handleStream(request);
     if (this.sse && path === this.paths.messages) return this.sse.handleMessage(request);
@@ -188,6 +233,8 @@ export async function listen(server: ServerEntry, options: ListenOptions = {}): 
   const closeWs = transports.includes("ws")
     ? (await import("../ws/server.js")).attachWebSocketServer(server, http, {
         ...appOptions,
+        // The app's own: it adds the auth provider's metadata URL for the challenges.
+        ...app.options,
         path: app.paths.ws,
       })
     : undefined;

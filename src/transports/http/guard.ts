@@ -29,6 +29,12 @@ export interface HttpGuardOptions {
    * ```
    */
   cors?: CorsSetting;
+  /**
+   * The RFC 9728 metadata URL named in 401/403 challenges (`resource_metadata`). The HTTP app sets
+   * it from an AuthProvider such as RemoteAuthProvider; give it for a verifier whose metadata is
+   * published elsewhere.
+   */
+  resourceMetadataUrl?: string;
 }
 
 export const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"];
@@ -113,7 +119,7 @@ export async function guardRequest(
     return { reply: errorReply(403, -32000, `Forbidden: origin ${origin} is not allowed`) };
   }
   if (!verifier) return { auth: undefined };
-  const outcome = await authenticate(verifier, request.header("authorization"));
+  const outcome = await authenticate(verifier, request.header("authorization"), options.resourceMetadataUrl);
   if (outcome.ok) return { auth: outcome.auth };
   return {
     reply: errorReply(outcome.status, -32000, outcome.message, null, {
