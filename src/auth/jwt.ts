@@ -54,7 +54,10 @@ export interface JWTVerifierOptions {
   publicKey?: PublicKeyInput;
   /** The expected `iss`. */
   issuer?: string;
-  /** The expected `aud` (any of them); a token without `aud` is refused when this is given. */
+  /**
+   * The expected `aud` (any of them); a token without `aud` is refused when this is given. Behind a
+   * RemoteAuthProvider it defaults to the protected resource's URL; used alone, `aud` is not checked.
+   */
   audience?: string | string[];
   /** Scopes every token must carry (403 insufficient_scope otherwise). */
   requiredScopes?: string[];
@@ -93,6 +96,7 @@ export class JWTVerifier implements TokenVerifier {
   private readonly key: KeyObject | CryptoKey | KeyResolver;
   private readonly options: {
     issuer?: string;
+    /** Set from the protected resource when not given (see forResource). */
     audience?: string | string[];
     algorithms: string[];
     clockTolerance: number;
@@ -120,6 +124,15 @@ export class JWTVerifier implements TokenVerifier {
       jwksUri !== undefined
         ? remoteKeys(new URL(jwksUri), options.jwksCooldownMs ?? 30_000)
         : toPublicKey(publicKey as PublicKeyInput);
+  }
+
+  /**
+   * Told the protected resource's URL by an auth provider (RemoteAuthProvider): without an
+   * `audience` of its own, the verifier then requires tokens issued for that resource (RFC 8707),
+   * so a token minted for another service is refused.
+   */
+  forResource(resource: string): void {
+    if (this.options.audience === undefined) this.options.audience = resource;
   }
 
   async verify(token: string): Promise<AuthInfo | undefined> {

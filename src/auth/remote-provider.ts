@@ -83,6 +83,7 @@ export class RemoteAuthProvider implements AuthProvider {
   protectedResource(mcpPath: string): ProtectedResource {
     const { options } = this;
     const resource = options.resource ?? `${this.baseUrl}${mcpPath}`;
+    options.tokenVerifier.forResource?.(resource);
     const url = new URL(resource);
     const path = url.pathname === "/" ? "" : url.pathname;
     const scopes = options.scopesSupported ?? options.tokenVerifier.requiredScopes;

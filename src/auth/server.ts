@@ -12,6 +12,11 @@ import type { AuthInfo } from "./types.js";
 /** Checks a bearer token; resolves to the identity, or undefined when the token is not valid. */
 export interface TokenVerifier {
   verify(token: string): AuthInfo | undefined | Promise<AuthInfo | undefined>;
+  /**
+   * Told the URL of the resource it protects, once an auth provider knows it (JWTVerifier takes it
+   * as its audience when it has none).
+   */
+  forResource?(resource: string): void;
   /** Scopes every token must have (answered with 403 insufficient_scope otherwise). */
   readonly requiredScopes?: readonly string[];
 }

@@ -12,7 +12,7 @@ import { promisify } from "node:util";
 import { exportJWK, exportSPKI, generateKeyPair, type JWK, SignJWT, UnsecuredJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { JWTVerifier } from "../../src/auth/server-entry.js";
+import { JWTVerifier, RemoteAuthProvider } from "../../src/auth/server-entry.js";
 import { BearerAuth, Client, FastMCP, type ListeningServer } from "../../src/index.js";
 import { callTool } from "../helpers/modern-http.js";
 import { ROOT } from "../helpers/paths.js";
@@ -255,6 +255,29 @@ describe("JWKS fetching", () => {
     } finally {
       warn.mockRestore();
     }
+  });
+});
+
+describe("JWTVerifier behind RemoteAuthProvider", () => {
+  it("expects the protected resource as audience when it has none of its own", async () => {
+    const verifier = new JWTVerifier({ publicKey: rsa.publicKey, issuer: ISSUER });
+    const mcp = new FastMCP({
+      name: "jwt-resource",
+      auth: new RemoteAuthProvider({
+        tokenVerifier: verifier,
+        authorizationServers: [ISSUER],
+        baseUrl: "https://mcp.example.com",
+      }),
+    });
+    mcp.tool("whoami", { inputSchema: z.object({}) }, (_args, ctx) => ({ auth: ctx.auth ?? null }));
+    const listening = await mcp.listen({ host: "127.0.0.1", port: 0 });
+    servers.push(listening);
+    // AUDIENCE is https://mcp.example.com/mcp: the resource this provider protects.
+    expect((await call(listening.url, await mint({ aud: AUDIENCE }))).status).toBe(200);
+    const elsewhere = await call(listening.url, await mint({ aud: "https://other.example.com/mcp" }));
+    expect(elsewhere.status).toBe(401);
+    expect(elsewhere.challenge).toContain('error="invalid_token"');
+    expect((await call(listening.url, await mint({ aud: undefined }))).status).toBe(401);
   });
 });
 
