@@ -28,12 +28,22 @@ async function serveWith(verifier: TokenVerifier): Promise<string> {
   return listening.url;
 }
 
-function introspection(options: { cacheTtlMs?: number; clientSecret?: string; url?: string } = {}) {
+function introspection(
+  options: {
+    cacheTtlMs?: number;
+    maxCacheEntries?: number;
+    requiredScopes?: string[];
+    clientSecret?: string;
+    url?: string;
+  } = {},
+) {
   return new IntrospectionVerifier({
     introspectionUrl: options.url ?? oidc.introspectionEndpoint,
     clientId: oidc.resourceServer.clientId,
     clientSecret: options.clientSecret ?? oidc.resourceServer.clientSecret,
     ...(options.cacheTtlMs === undefined ? {} : { cacheTtlMs: options.cacheTtlMs }),
+    ...(options.maxCacheEntries === undefined ? {} : { maxCacheEntries: options.maxCacheEntries }),
+    ...(options.requiredScopes === undefined ? {} : { requiredScopes: options.requiredScopes }),
   });
 }
 
@@ -150,6 +160,28 @@ describe("FastMCP behind a real OpenID provider (oidc-provider)", () => {
     expect((await rawCall(freshUrl, token)).status).toBe(200);
     expect((await rawCall(freshUrl, token)).status).toBe(200);
     expect(oidc.hits(INTROSPECTION_PATH)).toBe(before + 3);
+  });
+
+  it("the cache is bounded: past maxCacheEntries the oldest answer is dropped and asked again", async () => {
+    const url = await serveWith(introspection({ maxCacheEntries: 1 }));
+    const { access_token: first } = await clientCredentialsToken(oidc, OPAQUE_RESOURCE);
+    const { access_token: second } = await clientCredentialsToken(oidc, OPAQUE_RESOURCE);
+    const before = oidc.hits(INTROSPECTION_PATH);
+    for (const token of [first, first, second, second, first])
+      expect((await rawCall(url, token)).status).toBe(200);
+    // first (asked), first (cached), second (asked, drops first), second (cached), first (asked).
+    expect(oidc.hits(INTROSPECTION_PATH)).toBe(before + 3);
+  });
+
+  it("requiredScopes: an introspected token without them is 403 insufficient_scope", async () => {
+    const url = await serveWith(introspection({ requiredScopes: ["mcp"] }));
+    const { access_token: readOnly } = await clientCredentialsToken(oidc, OPAQUE_RESOURCE, "read");
+    const { access_token: full } = await clientCredentialsToken(oidc, OPAQUE_RESOURCE, "mcp read");
+    const { status, challenge } = await rawCall(url, readOnly);
+    expect(status).toBe(403);
+    expect(challenge).toContain('error="insufficient_scope"');
+    expect(challenge).toContain('scope="mcp"');
+    expect((await rawCall(url, full)).status).toBe(200);
   });
 
   it("a rejected introspection client or an unreachable endpoint refuses tokens with 401, without logging them", async () => {
