@@ -12,6 +12,7 @@
  * });
  * ```
  */
+export { IntrospectionVerifier, type IntrospectionVerifierOptions } from "./introspection.js";
 export { JWTVerifier, type JWTVerifierOptions, type PublicKeyInput } from "./jwt.js";
 export { RemoteAuthProvider, type RemoteAuthProviderOptions } from "./remote-provider.js";
 export {
