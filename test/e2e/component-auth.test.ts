@@ -205,6 +205,38 @@ describe("in memory (no verified identity)", () => {
   });
 });
 
+describe("with pagination and middleware", () => {
+  it("pages the caller's own list", async () => {
+    const mcp = new FastMCP({ name: "paged", pageSize: 1 });
+    register(mcp);
+    mcp.tool("echo-2", () => "echo");
+    const client = await connect(mcp);
+    expect(await lists(client)).toEqual({ ...OPEN, tools: ["echo", "echo-2"] });
+  });
+
+  it("pages the caller's own list, and list hooks see only what the caller may see", async () => {
+    const mcp = new FastMCP({ name: "paged", pageSize: 1 });
+    const seen: string[][] = [];
+    mcp.use({
+      onListTools: async (_ctx, next) => {
+        const tools = await next();
+        seen.push(tools.map((tool) => tool.name));
+        return tools;
+      },
+    });
+    register(mcp);
+    // Registered after the guarded ones: the second page's cursor skips them.
+    mcp.tool("echo-2", () => "echo");
+    const client = await connect(mcp);
+    expect(await lists(client)).toEqual({ ...OPEN, tools: ["echo", "echo-2"] });
+    expect(seen).toEqual([
+      ["echo", "echo-2"],
+      ["echo", "echo-2"],
+    ]);
+    await expectUnknownAlike(client);
+  });
+});
+
 describe("the auth option", () => {
   it("is checked at registration", () => {
     const mcp = new FastMCP({ name: "bad" });
