@@ -15,6 +15,7 @@
 export { IntrospectionVerifier, type IntrospectionVerifierOptions } from "./introspection.js";
 export { JWTVerifier, type JWTVerifierOptions, type PublicKeyInput } from "./jwt.js";
 export { RemoteAuthProvider, type RemoteAuthProviderOptions } from "./remote-provider.js";
+export { requireScopes } from "./scopes.js";
 export {
   type AuthProvider,
   type ProtectedResource,
@@ -22,4 +23,4 @@ export {
   StaticTokenVerifier,
   type TokenVerifier,
 } from "./server.js";
-export type { AuthInfo } from "./types.js";
+export type { AuthCheck, AuthInfo } from "./types.js";

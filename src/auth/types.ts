@@ -10,3 +10,9 @@ export interface AuthInfo {
   expiresAt?: number;
   claims?: Record<string, unknown>;
 }
+
+/**
+ * Decides whether a caller may see and use a component (its `auth` option). Gets `undefined` when
+ * the request carried no verified identity (stdio, memory, or an HTTP server without `auth`).
+ */
+export type AuthCheck = (auth: AuthInfo | undefined) => boolean;

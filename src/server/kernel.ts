@@ -270,12 +270,14 @@ export class ServerKernel {
     visible?: Visibility,
   ): Promise<{ contents: ResourceContents[]; cache: CacheHints }> {
     const ctx = (scope as DispatchScope).context ?? new Context(scope);
-    const entry = visible?.resources?.has(uri) === false ? undefined : this.resources.get(uri);
+    const auth = scope.auth;
+    const entry = visible?.resources?.has(uri) === false ? undefined : this.resources.getFor(uri, auth);
     try {
       if (entry) return { contents: await readStatic(entry, ctx), cache: this.options.readCache };
       for (const template of this.templates.list()) {
         if (visible?.templates?.has(template.uriTemplate) === false) continue;
-        const found = this.templates.get(template.uriTemplate);
+        // A template the caller may not use is skipped as if absent: a later one may still match.
+        const found = this.templates.getFor(template.uriTemplate, auth);
         const params = found?.template.match(uri);
         if (found && params)
           return { contents: await readTemplate(found, uri, params, ctx), cache: this.options.readCache };

@@ -10,6 +10,7 @@ import type { LoggingLevel, Result } from "../protocol/types.js";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "../protocol/versions.js";
 import { complete } from "./components/completion.js";
 import { renderPrompt } from "./components/prompts.js";
+import type { Entry, Registry } from "./components/registry.js";
 import { callTool } from "./components/tools.js";
 import { Context } from "./context.js";
 import type { DispatchScope } from "./dispatch-scope.js";
@@ -88,26 +89,15 @@ export function methodHandlers(kernel: ServerKernel): Handlers {
   const { tools, resources, templates, prompts, options } = kernel;
   const handlers: Omit<Handlers, TaskMethod> = {
     "server/discover": () => discover(kernel),
-    "tools/list": (params) => {
-      const page = tools.page(params.cursor, options.pageSize);
-      return withCursor({ tools: page.items }, page.nextCursor);
-    },
+    "tools/list": (params, scope) => listPage(tools, "tools", params, scope, options.pageSize),
     "tools/call": (params, scope) => callToolRequest(kernel, params, scope),
-    "resources/list": (params) => {
-      const page = resources.page(params.cursor, options.pageSize);
-      return withCursor({ resources: page.items }, page.nextCursor);
-    },
-    "resources/templates/list": (params) => {
-      const page = templates.page(params.cursor, options.pageSize);
-      return withCursor({ resourceTemplates: page.items }, page.nextCursor);
-    },
+    "resources/list": (params, scope) => listPage(resources, "resources", params, scope, options.pageSize),
+    "resources/templates/list": (params, scope) =>
+      listPage(templates, "resourceTemplates", params, scope, options.pageSize),
     "resources/read": (params, scope) => readResourceRequest(kernel, params, scope),
-    "prompts/list": (params) => {
-      const page = prompts.page(params.cursor, options.pageSize);
-      return withCursor({ prompts: page.items }, page.nextCursor);
-    },
+    "prompts/list": (params, scope) => listPage(prompts, "prompts", params, scope, options.pageSize),
     "prompts/get": (params, scope) => getPrompt(kernel, params, scope),
-    "completion/complete": (params) => complete(prompts, templates, params),
+    "completion/complete": (params, scope) => complete(prompts, templates, params, scope.auth),
     "logging/setLevel": (params, _scope, input) => setLevel(params, input.session),
     "subscriptions/listen": async (params, scope) => {
       if (scope.era !== "modern") {
@@ -173,7 +163,7 @@ function callToolRequest(
 ): Promise<Result> {
   const name = params.name;
   if (typeof name !== "string") throw new McpError(ErrorCode.InvalidParams, "tools/call needs a string name");
-  const entry = kernel.tools.get(name);
+  const entry = kernel.tools.getFor(name, scope.auth);
   if (!entry) throw new NotFoundError("tool", `Unknown tool: ${name}`);
   const args = params.arguments;
   if (args !== undefined && (typeof args !== "object" || args === null || Array.isArray(args))) {
@@ -188,7 +178,7 @@ function getPrompt(kernel: ServerKernel, params: GetPromptParams, scope: Dispatc
   const name = params.name;
   if (typeof name !== "string")
     throw new McpError(ErrorCode.InvalidParams, "prompts/get needs a string name");
-  const entry = kernel.prompts.get(name);
+  const entry = kernel.prompts.getFor(name, scope.auth);
   if (!entry) throw new NotFoundError("prompt", `Unknown prompt: ${name}`);
   const ctx = scope.context ?? new Context(scope);
   return renderPrompt(entry, params.arguments, ctx, kernel.options.maskErrorDetails);
@@ -217,7 +207,29 @@ function setLevel(params: SetLevelParams, session: SessionState): Result {
   return {};
 }
 
-function withCursor(result: Result, nextCursor: string | undefined): Result {
+/** One page of a registry's list, as the caller sees it. */
+function listPage(
+  registry: Registry<Entry<unknown>, unknown>,
+  field: string,
+  params: ListParams,
+  scope: DispatchScope,
+  pageSize: number | undefined,
+): Result {
+  const page = registry.page(params.cursor, pageSize, scope.auth);
+  const result = withCursor({ [field]: page.items }, page.nextCursor);
+  return registry.hasChecks() ? privateList(result, scope.era) : result;
+}
+
+/**
+ * Marks a list that depends on who asked: a cache shared between callers must not hand one
+ * caller's list to another (2026-07-28 cache hints; legacy results carry none).
+ */
+export function privateList(result: Result, era: DispatchScope["era"]): Result {
+  if (era === "modern") result.cacheScope = "private";
+  return result;
+}
+
+export function withCursor(result: Result, nextCursor: string | undefined): Result {
   if (nextCursor !== undefined) result.nextCursor = nextCursor;
   return result;
 }

@@ -19,7 +19,7 @@ import { errorResult } from "./components/tools.js";
 import { Context } from "./context.js";
 import type { DispatchScope } from "./dispatch-scope.js";
 import type { DispatchInput, ServerKernel, SessionState, Visibility } from "./kernel.js";
-import { type Handler, readResourceRequest, type WireParams } from "./methods.js";
+import { type Handler, privateList, readResourceRequest, type WireParams, withCursor } from "./methods.js";
 import type {
   CallToolContext,
   GetPromptContext,
@@ -308,9 +308,8 @@ export class MiddlewareChain {
       ctx.params.cursor,
       this.kernel.options.pageSize,
     );
-    const result: Result = { [field]: page.items };
-    if (page.nextCursor !== undefined) result.nextCursor = page.nextCursor;
-    return result;
+    const result = withCursor({ [field]: page.items }, page.nextCursor);
+    return this.kernel[LISTS[method].registry].hasChecks() ? privateList(result, ctx.era) : result;
   }
 
   private async fullList(ctx: HookContext, method: ListMethod): Promise<Record<string, unknown>[]> {
@@ -321,7 +320,7 @@ export class MiddlewareChain {
     >;
     const listCtx = ctx.method === method ? ctx : new HookContext(method, {}, ctx.scope);
     const items = await runHooks(this.hooks[hook], hook, listCtx, () =>
-      Promise.resolve(source.list().slice()),
+      Promise.resolve(source.visibleTo(ctx.scope.auth).slice()),
     );
     if (!Array.isArray(items)) throw new TypeError(`Middleware ${hook} must return an array`);
     return items;
@@ -339,7 +338,7 @@ export class MiddlewareChain {
     const { hook, registry } = LISTS[method];
     if (this.hooks[hook].length === 0) return undefined;
     const name = ctx.params.name;
-    if (typeof name !== "string" || !this.kernel[registry].get(name)) return undefined;
+    if (typeof name !== "string" || !this.kernel[registry].getFor(name, ctx.scope.auth)) return undefined;
     return this.fullList(ctx, method).then((items) => {
       if (!items.some((item) => item.name === name))
         throw new NotFoundError(kind, `Unknown ${kind}: ${name}`);
@@ -352,7 +351,8 @@ export class MiddlewareChain {
     const templateHooks = this.hooks.onListResourceTemplates.length > 0;
     if (!staticHooks && !templateHooks) return undefined;
     const visible: Visibility = {};
-    if (staticHooks && typeof ctx.params.uri === "string" && this.kernel.resources.get(ctx.params.uri)) {
+    const uri = ctx.params.uri;
+    if (staticHooks && typeof uri === "string" && this.kernel.resources.getFor(uri, ctx.scope.auth)) {
       const items = await this.fullList(ctx, "resources/list");
       visible.resources = new Set(items.map((item) => item.uri as string));
     }

@@ -1,4 +1,5 @@
 /** `completion/complete`: the completer a prompt argument or template variable was registered with. */
+import type { AuthInfo } from "../../auth/types.js";
 import { McpError, NotFoundError } from "../../errors.js";
 import { ErrorCode } from "../../protocol/codes.js";
 import type { Prompt, ResourceTemplate, Result } from "../../protocol/types.js";
@@ -14,6 +15,7 @@ export async function complete(
   prompts: Registry<PromptEntry, Prompt>,
   templates: Registry<TemplateEntry, ResourceTemplate>,
   params: CompleteParams,
+  auth: AuthInfo | undefined,
 ): Promise<Result> {
   const ref = params.ref ?? {};
   const argument = params.argument ?? {};
@@ -22,11 +24,11 @@ export async function complete(
   }
   let completers: Record<string, Completer> | undefined;
   if (ref.type === "ref/prompt") {
-    const entry = typeof ref.name === "string" ? prompts.get(ref.name) : undefined;
+    const entry = typeof ref.name === "string" ? prompts.getFor(ref.name, auth) : undefined;
     if (!entry) throw new NotFoundError("prompt", `Unknown prompt: ${ref.name}`);
     completers = entry.options.complete;
   } else if (ref.type === "ref/resource") {
-    const entry = typeof ref.uri === "string" ? templates.get(ref.uri) : undefined;
+    const entry = typeof ref.uri === "string" ? templates.getFor(ref.uri, auth) : undefined;
     if (!entry) throw new NotFoundError("template", `Unknown resource template: ${ref.uri}`);
     completers = entry.options.complete;
   } else {

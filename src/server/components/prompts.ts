@@ -1,4 +1,6 @@
 /** Prompts: options, the entry built at registration, rendering one. */
+
+import type { AuthCheck } from "../../auth/types.js";
 import { McpError, PromptError } from "../../errors.js";
 import { ErrorCode } from "../../protocol/codes.js";
 import type { GetPromptResult, Icon, MetaObject, Prompt, PromptArgument } from "../../protocol/types.js";
@@ -6,7 +8,7 @@ import { type CompiledSchema, compileSchema } from "../../schema/compile.js";
 import type { InferArgs, SchemaInput } from "../../schema/standard.js";
 import type { Context } from "../context.js";
 import { toPromptMessages } from "./convert.js";
-import { checkComponentName, checkTags, type Entry, metaWithTags } from "./registry.js";
+import { checkAuthOption, checkComponentName, checkTags, type Entry, metaWithTags } from "./registry.js";
 import type { Completer } from "./resources.js";
 import { formatIssues } from "./tools.js";
 
@@ -22,6 +24,11 @@ export interface PromptOptions<S extends SchemaInput | undefined = SchemaInput |
   /** Labels for the server's tag filter and `enable`/`disable({ tags })`; listed under `_meta.fastmcp.tags`. */
   tags?: readonly string[];
   enabled?: boolean;
+  /**
+   * Who may see and use it, e.g. `requireScopes("write")` (or a list of checks, all of which must
+   * pass): others find it absent from lists and get the unknown-component error.
+   */
+  auth?: AuthCheck | readonly AuthCheck[];
   /** A completer per argument, for `completion/complete`. */
   complete?: Record<string, Completer>;
 }
@@ -59,6 +66,7 @@ export function buildPromptEntry(
   checkComponentName("prompt", name);
   if (typeof handler !== "function") throw new TypeError(`Prompt ${name} needs a handler function`);
   const tags = checkTags(`Prompt ${name}`, options.tags);
+  const auth = checkAuthOption(`Prompt ${name}`, options.auth);
   const args = options.argsSchema === undefined ? undefined : compileSchema(options.argsSchema, "input");
   const assemble = (compiled: CompiledSchema | undefined): PromptEntry => {
     const wire: Prompt = { name };
@@ -73,7 +81,16 @@ export function buildPromptEntry(
         throw new TypeError(`Prompt ${name} has no argument ${key} to complete`);
       }
     }
-    return { key: name, enabled: options.enabled ?? true, wire, tags, handler, args: compiled, options };
+    return {
+      key: name,
+      enabled: options.enabled ?? true,
+      wire,
+      tags,
+      auth,
+      handler,
+      args: compiled,
+      options,
+    };
   };
   return args instanceof Promise ? args.then(assemble) : assemble(args);
 }

@@ -2,6 +2,7 @@
  * An ordered store of components (tools, resources, templates, prompts) with enable/disable,
  * a cached list of what is visible, opaque-cursor pagination and change notification.
  */
+import type { AuthCheck, AuthInfo } from "../../auth/types.js";
 import { McpError } from "../../errors.js";
 import { ErrorCode } from "../../protocol/codes.js";
 
@@ -15,6 +16,8 @@ export interface Entry<Wire> {
   tags?: readonly string[] | undefined;
   /** Set by the server's visibility policy (tag filter, enable/disable rules); never by the component. */
   hidden?: boolean;
+  /** Who may see and use it (the `auth` option); judged per request, only for entries that have one. */
+  auth?: AuthCheck | undefined;
 }
 
 /** Decides whether the server shows an entry; runs on change, never per request. */
@@ -27,6 +30,37 @@ export function checkTags(what: string, tags: unknown): readonly string[] | unde
     throw new TypeError(`${what}: tags must be an array of non-empty strings`);
   }
   return tags.length === 0 ? undefined : [...new Set(tags as string[])];
+}
+
+/**
+ * Checks a component's `auth` option: one check, or a list that must all pass. Returns the single
+ * function the registry calls (undefined when the option is absent or an empty list).
+ */
+export function checkAuthOption(what: string, option: unknown): AuthCheck | undefined {
+  if (option === undefined) return undefined;
+  if (typeof option === "function") return option as AuthCheck;
+  if (Array.isArray(option) && option.every((check) => typeof check === "function")) {
+    const checks = [...option] as AuthCheck[];
+    if (checks.length <= 1) return checks[0];
+    return (auth) => checks.every((check) => check(auth) === true);
+  }
+  throw new TypeError(
+    `${what}: auth must be a check function (such as requireScopes(...)) or a list of them`,
+  );
+}
+
+/**
+ * Whether `auth`'s holder may see and use `entry`. A check that throws denies: a broken check must
+ * not open a component, and its error is the server's, not the caller's.
+ */
+export function allows(entry: Entry<unknown>, auth: AuthInfo | undefined): boolean {
+  const check = entry.auth;
+  if (!check) return true;
+  try {
+    return check(auth) === true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -118,7 +152,9 @@ export function pageOf<W>(
 export class Registry<E extends Entry<Wire>, Wire = E["wire"]> {
   private readonly entries = new Map<string, E>();
   private visible: Wire[] | undefined;
-  private visibleKeys: string[] = [];
+  private visibleEntries: E[] = [];
+  /** How many listed entries have an `auth` check: zero keeps lists and lookups caller-independent. */
+  private guarded = 0;
   private positions: Map<string, number> | undefined;
   private readonly onChange: () => void;
   private policy: VisibilityPolicy | undefined;
@@ -144,6 +180,18 @@ export class Registry<E extends Entry<Wire>, Wire = E["wire"]> {
   /** The entry for `key`, enabled or not. */
   peek(key: string): E | undefined {
     return this.entries.get(key);
+  }
+
+  /** The entry for `key` when it is visible and `auth`'s holder passes its check. */
+  getFor(key: string, auth: AuthInfo | undefined): E | undefined {
+    const entry = this.get(key);
+    return entry && (!entry.auth || allows(entry, auth)) ? entry : undefined;
+  }
+
+  /** Whether some listed entry has an `auth` check (lists then differ per caller). */
+  hasChecks(): boolean {
+    this.list();
+    return this.guarded > 0;
   }
 
   /** Every entry, disabled ones included, in registration order. */
@@ -206,21 +254,37 @@ export class Registry<E extends Entry<Wire>, Wire = E["wire"]> {
   list(): Wire[] {
     if (!this.visible) {
       this.visible = [];
-      this.visibleKeys = [];
+      this.visibleEntries = [];
+      this.guarded = 0;
       this.positions = new Map();
       for (const entry of this.entries.values()) {
         if (!entry.enabled || entry.hidden) continue;
         this.positions.set(entry.key, this.visible.length);
         this.visible.push(entry.wire);
-        this.visibleKeys.push(entry.key);
+        this.visibleEntries.push(entry);
+        if (entry.auth) this.guarded++;
       }
     }
     return this.visible;
   }
 
-  /** One page of the list; the cursor names the first entry of the next page. */
-  page(cursor: unknown, pageSize: number | undefined): Page<Wire> {
+  /** The list as `auth`'s holder sees it: the cached list itself unless some entry has a check. */
+  visibleTo(auth: AuthInfo | undefined): Wire[] {
     const items = this.list();
+    if (this.guarded === 0) return items;
+    return this.visibleEntries.filter((entry) => allows(entry, auth)).map((entry) => entry.wire);
+  }
+
+  /** One page of the list as `auth`'s holder sees it; the cursor names the first entry of the next page. */
+  page(cursor: unknown, pageSize: number | undefined, auth?: AuthInfo): Page<Wire> {
+    const items = this.list();
+    if (this.guarded > 0) {
+      const mine = this.visibleEntries.filter((entry) => allows(entry, auth));
+      const page = pageOf(mine, (entry) => entry.key, cursor, pageSize);
+      const result: Page<Wire> = { items: page.items.map((entry) => entry.wire) };
+      if (page.nextCursor !== undefined) result.nextCursor = page.nextCursor;
+      return result;
+    }
     let start = 0;
     if (cursor !== undefined) {
       const key = decodeCursor(cursor);
@@ -233,7 +297,7 @@ export class Registry<E extends Entry<Wire>, Wire = E["wire"]> {
     const end = start + pageSize;
     const page: Page<Wire> = { items: items.slice(start, end) };
     if (end < items.length) {
-      page.nextCursor = encodeCursor(this.visibleKeys[end] as string);
+      page.nextCursor = encodeCursor((this.visibleEntries[end] as E).key);
     }
     return page;
   }

@@ -1,4 +1,6 @@
 /** Resources and resource templates: options, entries built at registration, reading one. */
+
+import type { AuthCheck } from "../../auth/types.js";
 import type {
   Annotations,
   Icon,
@@ -9,7 +11,7 @@ import type {
 } from "../../protocol/types.js";
 import type { Context } from "../context.js";
 import { toResourceContents } from "./convert.js";
-import { checkTags, type Entry, metaWithTags } from "./registry.js";
+import { checkAuthOption, checkTags, type Entry, metaWithTags } from "./registry.js";
 import { compileUriTemplate, type UriTemplate } from "./uri-template.js";
 
 /** Completes one argument: gets the partial value and the other arguments already given. */
@@ -31,6 +33,11 @@ export interface ResourceOptions {
   /** Labels for the server's tag filter and `enable`/`disable({ tags })`; listed under `_meta.fastmcp.tags`. */
   tags?: readonly string[];
   enabled?: boolean;
+  /**
+   * Who may see and use it, e.g. `requireScopes("write")` (or a list of checks, all of which must
+   * pass): others find it absent from lists and get the unknown-component error.
+   */
+  auth?: AuthCheck | readonly AuthCheck[];
   /** Template only: a completer per variable, for `completion/complete`. */
   complete?: Record<string, Completer>;
 }
@@ -106,7 +113,8 @@ export function buildResourceEntry(
   if (typeof handler !== "function") throw new TypeError(`Resource ${uri} needs a handler function`);
   const tags = checkTags(`Resource ${uri}`, options.tags);
   const wire = describe<Resource>({ uri, name: options.name ?? uri }, options, false, tags);
-  return { key: uri, enabled: options.enabled ?? true, wire, tags, handler, options };
+  const auth = checkAuthOption(`Resource ${uri}`, options.auth);
+  return { key: uri, enabled: options.enabled ?? true, wire, tags, auth, handler, options };
 }
 
 export function buildTemplateEntry(
@@ -130,7 +138,8 @@ export function buildTemplateEntry(
     true,
     tags,
   );
-  return { key: uriTemplate, enabled: options.enabled ?? true, wire, tags, handler, template, options };
+  const auth = checkAuthOption(`Resource template ${uriTemplate}`, options.auth);
+  return { key: uriTemplate, enabled: options.enabled ?? true, wire, tags, auth, handler, template, options };
 }
 
 export async function readStatic(entry: ResourceEntry, ctx: Context): Promise<ResourceContents[]> {

@@ -1,11 +1,13 @@
 /** Tools: registration options, the entry built once at registration, and calling one. */
+
+import type { AuthCheck } from "../../auth/types.js";
 import { McpError, ToolError, ValidationError, type ValidationIssue } from "../../errors.js";
 import type { CallToolResult, Icon, MetaObject, Tool, ToolAnnotations } from "../../protocol/types.js";
 import { type CompiledSchema, compileSchema } from "../../schema/compile.js";
 import type { InferArgs, JSONSchema, SchemaInput } from "../../schema/standard.js";
 import type { Context } from "../context.js";
 import { toCallToolResult } from "./convert.js";
-import { checkComponentName, checkTags, type Entry, metaWithTags } from "./registry.js";
+import { checkAuthOption, checkComponentName, checkTags, type Entry, metaWithTags } from "./registry.js";
 
 /** A tool handler: receives validated arguments and the request context; sync or async. */
 // biome-ignore lint/suspicious/noExplicitAny: without a schema type, arguments are as a JSON Schema leaves them.
@@ -28,6 +30,11 @@ export interface ToolOptions<S extends SchemaInput | undefined = SchemaInput | u
   tags?: readonly string[];
   /** Registered but hidden until enabled. */
   enabled?: boolean;
+  /**
+   * Who may see and use it, e.g. `requireScopes("write")` (or a list of checks, all of which must
+   * pass): others find it absent from lists and get the unknown-component error.
+   */
+  auth?: AuthCheck | readonly AuthCheck[];
   /**
    * Runs the tool as a task of the 2026-07-28 tasks extension (`io.modelcontextprotocol/tasks`):
    * when the client declares the extension, `tools/call` answers at once with a task handle and the
@@ -162,6 +169,7 @@ function assemble(
     enabled: options.enabled ?? true,
     wire,
     tags,
+    auth: checkAuthOption(`Tool ${name}`, options.auth),
     handler,
     input,
     output,
