@@ -40,7 +40,8 @@ function start(): {
     });
     child.once("exit", (code) => reject(new Error(`server exited early (${code}): ${stderr}`)));
   });
-  const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  // "close", not "exit": by then stderr is read to its end, so what the server last wrote is there.
+  const exit = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
   return { child, url, stderr: () => stderr, exit };
 }
 
