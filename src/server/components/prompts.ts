@@ -1,34 +1,29 @@
 /** Prompts: options, the entry built at registration, rendering one. */
 
-import type { AuthCheck } from "../../auth/types.js";
 import { McpError, PromptError } from "../../errors.js";
 import { ErrorCode } from "../../protocol/codes.js";
-import type { GetPromptResult, Icon, MetaObject, Prompt, PromptArgument } from "../../protocol/types.js";
+import type { GetPromptResult, Prompt, PromptArgument } from "../../protocol/types.js";
 import { type CompiledSchema, compileSchema } from "../../schema/compile.js";
 import type { InferArgs, SchemaInput } from "../../schema/standard.js";
 import type { Context } from "../context.js";
 import { toPromptMessages } from "./convert.js";
-import { checkAuthOption, checkComponentName, checkTags, type Entry, metaWithTags } from "./registry.js";
+import {
+  type CommonComponentOptions,
+  checkAuthOption,
+  checkComponentName,
+  checkTags,
+  type Entry,
+  metaWithTags,
+} from "./registry.js";
 import type { Completer } from "./resources.js";
 import { formatIssues } from "./tools.js";
 
 export type PromptHandler<Args = Record<string, string>> = (args: Args, ctx: Context) => unknown;
 
-export interface PromptOptions<S extends SchemaInput | undefined = SchemaInput | undefined> {
-  title?: string;
-  description?: string;
+export interface PromptOptions<S extends SchemaInput | undefined = SchemaInput | undefined>
+  extends CommonComponentOptions {
   /** The arguments, as a Standard Schema or JSON Schema of an object whose properties are strings. */
   argsSchema?: S;
-  icons?: Icon[];
-  _meta?: MetaObject;
-  /** Labels for the server's tag filter and `enable`/`disable({ tags })`; listed under `_meta.fastmcp.tags`. */
-  tags?: readonly string[];
-  enabled?: boolean;
-  /**
-   * Who may see and use it, e.g. `requireScopes("write")` (or a list of checks, all of which must
-   * pass): others find it absent from lists and get the unknown-component error.
-   */
-  auth?: AuthCheck | readonly AuthCheck[];
   /** A completer per argument, for `completion/complete`. */
   complete?: Record<string, Completer>;
 }

@@ -5,6 +5,27 @@
 import type { AuthCheck, AuthInfo } from "../../auth/types.js";
 import { McpError } from "../../errors.js";
 import { ErrorCode } from "../../protocol/codes.js";
+import type { Icon, MetaObject } from "../../protocol/types.js";
+
+/** What every component (tool, resource, template, prompt) takes besides its own options. */
+export interface CommonComponentOptions {
+  title?: string;
+  description?: string;
+  icons?: Icon[];
+  _meta?: MetaObject;
+  /**
+   * Labels for the server's `includeTags`/`excludeTags` and `enable`/`disable({ tags })`; listed
+   * under `_meta.fastmcp.tags`.
+   */
+  tags?: readonly string[];
+  /** Registered but hidden until enabled. */
+  enabled?: boolean;
+  /**
+   * Who may see and use it, e.g. `requireScopes("write")` (or a list of checks, all of which must
+   * pass): others find it absent from lists and get the unknown-component error.
+   */
+  auth?: AuthCheck | readonly AuthCheck[];
+}
 
 export interface Entry<Wire> {
   key: string;

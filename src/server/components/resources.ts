@@ -1,17 +1,13 @@
-/** Resources and resource templates: options, entries built at registration, reading one. */
-
-import type { AuthCheck } from "../../auth/types.js";
-import type {
-  Annotations,
-  Icon,
-  MetaObject,
-  Resource,
-  ResourceContents,
-  ResourceTemplate,
-} from "../../protocol/types.js";
+import type { Annotations, Resource, ResourceContents, ResourceTemplate } from "../../protocol/types.js";
 import type { Context } from "../context.js";
 import { toResourceContents } from "./convert.js";
-import { checkAuthOption, checkTags, type Entry, metaWithTags } from "./registry.js";
+import {
+  type CommonComponentOptions,
+  checkAuthOption,
+  checkTags,
+  type Entry,
+  metaWithTags,
+} from "./registry.js";
 import { compileUriTemplate, type UriTemplate } from "./uri-template.js";
 
 /** Completes one argument: gets the partial value and the other arguments already given. */
@@ -20,24 +16,12 @@ export type Completer = (
   context: { arguments: Record<string, string> },
 ) => string[] | Promise<string[]>;
 
-export interface ResourceOptions {
+export interface ResourceOptions extends CommonComponentOptions {
   /** Defaults to the URI (or template). */
   name?: string;
-  title?: string;
-  description?: string;
   mimeType?: string;
   annotations?: Annotations;
   size?: number;
-  icons?: Icon[];
-  _meta?: MetaObject;
-  /** Labels for the server's tag filter and `enable`/`disable({ tags })`; listed under `_meta.fastmcp.tags`. */
-  tags?: readonly string[];
-  enabled?: boolean;
-  /**
-   * Who may see and use it, e.g. `requireScopes("write")` (or a list of checks, all of which must
-   * pass): others find it absent from lists and get the unknown-component error.
-   */
-  auth?: AuthCheck | readonly AuthCheck[];
   /** Template only: a completer per variable, for `completion/complete`. */
   complete?: Record<string, Completer>;
 }

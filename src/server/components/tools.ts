@@ -1,40 +1,31 @@
 /** Tools: registration options, the entry built once at registration, and calling one. */
 
-import type { AuthCheck } from "../../auth/types.js";
 import { McpError, ToolError, ValidationError, type ValidationIssue } from "../../errors.js";
-import type { CallToolResult, Icon, MetaObject, Tool, ToolAnnotations } from "../../protocol/types.js";
+import type { CallToolResult, Tool, ToolAnnotations } from "../../protocol/types.js";
 import { type CompiledSchema, compileSchema } from "../../schema/compile.js";
 import type { InferArgs, JSONSchema, SchemaInput } from "../../schema/standard.js";
 import type { Context } from "../context.js";
 import { toCallToolResult } from "./convert.js";
-import { checkAuthOption, checkComponentName, checkTags, type Entry, metaWithTags } from "./registry.js";
+import {
+  type CommonComponentOptions,
+  checkAuthOption,
+  checkComponentName,
+  checkTags,
+  type Entry,
+  metaWithTags,
+} from "./registry.js";
 
 /** A tool handler: receives validated arguments and the request context; sync or async. */
 // biome-ignore lint/suspicious/noExplicitAny: without a schema type, arguments are as a JSON Schema leaves them.
 export type ToolHandler<Args = Record<string, any>> = (args: Args, ctx: Context) => unknown;
 
-export interface ToolOptions<S extends SchemaInput | undefined = SchemaInput | undefined> {
-  title?: string;
-  description?: string;
+export interface ToolOptions<S extends SchemaInput | undefined = SchemaInput | undefined>
+  extends CommonComponentOptions {
   /** Any Standard Schema (zod, valibot, arktype) or a JSON Schema object with `type: "object"`. */
   inputSchema?: S;
   /** Declares structured output. A non-object schema wraps the value as `{ result }`. */
   outputSchema?: SchemaInput;
   annotations?: ToolAnnotations;
-  icons?: Icon[];
-  _meta?: MetaObject;
-  /**
-   * Labels for the server's `includeTags`/`excludeTags` and `enable`/`disable({ tags })`; listed
-   * under `_meta.fastmcp.tags`.
-   */
-  tags?: readonly string[];
-  /** Registered but hidden until enabled. */
-  enabled?: boolean;
-  /**
-   * Who may see and use it, e.g. `requireScopes("write")` (or a list of checks, all of which must
-   * pass): others find it absent from lists and get the unknown-component error.
-   */
-  auth?: AuthCheck | readonly AuthCheck[];
   /**
    * Runs the tool as a task of the 2026-07-28 tasks extension (`io.modelcontextprotocol/tasks`):
    * when the client declares the extension, `tools/call` answers at once with a task handle and the
