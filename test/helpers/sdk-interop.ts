@@ -1,3 +1,5 @@
+import { expect } from "vitest";
+
 /**
  * What the interop tests against the official SDKs share: the SDK clients' progress race, a fetch
  * that records what goes over the wire, and the global `WebSocket` the v1 SDK's client needs.
@@ -19,6 +21,34 @@ export function progressBeforeAnswer(received: readonly object[]): unknown[] {
     const { progressToken: _token, ...rest } = params;
     return [rest];
   });
+}
+
+/**
+ * Checks the progress an SDK client delivered for one call. Over stdio (`pipe`) the SDK may drop
+ * those it read in the same chunk as the answer (SDK_PROGRESS_RACE): what it delivered is then a
+ * prefix of `expected`, and the wire (`received`, what reached the client, in order) must still
+ * carry each of the server's own before the call's final answer.
+ */
+export function expectDeliveredProgress(
+  delivered: readonly object[],
+  expected: readonly object[],
+  pipe: boolean,
+  received: readonly object[],
+  fromServer: readonly object[] = expected,
+): void {
+  if (!pipe) {
+    expect(delivered).toEqual(expected);
+    return;
+  }
+  expect(delivered).toEqual(expected.slice(0, delivered.length));
+  const answeredAt = received.findLastIndex((message) => "result" in message || "error" in message);
+  const onWire = received.slice(0, answeredAt).flatMap((message) => {
+    const { method, params } = message as { method?: string; params?: Record<string, unknown> };
+    if (method !== "notifications/progress" || !params) return [];
+    const { progressToken: _token, ...rest } = params;
+    return [rest];
+  });
+  for (const step of fromServer) expect(onWire).toContainEqual(step);
 }
 
 /** One HTTP request as it went over the wire. */

@@ -37,7 +37,12 @@ import { Cleanup, serveAsync } from "../helpers/node-host.js";
 import { expectNoNewHandles, openHandles } from "../helpers/open-handles.js";
 import { fixtureArgs, ROOT } from "../helpers/paths.js";
 import { childPids, expectNoNewChildren } from "../helpers/processes.js";
-import { postedRequests, recordingFetch } from "../helpers/sdk-interop.js";
+import {
+  expectDeliveredProgress,
+  postedRequests,
+  recordingFetch,
+  SDK_PROGRESS_RACE,
+} from "../helpers/sdk-interop.js";
 import { WAIT_FOR } from "../helpers/wait.js";
 
 const cleanup = new Cleanup();
@@ -153,7 +158,9 @@ async function openSdkClient(
   };
   cleanup.add(async () => {
     await client.close();
-    expect(errors).toEqual([]);
+    // Over stdio the SDK may drop a progress notification read with its answer (SDK_PROGRESS_RACE).
+    const race = kind === "stdio" ? SDK_PROGRESS_RACE : /^$/;
+    expect(errors.filter((error) => !race.test(error.message))).toEqual([]);
   });
   await client.connect(transport);
   const onmessage = transport.onmessage;
@@ -254,14 +261,19 @@ describe.each(KINDS)(
     });
 
     it("delivers progress and logs sent after the answer", async () => {
-      const { client, logs } = await openSdkClient(kind);
+      const { client, logs, received } = await openSdkClient(kind);
       await client.setLoggingLevel("info");
       const progress: Progress[] = [];
       const result = await client.callTool({ name: "ask", arguments: {} }, undefined, {
         onprogress: (update) => progress.push(update),
       });
       expect(textOf(result)).toBe("Hello, friend Ada!");
-      expect(progress).toEqual([{ progress: 1, total: 1, message: "answered" }]);
+      expectDeliveredProgress(
+        progress,
+        [{ progress: 1, total: 1, message: "answered" }],
+        kind === "stdio",
+        received,
+      );
       expect(logs).toEqual([{ level: "info", data: "got an answer from Ada" }]);
     });
 

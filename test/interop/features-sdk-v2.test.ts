@@ -41,7 +41,7 @@ import { createEverythingServer } from "../fixtures/everything-server.js";
 import { expectNoNewHandles, openHandles } from "../helpers/open-handles.js";
 import { fixtureArgs, ROOT } from "../helpers/paths.js";
 import { childPids, expectNoNewChildren } from "../helpers/processes.js";
-import { recordingFetch } from "../helpers/sdk-interop.js";
+import { expectDeliveredProgress, recordingFetch, SDK_PROGRESS_RACE } from "../helpers/sdk-interop.js";
 import { WAIT_FOR } from "../helpers/wait.js";
 
 let children: number[] = [];
@@ -227,7 +227,9 @@ async function openSdkClient(
     server,
     async [Symbol.asyncDispose]() {
       await closeAll();
-      expect(errors).toEqual([]);
+      // Over stdio the SDK may drop a progress notification read with its answer (SDK_PROGRESS_RACE).
+      const race = kind === "stdio" ? SDK_PROGRESS_RACE : /^$/;
+      expect(errors.filter((error) => !race.test(error.message))).toEqual([]);
     },
   };
 }
@@ -381,13 +383,15 @@ describe.each(CASES)(
         { onprogress: (update) => progress.push(update) },
       );
       expect(textOf(result)).toBe("Hello, friend Ada!");
-      expect(progress).toEqual([
+      const answered = { progress: 1, total: 1, message: "answered" };
+      const expected = [
         // In 2026-07-28 v2 reports its own fulfilment of each round through onprogress too.
         ...(mode.modern
           ? [{ progress: 1, message: "Fulfilling input required by 'tools/call' (round 1)" }]
           : []),
-        { progress: 1, total: 1, message: "answered" },
-      ]);
+        answered,
+      ];
+      expectDeliveredProgress(progress, expected, kind === "stdio", session.received, [answered]);
       expect(logs).toEqual([{ level: "info", data: "got an answer from Ada" }]);
     });
 
