@@ -474,3 +474,52 @@ describe("era-specific results", () => {
     expect([modern.era, legacy.era]).toEqual(["modern", "legacy"]);
   });
 });
+
+describe("hostile params through a raw session", () => {
+  /** A session fed raw messages; resolves each request's answer. */
+  function rawSession(mcp: FastMCP) {
+    const answers = new Map<unknown, (message: Record<string, unknown>) => void>();
+    const session = mcp.createSession({
+      transport: "memory",
+      send: (message) => {
+        const reply = message as unknown as Record<string, unknown>;
+        answers.get(reply.id)?.(reply);
+      },
+    });
+    let id = 0;
+    const request = (method: string, params: Record<string, unknown>) =>
+      new Promise<Record<string, unknown>>((resolve) => {
+        answers.set(++id, resolve);
+        session.receive({ jsonrpc: "2.0", id, method, params });
+      });
+    return { session, request };
+  }
+
+  it("keeps no clientInfo that is not an object naming the client", async () => {
+    const mcp = new FastMCP("hostile");
+    const { session, request } = rawSession(mcp);
+    for (const clientInfo of [5, "me", null, ["x"], { version: "1" }]) {
+      const reply = await request("initialize", {
+        protocolVersion: "2025-11-25",
+        capabilities: {},
+        clientInfo,
+      });
+      expect(reply.result).toBeDefined();
+      expect(mcp.sessions()[0]?.clientInfo).toBeUndefined();
+    }
+    session.close();
+  });
+
+  it("answers a cursor that is not a string with -32602 Invalid cursor", async () => {
+    const mcp = new FastMCP({ name: "hostile", pageSize: 1 });
+    mcp.tool("a", () => "a");
+    mcp.tool("b", () => "b");
+    const { session, request } = rawSession(mcp);
+    await request("initialize", { protocolVersion: "2025-11-25", capabilities: {} });
+    for (const cursor of [5, {}, ["x"], true]) {
+      const reply = await request("tools/list", { cursor });
+      expect(reply.error).toMatchObject({ code: -32602, message: "Invalid cursor" });
+    }
+    session.close();
+  });
+});
