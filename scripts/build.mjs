@@ -8,8 +8,8 @@ import { build } from "esbuild";
 const entryPoints = [
   "src/index.ts",
   "src/client/index.ts",
-  "src/auth/client.ts",
-  "src/auth/server-entry.ts",
+  "src/auth/client/index.ts",
+  "src/auth/server/index.ts",
   "src/errors.ts",
   "src/middleware/index.ts",
   "src/cli/main.ts",

@@ -15,8 +15,9 @@
  * ```
  */
 
-export { BearerAuth, type ClientAuth } from "./auth/client.js";
-export { type AuthProvider, StaticTokenVerifier, type TokenVerifier } from "./auth/server.js";
+export { BearerAuth, type ClientAuth } from "./auth/client/bearer.js";
+export type { AuthChallenge, ClientAuthProvider } from "./auth/client/provider.js";
+export { type AuthProvider, StaticTokenVerifier, type TokenVerifier } from "./auth/server/core.js";
 export type { AuthInfo } from "./auth/types.js";
 export * from "./client/index.js";
 export * from "./errors.js";

@@ -11,7 +11,7 @@
  * result.text; // "8"
  * ```
  */
-import type { ClientAuth } from "../auth/client.js";
+import type { ClientAuth } from "../auth/client/bearer.js";
 import { ClientError, ToolError } from "../errors.js";
 import type { IncomingRequestExtra, RequestOptions } from "../protocol/engine.js";
 import { MetaKey } from "../protocol/meta.js";

@@ -1,5 +1,5 @@
 /** The Client's options, and the options of its calls. */
-import type { ClientAuth } from "../auth/client.js";
+import type { ClientAuth } from "../auth/client/bearer.js";
 import type { ProgressCallback } from "../protocol/engine.js";
 import type { Implementation, JSONRPCNotification, LoggingLevel } from "../protocol/types.js";
 import type { ClientHandlers } from "./handlers.js";

@@ -5,7 +5,7 @@
  * on this interface only, never on the kernel or on `FastMCP`; middleware, auth checks and era
  * rules hold for every transport because every request comes through here.
  */
-import type { TokenVerifier } from "../auth/server.js";
+import type { TokenVerifier } from "../auth/server/core.js";
 import type { AuthInfo } from "../auth/types.js";
 import type {
   JSONRPCMessage,

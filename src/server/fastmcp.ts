@@ -13,7 +13,7 @@
  * await mcp.run();
  * ```
  */
-import type { AuthProvider, TokenVerifier } from "../auth/server.js";
+import type { AuthProvider, TokenVerifier } from "../auth/server/core.js";
 import type {
   CacheHints,
   Icon,

@@ -3,7 +3,9 @@
  * WebSocket): their options given as a URL or an object, the credentials the Client can set, and
  * the headers every request carries.
  */
-import { authHeaders, type ClientAuth } from "../auth/client.js";
+import type { ClientAuth } from "../auth/client/bearer.js";
+import { type ClientAuthProvider, MAX_AUTH_RETRIES } from "../auth/client/provider.js";
+import { resolveAuth } from "../auth/client/resolve.js";
 import { ClientTransport } from "./base.js";
 
 /** Options every URL transport takes. */
@@ -11,20 +13,22 @@ export interface UrlTransportOptions {
   url: string | URL;
   /** Sent as given on every request. */
   headers?: Record<string, string>;
-  /** A BearerAuth or a token string; also settable through the Client's `auth` option. */
+  /** A credentials provider or a token string; also settable through the Client's `auth` option. */
   auth?: ClientAuth;
 }
+
+const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 export abstract class UrlTransport<O extends UrlTransportOptions> extends ClientTransport {
   readonly url: string;
   readonly options: O;
-  private auth: ClientAuth | undefined;
+  private auth: ClientAuthProvider | undefined;
 
   constructor(options: O | string | URL) {
     super();
     this.options = typeof options === "string" || options instanceof URL ? ({ url: options } as O) : options;
     this.url = String(this.options.url);
-    this.auth = this.options.auth;
+    this.auth = resolveAuth(this.options.auth);
   }
 
   describe(): string {
@@ -33,11 +37,33 @@ export abstract class UrlTransport<O extends UrlTransportOptions> extends Client
 
   /** Sets the credentials sent with every request (the Client passes its `auth` option here). */
   setAuth(auth: ClientAuth | undefined): void {
-    if (auth !== undefined) this.auth = auth;
+    if (auth !== undefined) this.auth = resolveAuth(auth);
   }
 
-  /** The credentials' header, then the configured headers (which win). */
-  protected commonHeaders(): Record<string, string> {
-    return { ...authHeaders(this.auth), ...this.options.headers };
+  /**
+   * The credentials' headers for the next request (the provider may refresh a token first).
+   * Synchronous when there are none, or when the provider answers synchronously.
+   */
+  protected credentials(): Record<string, string> | Promise<Record<string, string>> {
+    return this.auth ? this.auth.headers(this.url) : NO_HEADERS;
+  }
+
+  /** The credentials' headers, then the configured headers (which win). */
+  protected async commonHeaders(): Promise<Record<string, string>> {
+    return { ...(await this.credentials()), ...this.options.headers };
+  }
+
+  /**
+   * The server refused a request with `status`. True when the credentials provider has new
+   * credentials and the request should go again (attempt counts the times it already went again).
+   */
+  protected async reauthorize(
+    status: number,
+    wwwAuthenticate: string | null,
+    attempt: number,
+  ): Promise<boolean> {
+    if ((status !== 401 && status !== 403) || attempt >= MAX_AUTH_RETRIES) return false;
+    if (!this.auth?.unauthorized) return false;
+    return this.auth.unauthorized({ url: this.url, status, wwwAuthenticate });
   }
 }

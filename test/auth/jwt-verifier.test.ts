@@ -12,7 +12,7 @@ import { promisify } from "node:util";
 import { exportJWK, exportSPKI, generateKeyPair, type JWK, SignJWT, UnsecuredJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { JWTVerifier, RemoteAuthProvider } from "../../src/auth/server-entry.js";
+import { JWTVerifier, RemoteAuthProvider } from "../../src/auth/server/index.js";
 import { BearerAuth, Client, FastMCP, type ListeningServer } from "../../src/index.js";
 import { callTool } from "../helpers/modern-http.js";
 import { ROOT } from "../helpers/paths.js";
@@ -349,6 +349,6 @@ describe("import cost", () => {
     const root = await run("./src/index.ts");
     expect(Number(root.stdout.trim())).toBeGreaterThan(0);
     // The hook really blocks jose: the auth entry cannot load under it.
-    await expect(run("./src/auth/server-entry.ts")).rejects.toThrow(/Cannot find package 'jose'/);
+    await expect(run("./src/auth/server/index.ts")).rejects.toThrow(/Cannot find package 'jose'/);
   });
 });

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { IntrospectionVerifier, JWTVerifier, type TokenVerifier } from "../../src/auth/server-entry.js";
+import { IntrospectionVerifier, JWTVerifier, type TokenVerifier } from "../../src/auth/server/index.js";
 import { BearerAuth, Client, FastMCP, type ListeningServer } from "../../src/index.js";
 import { callTool } from "../helpers/modern-http.js";
 import { clientCredentialsToken, type OidcProvider, revoke, startOidcProvider } from "../helpers/oidc.js";

@@ -10,7 +10,7 @@ import {
 } from "@modelcontextprotocol/sdk/client/auth.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { RemoteAuthProvider } from "../../src/auth/server-entry.js";
+import { RemoteAuthProvider } from "../../src/auth/server/index.js";
 import {
   BearerAuth,
   type ClientTransport,

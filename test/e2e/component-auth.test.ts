@@ -5,7 +5,7 @@
  * one port, `StaticTokenVerifier`) serves every test; our Client talks to it in both eras.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AuthInfo, requireScopes } from "../../src/auth/server-entry.js";
+import { type AuthInfo, requireScopes } from "../../src/auth/server/index.js";
 import {
   BearerAuth,
   type Client,

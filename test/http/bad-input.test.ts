@@ -6,7 +6,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
-import { StaticTokenVerifier } from "../../src/auth/server.js";
+import { StaticTokenVerifier } from "../../src/auth/server/core.js";
 import { FastMCP } from "../../src/index.js";
 import type { ListeningServer, ListenOptions } from "../../src/transports/http/app.js";
 import { createEverythingServer } from "../fixtures/everything-server.js";

@@ -3,7 +3,7 @@
  * health check by path, and `listen()` serves it (plus WebSocket upgrades) on a node:http server.
  */
 import type { Server } from "node:http";
-import { isAuthProvider, PROTECTED_RESOURCE_WELL_KNOWN } from "../../auth/server.js";
+import { isAuthProvider, PROTECTED_RESOURCE_WELL_KNOWN } from "../../auth/server/core.js";
 import type { ServerEntry } from "../../server/entry.js";
 import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import { SseServer, type SseServerOptions } from "../sse/server.js";

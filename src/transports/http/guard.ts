@@ -2,7 +2,7 @@
  * Checks every HTTP transport runs before anything else: Host and Origin against DNS rebinding,
  * and the bearer token when the server has a verifier.
  */
-import { authenticate, type TokenVerifier } from "../../auth/server.js";
+import { authenticate, type TokenVerifier } from "../../auth/server/core.js";
 import type { AuthInfo } from "../../auth/types.js";
 import type { CorsSetting } from "./cors.js";
 import { errorReply, type HttpReply, type HttpRequestLike } from "./exchange.js";

@@ -31,7 +31,7 @@ export class SSETransport extends UrlTransport<SSETransportOptions> {
   private endpoint: string | undefined;
   private stream: AbortController | undefined;
 
-  protected async open(): Promise<void> {
+  protected async open(attempt = 0): Promise<void> {
     const controller = new AbortController();
     this.stream = controller;
     const timeout = this.options.timeout ?? TRANSPORT_DEFAULTS.timeoutMs;
@@ -43,12 +43,17 @@ export class SSETransport extends UrlTransport<SSETransportOptions> {
     try {
       response = await (this.options.fetch ?? fetch)(this.url, {
         method: "GET",
-        headers: { accept: "text/event-stream", ...this.commonHeaders() },
+        headers: { accept: "text/event-stream", ...(await this.commonHeaders()) },
         signal: controller.signal,
       });
     } catch (error) {
       clearTimeout(timer);
       throw new ConnectionError(`Cannot reach ${this.url}: ${(error as Error).message}`, { cause: error });
+    }
+    if (await this.reauthorize(response.status, response.headers.get("www-authenticate"), attempt)) {
+      clearTimeout(timer);
+      await response.body?.cancel().catch(() => {});
+      return this.open(attempt + 1);
     }
     if (!response.ok || !(response.headers.get("content-type") ?? "").includes("text/event-stream")) {
       clearTimeout(timer);
@@ -124,13 +129,13 @@ export class SSETransport extends UrlTransport<SSETransportOptions> {
     }
   }
 
-  protected async send(message: JSONRPCMessage): Promise<void> {
+  protected async send(message: JSONRPCMessage, attempt = 0): Promise<void> {
     if (!this.endpoint) throw new ConnectionError("The SSE stream has not announced its endpoint");
     let response: Response;
     try {
       response = await (this.options.fetch ?? fetch)(this.endpoint, {
         method: "POST",
-        headers: { "content-type": "application/json", ...this.commonHeaders() },
+        headers: { "content-type": "application/json", ...(await this.commonHeaders()) },
         body: JSON.stringify(message),
         signal: AbortSignal.timeout(this.options.timeout ?? TRANSPORT_DEFAULTS.timeoutMs),
       });
@@ -140,6 +145,8 @@ export class SSETransport extends UrlTransport<SSETransportOptions> {
       });
     }
     await response.body?.cancel().catch(() => {});
+    if (await this.reauthorize(response.status, response.headers.get("www-authenticate"), attempt))
+      return this.send(message, attempt + 1);
     if (!response.ok)
       throw new HttpStatusError(response.status, `HTTP ${response.status} posting to ${this.endpoint}`);
   }

@@ -25,11 +25,15 @@ export interface SessionHost {
   isClosed(): boolean;
   sessionId(): string | undefined;
   setSessionId(sessionId: string | undefined): void;
-  /** Auth, configured, session and version headers. */
+  /** Configured, session and version headers (the fetches add the credentials). */
   baseHeaders(): Record<string, string>;
   /** The headers of a POST of `message`. */
   headersFor(message: JSONRPCMessage): Record<string, string>;
   fetchWithTimeout(init: RequestInit, timeout: number): Promise<Response>;
+  /** A request with the credentials and no timeout (its body streams until `signal` aborts). */
+  fetchStream(init: RequestInit, signal: AbortSignal): Promise<Response>;
+  /** True when the credentials provider has new credentials after this 401/403 (attempt: retries so far). */
+  reauthorize(response: Response, attempt: number): Promise<boolean>;
   deliver(message: JSONRPCMessage): void;
 }
 
@@ -108,6 +112,7 @@ export class LegacySession {
   private async runStream(signal: AbortSignal, answered: () => void): Promise<void> {
     const { options, url } = this.host;
     let lastEventId: string | undefined;
+    let authAttempt = 0;
     let delay = reconnectDelay(
       options,
       options.reconnect?.initialDelayMs ?? TRANSPORT_DEFAULTS.reconnect.initialDelayMs,
@@ -121,13 +126,20 @@ export class LegacySession {
       try {
         const headers: Record<string, string> = { accept: "text/event-stream", ...this.host.baseHeaders() };
         if (lastEventId) headers["last-event-id"] = lastEventId;
-        response = await (options.fetch ?? fetch)(url, { method: "GET", headers, signal });
+        response = await this.host.fetchStream({ method: "GET", headers }, signal);
       } catch {
         // The first GET could not be sent: connecting goes on, the retries go on behind it.
         answered();
         if (signal.aborted) return;
         await sleep(delay);
         delay = reconnectDelay(options, delay * 2);
+        continue;
+      }
+      if (await this.host.reauthorize(response, authAttempt)) {
+        // New credentials (a refreshed token): open the stream again with them.
+        authAttempt++;
+        await discard(response);
+        attempt--;
         continue;
       }
       answered();
@@ -137,6 +149,7 @@ export class LegacySession {
         return;
       }
       attempt = -1;
+      authAttempt = 0;
       const end = await readMessages(response, ({ message }) => deliverQuietly(this.host, message), {
         onRetry: (ms) => {
           delay = reconnectDelay(options, ms);

@@ -78,6 +78,9 @@ export class StreamableHttpTransport extends UrlTransport<StreamableHttpTranspor
       baseHeaders: () => this.baseHeaders(),
       headersFor: (message) => this.headersFor(message, undefined),
       fetchWithTimeout: (init, timeout) => this.fetchWithTimeout(init, timeout),
+      fetchStream: (init, signal) => this.fetchStream(init, signal),
+      reauthorize: (response, attempt) =>
+        this.reauthorize(response.status, response.headers.get("www-authenticate"), attempt),
       reopen: (lastEventId, signal) =>
         this.fetchWithTimeout(
           {
@@ -182,8 +185,9 @@ export class StreamableHttpTransport extends UrlTransport<StreamableHttpTranspor
     }
   }
 
+  /** Configured, session and version headers (fetchWithTimeout adds the credentials). */
   private baseHeaders(sessionId = this.sessionId): Record<string, string> {
-    const headers = this.commonHeaders();
+    const headers: Record<string, string> = { ...this.options.headers };
     if (sessionId) headers["mcp-session-id"] = sessionId;
     if (this.protocolVersion) headers["mcp-protocol-version"] = this.protocolVersion;
     return headers;
@@ -217,13 +221,16 @@ export class StreamableHttpTransport extends UrlTransport<StreamableHttpTranspor
     signal?: AbortSignal,
   ): Promise<Response> {
     const fetcher = this.options.fetch ?? fetch;
+    const found = this.credentials();
+    const credentials = found instanceof Promise ? await found : found;
+    const headers = { ...credentials, ...(init.headers as Record<string, string>) };
     const controller = new AbortController();
     const onAbort = () => controller.abort(signal?.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
     this.control.add(controller);
     const timer = setTimeout(() => controller.abort(new Error(`no response within ${timeout} ms`)), timeout);
     try {
-      return await fetcher(this.url, { ...init, signal: controller.signal });
+      return await fetcher(this.url, { ...init, headers, signal: controller.signal });
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
@@ -233,12 +240,24 @@ export class StreamableHttpTransport extends UrlTransport<StreamableHttpTranspor
     }
   }
 
+  /** A request whose body streams for as long as `signal` allows (the GET stream): no timeout. */
+  private async fetchStream(init: RequestInit, signal: AbortSignal): Promise<Response> {
+    const found = this.credentials();
+    const credentials = found instanceof Promise ? await found : found;
+    return (this.options.fetch ?? fetch)(this.url, {
+      ...init,
+      headers: { ...credentials, ...(init.headers as Record<string, string>) },
+      signal,
+    });
+  }
+
   /** POSTs one message and feeds whatever comes back to the engine. */
   private async post(
     message: JSONRPCMessage,
     route: HttpRoute | undefined,
     controller: AbortController | undefined,
     retried = false,
+    authAttempt = 0,
   ): Promise<void> {
     let response: Response;
     const sentSession = this.sessionId;
@@ -260,13 +279,19 @@ export class StreamableHttpTransport extends UrlTransport<StreamableHttpTranspor
       await this.session.renew(sentSession);
       // The restart sent its own notifications/initialized.
       if ("method" in message && !("id" in message) && message.method === "notifications/initialized") return;
-      return this.post(message, route, controller, true);
+      return this.post(message, route, controller, true, authAttempt);
     }
     if ("method" in message && "id" in message && message.method === "initialize" && response.ok) {
       const sessionId = response.headers.get("mcp-session-id");
       if (sessionId) this.sessionId = sessionId;
     }
-    if (response.status === 401 || response.status === 403) throw await this.authFailure(response);
+    if (response.status === 401 || response.status === 403) {
+      if (await this.reauthorize(response.status, response.headers.get("www-authenticate"), authAttempt)) {
+        await discard(response);
+        return this.post(message, route, controller, retried, authAttempt + 1);
+      }
+      throw await this.authFailure(response);
+    }
     if (response.status === 202 || response.status === 204) {
       await discard(response);
       return;

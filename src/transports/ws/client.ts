@@ -25,23 +25,35 @@ export class WSTransport extends UrlTransport<WSTransportOptions> {
   private socket: WebSocket | undefined;
   private pinger: ReturnType<typeof setInterval> | undefined;
 
-  protected async open(): Promise<void> {
+  protected async open(attempt = 0): Promise<void> {
     const { default: WebSocketClass } = await import("ws");
     const socket = new WebSocketClass(this.url, "mcp", {
-      headers: this.commonHeaders(),
+      headers: await this.commonHeaders(),
       handshakeTimeout: this.options.timeout ?? TRANSPORT_DEFAULTS.timeoutMs,
     });
     this.socket = socket;
-    await new Promise<void>((resolve, reject) => {
-      socket.once("open", () => resolve());
-      socket.once("unexpected-response", (_req, res) => {
-        reject(new ConnectionError(`WebSocket upgrade to ${this.url} refused: HTTP ${res.statusCode}`));
-        res.resume();
-      });
-      socket.once("error", (error) =>
-        reject(new ConnectionError(`Cannot connect to ${this.url}: ${error.message}`, { cause: error })),
-      );
-    });
+    const refused = await new Promise<{ status: number; challenge: string | null } | undefined>(
+      (resolve, reject) => {
+        socket.once("open", () => resolve(undefined));
+        socket.once("unexpected-response", (_req, res) => {
+          res.resume();
+          const challenge = res.headers["www-authenticate"];
+          resolve({
+            status: res.statusCode ?? 0,
+            challenge: typeof challenge === "string" ? challenge : null,
+          });
+        });
+        socket.once("error", (error) =>
+          reject(new ConnectionError(`Cannot connect to ${this.url}: ${error.message}`, { cause: error })),
+        );
+      },
+    );
+    if (refused) {
+      this.socket = undefined;
+      socket.terminate();
+      if (await this.reauthorize(refused.status, refused.challenge, attempt)) return this.open(attempt + 1);
+      throw new ConnectionError(`WebSocket upgrade to ${this.url} refused: HTTP ${refused.status}`);
+    }
     if (socket.protocol !== "mcp") {
       socket.terminate();
       throw new ConnectionError(`The server at ${this.url} did not accept the "mcp" subprotocol`);

@@ -2,8 +2,9 @@
  * `IntrospectionVerifier`: checks opaque bearer tokens by asking the authorization server
  * (RFC 7662 token introspection), with a bounded cache of positive answers.
  */
-import type { TokenVerifier } from "./server.js";
-import type { AuthInfo } from "./types.js";
+
+import type { AuthInfo } from "../types.js";
+import type { TokenVerifier } from "./core.js";
 
 /** Tokens longer than this are refused without a request: no upstream work for an attacker's megabyte. */
 const MAX_TOKEN_LENGTH = 8 * 1024;

@@ -7,7 +7,7 @@
  * const mcp = new FastMCP({ name: "secure", auth: new StaticTokenVerifier({ "s3cret": { clientId: "ci" } }) });
  * ```
  */
-import type { AuthInfo } from "./types.js";
+import type { AuthInfo } from "../types.js";
 
 /** Checks a bearer token; resolves to the identity, or undefined when the token is not valid. */
 export interface TokenVerifier {

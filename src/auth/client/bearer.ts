@@ -8,25 +8,27 @@
  * const client = new Client("https://example.com/mcp", { auth: new BearerAuth(process.env.TOKEN!) });
  * ```
  */
-export class BearerAuth {
+import type { ClientAuthProvider } from "./provider.js";
+
+export class BearerAuth implements ClientAuthProvider {
   readonly token: string;
+  private readonly header: Record<string, string>;
 
   constructor(token: string) {
     if (typeof token !== "string" || token.length === 0)
       throw new TypeError("BearerAuth needs a non-empty token");
     this.token = token;
+    this.header = { Authorization: `Bearer ${token}` };
   }
 
   /** The headers to add to each request. */
   headers(): Record<string, string> {
-    return { Authorization: `Bearer ${this.token}` };
+    return { ...this.header };
   }
 }
 
-/** What a Client's `auth` option accepts: a BearerAuth, or a bare token string. */
-export type ClientAuth = BearerAuth | string;
-
-export function authHeaders(auth: ClientAuth | undefined): Record<string, string> {
-  if (auth === undefined) return {};
-  return (typeof auth === "string" ? new BearerAuth(auth) : auth).headers();
-}
+/**
+ * What a Client's `auth` option accepts: a provider (`BearerAuth`, `OAuth`, `ClientCredentials`,
+ * or your own), `"oauth"` for an `OAuth` with its defaults (browser login), or a bare token string.
+ */
+export type ClientAuth = ClientAuthProvider | string;

@@ -16,14 +16,14 @@
  * ```
  */
 
+import type { AuthInfo } from "../types.js";
 import {
   type AuthProvider,
   PROTECTED_RESOURCE_WELL_KNOWN,
   type ProtectedResource,
   type ProtectedResourceMetadata,
   type TokenVerifier,
-} from "./server.js";
-import type { AuthInfo } from "./types.js";
+} from "./core.js";
 
 export interface RemoteAuthProviderOptions {
   /** Checks the bearer tokens (a JWTVerifier, an introspection verifier, a StaticTokenVerifier...). */

@@ -11,8 +11,8 @@ import {
   type JWTPayload,
   jwtVerify,
 } from "jose";
-import type { TokenVerifier } from "./server.js";
-import type { AuthInfo } from "./types.js";
+import type { AuthInfo } from "../types.js";
+import type { TokenVerifier } from "./core.js";
 
 /** The asymmetric algorithms accepted unless `algorithms` says otherwise. */
 const ASYMMETRIC_ALGORITHMS = [

@@ -1,5 +1,5 @@
 /** `requireScopes`: the stock per-component access check. */
-import type { AuthCheck, AuthInfo } from "./types.js";
+import type { AuthCheck, AuthInfo } from "../types.js";
 
 /**
  * A check passing only callers whose token holds every one of `scopes`; a caller without a

@@ -12,15 +12,16 @@
  * });
  * ```
  */
-export { IntrospectionVerifier, type IntrospectionVerifierOptions } from "./introspection.js";
-export { JWTVerifier, type JWTVerifierOptions, type PublicKeyInput } from "./jwt.js";
-export { RemoteAuthProvider, type RemoteAuthProviderOptions } from "./remote-provider.js";
-export { requireScopes } from "./scopes.js";
+
+export type { AuthCheck, AuthInfo } from "../types.js";
 export {
   type AuthProvider,
   type ProtectedResource,
   type ProtectedResourceMetadata,
   StaticTokenVerifier,
   type TokenVerifier,
-} from "./server.js";
-export type { AuthCheck, AuthInfo } from "./types.js";
+} from "./core.js";
+export { IntrospectionVerifier, type IntrospectionVerifierOptions } from "./introspection.js";
+export { JWTVerifier, type JWTVerifierOptions, type PublicKeyInput } from "./jwt.js";
+export { RemoteAuthProvider, type RemoteAuthProviderOptions } from "./remote-provider.js";
+export { requireScopes } from "./scopes.js";
