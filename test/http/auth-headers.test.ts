@@ -1,10 +1,15 @@
 /**
  * Custom transport headers and bearer auth reach the server over Streamable HTTP (both eras),
  * legacy SSE and WebSocket; a missing or wrong token makes connect() fail with an error naming 401.
+ * A credentials provider (ClientAuthProvider) is told of each 401 and the request goes again with
+ * its new credentials, at most twice.
  */
 import { describe, expect, it } from "vitest";
+import type { AuthInfo } from "../../src/auth/types.js";
 import {
+  type AuthChallenge,
   BearerAuth,
+  type ClientAuthProvider,
   type ClientOptions,
   type ClientTransport,
   ConnectionError,
@@ -12,6 +17,7 @@ import {
   SSETransport,
   StaticTokenVerifier,
   StreamableHttpTransport,
+  type TokenVerifier,
   WSTransport,
 } from "../../src/index.js";
 import {
@@ -135,3 +141,91 @@ describe("401 details over Streamable HTTP", () => {
     expect(data.headers.authorization).toBe("Bearer anything");
   });
 });
+
+/**
+ * A credentials provider of the user's own (the interface OAuth and ClientCredentials implement):
+ * it holds a token the server may refuse, and gets a new one when told of the refusal.
+ */
+class RotatingAuth implements ClientAuthProvider {
+  readonly challenges: AuthChallenge[] = [];
+  constructor(
+    private current: string,
+    private readonly next: string | undefined,
+    private readonly async = false,
+  ) {}
+  headers(): Record<string, string> | Promise<Record<string, string>> {
+    const headers = { Authorization: `Bearer ${this.current}` };
+    return this.async ? Promise.resolve(headers) : headers;
+  }
+  async unauthorized(challenge: AuthChallenge): Promise<boolean> {
+    this.challenges.push(challenge);
+    if (this.next === undefined) return true; // keeps claiming it has something new
+    this.current = this.next;
+    return true;
+  }
+}
+
+/** Tokens the server takes, changeable while it runs (a revoked token, a refreshed one). */
+class MutableTokens implements TokenVerifier {
+  readonly valid = new Set<string>();
+  verify(token: string): AuthInfo | undefined {
+    // A refreshed token of the same subject keeps its sessions (session-owner.ts keys on iss, client, sub).
+    return this.valid.has(token)
+      ? { token, clientId: "me", subject: "ada", claims: { iss: "test", sub: "ada" } }
+      : undefined;
+  }
+}
+
+async function serveMutable(kind: Kind) {
+  const tokens = new MutableTokens();
+  const mcp = new FastMCP({ name: "rotating", auth: tokens });
+  mcp.tool("whoami", (_args, ctx) => ctx.auth?.token ?? null);
+  mcp.tool("session", (_args, ctx) => ctx.sessionId ?? "none");
+  const listening = await serve(mcp, { transport: kind });
+  return { tokens, url: listening.urls[kind] as string };
+}
+
+describe.each(CASES)("a credentials provider, $kind transport, $era era", ({ kind, options }) => {
+  it("is told of a 401 with the server's challenge and the request goes again with its new token", async () => {
+    const { tokens, url } = await serveMutable(kind);
+    tokens.valid.add("fresh");
+    const auth = new RotatingAuth("stale", "fresh", kind === "sse");
+    const client = await connect(makeTransport(kind, url, {}), { ...options, auth });
+    expect((await client.callTool("whoami")).text).toBe("fresh");
+    // One refusal, however many requests connecting took: the first one got the new token.
+    expect(auth.challenges).toHaveLength(1);
+    expect(auth.challenges[0]).toMatchObject({ url, status: 401 });
+    expect(auth.challenges[0]?.wwwAuthenticate).toContain('error="invalid_token"');
+  });
+
+  it("a request refused again and again fails after two retries, with the 401", async () => {
+    const { url } = await serveMutable(kind);
+    const auth = new RotatingAuth("stale", undefined);
+    const client = await connect(makeTransport(kind, url, {}), { ...options, auth }, false);
+    const error = await client.connect().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as Error).message).toMatch(/\b401\b/);
+    // The first refusal of the first request, then its two retries: asked twice, then given up.
+    expect(auth.challenges).toHaveLength(2);
+  });
+});
+
+// A WebSocket checks the token at its upgrade only: these are the transports with a request per message.
+describe.each(CASES.filter(({ kind }) => kind !== "ws"))(
+  "a credentials provider, $kind transport, $era era",
+  ({ kind, options }) => {
+    it("a token revoked mid-session: the next call is refused, retried with the new token, and the session goes on", async () => {
+      const { tokens, url } = await serveMutable(kind);
+      tokens.valid.add("first");
+      const auth = new RotatingAuth("first", "second");
+      const client = await connect(makeTransport(kind, url, {}), { ...options, auth });
+      expect((await client.callTool("whoami")).text).toBe("first");
+      const session = (await client.callTool("session")).text;
+      tokens.valid.delete("first");
+      tokens.valid.add("second");
+      expect((await client.callTool("whoami")).text).toBe("second");
+      expect(auth.challenges.map((c) => c.status)).toEqual([401]);
+      expect((await client.callTool("whoami")).text).toBe("second");
+    });
+  },
+);
