@@ -226,6 +226,8 @@ describe.each(CASES.filter(({ kind }) => kind !== "ws"))(
       expect((await client.callTool("whoami")).text).toBe("second");
       expect(auth.challenges.map((c) => c.status)).toEqual([401]);
       expect((await client.callTool("whoami")).text).toBe("second");
+      // The same session (a legacy one was not started anew behind the caller's back).
+      expect((await client.callTool("session")).text).toBe(session);
     });
   },
 );
