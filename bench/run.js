@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { formatMs, formatRate, formatRatio, formatSpread, pairedRatio, table, writeJson } from "./harness.js";
 import { runColdStart } from "./scenarios/cold-start.js";
 import { CLIENT_ROWS, HTTP_ROWS, httpRatios, runHttp } from "./scenarios/http.js";
+import { runImportCost } from "./scenarios/import-cost.js";
 import { runInMemory } from "./scenarios/in-memory.js";
 import { runStdio } from "./scenarios/stdio.js";
 import { COMPARISONS, FASTMCP_JSON, FASTMCP_MIDDLEWARE, FLOOR, STACKS } from "./stacks.js";
@@ -29,6 +30,7 @@ const CONFIG = quick
       inMemory: { rounds: 2, durationMs: 200, warmupMs: 200, inFlight: IN_FLIGHT },
       stdio: { rounds: 2, durationMs: 200, warmupMs: 200, inFlight: IN_FLIGHT },
       coldStart: { runs: 3, settleMs: 50 },
+      importCost: { runs: 3 },
       http: {
         rounds: 2,
         durationMs: 200,
@@ -42,6 +44,7 @@ const CONFIG = quick
       inMemory: { rounds: 7, durationMs: 350, warmupMs: 500, inFlight: IN_FLIGHT },
       stdio: { rounds: 7, durationMs: 350, warmupMs: 500, inFlight: IN_FLIGHT },
       coldStart: { runs: 10, settleMs: 100 },
+      importCost: { runs: 15 },
       http: {
         rounds: 5,
         durationMs: 300,
@@ -131,6 +134,8 @@ if (enabled("stdio")) results.stdio = await phase("stdio", () => runStdio(STACKS
 if (enabled("cold-start")) {
   results.coldStart = await phase("cold start", () => runColdStart(coldStacks, CONFIG.coldStart));
 }
+if (enabled("import"))
+  results.importCost = await phase("import cost", () => runImportCost(root, CONFIG.importCost));
 if (enabled("http")) {
   const cpuProfDir = cpuProf ? `${root}.bench-results/profiles` : undefined;
   if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true });
@@ -215,6 +220,24 @@ Notes:
   SDK v2 (auto) = versionNegotiation "auto" (probes server/discover; over stdio v2 runs that probe on a
   short-lived extra server process); SDK v2 (default) = its default "legacy" mode (initialize only).
   SDK v2 in memory: v2's InMemoryTransport.createLinkedPair(), served by v2's serveStdio({ transport }) entry.`);
+
+// ---- import cost report -----------------------------------------------------------------------
+
+if (results.importCost) {
+  const kb = (bytes) => `${(bytes / 1024).toFixed(0)} KB`;
+  const rows = Object.values(results.importCost).map((entry) => [
+    entry.label,
+    `${formatMs(entry.ms.median)} ${formatSpread(entry.ms)}`,
+    entry.whose === "ours" ? `${entry.ownModules} (${kb(entry.ownBytes)})` : "",
+    `${entry.otherModules} (${kb(entry.otherBytes)})`,
+  ]);
+  console.log(
+    `\n${table(["entry point", "import ms (median ± CV)", "own modules (bytes)", "dependency modules (bytes)"], rows)}`,
+  );
+  console.log(`
+Notes (import cost): a fresh node process per sample, import() timed inside it, median of ${CONFIG.importCost.runs}
+  interleaved runs; modules and bytes on disk from a load hook in a separate process. fastmcp-ts from dist/.`);
+}
 
 // ---- network report ---------------------------------------------------------------------------
 
