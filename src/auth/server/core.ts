@@ -7,6 +7,7 @@
  * const mcp = new FastMCP({ name: "secure", auth: new StaticTokenVerifier({ "s3cret": { clientId: "ci" } }) });
  * ```
  */
+import type { HttpReply, HttpRequestLike } from "../../transports/http/exchange.js";
 import type { AuthInfo } from "../types.js";
 
 /** Checks a bearer token; resolves to the identity, or undefined when the token is not valid. */
@@ -70,6 +71,13 @@ export interface ProtectedResource {
 export interface AuthProvider extends TokenVerifier {
   /** The metadata for the MCP endpoint served at `mcpPath` (e.g. `/mcp`). */
   protectedResource(mcpPath: string): ProtectedResource;
+  /**
+   * Serves the provider's own routes (an authorization server's metadata, `/authorize`, `/token`,
+   * ...). Every HTTP entry (`listen`, `run`, `webHandler`, `nodeListener`) asks it about each
+   * request for a path that is not an MCP endpoint, after the Host check: a reply serves it,
+   * undefined lets the app go on routing (and answer 404).
+   */
+  handle?(request: HttpRequestLike): Promise<HttpReply | undefined> | HttpReply | undefined;
 }
 
 export function isAuthProvider(verifier: TokenVerifier): verifier is AuthProvider {

@@ -21,7 +21,15 @@ export {
   StaticTokenVerifier,
   type TokenVerifier,
 } from "./core.js";
+export { GitHubTokenVerifier, type GitHubTokenVerifierOptions } from "./github.js";
 export { IntrospectionVerifier, type IntrospectionVerifierOptions } from "./introspection.js";
 export { JWTVerifier, type JWTVerifierOptions, type PublicKeyInput } from "./jwt.js";
+export {
+  MemoryOAuthProxyStore,
+  type MemoryOAuthProxyStoreOptions,
+  OAuthProxy,
+  type OAuthProxyOptions,
+  type OAuthProxyStore,
+} from "./oauth-proxy/index.js";
 export { RemoteAuthProvider, type RemoteAuthProviderOptions } from "./remote-provider.js";
 export { requireScopes } from "./scopes.js";

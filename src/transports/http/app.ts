@@ -3,7 +3,7 @@
  * health check by path, and `listen()` serves it (plus WebSocket upgrades) on a node:http server.
  */
 import type { Server } from "node:http";
-import { isAuthProvider, PROTECTED_RESOURCE_WELL_KNOWN } from "../../auth/server/core.js";
+import { type AuthProvider, isAuthProvider, PROTECTED_RESOURCE_WELL_KNOWN } from "../../auth/server/core.js";
 import type { ServerEntry } from "../../server/entry.js";
 import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import { SseServer, type SseServerOptions } from "../sse/server.js";
@@ -11,7 +11,7 @@ import { StreamableHttpHandler, type StreamableHttpOptions } from "../streamable
 import type { WsServerOptions } from "../ws/server.js";
 import { withCors } from "./cors.js";
 import { errorReply, type HttpReply, type HttpRequestLike, jsonReply } from "./exchange.js";
-import { isLoopback, LOOPBACK_HOSTS } from "./guard.js";
+import { hostAllowed, isLoopback, LOOPBACK_HOSTS } from "./guard.js";
 import { ListenError } from "./listen-error.js";
 import { type NodeListener, toNodeListener } from "./node.js";
 import { toWebHandler, type WebHandlerOptions } from "./web.js";
@@ -123,6 +123,8 @@ export class HttpApp {
   private readonly transports: Set<TransportName>;
   /** The RFC 9728 metadata by the paths it is served at, when the server's auth is a provider. */
   private readonly metadata: Map<string, string> | undefined;
+  /** The auth provider's own routes (an OAuth authorization server's), when it has some. */
+  private readonly providerRoutes: AuthProvider["handle"];
 
   constructor(server: ServerEntry, options: HttpAppOptions = {}) {
     this.transports = new Set(options.transports ?? ["http"]);
@@ -148,6 +150,7 @@ export class HttpApp {
         [trimSlash(new URL(resource.metadataUrl).pathname), body],
       ]);
       options = { ...options, resourceMetadataUrl: resource.metadataUrl };
+      this.providerRoutes = server.auth.handle?.bind(server.auth);
     }
     this.options = options;
     if (this.transports.has("http")) this.streamable = new StreamableHttpHandler(server, options);
@@ -169,6 +172,13 @@ export class HttpApp {
     if (this.streamable && path === this.paths.http) return this.streamable.handle(request);
     if (this.sse && path === this.paths.sse) return this.sse.handleStream(request);
     if (this.sse && path === this.paths.messages) return this.sse.handleMessage(request);
+    if (this.providerRoutes) {
+      const host = request.header("host");
+      if (!hostAllowed(host, this.options.allowedHosts))
+        return errorReply(403, -32000, `Forbidden: host ${host ?? "(none)"} is not allowed`);
+      const reply = await this.providerRoutes(request);
+      if (reply) return reply;
+    }
     if (this.paths.health && path === this.paths.health && request.method === "GET")
       return jsonReply(200, { status: "ok" });
     return errorReply(404, -32000, `Not Found: ${request.url.pathname}`);
