@@ -11,157 +11,32 @@ import {
 } from "@modelcontextprotocol/sdk/client/auth.js";
 import type { OAuthClientInformationMixed, OAuthTokens } from "@modelcontextprotocol/sdk/shared/auth.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GitHubTokenVerifier, MemoryOAuthProxyStore, OAuthProxy } from "../../src/auth/server/index.js";
-import { BearerAuth, FastMCP, type ListeningServer } from "../../src/index.js";
+import { BearerAuth, type ListeningServer } from "../../src/index.js";
 import { CLIENT_ERAS, closingClients } from "../helpers/clients.js";
-import { type FakeGitHub, startFakeGitHub } from "../helpers/fake-github.js";
-import { Browser, CLIENT_REDIRECT, consentFields, location, PUBLIC, pkce } from "../helpers/oauth-browser.js";
+import type { FakeGitHub } from "../helpers/fake-github.js";
+import { CLIENT_REDIRECT, consentFields, location, PUBLIC, pkce } from "../helpers/oauth-browser.js";
+import { type ProxyRig, startProxyRig } from "../helpers/oauth-proxy-rig.js";
 
 const connect = closingClients();
 
+let rig: ProxyRig;
 let github: FakeGitHub;
 let listening: ListeningServer;
 let origin: string;
-let store: MemoryOAuthProxyStore;
 
 beforeAll(async () => {
-  github = await startFakeGitHub({ callbackUrl: `${PUBLIC}/auth/callback` });
-  store = new MemoryOAuthProxyStore();
-  const mcp = new FastMCP({
-    name: "github-tools",
-    auth: new OAuthProxy({
-      upstreamAuthorizationEndpoint: github.authorizeUrl,
-      upstreamTokenEndpoint: github.tokenUrl,
-      upstreamClientId: github.clientId,
-      upstreamClientSecret: github.clientSecret,
-      tokenVerifier: new GitHubTokenVerifier({ apiBaseUrl: github.apiBaseUrl, cacheTtlMs: 0 }),
-      baseUrl: PUBLIC,
-      validScopes: ["read:user", "repo"],
-      store,
-    }),
-  });
-  mcp.tool("whoami", (_args, ctx) => ({
-    login: ctx.auth?.claims?.login,
-    subject: ctx.auth?.subject,
-    clientId: ctx.auth?.clientId,
-    scopes: ctx.auth?.scopes,
-    upstreamToken: ctx.auth?.token,
-  }));
-  listening = await mcp.listen({ host: "127.0.0.1", port: 0 });
-  origin = new URL(listening.url).origin;
+  rig = await startProxyRig();
+  ({ github, listening, origin } = rig);
 });
 
-afterAll(async () => {
-  await listening?.close();
-  await github?.close();
-});
+afterAll(() => rig?.close());
 
-const browser = () => new Browser(() => origin);
-
-interface Registered {
-  client_id: string;
-  client_secret?: string;
-}
-
-async function register(body: Record<string, unknown> = {}): Promise<Registered> {
-  const response = await fetch(`${origin}/register`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      redirect_uris: [CLIENT_REDIRECT],
-      client_name: "Test Client",
-      token_endpoint_auth_method: "none",
-      grant_types: ["authorization_code", "refresh_token"],
-      ...body,
-    }),
-  });
-  expect(response.status).toBe(201);
-  return (await response.json()) as Registered;
-}
-
-function authorizeUrl(clientId: string, challenge: string, extra: Record<string, string> = {}): string {
-  const url = new URL(`${PUBLIC}/authorize`);
-  for (const [name, value] of Object.entries({
-    response_type: "code",
-    client_id: clientId,
-    redirect_uri: CLIENT_REDIRECT,
-    code_challenge: challenge,
-    code_challenge_method: "S256",
-    state: "client-state-1",
-    scope: "read:user",
-    resource: `${PUBLIC}/mcp`,
-    ...extra,
-  }))
-    url.searchParams.set(name, value);
-  return url.href;
-}
-
-/** Authorize, consent, upstream sign-in, callback: the redirect back to the client. */
-async function authorizeInBrowser(
-  b: Browser,
-  clientId: string,
-  challenge: string,
-  extra: Record<string, string> = {},
-) {
-  const page = await b.go(authorizeUrl(clientId, challenge, extra));
-  expect(page.status).toBe(200);
-  const html = await page.text();
-  const approved = await b.post(`${PUBLIC}/consent`, { ...consentFields(html), action: "approve" });
-  expect(approved.status).toBe(302);
-  const upstream = location(approved);
-  const signedIn = await b.go(upstream.href);
-  expect(signedIn.status).toBe(302);
-  const callback = await b.go(location(signedIn).href);
-  expect(callback.status).toBe(302);
-  return { html, upstream, callbackUrl: location(signedIn), back: location(callback) };
-}
-
-async function tokenRequest(fields: Record<string, string>, headers: Record<string, string> = {}) {
-  const response = await fetch(`${origin}/token`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
-    body: new URLSearchParams(fields),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, string> };
-}
-
-/** A whole login; resolves to the proxy's tokens. */
-async function login(client?: Registered) {
-  const registered = client ?? (await register());
-  const { verifier, challenge } = pkce();
-  const { back } = await authorizeInBrowser(browser(), registered.client_id, challenge);
-  const code = back.searchParams.get("code") ?? "";
-  const tokens = await tokenRequest({
-    grant_type: "authorization_code",
-    code,
-    redirect_uri: CLIENT_REDIRECT,
-    client_id: registered.client_id,
-    code_verifier: verifier,
-  });
-  expect(tokens.status).toBe(200);
-  return { client: registered, code, verifier, tokens: tokens.body };
-}
-
-/** The status of an initialize with this bearer token (200 when it is accepted). */
-async function whoami(token: string): Promise<number> {
-  const response = await fetch(listening.url, {
-    method: "POST",
-    headers: {
-      authorization: `Bearer ${token}`,
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
-      "mcp-protocol-version": "2025-11-25",
-    },
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "initialize",
-      params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" } },
-    }),
-  });
-  await response.body?.cancel();
-  return response.status;
-}
+const browser = () => rig.browser();
+const register = (body?: Record<string, unknown>) => rig.register(body);
+const authorizeInBrowser: ProxyRig["authorizeInBrowser"] = (...args) => rig.authorizeInBrowser(...args);
+const tokenRequest: ProxyRig["tokenRequest"] = (...args) => rig.tokenRequest(...args);
+const login: ProxyRig["login"] = (...args) => rig.login(...args);
+const whoami = (token: string) => rig.whoami(token);
 
 describe("metadata", () => {
   it("publishes RFC 9728 metadata naming the proxy, and RFC 8414 metadata the official SDK accepts", async () => {
@@ -351,6 +226,7 @@ describe("login", () => {
 
   it("keeps only hashes of its codes and tokens in the store", async () => {
     const { code, tokens } = await login();
+    const { store } = rig;
     expect(await store.get(`token:${tokens.access_token}`)).toBeUndefined();
     expect(await store.get(`refresh:${tokens.refresh_token}`)).toBeUndefined();
     expect(await store.get(`usedcode:${code}`)).toBeUndefined();
