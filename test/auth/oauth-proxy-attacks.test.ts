@@ -211,13 +211,11 @@ describe("redirect URIs", () => {
     );
     expect(page.status).toBe(200);
     const host = await fetch(
-      rig
-        .browser()
-        .toLocal(
-          rig.authorizeUrl(client.client_id, pkce().challenge, {
-            redirect_uri: "http://localhost:33418/callback",
-          }),
-        ),
+      rig.browser().toLocal(
+        rig.authorizeUrl(client.client_id, pkce().challenge, {
+          redirect_uri: "http://localhost:33418/callback",
+        }),
+      ),
       { redirect: "manual" },
     );
     expect(host.status).toBe(400);

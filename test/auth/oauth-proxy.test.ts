@@ -11,13 +11,17 @@ import {
 } from "@modelcontextprotocol/sdk/client/auth.js";
 import type { OAuthClientInformationMixed, OAuthTokens } from "@modelcontextprotocol/sdk/shared/auth.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BearerAuth, type ListeningServer } from "../../src/index.js";
+import { GitHubTokenVerifier, OAuthProxy } from "../../src/auth/server/index.js";
+import { BearerAuth, FastMCP, type ListeningServer } from "../../src/index.js";
+import type { HttpAppOptions } from "../../src/transports/http/app.js";
 import { CLIENT_ERAS, closingClients } from "../helpers/clients.js";
 import type { FakeGitHub } from "../helpers/fake-github.js";
 import { CLIENT_REDIRECT, consentFields, location, PUBLIC, pkce } from "../helpers/oauth-browser.js";
 import { type ProxyRig, startProxyRig } from "../helpers/oauth-proxy-rig.js";
 
 const connect = closingClients();
+
+type ListenCors = NonNullable<HttpAppOptions["cors"]>;
 
 let rig: ProxyRig;
 let github: FakeGitHub;
@@ -231,5 +235,103 @@ describe("login", () => {
     expect(await store.get(`refresh:${tokens.refresh_token}`)).toBeUndefined();
     expect(await store.get(`usedcode:${code}`)).toBeUndefined();
     expect(store.size("token")).toBeGreaterThan(0);
+  });
+});
+
+describe("expiring upstream tokens", () => {
+  it("never outlives the upstream token, and a refresh renews it upstream", async () => {
+    const expiring = await startProxyRig({}, { expiresInSec: 30 });
+    try {
+      const { client, tokens } = await expiring.login();
+      expect(Number(tokens.expires_in)).toBeLessThanOrEqual(30);
+      const first = expiring.github.issued.at(-1);
+      const refreshed = await expiring.tokenRequest({
+        grant_type: "refresh_token",
+        refresh_token: tokens.refresh_token ?? "",
+        client_id: client.client_id,
+      });
+      expect(refreshed.status).toBe(200);
+      const second = expiring.github.issued.at(-1);
+      expect(second).not.toBe(first);
+      const mcp = await connect(expiring.listening.url, {
+        auth: new BearerAuth(refreshed.body.access_token ?? ""),
+      });
+      expect((await mcp.callTool("whoami", {})).structuredContent).toMatchObject({ upstreamToken: second });
+    } finally {
+      await expiring.close();
+    }
+  });
+});
+
+describe("web handler", () => {
+  const proxied = (cors?: ListenCors) => {
+    const mcp = new FastMCP({
+      name: "prefixed",
+      auth: new OAuthProxy({
+        upstreamAuthorizationEndpoint: "https://github.com/login/oauth/authorize",
+        upstreamTokenEndpoint: "https://github.com/login/oauth/access_token",
+        upstreamClientId: "app",
+        upstreamClientSecret: "secret",
+        tokenVerifier: new GitHubTokenVerifier(),
+        baseUrl: "https://mcp.example.com/api",
+      }),
+    });
+    return mcp.webHandler(cors ? { cors } : {});
+  };
+
+  it("serves the routes under the base URL's path (or with it stripped by a reverse proxy), with path-inserted RFC 8414 metadata", async () => {
+    const handler = proxied();
+    const fetchFn = (url: string | URL, init?: RequestInit) => handler(new Request(url, init));
+    const metadata = await discoverAuthorizationServerMetadata("https://mcp.example.com/api", { fetchFn });
+    expect(metadata).toMatchObject({
+      issuer: "https://mcp.example.com/api",
+      authorization_endpoint: "https://mcp.example.com/api/authorize",
+      token_endpoint: "https://mcp.example.com/api/token",
+      registration_endpoint: "https://mcp.example.com/api/register",
+    });
+    const suffixed = await handler(
+      new Request("https://mcp.example.com/api/.well-known/oauth-authorization-server"),
+    );
+    expect(await suffixed.json()).toMatchObject({ issuer: "https://mcp.example.com/api" });
+    const prm = await handler(
+      new Request("https://mcp.example.com/.well-known/oauth-protected-resource/api/mcp"),
+    );
+    expect(await prm.json()).toMatchObject({
+      resource: "https://mcp.example.com/api/mcp",
+      authorization_servers: ["https://mcp.example.com/api"],
+    });
+    const registered = await handler(
+      new Request("https://mcp.example.com/api/register", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ redirect_uris: [CLIENT_REDIRECT], token_endpoint_auth_method: "none" }),
+      }),
+    );
+    expect(registered.status).toBe(201);
+    const stripped = await handler(new Request("https://mcp.example.com/token", { method: "OPTIONS" }));
+    expect(stripped.status).toBe(204);
+    expect((await handler(new Request("https://mcp.example.com/api/nothing"))).status).toBe(404);
+  });
+
+  it("answers browsers on other origins at the token endpoint (with and without the cors option)", async () => {
+    for (const handler of [proxied(), proxied({ origins: ["https://app.example"] })]) {
+      const preflight = await handler(
+        new Request("https://mcp.example.com/api/token", {
+          method: "OPTIONS",
+          headers: { origin: "https://app.example", "access-control-request-method": "POST" },
+        }),
+      );
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get("access-control-allow-origin")).toMatch(/^(\*|https:\/\/app\.example)$/);
+      const refused = await handler(
+        new Request("https://mcp.example.com/api/token", {
+          method: "POST",
+          headers: { origin: "https://app.example", "content-type": "application/x-www-form-urlencoded" },
+          body: "grant_type=authorization_code",
+        }),
+      );
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get("access-control-allow-origin")).toMatch(/^(\*|https:\/\/app\.example)$/);
+    }
   });
 });

@@ -52,6 +52,7 @@ export class OAuthProxy implements AuthProvider {
   private readonly metadataPaths: Set<string>;
   private readonly metadataBody: string;
   private resource: string | undefined;
+  private readonly basePath: string;
 
   constructor(options: OAuthProxyOptions) {
     if (!options.tokenVerifier || typeof options.tokenVerifier.verify !== "function")
@@ -131,7 +132,10 @@ export class OAuthProxy implements AuthProvider {
       authorizationServerMetadata(this.context, metadataFetch !== undefined),
     );
     // RFC 8414 §3: the well-known segment goes between the host and the issuer's path.
-    this.metadataPaths = new Set([`${WELL_KNOWN_AS}${basePath}`]);
+    // A base path is where the app is mounted publicly; behind a reverse proxy that strips it the
+    // app sees the paths without it (as RemoteAuthProvider assumes), so both forms are served.
+    this.basePath = basePath;
+    this.metadataPaths = new Set([`${WELL_KNOWN_AS}${basePath}`, WELL_KNOWN_AS]);
     if (basePath) this.metadataPaths.add(`${basePath}${WELL_KNOWN_AS}`);
     const context = this.context;
     this.routes = new Map([
@@ -168,7 +172,8 @@ export class OAuthProxy implements AuthProvider {
         ...(request.method === "GET" ? { body: this.metadataBody } : {}),
       };
     }
-    const route = this.routes.get(path);
+    const route =
+      this.routes.get(path) ?? (this.basePath ? this.routes.get(`${this.basePath}${path}`) : undefined);
     if (!route) return undefined;
     try {
       return await route(request);
