@@ -483,3 +483,33 @@ describe("secrets", () => {
     for (const secret of secrets) expect(seen).not.toContain(secret);
   });
 });
+
+describe("requests", () => {
+  it("the proxy's routes check the Host header like the MCP endpoint (DNS rebinding), and refuse wrong methods", async () => {
+    const { request } = await import("node:http");
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        `${rig.origin}/register`,
+        { method: "POST", headers: { host: "evil.example" } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on("error", reject);
+      req.end("{}");
+    });
+    expect(status).toBe(403);
+    for (const [path, method, expected] of [
+      ["/authorize", "POST", 405],
+      ["/consent", "GET", 405],
+      ["/token", "GET", 405],
+      ["/register", "GET", 405],
+      ["/auth/callback", "POST", 405],
+      ["/.well-known/oauth-authorization-server", "POST", 405],
+    ] as const) {
+      const response = await fetch(`${rig.origin}${path}`, { method });
+      expect(response.status, `${method} ${path}`).toBe(expected);
+    }
+  });
+});

@@ -137,10 +137,13 @@ function consentPage(
 <button type="submit" name="action" value="approve">Approve</button>
 <button type="submit" name="action" value="deny">Deny</button>
 </form></body></html>`;
-  return htmlPage(200, html, [
-    new URL(context.upstream.authorizationUrl("x", "x", [])).origin,
-    target.origin,
-  ]);
+  // Chrome applies form-action to the redirects after the post: upstream (approve) and the client (deny).
+  const targets = [new URL(context.upstream.authorizationUrl("x", "x", [])).origin, target.origin];
+  return htmlPage(
+    200,
+    html,
+    targets.filter((origin) => origin !== "null"),
+  );
 }
 
 /** `POST /consent`: the user's answer, with the page's CSRF value and the browser's cookie. */
