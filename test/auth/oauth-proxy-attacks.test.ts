@@ -116,6 +116,20 @@ describe("codes", () => {
     expect(refresh).toMatchObject({ status: 400, body: { error: "invalid_grant" } });
   });
 
+  it("of the same code sent twice at once, exactly one exchange succeeds", async () => {
+    const client = await rig.register();
+    const { code, verifier } = await codeFor(client.client_id);
+    const fields = {
+      grant_type: "authorization_code",
+      code,
+      redirect_uri: CLIENT_REDIRECT,
+      client_id: client.client_id,
+      code_verifier: verifier,
+    };
+    const answers = await Promise.all([rig.tokenRequest(fields), rig.tokenRequest(fields)]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 400]);
+  });
+
   it("a code presented by another client, or with another redirect_uri, is invalid_grant", async () => {
     const victim = await rig.register();
     const thief = await rig.register();

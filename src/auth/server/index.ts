@@ -13,6 +13,8 @@
  * ```
  */
 
+/** What an AuthProvider's `handle` receives and returns (its own routes). */
+export type { HttpReply, HttpRequestLike } from "../../transports/http/exchange.js";
 export type { AuthCheck, AuthInfo } from "../types.js";
 export {
   type AuthProvider,
