@@ -5,6 +5,7 @@
  * on the address actually connected to, so a DNS answer cannot swap it afterwards), no redirects,
  * a size cap and a deadline.
  */
+import type { LookupAddress } from "node:dns";
 import type { LookupFunction } from "node:net";
 
 export interface MetadataFetchOptions {
@@ -61,14 +62,14 @@ export async function fetchClientMetadata(
   if (url.hash || url.username || url.password || url.pathname === "/") return undefined;
   const { lookup } = await import("node:dns");
   const guarded: LookupFunction = (hostname, lookupOptions, callback) => {
-    lookup(hostname, { ...lookupOptions, all: true }, (error, addresses) => {
+    lookup(hostname, { ...lookupOptions, all: true }, (error, addresses: LookupAddress[]) => {
       if (error) return callback(error, "", 0);
-      const list = addresses as unknown as { address: string; family: number }[];
-      const allowed = options.allowPrivateNetwork ? list : list.filter((a) => !isPrivateAddress(a.address));
+      const allowed = options.allowPrivateNetwork
+        ? addresses
+        : addresses.filter((a) => !isPrivateAddress(a.address));
       const first = allowed[0];
       if (!first) return callback(new Error("The client metadata host resolves to a private address"), "", 0);
-      if (lookupOptions.all)
-        return (callback as unknown as (e: null, a: typeof allowed) => void)(null, allowed);
+      if (lookupOptions.all) return callback(null, allowed);
       callback(null, first.address, first.family);
     });
   };
