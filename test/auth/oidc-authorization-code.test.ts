@@ -5,14 +5,23 @@
  * rotating refresh tokens, a user who denies or ticks fewer scopes, and a browser session kept in
  * a cookie jar.
  */
-import { createHash, randomBytes } from "node:crypto";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CookieJar, type OidcProvider, playUser, startOidcProvider } from "../helpers/oidc.js";
+import {
+  authorizationRequest,
+  CookieJar,
+  type OidcProvider,
+  pkcePair,
+  playUser,
+  registerPublicClient,
+  startOidcProvider,
+  TEST_REDIRECT_URI,
+  tokenRequest,
+  userToken,
+} from "../helpers/oidc.js";
 
 const RESOURCE = "http://127.0.0.1:9/mcp";
 const OTHER_RESOURCE = "http://127.0.0.1:9/other";
-const REDIRECT_URI = "http://127.0.0.1:9/callback";
 
 let oidc: OidcProvider;
 
@@ -23,88 +32,25 @@ beforeAll(async () => {
 });
 afterAll(() => oidc?.close());
 
-interface Registered {
-  client_id: string;
-  token_endpoint_auth_method: string;
-}
-
-async function register(scope = "mcp write"): Promise<Registered> {
-  const response = await fetch(oidc.registrationEndpoint, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      client_name: "fixture test",
-      redirect_uris: [REDIRECT_URI],
-      grant_types: ["authorization_code", "refresh_token"],
-      response_types: ["code"],
-      token_endpoint_auth_method: "none",
-      scope,
-    }),
-  });
-  expect(response.status).toBe(201);
-  return (await response.json()) as Registered;
-}
-
-function pkce(): { verifier: string; challenge: string } {
-  const verifier = randomBytes(32).toString("base64url");
-  return { verifier, challenge: createHash("sha256").update(verifier).digest("base64url") };
-}
-
-function authorizationUrl(clientId: string, challenge: string | undefined, scope = "mcp write"): string {
-  const url = new URL(oidc.authorizationEndpoint);
-  url.search = new URLSearchParams({
-    response_type: "code",
-    client_id: clientId,
-    redirect_uri: REDIRECT_URI,
-    scope,
-    state: "state-123",
+const token = (params: Record<string, string>) => tokenRequest(oidc, params);
+const register = () => registerPublicClient(oidc, { scope: "mcp write" });
+const authorizationUrl = (clientId: string, challenge: string | undefined) =>
+  authorizationRequest(oidc, {
+    clientId,
     resource: RESOURCE,
-    ...(challenge ? { code_challenge: challenge, code_challenge_method: "S256" } : {}),
-  }).toString();
-  return url.href;
-}
-
-interface TokenResponse {
-  access_token?: string;
-  refresh_token?: string;
-  scope?: string;
-  expires_in?: number;
-  error?: string;
-}
-
-async function token(params: Record<string, string>): Promise<{ status: number; body: TokenResponse }> {
-  const response = await fetch(oidc.tokenEndpoint, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams(params).toString(),
+    scope: "mcp write",
+    ...(challenge ? { challenge } : {}),
   });
-  return { status: response.status, body: (await response.json()) as TokenResponse };
-}
-
-async function logIn(options: Parameters<typeof playUser>[1] = {}, scope?: string) {
-  const { client_id } = await register();
-  const { verifier, challenge } = pkce();
-  const callback = new URL(await playUser(authorizationUrl(client_id, challenge, scope), options));
-  const code = callback.searchParams.get("code") ?? "";
-  const exchanged = await token({
-    grant_type: "authorization_code",
-    client_id,
-    code,
-    code_verifier: verifier,
-    redirect_uri: REDIRECT_URI,
-    resource: RESOURCE,
-  });
-  return { client_id, callback, exchanged };
-}
+const logIn = (options: Parameters<typeof playUser>[1] = {}) =>
+  userToken(oidc, { resource: RESOURCE, scope: "mcp write", ...options });
 
 describe("test OpenID provider: authorization code flow", () => {
   it("registers a public client, signs the user in, and issues a JWT for the resource with a refresh token", async () => {
-    const { client_id, callback, exchanged } = await logIn({ user: "ada" });
-    expect(callback.origin + callback.pathname).toBe(REDIRECT_URI);
+    const { clientId: client_id, callbackUrl: callback, tokens } = await logIn({ user: "ada" });
+    expect(callback.origin + callback.pathname).toBe(TEST_REDIRECT_URI);
     expect(callback.searchParams.get("state")).toBe("state-123");
     expect(callback.searchParams.get("iss")).toBe(oidc.issuer);
-    expect(exchanged.status).toBe(200);
-    const { access_token, refresh_token, scope, expires_in } = exchanged.body;
+    const { access_token, refresh_token, scope, expires_in } = tokens;
     expect(scope).toBe("mcp write");
     expect(expires_in).toBe(600);
     expect(refresh_token).toBeTruthy();
@@ -118,8 +64,8 @@ describe("test OpenID provider: authorization code flow", () => {
   });
 
   it("refresh tokens rotate: the new one works; the used one is refused and its reuse revokes the grant", async () => {
-    const { client_id, exchanged } = await logIn();
-    const first = exchanged.body.refresh_token ?? "";
+    const { clientId: client_id, tokens } = await logIn();
+    const first = tokens.refresh_token ?? "";
     const refreshed = await token({
       grant_type: "refresh_token",
       client_id,
@@ -149,14 +95,14 @@ describe("test OpenID provider: authorization code flow", () => {
     expect(callback.searchParams.get("error")).toBe("invalid_request");
     expect(callback.searchParams.get("error_description")).toMatch(/PKCE/);
 
-    const { challenge } = pkce();
+    const { challenge } = pkcePair();
     const good = new URL(await playUser(authorizationUrl(client_id, challenge)));
     const exchanged = await token({
       grant_type: "authorization_code",
       client_id,
       code: good.searchParams.get("code") ?? "",
-      code_verifier: pkce().verifier,
-      redirect_uri: REDIRECT_URI,
+      code_verifier: pkcePair().verifier,
+      redirect_uri: TEST_REDIRECT_URI,
     });
     expect(exchanged).toMatchObject({ status: 400, body: { error: "invalid_grant" } });
   });
@@ -164,7 +110,7 @@ describe("test OpenID provider: authorization code flow", () => {
   it("a user who denies sends the client access_denied", async () => {
     const { client_id } = await register();
     const callback = new URL(
-      await playUser(authorizationUrl(client_id, pkce().challenge), { approve: false }),
+      await playUser(authorizationUrl(client_id, pkcePair().challenge), { approve: false }),
     );
     expect(callback.searchParams.get("error")).toBe("access_denied");
     expect(callback.searchParams.get("code")).toBeNull();
@@ -172,14 +118,14 @@ describe("test OpenID provider: authorization code flow", () => {
   });
 
   it("a user who ticks fewer scopes gets a token with only those (the start of a step-up)", async () => {
-    const { exchanged } = await logIn({ scopes: ["mcp"] });
-    expect(exchanged.body.scope).toBe("mcp");
-    expect(decodeJwt(exchanged.body.access_token ?? "")).toMatchObject({ scope: "mcp" });
+    const { tokens } = await logIn({ scopes: ["mcp"] });
+    expect(tokens.scope).toBe("mcp");
+    expect(decodeJwt(tokens.access_token ?? "")).toMatchObject({ scope: "mcp" });
   });
 
   it("an unknown resource is invalid_target", async () => {
     const { client_id } = await register();
-    const url = new URL(authorizationUrl(client_id, pkce().challenge));
+    const url = new URL(authorizationUrl(client_id, pkcePair().challenge));
     url.searchParams.set("resource", "http://127.0.0.1:9/unknown");
     const callback = new URL(await playUser(url));
     expect(callback.searchParams.get("error")).toBe("invalid_target");
@@ -188,16 +134,16 @@ describe("test OpenID provider: authorization code flow", () => {
   it("a kept cookie jar is a kept session: the second authorization asks nothing", async () => {
     const jar = new CookieJar();
     const { client_id } = await register();
-    await playUser(authorizationUrl(client_id, pkce().challenge), { user: "grace", jar });
+    await playUser(authorizationUrl(client_id, pkcePair().challenge), { user: "grace", jar });
     // Another user name would show if a sign-in page were filled in again: the session's user stays.
-    const { verifier, challenge } = pkce();
+    const { verifier, challenge } = pkcePair();
     const again = new URL(await playUser(authorizationUrl(client_id, challenge), { user: "mallory", jar }));
     const exchanged = await token({
       grant_type: "authorization_code",
       client_id,
       code: again.searchParams.get("code") ?? "",
       code_verifier: verifier,
-      redirect_uri: REDIRECT_URI,
+      redirect_uri: TEST_REDIRECT_URI,
     });
     expect(decodeJwt(exchanged.body.access_token ?? "").sub).toBe("grace");
   });

@@ -22,14 +22,28 @@ import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, type JWK } from "jose";
 import { handleInteraction, INTERACTION_PREFIX, type InteractionProvider } from "./oidc-interactions.js";
 
+export {
+  authorizationRequest,
+  pkcePair,
+  type RegisteredClient,
+  registerPublicClient,
+  TEST_REDIRECT_URI,
+  type TokenAnswer,
+  tokenRequest,
+  type UserTokenOptions,
+  userToken,
+} from "./oidc-login.js";
 export { CookieJar, type PlayUserOptions, playUser } from "./oidc-user.js";
+
+/** An oidc-provider instance: its request handler, events and interaction API. */
+type ProviderInstance = InteractionProvider & {
+  callback(): (req: IncomingMessage, res: ServerResponse) => void;
+  on(event: "grant.success", listener: (ctx: { oidc: { params?: { grant_type?: string } } }) => void): void;
+};
 
 /** The slice of oidc-provider's API the fixture uses (the package ships no types). */
 interface OidcModule {
-  Provider: new (
-    issuer: string,
-    configuration: Record<string, unknown>,
-  ) => InteractionProvider & { callback(): (req: IncomingMessage, res: ServerResponse) => void };
+  Provider: new (issuer: string, configuration: Record<string, unknown>) => ProviderInstance;
   errors: { InvalidTarget: new (description?: string) => Error };
 }
 
@@ -79,6 +93,11 @@ export interface OidcProvider {
    * resource not declared fail with `invalid_target`.
    */
   addResource(resource: string, format: "jwt" | "opaque", options?: OidcResourceOptions): void;
+  /**
+   * The `grant_type` of each token request answered with tokens, in order (e.g.
+   * `["authorization_code", "refresh_token"]`): how a test sees a client log in and refresh.
+   */
+  readonly issuedGrants: readonly string[];
   /** How many requests a path (e.g. `/token/introspection`) has had. */
   hits(path: string): number;
   close(): Promise<void>;
@@ -99,9 +118,7 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
   const signingKey: JWK = { ...(await exportJWK(privateKey)), kid: "sig-1", alg: "RS256", use: "sig" };
 
   const hits = new Map<string, number>();
-  let provider:
-    | (InteractionProvider & { callback(): (req: IncomingMessage, res: ServerResponse) => void })
-    | undefined;
+  let provider: ProviderInstance | undefined;
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://x").pathname;
@@ -126,6 +143,8 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
     scope: RESOURCE_SCOPE,
   });
 
+  const accessTokenTtl = (_ctx: unknown, token: { resourceServer?: { accessTokenTTL?: number } }) =>
+    token.resourceServer?.accessTokenTTL ?? accessTokenTtlSec;
   /** The oidc-provider client model, as far as the hooks below read it. */
   type ClientModel = { grantTypeAllowed(grant: string): boolean };
 
@@ -145,7 +164,9 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
     issueRefreshToken: (_ctx: unknown, client: ClientModel) => client.grantTypeAllowed("refresh_token"),
     rotateRefreshToken: () => true,
     ttl: {
-      AccessToken: accessTokenTtlSec,
+      // A resource's own lifetime first (a number here would override it).
+      AccessToken: accessTokenTtl,
+      ClientCredentials: accessTokenTtl,
       RefreshToken: refreshTokenTtlSec,
       Grant: refreshTokenTtlSec,
       Session: refreshTokenTtlSec,
@@ -176,6 +197,8 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
     },
   });
   handler = provider.callback();
+  const issuedGrants: string[] = [];
+  provider.on("grant.success", (ctx) => issuedGrants.push(ctx.oidc.params?.grant_type ?? "unknown"));
 
   return {
     issuer,
@@ -187,6 +210,7 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
     revocationEndpoint: `${issuer}/token/revocation`,
     app,
     resourceServer,
+    issuedGrants,
     addResource: (resource, format, resourceOptions = {}) =>
       void resources.set(resource, { format, ...resourceOptions }),
     hits: (path) => hits.get(path) ?? 0,
