@@ -147,4 +147,36 @@ describe("test OpenID provider: authorization code flow", () => {
     });
     expect(decodeJwt(exchanged.body.access_token ?? "").sub).toBe("grace");
   });
+
+  it("the login and consent pages refuse requests out of turn with 400, and the provider keeps working", async () => {
+    const post = (url: URL, jar: CookieJar, body: string) =>
+      fetch(url, {
+        method: "POST",
+        redirect: "manual",
+        headers: { cookie: jar.header(url), "content-type": "application/x-www-form-urlencoded" },
+        body,
+      });
+    // No interaction cookie: nothing to show.
+    const stranger = await fetch(`${oidc.issuer}/interaction/not-a-uid`);
+    expect(stranger.status).toBe(400);
+    await stranger.body?.cancel();
+
+    const jar = new CookieJar();
+    const { client_id } = await register();
+    const start = authorizationUrl(client_id, pkcePair().challenge);
+    const redirected = await fetch(start, { redirect: "manual" });
+    jar.store(start, redirected);
+    const page = new URL(redirected.headers.get("location") ?? "", start);
+    expect(page.pathname).toMatch(/^\/interaction\//);
+    // Consent before signing in, and a sign-in without a name.
+    const early = await post(new URL(`${page.pathname}/consent`, page), jar, "decision=approve&scope=mcp");
+    expect(early.status).toBe(400);
+    await early.body?.cancel();
+    const nameless = await post(new URL(`${page.pathname}/login`, page), jar, "user=");
+    expect(nameless.status).toBe(400);
+    await nameless.body?.cancel();
+
+    const { tokens } = await logIn({ user: "ada" });
+    expect(decodeJwt(tokens.access_token ?? "").sub).toBe("ada");
+  });
 });

@@ -81,6 +81,8 @@ export interface TokenAnswer {
   body: {
     access_token?: string;
     refresh_token?: string;
+    /** With the `openid` scope. */
+    id_token?: string;
     scope?: string;
     expires_in?: number;
     token_type?: string;

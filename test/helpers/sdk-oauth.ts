@@ -20,6 +20,8 @@ export const SDK_REDIRECT_URL = TEST_REDIRECT_URI;
 export class PlayedUserOAuthProvider implements OAuthClientProvider {
   /** Every token set the SDK saved, in order (the last is current). */
   readonly savedTokens: OAuthTokens[] = [];
+  /** The authorization URLs the SDK sent the user to, in order. */
+  readonly authorizationUrls: string[] = [];
   /** How many times the SDK sent the user to the authorization server. */
   authorizations = 0;
   /** The URL the user was last redirected to (the callback, with `code` or `error`). */
@@ -29,7 +31,15 @@ export class PlayedUserOAuthProvider implements OAuthClientProvider {
   private lastState: string | undefined;
   private discovery: OAuthDiscoveryState | undefined;
 
-  constructor(private readonly user: PlayUserOptions = {}) {}
+  private readonly users: PlayUserOptions[];
+
+  /**
+   * `user`: how the user answers; a list answers successive authorizations in turn (the last one
+   * repeats), e.g. fewer scopes the first time and all of them at the step-up.
+   */
+  constructor(user: PlayUserOptions | PlayUserOptions[] = {}) {
+    this.users = Array.isArray(user) ? user : [user];
+  }
 
   get redirectUrl(): string {
     return SDK_REDIRECT_URL;
@@ -67,8 +77,10 @@ export class PlayedUserOAuthProvider implements OAuthClientProvider {
   }
 
   async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
+    const user = this.users[Math.min(this.authorizations, this.users.length - 1)];
     this.authorizations++;
-    this.callbackUrl = await playUser(authorizationUrl, this.user);
+    this.authorizationUrls.push(authorizationUrl.href);
+    this.callbackUrl = await playUser(authorizationUrl, user);
   }
 
   saveCodeVerifier(codeVerifier: string): void {
