@@ -17,6 +17,17 @@ import { type PlayUserOptions, playUser } from "./oidc-user.js";
 /** Where the provider sends the user back; nothing listens there (playUser stops before it). */
 export const SDK_REDIRECT_URL = TEST_REDIRECT_URI;
 
+/**
+ * An in-memory `OAuthClientProvider` (a public client, authorization code + refresh token) whose
+ * `redirectToAuthorization` plays the user; the app then reads `callback()` and calls `finishAuth`.
+ *
+ * @example
+ * ```ts
+ * const provider = new PlayedUserOAuthProvider({ user: "ada" });
+ * const transport = new StreamableHTTPClientTransport(new URL(url), { authProvider: provider });
+ * await client.connect(transport).catch(async () => transport.finishAuth(provider.callback().get("code") ?? ""));
+ * ```
+ */
 export class PlayedUserOAuthProvider implements OAuthClientProvider {
   /** Every token set the SDK saved, in order (the last is current). */
   readonly savedTokens: OAuthTokens[] = [];

@@ -266,9 +266,11 @@ describe.each(SDK_CLIENTS)("$name logs in to FastMCP at a real OpenID provider",
     const after = exchanges.slice(refusedAt + 1).map((e) => where(e, origin));
     const refreshAt = after.indexOf("POST AS/token 200");
     expect(refreshAt, after.join("\n")).toBeGreaterThanOrEqual(0);
-    const retried = exchanges[refusedAt + 1 + refreshAt + 1] as Exchange;
-    // 200 on Streamable HTTP, 202 Accepted on the SSE transport's message endpoint.
+    // The same request next (200 on Streamable HTTP, 202 Accepted on the SSE message endpoint).
     const refusedRequest = where(exchanges[refusedAt] as Exchange, origin).replace(/ 401$/, "");
+    const retried = exchanges
+      .slice(refusedAt + 1 + refreshAt + 1)
+      .find((e) => where(e, origin).startsWith(`${refusedRequest} `)) as Exchange;
     expect(where(retried, origin)).toMatch(new RegExp(`^${refusedRequest} 20[02]$`));
     expect(provider.savedTokens.length).toBe(2);
     const refreshed = provider.tokens();
