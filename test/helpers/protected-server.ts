@@ -1,0 +1,92 @@
+/**
+ * A FastMCP resource server of the test OpenID provider (test/helpers/oidc.ts), as a user would
+ * configure it: `RemoteAuthProvider` naming the provider, `JWTVerifier` on its JWKS, served by
+ * `listen()` on 127.0.0.1 at its own public URL, its resource declared at the provider. Its one
+ * tool, `whoami`, answers with `ctx.auth`'s subject, client id and scopes.
+ */
+import { JWTVerifier, RemoteAuthProvider } from "../../src/auth/server/index.js";
+import { FastMCP, type ListeningServer } from "../../src/index.js";
+import { freePort } from "./node-host.js";
+import type { OidcProvider } from "./oidc.js";
+
+export interface ProtectedServer {
+  /** Where clients connect (`…/mcp` or `…/sse`). */
+  url: string;
+  /** The resource indicator: the audience of its tokens. */
+  resource: string;
+  /** The RFC 9728 metadata URL its challenges name. */
+  metadataUrl: string;
+  close(): Promise<void>;
+}
+
+export interface ProtectedServerOptions {
+  /** `http` (Streamable HTTP at `/mcp`, default) or `sse` (legacy SSE at `/sse`). */
+  transport?: "http" | "sse";
+  /** Scopes every token needs (403 insufficient_scope otherwise); default `["mcp"]`. */
+  requiredScopes?: string[];
+  /** Lifetime of the access tokens the provider issues for this resource, in seconds. */
+  accessTokenTtlSec?: number;
+}
+
+/** What `whoami` answers. */
+export interface Identity {
+  subject: string | null;
+  clientId: string | null;
+  scopes: string[] | null;
+}
+
+/**
+ * Starts a protected server. Its verifier allows no clock skew, so a token is refused the second it
+ * expires. `baseUrl` must name the port before `listen()` (the SDKs check that the metadata's
+ * `resource` is the URL they connect to), so the port is picked first, and again if taken meanwhile.
+ */
+export async function protectedServer(
+  oidc: OidcProvider,
+  options: ProtectedServerOptions = {},
+): Promise<ProtectedServer> {
+  const { transport = "http", accessTokenTtlSec, requiredScopes = ["mcp"] } = options;
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const mcp = new FastMCP({
+      name: "protected",
+      auth: new RemoteAuthProvider({
+        tokenVerifier: new JWTVerifier({
+          jwksUri: oidc.jwksUri,
+          issuer: oidc.issuer,
+          requiredScopes,
+          clockToleranceSec: 0,
+        }),
+        authorizationServers: [oidc.issuer],
+        baseUrl,
+      }),
+    });
+    mcp.tool(
+      "whoami",
+      (_args, ctx): Identity => ({
+        subject: ctx.auth?.subject ?? null,
+        clientId: ctx.auth?.clientId ?? null,
+        scopes: ctx.auth?.scopes ?? null,
+      }),
+    );
+    let listening: ListeningServer;
+    try {
+      listening = await mcp.listen({ host: "127.0.0.1", port, transport });
+    } catch (error) {
+      if ((error as { code?: string }).code !== "EADDRINUSE" || attempt === 3) throw error;
+      continue;
+    }
+    const path = transport === "http" ? "/mcp" : "/sse";
+    const resource = `${baseUrl}${path}`;
+    oidc.addResource(resource, "jwt", {
+      scopes: ["mcp", "read", "write"],
+      ...(accessTokenTtlSec === undefined ? {} : { accessTokenTtlSec }),
+    });
+    return {
+      url: listening.url,
+      resource,
+      metadataUrl: `${baseUrl}/.well-known/oauth-protected-resource${path}`,
+      close: () => listening.close(),
+    };
+  }
+}
