@@ -7,7 +7,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { IntrospectionVerifier, JWTVerifier, type TokenVerifier } from "../../src/auth/server/index.js";
+import {
+  IntrospectionVerifier,
+  JWTVerifier,
+  RemoteAuthProvider,
+  type TokenVerifier,
+} from "../../src/auth/server/index.js";
 import { BearerAuth, Client, FastMCP, type ListeningServer } from "../../src/index.js";
 import { callTool } from "../helpers/modern-http.js";
 import { clientCredentialsToken, type OidcProvider, revoke, startOidcProvider } from "../helpers/oidc.js";
@@ -15,6 +20,7 @@ import { clientCredentialsToken, type OidcProvider, revoke, startOidcProvider } 
 /** The resource indicators (token audiences) of the two MCP endpoints. */
 const JWT_RESOURCE = "https://mcp-jwt.example.test/mcp";
 const OPAQUE_RESOURCE = "https://mcp-opaque.example.test/mcp";
+const OTHER_OPAQUE_RESOURCE = "https://other-service.example.test/api";
 const INTROSPECTION_PATH = "/token/introspection";
 
 let oidc: OidcProvider;
@@ -35,6 +41,8 @@ function introspection(
     requiredScopes?: string[];
     clientSecret?: string;
     url?: string;
+    audience?: string;
+    issuer?: string;
   } = {},
 ) {
   return new IntrospectionVerifier({
@@ -44,6 +52,8 @@ function introspection(
     ...(options.cacheTtlMs === undefined ? {} : { cacheTtlMs: options.cacheTtlMs }),
     ...(options.maxCacheEntries === undefined ? {} : { maxCacheEntries: options.maxCacheEntries }),
     ...(options.requiredScopes === undefined ? {} : { requiredScopes: options.requiredScopes }),
+    ...(options.audience === undefined ? {} : { audience: options.audience }),
+    ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
   });
 }
 
@@ -73,6 +83,7 @@ beforeAll(async () => {
   oidc = await startOidcProvider();
   oidc.addResource(JWT_RESOURCE, "jwt");
   oidc.addResource(OPAQUE_RESOURCE, "opaque");
+  oidc.addResource(OTHER_OPAQUE_RESOURCE, "opaque");
   [jwtUrl, cachedUrl, freshUrl] = await Promise.all([
     serveWith(new JWTVerifier({ jwksUri: oidc.jwksUri, issuer: oidc.issuer, audience: JWT_RESOURCE })),
     serveWith(introspection()),
@@ -202,5 +213,37 @@ describe("FastMCP behind a real OpenID provider (oidc-provider)", () => {
     }
     // The same token is good with the right client: the refusals above were the verifier's doing.
     expect((await rawCall(freshUrl, token)).status).toBe(200);
+  });
+
+  it("IntrospectionVerifier audience and issuer: a token issued for another service, or by another issuer, is 401", async () => {
+    const [pinned, wrongIssuer] = await Promise.all([
+      serveWith(introspection({ cacheTtlMs: 0, audience: OPAQUE_RESOURCE, issuer: oidc.issuer })),
+      serveWith(introspection({ cacheTtlMs: 0, issuer: "https://someone-else.example.test" })),
+    ]);
+    const { access_token: ours } = await clientCredentialsToken(oidc, OPAQUE_RESOURCE, "mcp");
+    const { access_token: theirs } = await clientCredentialsToken(oidc, OTHER_OPAQUE_RESOURCE, "mcp");
+    expect((await rawCall(pinned, ours)).status).toBe(200);
+    const refused = await rawCall(pinned, theirs);
+    expect(refused.status).toBe(401);
+    expect(refused.challenge).toContain('error="invalid_token"');
+    // Without an audience of its own, the verifier takes a token for any audience (the provider's answer is the word).
+    expect((await rawCall(freshUrl, theirs)).status).toBe(200);
+    expect((await rawCall(wrongIssuer, ours)).status).toBe(401);
+  });
+
+  it("IntrospectionVerifier behind a RemoteAuthProvider: an answer naming another audience is 401, this resource's 200", async () => {
+    const url = await serveWith(
+      new RemoteAuthProvider({
+        tokenVerifier: introspection({ cacheTtlMs: 0 }),
+        authorizationServers: [oidc.issuer],
+        baseUrl: new URL(OPAQUE_RESOURCE).origin, // the resource is then OPAQUE_RESOURCE (…/mcp)
+      }),
+    );
+    const { access_token: ours } = await clientCredentialsToken(oidc, OPAQUE_RESOURCE, "mcp");
+    const { access_token: theirs } = await clientCredentialsToken(oidc, OTHER_OPAQUE_RESOURCE, "mcp");
+    expect((await rawCall(url, ours)).status).toBe(200);
+    const refused = await rawCall(url, theirs);
+    expect(refused.status).toBe(401);
+    expect(refused.challenge).toContain("resource_metadata=");
   });
 });

@@ -20,6 +20,14 @@ export interface IntrospectionVerifierOptions {
   /** Scopes every token must carry (403 insufficient_scope otherwise). */
   requiredScopes?: string[];
   /**
+   * Audiences this server accepts: an answer must carry an `aud` naming one of them. Without it,
+   * behind a `RemoteAuthProvider`, an answer that carries an `aud` must name this server's
+   * resource URL (an answer without `aud` is taken: RFC 7662 makes it optional).
+   */
+  audience?: string | string[];
+  /** The issuer an answer's `iss` must be, when the answer carries one. */
+  issuer?: string;
+  /**
    * How long an active answer is reused, in ms (never past the token's `exp`). A revoked token is
    * still accepted for up to this long. `0` asks on every request. Default 30 000.
    */
@@ -65,6 +73,9 @@ export class IntrospectionVerifier implements TokenVerifier {
   /** Concurrent checks of one token share one request. */
   private readonly pending = new Map<string, Promise<AuthInfo | undefined>>();
   private warnedAt = Number.NEGATIVE_INFINITY;
+  /** Accepted audiences, and whether an answer must name one (configured) or only may (the resource). */
+  private audience: { values: readonly string[]; required: boolean } | undefined;
+  private readonly issuer: string | undefined;
 
   constructor(options: IntrospectionVerifierOptions) {
     const url = new URL(options.introspectionUrl);
@@ -79,6 +90,18 @@ export class IntrospectionVerifier implements TokenVerifier {
     this.maxCacheEntries = Math.max(1, options.maxCacheEntries ?? 1000);
     this.timeoutMs = options.timeoutMs ?? 10_000;
     if (options.requiredScopes) this.requiredScopes = options.requiredScopes;
+    if (options.audience !== undefined) {
+      const values = Array.isArray(options.audience) ? options.audience : [options.audience];
+      if (values.length === 0 || values.some((value) => typeof value !== "string" || value === ""))
+        throw new TypeError("IntrospectionVerifier: audience must be a non-empty string or list of them");
+      this.audience = { values, required: true };
+    }
+    this.issuer = options.issuer;
+  }
+
+  /** Behind a RemoteAuthProvider: an answer naming an audience must name this resource. */
+  forResource(resource: string): void {
+    if (!this.audience) this.audience = { values: [resource], required: false };
   }
 
   verify(token: string): Promise<AuthInfo | undefined> | AuthInfo | undefined {
@@ -124,8 +147,18 @@ export class IntrospectionVerifier implements TokenVerifier {
       return undefined;
     }
     const info = toAuthInfo(token, body);
-    if (info) this.remember(token, info);
+    if (!info || !this.acceptsAudience(info.claims?.aud)) return undefined;
+    if (this.issuer !== undefined && info.claims?.iss !== undefined && info.claims.iss !== this.issuer)
+      return undefined;
+    this.remember(token, info);
     return info;
+  }
+
+  private acceptsAudience(aud: unknown): boolean {
+    if (!this.audience) return true;
+    if (aud === undefined) return !this.audience.required;
+    const named = typeof aud === "string" ? [aud] : Array.isArray(aud) ? aud : [];
+    return named.some((value) => typeof value === "string" && this.audience?.values.includes(value));
   }
 
   private remember(token: string, info: AuthInfo): void {
