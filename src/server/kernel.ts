@@ -263,6 +263,30 @@ export class ServerKernel {
     return result;
   }
 
+  /**
+   * The resource `uri` names for this caller: a static one first, then the first template (in
+   * registration order) that matches and that the caller may use; undefined when there is none.
+   */
+  findResource(
+    uri: string,
+    auth: AuthInfo | undefined,
+    visible?: Visibility,
+  ):
+    | { entry: ResourceEntry; template?: undefined }
+    | { entry?: undefined; template: TemplateEntry; params: Record<string, string> }
+    | undefined {
+    const entry = visible?.resources?.has(uri) === false ? undefined : this.resources.getFor(uri, auth);
+    if (entry) return { entry };
+    for (const template of this.templates.list()) {
+      if (visible?.templates?.has(template.uriTemplate) === false) continue;
+      // A template the caller may not use is skipped as if absent: a later one may still match.
+      const found = this.templates.getFor(template.uriTemplate, auth);
+      const params = found?.template.match(uri);
+      if (found && params) return { template: found, params };
+    }
+    return undefined;
+  }
+
   /** Finds and reads a resource: static URIs first, then templates in registration order. */
   async readResource(
     uri: string,
@@ -270,18 +294,15 @@ export class ServerKernel {
     visible?: Visibility,
   ): Promise<{ contents: ResourceContents[]; cache: CacheHints }> {
     const ctx = (scope as DispatchScope).context ?? new Context(scope);
-    const auth = scope.auth;
-    const entry = visible?.resources?.has(uri) === false ? undefined : this.resources.getFor(uri, auth);
+    const found = this.findResource(uri, scope.auth, visible);
     try {
-      if (entry) return { contents: await readStatic(entry, ctx), cache: this.options.readCache };
-      for (const template of this.templates.list()) {
-        if (visible?.templates?.has(template.uriTemplate) === false) continue;
-        // A template the caller may not use is skipped as if absent: a later one may still match.
-        const found = this.templates.getFor(template.uriTemplate, auth);
-        const params = found?.template.match(uri);
-        if (found && params)
-          return { contents: await readTemplate(found, uri, params, ctx), cache: this.options.readCache };
-      }
+      if (found?.entry)
+        return { contents: await readStatic(found.entry, ctx), cache: this.options.readCache };
+      if (found?.template)
+        return {
+          contents: await readTemplate(found.template, uri, found.params, ctx),
+          cache: this.options.readCache,
+        };
     } catch (error) {
       if (error instanceof McpError) throw error;
       const detail =

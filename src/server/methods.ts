@@ -2,6 +2,7 @@
  * The handler of each request method, and the params each one reads. Params come off the wire
  * unchecked, so every field is `unknown` until its handler has checked it.
  */
+import type { AuthInfo } from "../auth/types.js";
 import { McpError, NotFoundError } from "../errors.js";
 import { ErrorCode } from "../protocol/codes.js";
 import { LOG_LEVELS } from "../protocol/logging.js";
@@ -106,11 +107,26 @@ export function methodHandlers(kernel: ServerKernel): Handlers {
           "subscriptions/listen is a 2026-07-28 method; use resources/subscribe",
         );
       }
-      const filter = await kernel.tasks.listenFilter(params.notifications, scope);
+      const filter = readableSubscriptions(
+        kernel,
+        await kernel.tasks.listenFilter(params.notifications, scope),
+        scope.auth,
+      );
       return kernel.hub.listen(scope.requestId, filter, scope.signal, scope.notify);
     },
-    "resources/subscribe": (params, _scope, input) => subscribe(params, input.session, true),
-    "resources/unsubscribe": (params, _scope, input) => subscribe(params, input.session, false),
+    "resources/subscribe": (params, scope, input) => {
+      const uri = subscriptionUri(params);
+      // Subscribing to what the caller may not read answers as reading it would: not found.
+      if (!kernel.findResource(uri, scope.auth))
+        throw new McpError(ErrorCode.ResourceNotFound, `Resource not found: ${uri}`, { uri });
+      input.session.subscriptions ??= new Set();
+      input.session.subscriptions.add(uri);
+      return {};
+    },
+    "resources/unsubscribe": (params, _scope, input) => {
+      input.session.subscriptions?.delete(subscriptionUri(params));
+      return {};
+    },
     ping: () => ({}),
   };
   const taskHandlers = Object.fromEntries(
@@ -184,15 +200,25 @@ function getPrompt(kernel: ServerKernel, params: GetPromptParams, scope: Dispatc
   return renderPrompt(entry, params.arguments, ctx, kernel.options.maskErrorDetails);
 }
 
-function subscribe(params: ReadResourceParams, session: SessionState, on: boolean): Result {
+/**
+ * A listen filter's resource subscriptions, keeping the URIs the caller may read (the others are
+ * dropped as an unknown task id is: no updates of a resource it cannot see).
+ */
+function readableSubscriptions(kernel: ServerKernel, filter: unknown, auth: AuthInfo | undefined): unknown {
+  if (typeof filter !== "object" || filter === null) return filter;
+  const uris = (filter as { resourceSubscriptions?: unknown }).resourceSubscriptions;
+  if (!Array.isArray(uris)) return filter;
+  return {
+    ...filter,
+    resourceSubscriptions: uris.filter((uri) => typeof uri !== "string" || kernel.findResource(uri, auth)),
+  };
+}
+
+function subscriptionUri(params: ReadResourceParams): string {
   const uri = params.uri;
   if (typeof uri !== "string")
     throw new McpError(ErrorCode.InvalidParams, "resources/subscribe needs a string uri");
-  if (on) {
-    session.subscriptions ??= new Set();
-    session.subscriptions.add(uri);
-  } else session.subscriptions?.delete(uri);
-  return {};
+  return uri;
 }
 
 function setLevel(params: SetLevelParams, session: SessionState): Result {

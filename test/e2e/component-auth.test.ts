@@ -172,6 +172,29 @@ describe.each(CASES)("over $label", ({ kind, protocolVersion }) => {
     expect((await client.callTool("echo", { text: "x" })).text).toBe("x");
     expect((await client.readResource("open://7")).text).toBe("open 7");
   });
+
+  it("resource subscriptions: only to what the caller may read", async () => {
+    const wanted = ["data://secret", "secret://1", "data://open", "open://1"];
+    const writer = await open("writer-token");
+    const all = await writer.listen({ resourceSubscriptions: wanted });
+    expect(all.acknowledged.resourceSubscriptions).toEqual(wanted);
+    await all.close();
+    const reader = await open("reader-token");
+    if (reader.protocolVersion === "2026-07-28") {
+      // subscriptions/listen keeps the readable URIs and drops the others, as it drops unknown ones.
+      const some = await reader.listen({ resourceSubscriptions: [...wanted, "data://nothing"] });
+      expect(some.acknowledged.resourceSubscriptions).toEqual(["data://open", "open://1"]);
+      await some.close();
+    } else {
+      // resources/subscribe answers as resources/read does: the guarded resource is not found.
+      for (const uri of ["data://secret", "secret://1"]) {
+        expect(await failure(reader.request("resources/subscribe", { uri }), uri)).toBe(
+          await failure(reader.request("resources/subscribe", { uri: "data://nothing" }), "data://nothing"),
+        );
+      }
+      await expect(reader.request("resources/subscribe", { uri: "data://open" })).resolves.toEqual({});
+    }
+  });
 });
 
 describe("a 2026-07-28 list that depends on the caller", () => {
