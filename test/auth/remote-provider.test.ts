@@ -1,7 +1,8 @@
 /**
  * RemoteAuthProvider on a real server serving Streamable HTTP, SSE and WebSocket on one port: the
  * RFC 9728 metadata at both well-known URLs, and the 401/403 challenges naming it on every
- * transport. The public base URL is a reverse proxy's (`https://mcp.example.com`), so `publicToLocal`
+ * transport. Each endpoint (/mcp, /sse with its /messages, /ws) is a resource of its own, since a
+ * client accepts metadata only for the URL it connects to; the root well-known URL describes /mcp. The public base URL is a reverse proxy's (`https://mcp.example.com`), so `publicToLocal`
  * plays the proxy: it maps the public origin to the listening one.
  */
 import {
@@ -27,6 +28,9 @@ closeAfterEach();
 
 const PUBLIC = "https://mcp.example.com";
 const METADATA_URL = `${PUBLIC}/.well-known/oauth-protected-resource/mcp`;
+/** The metadata URL of the endpoint at `path`, and its document. */
+const metadataUrlOf = (path: string) => `${PUBLIC}/.well-known/oauth-protected-resource${path}`;
+const metadataOf = (path: string) => ({ ...EXPECTED_METADATA, resource: `${PUBLIC}${path}` });
 const EXPECTED_METADATA = {
   resource: `${PUBLIC}/mcp`,
   authorization_servers: ["https://auth.example.com"],
@@ -100,10 +104,13 @@ const INIT = JSON.stringify({
 /** Every request an unauthenticated client can make, one per transport entry point. */
 const ENTRY_POINTS: {
   name: string;
+  /** The endpoint whose resource it is. */
+  endpoint: string;
   send(token?: string): Promise<{ status: number; challenge: string | undefined }>;
 }[] = [
   ...(["POST", "GET", "DELETE"] as const).map((method) => ({
     name: `Streamable HTTP ${method}`,
+    endpoint: "/mcp",
     async send(token?: string) {
       const response = await fetch(`${origin}/mcp`, {
         method,
@@ -122,6 +129,7 @@ const ENTRY_POINTS: {
   })),
   {
     name: "SSE stream GET",
+    endpoint: "/sse",
     async send(token?: string) {
       const response = await fetch(`${origin}/sse`, {
         headers: { accept: "text/event-stream", ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -132,6 +140,7 @@ const ENTRY_POINTS: {
   },
   {
     name: "SSE messages POST",
+    endpoint: "/sse",
     async send(token?: string) {
       const response = await fetch(`${origin}/messages?sessionId=nope`, {
         method: "POST",
@@ -147,6 +156,7 @@ const ENTRY_POINTS: {
   },
   {
     name: "WebSocket upgrade",
+    endpoint: "/ws",
     send: upgrade,
   },
 ];
@@ -164,6 +174,12 @@ describe("protected resource metadata", () => {
     },
   );
 
+  it.each(["/sse", "/ws"])("each other endpoint has its own document: %s", async (path) => {
+    const response = await fetch(`${origin}/.well-known/oauth-protected-resource${path}`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual(metadataOf(path));
+  });
+
   it("answers only GET there: a POST gets 405", async () => {
     const response = await fetch(`${origin}/.well-known/oauth-protected-resource/mcp`, {
       method: "POST",
@@ -179,13 +195,14 @@ describe("protected resource metadata", () => {
   });
 });
 
-describe.each(ENTRY_POINTS)("$name", ({ send }) => {
-  it("without a token: 401 naming the metadata URL, which resolves to the metadata", async () => {
+describe.each(ENTRY_POINTS)("$name", ({ send, endpoint }) => {
+  const METADATA_URL = metadataUrlOf(endpoint);
+  it("without a token: 401 naming its endpoint's metadata URL, which resolves to the metadata", async () => {
     const { status, challenge } = await send();
     expect(status).toBe(401);
     expect(challenge).toBe(`Bearer resource_metadata="${METADATA_URL}"`);
     const metadata = await fetch(publicToLocal(METADATA_URL));
-    expect(await metadata.json()).toEqual(EXPECTED_METADATA);
+    expect(await metadata.json()).toEqual(metadataOf(endpoint));
   });
 
   it('with a refused token: 401 error="invalid_token" and the metadata URL', async () => {
@@ -246,6 +263,10 @@ describe("the official SDK v1 client's discovery", () => {
     // Without the header it finds the same document at the path-suffixed well-known URL.
     expect(await discoverOAuthProtectedResourceMetadata(`${PUBLIC}/mcp`, {}, proxied)).toMatchObject(
       EXPECTED_METADATA,
+    );
+    // A client of the SSE endpoint finds the document of its own resource.
+    expect(await discoverOAuthProtectedResourceMetadata(`${PUBLIC}/sse`, {}, proxied)).toMatchObject(
+      metadataOf("/sse"),
     );
   });
 });

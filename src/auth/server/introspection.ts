@@ -102,6 +102,8 @@ export class IntrospectionVerifier implements TokenVerifier {
   /** Behind a RemoteAuthProvider: an answer naming an audience must name this resource. */
   forResource(resource: string): void {
     if (!this.audience) this.audience = { values: [resource], required: false };
+    else if (!this.audience.required && !this.audience.values.includes(resource))
+      this.audience = { values: [...this.audience.values, resource], required: false };
   }
 
   verify(token: string): Promise<AuthInfo | undefined> | AuthInfo | undefined {

@@ -94,6 +94,8 @@ type KeyResolver = (header: JWSHeaderParameters, token: FlattenedJWSInput) => Pr
 export class JWTVerifier implements TokenVerifier {
   readonly requiredScopes?: readonly string[];
   private readonly key: KeyObject | CryptoKey | KeyResolver;
+  /** Whether `audience` was given (else the protected resources set it). */
+  private readonly audienceGiven: boolean;
   private readonly options: {
     issuer?: string;
     /** Set from the protected resource when not given (see forResource). */
@@ -119,6 +121,7 @@ export class JWTVerifier implements TokenVerifier {
       ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
       ...(options.audience === undefined ? {} : { audience: options.audience }),
     };
+    this.audienceGiven = options.audience !== undefined;
     if (options.requiredScopes) this.requiredScopes = options.requiredScopes;
     this.key =
       jwksUri !== undefined
@@ -128,11 +131,14 @@ export class JWTVerifier implements TokenVerifier {
 
   /**
    * Told the protected resource's URL by an auth provider (RemoteAuthProvider): without an
-   * `audience` of its own, the verifier then requires tokens issued for that resource (RFC 8707),
-   * so a token minted for another service is refused.
+   * `audience` of its own, the verifier then requires tokens issued for one of the resources it was
+   * told of (RFC 8707), so a token minted for another service is refused.
    */
   forResource(resource: string): void {
-    if (this.options.audience === undefined) this.options.audience = resource;
+    if (this.audienceGiven) return;
+    // Every endpoint's resource: a server on several transports has one for each.
+    const known = (this.options.audience as string[] | undefined) ?? [];
+    if (!known.includes(resource)) this.options.audience = [...known, resource];
   }
 
   async verify(token: string): Promise<AuthInfo | undefined> {

@@ -123,6 +123,8 @@ export class HttpApp {
   private readonly transports: Set<TransportName>;
   /** The RFC 9728 metadata by the paths it is served at, when the server's auth is a provider. */
   private readonly metadata: Map<string, string> | undefined;
+  /** Each endpoint's RFC 9728 metadata URL, named in its challenges. */
+  private readonly metadataUrls: Partial<Record<TransportName, string>>;
   /** The auth provider's own routes (an OAuth authorization server's), when it has some. */
   private readonly providerRoutes: AuthProvider["handle"];
 
@@ -135,27 +137,38 @@ export class HttpApp {
       ws: trimSlash(options.wsPath ?? "/ws"),
       health: options.healthPath === false ? false : trimSlash(options.healthPath ?? "/health"),
     };
+    // Each served endpoint is a protected resource of its own (RFC 9728: a client accepts metadata
+    // only for the URL it connects to); the root well-known URL describes the main one.
+    const metadataUrls: Partial<Record<TransportName, string>> = {};
     if (server.auth && isAuthProvider(server.auth)) {
-      // The resource is the main endpoint, as `listen()` reports it.
-      const main = this.transports.has("http")
-        ? this.paths.http
-        : this.transports.has("sse")
-          ? this.paths.sse
-          : this.paths.ws;
-      const resource = server.auth.protectedResource(main);
-      const body = JSON.stringify(resource.metadata);
-      this.metadata = new Map([
-        [PROTECTED_RESOURCE_WELL_KNOWN, body],
-        [`${PROTECTED_RESOURCE_WELL_KNOWN}${main}`, body],
-        [trimSlash(new URL(resource.metadataUrl).pathname), body],
-      ]);
-      options = { ...options, resourceMetadataUrl: resource.metadataUrl };
+      this.metadata = new Map();
+      const endpoints = (["http", "sse", "ws"] as const).filter((kind) => this.transports.has(kind));
+      for (const kind of endpoints) {
+        const path = this.paths[kind];
+        const resource = server.auth.protectedResource(path);
+        const body = JSON.stringify(resource.metadata);
+        if (kind === endpoints[0]) this.metadata.set(PROTECTED_RESOURCE_WELL_KNOWN, body);
+        this.metadata.set(`${PROTECTED_RESOURCE_WELL_KNOWN}${path}`, body);
+        this.metadata.set(trimSlash(new URL(resource.metadataUrl).pathname), body);
+        metadataUrls[kind] = resource.metadataUrl;
+      }
+      const main = endpoints[0] ? metadataUrls[endpoints[0]] : undefined;
+      if (main !== undefined) options = { ...options, resourceMetadataUrl: main };
       this.providerRoutes = server.auth.handle?.bind(server.auth);
     }
     this.options = options;
-    if (this.transports.has("http")) this.streamable = new StreamableHttpHandler(server, options);
-    if (this.transports.has("sse")) this.sse = new SseServer(server, options, this.paths.messages);
+    this.metadataUrls = metadataUrls;
+    if (this.transports.has("http"))
+      this.streamable = new StreamableHttpHandler(server, this.optionsFor("http"));
+    if (this.transports.has("sse"))
+      this.sse = new SseServer(server, this.optionsFor("sse"), this.paths.messages);
     if (options.cors) this.handle = withCors(this.handle, options.cors, options);
+  }
+
+  /** The app's options for one endpoint: its challenges name that endpoint's metadata. */
+  optionsFor(transport: TransportName): HttpAppOptions {
+    const url = this.metadataUrls[transport];
+    return url === undefined ? this.options : { ...this.options, resourceMetadataUrl: url };
   }
 
   serves(transport: TransportName): boolean {
@@ -243,8 +256,8 @@ export async function listen(server: ServerEntry, options: ListenOptions = {}): 
   const closeWs = transports.includes("ws")
     ? (await import("../ws/server.js")).attachWebSocketServer(server, http, {
         ...appOptions,
-        // The app's own: it adds the auth provider's metadata URL for the challenges.
-        ...app.options,
+        // The app's own for this endpoint: it adds the auth provider's metadata URL for the challenges.
+        ...app.optionsFor("ws"),
         path: app.paths.ws,
       })
     : undefined;

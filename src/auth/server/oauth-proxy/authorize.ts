@@ -64,8 +64,8 @@ export async function authorize(context: ProxyContext, request: HttpRequestLike)
   }
   const scopes = requested.length > 0 ? requested : [...context.defaultScopes];
   const resource = params.get("resource");
-  const protectedResource = context.resource();
-  if (resource !== undefined && protectedResource !== undefined && !sameResource(resource, protectedResource))
+  const served = context.resources();
+  if (resource !== undefined && served.size > 0 && ![...served].some((one) => sameResource(resource, one)))
     return fail("invalid_target", "resource is not this server");
 
   const txnId = randomToken();

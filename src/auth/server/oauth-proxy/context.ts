@@ -32,8 +32,8 @@ export interface ProxyContext {
   };
   /** Cookies: Secure on https, scoped to the base path. */
   readonly cookies: { secure: boolean; path: string };
-  /** The protected resource (MCP endpoint URL), once the HTTP app has asked for it. */
-  resource(): string | undefined;
+  /** The protected resources (MCP endpoint URLs), once the HTTP app has asked for them. */
+  resources(): ReadonlySet<string>;
 }
 
 /**

@@ -51,7 +51,8 @@ export class OAuthProxy implements AuthProvider {
   private readonly routes: Map<string, (request: HttpRequestLike) => Promise<HttpReply>>;
   private readonly metadataPaths: Set<string>;
   private readonly metadataBody: string;
-  private resource: string | undefined;
+  /** The protected resources (one per MCP endpoint the HTTP app serves), once it has asked. */
+  private readonly resources = new Set<string>();
   private readonly basePath: string;
 
   constructor(options: OAuthProxyOptions) {
@@ -126,7 +127,7 @@ export class OAuthProxy implements AuthProvider {
         transactionMs: options.transactionTtlMs ?? DEFAULTS.transactionTtlMs,
       },
       cookies: { secure: base.protocol === "https:", path: basePath || "/" },
-      resource: () => this.resource,
+      resources: () => this.resources,
     };
     this.metadataBody = JSON.stringify(
       authorizationServerMetadata(this.context, metadataFetch !== undefined),
@@ -150,7 +151,7 @@ export class OAuthProxy implements AuthProvider {
   /** The RFC 9728 metadata, naming this proxy as the authorization server. */
   protectedResource(mcpPath: string): ProtectedResource {
     const resource = this.resourceProvider.protectedResource(mcpPath);
-    this.resource = resource.metadata.resource;
+    this.resources.add(resource.metadata.resource);
     return resource;
   }
 
