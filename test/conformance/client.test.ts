@@ -1,7 +1,8 @@
 /**
  * The official conformance suite against our client program (test/conformance/client.ts, built on
  * fastmcp-ts's Client): the suite starts a mock server per scenario and runs `CMD <url>`.
- * OAuth scenarios (`auth/*`) are not run: the client has no OAuth flow yet.
+ * OAuth scenarios (`auth/*`) run with the client's `OAuth` provider; the extension ones (client
+ * credentials, enterprise-managed, cross-app access, DPoP, workload identity) are tested elsewhere.
  *
  * A scenario passes as the suite counts it: its exit status (no FAILURE, no WARNING, no timeout,
  * the client program exited 0) and at least one SUCCESS. EXPECTED_FAILURES lists what needs
@@ -18,28 +19,37 @@ import { conformanceSuite, type Leg } from "./suite.js";
 /** CPU-bound processes beside the scenario runs (CONFORMANCE_CPU_LOAD overrides; 0 for none). */
 const CPU_BURNERS = Number(process.env.CONFORMANCE_CPU_LOAD ?? 1);
 
-export const EXPECTED_FAILURES: Record<string, string> = {};
+export const EXPECTED_FAILURES: Record<string, string> = {
+  // Suite defect: 0.1.16's mock serves its metadata at the root well-known URL with issuer
+  // "<origin>/oauth", which RFC 8414 §3.3 forbids a client to use (our client refuses it, as the
+  // 2026-07-28 auth/metadata-issuer-mismatch scenario demands). Fixed upstream in
+  // modelcontextprotocol/conformance af64895 "fix(auth): make 2025-03-26 backcompat mock RFC 8414
+  // §3.3-compliant (#359)"; the 0.2 line no longer lists the scenario.
+  "v1/default/auth/2025-03-26-oauth-metadata-backcompat":
+    "0.1.16's mock names an issuer that does not match its metadata URL (fixed upstream, #359)",
+};
 
-const nonOAuth = (line: "v1" | "v2", specVersion?: string) =>
+/** Every scenario the leg lists, but extensions (the auth extensions have their own test file). */
+const scenarios = (line: "v1" | "v2", specVersion?: string) =>
   listScenarios(line, "client", specVersion)
-    .map((scenario) => scenario.name)
-    .filter((name) => !name.startsWith("auth/"));
+    .filter((scenario) => !scenario.tags.includes("extension"))
+    .map((scenario) => scenario.name);
 
 const LEGS: Leg[] = [
-  { line: "v1", leg: "default", scenarios: nonOAuth("v1"), expectedCount: 4 },
+  { line: "v1", leg: "default", scenarios: scenarios("v1"), expectedCount: 23 },
   {
     line: "v2",
     leg: "2025-11-25",
     specVersion: "2025-11-25",
-    scenarios: nonOAuth("v2", "2025-11-25"),
-    expectedCount: 5,
+    scenarios: scenarios("v2", "2025-11-25"),
+    expectedCount: 19,
   },
   {
     line: "v2",
     leg: "2026-07-28",
     specVersion: "2026-07-28",
-    scenarios: nonOAuth("v2", "2026-07-28"),
-    expectedCount: 8,
+    scenarios: scenarios("v2", "2026-07-28"),
+    expectedCount: 33,
   },
 ];
 
