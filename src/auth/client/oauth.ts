@@ -118,7 +118,7 @@ function union(...lists: Array<string[] | undefined>): string[] {
  * refused requests. A failed flow rejects the request with an {@link OAuthError}.
  */
 export class OAuth implements ClientAuthProvider {
-  readonly options: Readonly<OAuthOptions>;
+  private readonly options: Readonly<OAuthOptions>;
   private readonly storage: TokenStorage;
   private readonly servers = new Map<string, ServerEntry>();
 
