@@ -55,8 +55,12 @@ describe("OAuth login through the browser and the loopback listener", () => {
   it("registers, authorizes, redeems the code and calls the server with the token", async () => {
     const as = await servers();
     const seen = browser();
-    const { client: c } = client(as.mcpUrl, { openBrowser: seen.open });
+    const { client: c, oauth } = client(as.mcpUrl, { openBrowser: seen.open });
     await c.connect();
+    // A fresh token is answered synchronously, from the cache.
+    const headers = oauth.headers(as.mcpUrl);
+    expect(headers).not.toBeInstanceOf(Promise);
+    expect((headers as Record<string, string>).Authorization).toMatch(/^Bearer at-/);
     const result = await c.callTool("whoami", {});
     expect(result.text).toMatch(/^client-/);
     expect(as.counts).toMatchObject({ register: 1, authorize: 1, token: 1 });
