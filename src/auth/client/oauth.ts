@@ -22,7 +22,6 @@ import {
 } from "./discovery.js";
 import { OAuthError } from "./errors.js";
 import type { HttpContext } from "./http.js";
-import { type CallbackListener, openSystemBrowser, startCallbackListener } from "./loopback.js";
 import type { AuthChallenge, ClientAuthProvider } from "./provider.js";
 import { checkClientMetadataUrl, resolveClient } from "./registration.js";
 import {
@@ -33,6 +32,7 @@ import {
   type TokenStorage,
 } from "./storage.js";
 import { exchangeCode, refreshTokens } from "./token-endpoint.js";
+import { handlerRedirectUri, receiveCallback, startListener } from "./user-step.js";
 
 /** Options of {@link OAuth}; all optional. */
 export interface OAuthOptions {
@@ -313,9 +313,9 @@ export class OAuth implements ClientAuthProvider {
     );
 
     const stored = entry.state.clients?.[server.issuer];
-    const listener = await this.listen(stored);
+    const listener = await startListener(this.options, stored);
     try {
-      const redirectUri = listener?.redirectUri ?? this.handlerRedirectUri();
+      const redirectUri = listener?.redirectUri ?? handlerRedirectUri(this.options);
       const { client, source } = await resolveClient(http, server, stored, {
         clientId: this.options.clientId,
         clientSecret: this.options.clientSecret,
@@ -335,7 +335,7 @@ export class OAuth implements ClientAuthProvider {
         resource,
         scopes,
       });
-      const callback = await this.callback(prepared.url, prepared.state, listener);
+      const callback = await receiveCallback(this.options, prepared.url, prepared.state, listener);
       const code = readCallback(callback, prepared.state, server);
       const tokens = await this.redeem(entry, server, client, {
         code,
@@ -397,65 +397,5 @@ export class OAuth implements ClientAuthProvider {
       }
       throw error;
     }
-  }
-
-  /** Starts the loopback listener (no `redirectHandler`), on the stored registration's port when free. */
-  private async listen(stored: StoredClient | undefined): Promise<CallbackListener | undefined> {
-    if (this.options.redirectHandler) return undefined;
-    const storedPort = (() => {
-      const uri = stored?.redirectUris?.[0];
-      if (!uri) return undefined;
-      const port = Number(new URL(uri).port);
-      return port > 0 ? port : undefined;
-    })();
-    const port = this.options.callbackPort ?? storedPort ?? 0;
-    try {
-      return await startCallbackListener({ port });
-    } catch (error) {
-      if (this.options.callbackPort === undefined && port !== 0) return startCallbackListener({ port: 0 });
-      throw new OAuthError("callback", `cannot listen on 127.0.0.1:${port}: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
-  }
-
-  private handlerRedirectUri(): string {
-    if (this.options.redirectUri) return this.options.redirectUri;
-    const port = this.options.callbackPort;
-    return port ? `http://127.0.0.1:${port}/callback` : "http://127.0.0.1/callback";
-  }
-
-  /** The callback URL: from the redirect handler, or from the browser through the listener. */
-  private async callback(
-    authorizationUrl: string,
-    state: string,
-    listener: CallbackListener | undefined,
-  ): Promise<URL> {
-    const handler = this.options.redirectHandler;
-    if (handler) {
-      let answer: string | URL;
-      try {
-        answer = await handler(authorizationUrl);
-      } catch (error) {
-        throw new OAuthError("authorization", `the redirectHandler failed: ${(error as Error)?.message}`, {
-          cause: error,
-        });
-      }
-      try {
-        return new URL(String(answer));
-      } catch {
-        throw new OAuthError("callback", "the redirectHandler did not resolve to a URL");
-      }
-    }
-    const waiting = listener!.wait(state, this.options.callbackTimeout ?? 300_000);
-    try {
-      await (this.options.openBrowser ?? openSystemBrowser)(authorizationUrl);
-    } catch (error) {
-      waiting.catch(() => {});
-      throw new OAuthError("authorization", `cannot open the browser: ${(error as Error)?.message}`, {
-        cause: error,
-      });
-    }
-    return waiting;
   }
 }
