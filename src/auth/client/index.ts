@@ -5,9 +5,26 @@
  * @example
  * ```ts
  * import { Client } from "fastmcp-ts";
- * import { BearerAuth } from "fastmcp-ts/client/auth";
+ * import { BearerAuth, ClientCredentials } from "fastmcp-ts/client/auth";
  * const client = new Client("https://example.com/mcp", { auth: new BearerAuth(process.env.TOKEN!) });
+ * const service = new Client("https://example.com/mcp", {
+ *   auth: new ClientCredentials({ clientId: "job", clientSecret: process.env.SECRET!, scopes: ["mcp"] }),
+ * });
  * ```
  */
 export { BearerAuth, type ClientAuth } from "./bearer.js";
+export type { ClientAssertionKey, PrivateKeyInput } from "./client-assertion.js";
+export { ClientCredentials, type ClientCredentialsOptions } from "./client-credentials.js";
+export {
+  type AuthorizationServerMetadata,
+  type DiscoveredAuthorization,
+  DiscoveryError,
+  discoverAuthorization,
+  fetchAuthorizationServerMetadata,
+  fetchProtectedResourceMetadata,
+  type ProtectedResourceMetadata,
+  parseChallenge,
+} from "./discovery.js";
 export type { AuthChallenge, ClientAuthProvider } from "./provider.js";
+export { type GrantContext, TokenGrantAuth, type TokenGrantOptions } from "./token-grant.js";
+export { OAuthError, type TokenEndpointAuthMethod, type TokenResponse } from "./token-request.js";

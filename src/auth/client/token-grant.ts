@@ -1,0 +1,239 @@
+/**
+ * What every non-interactive token provider shares (client credentials, JWT bearer): finding the
+ * token endpoint (given, or discovered on the first 401), one cached token per MCP server, a new one
+ * shortly before it expires or when the server refuses it, and step-up on 403 `insufficient_scope`.
+ * A subclass only says which grant to send.
+ */
+import { type DiscoveredAuthorization, discoverAuthorization, parseChallenge } from "./discovery.js";
+import type { AuthChallenge, ClientAuthProvider } from "./provider.js";
+import {
+  type ClientAuthentication,
+  OAuthError,
+  requestToken,
+  type TokenEndpointAuthMethod,
+  type TokenResponse,
+} from "./token-request.js";
+
+/** Options every token-grant provider takes. */
+export interface TokenGrantOptions {
+  /** Scopes to ask for. Without them: the scope the server's challenge names, else its metadata's `scopes_supported`. */
+  scopes?: string[] | string;
+  /** The token endpoint. Without it, it is discovered on the server's first 401 (RFC 9728, then RFC 8414 / OpenID discovery). */
+  tokenEndpoint?: string;
+  /**
+   * The resource indicator sent with the token request (RFC 8707). Default: the `resource` of the
+   * server's protected-resource metadata, else the server URL. `false` sends none.
+   */
+  resource?: string | false;
+  /** The fetch to use for discovery and token requests (default: the global one). */
+  fetch?: typeof fetch;
+}
+
+/** What a subclass gets to build its grant. */
+export interface GrantContext {
+  /** The MCP server URL the token is for. */
+  serverUrl: string;
+  tokenEndpoint: string;
+  /** Discovery's result, when the endpoint was discovered. */
+  discovered: DiscoveredAuthorization | undefined;
+  /** The resource indicator to send, or undefined for none. */
+  resource: string | undefined;
+  /** The scopes to ask for (may be empty). */
+  scopes: string[];
+}
+
+interface CachedToken {
+  headers: Record<string, string>;
+  /** Epoch ms after which a new token is fetched before use, or Infinity. */
+  renewAt: number;
+}
+
+interface ServerState {
+  discovered?: DiscoveredAuthorization | undefined;
+  token?: CachedToken | undefined;
+  pending?: Promise<CachedToken> | undefined;
+  /** Scopes learnt from challenges (step-up), added to the configured ones. */
+  extraScopes: string[];
+  /** The scope of the last 401 challenge, used when none are configured. */
+  challengeScopes?: string[];
+  /** The last token request failed. */
+  failed?: boolean;
+}
+
+/** The longest a token is renewed before its expiry; shorter-lived tokens are renewed at 90% of their life. */
+const MAX_RENEW_MARGIN_MS = 30_000;
+
+function splitScopes(scopes: string[] | string | undefined): string[] {
+  if (scopes === undefined) return [];
+  const list = typeof scopes === "string" ? scopes.split(/\s+/) : scopes;
+  return list.filter((scope) => scope.length > 0);
+}
+
+function httpUrl(value: string, what: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new TypeError(`${what} is not a URL`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    throw new TypeError(`${what} is not an http(s) URL`);
+  return url.href;
+}
+
+export abstract class TokenGrantAuth implements ClientAuthProvider {
+  protected readonly grantOptions: TokenGrantOptions;
+  private readonly scopes: string[];
+  private readonly states = new Map<string, ServerState>();
+
+  constructor(options: TokenGrantOptions) {
+    this.grantOptions = options;
+    this.scopes = splitScopes(options.scopes);
+    if (options.tokenEndpoint !== undefined) httpUrl(options.tokenEndpoint, "tokenEndpoint");
+    if (typeof options.resource === "string") httpUrl(options.resource, "resource");
+  }
+
+  /** The grant's parameters (`grant_type` and what goes with it). */
+  protected abstract grant(context: GrantContext): Promise<Record<string, string>> | Record<string, string>;
+
+  /** How the client authenticates at the token endpoint, or undefined for not at all. */
+  protected abstract clientAuthentication(context: GrantContext): ClientAuthentication | undefined;
+
+  /**
+   * The authentication method to use when the options name none: `client_secret_basic` unless the
+   * authorization server says it only takes `client_secret_post` (RFC 8414's default is basic).
+   */
+  protected secretMethod(context: GrantContext): TokenEndpointAuthMethod {
+    const supported = context.discovered?.authorizationServer.token_endpoint_auth_methods_supported;
+    if (!Array.isArray(supported) || supported.includes("client_secret_basic")) return "client_secret_basic";
+    return supported.includes("client_secret_post") ? "client_secret_post" : "client_secret_basic";
+  }
+
+  /** Whether a failed token request may be tried again on the next server refusal (default: yes). */
+  protected retryAfterFailure(): boolean {
+    return true;
+  }
+
+  headers(url: string): Record<string, string> | Promise<Record<string, string>> {
+    const state = this.state(url);
+    const token = state.token;
+    if (token && Date.now() < token.renewAt) return token.headers;
+    if (!this.canRequest(state)) return {};
+    return this.renew(url, state).then((fresh) => fresh.headers);
+  }
+
+  async unauthorized(challenge: AuthChallenge): Promise<boolean> {
+    const state = this.state(challenge.url);
+    const params = parseChallenge(challenge.wwwAuthenticate);
+    if (challenge.status === 403) {
+      if (params.error !== "insufficient_scope") return false;
+      const wanted = splitScopes(params.scope);
+      const have = new Set([...this.currentScopes(state)]);
+      const missing = wanted.filter((scope) => !have.has(scope));
+      // Asking again for what we already hold cannot help.
+      if (missing.length === 0) return false;
+      state.extraScopes.push(...missing);
+    } else if (params.scope !== undefined && this.scopes.length === 0) {
+      state.challengeScopes = splitScopes(params.scope);
+    }
+    if (state.failed && !this.retryAfterFailure()) return false;
+    if (state.pending) {
+      await state.pending;
+      return true;
+    }
+    if (!this.grantOptions.tokenEndpoint && !state.discovered) {
+      state.discovered = await discoverAuthorization(challenge.url, challenge.wwwAuthenticate, {
+        ...(this.grantOptions.fetch ? { fetch: this.grantOptions.fetch } : {}),
+      });
+      if (!state.discovered.authorizationServer.token_endpoint)
+        throw new OAuthError(
+          `The authorization server ${state.discovered.authorizationServer.issuer} publishes no token_endpoint`,
+        );
+    }
+    state.token = undefined;
+    await this.renew(challenge.url, state);
+    return true;
+  }
+
+  /** Forgets every cached token (the next request gets a new one). */
+  clear(): void {
+    for (const state of this.states.values()) state.token = undefined;
+  }
+
+  private state(url: string): ServerState {
+    let state = this.states.get(url);
+    if (!state) {
+      state = { extraScopes: [] };
+      this.states.set(url, state);
+    }
+    return state;
+  }
+
+  private canRequest(state: ServerState): boolean {
+    return this.grantOptions.tokenEndpoint !== undefined || state.discovered !== undefined;
+  }
+
+  private currentScopes(state: ServerState): string[] {
+    const base =
+      this.scopes.length > 0
+        ? this.scopes
+        : (state.challengeScopes ?? state.discovered?.protectedResource?.scopes_supported ?? []);
+    return [...new Set([...base, ...state.extraScopes])];
+  }
+
+  private renew(url: string, state: ServerState): Promise<CachedToken> {
+    if (!state.pending) {
+      state.pending = this.fetchToken(url, state).then(
+        (token) => {
+          state.token = token;
+          state.failed = false;
+          state.pending = undefined;
+          return token;
+        },
+        (error: unknown) => {
+          state.failed = true;
+          state.pending = undefined;
+          throw error;
+        },
+      );
+    }
+    return state.pending;
+  }
+
+  private async fetchToken(url: string, state: ServerState): Promise<CachedToken> {
+    const tokenEndpoint =
+      this.grantOptions.tokenEndpoint ?? (state.discovered?.authorizationServer.token_endpoint as string);
+    const resource =
+      this.grantOptions.resource === false
+        ? undefined
+        : (this.grantOptions.resource ?? state.discovered?.resource ?? url);
+    const context: GrantContext = {
+      serverUrl: url,
+      tokenEndpoint,
+      discovered: state.discovered,
+      resource,
+      scopes: this.currentScopes(state),
+    };
+    const params: Record<string, string> = { ...(await this.grant(context)) };
+    if (resource !== undefined) params.resource = resource;
+    if (context.scopes.length > 0) params.scope = context.scopes.join(" ");
+    const started = Date.now();
+    const answer = await requestToken(tokenEndpoint, params, this.clientAuthentication(context), {
+      ...(this.grantOptions.fetch ? { fetch: this.grantOptions.fetch } : {}),
+    });
+    return cache(answer, tokenEndpoint, started);
+  }
+}
+
+function cache(answer: TokenResponse, tokenEndpoint: string, started: number): CachedToken {
+  if (answer.token_type.toLowerCase() !== "bearer")
+    throw new OAuthError(
+      `The token endpoint ${tokenEndpoint} issued a ${answer.token_type.slice(0, 20)} token, not a Bearer one`,
+    );
+  let renewAt = Number.POSITIVE_INFINITY;
+  if (answer.expires_in !== undefined) {
+    const lifetime = answer.expires_in * 1000;
+    renewAt = started + lifetime - Math.min(MAX_RENEW_MARGIN_MS, lifetime / 10);
+  }
+  return { headers: { Authorization: `Bearer ${answer.access_token}` }, renewAt };
+}
