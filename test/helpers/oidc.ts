@@ -34,8 +34,11 @@ export interface OidcProvider {
   app: OidcClient;
   /** The resource server's own credentials, for introspection. */
   resourceServer: OidcClient;
-  /** Declares a resource indicator (an MCP endpoint URL) and the format of its access tokens. */
-  addResource(resource: string, format: "jwt" | "opaque"): void;
+  /**
+   * Declares a resource indicator (an MCP endpoint URL), the format of its access tokens and their
+   * lifetime in seconds (default 600).
+   */
+  addResource(resource: string, format: "jwt" | "opaque", ttlSeconds?: number): void;
   /** How many requests a path (e.g. `/token/introspection`) has had. */
   hits(path: string): number;
   close(): Promise<void>;
@@ -44,7 +47,13 @@ export interface OidcProvider {
 /** Scopes a resource grants (a client_credentials token carries those it asked for, of these). */
 const RESOURCE_SCOPE = "mcp read";
 
-export async function startOidcProvider(): Promise<OidcProvider> {
+/** Options of {@link startOidcProvider}. */
+export interface OidcProviderOptions {
+  /** More clients to register (oidc-provider client metadata, e.g. a private_key_jwt client with its `jwks`). */
+  clients?: Record<string, unknown>[];
+}
+
+export async function startOidcProvider(options: OidcProviderOptions = {}): Promise<OidcProvider> {
   // Untyped package: the cast names the parts used (a non-literal specifier keeps tsc from asking for types).
   const { Provider, errors } = (await import("oidc-provider" as string)) as OidcModule;
   const { privateKey } = await generateKeyPair("RS256", { extractable: true });
@@ -61,7 +70,7 @@ export async function startOidcProvider(): Promise<OidcProvider> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const resources = new Map<string, "jwt" | "opaque">();
+  const resources = new Map<string, { format: "jwt" | "opaque"; ttl: number }>();
   const app = { clientId: "mcp-app", clientSecret: "app-secret-0123456789" };
   const resourceServer = { clientId: "mcp-server", clientSecret: "rs-secret-0123456789" };
   const client = ({ clientId, clientSecret }: OidcClient) => ({
@@ -75,7 +84,7 @@ export async function startOidcProvider(): Promise<OidcProvider> {
   });
 
   const provider = new Provider(issuer, {
-    clients: [client(app), client(resourceServer)],
+    clients: [client(app), client(resourceServer), ...(options.clients ?? [])],
     jwks: { keys: [signingKey] },
     scopes: ["openid", "mcp", "read"],
     cookies: { keys: ["cookie-key-for-tests-only"] },
@@ -89,12 +98,13 @@ export async function startOidcProvider(): Promise<OidcProvider> {
         defaultResource: () => undefined,
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx: unknown, resource: string) => {
-          const format = resources.get(resource);
-          if (!format) throw new errors.InvalidTarget(`unknown resource ${resource}`);
+          const found = resources.get(resource);
+          if (!found) throw new errors.InvalidTarget(`unknown resource ${resource}`);
+          const { format, ttl } = found;
           return {
             scope: RESOURCE_SCOPE,
             audience: resource,
-            accessTokenTTL: 600,
+            accessTokenTTL: ttl,
             accessTokenFormat: format,
             ...(format === "jwt" ? { jwt: { sign: { alg: "RS256" } } } : {}),
           };
@@ -112,7 +122,8 @@ export async function startOidcProvider(): Promise<OidcProvider> {
     revocationEndpoint: `${issuer}/token/revocation`,
     app,
     resourceServer,
-    addResource: (resource, format) => void resources.set(resource, format),
+    addResource: (resource, format, ttlSeconds = 600) =>
+      void resources.set(resource, { format, ttl: ttlSeconds }),
     hits: (path) => hits.get(path) ?? 0,
     close: () =>
       new Promise<void>((resolve) => {

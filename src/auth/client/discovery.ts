@@ -117,6 +117,11 @@ async function getJson(url: string, options: DiscoveryOptions): Promise<Record<s
   return value as Record<string, unknown>;
 }
 
+/** A WebSocket URL's HTTP form (`ws:` → `http:`, `wss:` → `https:`): where its metadata lives. */
+export function httpForm(url: string): string {
+  return url.replace(/^ws(s?):/i, "http$1:");
+}
+
 function httpUrl(value: unknown, what: string): URL {
   let url: URL;
   try {
@@ -136,23 +141,30 @@ function wellKnown(base: URL, name: string): string {
 }
 
 /**
- * Whether metadata naming `resource` may speak for the server at `serverUrl`: same origin, and the
- * server's path at or under the resource's path (MCP: a client must not use metadata published for
- * another resource).
+ * Whether metadata naming `resource` may speak for the server at `serverUrl` (a client must not use
+ * metadata, nor get tokens, for another resource): same origin, and the server's path at or under
+ * the resource's path, or beside it (one server's `/mcp`, `/sse` and `/ws` endpoints share one
+ * resource, `/mcp`; `/a/mcp` covers `/a/sse`, never `/b/sse`).
  */
 export function resourceCovers(resource: string, serverUrl: string): boolean {
   let published: URL;
   let server: URL;
   try {
     published = new URL(resource);
-    server = new URL(serverUrl);
+    server = new URL(httpForm(serverUrl));
   } catch {
     return false;
   }
   if (published.origin !== server.origin) return false;
-  const base = published.pathname.endsWith("/") ? published.pathname : `${published.pathname}/`;
-  const path = server.pathname.endsWith("/") ? server.pathname : `${server.pathname}/`;
-  return path.startsWith(base);
+  const path = withSlash(server.pathname);
+  if (path.startsWith(withSlash(published.pathname))) return true;
+  const parent = published.pathname.replace(/\/+$/, "").replace(/[^/]*$/, "");
+  const serverParent = server.pathname.replace(/\/+$/, "").replace(/[^/]*$/, "");
+  return parent === serverParent;
+}
+
+function withSlash(path: string): string {
+  return path.endsWith("/") ? path : `${path}/`;
 }
 
 /**
@@ -165,7 +177,7 @@ export async function fetchProtectedResourceMetadata(
   resourceMetadataUrl?: string,
   options: DiscoveryOptions = {},
 ): Promise<ProtectedResourceMetadata | undefined> {
-  const server = httpUrl(serverUrl, "The server URL");
+  const server = httpUrl(httpForm(serverUrl), "The server URL");
   const candidates = resourceMetadataUrl
     ? [httpUrl(resourceMetadataUrl, "The challenge's resource_metadata").href]
     : [
@@ -240,7 +252,11 @@ export async function discoverAuthorization(
     challenge.resource_metadata,
     options,
   );
-  const issuer = protectedResource?.authorization_servers?.[0] ?? new URL(serverUrl).origin;
+  const issuer = protectedResource?.authorization_servers?.[0] ?? new URL(httpForm(serverUrl)).origin;
   const authorizationServer = await fetchAuthorizationServerMetadata(issuer, options);
-  return { resource: protectedResource?.resource ?? serverUrl, protectedResource, authorizationServer };
+  return {
+    resource: protectedResource?.resource ?? httpForm(serverUrl),
+    protectedResource,
+    authorizationServer,
+  };
 }

@@ -4,7 +4,12 @@
  * shortly before it expires or when the server refuses it, and step-up on 403 `insufficient_scope`.
  * A subclass only says which grant to send.
  */
-import { type DiscoveredAuthorization, discoverAuthorization, parseChallenge } from "./discovery.js";
+import {
+  type DiscoveredAuthorization,
+  discoverAuthorization,
+  httpForm,
+  parseChallenge,
+} from "./discovery.js";
 import type { AuthChallenge, ClientAuthProvider } from "./provider.js";
 import {
   type ClientAuthentication,
@@ -206,7 +211,7 @@ export abstract class TokenGrantAuth implements ClientAuthProvider {
     const resource =
       this.grantOptions.resource === false
         ? undefined
-        : (this.grantOptions.resource ?? state.discovered?.resource ?? url);
+        : (this.grantOptions.resource ?? state.discovered?.resource ?? httpForm(url));
     const context: GrantContext = {
       serverUrl: url,
       tokenEndpoint,
