@@ -13,12 +13,6 @@ import { listScenarios } from "./harness.js";
 import { conformanceSuite, type Leg } from "./suite.js";
 
 export const EXPECTED_FAILURES: Record<string, string> = {
-  "v1/extension/auth/cross-app-access-complete-flow":
-    "needs an enterprise-managed (cross-app access) provider: RFC 8693 token exchange of the IdP's ID token for an ID-JAG, then the RFC 7523 JWT-bearer grant",
-  "v2/extension/auth/enterprise-managed-authorization":
-    "needs an enterprise-managed (cross-app access) provider: RFC 8693 token exchange of the IdP's ID token for an ID-JAG, then the RFC 7523 JWT-bearer grant",
-  "v2/extension/auth/wif-jwt-bearer":
-    "needs the RFC 7523 JWT-bearer grant with a workload identity assertion",
   "v2/extension/auth/dpop":
     "needs the interactive authorization-code flow (OAuth) with DPoP (RFC 9449): the scenario checks the proof on an authorization_code token request, and the transports must pass the method and DPoP-Nonce to the provider",
   "v2/extension/auth/dpop-nonce":

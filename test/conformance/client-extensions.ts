@@ -8,7 +8,12 @@
  *
  * Run: `node --import tsx test/conformance/client-extensions.ts http://localhost:PORT/mcp`.
  */
-import { type ClientAuthProvider, ClientCredentials } from "../../src/auth/client/index.js";
+import {
+  type ClientAuthProvider,
+  ClientCredentials,
+  CrossAppAccess,
+  JWTBearer,
+} from "../../src/auth/client/index.js";
 import { Client } from "../../src/index.js";
 
 const url = process.argv[2];
@@ -32,6 +37,18 @@ function authFor(name: string): ClientAuthProvider {
         clientId: need("client_id"),
         privateKey: need("private_key_pem"),
         algorithm: need("signing_algorithm"),
+      });
+    case "auth/wif-jwt-bearer":
+      // The workload's own JWT; the context's wrong-audience and expired ones are not for a working client.
+      return new JWTBearer({ clientId: need("client_id"), assertion: need("valid_jwt") });
+    case "auth/enterprise-managed-authorization":
+    case "auth/cross-app-access-complete-flow":
+      return new CrossAppAccess({
+        clientId: need("client_id"),
+        clientSecret: need("client_secret"),
+        idpClientId: need("idp_client_id"),
+        idToken: need("idp_id_token"),
+        idpTokenEndpoint: need("idp_token_endpoint"),
       });
     default:
       throw new Error(`no auth provider for scenario ${name}`);

@@ -15,6 +15,8 @@
 export { BearerAuth, type ClientAuth } from "./bearer.js";
 export type { ClientAssertionKey, PrivateKeyInput } from "./client-assertion.js";
 export { ClientCredentials, type ClientCredentialsOptions } from "./client-credentials.js";
+export type { ClientIdentityOptions } from "./client-identity.js";
+export { CrossAppAccess, type CrossAppAccessOptions } from "./cross-app-access.js";
 export {
   type AuthorizationServerMetadata,
   type DiscoveredAuthorization,
@@ -25,6 +27,7 @@ export {
   type ProtectedResourceMetadata,
   parseChallenge,
 } from "./discovery.js";
+export { type AssertionSource, JWT_BEARER_GRANT, JWTBearer, type JWTBearerOptions } from "./jwt-bearer.js";
 export type { AuthChallenge, ClientAuthProvider } from "./provider.js";
 export { type GrantContext, TokenGrantAuth, type TokenGrantOptions } from "./token-grant.js";
 export { OAuthError, type TokenEndpointAuthMethod, type TokenResponse } from "./token-request.js";

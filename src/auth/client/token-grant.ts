@@ -11,13 +11,7 @@ import {
   parseChallenge,
 } from "./discovery.js";
 import type { AuthChallenge, ClientAuthProvider } from "./provider.js";
-import {
-  type ClientAuthentication,
-  OAuthError,
-  requestToken,
-  type TokenEndpointAuthMethod,
-  type TokenResponse,
-} from "./token-request.js";
+import { type ClientAuthentication, OAuthError, requestToken, type TokenResponse } from "./token-request.js";
 
 /** Options every token-grant provider takes. */
 export interface TokenGrantOptions {
@@ -61,8 +55,8 @@ interface ServerState {
   extraScopes: string[];
   /** The scope of the last 401 challenge, used when none are configured. */
   challengeScopes?: string[];
-  /** The last token request failed. */
-  failed?: boolean;
+  /** Why the last token request failed, until one succeeds. */
+  failure?: unknown;
 }
 
 /** The longest a token is renewed before its expiry; shorter-lived tokens are renewed at 90% of their life. */
@@ -92,7 +86,13 @@ export abstract class TokenGrantAuth implements ClientAuthProvider {
   private readonly states = new Map<string, ServerState>();
 
   constructor(options: TokenGrantOptions) {
-    this.grantOptions = options;
+    // Only these: a subclass's options may hold secrets, which must not sit where inspection shows them.
+    this.grantOptions = {
+      ...(options.scopes === undefined ? {} : { scopes: options.scopes }),
+      ...(options.tokenEndpoint === undefined ? {} : { tokenEndpoint: options.tokenEndpoint }),
+      ...(options.resource === undefined ? {} : { resource: options.resource }),
+      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    };
     this.scopes = splitScopes(options.scopes);
     if (options.tokenEndpoint !== undefined) httpUrl(options.tokenEndpoint, "tokenEndpoint");
     if (typeof options.resource === "string") httpUrl(options.resource, "resource");
@@ -104,16 +104,6 @@ export abstract class TokenGrantAuth implements ClientAuthProvider {
   /** How the client authenticates at the token endpoint, or undefined for not at all. */
   protected abstract clientAuthentication(context: GrantContext): ClientAuthentication | undefined;
 
-  /**
-   * The authentication method to use when the options name none: `client_secret_basic` unless the
-   * authorization server says it only takes `client_secret_post` (RFC 8414's default is basic).
-   */
-  protected secretMethod(context: GrantContext): TokenEndpointAuthMethod {
-    const supported = context.discovered?.authorizationServer.token_endpoint_auth_methods_supported;
-    if (!Array.isArray(supported) || supported.includes("client_secret_basic")) return "client_secret_basic";
-    return supported.includes("client_secret_post") ? "client_secret_post" : "client_secret_basic";
-  }
-
   /** Whether a failed token request may be tried again on the next server refusal (default: yes). */
   protected retryAfterFailure(): boolean {
     return true;
@@ -124,6 +114,7 @@ export abstract class TokenGrantAuth implements ClientAuthProvider {
     const token = state.token;
     if (token && Date.now() < token.renewAt) return token.headers;
     if (!this.canRequest(state)) return {};
+    if (state.failure && !this.retryAfterFailure()) return Promise.reject(state.failure);
     return this.renew(url, state).then((fresh) => fresh.headers);
   }
 
@@ -141,7 +132,7 @@ export abstract class TokenGrantAuth implements ClientAuthProvider {
     } else if (params.scope !== undefined && this.scopes.length === 0) {
       state.challengeScopes = splitScopes(params.scope);
     }
-    if (state.failed && !this.retryAfterFailure()) return false;
+    if (state.failure && !this.retryAfterFailure()) return false;
     if (state.pending) {
       await state.pending;
       return true;
@@ -191,12 +182,12 @@ export abstract class TokenGrantAuth implements ClientAuthProvider {
       state.pending = this.fetchToken(url, state).then(
         (token) => {
           state.token = token;
-          state.failed = false;
+          state.failure = undefined;
           state.pending = undefined;
           return token;
         },
         (error: unknown) => {
-          state.failed = true;
+          state.failure = error;
           state.pending = undefined;
           throw error;
         },
