@@ -37,8 +37,8 @@ export interface CrossAppAccessOptions extends TokenGrantOptions, ClientIdentity
   /** The client's secret at the IdP (`client_secret_basic`); without one it sends only its ID. */
   idpClientSecret?: string;
   /**
-   * The ID-JAG's `audience`: the MCP server's authorization server (its issuer). Default: the
-   * discovered issuer, else the origin of `tokenEndpoint`.
+   * The MCP server's authorization server (its issuer): the ID-JAG's `audience`. Default: the
+   * discovered issuer, else the origin of `tokenEndpoint`. With discovery it is also a pin.
    */
   authorizationServer?: string;
 }

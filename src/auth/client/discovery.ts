@@ -48,6 +48,11 @@ export interface DiscoveryOptions {
   fetch?: typeof fetch;
   /** Milliseconds each metadata request may take (default 10000). */
   timeoutMs?: number;
+  /**
+   * The issuer the client trusts: discovery fails unless the server's metadata names it among its
+   * authorization servers (and then uses it).
+   */
+  authorizationServer?: string;
 }
 
 /** Metadata documents larger than this are refused (a hostile server cannot make us buffer more). */
@@ -134,6 +139,15 @@ function httpUrl(value: unknown, what: string): URL {
   return url;
 }
 
+/** A URL the server gave, resolved against its own (a relative one is taken leniently). */
+function resolve(value: string, base: URL): string {
+  try {
+    return new URL(value, base).href;
+  } catch {
+    return value;
+  }
+}
+
 /** `origin/.well-known/<name><path>` (RFC 8414 §3.1 / RFC 9728 §3.1 path insertion). */
 function wellKnown(base: URL, name: string): string {
   const path = base.pathname.replace(/\/+$/, "");
@@ -179,7 +193,7 @@ export async function fetchProtectedResourceMetadata(
 ): Promise<ProtectedResourceMetadata | undefined> {
   const server = httpUrl(httpForm(serverUrl), "The server URL");
   const candidates = resourceMetadataUrl
-    ? [httpUrl(resourceMetadataUrl, "The challenge's resource_metadata").href]
+    ? [httpUrl(resolve(resourceMetadataUrl, server), "The challenge's resource_metadata").href]
     : [
         wellKnown(server, "oauth-protected-resource"),
         `${server.origin}/.well-known/oauth-protected-resource`,
@@ -252,7 +266,15 @@ export async function discoverAuthorization(
     challenge.resource_metadata,
     options,
   );
-  const issuer = protectedResource?.authorization_servers?.[0] ?? new URL(httpForm(serverUrl)).origin;
+  const named = protectedResource?.authorization_servers ?? [new URL(httpForm(serverUrl)).origin];
+  const pinned = options.authorizationServer;
+  const issuer = pinned ? named.find((server) => sameIssuer(server, pinned)) : named[0];
+  if (!issuer)
+    throw new DiscoveryError(
+      pinned
+        ? `The server at ${serverUrl} does not name the trusted authorization server ${pinned}`
+        : `The server at ${serverUrl} names no authorization server`,
+    );
   const authorizationServer = await fetchAuthorizationServerMetadata(issuer, options);
   return {
     resource: protectedResource?.resource ?? httpForm(serverUrl),

@@ -24,6 +24,12 @@ export interface TokenGrantOptions {
    * server's protected-resource metadata, else the server URL. `false` sends none.
    */
   resource?: string | false;
+  /**
+   * The issuer of the authorization server this client trusts. With discovery, a server naming
+   * another one is refused before any credential is sent (otherwise a hostile MCP server could name
+   * its own token endpoint and receive the client's secret).
+   */
+  authorizationServer?: string;
   /** The fetch to use for discovery and token requests (default: the global one). */
   fetch?: typeof fetch;
 }
@@ -91,11 +97,16 @@ export abstract class TokenGrantAuth implements ClientAuthProvider {
       ...(options.scopes === undefined ? {} : { scopes: options.scopes }),
       ...(options.tokenEndpoint === undefined ? {} : { tokenEndpoint: options.tokenEndpoint }),
       ...(options.resource === undefined ? {} : { resource: options.resource }),
+      ...(options.authorizationServer === undefined
+        ? {}
+        : { authorizationServer: options.authorizationServer }),
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     };
     this.scopes = splitScopes(options.scopes);
     if (options.tokenEndpoint !== undefined) httpUrl(options.tokenEndpoint, "tokenEndpoint");
     if (typeof options.resource === "string") httpUrl(options.resource, "resource");
+    if (options.authorizationServer !== undefined)
+      httpUrl(options.authorizationServer, "authorizationServer");
   }
 
   /** The grant's parameters (`grant_type` and what goes with it). */
@@ -140,6 +151,9 @@ export abstract class TokenGrantAuth implements ClientAuthProvider {
     if (!this.grantOptions.tokenEndpoint && !state.discovered) {
       state.discovered = await discoverAuthorization(challenge.url, challenge.wwwAuthenticate, {
         ...(this.grantOptions.fetch ? { fetch: this.grantOptions.fetch } : {}),
+        ...(this.grantOptions.authorizationServer
+          ? { authorizationServer: this.grantOptions.authorizationServer }
+          : {}),
       });
       if (!state.discovered.authorizationServer.token_endpoint)
         throw new OAuthError(
