@@ -4,7 +4,7 @@
  * 127.0.0.1. The client must fail with a clear error, send no credential where it should not, put
  * no secret in a message, and stop after a bounded number of attempts.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ServerResponse } from "node:http";
 import { inspect } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -12,100 +12,36 @@ import {
   type ClientCredentialsOptions,
   parseChallenge,
 } from "../../src/auth/client/index.js";
-import { RemoteAuthProvider } from "../../src/auth/server/index.js";
-import { Client, FastMCP, StaticTokenVerifier } from "../../src/index.js";
-import { Cleanup, freePort, serveAsync } from "../helpers/node-host.js";
+import {
+  failureOf as callFailure,
+  fullText,
+  GOOD_TOKEN,
+  json,
+  protectedServer as protectedAt,
+  readBody,
+  stubAuthorizationServer as stubAs,
+} from "../helpers/auth-peers.js";
+import { Cleanup, serveAsync } from "../helpers/node-host.js";
 
 const SECRET = "s3cret-value-that-must-never-leak";
-const GOOD_TOKEN = "good-token-0123456789";
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
-function json(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
+/** Connects with ClientCredentials (client "app", SECRET, and `options`) and calls `ping`. */
+function failureOf(url: string, options: Partial<ClientCredentialsOptions> = {}): Promise<Error | undefined> {
+  return callFailure(
+    cleanup,
+    url,
+    new ClientCredentials({ clientId: "app", clientSecret: SECRET, ...options }),
+  );
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  let text = "";
-  for await (const chunk of req) text += chunk;
-  return text;
-}
-
-/** A stub authorization server: RFC 8414 metadata, and a token endpoint answering as told. */
-async function stubAuthorizationServer(
-  answer: (res: ServerResponse, body: URLSearchParams) => void,
-  metadata: (issuer: string) => Record<string, unknown> = (issuer) => ({
-    issuer,
-    token_endpoint: `${issuer}/token`,
-  }),
-) {
-  const seen = { tokenRequests: 0, authorizations: [] as string[], bodies: [] as string[] };
-  const host = await serveAsync(cleanup, async (req, res) => {
-    const path = new URL(req.url ?? "/", "http://x").pathname;
-    if (req.method === "GET" && path === "/.well-known/oauth-authorization-server") {
-      return json(res, 200, metadata(host.origin));
-    }
-    if (req.method === "POST" && path === "/token") {
-      seen.tokenRequests++;
-      seen.authorizations.push(req.headers.authorization ?? "");
-      const body = await readBody(req);
-      seen.bodies.push(body);
-      return answer(res, new URLSearchParams(body));
-    }
-    res.writeHead(404).end();
-  });
-  return { issuer: host.origin, seen };
-}
-
-/** A real FastMCP behind RemoteAuthProvider naming `issuer`, taking only GOOD_TOKEN. */
-async function protectedServer(issuer: string): Promise<string> {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const mcp = new FastMCP({
-    name: "protected",
-    auth: new RemoteAuthProvider({
-      tokenVerifier: new StaticTokenVerifier({ [GOOD_TOKEN]: { clientId: "app" } }),
-      authorizationServers: [issuer],
-      baseUrl: base,
-    }),
-  });
-  mcp.tool("ping", () => "pong");
-  const listening = await mcp.listen({ host: "127.0.0.1", port });
-  cleanup.add(() => listening.close());
-  return listening.url;
-}
-
-/** Connects and calls `ping`; resolves with the error it failed with (or undefined). */
-async function failureOf(
-  url: string,
-  options: Partial<ClientCredentialsOptions> = {},
-): Promise<Error | undefined> {
-  const client = new Client(url, {
-    auth: new ClientCredentials({ clientId: "app", clientSecret: SECRET, ...options }),
-    timeout: 10_000,
-  });
-  cleanup.add(() => client.close());
-  try {
-    await client.connect();
-    await client.callTool("ping");
-    return undefined;
-  } catch (error) {
-    return error as Error;
-  }
-}
-
-/** The error's message and its causes', where a secret must not appear. */
-function fullText(error: Error | undefined): string {
-  const parts: string[] = [];
-  for (let e: unknown = error; e instanceof Error; e = e.cause) parts.push(e.message);
-  return parts.join(" | ");
-}
+const stubAuthorizationServer = (
+  answer: Parameters<typeof stubAs>[1],
+  metadata?: Parameters<typeof stubAs>[2],
+) => stubAs(cleanup, answer, metadata);
+const protectedServer = (issuer: string) => protectedAt(cleanup, issuer);
 
 describe("a hostile token endpoint", () => {
   it.each([

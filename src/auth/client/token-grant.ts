@@ -123,10 +123,10 @@ export abstract class TokenGrantAuth implements ClientAuthProvider {
   headers(url: string): Record<string, string> | Promise<Record<string, string>> {
     const state = this.state(url);
     const token = state.token;
-    if (token && Date.now() < token.renewAt) return token.headers;
+    if (token && Date.now() < token.renewAt) return { ...token.headers };
     if (!this.canRequest(state)) return {};
     if (state.failure && !this.retryAfterFailure()) return Promise.reject(state.failure);
-    return this.renew(url, state).then((fresh) => fresh.headers);
+    return this.renew(url, state).then((fresh) => ({ ...fresh.headers }));
   }
 
   async unauthorized(challenge: AuthChallenge): Promise<boolean> {
@@ -165,9 +165,16 @@ export abstract class TokenGrantAuth implements ClientAuthProvider {
     return true;
   }
 
-  /** Forgets every cached token (the next request gets a new one). */
+  /**
+   * Forgets every cached token and failure: the next request gets a new token (for `JWTBearer`,
+   * whose refused grant is not sent again on its own, this is how to try again, e.g. after the
+   * workload's token was rotated).
+   */
   clear(): void {
-    for (const state of this.states.values()) state.token = undefined;
+    for (const state of this.states.values()) {
+      state.token = undefined;
+      state.failure = undefined;
+    }
   }
 
   private state(url: string): ServerState {
