@@ -4,7 +4,7 @@
  * the headers every request carries.
  */
 import type { ClientAuth } from "../auth/client/bearer.js";
-import { type ClientAuthProvider, MAX_AUTH_RETRIES } from "../auth/client/provider.js";
+import { type AuthRequest, type ClientAuthProvider, MAX_AUTH_RETRIES } from "../auth/client/provider.js";
 import { resolveAuth } from "../auth/client/resolve.js";
 import { ClientTransport } from "./base.js";
 
@@ -44,13 +44,13 @@ export abstract class UrlTransport<O extends UrlTransportOptions> extends Client
    * The credentials' headers for the next request (the provider may refresh a token first).
    * Synchronous when there are none, or when the provider answers synchronously.
    */
-  protected credentials(): Record<string, string> | Promise<Record<string, string>> {
-    return this.auth ? this.auth.headers(this.url) : NO_HEADERS;
+  protected credentials(request: AuthRequest): Record<string, string> | Promise<Record<string, string>> {
+    return this.auth ? this.auth.headers(this.url, request) : NO_HEADERS;
   }
 
-  /** The credentials' headers, then the configured headers (which win). */
-  protected async commonHeaders(): Promise<Record<string, string>> {
-    return { ...(await this.credentials()), ...this.options.headers };
+  /** The credentials' headers for `request`, then the configured headers (which win). */
+  protected async commonHeaders(request: AuthRequest): Promise<Record<string, string>> {
+    return { ...(await this.credentials(request)), ...this.options.headers };
   }
 
   /**
@@ -61,9 +61,15 @@ export abstract class UrlTransport<O extends UrlTransportOptions> extends Client
     status: number,
     wwwAuthenticate: string | null,
     attempt: number,
+    dpopNonce?: string | null,
   ): Promise<boolean> {
     if ((status !== 401 && status !== 403) || attempt >= MAX_AUTH_RETRIES) return false;
     if (!this.auth?.unauthorized) return false;
-    return this.auth.unauthorized({ url: this.url, status, wwwAuthenticate });
+    return this.auth.unauthorized({
+      url: this.url,
+      status,
+      wwwAuthenticate,
+      ...(dpopNonce ? { dpopNonce } : {}),
+    });
   }
 }

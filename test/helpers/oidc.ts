@@ -4,6 +4,7 @@
  * introspect, introspection and revocation on, and resource indicators whose access tokens are JWTs
  * or opaque per resource. It counts the requests each endpoint path gets.
  */
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, type JWK } from "jose";
@@ -51,6 +52,8 @@ const RESOURCE_SCOPE = "mcp read";
 export interface OidcProviderOptions {
   /** More clients to register (oidc-provider client metadata, e.g. a private_key_jwt client with its `jwks`). */
   clients?: Record<string, unknown>[];
+  /** The token endpoint asks every DPoP token request for a nonce (RFC 9449 §8). */
+  dpopNonce?: boolean;
 }
 
 export async function startOidcProvider(options: OidcProviderOptions = {}): Promise<OidcProvider> {
@@ -91,6 +94,10 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      dPoP: {
+        enabled: true,
+        ...(options.dpopNonce ? { nonceSecret: randomBytes(32), requireNonce: () => true } : {}),
+      },
       introspection: { enabled: true },
       revocation: { enabled: true },
       resourceIndicators: {

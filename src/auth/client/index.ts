@@ -28,6 +28,6 @@ export {
   parseChallenge,
 } from "./discovery.js";
 export { type AssertionSource, JWT_BEARER_GRANT, JWTBearer, type JWTBearerOptions } from "./jwt-bearer.js";
-export type { AuthChallenge, ClientAuthProvider } from "./provider.js";
+export type { AuthChallenge, AuthRequest, ClientAuthProvider } from "./provider.js";
 export { type GrantContext, TokenGrantAuth, type TokenGrantOptions } from "./token-grant.js";
 export { OAuthError, type TokenEndpointAuthMethod, type TokenResponse } from "./token-request.js";

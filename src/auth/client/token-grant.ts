@@ -10,7 +10,8 @@ import {
   httpForm,
   parseChallenge,
 } from "./discovery.js";
-import type { AuthChallenge, ClientAuthProvider } from "./provider.js";
+import { DPoPKey } from "./dpop.js";
+import type { AuthChallenge, AuthRequest, ClientAuthProvider } from "./provider.js";
 import { type ClientAuthentication, OAuthError, requestToken, type TokenResponse } from "./token-request.js";
 
 /** Options every token-grant provider takes. */
@@ -30,6 +31,12 @@ export interface TokenGrantOptions {
    * its own token endpoint and receive the client's secret).
    */
   authorizationServer?: string;
+  /**
+   * DPoP (RFC 9449): bind tokens to a key pair made for this provider, and prove it on every
+   * request (the server must support DPoP; an authorization server that answers with a Bearer
+   * token is used as is). Nonces asked for by the token endpoint or the server are honoured.
+   */
+  dpop?: boolean;
   /** The fetch to use for discovery and token requests (default: the global one). */
   fetch?: typeof fetch;
 }
@@ -48,7 +55,10 @@ export interface GrantContext {
 }
 
 interface CachedToken {
+  /** The headers of a Bearer token; a DPoP-bound one gets a fresh proof per request instead. */
   headers: Record<string, string>;
+  /** Set for a DPoP-bound token. */
+  dpopToken?: string;
   /** Epoch ms after which a new token is fetched before use, or Infinity. */
   renewAt: number;
 }
@@ -63,6 +73,9 @@ interface ServerState {
   challengeScopes?: string[];
   /** Why the last token request failed, until one succeeds. */
   failure?: unknown;
+  /** The DPoP nonces the token endpoint and the server asked for. */
+  asNonce?: string;
+  rsNonce?: string;
 }
 
 /** The longest a token is renewed before its expiry; shorter-lived tokens are renewed at 90% of their life. */
@@ -90,6 +103,7 @@ export abstract class TokenGrantAuth implements ClientAuthProvider {
   protected readonly grantOptions: TokenGrantOptions;
   private readonly scopes: string[];
   private readonly states = new Map<string, ServerState>();
+  private readonly dpopKey: Promise<DPoPKey> | undefined;
 
   constructor(options: TokenGrantOptions) {
     // Only these: a subclass's options may hold secrets, which must not sit where inspection shows them.
@@ -102,6 +116,11 @@ export abstract class TokenGrantAuth implements ClientAuthProvider {
         : { authorizationServer: options.authorizationServer }),
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     };
+    if (options.dpop) {
+      this.dpopKey = DPoPKey.generate();
+      // Made now, used later: a failure surfaces at the first token request, never unhandled.
+      this.dpopKey.catch(() => {});
+    }
     this.scopes = splitScopes(options.scopes);
     if (options.tokenEndpoint !== undefined) httpUrl(options.tokenEndpoint, "tokenEndpoint");
     if (typeof options.resource === "string") httpUrl(options.resource, "resource");
@@ -120,18 +139,40 @@ export abstract class TokenGrantAuth implements ClientAuthProvider {
     return true;
   }
 
-  headers(url: string): Record<string, string> | Promise<Record<string, string>> {
+  headers(url: string, request?: AuthRequest): Record<string, string> | Promise<Record<string, string>> {
     const state = this.state(url);
     const token = state.token;
-    if (token && Date.now() < token.renewAt) return { ...token.headers };
+    const target = request ?? { method: "POST", url };
+    if (token && Date.now() < token.renewAt) return this.present(token, target, state);
     if (!this.canRequest(state)) return {};
     if (state.failure && !this.retryAfterFailure()) return Promise.reject(state.failure);
-    return this.renew(url, state).then((fresh) => ({ ...fresh.headers }));
+    return this.renew(url, state).then((fresh) => this.present(fresh, target, state));
+  }
+
+  /** The headers that carry `token` on `request`: as is for Bearer, with a fresh proof for DPoP. */
+  private present(
+    token: CachedToken,
+    request: AuthRequest,
+    state: ServerState,
+  ): Record<string, string> | Promise<Record<string, string>> {
+    if (token.dpopToken === undefined || !this.dpopKey) return { ...token.headers };
+    const accessToken = token.dpopToken;
+    return this.dpopKey
+      .then((key) =>
+        key.proof({ method: request.method, url: request.url, nonce: state.rsNonce, accessToken }),
+      )
+      .then((proof) => ({ Authorization: `DPoP ${accessToken}`, DPoP: proof }));
   }
 
   async unauthorized(challenge: AuthChallenge): Promise<boolean> {
     const state = this.state(challenge.url);
     const params = parseChallenge(challenge.wwwAuthenticate);
+    if (params.error === "use_dpop_nonce" && challenge.dpopNonce !== undefined && this.dpopKey) {
+      // The same request again with the nonce; a nonce already sent would be refused again.
+      if (state.rsNonce === challenge.dpopNonce) return false;
+      state.rsNonce = challenge.dpopNonce;
+      return true;
+    }
     if (challenge.status === 403) {
       if (params.error !== "insufficient_scope") return false;
       const wanted = splitScopes(params.scope);
@@ -235,22 +276,50 @@ export abstract class TokenGrantAuth implements ClientAuthProvider {
     if (resource !== undefined) params.resource = resource;
     if (context.scopes.length > 0) params.scope = context.scopes.join(" ");
     const started = Date.now();
-    const answer = await requestToken(tokenEndpoint, params, this.clientAuthentication(context), {
-      ...(this.grantOptions.fetch ? { fetch: this.grantOptions.fetch } : {}),
-    });
-    return cache(answer, tokenEndpoint, started);
+    const fetchOption = this.grantOptions.fetch ? { fetch: this.grantOptions.fetch } : {};
+    if (!this.dpopKey) {
+      const answer = await requestToken(
+        tokenEndpoint,
+        params,
+        this.clientAuthentication(context),
+        fetchOption,
+      );
+      return cache(answer, tokenEndpoint, started, false);
+    }
+    const key = await this.dpopKey;
+    for (let attempt = 0; ; attempt++) {
+      const proof = await key.proof({ method: "POST", url: tokenEndpoint, nonce: state.asNonce });
+      try {
+        const answer = await requestToken(tokenEndpoint, params, this.clientAuthentication(context), {
+          ...fetchOption,
+          headers: { DPoP: proof },
+        });
+        return cache(answer, tokenEndpoint, started, true);
+      } catch (error) {
+        // RFC 9449 §8: the endpoint wants a nonce; send the request once more with it.
+        const nonce =
+          error instanceof OAuthError && error.error === "use_dpop_nonce" ? error.dpopNonce : undefined;
+        if (attempt > 0 || nonce === undefined || nonce === state.asNonce) throw error;
+        state.asNonce = nonce;
+      }
+    }
   }
 }
 
-function cache(answer: TokenResponse, tokenEndpoint: string, started: number): CachedToken {
-  if (answer.token_type.toLowerCase() !== "bearer")
+function cache(answer: TokenResponse, tokenEndpoint: string, started: number, dpop: boolean): CachedToken {
+  const type = answer.token_type.toLowerCase();
+  if (type !== "bearer" && !(dpop && type === "dpop"))
     throw new OAuthError(
-      `The token endpoint ${tokenEndpoint} issued a ${answer.token_type.slice(0, 20)} token, not a Bearer one`,
+      `The token endpoint ${tokenEndpoint} issued a ${answer.token_type.slice(0, 20)} token, not a ${dpop ? "DPoP or " : ""}Bearer one`,
     );
   let renewAt = Number.POSITIVE_INFINITY;
   if (answer.expires_in !== undefined) {
     const lifetime = answer.expires_in * 1000;
     renewAt = started + lifetime - Math.min(MAX_RENEW_MARGIN_MS, lifetime / 10);
   }
-  return { headers: { Authorization: `Bearer ${answer.access_token}` }, renewAt };
+  return {
+    headers: { Authorization: `Bearer ${answer.access_token}` },
+    ...(type === "dpop" ? { dpopToken: answer.access_token } : {}),
+    renewAt,
+  };
 }

@@ -42,11 +42,18 @@ export class OAuthError extends ClientError {
   /** The OAuth error code (`invalid_client`, `invalid_grant`, ...), or undefined. */
   readonly error: string | undefined;
   readonly status: number | undefined;
+  /** The `DPoP-Nonce` the endpoint sent with its refusal (RFC 9449 §8), if any. */
+  readonly dpopNonce: string | undefined;
 
-  constructor(message: string, details: { error?: string; status?: number } = {}, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    details: { error?: string; status?: number; dpopNonce?: string } = {},
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.error = details.error;
     this.status = details.status;
+    this.dpopNonce = details.dpopNonce;
   }
 }
 
@@ -110,6 +117,8 @@ export async function clientAuthenticationParts(
 export interface TokenRequestOptions {
   fetch?: typeof fetch;
   timeoutMs?: number;
+  /** More request headers (a `DPoP` proof). */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -129,6 +138,7 @@ export async function requestToken(
     response = await (options.fetch ?? fetch)(tokenEndpoint, {
       method: "POST",
       headers: {
+        ...options.headers,
         ...parts.headers,
         "content-type": "application/x-www-form-urlencoded",
         accept: "application/json",
@@ -170,7 +180,11 @@ export async function requestToken(
         : "";
     throw new OAuthError(
       `The token endpoint ${tokenEndpoint} refused the ${grant.grant_type ?? "token"} request (HTTP ${response.status}${error ? `, ${error}` : ""}${description})`,
-      { ...(error === undefined ? {} : { error }), status: response.status },
+      {
+        ...(error === undefined ? {} : { error }),
+        status: response.status,
+        ...nonceOf(response),
+      },
     );
   }
   if (typeof fields.access_token !== "string" || fields.access_token.length === 0)
@@ -206,4 +220,9 @@ function redact(text: string, sent: (string | undefined)[]): string {
     if (value && value.length >= 8) out = out.split(value).join("[redacted]");
   }
   return out;
+}
+
+function nonceOf(response: Response): { dpopNonce?: string } {
+  const nonce = response.headers.get("dpop-nonce");
+  return nonce && nonce.length <= 1024 ? { dpopNonce: nonce } : {};
 }

@@ -43,14 +43,24 @@ export class SSETransport extends UrlTransport<SSETransportOptions> {
     try {
       response = await (this.options.fetch ?? fetch)(this.url, {
         method: "GET",
-        headers: { accept: "text/event-stream", ...(await this.commonHeaders()) },
+        headers: {
+          accept: "text/event-stream",
+          ...(await this.commonHeaders({ method: "GET", url: this.url })),
+        },
         signal: controller.signal,
       });
     } catch (error) {
       clearTimeout(timer);
       throw new ConnectionError(`Cannot reach ${this.url}: ${(error as Error).message}`, { cause: error });
     }
-    if (await this.reauthorize(response.status, response.headers.get("www-authenticate"), attempt)) {
+    if (
+      await this.reauthorize(
+        response.status,
+        response.headers.get("www-authenticate"),
+        attempt,
+        response.headers.get("dpop-nonce"),
+      )
+    ) {
       clearTimeout(timer);
       await response.body?.cancel().catch(() => {});
       return this.open(attempt + 1);
@@ -135,7 +145,10 @@ export class SSETransport extends UrlTransport<SSETransportOptions> {
     try {
       response = await (this.options.fetch ?? fetch)(this.endpoint, {
         method: "POST",
-        headers: { "content-type": "application/json", ...(await this.commonHeaders()) },
+        headers: {
+          "content-type": "application/json",
+          ...(await this.commonHeaders({ method: "POST", url: this.endpoint })),
+        },
         body: JSON.stringify(message),
         signal: AbortSignal.timeout(this.options.timeout ?? TRANSPORT_DEFAULTS.timeoutMs),
       });
@@ -145,7 +158,14 @@ export class SSETransport extends UrlTransport<SSETransportOptions> {
       });
     }
     await response.body?.cancel().catch(() => {});
-    if (await this.reauthorize(response.status, response.headers.get("www-authenticate"), attempt))
+    if (
+      await this.reauthorize(
+        response.status,
+        response.headers.get("www-authenticate"),
+        attempt,
+        response.headers.get("dpop-nonce"),
+      )
+    )
       return this.send(message, attempt + 1);
     if (!response.ok)
       throw new HttpStatusError(response.status, `HTTP ${response.status} posting to ${this.endpoint}`);

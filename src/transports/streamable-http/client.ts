@@ -80,7 +80,12 @@ export class StreamableHttpTransport extends UrlTransport<StreamableHttpTranspor
       fetchWithTimeout: (init, timeout) => this.fetchWithTimeout(init, timeout),
       fetchStream: (init, signal) => this.fetchStream(init, signal),
       reauthorize: (response, attempt) =>
-        this.reauthorize(response.status, response.headers.get("www-authenticate"), attempt),
+        this.reauthorize(
+          response.status,
+          response.headers.get("www-authenticate"),
+          attempt,
+          response.headers.get("dpop-nonce"),
+        ),
       reopen: (lastEventId, signal) =>
         this.fetchWithTimeout(
           {
@@ -221,7 +226,7 @@ export class StreamableHttpTransport extends UrlTransport<StreamableHttpTranspor
     signal?: AbortSignal,
   ): Promise<Response> {
     const fetcher = this.options.fetch ?? fetch;
-    const found = this.credentials();
+    const found = this.credentials({ method: init.method ?? "GET", url: this.url });
     const credentials = found instanceof Promise ? await found : found;
     const headers = { ...credentials, ...(init.headers as Record<string, string>) };
     const controller = new AbortController();
@@ -242,7 +247,7 @@ export class StreamableHttpTransport extends UrlTransport<StreamableHttpTranspor
 
   /** A request whose body streams for as long as `signal` allows (the GET stream): no timeout. */
   private async fetchStream(init: RequestInit, signal: AbortSignal): Promise<Response> {
-    const found = this.credentials();
+    const found = this.credentials({ method: init.method ?? "GET", url: this.url });
     const credentials = found instanceof Promise ? await found : found;
     return (this.options.fetch ?? fetch)(this.url, {
       ...init,
@@ -286,7 +291,14 @@ export class StreamableHttpTransport extends UrlTransport<StreamableHttpTranspor
       if (sessionId) this.sessionId = sessionId;
     }
     if (response.status === 401 || response.status === 403) {
-      if (await this.reauthorize(response.status, response.headers.get("www-authenticate"), authAttempt)) {
+      if (
+        await this.reauthorize(
+          response.status,
+          response.headers.get("www-authenticate"),
+          authAttempt,
+          response.headers.get("dpop-nonce"),
+        )
+      ) {
         await discard(response);
         return this.post(message, route, controller, retried, authAttempt + 1);
       }

@@ -28,30 +28,33 @@ export class WSTransport extends UrlTransport<WSTransportOptions> {
   protected async open(attempt = 0): Promise<void> {
     const { default: WebSocketClass } = await import("ws");
     const socket = new WebSocketClass(this.url, "mcp", {
-      headers: await this.commonHeaders(),
+      headers: await this.commonHeaders({ method: "GET", url: this.url }),
       handshakeTimeout: this.options.timeout ?? TRANSPORT_DEFAULTS.timeoutMs,
     });
     this.socket = socket;
-    const refused = await new Promise<{ status: number; challenge: string | null } | undefined>(
-      (resolve, reject) => {
-        socket.once("open", () => resolve(undefined));
-        socket.once("unexpected-response", (_req, res) => {
-          res.resume();
-          const challenge = res.headers["www-authenticate"];
-          resolve({
-            status: res.statusCode ?? 0,
-            challenge: typeof challenge === "string" ? challenge : null,
-          });
+    const refused = await new Promise<
+      { status: number; challenge: string | null; nonce: string | null } | undefined
+    >((resolve, reject) => {
+      socket.once("open", () => resolve(undefined));
+      socket.once("unexpected-response", (_req, res) => {
+        res.resume();
+        const challenge = res.headers["www-authenticate"];
+        const nonce = res.headers["dpop-nonce"];
+        resolve({
+          status: res.statusCode ?? 0,
+          challenge: typeof challenge === "string" ? challenge : null,
+          nonce: typeof nonce === "string" ? nonce : null,
         });
-        socket.once("error", (error) =>
-          reject(new ConnectionError(`Cannot connect to ${this.url}: ${error.message}`, { cause: error })),
-        );
-      },
-    );
+      });
+      socket.once("error", (error) =>
+        reject(new ConnectionError(`Cannot connect to ${this.url}: ${error.message}`, { cause: error })),
+      );
+    });
     if (refused) {
       this.socket = undefined;
       socket.terminate();
-      if (await this.reauthorize(refused.status, refused.challenge, attempt)) return this.open(attempt + 1);
+      if (await this.reauthorize(refused.status, refused.challenge, attempt, refused.nonce))
+        return this.open(attempt + 1);
       throw new ConnectionError(`WebSocket upgrade to ${this.url} refused: HTTP ${refused.status}`);
     }
     if (socket.protocol !== "mcp") {
