@@ -40,7 +40,8 @@ const RS_NONCE = "rs-nonce-7f3a";
  * A FastMCP (no auth of its own) behind a front that takes only DPoP-bound tokens from `oidc` for
  * its resource, with a valid proof for each request; with `requireNonce`, proofs must carry RS_NONCE.
  */
-async function dpopProtected(oidc: OidcProvider, requireNonce: boolean) {
+async function dpopProtected(oidc: OidcProvider, nonce: "none" | "fixed" | "rotating") {
+  const requireNonce = nonce !== "none";
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const resource = `${origin}/mcp`;
@@ -91,13 +92,13 @@ async function dpopProtected(oidc: OidcProvider, requireNonce: boolean) {
     } catch {
       return refuse("token");
     }
-    if (requireNonce && payload.nonce !== RS_NONCE) {
+    if (requireNonce && (nonce === "rotating" || payload.nonce !== RS_NONCE)) {
       seen.nonceChallenges++;
       return new Response(null, {
         status: 401,
         headers: {
           "www-authenticate": `DPoP error="use_dpop_nonce", resource_metadata="${metadataUrl}"`,
-          "dpop-nonce": RS_NONCE,
+          "dpop-nonce": nonce === "rotating" ? `${RS_NONCE}-${seen.nonceChallenges}` : RS_NONCE,
         },
       });
     }
@@ -142,7 +143,7 @@ describe.each([
   beforeAll(async () => {
     oidc = await startOidcProvider({ dpopNonce: nonces });
     cleanup.add(() => oidc.close());
-    server = await dpopProtected(oidc, nonces);
+    server = await dpopProtected(oidc, nonces ? "fixed" : "none");
   });
 
   it.each([...CLIENT_ERAS, ["legacy SSE", {}] as [string, ClientOptions]])(
@@ -165,4 +166,24 @@ describe.each([
       if (nonces) expect(server.seen.nonceChallenges - before.challenges).toBeGreaterThan(0);
     },
   );
+});
+
+describe("a server that never takes the nonce", () => {
+  it("asks a new one on every try: the client gives up after a bounded number of tries, with the 401", async () => {
+    const oidc = await startOidcProvider();
+    cleanup.add(() => oidc.close());
+    const server = await dpopProtected(oidc, "rotating");
+    const client = new Client(server.http, {
+      auth: new ClientCredentials({ ...oidc.app, scopes: ["mcp"], dpop: true }),
+    });
+    cleanup.add(() => client.close());
+    const failure = await client.connect().then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
+    expect(failure?.message).toMatch(/401/);
+    // The first request, then at most MAX_AUTH_RETRIES more, each answered with a new nonce.
+    expect(server.seen.nonceChallenges).toBeGreaterThan(0);
+    expect(server.seen.nonceChallenges).toBeLessThanOrEqual(3);
+  });
 });

@@ -167,7 +167,13 @@ export abstract class TokenGrantAuth implements ClientAuthProvider {
   async unauthorized(challenge: AuthChallenge): Promise<boolean> {
     const state = this.state(challenge.url);
     const params = parseChallenge(challenge.wwwAuthenticate);
-    if (params.error === "use_dpop_nonce" && challenge.dpopNonce !== undefined && this.dpopKey) {
+    if (params.error === "use_dpop_nonce" && this.dpopKey) {
+      // A nonce is an opaque token (RFC 9449 §8.1: NQCHAR); anything else is not put in a proof.
+      if (
+        challenge.dpopNonce === undefined ||
+        !/^[\x21\x23-\x5B\x5D-\x7E]{1,1024}$/.test(challenge.dpopNonce)
+      )
+        return false;
       // The same request again with the nonce; a nonce already sent would be refused again.
       if (state.rsNonce === challenge.dpopNonce) return false;
       state.rsNonce = challenge.dpopNonce;
