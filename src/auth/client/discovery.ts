@@ -5,7 +5,7 @@
  * authorization server. Shared by every client auth provider that has to find a token endpoint.
  */
 import { ClientError } from "../../errors.js";
-import { readLimited } from "./http.js";
+import { readLimited } from "./read-limited.js";
 
 /** RFC 9728 protected-resource metadata, as a client reads it. */
 export interface ProtectedResourceMetadata {

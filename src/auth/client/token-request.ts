@@ -6,7 +6,7 @@
  */
 import { ClientError } from "../../errors.js";
 import { type ClientAssertionKey, signClientAssertion } from "./client-assertion.js";
-import { base64Utf8, readLimited } from "./http.js";
+import { base64Utf8, readLimited } from "./read-limited.js";
 
 /** How a client authenticates at the token endpoint (RFC 7591 `token_endpoint_auth_method`). */
 export type TokenEndpointAuthMethod =

@@ -1,4 +1,4 @@
-/** Small HTTP helpers the client auth modules share: a bounded body read and base64 of UTF-8 text. */
+/** Small helpers the client auth modules share: a bounded body read and base64 of UTF-8 text. */
 
 /**
  * Reads a response body as text, at most `limit` bytes: a larger one (declared or streamed) is
