@@ -10,7 +10,7 @@ import { createPkce, type Pkce, randomToken } from "./pkce.js";
 
 /** The parameters of an authorization request. */
 export interface AuthorizationRequest {
-  server: AuthorizationServerMetadata;
+  server: AuthorizationServerMetadata & { authorizationEndpoint: string };
   clientId: string;
   redirectUri: string;
   resource: string;

@@ -1,9 +1,14 @@
-/** Reads the `Bearer` challenge of a `WWW-Authenticate` header (RFC 9110 §11.6.1, RFC 6750 §3). */
+/**
+ * Reads the `Bearer` and `DPoP` challenges of a `WWW-Authenticate` header (RFC 9110 §11.6.1,
+ * RFC 6750 §3, RFC 9449 §7.1): every provider (OAuth and the token grants) reads them here.
+ */
 
-/** What a Bearer challenge tells the client. */
+/** What the Bearer (or DPoP) challenge tells the client. */
 export interface BearerChallenge {
-  /** `invalid_token`, `insufficient_scope`... */
+  /** `invalid_token`, `insufficient_scope`, `use_dpop_nonce`... */
   error?: string;
+  /** `dpop` when the error came in a DPoP challenge (absent for Bearer). */
+  scheme?: "dpop";
   /** The scopes the server asks for (`scope`, space-separated). */
   scopes?: string[];
   /** Where the protected resource metadata is (RFC 9728 `resource_metadata`). */
@@ -60,20 +65,27 @@ function parseChallenges(header: string): Array<{ scheme: string; params: Map<st
   return challenges;
 }
 
-/** The Bearer challenge of a `WWW-Authenticate` header, or undefined when there is none. */
+/**
+ * What the server's challenge tells the client: read from its `Bearer` and `DPoP` challenges (RFC
+ * 6750 §3, RFC 9449 §7.1). The `error` (with its scheme) is the first one either carries, so a
+ * `DPoP error="use_dpop_nonce"` is seen beside a `Bearer resource_metadata=...`; `scopes` and
+ * `resourceMetadata` are the first each gives. Undefined when the header has neither scheme.
+ */
 export function parseBearerChallenge(header: string | null | undefined): BearerChallenge | undefined {
   if (!header || header.length > MAX_HEADER) return undefined;
-  const bearer = parseChallenges(header).find((challenge) => challenge.scheme === "bearer");
-  if (!bearer) return undefined;
+  const ours = parseChallenges(header).filter(
+    (challenge) => challenge.scheme === "bearer" || challenge.scheme === "dpop",
+  );
+  if (ours.length === 0) return undefined;
   const result: BearerChallenge = {};
-  const error = bearer.params.get("error");
-  if (error) result.error = error;
-  const scope = bearer.params.get("scope");
-  if (scope !== undefined) {
-    const scopes = scope.split(" ").filter(Boolean);
-    if (scopes.length > 0) result.scopes = scopes;
+  const failed = ours.find((challenge) => challenge.params.get("error"));
+  if (failed) {
+    result.error = failed.params.get("error") as string;
+    if (failed.scheme === "dpop") result.scheme = "dpop";
   }
-  const resourceMetadata = bearer.params.get("resource_metadata");
+  const scope = ours.map((challenge) => challenge.params.get("scope")).find((value) => value?.trim());
+  if (scope !== undefined) result.scopes = scope.split(" ").filter(Boolean);
+  const resourceMetadata = ours.map((c) => c.params.get("resource_metadata")).find(Boolean);
   if (resourceMetadata) result.resourceMetadata = resourceMetadata;
   return result;
 }

@@ -2,7 +2,9 @@
  * Discovery of who protects an MCP server: its protected resource metadata (RFC 9728) and its
  * authorization server's metadata (RFC 8414, then OpenID Connect Discovery), with the 2025-03-26
  * fallback (the authorization server at the MCP server's origin, default endpoints without
- * metadata). Every document is checked before it is used.
+ * metadata). Every document is checked before it is used. Shared by `OAuth` and the token grants;
+ * what only the authorization code flow needs (an authorization endpoint, PKCE S256) is checked by
+ * that flow ({@link checkCodeFlow}).
  */
 import { OAuthError } from "./errors.js";
 import { type HttpContext, isHttpUrl, networkReason, peerText, requestJson } from "./http.js";
@@ -17,7 +19,8 @@ export interface ProtectedResourceMetadata {
 /** RFC 8414 authorization server metadata, the fields the client uses. */
 export interface AuthorizationServerMetadata {
   issuer: string;
-  authorizationEndpoint: string;
+  /** Absent at a server for machine clients only (the token grants do not need it). */
+  authorizationEndpoint?: string;
   tokenEndpoint: string;
   registrationEndpoint?: string;
   scopesSupported?: string[];
@@ -31,6 +34,15 @@ export interface AuthorizationServerMetadata {
   fromMetadata: boolean;
 }
 
+/** What discovery found for one MCP server. */
+export interface DiscoveredAuthorization {
+  /** The resource indicator to send (RFC 8707): the metadata's `resource`, exactly as published. */
+  resource: string;
+  /** The protected resource metadata, or undefined when the server publishes none (2025-03-26). */
+  protectedResource: ProtectedResourceMetadata | undefined;
+  authorizationServer: AuthorizationServerMetadata;
+}
+
 function stringArray(value: unknown): string[] | undefined {
   return Array.isArray(value) && value.every((item) => typeof item === "string") ? value : undefined;
 }
@@ -42,30 +54,54 @@ export function canonicalResource(url: string): string {
   return parsed.href;
 }
 
+/** A WebSocket URL's HTTP form (`ws:` → `http:`, `wss:` → `https:`): where its metadata lives. */
+export function httpForm(url: string): string {
+  return url.replace(/^ws(s?):/i, "http$1:");
+}
+
 /**
- * True when a protected resource metadata `resource` covers the MCP server URL: same origin, and
- * its path is the server's path or a parent of it.
+ * Whether metadata naming `resource` may speak for the MCP server at `serverUrl` (a client must
+ * not use metadata, nor get tokens, for another resource): same origin, and the server's path at
+ * or under the resource's path, or beside it (one server's `/mcp`, `/sse` and `/ws` endpoints share
+ * one resource, `/mcp`; `/a/mcp` covers `/a/sse`, never `/b/sse`).
  */
 export function resourceCovers(resource: string, serverUrl: string): boolean {
   let declared: URL;
   let server: URL;
   try {
     declared = new URL(resource);
-    server = new URL(serverUrl);
+    server = new URL(httpForm(serverUrl));
   } catch {
     return false;
   }
   if (declared.origin !== server.origin) return false;
-  const base = declared.pathname.endsWith("/") ? declared.pathname : `${declared.pathname}/`;
-  const path = server.pathname.endsWith("/") ? server.pathname : `${server.pathname}/`;
-  return path.startsWith(base);
+  if (withSlash(server.pathname).startsWith(withSlash(declared.pathname))) return true;
+  const parent = (path: string) => path.replace(/\/+$/, "").replace(/[^/]*$/, "");
+  return parent(declared.pathname) === parent(server.pathname);
+}
+
+function withSlash(path: string): string {
+  return path.endsWith("/") ? path : `${path}/`;
+}
+
+/** Issuers compare as strings; a trailing slash one side added or left out is tolerated. */
+export function sameIssuer(a: string, b: string): boolean {
+  return a === b || a.replace(/\/+$/, "") === b.replace(/\/+$/, "");
 }
 
 /** The well-known URLs of a server's protected resource metadata, in the order the spec gives. */
 export function protectedResourceMetadataUrls(serverUrl: string, fromChallenge?: string): string[] {
-  const server = new URL(serverUrl);
+  const server = new URL(httpForm(serverUrl));
   const urls: string[] = [];
-  if (fromChallenge && isHttpUrl(fromChallenge)) urls.push(fromChallenge);
+  // A relative `resource_metadata` is resolved against the server's URL (taken leniently).
+  if (fromChallenge !== undefined) {
+    try {
+      const given = new URL(fromChallenge, server).href;
+      if (isHttpUrl(given)) urls.push(given);
+    } catch {
+      // not a URL: the well-known ones follow
+    }
+  }
   const path = server.pathname.replace(/\/+$/, "");
   if (path) urls.push(`${server.origin}/.well-known/oauth-protected-resource${path}`);
   urls.push(`${server.origin}/.well-known/oauth-protected-resource`);
@@ -139,24 +175,29 @@ function readMetadata(
 ): AuthorizationServerMetadata {
   // RFC 8414 §3.3 (and MCP 2026-07-28): the issuer must be identical to the one the URL was
   // built from; metadata that claims another issuer is not used at all.
-  if (body.issuer !== issuer) {
+  if (typeof body.issuer !== "string" || !sameIssuer(body.issuer, issuer)) {
     throw new OAuthError(
       "discovery",
       `the authorization server metadata at ${url} names issuer ${peerText(body.issuer)}, not ${issuer}`,
     );
   }
-  for (const field of ["authorization_endpoint", "token_endpoint"] as const) {
-    if (!isHttpUrl(body[field]))
+  if (!isHttpUrl(body.token_endpoint))
+    throw new OAuthError(
+      "discovery",
+      `the authorization server metadata at ${url} has no valid token_endpoint`,
+    );
+  for (const field of ["authorization_endpoint", "registration_endpoint"] as const) {
+    if (body[field] !== undefined && !isHttpUrl(body[field]))
       throw new OAuthError("discovery", `the authorization server metadata at ${url} has no valid ${field}`);
   }
   const metadata: AuthorizationServerMetadata = {
     issuer,
-    authorizationEndpoint: body.authorization_endpoint as string,
-    tokenEndpoint: body.token_endpoint as string,
+    tokenEndpoint: body.token_endpoint,
     issParameterSupported: body.authorization_response_iss_parameter_supported === true,
     clientIdMetadataDocumentSupported: body.client_id_metadata_document_supported === true,
     fromMetadata: true,
   };
+  if (isHttpUrl(body.authorization_endpoint)) metadata.authorizationEndpoint = body.authorization_endpoint;
   if (isHttpUrl(body.registration_endpoint)) metadata.registrationEndpoint = body.registration_endpoint;
   const scopes = stringArray(body.scopes_supported);
   if (scopes) metadata.scopesSupported = scopes;
@@ -164,14 +205,28 @@ function readMetadata(
   if (methods) metadata.codeChallengeMethodsSupported = methods;
   const auth = stringArray(body.token_endpoint_auth_methods_supported);
   if (auth) metadata.tokenEndpointAuthMethodsSupported = auth;
-  // MCP: without S256 in the metadata, the server does not support PKCE and the client must not go on.
-  if (!metadata.codeChallengeMethodsSupported?.includes("S256")) {
+  return metadata;
+}
+
+/**
+ * What the authorization code flow needs beyond discovery: an authorization endpoint, and PKCE
+ * S256 in the metadata (MCP: without it the server does not support PKCE and the client must not
+ * go on). The token grants do not call it: a server for machine clients may publish neither.
+ */
+export function checkCodeFlow(
+  server: AuthorizationServerMetadata,
+): asserts server is AuthorizationServerMetadata & { authorizationEndpoint: string } {
+  if (!server.authorizationEndpoint)
     throw new OAuthError(
       "discovery",
-      `the authorization server ${issuer} does not advertise PKCE S256 (code_challenge_methods_supported), so the flow cannot proceed`,
+      `the authorization server ${server.issuer} has no valid authorization_endpoint`,
+    );
+  if (server.fromMetadata && !server.codeChallengeMethodsSupported?.includes("S256")) {
+    throw new OAuthError(
+      "discovery",
+      `the authorization server ${server.issuer} does not advertise PKCE S256 (code_challenge_methods_supported), so the flow cannot proceed`,
     );
   }
-  return metadata;
 }
 
 /**
@@ -215,4 +270,58 @@ export async function discoverAuthorizationServer(
     };
   }
   throw new OAuthError("discovery", `no authorization server metadata found for ${issuer}`);
+}
+
+/** Options of {@link discoverAuthorization}. */
+export interface DiscoverOptions {
+  /**
+   * The issuer the client trusts: discovery fails unless the server's metadata names it among its
+   * authorization servers (and then uses it), before any credential is sent anywhere.
+   */
+  authorizationServer?: string | undefined;
+}
+
+/**
+ * Everything a client needs to get a token for the MCP server at `serverUrl`: its resource
+ * indicator and its authorization server's metadata. `resourceMetadataUrl` is the challenge's
+ * `resource_metadata`. A server publishing no protected resource metadata is taken to be its own
+ * authorization server (the 2025-03-26 revision's fallback, default endpoints included).
+ */
+export async function discoverAuthorization(
+  http: HttpContext,
+  serverUrl: string,
+  resourceMetadataUrl: string | undefined,
+  options: DiscoverOptions = {},
+): Promise<DiscoveredAuthorization> {
+  const protectedResource = await discoverProtectedResource(http, serverUrl, resourceMetadataUrl);
+  if (!protectedResource) {
+    // 2025-03-26: the MCP server's origin is the authorization server.
+    const origin = new URL(httpForm(serverUrl)).origin;
+    const pinned = options.authorizationServer;
+    if (pinned && !sameIssuer(origin, pinned))
+      throw new OAuthError(
+        "discovery",
+        `the server at ${serverUrl} does not name the trusted authorization server ${pinned}`,
+      );
+    return {
+      resource: canonicalResource(httpForm(serverUrl)),
+      protectedResource,
+      authorizationServer: await discoverAuthorizationServer(http, origin, true),
+    };
+  }
+  const named = protectedResource.authorizationServers;
+  const pinned = options.authorizationServer;
+  const issuer = pinned ? named.find((server) => sameIssuer(server, pinned)) : named[0];
+  if (!issuer)
+    throw new OAuthError(
+      "discovery",
+      pinned
+        ? `the server at ${serverUrl} does not name the trusted authorization server ${pinned}`
+        : `the protected resource metadata of ${serverUrl} names no authorization server`,
+    );
+  return {
+    resource: protectedResource.resource,
+    protectedResource,
+    authorizationServer: await discoverAuthorizationServer(http, issuer),
+  };
 }

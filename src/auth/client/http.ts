@@ -1,6 +1,6 @@
 /**
- * The HTTP requests of an OAuth flow (metadata, registration, token): bounded in time and size,
- * and read as JSON objects only. A peer's words are quoted in errors only after {@link peerText}.
+ * The HTTP requests of every client auth flow (metadata, registration, token): bounded in time and
+ * size, and read as JSON objects only. A peer's words are quoted in errors only after {@link peerText}.
  */
 
 /** The most a metadata, registration or token response may hold. */
@@ -77,6 +77,13 @@ export async function requestJson(
     body = undefined;
   }
   return { status: response.status, ok: response.ok, headers: response.headers, body };
+}
+
+/** Base64 of a string's UTF-8 bytes (web-standard: no Buffer). */
+export function base64Utf8(text: string): string {
+  let binary = "";
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary);
 }
 
 /** A peer's string, safe to quote in an error message: printable, short. */

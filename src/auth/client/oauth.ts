@@ -14,12 +14,7 @@
  */
 import { prepareAuthorization, readCallback } from "./authorize.js";
 import { type BearerChallenge, parseBearerChallenge } from "./challenge.js";
-import {
-  type AuthorizationServerMetadata,
-  canonicalResource,
-  discoverAuthorizationServer,
-  discoverProtectedResource,
-} from "./discovery.js";
+import { type AuthorizationServerMetadata, checkCodeFlow, discoverAuthorization } from "./discovery.js";
 import { OAuthError } from "./errors.js";
 import type { HttpContext } from "./http.js";
 import type { AuthChallenge, ClientAuthProvider } from "./provider.js";
@@ -256,6 +251,11 @@ export class OAuth implements ClientAuthProvider {
   }
 
   private async answer(entry: ServerEntry, challenge: AuthChallenge): Promise<boolean> {
+    // A late refusal: the request went with a token already replaced (a login or refresh finished
+    // while it was on its way). The request goes again with the new one; no second login.
+    const current = entry.header.Authorization;
+    if (challenge.authorization !== undefined && current !== undefined && current !== challenge.authorization)
+      return true;
     const bearer = parseBearerChallenge(challenge.wwwAuthenticate) ?? {};
     const tokens = entry.state.tokens;
     if (challenge.status === 403) {
@@ -289,27 +289,13 @@ export class OAuth implements ClientAuthProvider {
     stepUpScopes?: string[],
   ): Promise<boolean> {
     const http = this.http();
-    const resourceMetadata = await discoverProtectedResource(http, entry.url, bearer.resourceMetadata);
-    let issuer: string;
-    let resource: string;
-    if (resourceMetadata) {
-      const first = resourceMetadata.authorizationServers[0];
-      if (!first)
-        throw new OAuthError(
-          "discovery",
-          `the protected resource metadata of ${entry.url} names no authorization server`,
-        );
-      issuer = first;
-      resource = resourceMetadata.resource;
-    } else {
-      // 2025-03-26: no protected resource metadata; the MCP server's origin is the authorization server.
-      issuer = new URL(entry.url).origin;
-      resource = canonicalResource(entry.url);
-    }
-    const server = await discoverAuthorizationServer(http, issuer, !resourceMetadata);
+    const discovered = await discoverAuthorization(http, entry.url, bearer.resourceMetadata);
+    const server = discovered.authorizationServer;
+    checkCodeFlow(server);
+    const { resource } = discovered;
     const scopes = this.chooseScopes(
       server,
-      stepUpScopes ?? bearer.scopes ?? resourceMetadata?.scopesSupported,
+      stepUpScopes ?? bearer.scopes ?? discovered.protectedResource?.scopesSupported,
     );
 
     const stored = entry.state.clients?.[server.issuer];

@@ -1,30 +1,20 @@
 /**
- * Requests to the token endpoint: the authorization code (with its PKCE verifier) for tokens, and
- * a refresh token for new ones. The client authenticates as registered: HTTP Basic
- * (`client_secret_basic`), form fields (`client_secret_post`) or not at all (`none`).
+ * The token requests of `OAuth`: the authorization code (with its PKCE verifier) for tokens, and a
+ * refresh token for new ones, sent through the shared {@link requestToken} (client authentication
+ * as registered: HTTP Basic, form fields, or none; the answer checked; secrets redacted).
  */
 import { OAuthError, type OAuthStep } from "./errors.js";
-import { type HttpContext, networkReason, oauthErrorOf, peerText, requestJson } from "./http.js";
+import type { HttpContext } from "./http.js";
+import { peerText } from "./http.js";
 import type { StoredClient, StoredTokens } from "./storage.js";
+import { type ClientAuthentication, requestToken } from "./token-request.js";
 
-/** RFC 6749 §2.3.1: each part form-encoded, then joined and base64-encoded. */
-function basicCredentials(clientId: string, secret: string): string {
-  const encode = (value: string) => encodeURIComponent(value).replace(/%20/g, "+");
-  const bytes = new TextEncoder().encode(`${encode(clientId)}:${encode(secret)}`);
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return `Basic ${btoa(binary)}`;
-}
-
-/** Adds the client's authentication to a token request. */
-function authenticate(client: StoredClient, form: URLSearchParams, headers: Record<string, string>): void {
-  const method = client.clientSecret ? (client.tokenEndpointAuthMethod ?? "client_secret_basic") : "none";
-  if (method === "client_secret_basic" && client.clientSecret) {
-    headers.Authorization = basicCredentials(client.clientId, client.clientSecret);
-    return;
-  }
-  form.set("client_id", client.clientId);
-  if (method === "client_secret_post" && client.clientSecret) form.set("client_secret", client.clientSecret);
+/** How a stored client authenticates: its secret as registered (Basic unless `_post`), else its ID only. */
+export function storedClientAuthentication(client: StoredClient): ClientAuthentication {
+  if (!client.clientSecret) return { clientId: client.clientId, method: "none" };
+  const method =
+    client.tokenEndpointAuthMethod === "client_secret_post" ? "client_secret_post" : "client_secret_basic";
+  return { clientId: client.clientId, method, clientSecret: client.clientSecret };
 }
 
 export interface TokenRequest {
@@ -40,39 +30,20 @@ async function post(
   http: HttpContext,
   step: OAuthStep,
   request: TokenRequest,
-  form: URLSearchParams,
+  grant: Record<string, string>,
   previous?: StoredTokens,
 ): Promise<StoredTokens> {
-  const headers: Record<string, string> = { "Content-Type": "application/x-www-form-urlencoded" };
-  authenticate(request.client, form, headers);
-  let answer: Awaited<ReturnType<typeof requestJson>>;
-  try {
-    answer = await requestJson(http, request.tokenEndpoint, {
-      method: "POST",
-      headers,
-      body: form.toString(),
-    });
-  } catch (error) {
-    throw new OAuthError(step, `cannot reach ${request.tokenEndpoint}: ${networkReason(error)}`, {
-      cause: error,
-    });
-  }
-  if (!answer.ok) {
-    const { error, description } = oauthErrorOf(answer.body);
+  const body = await requestToken(
+    http,
+    request.tokenEndpoint,
+    grant,
+    storedClientAuthentication(request.client),
+    { step },
+  );
+  if (body.token_type.toLowerCase() !== "bearer")
     throw new OAuthError(
       step,
-      `the token endpoint answered HTTP ${answer.status}${error ? ` ${error}` : ""}${description ? `: ${description}` : ""}`,
-      error ? { oauthError: error } : undefined,
-    );
-  }
-  const body = answer.body ?? {};
-  if (typeof body.access_token !== "string" || body.access_token.length === 0)
-    throw new OAuthError(step, "the token endpoint returned no access_token");
-  const tokenType = typeof body.token_type === "string" ? body.token_type : "Bearer";
-  if (tokenType.toLowerCase() !== "bearer")
-    throw new OAuthError(
-      step,
-      `the token endpoint returned a ${peerText(tokenType, 40)} token; only Bearer is supported`,
+      `the token endpoint returned a ${peerText(body.token_type, 40)} token; only Bearer is supported`,
     );
   const tokens: StoredTokens = {
     accessToken: body.access_token,
@@ -85,13 +56,10 @@ async function post(
     issuer: request.issuer,
     resource: request.resource,
   };
-  const refresh =
-    typeof body.refresh_token === "string" && body.refresh_token
-      ? body.refresh_token
-      : previous?.refreshToken;
+  const refresh = body.refresh_token || previous?.refreshToken;
   if (refresh) tokens.refreshToken = refresh;
-  const expiresIn = Number(body.expires_in);
-  if (Number.isFinite(expiresIn) && expiresIn > 0) tokens.expiresAt = Date.now() + expiresIn * 1000;
+  if (body.expires_in !== undefined && body.expires_in > 0)
+    tokens.expiresAt = Date.now() + body.expires_in * 1000;
   return tokens;
 }
 
@@ -100,14 +68,13 @@ export function exchangeCode(
   http: HttpContext,
   request: TokenRequest & { code: string; codeVerifier: string; redirectUri: string },
 ): Promise<StoredTokens> {
-  const form = new URLSearchParams({
+  return post(http, "token", request, {
     grant_type: "authorization_code",
     code: request.code,
     code_verifier: request.codeVerifier,
     redirect_uri: request.redirectUri,
     resource: request.resource,
   });
-  return post(http, "token", request, form);
 }
 
 /** Uses a refresh token for new tokens (the old refresh token stays when no new one comes). */
@@ -116,10 +83,11 @@ export function refreshTokens(
   request: TokenRequest,
   previous: StoredTokens,
 ): Promise<StoredTokens> {
-  const form = new URLSearchParams({
-    grant_type: "refresh_token",
-    refresh_token: previous.refreshToken ?? "",
-    resource: request.resource,
-  });
-  return post(http, "refresh", request, form, previous);
+  return post(
+    http,
+    "refresh",
+    request,
+    { grant_type: "refresh_token", refresh_token: previous.refreshToken ?? "", resource: request.resource },
+    previous,
+  );
 }
