@@ -139,7 +139,7 @@ describe("CrossAppAccess", () => {
       "refuses the exchange",
       (res: Parameters<typeof json>[0]) =>
         json(res, 400, { error: "invalid_grant", error_description: "ID token expired" }),
-      /token endpoint .* refused the urn:ietf:params:oauth:grant-type:token-exchange request .*invalid_grant/,
+      /token endpoint .* refused the urn:ietf:params:oauth:grant-type:token-exchange request: HTTP 400 invalid_grant/,
     ],
     [
       "issues something else than an ID-JAG",
