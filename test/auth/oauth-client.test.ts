@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { FileTokenStorage, OAuth, OAuthError, type OAuthOptions } from "../../src/auth/client/index.js";
-import { Client } from "../../src/index.js";
+import { Client, StreamableHttpTransport } from "../../src/index.js";
 import {
   type AuthServerBehaviour,
   type OAuthTestServers,
@@ -191,7 +191,82 @@ describe("FileTokenStorage", () => {
   });
 });
 
+/** A redirectHandler that approves at once (the test server's authorization endpoint redirects back). */
+function approve(logins: { count: number }): Pick<OAuthOptions, "redirectHandler" | "redirectUri"> {
+  return {
+    redirectHandler: async (url) => {
+      logins.count++;
+      const response = await fetch(url, { redirect: "manual" });
+      return new URL(response.headers.get("location")!, url);
+    },
+    redirectUri: "http://127.0.0.1:9/callback",
+  };
+}
+
+describe("the endpoints beside the protected resource", () => {
+  it("logs in at the SSE and WebSocket endpoints of a server whose resource is /mcp", async () => {
+    const as = await servers();
+    const logins = { count: 0 };
+    const oauth = new OAuth({ clientName: "oauth-client-test", ...approve(logins) });
+    for (const url of [as.sseUrl, as.wsUrl]) {
+      const created = new Client(url, { auth: oauth, timeout: 20_000 });
+      cleanups.push(() => created.close());
+      await created.connect();
+      expect((await created.callTool("whoami", {})).text).toMatch(/^client-/);
+    }
+    // One login per endpoint URL (tokens are kept per URL), each for the resource /mcp.
+    expect(logins.count).toBe(2);
+    expect(as.counts).toMatchObject({ authorize: 2, token: 2 });
+  });
+});
+
 describe("refresh and concurrency", () => {
+  it("a 401 that arrives after a login replaced the refused token sends the request again, no new login or refresh", async () => {
+    const as = await servers();
+    const logins = { count: 0 };
+    // The wire, seen from the client: the next 401 is held until the test lets it through.
+    let hold: ((response: Response) => void) | undefined;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const fetcher: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (response.status === 401 && hold) {
+        const held = hold;
+        hold = undefined;
+        held(response);
+        await released;
+      }
+      return response;
+    };
+    const oauth = new OAuth({ clientName: "oauth-client-test", ...approve(logins) });
+    const c = new Client(new StreamableHttpTransport({ url: as.mcpUrl, fetch: fetcher }), {
+      auth: oauth,
+      timeout: 20_000,
+    });
+    cleanups.push(() => c.close());
+    await c.connect();
+    expect(logins.count).toBe(1);
+    as.revokeAll();
+    // Call A goes with the first token and is refused; its 401 is held back.
+    const heldBack = new Promise<Response>((resolve) => {
+      hold = resolve;
+    });
+    const a = c.callTool("whoami", {});
+    await heldBack;
+    // Call B is refused too, fails to refresh (revoked), logs in again and goes through.
+    const b = await c.callTool("whoami", {});
+    expect(logins.count).toBe(2);
+    const refreshes = as.counts.refresh;
+    // Now A's 401 arrives: its token was already replaced, so it goes again with the new one.
+    release();
+    expect((await a).text).toBe(b.text);
+    expect(logins.count).toBe(2);
+    expect(as.counts.refresh).toBe(refreshes);
+    expect(as.counts.authorize).toBe(2);
+  });
+
   it("refreshes a token that expires within a minute before sending, with no new login", async () => {
     const as = await servers({ expiresIn: 30 });
     const { client: c } = client(as.mcpUrl, { openBrowser: browser().open });

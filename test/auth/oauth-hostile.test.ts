@@ -106,6 +106,16 @@ describe("OAuth against a hostile server", () => {
     expect(opened).toEqual([]);
   });
 
+  it("refuses protected resource metadata for another path of the same origin (not beside /mcp)", async () => {
+    const { client, opened } = await hostileServer({
+      resourceMetadata: (origin) => ({ resource: `${origin}/other/mcp`, authorization_servers: [origin] }),
+    });
+    const error = await failure(client);
+    expect(error.step).toBe("discovery");
+    expect(error.message).toMatch(/names resource http:\/\/127\.0\.0\.1:\d+\/other\/mcp/);
+    expect(opened).toEqual([]);
+  });
+
   it("refuses authorization server metadata that names another issuer", async () => {
     const { client, opened } = await hostileServer({
       serverMetadata: () => ({

@@ -11,7 +11,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { RemoteAuthProvider } from "../../src/auth/server/index.js";
 import type { AuthInfo } from "../../src/auth/types.js";
 import { FastMCP } from "../../src/index.js";
-import { nodeListenerFor, serveNode } from "./node-host.js";
+import { freePort, serveNode } from "./node-host.js";
 
 interface Grant {
   clientId: string;
@@ -31,8 +31,12 @@ export interface AuthServerBehaviour {
 }
 
 export interface OAuthTestServers {
-  /** The MCP endpoint, `<origin>/mcp`. */
+  /** The MCP endpoint, `<origin>/mcp` (the protected resource). */
   mcpUrl: string;
+  /** The same server's legacy SSE endpoint, beside `/mcp`. */
+  sseUrl: string;
+  /** The same server's WebSocket endpoint, beside `/mcp`. */
+  wsUrl: string;
   issuer: string;
   behaviour: AuthServerBehaviour;
   /** Requests per endpoint: `register`, `authorize`, `token`, `refresh`, and `refused` (MCP requests answered 401). */
@@ -212,8 +216,10 @@ export async function startOAuthServers(behaviour: AuthServerBehaviour = {}): Pr
   });
   issuer = as.origin;
 
-  let handle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
-  const rs = await serveNode((req, res) => handle?.(req, res));
+  // One FastMCP serving Streamable HTTP (/mcp), legacy SSE (/sse) and WebSocket (/ws): its
+  // protected resource is /mcp, which covers the two endpoints beside it.
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
   const mcp = new FastMCP({
     name: "oauth-protected",
     auth: new RemoteAuthProvider({
@@ -231,7 +237,7 @@ export async function startOAuthServers(behaviour: AuthServerBehaviour = {}): Pr
         },
       },
       authorizationServers: [issuer],
-      baseUrl: rs.origin,
+      baseUrl: origin,
     }),
   });
   mcp.tool(
@@ -239,10 +245,12 @@ export async function startOAuthServers(behaviour: AuthServerBehaviour = {}): Pr
     { description: "The caller's client ID." },
     (_args, ctx) => ctx.auth?.clientId ?? "nobody",
   );
-  handle = nodeListenerFor(mcp.webHandler());
+  const rs = await mcp.listen({ host: "127.0.0.1", port, transport: ["http", "sse", "ws"] });
 
   return {
-    mcpUrl: `${rs.origin}/mcp`,
+    mcpUrl: `${origin}/mcp`,
+    sseUrl: rs.urls.sse as string,
+    wsUrl: rs.urls.ws as string,
     issuer,
     behaviour,
     counts,
