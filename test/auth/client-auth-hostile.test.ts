@@ -7,7 +7,6 @@
 import type { ServerResponse } from "node:http";
 import { inspect } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { parseBearerChallenge } from "../../src/auth/client/challenge.js";
 import { ClientCredentials, type ClientCredentialsOptions } from "../../src/auth/client/index.js";
 import {
   failureOf as callFailure,
@@ -180,42 +179,6 @@ describe("hostile discovery", () => {
     expect(failure).toBeInstanceOf(Error);
     expect(fullText(failure)).not.toContain(SECRET);
     expect(as.seen.tokenRequests).toBe(0);
-  });
-});
-
-describe("parseBearerChallenge (the one challenge parser of every provider)", () => {
-  it("reads quoted and bare parameters, escapes included", () => {
-    expect(
-      parseBearerChallenge(
-        'Bearer error="insufficient_scope", scope="a b", resource_metadata="https://x/.well-known/oauth-protected-resource/mcp", error_description="say \\"hi\\", ok"',
-      ),
-    ).toEqual({
-      error: "insufficient_scope",
-      scopes: ["a", "b"],
-      resourceMetadata: "https://x/.well-known/oauth-protected-resource/mcp",
-    });
-    expect(parseBearerChallenge("Bearer realm=mcp, error=invalid_token")).toEqual({ error: "invalid_token" });
-    expect(parseBearerChallenge('Bearer realm="a", Basic realm="b", error="x"')).toEqual({});
-    expect(parseBearerChallenge("Bearer")).toEqual({});
-    expect(parseBearerChallenge(null)).toBeUndefined();
-    expect(parseBearerChallenge(`Bearer scope="${"a ".repeat(10_000)}"`)).toBeUndefined();
-    expect(parseBearerChallenge('Bearer scope="unterminated')).toEqual({ scopes: ["unterminated"] });
-  });
-
-  it("reads a DPoP challenge's error beside a Bearer challenge's metadata, in either order", () => {
-    const dpopFirst = parseBearerChallenge(
-      'DPoP error="use_dpop_nonce", algs="ES256", Bearer resource_metadata="https://x/.well-known/r"',
-    );
-    expect(dpopFirst).toEqual({
-      error: "use_dpop_nonce",
-      scheme: "dpop",
-      resourceMetadata: "https://x/.well-known/r",
-    });
-    expect(parseBearerChallenge('Bearer realm="x", DPoP algs="ES256" error="use_dpop_nonce"')).toEqual({
-      error: "use_dpop_nonce",
-      scheme: "dpop",
-    });
-    expect(parseBearerChallenge('Basic realm="x", error="invalid_token"')).toBeUndefined();
   });
 });
 

@@ -193,7 +193,23 @@ describe("parseBearerChallenge", () => {
       resourceMetadata: "https://r/.well-known/x",
     });
     expect(parseBearerChallenge('Bearer scope="a \\"b\\""')).toEqual({ scopes: ["a", '"b"'] });
+    expect(parseBearerChallenge("Bearer realm=mcp, error=invalid_token")).toEqual({ error: "invalid_token" });
+    // A parameter after another challenge is that challenge's.
+    expect(parseBearerChallenge('Bearer realm="a", Basic realm="b", error="x"')).toEqual({});
     expect(parseBearerChallenge("Bearer")).toEqual({});
+  });
+
+  it("reads a DPoP challenge's error beside a Bearer challenge's metadata, in either order", () => {
+    expect(
+      parseBearerChallenge(
+        'DPoP error="use_dpop_nonce", algs="ES256", Bearer resource_metadata="https://x/r"',
+      ),
+    ).toEqual({ error: "use_dpop_nonce", scheme: "dpop", resourceMetadata: "https://x/r" });
+    expect(parseBearerChallenge('Bearer realm="x", DPoP algs="ES256" error="use_dpop_nonce"')).toEqual({
+      error: "use_dpop_nonce",
+      scheme: "dpop",
+    });
+    expect(parseBearerChallenge('Basic realm="x", error="invalid_token"')).toBeUndefined();
   });
 
   it("gives nothing for no Bearer challenge, and never throws on garbage", () => {

@@ -20,7 +20,7 @@
 import { ClientIdentity, type ClientIdentityOptions } from "./client-identity.js";
 import { OAuthError } from "./errors.js";
 import { peerText } from "./http.js";
-import { type AssertionSource, JWT_BEARER_GRANT, readAssertion } from "./jwt-bearer.js";
+import { type AssertionSource, checkAssertionSource, JWT_BEARER_GRANT, readAssertion } from "./jwt-bearer.js";
 import { type GrantContext, TokenGrantAuth, type TokenGrantOptions } from "./token-grant.js";
 import { type ClientAuthentication, requestToken } from "./token-request.js";
 
@@ -55,8 +55,7 @@ export class CrossAppAccess extends TokenGrantAuth {
 
   constructor(options: CrossAppAccessOptions) {
     super(options);
-    if (typeof options.idToken !== "string" && typeof options.idToken !== "function")
-      throw new TypeError("CrossAppAccess needs an idToken (a JWT or a function returning one)");
+    checkAssertionSource(options.idToken, "CrossAppAccess needs an idToken");
     let endpoint: URL;
     try {
       endpoint = new URL(options.idpTokenEndpoint);

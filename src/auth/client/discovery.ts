@@ -7,7 +7,14 @@
  * that flow ({@link checkCodeFlow}).
  */
 import { OAuthError } from "./errors.js";
-import { type HttpContext, isHttpUrl, networkReason, peerText, requestJson } from "./http.js";
+import {
+  type HttpContext,
+  isHttpUrl,
+  type JsonResponse,
+  networkReason,
+  peerText,
+  requestJson,
+} from "./http.js";
 
 /** RFC 9728 protected resource metadata, the fields the client uses. */
 export interface ProtectedResourceMetadata {
@@ -89,6 +96,17 @@ export function sameIssuer(a: string, b: string): boolean {
   return a === b || a.replace(/\/+$/, "") === b.replace(/\/+$/, "");
 }
 
+/** GETs one metadata document; a network failure, a timeout or an oversized body is a discovery error. */
+async function fetchMetadata(http: HttpContext, url: string, what: string): Promise<JsonResponse> {
+  try {
+    return await requestJson(http, url);
+  } catch (error) {
+    throw new OAuthError("discovery", `cannot fetch ${what} ${url}: ${networkReason(error)}`, {
+      cause: error,
+    });
+  }
+}
+
 /** The well-known URLs of a server's protected resource metadata, in the order the spec gives. */
 export function protectedResourceMetadataUrls(serverUrl: string, fromChallenge?: string): string[] {
   const server = new URL(httpForm(serverUrl));
@@ -119,18 +137,7 @@ export async function discoverProtectedResource(
   fromChallenge?: string,
 ): Promise<ProtectedResourceMetadata | undefined> {
   for (const url of protectedResourceMetadataUrls(serverUrl, fromChallenge)) {
-    let answer: Awaited<ReturnType<typeof requestJson>>;
-    try {
-      answer = await requestJson(http, url);
-    } catch (error) {
-      throw new OAuthError(
-        "discovery",
-        `cannot fetch protected resource metadata ${url}: ${networkReason(error)}`,
-        {
-          cause: error,
-        },
-      );
-    }
+    const answer = await fetchMetadata(http, url, "protected resource metadata");
     if (!answer.ok || !answer.body) continue;
     const body = answer.body;
     const authorizationServers = stringArray(body.authorization_servers)?.filter(isHttpUrl) ?? [];
@@ -240,16 +247,7 @@ export async function discoverAuthorizationServer(
   legacy = false,
 ): Promise<AuthorizationServerMetadata> {
   for (const url of authorizationServerMetadataUrls(issuer)) {
-    let answer: Awaited<ReturnType<typeof requestJson>>;
-    try {
-      answer = await requestJson(http, url);
-    } catch (error) {
-      throw new OAuthError(
-        "discovery",
-        `cannot fetch authorization server metadata ${url}: ${networkReason(error)}`,
-        { cause: error },
-      );
-    }
+    const answer = await fetchMetadata(http, url, "authorization server metadata");
     if (answer.ok && answer.body) return readMetadata(issuer, url, answer.body);
     if (answer.status >= 500)
       throw new OAuthError(

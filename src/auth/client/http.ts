@@ -2,6 +2,7 @@
  * The HTTP requests of every client auth flow (metadata, registration, token): bounded in time and
  * size, and read as JSON objects only. A peer's words are quoted in errors only after {@link peerText}.
  */
+import { readLimited } from "../../protocol/read-limited.js";
 
 /** The most a metadata, registration or token response may hold. */
 export const MAX_RESPONSE_BYTES = 256 * 1024;
@@ -21,36 +22,6 @@ export interface JsonResponse {
   body: Record<string, unknown> | undefined;
 }
 
-/** Reads at most `limit` bytes of a body; more is an error (the body is cancelled). */
-async function readLimited(response: Response, limit: number): Promise<string> {
-  const declared = Number(response.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > limit) {
-    await response.body?.cancel().catch(() => {});
-    throw new Error(`the response is larger than ${limit} bytes`);
-  }
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      throw new Error(`the response is larger than ${limit} bytes`);
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(all);
-}
-
 /**
  * Sends one request and reads a JSON object back. Rejects on a network failure, a timeout or an
  * oversized body; a non-JSON body gives `body: undefined` (the caller decides what that means).
@@ -67,7 +38,12 @@ export async function requestJson(
     signal: AbortSignal.timeout(http.timeout),
     headers: { Accept: "application/json", ...(init.headers as Record<string, string> | undefined) },
   });
-  const text = await readLimited(response, MAX_RESPONSE_BYTES);
+  const text = await readLimited(
+    response.body,
+    response.headers.get("content-length"),
+    MAX_RESPONSE_BYTES,
+    () => new Error(`the response is larger than ${MAX_RESPONSE_BYTES} bytes`),
+  );
   let body: Record<string, unknown> | undefined;
   try {
     const parsed: unknown = text ? JSON.parse(text) : undefined;

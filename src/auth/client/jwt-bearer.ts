@@ -30,6 +30,12 @@ export interface JWTBearerOptions extends TokenGrantOptions, Partial<ClientIdent
   assertion: AssertionSource;
 }
 
+/** Throws `${message} (a JWT or a function returning one)` unless `source` is one. */
+export function checkAssertionSource(source: unknown, message: string): void {
+  if (typeof source !== "string" && typeof source !== "function")
+    throw new TypeError(`${message} (a JWT or a function returning one)`);
+}
+
 /** Reads an assertion source, refusing what is not a compact JWS. */
 export async function readAssertion(source: AssertionSource, what: string): Promise<string> {
   const value = (typeof source === "function" ? await source() : source).trim();
@@ -49,8 +55,7 @@ export class JWTBearer extends TokenGrantAuth {
 
   constructor(options: JWTBearerOptions) {
     super(options);
-    if (typeof options.assertion !== "string" && typeof options.assertion !== "function")
-      throw new TypeError("JWTBearer needs an assertion (a JWT or a function returning one)");
+    checkAssertionSource(options.assertion, "JWTBearer needs an assertion");
     this.#assertion = options.assertion;
     this.#identity =
       options.clientId === undefined
