@@ -182,7 +182,7 @@ function readMetadata(
 ): AuthorizationServerMetadata {
   // RFC 8414 §3.3 (and MCP 2026-07-28): the issuer must be identical to the one the URL was
   // built from; metadata that claims another issuer is not used at all.
-  if (typeof body.issuer !== "string" || !sameIssuer(body.issuer, issuer)) {
+  if (body.issuer !== issuer) {
     throw new OAuthError(
       "discovery",
       `the authorization server metadata at ${url} names issuer ${peerText(body.issuer)}, not ${issuer}`,

@@ -6,7 +6,7 @@
  */
 import { parseBearerChallenge } from "./challenge.js";
 import { type DiscoveredAuthorization, discoverAuthorization, httpForm } from "./discovery.js";
-import { DPoPKey } from "./dpop.js";
+import { DPoPKey, type DPoPNonces, presentDPoP, takeServerNonce, withTokenRequestProof } from "./dpop.js";
 import { OAuthError } from "./errors.js";
 import { type HttpContext, peerText } from "./http.js";
 import type { AuthChallenge, AuthRequest, ClientAuthProvider } from "./provider.js";
@@ -74,8 +74,7 @@ interface ServerState {
   /** Why the last token request failed, until one succeeds. */
   failure?: unknown;
   /** The DPoP nonces the token endpoint and the server asked for. */
-  asNonce?: string;
-  rsNonce?: string;
+  nonces: DPoPNonces;
 }
 
 /** The longest a token is renewed before its expiry; shorter-lived tokens are renewed at 90% of their life. */
@@ -166,28 +165,14 @@ export abstract class TokenGrantAuth implements ClientAuthProvider {
   ): Record<string, string> | Promise<Record<string, string>> {
     if (token.dpopToken === undefined || !this.dpopKey) return { ...token.headers };
     const accessToken = token.dpopToken;
-    return this.dpopKey
-      .then((key) =>
-        key.proof({ method: request.method, url: request.url, nonce: state.rsNonce, accessToken }),
-      )
-      .then((proof) => ({ Authorization: `DPoP ${accessToken}`, DPoP: proof }));
+    return this.dpopKey.then((key) => presentDPoP(key, accessToken, request, state.nonces));
   }
 
   async unauthorized(challenge: AuthChallenge): Promise<boolean> {
     const state = this.state(challenge.url);
     const params = parseBearerChallenge(challenge.wwwAuthenticate) ?? {};
-    if (params.error === "use_dpop_nonce" && this.dpopKey) {
-      // A nonce is an opaque token (RFC 9449 §8.1: NQCHAR); anything else is not put in a proof.
-      if (
-        challenge.dpopNonce === undefined ||
-        !/^[\x21\x23-\x5B\x5D-\x7E]{1,1024}$/.test(challenge.dpopNonce)
-      )
-        return false;
-      // The same request again with the nonce; a nonce already sent would be refused again.
-      if (state.rsNonce === challenge.dpopNonce) return false;
-      state.rsNonce = challenge.dpopNonce;
-      return true;
-    }
+    // The same request again with the server's nonce (RFC 9449 §9).
+    if (params.error === "use_dpop_nonce" && this.dpopKey) return takeServerNonce(challenge, state.nonces);
     // A late refusal: the request went with a token already replaced; it goes again with the new one.
     const token = state.token;
     if (challenge.authorization !== undefined && token && Date.now() < token.renewAt) {
@@ -235,7 +220,7 @@ export abstract class TokenGrantAuth implements ClientAuthProvider {
   private state(url: string): ServerState {
     let state = this.states.get(url);
     if (!state) {
-      state = { extraScopes: [] };
+      state = { extraScopes: [], nonces: {} };
       this.states.set(url, state);
     }
     return state;
@@ -296,21 +281,10 @@ export abstract class TokenGrantAuth implements ClientAuthProvider {
       return cache(answer, tokenEndpoint, started, false);
     }
     const key = await this.dpopKey;
-    for (let attempt = 0; ; attempt++) {
-      const proof = await key.proof({ method: "POST", url: tokenEndpoint, nonce: state.asNonce });
-      try {
-        const answer = await requestToken(http, tokenEndpoint, params, this.clientAuthentication(context), {
-          headers: { DPoP: proof },
-        });
-        return cache(answer, tokenEndpoint, started, true);
-      } catch (error) {
-        // RFC 9449 §8: the endpoint wants a nonce; send the request once more with it.
-        const nonce =
-          error instanceof OAuthError && error.oauthError === "use_dpop_nonce" ? error.dpopNonce : undefined;
-        if (attempt > 0 || nonce === undefined || nonce === state.asNonce) throw error;
-        state.asNonce = nonce;
-      }
-    }
+    const answer = await withTokenRequestProof(key, tokenEndpoint, state.nonces, (headers) =>
+      requestToken(http, tokenEndpoint, params, this.clientAuthentication(context), { headers }),
+    );
+    return cache(answer, tokenEndpoint, started, true);
   }
 }
 
