@@ -12,12 +12,7 @@ import { fileURLToPath } from "node:url";
 import { listScenarios } from "./harness.js";
 import { conformanceSuite, type Leg } from "./suite.js";
 
-export const EXPECTED_FAILURES: Record<string, string> = {
-  "v2/extension/auth/dpop":
-    "needs the interactive authorization-code flow (OAuth, another branch): the scenario counts only a DPoP proof on an authorization_code token request; DPoP itself is built (the providers' dpop option, test/auth/client-dpop.test.ts)",
-  "v2/extension/auth/dpop-nonce":
-    "needs the interactive authorization-code flow (OAuth, another branch) with DPoP; the nonce rounds at the token endpoint and the server are built (test/auth/client-dpop.test.ts)",
-};
+export const EXPECTED_FAILURES: Record<string, string> = {};
 
 /** The client auth scenarios the suite tags as extensions. */
 const authExtensions = (line: "v1" | "v2") =>

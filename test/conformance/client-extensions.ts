@@ -13,8 +13,10 @@ import {
   ClientCredentials,
   CrossAppAccess,
   JWTBearer,
+  OAuth,
 } from "../../src/auth/client/index.js";
 import { Client } from "../../src/index.js";
+import { followAuthorization } from "./follow-authorization.js";
 
 const url = process.argv[2];
 const scenario = process.env.MCP_CONFORMANCE_SCENARIO ?? "";
@@ -49,6 +51,15 @@ function authFor(name: string): ClientAuthProvider {
         idpClientId: need("idp_client_id"),
         idToken: need("idp_id_token"),
         idpTokenEndpoint: need("idp_token_endpoint"),
+      });
+    case "auth/dpop":
+    case "auth/dpop-nonce":
+      // The authorization code flow (the suite's authorization server approves at once), with DPoP.
+      return new OAuth({
+        clientName: "fastmcp-ts-conformance-auth-client",
+        redirectUri: "http://localhost:3000/callback",
+        redirectHandler: followAuthorization,
+        dpop: true,
       });
     default:
       throw new Error(`no auth provider for scenario ${name}`);

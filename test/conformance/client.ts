@@ -9,6 +9,7 @@
  */
 import { OAuth } from "../../src/auth/client/index.js";
 import { Client, type Prompt, type Tool } from "../../src/index.js";
+import { followAuthorization } from "./follow-authorization.js";
 
 interface ToolCall {
   name: string;
@@ -26,19 +27,6 @@ const context = JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT ?? "{}") as {
 
 /** The client ID metadata document URL the suite's auth/basic-cimd scenario expects. */
 const CLIENT_METADATA_URL = "https://conformance-test.local/client-metadata.json";
-
-/**
- * The suite's mock authorization server approves at once: the "browser" is a request to the
- * authorization URL, and the callback URL is where it redirects.
- */
-async function followAuthorization(authorizationUrl: string): Promise<string> {
-  const response = await fetch(authorizationUrl, { redirect: "manual" });
-  await response.body?.cancel();
-  const location = response.headers.get("location");
-  if (response.status < 300 || response.status >= 400 || !location)
-    throw new Error(`the authorization endpoint answered HTTP ${response.status} without a redirect`);
-  return new URL(location, authorizationUrl).href;
-}
 
 function oauth(): OAuth {
   return new OAuth({

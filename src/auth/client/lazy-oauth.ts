@@ -2,7 +2,7 @@
  * `auth: "oauth"`: an `OAuth` with its defaults, loaded on first use so that a Client that never
  * asks for it (and the root entry point) never loads the OAuth code.
  */
-import type { AuthChallenge, ClientAuthProvider } from "./provider.js";
+import type { AuthChallenge, AuthRequest, ClientAuthProvider } from "./provider.js";
 
 export class LazyOAuth implements ClientAuthProvider {
   private provider: ClientAuthProvider | undefined;
@@ -16,9 +16,9 @@ export class LazyOAuth implements ClientAuthProvider {
     return this.loading;
   }
 
-  headers(url: string): Record<string, string> | Promise<Record<string, string>> {
-    if (this.provider) return this.provider.headers(url);
-    return this.load().then((provider) => provider.headers(url));
+  headers(url: string, request?: AuthRequest): Record<string, string> | Promise<Record<string, string>> {
+    if (this.provider) return this.provider.headers(url, request);
+    return this.load().then((provider) => provider.headers(url, request));
   }
 
   async unauthorized(challenge: AuthChallenge): Promise<boolean> {

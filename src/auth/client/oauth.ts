@@ -15,9 +15,10 @@
 import { prepareAuthorization, readCallback } from "./authorize.js";
 import { type BearerChallenge, parseBearerChallenge } from "./challenge.js";
 import { type AuthorizationServerMetadata, checkCodeFlow, discoverAuthorization } from "./discovery.js";
+import { DPoPKey, type DPoPNonces, presentDPoP, takeServerNonce } from "./dpop.js";
 import { OAuthError } from "./errors.js";
 import type { HttpContext } from "./http.js";
-import type { AuthChallenge, ClientAuthProvider } from "./provider.js";
+import type { AuthChallenge, AuthRequest, ClientAuthProvider } from "./provider.js";
 import { checkClientMetadataUrl, resolveClient } from "./registration.js";
 import {
   MemoryTokenStorage,
@@ -72,6 +73,13 @@ export interface OAuthOptions {
   requestTimeout?: number;
   /** The fetch used for metadata, registration and token requests. Default: the global fetch. */
   fetch?: typeof globalThis.fetch;
+  /**
+   * DPoP (RFC 9449): bind tokens to a key pair made for this provider (kept in memory only), and
+   * prove it on every request (`Authorization: DPoP`, a fresh `DPoP` proof); nonces asked for by the
+   * token endpoint or the server are honoured. An authorization server that answers with a Bearer
+   * token is used as is. Stored DPoP tokens of an earlier process are not used (their key is gone).
+   */
+  dpop?: boolean;
 }
 
 /** Tokens are refreshed this long before they expire. */
@@ -92,6 +100,8 @@ interface ServerEntry {
   refreshedAfter401?: string | undefined;
   /** The scope sets a step-up already asked for: the same 403 twice means it cannot succeed. */
   stepUps: Set<string>;
+  /** The DPoP nonces the token endpoint and the server asked for. */
+  nonces: DPoPNonces;
 }
 
 function scopeList(value: string[] | string | undefined): string[] | undefined {
@@ -116,6 +126,7 @@ export class OAuth implements ClientAuthProvider {
   private readonly options: Readonly<OAuthOptions>;
   private readonly storage: TokenStorage;
   private readonly servers = new Map<string, ServerEntry>();
+  private readonly dpopKey: Promise<DPoPKey> | undefined;
 
   constructor(options: OAuthOptions = {}) {
     if (options.clientMetadataUrl !== undefined) checkClientMetadataUrl(options.clientMetadataUrl);
@@ -123,13 +134,34 @@ export class OAuth implements ClientAuthProvider {
       throw new TypeError("OAuth: clientSecret needs a clientId");
     this.options = { ...options };
     this.storage = options.tokenStorage ?? new MemoryTokenStorage();
+    if (options.dpop) {
+      this.dpopKey = DPoPKey.generate();
+      // Made now, used later: a failure surfaces at the first request, never unhandled.
+      this.dpopKey.catch(() => {});
+    }
   }
 
-  /** The bearer header for `url`: cached and synchronous while the token is fresh. */
-  headers(url: string): Record<string, string> | Promise<Record<string, string>> {
+  /**
+   * The header for `url`: a Bearer token's is cached and synchronous while the token is fresh; a
+   * DPoP-bound token gets a fresh proof for `request` each time.
+   */
+  headers(url: string, request?: AuthRequest): Record<string, string> | Promise<Record<string, string>> {
     const entry = this.entry(url);
-    if (!entry.loaded) return this.load(entry).then(() => this.current(entry));
-    return this.current(entry);
+    const target = request ?? { method: "POST", url };
+    const found = entry.loaded ? this.current(entry) : this.load(entry).then(() => this.current(entry));
+    if (found instanceof Promise) return found.then((header) => this.present(entry, header, target));
+    return this.present(entry, found, target);
+  }
+
+  /** `header` as is for Bearer; for a DPoP token, the DPoP scheme with a proof for `request`. */
+  private present(
+    entry: ServerEntry,
+    header: Record<string, string>,
+    request: AuthRequest,
+  ): Record<string, string> | Promise<Record<string, string>> {
+    const token = entry.state.tokens;
+    if (!this.dpopKey || token?.tokenType !== "DPoP" || header === NO_HEADERS) return header;
+    return this.dpopKey.then((key) => presentDPoP(key, token.accessToken, request, entry.nonces));
   }
 
   /** A server refused a request: log in, refresh, or step up; false when nothing can help. */
@@ -157,7 +189,7 @@ export class OAuth implements ClientAuthProvider {
   private entry(url: string): ServerEntry {
     let entry = this.servers.get(url);
     if (!entry) {
-      entry = { url, loaded: false, state: {}, header: NO_HEADERS, stepUps: new Set() };
+      entry = { url, loaded: false, state: {}, header: NO_HEADERS, stepUps: new Set(), nonces: {} };
       this.servers.set(url, entry);
     }
     return entry;
@@ -166,9 +198,14 @@ export class OAuth implements ClientAuthProvider {
   private load(entry: ServerEntry): Promise<void> {
     if (entry.loaded) return Promise.resolve();
     entry.loading ??= this.storage.get(entry.url).then(
-      (stored) => {
+      async (stored) => {
         entry.state = stored ?? {};
-        this.setTokens(entry, entry.state.tokens);
+        const tokens = entry.state.tokens;
+        // A DPoP-bound token is usable only with its key, which lives in the process that made it.
+        const key = tokens?.tokenType === "DPoP" ? await this.dpopKey?.catch(() => undefined) : undefined;
+        const usable =
+          tokens?.tokenType !== "DPoP" || (key !== undefined && tokens.dpopKey === key.thumbprint);
+        this.setTokens(entry, usable ? tokens : undefined);
         entry.loaded = true;
       },
       (error: unknown) => {
@@ -181,6 +218,11 @@ export class OAuth implements ClientAuthProvider {
     return entry.loading;
   }
 
+  /** The DPoP key and nonces of `entry`'s token requests, when DPoP is on. */
+  private async dpop(entry: ServerEntry): Promise<{ key: DPoPKey; nonces: DPoPNonces } | undefined> {
+    return this.dpopKey ? { key: await this.dpopKey, nonces: entry.nonces } : undefined;
+  }
+
   private http(): HttpContext {
     return { fetch: this.options.fetch ?? globalThis.fetch, timeout: this.options.requestTimeout ?? 30_000 };
   }
@@ -188,7 +230,8 @@ export class OAuth implements ClientAuthProvider {
   private setTokens(entry: ServerEntry, tokens: StoredTokens | undefined): void {
     if (tokens) entry.state.tokens = tokens;
     else delete entry.state.tokens;
-    entry.header = tokens ? Object.freeze({ Authorization: `Bearer ${tokens.accessToken}` }) : NO_HEADERS;
+    const scheme = tokens?.tokenType === "DPoP" ? "DPoP" : "Bearer";
+    entry.header = tokens ? Object.freeze({ Authorization: `${scheme} ${tokens.accessToken}` }) : NO_HEADERS;
   }
 
   private async save(entry: ServerEntry): Promise<void> {
@@ -233,6 +276,7 @@ export class OAuth implements ClientAuthProvider {
           issuer: tokens.issuer,
           resource: tokens.resource,
           requestedScopes: tokens.requestedScopes,
+          dpop: await this.dpop(entry),
         },
         tokens,
       );
@@ -251,12 +295,14 @@ export class OAuth implements ClientAuthProvider {
   }
 
   private async answer(entry: ServerEntry, challenge: AuthChallenge): Promise<boolean> {
+    const bearer = parseBearerChallenge(challenge.wwwAuthenticate) ?? {};
+    // The same request again with the server's DPoP nonce (RFC 9449 §9).
+    if (bearer.error === "use_dpop_nonce" && this.dpopKey) return takeServerNonce(challenge, entry.nonces);
     // A late refusal: the request went with a token already replaced (a login or refresh finished
     // while it was on its way). The request goes again with the new one; no second login.
     const current = entry.header.Authorization;
     if (challenge.authorization !== undefined && current !== undefined && current !== challenge.authorization)
       return true;
-    const bearer = parseBearerChallenge(challenge.wwwAuthenticate) ?? {};
     const tokens = entry.state.tokens;
     if (challenge.status === 403) {
       if (bearer.error !== "insufficient_scope") return false;
@@ -367,6 +413,7 @@ export class OAuth implements ClientAuthProvider {
         code: grant.code,
         codeVerifier: grant.codeVerifier,
         redirectUri: grant.redirectUri,
+        dpop: await this.dpop(entry),
       });
       tokens.tokenEndpoint = server.tokenEndpoint;
       return tokens;

@@ -9,8 +9,10 @@ import { randomHex, sha256Hex } from "./pkce.js";
 /** Tokens from the token endpoint, with the absolute expiry computed when they arrived. */
 export interface StoredTokens {
   accessToken: string;
-  /** Usually `Bearer`. */
+  /** `Bearer`, or `DPoP` for a token bound to a DPoP key. */
   tokenType: string;
+  /** For a DPoP-bound token: the thumbprint of its key (a token of another process's key is unusable). */
+  dpopKey?: string;
   refreshToken?: string;
   /** When the access token expires, ms since the epoch (absent when the server gave no `expires_in`). */
   expiresAt?: number;

@@ -3,9 +3,9 @@
  * refresh token for new ones, sent through the shared {@link requestToken} (client authentication
  * as registered: HTTP Basic, form fields, or none; the answer checked; secrets redacted).
  */
+import { type DPoPKey, type DPoPNonces, withTokenRequestProof } from "./dpop.js";
 import { OAuthError, type OAuthStep } from "./errors.js";
-import type { HttpContext } from "./http.js";
-import { peerText } from "./http.js";
+import { type HttpContext, peerText } from "./http.js";
 import type { StoredClient, StoredTokens } from "./storage.js";
 import { type ClientAuthentication, requestToken } from "./token-request.js";
 
@@ -24,6 +24,8 @@ export interface TokenRequest {
   resource: string;
   /** What was asked for (kept with the tokens; the grant may be narrower). */
   requestedScopes: string[];
+  /** DPoP (RFC 9449): the key to bind the tokens to, and the nonces the token endpoint asked for. */
+  dpop?: { key: DPoPKey; nonces: DPoPNonces } | undefined;
 }
 
 async function post(
@@ -33,21 +35,25 @@ async function post(
   grant: Record<string, string>,
   previous?: StoredTokens,
 ): Promise<StoredTokens> {
-  const body = await requestToken(
-    http,
-    request.tokenEndpoint,
-    grant,
-    storedClientAuthentication(request.client),
-    { step },
-  );
-  if (body.token_type.toLowerCase() !== "bearer")
+  const send = (headers: Record<string, string>) =>
+    requestToken(http, request.tokenEndpoint, grant, storedClientAuthentication(request.client), {
+      step,
+      headers,
+    });
+  const { dpop } = request;
+  const body = dpop
+    ? await withTokenRequestProof(dpop.key, request.tokenEndpoint, dpop.nonces, send)
+    : await send({});
+  const type = body.token_type.toLowerCase();
+  // With DPoP, a server that answers with a Bearer token is used as is (it does not bind tokens).
+  if (type !== "bearer" && !(dpop && type === "dpop"))
     throw new OAuthError(
       step,
-      `the token endpoint returned a ${peerText(body.token_type, 40)} token; only Bearer is supported`,
+      `the token endpoint returned a ${peerText(body.token_type, 40)} token; only ${dpop ? "DPoP and " : ""}Bearer are supported`,
     );
   const tokens: StoredTokens = {
     accessToken: body.access_token,
-    tokenType: "Bearer",
+    tokenType: type === "dpop" ? "DPoP" : "Bearer",
     requestedScopes: request.requestedScopes,
     grantedScopes:
       typeof body.scope === "string"
@@ -58,6 +64,7 @@ async function post(
   };
   const refresh = body.refresh_token || previous?.refreshToken;
   if (refresh) tokens.refreshToken = refresh;
+  if (dpop && type === "dpop") tokens.dpopKey = dpop.key.thumbprint;
   if (body.expires_in !== undefined && body.expires_in > 0)
     tokens.expiresAt = Date.now() + body.expires_in * 1000;
   return tokens;
