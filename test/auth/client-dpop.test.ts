@@ -1,5 +1,5 @@
 /**
- * `ClientCredentials` with `dpop: true` (RFC 9449): the real OpenID provider (oidc-provider) binds
+ * `ClientCredentials` and `OAuth` with `dpop: true` (RFC 9449): the real OpenID provider (oidc-provider) binds
  * the token to the client's key from the proof on the token request (asking for a nonce first when
  * configured to); a DPoP-checking front for a FastMCP (the server side has no DPoP yet) verifies
  * every request's proof (signature, `htm`, `htu`, `ath`, fresh `jti`, the token's `cnf.jkt`, and
@@ -17,11 +17,11 @@ import {
 } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ClientCredentials } from "../../src/auth/client/index.js";
+import { ClientCredentials, MemoryTokenStorage, OAuth } from "../../src/auth/client/index.js";
 import { Client, type ClientOptions, FastMCP, SSETransport } from "../../src/index.js";
 import { CLIENT_ERAS } from "../helpers/clients.js";
 import { Cleanup, freePort, nodeListenerFor } from "../helpers/node-host.js";
-import { type OidcProvider, startOidcProvider } from "../helpers/oidc.js";
+import { type OidcProvider, playUser, startOidcProvider } from "../helpers/oidc.js";
 
 const cleanup = new Cleanup();
 afterAll(() => cleanup.run());
@@ -166,6 +166,54 @@ describe.each([
       if (nonces) expect(server.seen.nonceChallenges - before.challenges).toBeGreaterThan(0);
     },
   );
+});
+
+describe.each([
+  ["no nonces", false],
+  ["nonces asked by the token endpoint and the server", true],
+])("OAuth (the user's login) with DPoP (%s)", (_name, nonces) => {
+  it("the code is redeemed with a proof, and every request carries the bound token with a fresh proof", async () => {
+    const oidc = await startOidcProvider({ dpopNonce: nonces });
+    cleanup.add(() => oidc.close());
+    const server = await dpopProtected(oidc, nonces ? "fixed" : "none");
+    const { fetch: recording, proofs } = recordTokenProofs(oidc.tokenEndpoint);
+    const logins: string[] = [];
+    const auth = new OAuth({
+      clientName: "dpop-user-app",
+      scopes: ["mcp"],
+      dpop: true,
+      fetch: recording,
+      redirectUri: "http://127.0.0.1:9/callback",
+      redirectHandler: async (url) => {
+        logins.push(url);
+        return playUser(url);
+      },
+    });
+    await call(server.http, { auth });
+    expect(logins).toHaveLength(1);
+    // The code went to the token endpoint with a proof (twice with nonces: the first got use_dpop_nonce).
+    expect(proofs.length).toBe(nonces ? 2 : 1);
+    expect(proofs.every((proof) => typeof proof === "string")).toBe(true);
+    expect(new Set(server.seen.schemes)).toEqual(new Set(["DPoP"]));
+    expect(server.seen.refusals.filter((why) => why !== "no token")).toEqual([]);
+    if (nonces) expect(server.seen.nonceChallenges).toBeGreaterThan(0);
+  });
+});
+
+describe("stored DPoP tokens", () => {
+  it("a DPoP token stored by another process (another key) is not sent; a stored Bearer token is", async () => {
+    const url = "http://127.0.0.1:9/mcp";
+    const stored = { requestedScopes: [], grantedScopes: [], issuer: "http://127.0.0.1:9", resource: url };
+    const storage = new MemoryTokenStorage();
+    await storage.set(url, {
+      tokens: { ...stored, accessToken: "bound", tokenType: "DPoP", dpopKey: "gone" },
+    });
+    expect(await new OAuth({ dpop: true, tokenStorage: storage }).headers(url)).toEqual({});
+    await storage.set(url, { tokens: { ...stored, accessToken: "plain", tokenType: "Bearer" } });
+    expect(await new OAuth({ dpop: true, tokenStorage: storage }).headers(url)).toEqual({
+      Authorization: "Bearer plain",
+    });
+  });
 });
 
 describe("a server that never takes the nonce", () => {
