@@ -24,6 +24,7 @@ import {
   FastMCP,
   type ListeningServer,
   SSETransport,
+  StreamableHttpTransport,
   WSTransport,
 } from "../../src/index.js";
 import { CLIENT_ERAS } from "../helpers/clients.js";
@@ -348,6 +349,53 @@ describe("token lifetime", () => {
     const second = await whoami(client);
     expect(second.token).not.toBe(first.token);
     expect(second.clientId).toBe(oidc.app.clientId);
+  });
+
+  it("a 401 that arrives after the token was already replaced sends the call again, no second token request", async () => {
+    const verifier = new IntrospectionVerifier({
+      introspectionUrl: oidc.introspectionEndpoint,
+      clientId: oidc.resourceServer.clientId,
+      clientSecret: oidc.resourceServer.clientSecret,
+      cacheTtlMs: 0,
+    });
+    const server = await protectedServer({ format: "opaque", verifier });
+    const recorded = recordTokenRequests();
+    // The wire, seen from the client: the next 401 is held until the test lets it through.
+    let hold: (() => void) | undefined;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const fetcher: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (response.status === 401 && hold) {
+        const held = hold;
+        hold = undefined;
+        held();
+        await released;
+      }
+      return response;
+    };
+    const client = await connect(new StreamableHttpTransport({ url: server.urls.http, fetch: fetcher }), {
+      auth: basicCredentials({ fetch: recorded.fetch }),
+    });
+    const first = await whoami(client);
+    const before = recorded.tokenRequests.length;
+    await revoke(oidc, first.token as string);
+    // Call A goes with the revoked token; its 401 is held back.
+    const heldBack = new Promise<void>((resolve) => {
+      hold = resolve;
+    });
+    const a = whoami(client);
+    await heldBack;
+    // Call B is refused too, gets a new token and goes through.
+    const b = await whoami(client);
+    expect(b.token).not.toBe(first.token);
+    expect(recorded.tokenRequests.length).toBe(before + 1);
+    // A's 401 arrives: its token was already replaced, so it goes again with the new one.
+    release();
+    expect((await a).token).toBe(b.token);
+    expect(recorded.tokenRequests.length).toBe(before + 1);
   });
 });
 
