@@ -9,8 +9,8 @@ import { OAuthError } from "./errors.js";
 import { type HttpContext, networkReason, oauthErrorOf, requestJson } from "./http.js";
 import type { StoredClient } from "./storage.js";
 
-/** What the client says about itself. */
-export interface ClientIdentityOptions {
+/** What the client says about itself at the authorization server (for `OAuth`). */
+export interface RegistrationOptions {
   clientId?: string | undefined;
   clientSecret?: string | undefined;
   clientMetadataUrl?: string | undefined;
@@ -64,7 +64,7 @@ export function checkClientMetadataUrl(url: string): void {
 async function register(
   http: HttpContext,
   server: AuthorizationServerMetadata,
-  options: ClientIdentityOptions,
+  options: RegistrationOptions,
 ): Promise<StoredClient> {
   const endpoint = server.registrationEndpoint!;
   const requestedMethod = registrationAuthMethod(server);
@@ -126,7 +126,7 @@ export async function resolveClient(
   http: HttpContext,
   server: AuthorizationServerMetadata,
   stored: StoredClient | undefined,
-  options: ClientIdentityOptions,
+  options: RegistrationOptions,
 ): Promise<ResolvedClient> {
   if (options.clientId) {
     const client: StoredClient = { clientId: options.clientId };
