@@ -4,7 +4,7 @@
  * the headers every request carries.
  */
 import type { ClientAuth } from "../auth/client/bearer.js";
-import { type ClientAuthProvider, MAX_AUTH_RETRIES } from "../auth/client/provider.js";
+import { type AuthRequest, type ClientAuthProvider, MAX_AUTH_RETRIES } from "../auth/client/provider.js";
 import { resolveAuth } from "../auth/client/resolve.js";
 import { ClientTransport } from "./base.js";
 
@@ -44,26 +44,47 @@ export abstract class UrlTransport<O extends UrlTransportOptions> extends Client
    * The credentials' headers for the next request (the provider may refresh a token first).
    * Synchronous when there are none, or when the provider answers synchronously.
    */
-  protected credentials(): Record<string, string> | Promise<Record<string, string>> {
-    return this.auth ? this.auth.headers(this.url) : NO_HEADERS;
+  protected credentials(request: AuthRequest): Record<string, string> | Promise<Record<string, string>> {
+    return this.auth ? this.auth.headers(this.url, request) : NO_HEADERS;
   }
 
-  /** The credentials' headers, then the configured headers (which win). */
-  protected async commonHeaders(): Promise<Record<string, string>> {
-    return { ...(await this.credentials()), ...this.options.headers };
+  /** The credentials' headers for `request`, then the configured headers (which win). */
+  protected async commonHeaders(request: AuthRequest): Promise<Record<string, string>> {
+    return { ...(await this.credentials(request)), ...this.options.headers };
   }
 
   /**
-   * The server refused a request with `status`. True when the credentials provider has new
-   * credentials and the request should go again (attempt counts the times it already went again).
+   * The server refused a request with `status` (its answer's `headers`; `sent`: the headers the
+   * request went with, when known). True when the credentials provider has new credentials and the request
+   * should go again (attempt counts the times it already went again).
    */
   protected async reauthorize(
     status: number,
-    wwwAuthenticate: string | null,
+    headers: ResponseHeaders,
+    sent: Record<string, string> | undefined,
     attempt: number,
   ): Promise<boolean> {
     if ((status !== 401 && status !== 403) || attempt >= MAX_AUTH_RETRIES) return false;
     if (!this.auth?.unauthorized) return false;
-    return this.auth.unauthorized({ url: this.url, status, wwwAuthenticate });
+    const dpopNonce = headers.get("dpop-nonce");
+    return this.auth.unauthorized({
+      url: this.url,
+      status,
+      wwwAuthenticate: headers.get("www-authenticate"),
+      ...(dpopNonce ? { dpopNonce } : {}),
+      ...(sent ? { authorization: authorizationOf(sent) } : {}),
+    });
   }
+}
+
+/** What `reauthorize` reads of a refusal: a fetch `Headers`, or a node response's headers wrapped. */
+export interface ResponseHeaders {
+  get(name: string): string | null;
+}
+
+/** The `Authorization` value among request headers (any case), or null. */
+function authorizationOf(headers: Record<string, string>): string | null {
+  for (const [name, value] of Object.entries(headers))
+    if (name.toLowerCase() === "authorization") return value;
+  return null;
 }

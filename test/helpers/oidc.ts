@@ -17,6 +17,7 @@
  * // an OAuth client discovers oidc.issuer, registers, and sends its user to playUser(authorizationUrl)
  * ```
  */
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, type JWK } from "jose";
@@ -70,6 +71,10 @@ export interface OidcProviderOptions {
   accessTokenTtlSec?: number;
   /** Lifetime of refresh tokens, in seconds (default one day). */
   refreshTokenTtlSec?: number;
+  /** More clients to register (oidc-provider client metadata, e.g. a private_key_jwt client with its `jwks`). */
+  clients?: Record<string, unknown>[];
+  /** The token endpoint asks every DPoP token request for a nonce (RFC 9449 §8). */
+  dpopNonce?: boolean;
 }
 
 export interface OidcProvider {
@@ -149,7 +154,7 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
   type ClientModel = { grantTypeAllowed(grant: string): boolean };
 
   provider = new Provider(issuer, {
-    clients: [client(app), client(resourceServer)],
+    clients: [client(app), client(resourceServer), ...(options.clients ?? [])],
     jwks: { keys: [signingKey] },
     scopes: SCOPES,
     cookies: { keys: ["cookie-key-for-tests-only"] },
@@ -176,6 +181,10 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
       devInteractions: { enabled: false },
       registration: { enabled: true },
       clientCredentials: { enabled: true },
+      dPoP: {
+        enabled: true,
+        ...(options.dpopNonce ? { nonceSecret: randomBytes(32), requireNonce: () => true } : {}),
+      },
       introspection: { enabled: true },
       revocation: { enabled: true },
       resourceIndicators: {

@@ -83,6 +83,42 @@ describe("webHandler, 2026-07-28 requests", () => {
     expect(JSON.parse(contents[0]?.text as string)).toEqual({ id: "7", name: "User 7" });
   });
 
+  it("refuses a body over maxBodyBytes with 413, declared or streamed, and still serves the next request", async () => {
+    const handler = createTestServer().mcp.webHandler({ maxBodyBytes: 1024 });
+    const big = modern(1, "tools/call", { name: "add", arguments: { a: 1, b: 2, pad: "x".repeat(4096) } });
+    const bytes = new TextEncoder().encode(await big.clone().text());
+    const headers = Object.fromEntries(big.headers);
+    // Declared too large (Content-Length): refused before reading.
+    const declared = await handler(
+      new Request(big.url, {
+        method: "POST",
+        headers: { ...headers, "content-length": String(bytes.length) },
+        body: bytes,
+      }),
+    );
+    expect(declared.status).toBe(413);
+    expect(JSON.stringify(await declared.json())).toContain("exceeds 1024 bytes");
+    // No Content-Length: read as it streams, cut at the limit.
+    const streamed = new Request(big.url, {
+      method: "POST",
+      headers,
+      body: new ReadableStream({
+        start(controller) {
+          for (let offset = 0; offset < bytes.length; offset += 512)
+            controller.enqueue(bytes.slice(offset, offset + 512));
+          controller.close();
+        },
+      }),
+      duplex: "half",
+    } as RequestInit);
+    expect(streamed.headers.get("content-length")).toBeNull();
+    const refused = await handler(streamed);
+    expect(refused.status).toBe(413);
+    expect(JSON.stringify(await refused.json())).toContain("exceeds 1024 bytes");
+    const fine = await handler(modern(2, "tools/call", { name: "add", arguments: { a: 1, b: 2 } }));
+    expect(fine.status).toBe(200);
+  });
+
   it("streams progress and logs as SSE before the result", async () => {
     const handler = createTestServer().mcp.webHandler();
     const response = await handler(

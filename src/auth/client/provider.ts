@@ -11,15 +11,30 @@ export interface AuthChallenge {
   status: 401 | 403;
   /** The `WWW-Authenticate` header as the server sent it, or null. */
   wwwAuthenticate: string | null;
+  /** The `DPoP-Nonce` header the server sent (RFC 9449 §9), if any. */
+  dpopNonce?: string;
+  /**
+   * The `Authorization` header the refused request was sent with (null: none). A provider whose
+   * credentials changed since (a concurrent login or refresh finished while this request was on
+   * its way) answers true without starting another login. Undefined when the transport cannot tell.
+   */
+  authorization?: string | null;
+}
+
+/** The HTTP request a provider's headers go on (a DPoP proof signs its method and URL). */
+export interface AuthRequest {
+  method: string;
+  /** The URL the request goes to (for legacy SSE, the POST endpoint the server announced). */
+  url: string;
 }
 
 export interface ClientAuthProvider {
   /**
-   * The headers to add to a request to `url` (the transport's URL). May fetch or refresh a token
-   * first. Called before every HTTP request and WebSocket upgrade: keep it cheap when nothing has
+   * The headers to add to a request to `url` (the transport's URL); `request` is the HTTP request
+   * they go on (transports always pass it). May fetch or refresh a token first. Called before every HTTP request and WebSocket upgrade: keep it cheap when nothing has
    * to change (return a cached object synchronously).
    */
-  headers(url: string): Record<string, string> | Promise<Record<string, string>>;
+  headers(url: string, request?: AuthRequest): Record<string, string> | Promise<Record<string, string>>;
   /**
    * The server refused a request. Resolve true once new credentials are ready (the transport sends
    * the request again, with `headers()` asked anew), false to give up (the request fails with the

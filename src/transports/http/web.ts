@@ -1,32 +1,15 @@
 /** The web-standard adapter: `(Request) => Promise<Response>`, for Bun, Deno, Workers, Hono and tests. */
+import { readLimited } from "../../protocol/read-limited.js";
 import { BodyTooLargeError, createSseSink, type HttpReply, type HttpRequestLike } from "./exchange.js";
 
 const encoder = new TextEncoder();
 
-async function readLimited(request: Request, limit: number): Promise<string> {
-  const declared = Number(request.headers.get("content-length") ?? Number.NaN);
-  if (declared > limit) throw new BodyTooLargeError(`Body of ${declared} bytes exceeds ${limit}`);
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => {});
-      throw new BodyTooLargeError(`Body exceeds ${limit} bytes`);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
+function readBody(request: Request, limit: number): Promise<string> {
+  return readLimited(request.body, request.headers.get("content-length"), limit, (declared) =>
+    declared === undefined
+      ? new BodyTooLargeError(`Body exceeds ${limit} bytes`)
+      : new BodyTooLargeError(`Body of ${declared} bytes exceeds ${limit}`),
+  );
 }
 
 /** Options of the web-standard handler. */
@@ -45,7 +28,7 @@ export function fromWebRequest(request: Request, options: WebHandlerOptions = {}
     url: new URL(request.url),
     header: (name) => request.headers.get(name) ?? undefined,
     headers: () => Object.fromEntries(request.headers),
-    text: (limit) => readLimited(request, limit),
+    text: (limit) => readBody(request, limit),
     signal: request.signal,
     remoteAddress: options.remoteAddress?.(request),
   };

@@ -40,17 +40,18 @@ export class SSETransport extends UrlTransport<SSETransportOptions> {
       timeout,
     );
     let response: Response;
+    const sent = await this.commonHeaders({ method: "GET", url: this.url });
     try {
       response = await (this.options.fetch ?? fetch)(this.url, {
         method: "GET",
-        headers: { accept: "text/event-stream", ...(await this.commonHeaders()) },
+        headers: { accept: "text/event-stream", ...sent },
         signal: controller.signal,
       });
     } catch (error) {
       clearTimeout(timer);
       throw new ConnectionError(`Cannot reach ${this.url}: ${(error as Error).message}`, { cause: error });
     }
-    if (await this.reauthorize(response.status, response.headers.get("www-authenticate"), attempt)) {
+    if (await this.reauthorize(response.status, response.headers, sent, attempt)) {
       clearTimeout(timer);
       await response.body?.cancel().catch(() => {});
       return this.open(attempt + 1);
@@ -132,10 +133,11 @@ export class SSETransport extends UrlTransport<SSETransportOptions> {
   protected async send(message: JSONRPCMessage, attempt = 0): Promise<void> {
     if (!this.endpoint) throw new ConnectionError("The SSE stream has not announced its endpoint");
     let response: Response;
+    const sent = await this.commonHeaders({ method: "POST", url: this.endpoint });
     try {
       response = await (this.options.fetch ?? fetch)(this.endpoint, {
         method: "POST",
-        headers: { "content-type": "application/json", ...(await this.commonHeaders()) },
+        headers: { "content-type": "application/json", ...sent },
         body: JSON.stringify(message),
         signal: AbortSignal.timeout(this.options.timeout ?? TRANSPORT_DEFAULTS.timeoutMs),
       });
@@ -145,7 +147,7 @@ export class SSETransport extends UrlTransport<SSETransportOptions> {
       });
     }
     await response.body?.cancel().catch(() => {});
-    if (await this.reauthorize(response.status, response.headers.get("www-authenticate"), attempt))
+    if (await this.reauthorize(response.status, response.headers, sent, attempt))
       return this.send(message, attempt + 1);
     if (!response.ok)
       throw new HttpStatusError(response.status, `HTTP ${response.status} posting to ${this.endpoint}`);

@@ -58,6 +58,8 @@ export class StreamableHttpTransport extends UrlTransport<StreamableHttpTranspor
   protocolVersion: string | undefined;
   private readonly inflight = new Map<RequestId, AbortController>();
   private readonly control = new Set<AbortController>();
+  /** The headers each response's request went with (a refusal tells the provider which token it refused). */
+  private readonly sentWith = new WeakMap<Response, Record<string, string>>();
   /** The legacy session's initialize request, restarts and GET stream. */
   private readonly session: LegacySession;
   /** What reply streams and the session may use of this transport. */
@@ -80,7 +82,7 @@ export class StreamableHttpTransport extends UrlTransport<StreamableHttpTranspor
       fetchWithTimeout: (init, timeout) => this.fetchWithTimeout(init, timeout),
       fetchStream: (init, signal) => this.fetchStream(init, signal),
       reauthorize: (response, attempt) =>
-        this.reauthorize(response.status, response.headers.get("www-authenticate"), attempt),
+        this.reauthorize(response.status, response.headers, this.sentWith.get(response), attempt),
       reopen: (lastEventId, signal) =>
         this.fetchWithTimeout(
           {
@@ -221,7 +223,7 @@ export class StreamableHttpTransport extends UrlTransport<StreamableHttpTranspor
     signal?: AbortSignal,
   ): Promise<Response> {
     const fetcher = this.options.fetch ?? fetch;
-    const found = this.credentials();
+    const found = this.credentials({ method: init.method ?? "GET", url: this.url });
     const credentials = found instanceof Promise ? await found : found;
     const headers = { ...credentials, ...(init.headers as Record<string, string>) };
     const controller = new AbortController();
@@ -230,7 +232,9 @@ export class StreamableHttpTransport extends UrlTransport<StreamableHttpTranspor
     this.control.add(controller);
     const timer = setTimeout(() => controller.abort(new Error(`no response within ${timeout} ms`)), timeout);
     try {
-      return await fetcher(this.url, { ...init, headers, signal: controller.signal });
+      const response = await fetcher(this.url, { ...init, headers, signal: controller.signal });
+      this.sentWith.set(response, headers);
+      return response;
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
@@ -242,13 +246,12 @@ export class StreamableHttpTransport extends UrlTransport<StreamableHttpTranspor
 
   /** A request whose body streams for as long as `signal` allows (the GET stream): no timeout. */
   private async fetchStream(init: RequestInit, signal: AbortSignal): Promise<Response> {
-    const found = this.credentials();
+    const found = this.credentials({ method: init.method ?? "GET", url: this.url });
     const credentials = found instanceof Promise ? await found : found;
-    return (this.options.fetch ?? fetch)(this.url, {
-      ...init,
-      headers: { ...credentials, ...(init.headers as Record<string, string>) },
-      signal,
-    });
+    const headers = { ...credentials, ...(init.headers as Record<string, string>) };
+    const response = await (this.options.fetch ?? fetch)(this.url, { ...init, headers, signal });
+    this.sentWith.set(response, headers);
+    return response;
   }
 
   /** POSTs one message and feeds whatever comes back to the engine. */
@@ -286,7 +289,9 @@ export class StreamableHttpTransport extends UrlTransport<StreamableHttpTranspor
       if (sessionId) this.sessionId = sessionId;
     }
     if (response.status === 401 || response.status === 403) {
-      if (await this.reauthorize(response.status, response.headers.get("www-authenticate"), authAttempt)) {
+      if (
+        await this.reauthorize(response.status, response.headers, this.sentWith.get(response), authAttempt)
+      ) {
         await discard(response);
         return this.post(message, route, controller, retried, authAttempt + 1);
       }

@@ -12,7 +12,7 @@ import { ConnectionError } from "../../errors.js";
 import { decodeText } from "../../protocol/jsonrpc.js";
 import type { JSONRPCMessage } from "../../protocol/types.js";
 import { TRANSPORT_DEFAULTS } from "../defaults.js";
-import { UrlTransport, type UrlTransportOptions } from "../url-transport.js";
+import { type ResponseHeaders, UrlTransport, type UrlTransportOptions } from "../url-transport.js";
 
 export interface WSTransportOptions extends UrlTransportOptions {
   /** Interval between pings; the connection is dropped when a pong does not come back in time (ms, default 30000; 0 for none). */
@@ -27,21 +27,24 @@ export class WSTransport extends UrlTransport<WSTransportOptions> {
 
   protected async open(attempt = 0): Promise<void> {
     const { default: WebSocketClass } = await import("ws");
+    const sent = await this.commonHeaders({ method: "GET", url: this.url });
     const socket = new WebSocketClass(this.url, "mcp", {
-      headers: await this.commonHeaders(),
+      headers: sent,
       handshakeTimeout: this.options.timeout ?? TRANSPORT_DEFAULTS.timeoutMs,
     });
     this.socket = socket;
-    const refused = await new Promise<{ status: number; challenge: string | null } | undefined>(
+    const refused = await new Promise<{ status: number; headers: ResponseHeaders } | undefined>(
       (resolve, reject) => {
         socket.once("open", () => resolve(undefined));
         socket.once("unexpected-response", (_req, res) => {
           res.resume();
-          const challenge = res.headers["www-authenticate"];
-          resolve({
-            status: res.statusCode ?? 0,
-            challenge: typeof challenge === "string" ? challenge : null,
-          });
+          const headers = {
+            get: (name: string) => {
+              const value = res.headers[name.toLowerCase()];
+              return typeof value === "string" ? value : null;
+            },
+          };
+          resolve({ status: res.statusCode ?? 0, headers });
         });
         socket.once("error", (error) =>
           reject(new ConnectionError(`Cannot connect to ${this.url}: ${error.message}`, { cause: error })),
@@ -51,7 +54,8 @@ export class WSTransport extends UrlTransport<WSTransportOptions> {
     if (refused) {
       this.socket = undefined;
       socket.terminate();
-      if (await this.reauthorize(refused.status, refused.challenge, attempt)) return this.open(attempt + 1);
+      if (await this.reauthorize(refused.status, refused.headers, sent, attempt))
+        return this.open(attempt + 1);
       throw new ConnectionError(`WebSocket upgrade to ${this.url} refused: HTTP ${refused.status}`);
     }
     if (socket.protocol !== "mcp") {
