@@ -6,7 +6,7 @@
  * (`notifications/cancelled`), progress routing, and failing everything in flight when the
  * connection dies.
  */
-import { ConnectionError, McpError, TimeoutError } from "../errors.js";
+import { ClientError, ConnectionError, McpError, TimeoutError } from "../errors.js";
 import { ErrorCode } from "./codes.js";
 import { errorResponse, resultResponse, toErrorObject } from "./jsonrpc.js";
 import type {
@@ -248,8 +248,10 @@ export class RpcPeer {
     const entry = this.pending.get(requestId);
     if (!entry) return;
     this.settle(requestId, entry);
+    // A client-side error that already says what failed (a refused OAuth flow, a lost connection)
+    // reaches the caller as it is; anything else is a failed send.
     entry.reject(
-      error instanceof ConnectionError || error instanceof McpError
+      error instanceof ClientError || error instanceof McpError
         ? error
         : new ConnectionError(`Failed to send ${entry.method}: ${(error as Error)?.message ?? error}`, {
             cause: error,

@@ -7,6 +7,7 @@
  *
  * Run: `node --import tsx test/conformance/client.ts http://localhost:PORT/mcp`.
  */
+import { OAuth } from "../../src/auth/client/index.js";
 import { Client, type Prompt, type Tool } from "../../src/index.js";
 
 interface ToolCall {
@@ -16,7 +17,39 @@ interface ToolCall {
 
 const url = process.argv[2];
 const scenario = process.env.MCP_CONFORMANCE_SCENARIO ?? "";
-const context = JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT ?? "{}") as { toolCalls?: ToolCall[] };
+const context = JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT ?? "{}") as {
+  toolCalls?: ToolCall[];
+  /** auth/pre-registration: the credentials registered beforehand. */
+  client_id?: string;
+  client_secret?: string;
+};
+
+/** The client ID metadata document URL the suite's auth/basic-cimd scenario expects. */
+const CLIENT_METADATA_URL = "https://conformance-test.local/client-metadata.json";
+
+/**
+ * The suite's mock authorization server approves at once: the "browser" is a request to the
+ * authorization URL, and the callback URL is where it redirects.
+ */
+async function followAuthorization(authorizationUrl: string): Promise<string> {
+  const response = await fetch(authorizationUrl, { redirect: "manual" });
+  await response.body?.cancel();
+  const location = response.headers.get("location");
+  if (response.status < 300 || response.status >= 400 || !location)
+    throw new Error(`the authorization endpoint answered HTTP ${response.status} without a redirect`);
+  return new URL(location, authorizationUrl).href;
+}
+
+function oauth(): OAuth {
+  return new OAuth({
+    clientName: "fastmcp-ts-conformance-client",
+    clientMetadataUrl: CLIENT_METADATA_URL,
+    redirectUri: "http://localhost:3000/callback",
+    redirectHandler: followAuthorization,
+    ...(context.client_id && { clientId: context.client_id }),
+    ...(context.client_secret && { clientSecret: context.client_secret }),
+  });
+}
 
 /** A placeholder value for a JSON Schema, for calling a tool or prompt the mock server defines. */
 function sample(schema: Record<string, any> | undefined): unknown {
@@ -86,6 +119,7 @@ async function main(): Promise<void> {
       stopReason: "endTurn",
     }),
     roots: [{ uri: "file:///test/root", name: "Test Root" }],
+    ...(scenario.startsWith("auth/") && { auth: oauth() }),
   });
   await client.connect();
   try {
