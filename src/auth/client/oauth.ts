@@ -19,6 +19,7 @@ import {
   canonicalResource,
   discoverAuthorizationServer,
   discoverProtectedResource,
+  httpUrlOf,
 } from "./discovery.js";
 import { OAuthError } from "./errors.js";
 import type { HttpContext } from "./http.js";
@@ -289,7 +290,9 @@ export class OAuth implements ClientAuthProvider {
     stepUpScopes?: string[],
   ): Promise<boolean> {
     const http = this.http();
-    const resourceMetadata = await discoverProtectedResource(http, entry.url, bearer.resourceMetadata);
+    // A WebSocket endpoint is discovered through its http(s) twin (same origin, same path).
+    const serverUrl = httpUrlOf(entry.url);
+    const resourceMetadata = await discoverProtectedResource(http, serverUrl, bearer.resourceMetadata);
     let issuer: string;
     let resource: string;
     if (resourceMetadata) {
@@ -303,8 +306,8 @@ export class OAuth implements ClientAuthProvider {
       resource = resourceMetadata.resource;
     } else {
       // 2025-03-26: no protected resource metadata; the MCP server's origin is the authorization server.
-      issuer = new URL(entry.url).origin;
-      resource = canonicalResource(entry.url);
+      issuer = new URL(serverUrl).origin;
+      resource = canonicalResource(serverUrl);
     }
     const server = await discoverAuthorizationServer(http, issuer, !resourceMetadata);
     const scopes = this.chooseScopes(
