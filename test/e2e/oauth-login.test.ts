@@ -19,6 +19,7 @@ import {
   type OAuthOptions,
   type TokenStorage,
 } from "../../src/auth/client/index.js";
+import { requireScopes } from "../../src/auth/server/index.js";
 import { Client, type ClientOptions, type ClientTarget, StreamableHttpTransport } from "../../src/index.js";
 import { LEGACY_CLIENT } from "../helpers/clients.js";
 import { type OidcProvider, type PlayUserOptions, playUser, startOidcProvider } from "../helpers/oidc.js";
@@ -181,5 +182,162 @@ describe("a server on several transports whose resource is its Streamable HTTP e
     expect((error as OAuthError).step).toBe("discovery");
     expect((error as OAuthError).message).toContain(`names resource ${server.urls.http}`);
     expect(authorizations).toHaveLength(0);
+  });
+});
+
+/** The grants the provider answered since `from` (an index of `oidc.issuedGrants`). */
+const grantsSince = (from: number) => oidc.issuedGrants.slice(from);
+
+describe("token expiry", () => {
+  it("refreshes before the token expires (after half its lifetime): no 401, no second login", async () => {
+    const server = await protectedServer({ accessTokenTtlSec: 4 });
+    const { fetch: recording, exchanges } = recordingFetch();
+    const from = oidc.issuedGrants.length;
+    const { client, storage, authorizations } = oauthClient(
+      new StreamableHttpTransport({ url: server.url, fetch: recording }),
+    );
+    await client.connect();
+    const first = (await stored(storage, server.url)).tokens;
+    // A token that just came is used as it is.
+    await whoami(client);
+    expect(grantsSince(from)).toEqual(["authorization_code"]);
+
+    await until(
+      async () => {
+        await whoami(client);
+        return grantsSince(from).includes("refresh_token");
+      },
+      20_000,
+      "the client to refresh its token",
+    );
+    const fresh = (await stored(storage, server.url)).tokens;
+    expect(fresh.accessToken).not.toBe(first.accessToken);
+    expect(fresh.refreshToken).not.toBe(first.refreshToken);
+    // The refresh came before the server ever refused the first token.
+    expect(exchanges.filter((e) => e.status === 401)).toHaveLength(1); // the first request, before login
+    expect(exchanges.at(-1)).toMatchObject({ status: 200, authorization: `Bearer ${fresh.accessToken}` });
+    expect(await whoami(client)).toMatchObject({ subject: "ada" });
+    expect(authorizations).toHaveLength(1);
+    expect(grantsSince(from)).toEqual(["authorization_code", "refresh_token"]);
+  });
+
+  it("a client whose clock runs an hour behind sends the expired token, gets the server's 401, refreshes and goes on", async () => {
+    const server = await protectedServer({ accessTokenTtlSec: 2 });
+    const storage = new MemoryTokenStorage();
+    const login = oauthClient(server.url, [{ user: "grace" }], { tokenStorage: storage });
+    await login.client.connect();
+    await login.client.close();
+    // The same tokens, seen by a clock an hour behind: the client believes they live an hour more.
+    const state = (await storage.get(server.url)) ?? {};
+    const tokens = state.tokens as NonNullable<typeof state.tokens>;
+    await storage.set(server.url, { ...state, tokens: { ...tokens, expiresAt: Date.now() + 3_600_000 } });
+
+    const { fetch: recording, exchanges } = recordingFetch();
+    const from = oidc.issuedGrants.length;
+    const { client, authorizations } = oauthClient(
+      new StreamableHttpTransport({ url: server.url, fetch: recording }),
+      [{ user: "grace" }],
+      { tokenStorage: storage },
+    );
+    await client.connect();
+    let identity: Identity | undefined;
+    // Call until the token's real expiry shows as the server's 401.
+    await until(
+      async () => {
+        identity = await whoami(client);
+        return exchanges.some((e) => e.status === 401);
+      },
+      20_000,
+      "the server to refuse the expired token",
+    );
+    expect(identity?.subject).toBe("grace");
+    const refusedAt = exchanges.findIndex((e) => e.status === 401);
+    const refused = exchanges[refusedAt] as Exchange;
+    expect(refused.authorization).toBe(`Bearer ${tokens.accessToken}`);
+    expect(refused.challenge).toContain('error="invalid_token"');
+    const fresh = (await stored(storage, server.url)).tokens;
+    // The same request again, with the refreshed token.
+    expect(exchanges[refusedAt + 1]).toMatchObject({
+      method: "POST",
+      status: 200,
+      authorization: `Bearer ${fresh.accessToken}`,
+    });
+    expect(grantsSince(from)).toEqual(["refresh_token"]);
+    expect(authorizations).toHaveLength(0);
+    expect(login.authorizations).toHaveLength(1);
+  });
+});
+
+describe("step-up", () => {
+  it("a user who granted only mcp is sent back for write on our 403, and the call goes through", async () => {
+    const server = await protectedServer({ requiredScopes: ["mcp", "write"] });
+    const { fetch: recording, exchanges } = recordingFetch();
+    const { client, storage, authorizations } = oauthClient(
+      new StreamableHttpTransport({ url: server.url, fetch: recording }),
+      [{ user: "ada", scopes: ["mcp"] }, { user: "ada" }],
+    );
+    await client.connect();
+    expect(await whoami(client)).toMatchObject({ subject: "ada", scopes: ["mcp", "write"] });
+
+    const refusal = exchanges.find((e) => e.status === 403);
+    expect(refusal?.challenge).toContain('error="insufficient_scope"');
+    expect(refusal?.challenge).toContain('scope="mcp write"');
+    expect(authorizations).toHaveLength(2);
+    expect(authorizations[0]?.searchParams.get("scope")?.split(" ")).toEqual(
+      expect.arrayContaining(["mcp", "write"]),
+    );
+    expect(authorizations[1]?.searchParams.get("scope")?.split(" ")).toEqual(
+      expect.arrayContaining(["mcp", "write"]),
+    );
+    expect((await stored(storage, server.url)).tokens.grantedScopes).toEqual(
+      expect.arrayContaining(["mcp", "write"]),
+    );
+  });
+
+  it.each([
+    ["ticks mcp only again", { user: "ada", scopes: ["mcp"] }, /403/],
+    ["denies", { user: "ada", approve: false }, /access was denied/],
+  ] as const)(
+    "a user who %s at the second login: the call fails with a clear error, no third login",
+    async (_what, second, message) => {
+      const server = await protectedServer({ requiredScopes: ["mcp", "write"] });
+      const { client, authorizations } = oauthClient(server.url, [{ user: "ada", scopes: ["mcp"] }, second]);
+      const error = await client.connect().catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(Error);
+      expect(String(error)).toMatch(message);
+      expect(authorizations).toHaveLength(2);
+    },
+  );
+
+  it("a tool guarded by requireScopes('write') is unknown to a token without write (no 403, so no step-up)", async () => {
+    const server = await protectedServer({
+      setup: (mcp) => mcp.tool("publish", { auth: requireScopes("write") }, () => "published"),
+    });
+    const { client, authorizations } = oauthClient(server.url, [{ user: "ada", scopes: ["mcp"] }]);
+    await client.connect();
+    await expect(client.callTool("publish", {})).rejects.toThrow(/Unknown tool: publish/);
+    expect(authorizations).toHaveLength(1);
+  });
+});
+
+describe("FileTokenStorage", () => {
+  it("a second Client, with a new OAuth on the same directory, calls without logging in", async () => {
+    const server = await protectedServer();
+    const dir = await mkdtemp(join(tmpdir(), "fastmcp-e2e-oauth-"));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const from = oidc.issuedGrants.length;
+    const first = oauthClient(server.url, [{ user: "ada" }], { tokenStorage: new FileTokenStorage(dir) });
+    await first.client.connect();
+    expect((await whoami(first.client)).subject).toBe("ada");
+    await first.client.close();
+
+    const second = oauthClient(server.url, [], {
+      tokenStorage: new FileTokenStorage(dir),
+      redirectHandler: () => Promise.reject(new Error("a second login was started")),
+    });
+    await second.client.connect();
+    expect((await whoami(second.client)).subject).toBe("ada");
+    expect(first.authorizations).toHaveLength(1);
+    expect(grantsSince(from)).toEqual(["authorization_code"]);
   });
 });
