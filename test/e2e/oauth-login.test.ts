@@ -21,7 +21,9 @@ import {
 } from "../../src/auth/client/index.js";
 import { requireScopes } from "../../src/auth/server/index.js";
 import { Client, type ClientOptions, type ClientTarget, StreamableHttpTransport } from "../../src/index.js";
-import { LEGACY_CLIENT } from "../helpers/clients.js";
+import { CLIENT_ERAS, LEGACY_CLIENT } from "../helpers/clients.js";
+import { PUBLIC } from "../helpers/oauth-browser.js";
+import { type ProxyRig, startProxyRig } from "../helpers/oauth-proxy-rig.js";
 import { type OidcProvider, type PlayUserOptions, playUser, startOidcProvider } from "../helpers/oidc.js";
 import {
   type Identity,
@@ -339,5 +341,86 @@ describe("FileTokenStorage", () => {
     expect((await whoami(second.client)).subject).toBe("ada");
     expect(first.authorizations).toHaveLength(1);
     expect(grantsSince(from)).toEqual(["authorization_code"]);
+  });
+});
+
+describe("login through our OAuthProxy in front of a GitHub-like provider", () => {
+  let rig: ProxyRig;
+  let expiring: ProxyRig;
+  beforeAll(async () => {
+    rig = await startProxyRig();
+    // GitHub Apps' expiring user tokens: the proxy's own tokens never outlive them.
+    expiring = await startProxyRig({}, { expiresInSec: 2 });
+  });
+  afterAll(async () => {
+    await rig?.close();
+    await expiring?.close();
+  });
+
+  /**
+   * A Client of the proxy at its public URL (a reverse proxy's, mapped to the listening port by the
+   * rig's browser), whose user approves on the consent page and signs in upstream.
+   */
+  function proxyClient(target: ProxyRig, options: ClientOptions = {}) {
+    const b = target.browser();
+    const local = ((input: string | URL, init?: RequestInit) =>
+      fetch(b.toLocal(String(input)), init)) as typeof fetch;
+    const approvals: URL[] = [];
+    const oauth = new OAuth({
+      clientName: "e2e-proxy-client",
+      fetch: local,
+      redirectHandler: async (url) => {
+        approvals.push(new URL(url));
+        return (await target.approveInBrowser(b, url)).back;
+      },
+    });
+    const client = new Client(new StreamableHttpTransport({ url: `${PUBLIC}/mcp`, fetch: local }), {
+      ...options,
+      auth: oauth,
+    });
+    cleanups.push(() => client.close());
+    return { client, approvals };
+  }
+
+  it.each(CLIENT_ERAS)(
+    "%s: registers at the proxy, the user consents and signs in at GitHub, and the tool sees the GitHub user",
+    async (_era, options) => {
+      const { client, approvals } = proxyClient(rig, options);
+      await client.connect();
+      const identity = (await client.callTool("whoami", {})).structuredContent as Record<string, unknown>;
+      expect(approvals).toHaveLength(1);
+      const request = approvals[0] as URL;
+      expect(request.origin + request.pathname).toBe(`${PUBLIC}/authorize`);
+      expect(request.searchParams.get("resource")).toBe(`${PUBLIC}/mcp`);
+      // The scopes the proxy's protected resource metadata lists (its validScopes).
+      expect(request.searchParams.get("scope")).toBe("read:user repo");
+      expect(identity).toEqual({
+        login: "octocat",
+        subject: "583231",
+        clientId: request.searchParams.get("client_id"),
+        scopes: ["read:user", "repo"],
+        upstreamToken: rig.github.issued.at(-1),
+      });
+    },
+  );
+
+  it("refreshes at the proxy, which renews the upstream token: no second consent", async () => {
+    const { client, approvals } = proxyClient(expiring);
+    await client.connect();
+    const whoamiUpstream = async () =>
+      ((await client.callTool("whoami", {})).structuredContent as { upstreamToken: string }).upstreamToken;
+    const first = await whoamiUpstream();
+    expect(first).toBe(expiring.github.issued.at(-1));
+    let latest = first;
+    await until(
+      async () => {
+        latest = await whoamiUpstream();
+        return latest !== first;
+      },
+      20_000,
+      "a refresh to renew the upstream token",
+    );
+    expect(latest).toBe(expiring.github.issued.at(-1));
+    expect(approvals).toHaveLength(1);
   });
 });
