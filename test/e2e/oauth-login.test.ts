@@ -24,7 +24,13 @@ import { Client, type ClientOptions, type ClientTarget, StreamableHttpTransport 
 import { CLIENT_ERAS, LEGACY_CLIENT } from "../helpers/clients.js";
 import { PUBLIC } from "../helpers/oauth-browser.js";
 import { type ProxyRig, startProxyRig } from "../helpers/oauth-proxy-rig.js";
-import { type OidcProvider, type PlayUserOptions, playUser, startOidcProvider } from "../helpers/oidc.js";
+import {
+  type OidcProvider,
+  type PlayUserOptions,
+  pkcePair,
+  playUser,
+  startOidcProvider,
+} from "../helpers/oidc.js";
 import {
   type Identity,
   type ProtectedServer,
@@ -297,7 +303,7 @@ describe("step-up", () => {
   });
 
   it.each([
-    ["ticks mcp only again", { user: "ada", scopes: ["mcp"] }, /403/],
+    ["ticks mcp only again", { user: "ada", scopes: ["mcp"] }, /HTTP 403 .*insufficient_scope/],
     ["denies", { user: "ada", approve: false }, /access was denied/],
   ] as const)(
     "a user who %s at the second login: the call fails with a clear error, no third login",
@@ -422,5 +428,65 @@ describe("login through our OAuthProxy in front of a GitHub-like provider", () =
     );
     expect(latest).toBe(expiring.github.issued.at(-1));
     expect(approvals).toHaveLength(1);
+  });
+});
+
+describe("attacks on the client's login", () => {
+  it("an attacker's code delivered with the client's state is refused at the token endpoint (PKCE): nobody is logged in as the attacker", async () => {
+    const server = await protectedServer();
+    let injected = "";
+    const { client, storage } = oauthClient(server.url, [], {
+      // The attacker runs the client's authorization request with its own PKCE challenge, signs in
+      // as mallory, and sends the victim's browser to the callback with that code and the victim's state.
+      redirectHandler: async (url) => {
+        const attackerRequest = new URL(url);
+        attackerRequest.searchParams.set("code_challenge", pkcePair().challenge);
+        attackerRequest.searchParams.set("state", "mallory-state");
+        const callback = new URL(await playUser(attackerRequest, { user: "mallory" }));
+        injected = callback.searchParams.get("code") ?? "";
+        callback.searchParams.set("state", new URL(url).searchParams.get("state") ?? "");
+        return callback;
+      },
+    });
+    const error = (await client.connect().catch((caught: unknown) => caught)) as OAuthError;
+    expect(injected).not.toBe("");
+    expect(error).toBeInstanceOf(OAuthError);
+    expect(error.step).toBe("token");
+    expect(error.oauthError).toBe("invalid_grant");
+    expect(error.message).not.toContain(injected);
+    expect(String(error.stack)).not.toContain(injected);
+    expect((await storage.get(server.url))?.tokens).toBeUndefined();
+  });
+
+  it("a callback whose state is not the one sent is refused before its code is redeemed", async () => {
+    const server = await protectedServer();
+    const tokenRequests = oidc.hits("/token");
+    let code = "";
+    const { client } = oauthClient(server.url, [], {
+      redirectHandler: async (url) => {
+        const callback = new URL(await playUser(url, { user: "ada" }));
+        code = callback.searchParams.get("code") ?? "";
+        callback.searchParams.set("state", "another-state");
+        return callback;
+      },
+    });
+    const error = (await client.connect().catch((caught: unknown) => caught)) as OAuthError;
+    expect(error).toBeInstanceOf(OAuthError);
+    expect(error.step).toBe("callback");
+    expect(error.message).not.toContain(code);
+    expect(oidc.hits("/token")).toBe(tokenRequests);
+  });
+
+  it("tokens the server does not accept (issued for another resource than it checks): one login, one refresh, then a clear 401", async () => {
+    const server = await protectedServer({ audience: "http://127.0.0.1:1/another-resource" });
+    const from = oidc.issuedGrants.length;
+    const { client, storage, authorizations } = oauthClient(server.url);
+    const error = await client.connect().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(Error);
+    expect(String(error)).toMatch(/HTTP 401 .*invalid_token/);
+    const { tokens } = await stored(storage, server.url);
+    expect(String(error)).not.toContain(tokens.accessToken);
+    expect(authorizations).toHaveLength(1);
+    expect(grantsSince(from)).toEqual(["authorization_code", "refresh_token"]);
   });
 });

@@ -33,6 +33,11 @@ export interface ProtectedServerOptions {
    * endpoint of the origin; default the main endpoint's path.
    */
   resourcePath?: string;
+  /**
+   * The audience its verifier accepts; default the resource. Another value plays a server whose
+   * authorization server issues tokens for another resource than the one it names.
+   */
+  audience?: string;
   /** Adds tools to the server (beside `whoami`). */
   setup?: (mcp: FastMCP) => void;
   /** Scopes every token needs (403 insufficient_scope otherwise); default `["mcp"]`. */
@@ -70,6 +75,7 @@ export async function protectedServer(
           issuer: oidc.issuer,
           requiredScopes,
           clockToleranceSec: 0,
+          ...(options.audience === undefined ? {} : { audience: options.audience }),
         }),
         authorizationServers: [oidc.issuer],
         baseUrl,
