@@ -302,10 +302,10 @@ describe("step-up", () => {
     );
   });
 
-  it.each([
+  it.each<[what: string, second: PlayUserOptions, message: RegExp]>([
     ["ticks mcp only again", { user: "ada", scopes: ["mcp"] }, /HTTP 403 .*insufficient_scope/],
     ["denies", { user: "ada", approve: false }, /access was denied/],
-  ] as const)(
+  ])(
     "a user who %s at the second login: the call fails with a clear error, no third login",
     async (_what, second, message) => {
       const server = await protectedServer({ requiredScopes: ["mcp", "write"] });
