@@ -28,6 +28,14 @@ export interface ProxyRig {
   browser(): Browser;
   register(body?: Record<string, unknown>): Promise<Registered>;
   authorizeUrl(clientId: string, challenge: string, extra?: Record<string, string>): string;
+  /**
+   * The user at `authorizationUrl` (the proxy's `/authorize` with a client's parameters): consent
+   * page, approve, upstream sign-in, callback; resolves to the redirect back to the client.
+   */
+  approveInBrowser(
+    b: Browser,
+    authorizationUrl: string,
+  ): Promise<{ html: string; upstream: URL; callbackUrl: URL; back: URL }>;
   /** Authorize, consent, upstream sign-in, callback: the redirect back to the client. */
   authorizeInBrowser(
     b: Browser,
@@ -113,13 +121,8 @@ export async function startProxyRig(
     return url.href;
   }
 
-  async function authorizeInBrowser(
-    b: Browser,
-    clientId: string,
-    challenge: string,
-    extra: Record<string, string> = {},
-  ) {
-    const page = await b.go(authorizeUrl(clientId, challenge, extra));
+  async function approveInBrowser(b: Browser, authorizationUrl: string) {
+    const page = await b.go(authorizationUrl);
     expect(page.status).toBe(200);
     const html = await page.text();
     const approved = await b.post(`${PUBLIC}/consent`, { ...consentFields(html), action: "approve" });
@@ -130,6 +133,15 @@ export async function startProxyRig(
     const callback = await b.go(location(signedIn).href);
     expect(callback.status).toBe(302);
     return { html, upstream, callbackUrl: location(signedIn), back: location(callback) };
+  }
+
+  function authorizeInBrowser(
+    b: Browser,
+    clientId: string,
+    challenge: string,
+    extra: Record<string, string> = {},
+  ) {
+    return approveInBrowser(b, authorizeUrl(clientId, challenge, extra));
   }
 
   async function tokenRequest(fields: Record<string, string>, headers: Record<string, string> = {}) {
@@ -186,6 +198,7 @@ export async function startProxyRig(
     browser,
     register,
     authorizeUrl,
+    approveInBrowser,
     authorizeInBrowser,
     tokenRequest,
     login,

@@ -6,12 +6,15 @@
  */
 import { JWTVerifier, RemoteAuthProvider } from "../../src/auth/server/index.js";
 import { FastMCP, type ListeningServer } from "../../src/index.js";
+import type { TransportName } from "../../src/transports/http/app.js";
 import { freePort } from "./node-host.js";
 import type { OidcProvider } from "./oidc.js";
 
 export interface ProtectedServer {
-  /** Where clients connect (`…/mcp` or `…/sse`). */
+  /** Where clients connect (`…/mcp` or `…/sse`: the first transport's endpoint). */
   url: string;
+  /** Each transport's endpoint (`http`, `sse`, `ws`). */
+  urls: Partial<Record<TransportName, string>>;
   /** The resource indicator: the audience of its tokens. */
   resource: string;
   /** The RFC 9728 metadata URL its challenges name. */
@@ -20,8 +23,23 @@ export interface ProtectedServer {
 }
 
 export interface ProtectedServerOptions {
-  /** `http` (Streamable HTTP at `/mcp`, default) or `sse` (legacy SSE at `/sse`). */
-  transport?: "http" | "sse";
+  /**
+   * `http` (Streamable HTTP at `/mcp`, default), `sse` (legacy SSE at `/sse`), or several
+   * transports on one port (`["http", "sse", "ws"]`) under one resource.
+   */
+  transport?: "http" | "sse" | TransportName[];
+  /**
+   * The resource's path (RemoteAuthProvider's `resource`), e.g. `/` for one resource covering every
+   * endpoint of the origin; default the main endpoint's path.
+   */
+  resourcePath?: string;
+  /**
+   * The audience its verifier accepts; default the resource. Another value plays a server whose
+   * authorization server issues tokens for another resource than the one it names.
+   */
+  audience?: string;
+  /** Adds tools to the server (beside `whoami`). */
+  setup?: (mcp: FastMCP) => void;
   /** Scopes every token needs (403 insufficient_scope otherwise); default `["mcp"]`. */
   requiredScopes?: string[];
   /** Lifetime of the access tokens the provider issues for this resource, in seconds. */
@@ -44,7 +62,8 @@ export async function protectedServer(
   oidc: OidcProvider,
   options: ProtectedServerOptions = {},
 ): Promise<ProtectedServer> {
-  const { transport = "http", accessTokenTtlSec, requiredScopes = ["mcp"] } = options;
+  const { transport = "http", accessTokenTtlSec, requiredScopes = ["mcp"], resourcePath } = options;
+  const transports = Array.isArray(transport) ? transport : [transport];
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
@@ -56,9 +75,11 @@ export async function protectedServer(
           issuer: oidc.issuer,
           requiredScopes,
           clockToleranceSec: 0,
+          ...(options.audience === undefined ? {} : { audience: options.audience }),
         }),
         authorizationServers: [oidc.issuer],
         baseUrl,
+        ...(resourcePath === undefined ? {} : { resource: new URL(resourcePath, baseUrl).href }),
       }),
     });
     mcp.tool(
@@ -69,23 +90,26 @@ export async function protectedServer(
         scopes: ctx.auth?.scopes ?? null,
       }),
     );
+    options.setup?.(mcp);
     let listening: ListeningServer;
     try {
-      listening = await mcp.listen({ host: "127.0.0.1", port, transport });
+      listening = await mcp.listen({ host: "127.0.0.1", port, transport: transports });
     } catch (error) {
       if ((error as { code?: string }).code !== "EADDRINUSE" || attempt === 3) throw error;
       continue;
     }
-    const path = transport === "http" ? "/mcp" : "/sse";
-    const resource = `${baseUrl}${path}`;
+    const main = new URL(listening.url).pathname;
+    const resource = resourcePath === undefined ? `${baseUrl}${main}` : new URL(resourcePath, baseUrl).href;
+    const metadataPath = new URL(resource).pathname === "/" ? "" : new URL(resource).pathname;
     oidc.addResource(resource, "jwt", {
       scopes: ["mcp", "read", "write"],
       ...(accessTokenTtlSec === undefined ? {} : { accessTokenTtlSec }),
     });
     return {
       url: listening.url,
+      urls: listening.urls,
       resource,
-      metadataUrl: `${baseUrl}/.well-known/oauth-protected-resource${path}`,
+      metadataUrl: `${baseUrl}/.well-known/oauth-protected-resource${metadataPath}`,
       close: () => listening.close(),
     };
   }

@@ -54,6 +54,17 @@ function stringArray(value: unknown): string[] | undefined {
   return Array.isArray(value) && value.every((item) => typeof item === "string") ? value : undefined;
 }
 
+/**
+ * The http(s) URL of a WebSocket MCP endpoint (`ws:` as `http:`, `wss:` as `https:`): the server's
+ * metadata, its resource identifier and its challenges live on the HTTP side of the same origin.
+ * Other URLs are returned as they are.
+ */
+export function httpUrlOf(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.protocol !== "ws:" && parsed.protocol !== "wss:") return url;
+  return `${parsed.protocol === "ws:" ? "http:" : "https:"}${parsed.href.slice(parsed.protocol.length)}`;
+}
+
 /** Removes the fragment; the rest of the URL stays as the user wrote it (RFC 8707 §2). */
 export function canonicalResource(url: string): string {
   const parsed = new URL(url);

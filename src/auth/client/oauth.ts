@@ -82,7 +82,10 @@ export interface OAuthOptions {
   dpop?: boolean;
 }
 
-/** Tokens are refreshed this long before they expire. */
+/**
+ * Tokens are refreshed this long before they expire, or after half their lifetime when that is
+ * shorter (a token of a few seconds is not refreshed at every request, nor right after it came).
+ */
 const REFRESH_MARGIN_MS = 60_000;
 const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
@@ -93,6 +96,8 @@ interface ServerEntry {
   loaded: boolean;
   state: StoredOAuthState;
   header: Record<string, string>;
+  /** When to refresh the access token before sending (ms since the epoch); undefined: never. */
+  refreshAt?: number | undefined;
   /** The flow (or step-up) under way: concurrent refusals share it. */
   flow?: Promise<boolean> | undefined;
   refreshing?: Promise<void> | undefined;
@@ -205,7 +210,7 @@ export class OAuth implements ClientAuthProvider {
         const key = tokens?.tokenType === "DPoP" ? await this.dpopKey?.catch(() => undefined) : undefined;
         const usable =
           tokens?.tokenType !== "DPoP" || (key !== undefined && tokens.dpopKey === key.thumbprint);
-        this.setTokens(entry, usable ? tokens : undefined);
+        this.setTokens(entry, usable ? tokens : undefined, false);
         entry.loaded = true;
       },
       (error: unknown) => {
@@ -227,9 +232,14 @@ export class OAuth implements ClientAuthProvider {
     return { fetch: this.options.fetch ?? globalThis.fetch, timeout: this.options.requestTimeout ?? 30_000 };
   }
 
-  private setTokens(entry: ServerEntry, tokens: StoredTokens | undefined): void {
+  /** Keeps `tokens`; `fresh` when they just came from the token endpoint (their lifetime is known). */
+  private setTokens(entry: ServerEntry, tokens: StoredTokens | undefined, fresh = true): void {
     if (tokens) entry.state.tokens = tokens;
     else delete entry.state.tokens;
+    const expiresAt = tokens?.expiresAt;
+    const lifetime = expiresAt !== undefined && fresh ? expiresAt - Date.now() : Number.POSITIVE_INFINITY;
+    entry.refreshAt =
+      expiresAt === undefined ? undefined : expiresAt - Math.min(REFRESH_MARGIN_MS, lifetime / 2);
     const scheme = tokens?.tokenType === "DPoP" ? "DPoP" : "Bearer";
     entry.header = tokens ? Object.freeze({ Authorization: `${scheme} ${tokens.accessToken}` }) : NO_HEADERS;
   }
@@ -244,7 +254,8 @@ export class OAuth implements ClientAuthProvider {
 
   private current(entry: ServerEntry): Record<string, string> | Promise<Record<string, string>> {
     const tokens = entry.state.tokens;
-    if (!tokens?.expiresAt || tokens.expiresAt - Date.now() > REFRESH_MARGIN_MS) return entry.header;
+    if (!tokens?.expiresAt || entry.refreshAt === undefined || Date.now() < entry.refreshAt)
+      return entry.header;
     if (tokens.refreshToken) {
       // A failed refresh leaves the request to go without a fresh token: its 401 starts a login.
       return this.refresh(entry).then(
@@ -286,7 +297,7 @@ export class OAuth implements ClientAuthProvider {
       // A refused refresh token is dead: drop it (a network failure keeps it for the next try).
       if (error instanceof OAuthError && error.oauthError) {
         const { refreshToken: _dead, ...rest } = tokens;
-        this.setTokens(entry, rest);
+        this.setTokens(entry, rest, false);
         await this.save(entry);
       }
       throw error;
