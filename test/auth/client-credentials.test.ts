@@ -96,7 +96,11 @@ async function protectedServer(
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const resource = `${base}/mcp`;
-  oidc.addResource(resource, options.format ?? "jwt", { accessTokenTtlSec: options.ttlSeconds ?? 600 });
+  // Each endpoint (/mcp, /sse, /ws) is a resource of its own.
+  for (const path of ["/mcp", "/sse", "/ws"])
+    oidc.addResource(`${base}${path}`, options.format ?? "jwt", {
+      accessTokenTtlSec: options.ttlSeconds ?? 600,
+    });
   const mcp = new FastMCP({
     name: "machine-to-machine",
     auth: new RemoteAuthProvider({

@@ -45,7 +45,9 @@ async function dpopProtected(oidc: OidcProvider, nonce: "none" | "fixed" | "rota
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const resource = `${origin}/mcp`;
-  oidc.addResource(resource, "jwt");
+  // One protected resource (the origin) for both endpoints, /mcp and /sse.
+  const audience = `${origin}/`;
+  oidc.addResource(audience, "jwt");
   const jwks = createRemoteJWKSet(new URL(oidc.jwksUri));
   const mcp = new FastMCP({ name: "dpop" });
   mcp.tool("whoami", { inputSchema: z.object({}) }, () => "ok");
@@ -62,7 +64,7 @@ async function dpopProtected(oidc: OidcProvider, nonce: "none" | "fixed" | "rota
   const handle = async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
     if (url.pathname === "/.well-known/oauth-protected-resource/mcp")
-      return Response.json({ resource, authorization_servers: [oidc.issuer] });
+      return Response.json({ resource: audience, authorization_servers: [oidc.issuer] });
     const authorization = request.headers.get("authorization");
     if (!authorization) return refuse("no token");
     const [scheme, token = ""] = authorization.split(" ");
@@ -86,7 +88,7 @@ async function dpopProtected(oidc: OidcProvider, nonce: "none" | "fixed" | "rota
     if (typeof payload.jti !== "string" || seen.jtis.includes(payload.jti)) return refuse("jti replay");
     seen.jtis.push(payload.jti);
     try {
-      const claims = (await jwtVerify(token, jwks, { issuer: oidc.issuer, audience: resource })).payload;
+      const claims = (await jwtVerify(token, jwks, { issuer: oidc.issuer, audience })).payload;
       const cnf = claims.cnf as { jkt?: string } | undefined;
       if (cnf?.jkt !== (await calculateJwkThumbprint(jwk))) return refuse("cnf.jkt");
     } catch {

@@ -209,8 +209,8 @@ function approve(logins: { count: number }): Pick<OAuthOptions, "redirectHandler
   };
 }
 
-describe("the endpoints beside the protected resource", () => {
-  it("logs in at the SSE and WebSocket endpoints of a server whose resource is /mcp", async () => {
+describe("the endpoints beside /mcp", () => {
+  it("logs in at the SSE and WebSocket endpoints, each a resource of its own", async () => {
     const as = await servers();
     const logins = { count: 0 };
     const oauth = new OAuth({ clientName: "oauth-client-test", ...approve(logins) });
@@ -220,7 +220,7 @@ describe("the endpoints beside the protected resource", () => {
       await created.connect();
       expect((await created.callTool("whoami", {})).text).toMatch(/^client-/);
     }
-    // One login per endpoint URL (tokens are kept per URL), each for the resource /mcp.
+    // One login per endpoint URL (tokens are kept per URL), each for that endpoint's resource.
     expect(logins.count).toBe(2);
     expect(as.counts).toMatchObject({ authorize: 2, token: 2 });
   });

@@ -106,7 +106,17 @@ describe("OAuth against a hostile server", () => {
     expect(opened).toEqual([]);
   });
 
-  it("refuses protected resource metadata for another path of the same origin (not beside /mcp)", async () => {
+  it("refuses protected resource metadata for a sibling endpoint of the same origin (RFC 9728: the URL or a parent)", async () => {
+    const { client, opened } = await hostileServer({
+      resourceMetadata: (origin) => ({ resource: `${origin}/sse`, authorization_servers: [origin] }),
+    });
+    const error = await failure(client);
+    expect(error.step).toBe("discovery");
+    expect(error.message).toMatch(/names resource http:\/\/127\.0\.0\.1:\d+\/sse/);
+    expect(opened).toEqual([]);
+  });
+
+  it("refuses protected resource metadata for another path of the same origin", async () => {
     const { client, opened } = await hostileServer({
       resourceMetadata: (origin) => ({ resource: `${origin}/other/mcp`, authorization_servers: [origin] }),
     });

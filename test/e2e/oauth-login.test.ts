@@ -178,18 +178,21 @@ describe("login at the OpenID provider, on every transport", () => {
   );
 });
 
-describe("a server on several transports whose resource is its Streamable HTTP endpoint", () => {
-  it("a client at /sse is told the metadata names another resource, before any login", async () => {
-    // RFC 9728 §3.3 (and the SDKs' check): the resource must be the URL connected to, or a parent
-    // of it; `/mcp` is neither for `/sse`. Such a server needs `resource` set to a common parent.
+describe("a server on several transports with the default resources", () => {
+  it("each endpoint is a resource of its own: a client at /sse or /ws logs in for that endpoint", async () => {
+    // RFC 9728 §3.3 (and the SDKs' check): the metadata's resource must be the URL connected to.
     const server = await protectedServer({ transport: ["http", "sse", "ws"] });
     expect(server.resource).toBe(server.urls.http);
-    const { client, authorizations } = oauthClient(server.urls.sse as string);
-    const error = await client.connect().catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(OAuthError);
-    expect((error as OAuthError).step).toBe("discovery");
-    expect((error as OAuthError).message).toContain(`names resource ${server.urls.http}`);
-    expect(authorizations).toHaveLength(0);
+    for (const endpoint of ["sse", "ws"] as const) {
+      const url = server.urls[endpoint] as string;
+      const { client, storage, authorizations } = oauthClient(url);
+      await client.connect();
+      expect((await whoami(client)).subject).toBe("ada");
+      // The SSE and WebSocket endpoints are discovered through their http(s) URL.
+      const resource = `${new URL(server.url).origin}${new URL(url).pathname}`;
+      expect(authorizations[0]?.searchParams.get("resource")).toBe(resource);
+      expect(decodeJwt((await stored(storage, url)).tokens.accessToken).aud).toBe(resource);
+    }
   });
 });
 

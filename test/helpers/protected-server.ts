@@ -101,10 +101,19 @@ export async function protectedServer(
     const main = new URL(listening.url).pathname;
     const resource = resourcePath === undefined ? `${baseUrl}${main}` : new URL(resourcePath, baseUrl).href;
     const metadataPath = new URL(resource).pathname === "/" ? "" : new URL(resource).pathname;
-    oidc.addResource(resource, "jwt", {
-      scopes: ["mcp", "read", "write"],
-      ...(accessTokenTtlSec === undefined ? {} : { accessTokenTtlSec }),
-    });
+    // Each endpoint is a resource of its own (unless one `resourcePath` covers them all).
+    const resources =
+      resourcePath === undefined
+        ? Object.values(listening.urls).map((url) => {
+            const { pathname } = new URL(url as string);
+            return `${baseUrl}${pathname}`;
+          })
+        : [resource];
+    for (const one of resources)
+      oidc.addResource(one, "jwt", {
+        scopes: ["mcp", "read", "write"],
+        ...(accessTokenTtlSec === undefined ? {} : { accessTokenTtlSec }),
+      });
     return {
       url: listening.url,
       urls: listening.urls,

@@ -79,9 +79,9 @@ export function httpForm(url: string): string {
 
 /**
  * Whether metadata naming `resource` may speak for the MCP server at `serverUrl` (a client must
- * not use metadata, nor get tokens, for another resource): same origin, and the server's path at
- * or under the resource's path, or beside it (one server's `/mcp`, `/sse` and `/ws` endpoints share
- * one resource, `/mcp`; `/a/mcp` covers `/a/sse`, never `/b/sse`).
+ * not use metadata, nor get tokens, for another resource; RFC 9728 §3.3): same origin, and the
+ * server's path at or under the resource's path (`/` covers `/mcp`; `/mcp` does not cover `/sse`:
+ * a fastmcp-ts server publishes a resource for each endpoint).
  */
 export function resourceCovers(resource: string, serverUrl: string): boolean {
   let declared: URL;
@@ -93,9 +93,7 @@ export function resourceCovers(resource: string, serverUrl: string): boolean {
     return false;
   }
   if (declared.origin !== server.origin) return false;
-  if (withSlash(server.pathname).startsWith(withSlash(declared.pathname))) return true;
-  const parent = (path: string) => path.replace(/\/+$/, "").replace(/[^/]*$/, "");
-  return parent(declared.pathname) === parent(server.pathname);
+  return withSlash(server.pathname).startsWith(withSlash(declared.pathname));
 }
 
 function withSlash(path: string): string {
