@@ -30,6 +30,7 @@ import {
 import { CLIENT_ERAS } from "../helpers/clients.js";
 import { freePort } from "../helpers/node-host.js";
 import { basic, type OidcProvider, revoke, startOidcProvider } from "../helpers/oidc.js";
+import { holdingFetch } from "../helpers/recording-fetch.js";
 import { until } from "../helpers/wait.js";
 
 const POST_CLIENT = { clientId: "mcp-post", clientSecret: "post-secret-0123456789" };
@@ -364,32 +365,15 @@ describe("token lifetime", () => {
     });
     const server = await protectedServer({ format: "opaque", verifier });
     const recorded = recordTokenRequests();
-    // The wire, seen from the client: the next 401 is held until the test lets it through.
-    let hold: (() => void) | undefined;
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const fetcher: typeof fetch = async (input, init) => {
-      const response = await fetch(input, init);
-      if (response.status === 401 && hold) {
-        const held = hold;
-        hold = undefined;
-        held();
-        await released;
-      }
-      return response;
-    };
-    const client = await connect(new StreamableHttpTransport({ url: server.urls.http, fetch: fetcher }), {
+    const wire = holdingFetch();
+    const client = await connect(new StreamableHttpTransport({ url: server.urls.http, fetch: wire.fetch }), {
       auth: basicCredentials({ fetch: recorded.fetch }),
     });
     const first = await whoami(client);
     const before = recorded.tokenRequests.length;
     await revoke(oidc, first.token as string);
     // Call A goes with the revoked token; its 401 is held back.
-    const heldBack = new Promise<void>((resolve) => {
-      hold = resolve;
-    });
+    const heldBack = wire.holdNext();
     const a = whoami(client);
     await heldBack;
     // Call B is refused too, gets a new token and goes through.
@@ -397,7 +381,7 @@ describe("token lifetime", () => {
     expect(b.token).not.toBe(first.token);
     expect(recorded.tokenRequests.length).toBe(before + 1);
     // A's 401 arrives: its token was already replaced, so it goes again with the new one.
-    release();
+    wire.release();
     expect((await a).token).toBe(b.token);
     expect(recorded.tokenRequests.length).toBe(before + 1);
   });

@@ -22,6 +22,7 @@ import {
   type OAuthTestServers,
   startOAuthServers,
 } from "../helpers/oauth-server.js";
+import { holdingFetch } from "../helpers/recording-fetch.js";
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -230,24 +231,9 @@ describe("refresh and concurrency", () => {
   it("a 401 that arrives after a login replaced the refused token sends the request again, no new login or refresh", async () => {
     const as = await servers();
     const logins = { count: 0 };
-    // The wire, seen from the client: the next 401 is held until the test lets it through.
-    let hold: ((response: Response) => void) | undefined;
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const fetcher: typeof fetch = async (input, init) => {
-      const response = await fetch(input, init);
-      if (response.status === 401 && hold) {
-        const held = hold;
-        hold = undefined;
-        held(response);
-        await released;
-      }
-      return response;
-    };
+    const wire = holdingFetch();
     const oauth = new OAuth({ clientName: "oauth-client-test", ...approve(logins) });
-    const c = new Client(new StreamableHttpTransport({ url: as.mcpUrl, fetch: fetcher }), {
+    const c = new Client(new StreamableHttpTransport({ url: as.mcpUrl, fetch: wire.fetch }), {
       auth: oauth,
       timeout: 20_000,
     });
@@ -256,9 +242,7 @@ describe("refresh and concurrency", () => {
     expect(logins.count).toBe(1);
     as.revokeAll();
     // Call A goes with the first token and is refused; its 401 is held back.
-    const heldBack = new Promise<Response>((resolve) => {
-      hold = resolve;
-    });
+    const heldBack = wire.holdNext();
     const a = c.callTool("whoami", {});
     await heldBack;
     // Call B is refused too, fails to refresh (revoked), logs in again and goes through.
@@ -266,7 +250,7 @@ describe("refresh and concurrency", () => {
     expect(logins.count).toBe(2);
     const refreshes = as.counts.refresh;
     // Now A's 401 arrives: its token was already replaced, so it goes again with the new one.
-    release();
+    wire.release();
     expect((await a).text).toBe(b.text);
     expect(logins.count).toBe(2);
     expect(as.counts.refresh).toBe(refreshes);

@@ -8,7 +8,7 @@
  * EXPECTED_FAILURES names what needs a feature not built yet (it must still fail; everything else
  * must pass, as the suite counts a pass: its exit status, no FAILURE or WARNING, a SUCCESS).
  */
-import { fileURLToPath } from "node:url";
+import { bundleClient } from "./bundle-client.js";
 import { listScenarios } from "./harness.js";
 import { conformanceSuite, type Leg } from "./suite.js";
 
@@ -25,12 +25,13 @@ const LEGS: Leg[] = [
   { line: "v2", leg: "extension", scenarios: authExtensions("v2"), expectedCount: 6 },
 ];
 
-const clientProgram = fileURLToPath(new URL("./client-extensions.ts", import.meta.url));
-
 conformanceSuite({
   side: "client",
   legs: LEGS,
   expectedFailures: EXPECTED_FAILURES,
   // The suite splits the command on spaces and appends the mock servers' URL.
-  start: async () => ({ command: `${process.execPath} --import tsx ${clientProgram}` }),
+  start: async () => {
+    const bundle = await bundleClient("client-extensions.ts");
+    return { command: `${process.execPath} ${bundle.file}`, close: bundle.remove };
+  },
 });

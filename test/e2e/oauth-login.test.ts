@@ -37,6 +37,7 @@ import {
   type ProtectedServerOptions,
   protectedServer as startProtectedServer,
 } from "../helpers/protected-server.js";
+import { type Exchange, recordingFetch } from "../helpers/recording-fetch.js";
 import { until } from "../helpers/wait.js";
 
 let oidc: OidcProvider;
@@ -58,31 +59,6 @@ async function protectedServer(options: ProtectedServerOptions = {}): Promise<Pr
   const server = await startProtectedServer(oidc, options);
   servers.push(server);
   return server;
-}
-
-/** One HTTP exchange of the MCP transport: how a test sees the server's 401. */
-interface Exchange {
-  method: string;
-  status: number;
-  authorization: string | null;
-  challenge: string | null;
-}
-
-/** A fetch for the Streamable HTTP transport that records each exchange. */
-function recordingFetch(): { fetch: typeof fetch; exchanges: Exchange[] } {
-  const exchanges: Exchange[] = [];
-  const recorder = async (input: string | URL | Request, init?: RequestInit) => {
-    const request = new Request(input, init);
-    const response = await fetch(input, init);
-    exchanges.push({
-      method: request.method,
-      status: response.status,
-      authorization: request.headers.get("authorization"),
-      challenge: response.headers.get("www-authenticate"),
-    });
-    return response;
-  };
-  return { fetch: recorder as typeof fetch, exchanges };
 }
 
 interface LoggingIn {

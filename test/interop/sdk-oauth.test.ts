@@ -27,6 +27,7 @@ import {
   type ProtectedServerOptions,
   protectedServer as startProtectedServer,
 } from "../helpers/protected-server.js";
+import { type Exchange, recordingFetch } from "../helpers/recording-fetch.js";
 import { PlayedUserOAuthProvider, SDK_REDIRECT_URL } from "../helpers/sdk-oauth.js";
 import { until } from "../helpers/wait.js";
 
@@ -49,33 +50,6 @@ async function protectedServer(
   const server = await startProtectedServer(oidc, { ...options, transport });
   servers.push(server);
   return server;
-}
-
-/** One HTTP exchange a client made: enough to read the order of a login. */
-interface Exchange {
-  method: string;
-  url: string;
-  status: number;
-  authorization: string | null;
-  /** The response's `WWW-Authenticate`. */
-  challenge: string | null;
-}
-
-function recordingFetch(): { fetch: typeof fetch; exchanges: Exchange[] } {
-  const exchanges: Exchange[] = [];
-  const recorder = async (input: string | URL | Request, init?: RequestInit) => {
-    const request = new Request(input, init);
-    const response = await fetch(input, init);
-    exchanges.push({
-      method: request.method,
-      url: request.url,
-      status: response.status,
-      authorization: request.headers.get("authorization"),
-      challenge: response.headers.get("www-authenticate"),
-    });
-    return response;
-  };
-  return { fetch: recorder as typeof fetch, exchanges };
 }
 
 /** A connected SDK client, whatever its version and transport. */
