@@ -287,6 +287,26 @@ describe("ClientCredentials against oidc-provider", () => {
     expect(failure?.message).not.toMatch(/eyJ/); // no JWT in the message
   });
 
+  it("a token request refused before any request is sent (tokenEndpoint given) rejects with the OAuthError itself", async () => {
+    const client = new Client(server.urls.http, {
+      auth: new ClientCredentials({
+        clientId: oidc.app.clientId,
+        clientSecret: "wrong",
+        scopes: ["mcp"],
+        tokenEndpoint: oidc.tokenEndpoint,
+      }),
+    });
+    clients.push(client);
+    const failure = await client.connect().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    // Not a ConnectionError ("Cannot reach ..."): the server was never asked.
+    expect(failure).toBeInstanceOf(OAuthError);
+    expect((failure as OAuthError).oauthError).toBe("invalid_client");
+    expect((failure as Error).message).not.toMatch(/Cannot reach/);
+  });
+
   it("a wrong secret: a clear error naming invalid_client, no secret, no token; the next client still works", async () => {
     const wrong = "wrong-secret-that-must-not-leak";
     const client = new Client(server.urls.http, {

@@ -11,7 +11,7 @@
  * const client = new Client(new StreamableHttpTransport({ url: "https://example.com/mcp", headers: { "X-Team": "a" } }));
  * ```
  */
-import { ConnectionError } from "../../errors.js";
+import { ClientError, ConnectionError } from "../../errors.js";
 import { encodeHeaderValue, MCP_NAME_PARAMS } from "../../protocol/http-headers.js";
 import { decodeText } from "../../protocol/jsonrpc.js";
 import { MetaKey } from "../../protocol/meta.js";
@@ -272,6 +272,8 @@ export class StreamableHttpTransport extends UrlTransport<StreamableHttpTranspor
       );
     } catch (error) {
       if (controller?.signal.aborted) return;
+      // The credentials provider's own failure (an OAuthError: a refused refresh...) is not a network one.
+      if (error instanceof ClientError) throw error;
       throw new ConnectionError(`Cannot reach ${this.url}: ${(error as Error).message}`, { cause: error });
     }
     const id = "id" in message && "method" in message ? message.id : undefined;
