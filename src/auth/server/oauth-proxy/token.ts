@@ -45,17 +45,12 @@ async function exchangeCode(
   if (!code) return oauthError(400, "invalid_request", "code is missing");
   if (!verifier || !PKCE_VERIFIER.test(verifier))
     return oauthError(400, "invalid_request", "code_verifier is missing or malformed");
-  const key = sha256(code);
-  const record = await context.store.take<CodeRecord>(`code:${key}`);
-  if (!record) {
-    const used = await context.store.get<{ grantId: string }>(`usedcode:${key}`);
-    if (used) {
-      await context.store.delete(`grant:${used.grantId}`);
-      return invalidGrant("The code was already used: the tokens issued for it are revoked");
-    }
-    return invalidGrant("The code is invalid or expired");
-  }
-  await context.store.set(`usedcode:${key}`, { grantId: record.grantId }, context.ttl.codeMs);
+  const taken = await takeOnce<CodeRecord>(context, "code", code, context.ttl.codeMs, {
+    replayed: "The code was already used: the tokens issued for it are revoked",
+    unknown: "The code is invalid or expired",
+  });
+  if ("reply" in taken) return taken.reply;
+  const { record } = taken;
   const redirectUri = form.get("redirect_uri");
   const problem =
     record.clientId !== client.client_id
@@ -75,6 +70,29 @@ async function exchangeCode(
   return issue(context, record.grantId, grant, grant.scopes);
 }
 
+/**
+ * Takes a single-use credential (a code, a refresh token) from the store by its hash, and remembers
+ * it as used for `ttlMs`: presented again, it revokes the grant it was issued under.
+ */
+async function takeOnce<T extends { grantId: string }>(
+  context: ProxyContext,
+  kind: "code" | "refresh",
+  presented: string,
+  ttlMs: number,
+  messages: { replayed: string; unknown: string },
+): Promise<{ record: T } | { reply: HttpReply }> {
+  const key = sha256(presented);
+  const record = await context.store.take<T>(`${kind}:${key}`);
+  if (!record) {
+    const used = await context.store.get<{ grantId: string }>(`used${kind}:${key}`);
+    if (!used) return { reply: invalidGrant(messages.unknown) };
+    await context.store.delete(`grant:${used.grantId}`);
+    return { reply: invalidGrant(messages.replayed) };
+  }
+  await context.store.set(`used${kind}:${key}`, { grantId: record.grantId }, ttlMs);
+  return { record };
+}
+
 async function refresh(
   context: ProxyContext,
   client: ClientRecord,
@@ -82,17 +100,12 @@ async function refresh(
 ): Promise<HttpReply> {
   const presented = form.get("refresh_token");
   if (!presented) return oauthError(400, "invalid_request", "refresh_token is missing");
-  const key = sha256(presented);
-  const record = await context.store.take<TokenRecord>(`refresh:${key}`);
-  if (!record) {
-    const used = await context.store.get<{ grantId: string }>(`usedrefresh:${key}`);
-    if (used) {
-      await context.store.delete(`grant:${used.grantId}`);
-      return invalidGrant("The refresh token was already used: the grant is revoked");
-    }
-    return invalidGrant("The refresh token is invalid or expired");
-  }
-  await context.store.set(`usedrefresh:${key}`, { grantId: record.grantId }, context.ttl.refreshTokenMs);
+  const taken = await takeOnce<TokenRecord>(context, "refresh", presented, context.ttl.refreshTokenMs, {
+    replayed: "The refresh token was already used: the grant is revoked",
+    unknown: "The refresh token is invalid or expired",
+  });
+  if ("reply" in taken) return taken.reply;
+  const { record } = taken;
   if (record.clientId !== client.client_id) {
     await context.store.delete(`grant:${record.grantId}`);
     return invalidGrant("The refresh token was issued to another client");
