@@ -223,9 +223,7 @@ export class StreamableHttpTransport extends UrlTransport<StreamableHttpTranspor
     signal?: AbortSignal,
   ): Promise<Response> {
     const fetcher = this.options.fetch ?? fetch;
-    const found = this.credentials({ method: init.method ?? "GET", url: this.url });
-    const credentials = found instanceof Promise ? await found : found;
-    const headers = { ...credentials, ...(init.headers as Record<string, string>) };
+    const headers = await this.withCredentials(init);
     const controller = new AbortController();
     const onAbort = () => controller.abort(signal?.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
@@ -244,11 +242,19 @@ export class StreamableHttpTransport extends UrlTransport<StreamableHttpTranspor
     }
   }
 
+  /** The request's headers under the credentials' (which the request's own override). */
+  private withCredentials(init: RequestInit): Record<string, string> | Promise<Record<string, string>> {
+    const merge = (credentials: Record<string, string>) => ({
+      ...credentials,
+      ...(init.headers as Record<string, string>),
+    });
+    const found = this.credentials({ method: init.method ?? "GET", url: this.url });
+    return found instanceof Promise ? found.then(merge) : merge(found);
+  }
+
   /** A request whose body streams for as long as `signal` allows (the GET stream): no timeout. */
   private async fetchStream(init: RequestInit, signal: AbortSignal): Promise<Response> {
-    const found = this.credentials({ method: init.method ?? "GET", url: this.url });
-    const credentials = found instanceof Promise ? await found : found;
-    const headers = { ...credentials, ...(init.headers as Record<string, string>) };
+    const headers = await this.withCredentials(init);
     const response = await (this.options.fetch ?? fetch)(this.url, { ...init, headers, signal });
     this.sentWith.set(response, headers);
     return response;
