@@ -14,6 +14,7 @@
  * ```
  */
 import type { AuthProvider, TokenVerifier } from "../auth/server/core.js";
+import type { FromOpenAPIOptions, OpenAPISource } from "../compose/openapi/index.js";
 import type {
   CacheHints,
   Icon,
@@ -154,6 +155,20 @@ export class FastMCP implements ServerEntry {
       this.visibility = new Visibility(options.includeTags, options.excludeTags);
       this.visibility.applyTo(this.registries());
     }
+  }
+
+  /**
+   * A server whose tools call a REST API described by an OpenAPI 3.0 or 3.1 document (an object,
+   * JSON or YAML text, or a URL). Async: the module loads on first use and may parse YAML or fetch
+   * the document. The same as `fromOpenAPI` of `fastmcp-ts/openapi`, which documents the options.
+   *
+   * @example
+   * ```ts
+   * const mcp = await FastMCP.fromOpenAPI(spec, { baseUrl: "https://api.example.com" });
+   * ```
+   */
+  static fromOpenAPI(spec: OpenAPISource, options?: FromOpenAPIOptions): Promise<FastMCP> {
+    return import("../compose/openapi/index.js").then(({ fromOpenAPI }) => fromOpenAPI(spec, options));
   }
 
   /** Registers a tool. `handler(args, ctx)` may be sync or async; its value becomes the result. */

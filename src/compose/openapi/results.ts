@@ -1,0 +1,75 @@
+/** HTTP answers as MCP results: a tool's result, a resource's contents. */
+import { ResourceError } from "../../errors.js";
+import type { CallToolResult } from "../../protocol/types.js";
+import type { CompiledSchema } from "../../schema/compile.js";
+import { formatIssues } from "../../server/components/tools.js";
+import type { ApiResponse } from "./request.js";
+
+function isJson(contentType: string): boolean {
+  const base = contentType.split(";")[0]?.trim().toLowerCase() ?? "";
+  return base === "application/json" || base.endsWith("+json");
+}
+
+function parsed(response: ApiResponse): { ok: true; value: unknown } | { ok: false } {
+  if (!isJson(response.contentType) || response.text.trim() === "") return { ok: false };
+  try {
+    return { ok: true, value: JSON.parse(response.text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+function statusLine(response: ApiResponse): string {
+  return `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}`;
+}
+
+function isSuccess(response: ApiResponse): boolean {
+  return response.status >= 200 && response.status < 300;
+}
+
+function errorResult(text: string): CallToolResult {
+  return { content: [{ type: "text", text }], isError: true };
+}
+
+/** How a tool's structured output is checked and shaped. */
+export interface ToolOutput {
+  validator: CompiledSchema;
+  /** The response schema is not an object: values travel as `{ result }`. */
+  wrap: boolean;
+}
+
+/**
+ * A tool's result: a non-2xx answer is an `isError` result with the status and body; a JSON
+ * object body is also structured content (checked against the output schema when there is one).
+ */
+export function toolResult(response: ApiResponse, output: ToolOutput | undefined): CallToolResult {
+  if (!isSuccess(response)) {
+    return errorResult(`${statusLine(response)}${response.text ? `: ${response.text}` : ""}`);
+  }
+  const text = response.text || statusLine(response);
+  const body = parsed(response);
+  const result: CallToolResult = { content: [{ type: "text", text }] };
+  if (output) {
+    const structured = body.ok ? (output.wrap ? { result: body.value } : body.value) : undefined;
+    const outcome = output.validator.validate(structured);
+    if (!body.ok || outcome instanceof Promise || !outcome.ok) {
+      const why =
+        body.ok && !(outcome instanceof Promise) && !outcome.ok ? `: ${formatIssues(outcome.issues)}` : "";
+      return errorResult(
+        `${statusLine(response)}, but the body does not match the response schema of the OpenAPI document${why}. Body: ${text}`,
+      );
+    }
+    result.structuredContent = structured as Record<string, unknown>;
+  } else if (body.ok && typeof body.value === "object" && body.value !== null && !Array.isArray(body.value)) {
+    result.structuredContent = body.value as Record<string, unknown>;
+  }
+  return result;
+}
+
+/** A resource's text; a non-2xx answer is a ResourceError (its message reaches the client). */
+export function resourceText(response: ApiResponse): string {
+  if (!isSuccess(response)) {
+    throw new ResourceError(`${statusLine(response)}${response.text ? `: ${response.text}` : ""}`);
+  }
+  return response.text;
+}
