@@ -52,6 +52,7 @@ describe("fromOpenAPI: what clients list", () => {
       "getFile",
       "echo",
       "submitForm",
+      "upload",
       "plantTree",
       "redirect",
     ]);
@@ -262,6 +263,19 @@ describe("fromOpenAPI: calling the API", () => {
     });
   });
 
+  it("sends multipart bodies as form-data, one part per array item", async () => {
+    const result = await client.callTool("upload", { title: "Hi", tags: ["a", "b"] });
+    const echoed = result.structuredContent as { type: string; body: string };
+    const boundary = /^multipart\/form-data; boundary=(.+)$/.exec(echoed.type)?.[1] as string;
+    expect(boundary).toBeTruthy();
+    const parts = echoed.body.split(`--${boundary}`).filter((part) => part.includes("Content-Disposition"));
+    expect(parts.map((part) => part.replace(/\r\n/g, "|"))).toEqual([
+      '|Content-Disposition: form-data; name="title"||Hi|',
+      '|Content-Disposition: form-data; name="tags"||a|',
+      '|Content-Disposition: form-data; name="tags"||b|',
+    ]);
+  });
+
   it("works over Streamable HTTP too", async () => {
     const served = await mcp.listen({ port: 0 });
     try {
@@ -296,6 +310,7 @@ describe("fromOpenAPI: route maps, names, tags", () => {
       "deletePet",
       "renameOwner",
       "submitForm",
+      "upload",
       "plantTree",
     ]);
     const resources = await reader.listResources();

@@ -143,6 +143,25 @@ export function petstore30(): Record<string, unknown> {
           responses: { "200": { description: "What arrived" } },
         },
       },
+      "/upload": {
+        post: {
+          operationId: "upload",
+          requestBody: {
+            content: {
+              "multipart/form-data": {
+                schema: {
+                  type: "object",
+                  properties: {
+                    title: { type: "string" },
+                    tags: { type: "array", items: { type: "string" } },
+                  },
+                },
+              },
+            },
+          },
+          responses: { "200": { description: "What arrived" } },
+        },
+      },
       "/tree": {
         post: {
           operationId: "plantTree",

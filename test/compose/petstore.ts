@@ -149,7 +149,7 @@ export async function startPetstore(): Promise<PetstoreApi> {
     if (method === "GET" && path.startsWith("/api/files/")) return json(res, 200, { got: raw });
     if (method === "GET" && path === "/api/echo") return json(res, 200, { headers: req.headers, url: raw });
     if (method === "POST" && path === "/api/tree") return json(res, 200, { planted: JSON.parse(body) });
-    if (method === "POST" && path === "/api/form")
+    if (method === "POST" && (path === "/api/form" || path === "/api/upload"))
       return json(res, 200, { type: req.headers["content-type"], body });
     const doc = method === "GET" && path.startsWith("/docs/") ? api.docs.get(path.slice(6)) : undefined;
     if (doc) return res.writeHead(200, { "content-type": doc.type }).end(doc.text);

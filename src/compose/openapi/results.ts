@@ -1,7 +1,7 @@
 /** HTTP answers as MCP results: a tool's result, a resource's contents. */
 import { ResourceError } from "../../errors.js";
 import type { CallToolResult } from "../../protocol/types.js";
-import type { CompiledSchema } from "../../schema/compile.js";
+import type { CompiledSchema, ValidationOutcome } from "../../schema/compile.js";
 import { formatIssues } from "../../server/components/tools.js";
 import type { ApiResponse } from "./request.js";
 
@@ -50,15 +50,17 @@ export function toolResult(response: ApiResponse, output: ToolOutput | undefined
   const body = parsed(response);
   const result: CallToolResult = { content: [{ type: "text", text }] };
   if (output) {
-    const structured = body.ok ? (output.wrap ? { result: body.value } : body.value) : undefined;
-    const outcome = output.validator.validate(structured);
-    if (!body.ok || outcome instanceof Promise || !outcome.ok) {
-      const why =
-        body.ok && !(outcome instanceof Promise) && !outcome.ok ? `: ${formatIssues(outcome.issues)}` : "";
-      return errorResult(
+    // The document promised structured output: a body that breaks the promise is reported with
+    // its status and text, so the caller knows the call went through.
+    const mismatch = (why: string) =>
+      errorResult(
         `${statusLine(response)}, but the body does not match the response schema of the OpenAPI document${why}. Body: ${text}`,
       );
-    }
+    if (!body.ok) return mismatch(" (not JSON)");
+    const structured = output.wrap ? { result: body.value } : body.value;
+    // A plain JSON Schema compiles to a synchronous validator.
+    const outcome = output.validator.validate(structured) as ValidationOutcome;
+    if (!outcome.ok) return mismatch(`: ${formatIssues(outcome.issues)}`);
     result.structuredContent = structured as Record<string, unknown>;
   } else if (body.ok && typeof body.value === "object" && body.value !== null && !Array.isArray(body.value)) {
     result.structuredContent = body.value as Record<string, unknown>;
