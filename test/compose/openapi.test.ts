@@ -3,6 +3,8 @@
  * described by real OpenAPI documents (3.0 as an object, 3.1 as YAML): what clients list, what the
  * API receives, what callers get back, route maps, names, and the same over HTTP.
  */
+import { Client as SdkClient } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client, FastMCP, ToolError } from "../../src/index.js";
 import type { Tool } from "../../src/protocol/types.js";
@@ -276,8 +278,9 @@ describe("fromOpenAPI: calling the API", () => {
     ]);
   });
 
-  it("works over Streamable HTTP too", async () => {
+  it("works over Streamable HTTP too, for our Client and the official SDK's (which checks output schemas)", async () => {
     const served = await mcp.listen({ port: 0 });
+    const sdk = new SdkClient({ name: "sdk-v1", version: "1.0.0" });
     try {
       await using remote = await Client.connect(served.url);
       const result = await remote.callTool("getPet", { petId: 1 });
@@ -285,7 +288,16 @@ describe("fromOpenAPI: calling the API", () => {
       const failed = await remote.callTool("getPet", { petId: 77 }, { raiseOnError: false });
       expect(failed.isError).toBe(true);
       expect(failed.text).toContain("HTTP 404");
+
+      await sdk.connect(new StreamableHTTPClientTransport(new URL(served.url)));
+      await sdk.listTools();
+      // The SDK validates structuredContent against each tool's outputSchema ($ref/$defs, wrapped arrays).
+      const pet = await sdk.callTool({ name: "getPet", arguments: { petId: 3 } });
+      expect(pet.structuredContent).toEqual({ id: 3, name: "Nemo", tag: "fish" });
+      const list = await sdk.callTool({ name: "listPets", arguments: { limit: 1 } });
+      expect(list.structuredContent).toEqual({ result: [{ id: 1, name: "Rex", tag: "dog" }] });
     } finally {
+      await sdk.close();
       await served.close();
     }
   });

@@ -75,6 +75,8 @@ export class SchemaSet {
   /** Pointer -> its `$defs` name and converted schema (with the pointers it refers to). */
   private readonly defs = new Map<string, Def>();
   private readonly names = new Set<string>();
+  /** Pointers already found free of in-place loops (checked once per document). */
+  private readonly loopFree = new Set<string>();
 
   constructor(document: unknown, version: "3.0" | "3.1") {
     this.document = document;
@@ -112,22 +114,24 @@ export class SchemaSet {
       reached.push(ref);
       for (const next of def.refs as Set<string>) queue.push(next);
     }
-    const done = new Set<string>();
-    for (const ref of reached) this.checkLoops(ref, done);
+    for (const ref of reached) this.checkLoops(ref);
     return reached.length > 0 ? out : undefined;
   }
 
   /** Depth-first over in-place references from `start`, without recursion; throws on a loop. */
-  private checkLoops(start: string, done: Set<string>): void {
+  private checkLoops(start: string): void {
+    const done = this.loopFree;
     const path: string[] = [];
+    const onPath = new Set<string>();
     const stack: { ref: string; next: Iterator<string> }[] = [];
     const enter = (ref: string) => {
-      if (path.includes(ref)) {
+      if (onPath.has(ref)) {
         const loop = [...path.slice(path.indexOf(ref)), ref].join(" -> ");
         throw new TypeError(`Cyclic $ref: ${loop} refers to itself without nesting`);
       }
       if (done.has(ref)) return;
       path.push(ref);
+      onPath.add(ref);
       stack.push({ ref, next: (this.load(ref).inPlace as Set<string>).values() });
     };
     enter(start);
@@ -137,6 +141,7 @@ export class SchemaSet {
       if (step.done) {
         stack.pop();
         path.pop();
+        onPath.delete(top.ref);
         done.add(top.ref);
       } else enter(step.value);
     }
