@@ -278,6 +278,50 @@ describe("fromOpenAPI: calling the API", () => {
     ]);
   });
 
+  it("takes a body that is not an object as one `body` argument (a parameter named body becomes body__query)", async () => {
+    const spec = {
+      openapi: "3.1.0",
+      info: { title: "Bodies", version: "1" },
+      paths: {
+        "/tree": {
+          post: {
+            operationId: "plantMany",
+            parameters: [{ name: "body", in: "query", schema: { type: "string" } }],
+            requestBody: {
+              required: true,
+              description: "The labels",
+              content: { "application/json": { schema: { type: "array", items: { type: "string" } } } },
+            },
+            responses: {},
+          },
+        },
+        "/form": {
+          post: {
+            operationId: "note",
+            requestBody: { content: { "text/plain": { schema: { type: "string" } } } },
+            responses: {},
+          },
+        },
+      },
+    };
+    await using caller = await Client.connect(await FastMCP.fromOpenAPI(spec, { baseUrl: api.baseUrl }));
+    const [many, note] = await caller.listTools();
+    expect(many?.inputSchema).toEqual({
+      type: "object",
+      properties: {
+        body__query: { type: "string" },
+        body: { type: "array", items: { type: "string" }, description: "The labels" },
+      },
+      required: ["body"],
+    });
+    expect(note?.inputSchema).toEqual({ type: "object", properties: { body: { type: "string" } } });
+    const planted = await caller.callTool("plantMany", { body: ["a", "b"], body__query: "q" });
+    expect(planted.structuredContent).toEqual({ planted: ["a", "b"] });
+    expect(api.requests.at(-1)?.url).toBe("/api/tree?body=q");
+    const noted = await caller.callTool("note", { body: 'raw "text"' });
+    expect(noted.structuredContent).toEqual({ type: "text/plain", body: 'raw "text"' });
+  });
+
   it("works over Streamable HTTP too, for our Client and the official SDK's (which checks output schemas)", async () => {
     const served = await mcp.listen({ port: 0 });
     const sdk = new SdkClient({ name: "sdk-v1", version: "1.0.0" });
