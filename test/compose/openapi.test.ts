@@ -8,7 +8,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client, FastMCP, ToolError } from "../../src/index.js";
 import type { Tool } from "../../src/protocol/types.js";
-import { type PetstoreApi, startPetstore } from "./petstore.js";
+import { BINARY, type PetstoreApi, startPetstore } from "./petstore.js";
 import { PETSTORE_31_YAML, petstore30 } from "./petstore-spec.js";
 
 let api: PetstoreApi;
@@ -320,6 +320,44 @@ describe("fromOpenAPI: calling the API", () => {
     expect(api.requests.at(-1)?.url).toBe("/api/tree?body=q");
     const noted = await caller.callTool("note", { body: 'raw "text"' });
     expect(noted.structuredContent).toEqual({ type: "text/plain", body: 'raw "text"' });
+  });
+
+  it("returns binary answers as image content, embedded blobs, and blob resources", async () => {
+    const ok = (type: string) => ({ "200": { description: "bytes", content: { [type]: {} } } });
+    const spec = {
+      openapi: "3.1.0",
+      info: { title: "Binary", version: "1" },
+      paths: {
+        "/photo": { get: { operationId: "photo", responses: ok("image/png") } },
+        "/report": { get: { operationId: "report", responses: ok("application/pdf") } },
+      },
+    };
+    const server = await FastMCP.fromOpenAPI(spec, {
+      baseUrl: api.baseUrl,
+      routeMaps: [{ pattern: "^/report", methods: ["GET"], type: "resource" }],
+    });
+    await using caller = await Client.connect(server);
+    const photo = await caller.callTool("photo", {});
+    expect(photo.content).toEqual([
+      { type: "image", mimeType: "image/png", data: BINARY.toString("base64") },
+    ]);
+    const report = await caller.readResource("resource://report");
+    expect(report.contents).toEqual([
+      { uri: "resource://report", mimeType: "application/pdf", blob: BINARY.toString("base64") },
+    ]);
+    const tools = await FastMCP.fromOpenAPI(spec, { baseUrl: api.baseUrl });
+    await using toolCaller = await Client.connect(tools);
+    const embedded = await toolCaller.callTool("report", {});
+    expect(embedded.content).toEqual([
+      {
+        type: "resource",
+        resource: {
+          uri: `${api.baseUrl}/report`,
+          mimeType: "application/pdf",
+          blob: BINARY.toString("base64"),
+        },
+      },
+    ]);
   });
 
   it("works over Streamable HTTP too, for our Client and the official SDK's (which checks output schemas)", async () => {

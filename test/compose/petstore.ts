@@ -7,6 +7,9 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import { listenLocal } from "../helpers/node-host.js";
 import { type Deferred, deferred } from "../helpers/wait.js";
 
+/** The bytes /api/photo and /api/report answer: not UTF-8 (0x89, 0xff, 0x00). */
+export const BINARY = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0xff, 0x00, 0xfe]);
+
 export interface Recorded {
   method: string;
   /** The request target exactly as it arrived (not normalized). */
@@ -142,6 +145,10 @@ export async function startPetstore(): Promise<PetstoreApi> {
       };
       pump();
       return;
+    }
+    if (method === "GET" && (path === "/api/photo" || path === "/api/report")) {
+      const type = path === "/api/photo" ? "image/png" : "application/pdf";
+      return res.writeHead(200, { "content-type": type }).end(BINARY);
     }
     if (method === "GET" && path === "/api/lies") {
       return res.writeHead(api.lie.status, { "content-type": api.lie.type }).end(api.lie.body);

@@ -12,7 +12,7 @@ import { type Binding, routeArguments } from "./arguments.js";
 import { setOwn } from "./objects.js";
 import type { SchemaSet } from "./refs.js";
 import { ArgumentError, CallError, type CallSettings, callRoute } from "./request.js";
-import { resourceText, type ToolOutput, toolResult } from "./results.js";
+import { resourceBody, type ToolOutput, toolResult } from "./results.js";
 import type { RouteType } from "./route-maps.js";
 import type { OpenAPIRoute } from "./routes.js";
 
@@ -66,8 +66,9 @@ function jsonSchemaOf(response: Record<string, unknown> | undefined): unknown {
 }
 
 /**
- * The output schema: when every success response the document declares has a JSON schema, the
- * first one's (a non-object schema wrapped as `{ result }`, as FastMCP tools do).
+ * The output schema: when every success response the document declares has the same JSON schema,
+ * that one (a non-object schema wrapped as `{ result }`, as FastMCP tools do). Success answers
+ * without a body (204) or with different schemas promise nothing a client could check.
  */
 function outputFor(
   route: OpenAPIRoute,
@@ -76,8 +77,10 @@ function outputFor(
   const success = Object.keys(route.responses).filter((status) => /^2(\d\d|XX)$/i.test(status));
   if (success.length === 0) return undefined;
   const raw = success.map((status) => jsonSchemaOf(route.responses[status]));
-  if (raw.some((schema) => schema === undefined)) return undefined;
   const first = raw[0];
+  if (raw.some((schema) => schema === undefined || JSON.stringify(schema) !== JSON.stringify(first))) {
+    return undefined;
+  }
   const { schema, refs } = schemas.convert(first, `${route.method} ${route.path} response`);
   const isObject = schemas.isObject(first);
   const defs = schemas.defsFor(refs);
@@ -105,16 +108,6 @@ function templateUri(name: string, bindings: readonly Binding[]): string {
     else if (binding.parameter.in === "query") query.push(varName(binding.arg));
   }
   return query.length > 0 ? `${uri}{?${query.join(",")}}` : uri;
-}
-
-async function send(
-  route: OpenAPIRoute,
-  bindings: readonly Binding[],
-  args: Record<string, unknown>,
-  settings: CallSettings,
-  ctx: Context,
-) {
-  return callRoute(route, bindings, args, settings, ctx.signal);
 }
 
 /** Registers `route` as a component of `type` named `name` on `server`. */
@@ -164,7 +157,7 @@ export function register(
       },
       async (args: Record<string, unknown>, ctx: Context) => {
         try {
-          return toolResult(await send(route, bindings, args, call, ctx), output?.output);
+          return toolResult(await callRoute(route, bindings, args, call, ctx.signal), output?.output);
         } catch (error) {
           if (error instanceof ArgumentError || error instanceof CallError) {
             return { content: [{ type: "text", text: error.message }], isError: true };
@@ -180,7 +173,7 @@ export function register(
   const options = { ...common, name: component.name, ...(mimeType ? { mimeType } : {}) };
   const read = async (args: Record<string, unknown>, ctx: Context) => {
     try {
-      return resourceText(await send(route, bindings, args, call, ctx));
+      return resourceBody(await callRoute(route, bindings, args, call, ctx.signal));
     } catch (error) {
       if (error instanceof ArgumentError || error instanceof CallError)
         throw new ResourceError(error.message);

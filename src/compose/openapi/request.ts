@@ -3,7 +3,7 @@
  * headers, cookies, body), sent with `fetch` under the timeout and the MCP request's cancellation,
  * and the answer read with a size cap.
  */
-import { readLimited } from "../../protocol/read-limited.js";
+import { readLimitedBytes } from "../../protocol/read-limited.js";
 import type { Binding } from "./arguments.js";
 import { setOwn } from "./objects.js";
 import type { OpenAPIRoute } from "./routes.js";
@@ -23,7 +23,11 @@ export interface ApiResponse {
   status: number;
   statusText: string;
   contentType: string;
+  /** The body as UTF-8 text. */
   text: string;
+  bytes: Uint8Array;
+  /** The URL called (a binary answer is an embedded resource of this URI). */
+  url: string;
 }
 
 /** A call that got no HTTP answer (or one too large): the message names why. */
@@ -182,7 +186,7 @@ export async function callRoute(
     throw failed(error);
   }
   try {
-    const text = await readLimited(
+    const bytes = await readLimitedBytes(
       response.body,
       response.headers.get("content-length"),
       settings.maxResponseBytes,
@@ -195,7 +199,9 @@ export async function callRoute(
       status: response.status,
       statusText: response.statusText,
       contentType: response.headers.get("content-type") ?? "",
-      text,
+      text: new TextDecoder().decode(bytes),
+      bytes,
+      url: url.href,
     };
   } catch (error) {
     throw failed(error);

@@ -1,13 +1,36 @@
 /** HTTP answers as MCP results: a tool's result, a resource's contents. */
 import { ResourceError } from "../../errors.js";
-import type { CallToolResult } from "../../protocol/types.js";
+import type { CallToolResult, ContentBlock } from "../../protocol/types.js";
 import type { CompiledSchema, ValidationOutcome } from "../../schema/compile.js";
+import { toBase64 } from "../../server/components/content.js";
 import { formatIssues } from "../../server/components/tools.js";
 import type { ApiResponse } from "./request.js";
 
+function mediaType(contentType: string): string {
+  return contentType.split(";")[0]?.trim().toLowerCase() ?? "";
+}
+
 function isJson(contentType: string): boolean {
-  const base = contentType.split(";")[0]?.trim().toLowerCase() ?? "";
+  const base = mediaType(contentType);
   return base === "application/json" || base.endsWith("+json");
+}
+
+/** Answers whose bytes are not text: images, audio, PDFs, archives, octet streams... */
+function isBinary(contentType: string): boolean {
+  const base = mediaType(contentType);
+  if (base === "" || base.startsWith("text/") || isJson(base) || base.endsWith("+xml")) return false;
+  return !/^application\/(xml|javascript|ecmascript|x-www-form-urlencoded|yaml|x-yaml|x-ndjson|graphql)$/.test(
+    base,
+  );
+}
+
+/** A binary success as a content block: an image, audio, or an embedded resource of the URL. */
+function binaryBlock(response: ApiResponse): ContentBlock {
+  const mimeType = mediaType(response.contentType);
+  const data = toBase64(response.bytes);
+  if (mimeType.startsWith("image/")) return { type: "image", data, mimeType };
+  if (mimeType.startsWith("audio/")) return { type: "audio", data, mimeType };
+  return { type: "resource", resource: { uri: response.url, mimeType, blob: data } };
 }
 
 function parsed(response: ApiResponse): { ok: true; value: unknown } | { ok: false } {
@@ -46,6 +69,9 @@ export function toolResult(response: ApiResponse, output: ToolOutput | undefined
   if (!isSuccess(response)) {
     return errorResult(`${statusLine(response)}${response.text ? `: ${response.text}` : ""}`);
   }
+  if (isBinary(response.contentType) && response.bytes.length > 0 && !output) {
+    return { content: [binaryBlock(response)] };
+  }
   const text = response.text || statusLine(response);
   const body = parsed(response);
   const result: CallToolResult = { content: [{ type: "text", text }] };
@@ -68,10 +94,13 @@ export function toolResult(response: ApiResponse, output: ToolOutput | undefined
   return result;
 }
 
-/** A resource's text; a non-2xx answer is a ResourceError (its message reaches the client). */
-export function resourceText(response: ApiResponse): string {
+/**
+ * A resource's contents: its text, or its bytes for a binary answer; a non-2xx answer is a
+ * ResourceError (its message reaches the client).
+ */
+export function resourceBody(response: ApiResponse): string | Uint8Array {
   if (!isSuccess(response)) {
     throw new ResourceError(`${statusLine(response)}${response.text ? `: ${response.text}` : ""}`);
   }
-  return response.text;
+  return isBinary(response.contentType) ? response.bytes : response.text;
 }
