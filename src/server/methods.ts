@@ -195,11 +195,13 @@ function callToolRequest(
     if (!kernel.mounts) throw new NotFoundError("tool", `Unknown tool: ${name}`);
     return kernel.mounts.routeName("tools", name, scope).then((route) => {
       if (!route) throw new NotFoundError("tool", `Unknown tool: ${name}`);
+      // A mounted task tool's task lives where the client polls: the outermost server.
+      scope.tasks ??= kernel.tasks;
       return route.mount.source.callTool({ ...params, name: route.key }, scope);
     });
   }
   const options = { maskErrorDetails: kernel.options.maskErrorDetails };
-  if (entry.task) return kernel.tasks.callTool(entry, args, scope, options);
+  if (entry.task) return (scope.tasks ?? kernel.tasks).callTool(entry, args, scope, options);
   return callTool(entry, args, scope.context ?? new Context(scope), options);
 }
 

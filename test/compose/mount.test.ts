@@ -248,6 +248,21 @@ describe("mount precedence and shape", () => {
     expect(second.nextCursor).toBeUndefined();
   });
 
+  it("runs a mounted task tool as a task of the server the client polls", async () => {
+    const child = new FastMCP("child");
+    child.tool("render", { task: true }, (_args, ctx) => `rendered in task ${ctx.taskId}`);
+    const main = new FastMCP({ name: "main", tasks: { pollIntervalMs: 10 } }).mount(child, "kid");
+    const client = await connect(main);
+    const statuses: string[] = [];
+    const result = await client.callTool(
+      "kid_render",
+      {},
+      { onTaskStatus: (task) => statuses.push(task.status) },
+    );
+    expect(result.text).toMatch(/^rendered in task [0-9a-f-]{36}$/);
+    expect(statuses.at(-1)).toBe("completed");
+  });
+
   it("refuses a loop and a bad namespace", () => {
     const a = new FastMCP("a");
     const b = new FastMCP("b").mount(a);
