@@ -197,7 +197,9 @@ function callToolRequest(
       if (!route) throw new NotFoundError("tool", `Unknown tool: ${name}`);
       // A mounted task tool's task lives where the client polls: the outermost server.
       scope.tasks ??= kernel.tasks;
-      return route.mount.source.callTool({ ...params, name: route.key }, scope);
+      return route.mount.source
+        .callTool({ ...params, name: route.key }, scope)
+        .catch(asUnknown("tool", name));
     });
   }
   const options = { maskErrorDetails: kernel.options.maskErrorDetails };
@@ -217,7 +219,9 @@ async function getPrompt(
   if (!entry) {
     const route = kernel.mounts && (await kernel.mounts.routeName("prompts", name, scope));
     if (!route) throw new NotFoundError("prompt", `Unknown prompt: ${name}`);
-    return route.mount.source.getPrompt({ ...params, name: route.key }, scope);
+    return route.mount.source
+      .getPrompt({ ...params, name: route.key }, scope)
+      .catch(asUnknown("prompt", name));
   }
   const ctx = scope.context ?? new Context(scope);
   return renderPrompt(entry, params.arguments, ctx, kernel.options.maskErrorDetails);
@@ -289,6 +293,18 @@ function setLevel(params: SetLevelParams, session: SessionState): Result {
   }
   if (session.legacy) session.legacy.logLevel = level as LoggingLevel;
   return {};
+}
+
+/**
+ * A mount's "unknown tool" (or prompt) answered with the name the client used, not the one the
+ * mount knows it by: the namespace stays the server's business.
+ */
+function asUnknown(kind: "tool" | "prompt", name: string): (error: unknown) => never {
+  return (error) => {
+    if (error instanceof NotFoundError && error.kind === kind)
+      throw new NotFoundError(kind, `Unknown ${kind}: ${name}`);
+    throw error;
+  };
 }
 
 /** The result field of each list. */
