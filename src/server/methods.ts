@@ -15,7 +15,7 @@ import { callTool } from "./components/tools.js";
 import { Context } from "./context.js";
 import type { DispatchScope } from "./dispatch-scope.js";
 import type { DispatchInput, ServerKernel, SessionState, Visibility } from "./kernel.js";
-import { keyOf } from "./mounts.js";
+import { keyOf, type Mounts } from "./mounts.js";
 import type { SourceLists } from "./sources.js";
 
 /** Any request's params, as they arrive. */
@@ -186,14 +186,15 @@ function callToolRequest(
 ): Promise<Result> {
   const name = params.name;
   if (typeof name !== "string") throw new McpError(ErrorCode.InvalidParams, "tools/call needs a string name");
+  const entry = kernel.tools.getFor(name, scope.auth);
+  const mounts = kernel.mounts;
+  if (!entry && !mounts) throw new NotFoundError("tool", `Unknown tool: ${name}`);
   const args = params.arguments;
   if (args !== undefined && (typeof args !== "object" || args === null || Array.isArray(args))) {
     throw new McpError(ErrorCode.InvalidParams, "tools/call arguments must be an object");
   }
-  const entry = kernel.tools.getFor(name, scope.auth);
   if (!entry) {
-    if (!kernel.mounts) throw new NotFoundError("tool", `Unknown tool: ${name}`);
-    return kernel.mounts.routeName("tools", name, scope).then((route) => {
+    return (mounts as Mounts).routeName("tools", name, scope).then((route) => {
       if (!route) throw new NotFoundError("tool", `Unknown tool: ${name}`);
       // A mounted task tool's task lives where the client polls: the outermost server.
       scope.tasks ??= kernel.tasks;
