@@ -1,5 +1,5 @@
 /**
- * The docs stay true to the code: every ```ts block of README.md and docs/*.md type-checks against
+ * The docs stay true to the code: every ```ts block of the READMEs and docs/*.md type-checks against
  * src/ (as `fastmcp-ts`, through tsconfig.json's paths), and every relative link points to a file
  * that exists. Each block is a module of its own, so a reader can copy it whole. A block that
  * cannot compile on purpose (an API still being built) is preceded by the line
@@ -26,7 +26,7 @@ function pages(): string[] {
   const docs = readdirSync(join(ROOT, "docs"))
     .filter((name) => name.endsWith(".md"))
     .map((name) => `docs/${name}`);
-  return ["README.md", ...docs];
+  return ["README.md", "examples/README.md", ...docs];
 }
 
 function blocks(page: string): { checked: Block[]; skipped: Block[] } {
