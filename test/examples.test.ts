@@ -69,15 +69,16 @@ let contextClient: Promise<{ value: string } | { error: unknown }>;
 let eras: Promise<{ value: string } | { error: unknown }>;
 let authClient: Promise<{ value: string } | { error: unknown }>;
 let authUrl: Promise<string>;
+let httpUrl: Promise<string>;
 
 beforeAll(() => {
   demo = settle(runExample("examples/demo.ts"));
   firstClient = settle(runExample("examples/client.ts"));
   contextClient = settle(runExample("examples/context-client.ts"));
   eras = settle(runExample("examples/eras.ts"));
-  httpClient = settle(
-    serveExample("examples/http-server.ts").then((url) => runExample("examples/client.ts", [url])),
-  );
+  httpUrl = serveExample("examples/http-server.ts");
+  httpUrl.catch(() => {}); // awaited by its tests
+  httpClient = settle(httpUrl.then((url) => runExample("examples/client.ts", [url])));
   authUrl = serveExample("examples/auth-server.ts", { MCP_TOKEN: "example-token" });
   authUrl.catch(() => {}); // awaited by its tests
   authClient = settle(authUrl.then((url) => runExample("examples/auth-client.ts", [url, "example-token"])));
@@ -217,8 +218,8 @@ describe.concurrent("examples", { timeout: 120_000 }, () => {
     expect((await client.readResource("notes://garden")).text).toBe("water the tomatoes\npick the beans");
   });
 
-  it("a hostile argument to an example server is a clear error and the server stays up", async () => {
-    await using client = await Client.connect(stdioExample("examples/first-server.ts"));
+  it("a hostile argument to http-server.ts is a clear error and the server stays up", async () => {
+    await using client = await Client.connect(await httpUrl);
     await expect(client.callTool("add", { a: "1; rm -rf /", b: 2 })).rejects.toThrow(/a: /);
     await expect(client.callTool("add", { a: 1 })).rejects.toThrow(/b: /);
     await expect(client.getPrompt("greet", {})).rejects.toThrow(/name/);
