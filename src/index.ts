@@ -57,8 +57,11 @@ export type {
   TaskMode,
   TaskToolOptions,
   ToolDefinition,
+  ToolHandle,
   ToolHandler,
   ToolOptions,
+  ToolOutput,
+  ToolReturn,
 } from "./server/components/tools.js";
 export type { VisibilityFilter } from "./server/components/visibility.js";
 export {
