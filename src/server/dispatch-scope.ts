@@ -4,6 +4,7 @@ import type { ProgressToken } from "../protocol/types.js";
 import type { Context, RequestScope } from "./context.js";
 import type { InputHooks } from "./input-round.js";
 import type { DispatchInput } from "./kernel.js";
+import type { TaskManager } from "./tasks/tasks.js";
 
 /**
  * The scope of one request. A class so that `signal` is a prototype getter, read from the dispatch
@@ -29,9 +30,15 @@ export class DispatchScope implements RequestScope {
   declare ask?: NonNullable<RequestScope["ask"]>;
   /** The handler Context, when middleware asked for it first (the handler then gets the same one). */
   declare context?: Context;
+  /**
+   * The task manager of the outermost server, set when a request is routed to a mounted server: its
+   * task tools run as tasks of the server the client polls.
+   */
+  declare tasks?: TaskManager;
   /** In a 2026-07-28 request that may ask for input, makes the signal that also covers abandonment. */
   inputHooks: InputHooks | undefined;
-  private readonly input: DispatchInput;
+  /** @internal The request as the transport gave it. */
+  readonly input: DispatchInput;
 
   constructor(
     era: EraScope,
@@ -57,5 +64,19 @@ export class DispatchScope implements RequestScope {
 
   get signal(): AbortSignal {
     return this.inputHooks ? this.inputHooks.signal(this.input.signal) : this.input.signal;
+  }
+
+  /**
+   * @internal The same request as a mounted server sees it: everything shared (era, auth, signal,
+   * input rounds, server-to-client requests) but `ctx.readResource`, which reads the mounted
+   * server's own resources, and the handler Context, which is its own.
+   */
+  derive(readResource: RequestScope["readResource"]): DispatchScope {
+    const derived = new DispatchScope(this, this.input, this.progressToken, readResource);
+    derived.inputHooks = this.inputHooks;
+    if (this.request) derived.request = this.request;
+    if (this.ask) derived.ask = this.ask;
+    if (this.tasks) derived.tasks = this.tasks;
+    return derived;
   }
 }
