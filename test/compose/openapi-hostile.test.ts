@@ -259,6 +259,9 @@ describe("fromOpenAPI: hostile documents", () => {
       caller.callTool("createPet", JSON.parse('{"__proto__":"p","name":"Proto"}')),
     );
     expect(JSON.parse(request?.body ?? "")).toEqual(JSON.parse('{"__proto__":"p","name":"Proto"}'));
+    // Left out, it is not read from Object.prototype.
+    const [without] = await received(() => caller.callTool("createPet", { name: "Plain" }));
+    expect(without?.body).toBe('{"name":"Plain"}');
     expect(({} as Record<string, unknown>).name).toBeUndefined();
   });
 

@@ -11,3 +11,8 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
+
+/** `target[key]` when it is an own property, else undefined (never an inherited `__proto__` or `constructor`). */
+export function getOwn(target: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(target, key) ? target[key] : undefined;
+}

@@ -5,7 +5,7 @@
  */
 import { readLimitedBytes } from "../../protocol/read-limited.js";
 import type { Binding } from "./arguments.js";
-import { setOwn } from "./objects.js";
+import { getOwn, setOwn } from "./objects.js";
 import type { OpenAPIRoute } from "./routes.js";
 import { ArgumentError, appendQuery, cookiePair, headerValue, pathValue } from "./serialize.js";
 
@@ -53,7 +53,7 @@ function buildUrl(
   for (const binding of bindings) {
     if (binding.to !== "parameter") continue;
     const { parameter } = binding;
-    const value = args[binding.arg];
+    const value = getOwn(args, binding.arg);
     if (parameter.in === "path") {
       if (!present(value)) throw new ArgumentError(`Missing path parameter ${binding.arg}`);
       values.set(parameter.name, pathValue(parameter, value));
@@ -81,7 +81,7 @@ function buildHeaders(
   for (const binding of bindings) {
     if (binding.to !== "parameter") continue;
     const { parameter } = binding;
-    const value = args[binding.arg];
+    const value = getOwn(args, binding.arg);
     if (!present(value)) continue;
     if (parameter.in === "header") {
       try {
@@ -113,13 +113,13 @@ function buildBody(
   if (!body) return undefined;
   let value: unknown;
   const whole = bindings.find((binding) => binding.to === "body");
-  if (whole) value = args[whole.arg];
+  if (whole) value = getOwn(args, whole.arg);
   else {
     const object: Record<string, unknown> = {};
     let any = false;
     for (const binding of bindings) {
-      if (binding.to !== "property" || args[binding.arg] === undefined) continue;
-      setOwn(object, binding.property, args[binding.arg]);
+      if (binding.to !== "property" || getOwn(args, binding.arg) === undefined) continue;
+      setOwn(object, binding.property, getOwn(args, binding.arg));
       any = true;
     }
     value = any || body.required ? object : undefined;
