@@ -562,5 +562,8 @@ describe("fromOpenAPI: loading documents", () => {
     await expect(FastMCP.fromOpenAPI(petstore30(), { ...base, timeout: -1 })).rejects.toThrow(
       /timeout must be/,
     );
+    await expect(
+      FastMCP.fromOpenAPI(petstore30(), { ...base, routeMapFn: () => "prompt" as never }),
+    ).rejects.toThrow(/routeMapFn returned "prompt" for GET \/pets/);
   });
 });

@@ -55,6 +55,7 @@ export interface FromOpenAPIOptions extends Omit<FastMCPOptions, "name"> {
   fetch?: typeof fetch;
 }
 
+const ROUTE_TYPES: readonly unknown[] = ["tool", "resource", "resourceTemplate", "exclude"];
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 
@@ -129,7 +130,14 @@ export async function fromOpenAPI(spec: OpenAPISource, options: FromOpenAPIOptio
     const map = matchRoute(maps, route);
     let type: RouteType = map?.type ?? "tool";
     const chosen = routeMapFn?.(route, type);
-    if (chosen !== undefined && chosen !== null) type = chosen;
+    if (chosen !== undefined && chosen !== null) {
+      if (!ROUTE_TYPES.includes(chosen)) {
+        throw new TypeError(
+          `fromOpenAPI: routeMapFn returned ${JSON.stringify(chosen)} for ${route.method} ${route.path}`,
+        );
+      }
+      type = chosen;
+    }
     if (type === "exclude") continue;
     const componentName = unique.claim(baseName(route.operationId, route.method, route.path, names));
     const componentTags = [...new Set([...route.tags, ...(map?.mcpTags ?? []), ...(tags ?? [])])];

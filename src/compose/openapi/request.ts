@@ -5,7 +5,7 @@
  */
 import { readLimitedBytes } from "../../protocol/read-limited.js";
 import type { Binding } from "./arguments.js";
-import { getOwn, setOwn } from "./objects.js";
+import { getOwn, isObject, setOwn } from "./objects.js";
 import type { OpenAPIRoute } from "./routes.js";
 import { ArgumentError, appendQuery, cookiePair, headerValue, pathValue } from "./serialize.js";
 
@@ -126,18 +126,19 @@ function buildBody(
   }
   if (value === undefined) return undefined;
   const mediaType = body.mediaType.split(";")[0]?.trim().toLowerCase() ?? "";
-  if (mediaType === "multipart/form-data") {
+  const fields = isObject(value) ? Object.entries(value) : undefined;
+  if (mediaType === "multipart/form-data" && fields) {
     // fetch writes the Content-Type with its boundary.
     const form = new FormData();
-    for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+    for (const [key, item] of fields) {
       for (const one of Array.isArray(item) ? item : [item]) form.append(key, formValue(one));
     }
     return form;
   }
   headers.set("content-type", body.mediaType);
-  if (mediaType === "application/x-www-form-urlencoded") {
+  if (mediaType === "application/x-www-form-urlencoded" && fields) {
     const form = new URLSearchParams();
-    for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+    for (const [key, item] of fields) {
       for (const one of Array.isArray(item) ? item : [item]) form.append(key, formValue(one));
     }
     return form.toString();
