@@ -507,6 +507,30 @@ describe("fromOpenAPI: route maps, names, tags", () => {
   });
 });
 
+describe("fromOpenAPI: composition", () => {
+  it("mounts into another server under a namespace, tools and templates alike", async () => {
+    const pets = await FastMCP.fromOpenAPI(petstore30(), {
+      baseUrl: api.baseUrl,
+      routeMaps: [{ methods: ["GET"], pattern: "^/pets/\\{", type: "resourceTemplate" }],
+    });
+    const main = new FastMCP("main");
+    main.tool("ping", () => "pong");
+    main.mount(pets, { namespace: "pets" });
+    await using caller = await Client.connect(main);
+    const names = (await caller.listTools()).map((tool) => tool.name);
+    expect(names).toContain("ping");
+    expect(names).toContain("pets_createPet");
+    expect((await caller.callTool("pets_listPets", { limit: 1 })).structuredContent).toEqual({
+      result: [{ id: 1, name: "Rex", tag: "dog" }],
+    });
+    const [template] = await caller.listResourceTemplates();
+    expect(template?.uriTemplate).toBe("resource://pets/getPet/{petId}");
+    expect(JSON.parse((await caller.readResource("resource://pets/getPet/2")).content)).toMatchObject({
+      name: "Tom",
+    });
+  });
+});
+
 describe("fromOpenAPI: loading documents", () => {
   it("fetches a document from a URL and resolves its relative server URL against it", async () => {
     api.docs.set("petstore.json", {
