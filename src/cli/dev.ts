@@ -1,0 +1,1 @@
+export async function devCommand(_argv: string[]): Promise<void> {}
