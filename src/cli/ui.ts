@@ -53,8 +53,11 @@ export function debugEnabled(argv: readonly string[], env: NodeJS.ProcessEnv = p
 
 /** The one line (plus a usage line for usage errors) that an error becomes. */
 export function errorText(error: unknown, debug: boolean): string {
-  if (debug && error instanceof Error && !(error instanceof CliError)) return error.stack ?? error.message;
-  if (error instanceof CliError) return error.message;
+  if (error instanceof CliError) {
+    const cause = error.cause instanceof Error ? error.cause.stack : undefined;
+    return debug && cause ? `${error.message}\n${cause}` : error.message;
+  }
+  if (debug && error instanceof Error) return error.stack ?? error.message;
   if (error instanceof Error) {
     // One line: a multi-line message (a schema dump, a child's stderr) keeps its first line.
     const first = error.message.split("\n")[0] ?? "";
