@@ -12,9 +12,8 @@ import { until } from "../helpers/wait.js";
 const README = cliFixture("readme-server.ts");
 const EXPORTS = cliFixture("exports-server.ts");
 
-function stdioClient(args: string[], env: NodeJS.ProcessEnv = {}): StdioTransport {
+function stdioClient(args: string[]): StdioTransport {
   return new StdioTransport(process.execPath, [...CLI, "run", ...args], {
-    env: { ...process.env, ...env },
     stderr: "pipe",
     cwd: ROOT,
   });
