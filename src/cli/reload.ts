@@ -111,6 +111,12 @@ function superviseStdio(command: string, args: string[], dir: string): Promise<v
     const queue: string[] = [];
     let clientGone = false;
 
+    /** Tells the client to list again: the new server may have other tools, resources and prompts. */
+    const announceChanges = () => {
+      for (const method of ["tools", "resources", "prompts"])
+        send({ jsonrpc: "2.0", method: `notifications/${method}/list_changed` });
+    };
+
     const failPending = (reason: string) => {
       for (const id of pending.values())
         send({ jsonrpc: "2.0", id, error: { code: -32603, message: reason } });
@@ -136,8 +142,7 @@ function superviseStdio(command: string, args: string[], dir: string): Promise<v
         if (!ready && messages.some((message) => message.id === replayId)) {
           ready = true;
           if (initialized) started.stdin?.write(`${initialized}\n`);
-          for (const method of ["tools", "resources", "prompts"])
-            send({ jsonrpc: "2.0", method: `notifications/${method}/list_changed` });
+          announceChanges();
           for (const queued of queue.splice(0)) write(queued);
           return;
         }
@@ -147,6 +152,10 @@ function superviseStdio(command: string, args: string[], dir: string): Promise<v
       started.once("exit", (code, signal) => {
         if (mine !== generation) return;
         child = undefined;
+        // Requests waiting for this child to be ready will not be answered by it either.
+        for (const queued of queue.splice(0))
+          for (const message of parse(queued))
+            if (isRequest(message)) pending.set(JSON.stringify(message.id), message.id);
         failPending("The server stopped; send the request again after it restarts");
         if (clientGone) return finish();
         note(
@@ -156,7 +165,7 @@ function superviseStdio(command: string, args: string[], dir: string): Promise<v
       if (initialize !== undefined) {
         const replay = JSON.parse(initialize) as Record<string, unknown>;
         started.stdin?.write(`${JSON.stringify({ ...replay, id: replayId })}\n`);
-      }
+      } else if (mine > 1) announceChanges(); // stateless (2026-07-28): the pipe holds requests until it reads
     };
 
     const restart = (file: string) => {
