@@ -23,7 +23,7 @@ describe("fastmcp.json", { timeout: 60_000 }, () => {
     return path;
   }
 
-  it("`run` with no target serves ./fastmcp.json: its transport, host, port, env (with ${VAR}), cwd and args", async () => {
+  it("`run` with no target serves ./fastmcp.json: its transport, host, port, env (with $VAR references), cwd and args", async () => {
     const path = project("served", {
       $schema: "https://unpkg.com/fastmcp-ts/schema/fastmcp.schema.json",
       source: { path: EXPORTS, entrypoint: "mcp" },
@@ -32,7 +32,7 @@ describe("fastmcp.json", { timeout: 60_000 }, () => {
         host: "127.0.0.1",
         port: 0,
         path: "/api/mcp",
-        env: { GREETING: "hello ${WHO}", LITERAL: "${NOT_SET_ANYWHERE}" },
+        env: { GREETING: `hello \${WHO}`, LITERAL: `\${NOT_SET_ANYWHERE}` },
         cwd: "work",
         args: ["--from-config"],
       },
@@ -43,7 +43,7 @@ describe("fastmcp.json", { timeout: 60_000 }, () => {
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/mcp$/);
       await using client = await Client.connect(url);
       expect((await client.callTool("env", { name: "GREETING" })).text).toBe("hello world");
-      expect((await client.callTool("env", { name: "LITERAL" })).text).toBe("${NOT_SET_ANYWHERE}");
+      expect((await client.callTool("env", { name: "LITERAL" })).text).toBe(`\${NOT_SET_ANYWHERE}`);
       expect((await client.callTool("process")).structuredContent).toEqual({
         argv: ["--from-config"],
         cwd: join(path, "work"),
