@@ -155,4 +155,22 @@ describe("fastmcp-ts itself", () => {
     expect(forced.stderr).toContain("\u001b[31mfastmcp-ts:\u001b[0m");
     expect(none.stderr).not.toContain("\u001b[");
   });
+
+  it("on a terminal: a spinner while connecting, cleared before the results, and coloured names", async () => {
+    // util-linux `script` gives the command a pseudo-terminal; what it prints comes back on our stdout.
+    const { execFile } = await import("node:child_process");
+    const { CLI } = await import("../helpers/cli.js");
+    const command = [process.execPath, ...CLI, "list", EXPORTS].map((word) => `'${word}'`).join(" ");
+    const env = { ...process.env };
+    delete env.NO_COLOR;
+    delete env.FORCE_COLOR;
+    const screen = await new Promise<string>((resolve, reject) =>
+      execFile("script", ["-qec", command, "/dev/null"], { env, timeout: 25_000 }, (error, stdout) =>
+        error ? reject(error) : resolve(stdout),
+      ),
+    );
+    expect(screen).toMatch(/\r\u001b\[36m[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]\u001b\[0m Connecting to \S+exports-server\.ts/);
+    expect(screen).toContain("\r\u001b[2K");
+    expect(screen).toContain("tool      \u001b[36madd\u001b[0m  Add two numbers.");
+  });
 });

@@ -10,7 +10,7 @@ import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client, StdioTransport } from "../../src/index.js";
 import type { JSONRPCNotification } from "../../src/protocol/types.js";
-import { runCli } from "../helpers/cli.js";
+import { runCli, startCli } from "../helpers/cli.js";
 import { ROOT } from "../helpers/paths.js";
 import { until } from "../helpers/wait.js";
 
@@ -118,6 +118,33 @@ require("node:fs").writeFileSync(process.env.NPX_RECORD, JSON.stringify({ args: 
     } finally {
       await legacy.client.close();
       await modern.client.close();
+    }
+  });
+
+  it("run --reload over HTTP restarts the server on change, serving the new code", async () => {
+    const httpFile = join(dir, "http", "server.ts");
+    mkdirSync(join(dir, "http"));
+    writeFileSync(httpFile, serverSource("h1"));
+    const running = startCli(["run", httpFile, "--reload", "--transport", "http", "--port", "0"]);
+    try {
+      const first = await running.url;
+      {
+        await using client = await Client.connect(first);
+        expect((await client.callTool("version")).text).toBe("h1");
+      }
+      writeFileSync(httpFile, serverSource("h2"));
+      const second = await new Promise<string>((resolve) => {
+        const look = () => {
+          const urls = [...running.stderr().matchAll(/serving http (\S+)/g)].map((match) => match[1] as string);
+          if (urls.length > 1) resolve(urls[1] as string);
+          else running.child.stderr.once("data", look);
+        };
+        look();
+      });
+      await using client = await Client.connect(second);
+      expect((await client.callTool("version")).text).toBe("h2");
+    } finally {
+      expect(await running.stop()).toBe(0);
     }
   });
 
