@@ -13,7 +13,7 @@ import { findConfig, loadConfig } from "./config.js";
 import { FILE_CLIENTS, type ServerEntry, writeEntry } from "./install-clients.js";
 import { loadServerFile } from "./load-server.js";
 import { applyConfig } from "./run.js";
-import { selfCommand } from "./self.js";
+import { launchCommand } from "./self.js";
 import { classify } from "./target.js";
 import { CliError, note, paint, UsageError, withSpinner } from "./ui.js";
 
@@ -151,9 +151,10 @@ export async function installCommand(argv: string[]): Promise<void> {
   if (configPath !== undefined && (client === "claude-code" || client === "mcp-json"))
     throw new UsageError(`install: --config-path does not apply to ${client}`, usage);
   const env = envValues(values.env as string[] | undefined, usage);
+  const given = values.name === undefined ? undefined : checkName(values.name as string, usage);
   const found = await withSpinner("Loading the server", () => serverToInstall(positionals[1], usage));
-  const name = checkName((values.name as string | undefined) ?? found.name, usage);
-  const self = selfCommand();
+  const name = given ?? checkName(found.name, usage);
+  const self = await launchCommand();
   const entry: ServerEntry = { command: self.command, args: [...self.args, "run", found.runSpec], env };
   const c = paint(process.stderr);
 

@@ -2,6 +2,7 @@
  * How to start this CLI again (the server command `dev` gives the Inspector, `run --reload`'s
  * child, the entries `install` writes): this Node, the loaders it was started with, this script.
  */
+import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 
 let script: string | undefined;
@@ -41,4 +42,26 @@ function absoluteSpecifier(specifier: string): string {
 export function selfCommand(): { command: string; args: string[] } {
   if (script === undefined) throw new Error("the CLI script is unknown (recordSelf was not called)");
   return { command: process.execPath, args: [...loaderFlags(process.execArgv), script] };
+}
+
+/** This package's version, from its package.json. */
+export async function packageVersion(): Promise<string> {
+  const pkg = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+/**
+ * The command a client's config should hold to start this CLI later: this Node and script, or,
+ * when this copy lives in npx's temporary cache (`npx fastmcp-ts install ...`), which may be
+ * cleaned, `npx -y fastmcp-ts@<this version>`.
+ */
+export async function launchCommand(): Promise<{ command: string; args: string[] }> {
+  const self = selfCommand();
+  if (script !== undefined && /[\\/]_npx[\\/]/.test(script)) {
+    const npx = process.platform === "win32" ? "npx.cmd" : "npx";
+    return { command: npx, args: ["-y", `fastmcp-ts@${await packageVersion()}`] };
+  }
+  return self;
 }

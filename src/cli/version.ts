@@ -1,7 +1,7 @@
 /** `fastmcp-ts version`: the package, Node and the protocol revisions served. */
-import { readFile } from "node:fs/promises";
 import { LEGACY_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSIONS } from "../protocol/versions.js";
 import { type CommandSpec, helpText, parseCommand } from "./args.js";
+import { packageVersion } from "./self.js";
 
 export const VERSION: CommandSpec = {
   name: "version",
@@ -14,11 +14,8 @@ export const VERSION: CommandSpec = {
 export async function versionCommand(argv: string[]): Promise<void> {
   const { values } = parseCommand(VERSION, argv);
   if (values.help) return void process.stdout.write(helpText(VERSION));
-  const pkg = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  };
   const info = {
-    fastmcpTs: pkg.version,
+    fastmcpTs: await packageVersion(),
     node: process.versions.node,
     platform: `${process.platform}-${process.arch}`,
     protocolVersions: [...MODERN_PROTOCOL_VERSIONS, ...LEGACY_PROTOCOL_VERSIONS],

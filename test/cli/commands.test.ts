@@ -6,7 +6,7 @@ import { cliFixture, runCli } from "../helpers/cli.js";
 const SERVER = `${process.execPath} --import tsx test/fixtures/everything-server.ts`;
 const EXPORTS = cliFixture("exports-server.ts");
 
-describe("fastmcp-ts list, call, inspect", () => {
+describe("fastmcp-ts list, call, inspect", { timeout: 90_000 }, () => {
   let http: { url: string; close(): Promise<void> };
   beforeAll(async () => {
     const server = new FastMCP({ name: "over-http", version: "3.1.0", instructions: "Served by the test." });
@@ -125,7 +125,7 @@ describe("fastmcp-ts list, call, inspect", () => {
   });
 });
 
-describe("fastmcp-ts itself", () => {
+describe("fastmcp-ts itself", { timeout: 90_000 }, () => {
   it("prints versions; explains its usage; refuses an unknown command with exit 2", async () => {
     const [version, json, help, unknown, noArgs] = await Promise.all([
       runCli(["version"]),
@@ -145,6 +145,17 @@ describe("fastmcp-ts itself", () => {
     expect(unknown.stderr).toMatch(/^fastmcp-ts: unknown command "frobnicate"\nUsage: /);
     expect(noArgs.code).toBe(2);
     expect(noArgs.stderr).toMatch(/^fastmcp-ts: list: missing arguments\nUsage: fastmcp-ts list <target>/);
+  });
+
+  it("prints each command's help on stdout, exit 0", async () => {
+    const commands = ["run", "dev", "inspect", "list", "call", "install", "version"];
+    const results = await Promise.all(commands.map((command) => runCli([command, "--help"])));
+    results.forEach((result, index) => {
+      expect(result.code).toBe(0);
+      expect(result.stderr).toBe("");
+      expect(result.stdout).toMatch(new RegExp(`^Usage: fastmcp-ts ${commands[index]}`));
+      expect(result.stdout.split("\n").length).toBeGreaterThan(3);
+    });
   });
 
   it("colours errors only when asked (FORCE_COLOR) and never with NO_COLOR", async () => {
@@ -169,7 +180,8 @@ describe("fastmcp-ts itself", () => {
         error ? reject(error) : resolve(stdout),
       ),
     );
-    expect(screen).toMatch(/\r\u001b\[36m[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]\u001b\[0m Connecting to \S+exports-server\.ts/);
+    expect(screen).toContain("\r\u001b[36m⠋\u001b[0m Connecting to "); // the first frame, in cyan
+    expect(screen).toMatch(/\[36m[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]\S*\[0m Connecting to \S+exports-server\.ts/);
     expect(screen).toContain("\r\u001b[2K");
     expect(screen).toContain("tool      \u001b[36madd\u001b[0m  Add two numbers.");
   });

@@ -9,7 +9,7 @@ import { ROOT } from "../helpers/paths.js";
 
 const EXPORTS = cliFixture("exports-server.ts");
 
-describe("fastmcp.json", { timeout: 60_000 }, () => {
+describe("fastmcp.json", { timeout: 90_000 }, () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "fastmcp-config-"));

@@ -135,7 +135,9 @@ require("node:fs").writeFileSync(process.env.NPX_RECORD, JSON.stringify({ args: 
       writeFileSync(httpFile, serverSource("h2"));
       const second = await new Promise<string>((resolve) => {
         const look = () => {
-          const urls = [...running.stderr().matchAll(/serving http (\S+)/g)].map((match) => match[1] as string);
+          const urls = [...running.stderr().matchAll(/serving http (\S+)/g)].map(
+            (match) => match[1] as string,
+          );
           if (urls.length > 1) resolve(urls[1] as string);
           else running.child.stderr.once("data", look);
         };

@@ -34,7 +34,7 @@ function readJson(file: string): Record<string, any> {
   return JSON.parse(readFileSync(file, "utf8"));
 }
 
-describe("fastmcp-ts install", () => {
+describe("fastmcp-ts install", { timeout: 90_000 }, () => {
   let dir: string;
   let home: string;
   let project: string;
@@ -217,6 +217,19 @@ console.log("Added stdio MCP server " + args[2]);
     expect(url.stderr).toContain("install takes a server file (.ts or .js) or a fastmcp.json");
     expect(badName.code).toBe(2);
     expect(existsSync(join(dir, "broken.json.tmp"))).toBe(false);
+  });
+
+  it("writes `npx -y fastmcp-ts@<version>` when this CLI runs from npx's temporary cache, else this Node and script", async () => {
+    const { launchCommand, recordSelf, packageVersion } = await import("../../src/cli/self.js");
+    recordSelf("/home/u/.npm/_npx/0a1b2c/node_modules/fastmcp-ts/dist/cli/main.js");
+    expect(await launchCommand()).toEqual({
+      command: "npx",
+      args: ["-y", `fastmcp-ts@${await packageVersion()}`],
+    });
+    recordSelf("/usr/lib/node_modules/fastmcp-ts/dist/cli/main.js");
+    const installed = await launchCommand();
+    expect(installed.command).toBe(process.execPath);
+    expect(installed.args.at(-1)).toBe("/usr/lib/node_modules/fastmcp-ts/dist/cli/main.js");
   });
 
   it("stores a hostile name as a plain key, never as the document's prototype", async () => {

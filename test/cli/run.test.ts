@@ -19,7 +19,7 @@ function stdioClient(args: string[]): StdioTransport {
   });
 }
 
-describe("fastmcp-ts run", () => {
+describe("fastmcp-ts run", { timeout: 90_000 }, () => {
   it("serves the README's server file (no export, mcp.run() at top level) over stdio, console.log kept off the channel", async () => {
     const transport = stdioClient([README]);
     await using client = await Client.connect(transport);

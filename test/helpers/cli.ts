@@ -57,7 +57,7 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
       reject(new Error(`fastmcp-ts ${args.join(" ")} did not finish: ${stderr}`));
-    }, options.timeoutMs ?? 25_000);
+    }, options.timeoutMs ?? 50_000);
     child.once("error", reject);
     child.once("close", (code) => {
       clearTimeout(timer);
