@@ -45,7 +45,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 
 /** Runs the CLI with these arguments (without node and the script). */
 export async function main(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
+  // `--debug` may come before the command too (`fastmcp-ts --debug run x`); errorText reads it from argv.
+  const [command, ...rest] = argv[0] === "--debug" ? argv.slice(1) : argv;
   if (command === undefined || command === "help" || command === "--help" || command === "-h") {
     process.stdout.write(USAGE);
     return;
