@@ -185,15 +185,16 @@ export function toolArguments(words: string[], tool: Tool): Record<string, unkno
     const type = properties[key]?.type;
     const wantsString =
       type === "string" || (Array.isArray(type) && type.length === 1 && type[0] === "string");
-    if (wantsString) {
-      args[key] = raw;
-      continue;
+    let value: unknown = raw;
+    if (!wantsString) {
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        // not JSON: the server's validation names the field if a string will not do
+      }
     }
-    try {
-      args[key] = JSON.parse(raw);
-    } catch {
-      args[key] = raw; // not JSON: the server's validation names the field if a string will not do
-    }
+    // defineProperty: a key is data, even `__proto__`.
+    Object.defineProperty(args, key, { value, enumerable: true, writable: true, configurable: true });
   }
   return args;
 }

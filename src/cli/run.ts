@@ -183,6 +183,10 @@ export async function runCommand(argv: string[]): Promise<void> {
         const options = mergeRun(call, flags);
         if (options.transport === "stdio" && (flags.port !== undefined || flags.host !== undefined))
           note("fastmcp-ts: --host and --port apply to HTTP transports; serving over stdio");
+        if (options.transport === "stdio" && process.stdin.isTTY)
+          note(
+            "fastmcp-ts: serving over stdio, for an MCP client to start (Ctrl+C stops it); --transport http serves it over HTTP, fastmcp-ts dev opens it in the Inspector",
+          );
         return options;
       },
     },

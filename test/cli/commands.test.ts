@@ -101,6 +101,17 @@ describe("fastmcp-ts list, call, inspect", { timeout: 90_000 }, () => {
     expect(masked.stdout).not.toContain("secret detail");
   });
 
+  it("keeps a key=value word named __proto__ as an argument, never as the arguments' prototype", async () => {
+    const { toolArguments } = await import("../../src/cli/client-commands.js");
+    const args = toolArguments(['__proto__={"polluted":true}', "n=1"], {
+      name: "t",
+      inputSchema: { type: "object", properties: { n: { type: "number" } } },
+    });
+    expect(Object.getPrototypeOf(args)).toBe(Object.prototype);
+    expect(JSON.stringify(args)).toBe('{"__proto__":{"polluted":true},"n":1}');
+    expect(Object.keys(args)).toEqual(["__proto__", "n"]);
+  });
+
   it("reports an unknown tool, bad arguments and an unreachable server in one line", async () => {
     const [unknown, badJson, notPair, unreachable, badMask] = await Promise.all([
       runCli(["call", EXPORTS, "nope"]),
