@@ -1,124 +1,73 @@
 #!/usr/bin/env node
 /**
- * The `fastmcp` command: run a server file, or inspect and call any MCP server from the shell.
+ * The `fastmcp-ts` command (also installed as `fastmcp`): run, develop, inspect, call and install
+ * MCP servers. Each command's module loads only when that command runs, so `--help` and `version`
+ * start fast and `import("fastmcp-ts")` never loads any of this.
  *
- *   fastmcp run server.js [--transport stdio|http|sse|ws] [--host H] [--port P] [--path /mcp]
- *   fastmcp list <target>                  tools, resources, templates and prompts of a server
- *   fastmcp call <target> <tool> [json]    calls a tool and prints its result
- *   fastmcp version
- *
- * A target is anything `new Client(target)` accepts: a URL, a script path or a quoted command line.
+ *   fastmcp-ts run server.ts --transport http --port 8080
+ *   fastmcp-ts call "python server.py" add a=5 b=3
+ *   fastmcp-ts install claude-desktop server.ts --env API_KEY=...
  */
 import { realpathSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import { Client } from "../client/client.js";
-import { FastMCP } from "../server/fastmcp.js";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { recordSelf } from "./self.js";
+import { CliError, debugEnabled, errorText, paint, UsageError } from "./ui.js";
 
-const USAGE = `Usage:
-  fastmcp run <server file> [--transport stdio|http|sse|ws] [--host HOST] [--port PORT] [--path PATH]
-  fastmcp list <target>
-  fastmcp call <target> <tool> [JSON arguments]
-  fastmcp version`;
+recordSelf(fileURLToPath(import.meta.url));
 
-function flags(args: string[]): { positional: string[]; options: Record<string, string> } {
-  const positional: string[] = [];
-  const options: Record<string, string> = {};
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    if (arg.startsWith("--")) {
-      const [name, inline] = arg.slice(2).split("=", 2) as [string, string | undefined];
-      options[name] = inline ?? (args[++i] as string | undefined) ?? "";
-    } else positional.push(arg);
-  }
-  return { positional, options };
-}
+const USAGE = `Usage: fastmcp-ts <command> [options]
 
-/** Finds the FastMCP server a module exports: the default export, `mcp`, `server`, or the only one. */
-export function findServer(module: Record<string, unknown>): FastMCP | undefined {
-  for (const name of ["default", "mcp", "server", "app"]) {
-    if (module[name] instanceof FastMCP) return module[name] as FastMCP;
-  }
-  const servers = Object.values(module).filter((value): value is FastMCP => value instanceof FastMCP);
-  return servers.length === 1 ? servers[0] : undefined;
-}
+Commands:
+  run [target]            serve a server file (.ts or .js), a fastmcp.json, or a proxy of a URL,
+                          command or mcp.json
+  dev [file]              run a server under the MCP Inspector, restarting it when files change
+  inspect <target>        a server's info, capabilities, tools, resources, templates and prompts
+  list <target>           its tools, resources, templates and prompts
+  call <target> <tool>    call a tool with a JSON object or key=value arguments
+  install <client> [file] add the server to claude-desktop, claude-code, cursor, vscode, gemini,
+                          or print an mcp-json entry
+  version                 versions of fastmcp-ts, Node and the MCP revisions served
 
-async function run(file: string, options: Record<string, string>): Promise<void> {
-  const module = (await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>;
-  const server = findServer(module);
-  if (!server)
-    throw new Error(`${file} exports no FastMCP server (export it as default, or as mcp or server)`);
-  const transport = options.transport ?? "stdio";
-  if (transport === "stdio") return server.run();
-  if (transport !== "http" && transport !== "sse" && transport !== "ws") {
-    throw new Error(`Unknown transport ${transport}; use stdio, http, sse or ws`);
-  }
-  const port = options.port === undefined ? undefined : Number(options.port);
-  await server.run({
-    transport,
-    ...(options.host ? { host: options.host } : {}),
-    ...(port !== undefined ? { port } : {}),
-    ...(options.path ? { path: options.path } : {}),
-  });
-}
+Run fastmcp-ts <command> --help for a command's options. FASTMCP_DEBUG=1 or --debug shows stacks.
+`;
 
-async function list(target: string): Promise<void> {
-  await using client = await Client.connect(target);
-  const out = process.stdout;
-  out.write(
-    `${client.serverInfo?.name ?? "server"} ${client.serverInfo?.version ?? ""} (${client.protocolVersion})\n`,
-  );
-  const capabilities = client.serverCapabilities ?? {};
-  if (capabilities.tools)
-    for (const tool of await client.listTools())
-      out.write(`tool      ${tool.name}${tool.description ? `  ${tool.description}` : ""}\n`);
-  if (capabilities.resources) {
-    for (const resource of await client.listResources()) out.write(`resource  ${resource.uri}\n`);
-    for (const template of await client.listResourceTemplates())
-      out.write(`template  ${template.uriTemplate}\n`);
-  }
-  if (capabilities.prompts)
-    for (const prompt of await client.listPrompts()) out.write(`prompt    ${prompt.name}\n`);
-}
+type Command = (argv: string[]) => Promise<void>;
 
-async function call(target: string, tool: string, json: string | undefined): Promise<void> {
-  const args = json ? (JSON.parse(json) as Record<string, unknown>) : {};
-  await using client = await Client.connect(target);
-  const result = await client.callTool(tool, args, { raiseOnError: false });
-  process.stdout.write(
-    `${result.structuredContent !== undefined ? JSON.stringify(result.structuredContent, null, 2) : result.text}\n`,
-  );
-  if (result.isError) process.exitCode = 1;
-}
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => (await import("./run.js")).runCommand,
+  dev: async () => (await import("./dev.js")).devCommand,
+  inspect: async () => (await import("./client-commands.js")).inspectCommand,
+  list: async () => (await import("./client-commands.js")).listCommand,
+  call: async () => (await import("./client-commands.js")).callCommand,
+  install: async () => (await import("./install.js")).installCommand,
+  version: async () => (await import("./version.js")).versionCommand,
+};
 
-async function version(): Promise<void> {
-  const pkg = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  };
-  process.stdout.write(`fastmcp-ts ${pkg.version}\n`);
-}
-
+/** Runs the CLI with these arguments (without node and the script). */
 export async function main(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
-  const { positional, options } = flags(rest);
-  switch (command) {
-    case "run":
-      if (!positional[0]) throw new Error(USAGE);
-      return run(positional[0], options);
-    case "list":
-      if (!positional[0]) throw new Error(USAGE);
-      return list(positional[0]);
-    case "call":
-      if (!positional[0] || !positional[1]) throw new Error(USAGE);
-      return call(positional[0], positional[1], positional[2]);
-    case "version":
-    case "--version":
-      return version();
-    default:
-      process.stdout.write(`${USAGE}\n`);
-      if (command && command !== "help" && command !== "--help") process.exitCode = 2;
+  // `--debug` may come before the command too (`fastmcp-ts --debug run x`); errorText reads it from argv.
+  const [command, ...rest] = argv[0] === "--debug" ? argv.slice(1) : argv;
+  if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+    process.stdout.write(USAGE);
+    return;
   }
+  if (command === "--version" || command === "-V") return (await COMMANDS.version?.())?.(rest);
+  const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!load) {
+    throw new UsageError(
+      `unknown command ${JSON.stringify(command)}`,
+      "Usage: fastmcp-ts <run|dev|inspect|list|call|install|version> [options]; fastmcp-ts --help lists them",
+    );
+  }
+  await (await load())(rest);
+}
+
+/** Prints an error as one line (two for usage errors) on stderr and sets the exit code. */
+export function report(error: unknown, argv: readonly string[]): void {
+  const debug = debugEnabled(argv);
+  const c = paint(process.stderr);
+  process.stderr.write(`${c.red("fastmcp-ts:")} ${errorText(error, debug)}\n`);
+  process.exitCode = error instanceof CliError ? error.exitCode : 1;
 }
 
 function invokedDirectly(): boolean {
@@ -131,8 +80,6 @@ function invokedDirectly(): boolean {
 }
 
 if (invokedDirectly()) {
-  main(process.argv.slice(2)).catch((error: unknown) => {
-    process.stderr.write(`fastmcp: ${(error as Error)?.message ?? String(error)}\n`);
-    process.exitCode = 1;
-  });
+  const argv = process.argv.slice(2);
+  main(argv).catch((error: unknown) => report(error, argv));
 }

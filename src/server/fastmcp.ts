@@ -61,6 +61,7 @@ import { ServerKernel } from "./kernel.js";
 import type { Middleware, MiddlewareServer } from "./middleware.js";
 import { checkNamespace } from "./namespace.js";
 import { RequestStateCodec, type RequestStateOptions } from "./request-state.js";
+import { envSettings, runSettings } from "./run-settings.js";
 import { ChannelSession } from "./session.js";
 import type { ComponentSource } from "./sources.js";
 import { type ServerStats, type SessionInfo, serverStats, sessionInfos } from "./stats.js";
@@ -166,7 +167,8 @@ export class FastMCP implements ServerEntry {
     this.kernel = new ServerKernel({
       info,
       instructions: options.instructions,
-      maskErrorDetails: options.maskErrorDetails ?? false,
+      maskErrorDetails:
+        options.maskErrorDetails ?? envSettings(undefined, "maskErrorDetails").maskErrorDetails ?? false,
       pageSize: options.pageSize,
       listCache: { ttlMs: 0, cacheScope: "public", ...options.listCache },
       readCache: { ttlMs: 0, cacheScope: "private", ...options.readCache },
@@ -463,8 +465,12 @@ export class FastMCP implements ServerEntry {
    * WebSocket when the process gets SIGINT or SIGTERM (the listener is closed first). When the
    * port cannot be bound (in use, no permission) it prints one line naming host and port to
    * stderr and exits the process with code 1; `listen()` rejects with a ListenError instead.
+   * `FASTMCP_HOST` and `FASTMCP_PORT` fill in the host and port these options leave out; under
+   * `fastmcp-ts run`, the command line's flags win over these options.
    */
-  async run(options: RunOptions = {}): Promise<void> {
+  async run(requested: RunOptions = {}): Promise<void> {
+    const options = runSettings(this, requested);
+    if (options === false) return; // the fastmcp-ts CLI only wanted the server (inspect, install)
     if (options.transport === undefined || options.transport === "stdio") {
       const { serveStdio } = await import("../transports/stdio/server.js");
       const maxLineBytes = "maxLineBytes" in options ? options.maxLineBytes : undefined;

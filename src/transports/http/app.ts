@@ -5,6 +5,7 @@
 import type { Server } from "node:http";
 import { type AuthProvider, isAuthProvider, PROTECTED_RESOURCE_WELL_KNOWN } from "../../auth/server/core.js";
 import type { ServerEntry } from "../../server/entry.js";
+import { logLevelAllows } from "../../server/run-settings.js";
 import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import { SseServer, type SseServerOptions } from "../sse/server.js";
 import { StreamableHttpHandler, type StreamableHttpOptions } from "../streamable-http/server.js";
@@ -230,7 +231,8 @@ export async function runHttp(server: ServerEntry, options: ListenOptions): Prom
     process.exit(1);
   }
   const urls = Object.entries(listening.urls).map(([kind, url]) => `${kind} ${url}`);
-  process.stderr.write(`[fastmcp-ts] ${server.name} serving ${urls.join(", ")}\n`);
+  if (logLevelAllows("info"))
+    process.stderr.write(`[fastmcp-ts] ${server.name} serving ${urls.join(", ")}\n`);
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off("SIGINT", stop);

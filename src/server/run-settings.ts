@@ -1,0 +1,103 @@
+/**
+ * What a server takes from its environment (`FASTMCP_*` variables), and the hook through which the
+ * `fastmcp-ts run` command learns of a run that the file it loaded started itself.
+ *
+ * Precedence for `run()`, highest first: the command line of `fastmcp-ts run` (when the CLI loaded
+ * the file), the options given to `run()`, the `FASTMCP_*` variables, the built-in defaults.
+ */
+import { LOG_LEVELS as LEVELS } from "../protocol/logging.js";
+import type { LoggingLevel } from "../protocol/types.js";
+import type { RunOptions } from "./fastmcp.js";
+
+/** The `FASTMCP_*` settings, parsed and checked. */
+export interface EnvSettings {
+  /** `FASTMCP_HOST`: the interface HTTP transports bind when `run()` names none. */
+  host?: string;
+  /** `FASTMCP_PORT`: the port HTTP transports bind when `run()` names none. */
+  port?: number;
+  /** `FASTMCP_LOG_LEVEL`: the least severe of the server's own stderr lines that are written. */
+  logLevel?: LoggingLevel;
+  /** `FASTMCP_MASK_ERROR_DETAILS`: the default of the `maskErrorDetails` server option. */
+  maskErrorDetails?: boolean;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Python's level names map onto the MCP ones, so a Python FastMCP setting keeps its meaning. */
+const LEVEL_ALIASES: Record<string, LoggingLevel> = { warn: "warning", fatal: "critical" };
+
+function environment(): Env {
+  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
+}
+
+/**
+ * Reads the `FASTMCP_*` variables (all, or the one named). A value that cannot be meant throws a
+ * TypeError naming the variable rather than being ignored: a typo in a deployment should show.
+ */
+export function envSettings(env: Env = environment(), only?: keyof EnvSettings): EnvSettings {
+  const settings: EnvSettings = {};
+  const read = (key: keyof EnvSettings, name: string) =>
+    only === undefined || only === key ? env[name]?.trim() || undefined : undefined;
+  const host = read("host", "FASTMCP_HOST");
+  if (host) settings.host = host;
+  const port = read("port", "FASTMCP_PORT");
+  if (port) {
+    if (!/^\d{1,5}$/.test(port) || Number(port) > 65535)
+      throw new TypeError(`FASTMCP_PORT must be a port number from 0 to 65535, not "${port}"`);
+    settings.port = Number(port);
+  }
+  const level = read("logLevel", "FASTMCP_LOG_LEVEL")?.toLowerCase();
+  if (level) {
+    const known = LEVEL_ALIASES[level] ?? (LEVELS.includes(level as LoggingLevel) ? level : undefined);
+    if (known === undefined)
+      throw new TypeError(`FASTMCP_LOG_LEVEL must be one of ${LEVELS.join(", ")}, not "${level}"`);
+    settings.logLevel = known as LoggingLevel;
+  }
+  const mask = read("maskErrorDetails", "FASTMCP_MASK_ERROR_DETAILS")?.toLowerCase();
+  if (mask) {
+    if (["1", "true", "yes", "on"].includes(mask)) settings.maskErrorDetails = true;
+    else if (["0", "false", "no", "off"].includes(mask)) settings.maskErrorDetails = false;
+    else throw new TypeError(`FASTMCP_MASK_ERROR_DETAILS must be true or false, not "${mask}"`);
+  }
+  return settings;
+}
+
+/** Whether a server line of this level is written under `FASTMCP_LOG_LEVEL` (default: info). */
+export function logLevelAllows(level: LoggingLevel, env: Env = environment()): boolean {
+  const threshold = envSettings(env, "logLevel").logLevel ?? "info";
+  return LEVELS.indexOf(level) >= LEVELS.indexOf(threshold);
+}
+
+/**
+ * Called by `run()` before it serves: the options to serve with, or `false` when the caller (the
+ * CLI inspecting a file) only wanted the server and nothing is to be served.
+ */
+export type RunHook = (server: object, options: RunOptions) => RunOptions | false;
+
+const RUN_HOOK = Symbol.for("fastmcp-ts.run-hook");
+
+/**
+ * Installs (or, with `undefined`, removes) the process-wide run hook. A global symbol, not module
+ * state, so that a file importing another copy of the package is still seen by the CLI. Used by
+ * the `fastmcp-ts` command; not part of the library's public API.
+ */
+export function setRunHook(hook: RunHook | undefined): void {
+  (globalThis as Record<symbol, unknown>)[RUN_HOOK] = hook;
+}
+
+/**
+ * The options `run()` serves with: the run hook's answer when the CLI loaded this file, then the
+ * `FASTMCP_HOST` / `FASTMCP_PORT` defaults for the HTTP transports where the options name none.
+ */
+export function runSettings(server: object, options: RunOptions): RunOptions | false {
+  const hook = (globalThis as Record<symbol, unknown>)[RUN_HOOK] as RunHook | undefined;
+  const chosen = hook ? hook(server, options) : options;
+  if (chosen === false || chosen.transport === undefined || chosen.transport === "stdio") return chosen;
+  const http = chosen as Extract<RunOptions, { transport: unknown }>;
+  const env = { ...envSettings(undefined, "host"), ...envSettings(undefined, "port") };
+  return {
+    ...http,
+    ...(http.host === undefined && env.host !== undefined ? { host: env.host } : {}),
+    ...(http.port === undefined && env.port !== undefined ? { port: env.port } : {}),
+  };
+}
