@@ -1,0 +1,284 @@
+/**
+ * One upstream connection of a proxy: a Client, connected on first use and kept; made anew when
+ * the connection died (a stdio server is spawned again on the next call), never per call. It
+ * caches the upstream's lists until the upstream says they changed, and ties what the upstream
+ * asks and logs to the forwarded call it belongs to.
+ *
+ * Attribution. What a 2026-07-28 upstream asks comes inside the call's own input rounds, and what a
+ * legacy upstream over Streamable HTTP sends on a call's reply stream is tied to that call by the
+ * transport: both reach that call's handlers (`CallOptions.handlers`). Everything else (stdio, SSE,
+ * WebSocket, the Streamable HTTP GET stream) arrives with no relation to any call: it goes to the
+ * only call in flight that could have caused it, and when there are several, a request is refused
+ * (the upstream gets an error: better than answering it with another caller's client) and a log
+ * is dropped.
+ */
+import { Client, type ClientOptions } from "../../client/client.js";
+import type { ClientTarget } from "../../client/detect.js";
+import type { CallHandlers, LogMessage } from "../../client/options.js";
+import { McpError } from "../../errors.js";
+import { ErrorCode } from "../../protocol/codes.js";
+import type { JSONRPCNotification, Result } from "../../protocol/types.js";
+import type { SourceEvents, SourceLists } from "../../server/sources.js";
+import type { ForwardedCall } from "./forwarded-call.js";
+import { type ListKind, sanitizeList } from "./lists.js";
+
+const LIST_METHODS: Record<ListKind, [method: string, key: string]> = {
+  tools: ["tools/list", "tools"],
+  resources: ["resources/list", "resources"],
+  templates: ["resources/templates/list", "resourceTemplates"],
+  prompts: ["prompts/list", "prompts"],
+};
+
+const KIND_OF_CHANGE: Record<string, ListKind[]> = {
+  "notifications/tools/list_changed": ["tools"],
+  "notifications/prompts/list_changed": ["prompts"],
+  "notifications/resources/list_changed": ["resources", "templates"],
+};
+
+/** Most pages one list may take from the upstream before the proxy stops asking. */
+const MAX_PAGES = 100;
+
+export interface UpstreamOptions {
+  /** Names the upstream in errors ("everything", or the key of a multi-server proxy). */
+  name: string;
+  /** Makes the connection's target (a transport is made per connection). */
+  target: () => ClientTarget;
+  client: ClientOptions;
+  /** Most components of one kind taken from the upstream. */
+  maxItems: number;
+  /** Told of the upstream's list changes and resource updates. */
+  events: () => SourceEvents | undefined;
+  /** Told how each connection attempt ends (spawns and restarts are counted by tests). */
+  onConnect?: (error?: Error) => void;
+}
+
+export class Upstream {
+  private client: Client | undefined;
+  private connecting: Promise<Client> | undefined;
+  private readonly lists = new Map<ListKind, Promise<SourceLists[ListKind][]>>();
+  /** Forwarded calls in flight on this connection (for what cannot be tied to one call). */
+  private readonly inflight = new Set<ForwardedCall>();
+  private readonly options: UpstreamOptions;
+  private closed = false;
+  /** When the last call finished (an idle connection may be closed first). */
+  lastUsed = Date.now();
+
+  constructor(options: UpstreamOptions) {
+    this.options = options;
+  }
+
+  get busy(): boolean {
+    return this.inflight.size > 0;
+  }
+
+  /** The connected client: the current one, or a new one when there is none or it died. */
+  connected(): Promise<Client> {
+    if (this.closed) return Promise.reject(new McpError(ErrorCode.InternalError, "The proxy is closed"));
+    const current = this.client;
+    if (current?.connected) return Promise.resolve(current);
+    if (this.connecting) return this.connecting;
+    if (current) {
+      // The connection died (the process exited, the socket closed): what was cached may be stale.
+      this.client = undefined;
+      void current.close().catch(() => {});
+      this.invalidate(["tools", "resources", "templates", "prompts"], true);
+    }
+    const client = new Client(this.options.target(), this.clientOptions());
+    this.connecting = client.connect().then(
+      () => {
+        this.connecting = undefined;
+        if (this.closed) {
+          void client.close();
+          throw new McpError(ErrorCode.InternalError, "The proxy is closed");
+        }
+        this.client = client;
+        this.options.onConnect?.();
+        return client;
+      },
+      (error: unknown) => {
+        this.connecting = undefined;
+        const failure = error instanceof Error ? error : new Error(String(error));
+        this.options.onConnect?.(failure);
+        throw failure;
+      },
+    );
+    return this.connecting;
+  }
+
+  /** Everything of one kind the upstream lists (cached until it says the list changed). */
+  list<K extends ListKind>(kind: K): Promise<SourceLists[K][]> {
+    let listed = this.lists.get(kind);
+    if (!listed) {
+      listed = this.fetchList(kind);
+      this.lists.set(kind, listed);
+      // A failed list is not kept: the next one asks again.
+      listed.catch(() => {
+        if (this.lists.get(kind) === listed) this.lists.delete(kind);
+      });
+    }
+    return listed as Promise<SourceLists[K][]>;
+  }
+
+  /**
+   * Sends `method` upstream for `call`: what the upstream asks and logs meanwhile goes to `call`,
+   * its progress too, and aborting `call.controller` cancels it upstream.
+   */
+  async request(
+    method: "tools/call" | "resources/read" | "prompts/get" | "completion/complete",
+    params: Record<string, unknown>,
+    call: ForwardedCall | undefined,
+    progress: boolean,
+  ): Promise<Result> {
+    const client = await this.connected();
+    if (call) this.inflight.add(call);
+    try {
+      const options: Parameters<Client["request"]>[2] = { cache: false };
+      if (call) {
+        options.signal = call.controller.signal;
+        options.handlers = callHandlers(call);
+        if (progress) options.onProgress = (value, total, message) => call.progress(value, total, message);
+      }
+      if (method === "tools/call") {
+        const result = await client.callTool(
+          params.name as string,
+          params.arguments as Record<string, unknown>,
+          {
+            ...options,
+            raiseOnError: false,
+          },
+        );
+        return result.raw as Result;
+      }
+      return await client.request(method, params, options);
+    } finally {
+      if (call) this.inflight.delete(call);
+      this.lastUsed = Date.now();
+    }
+  }
+
+  /** Subscribes upstream to a resource's updates (legacy upstreams; a modern one has no subscribe). */
+  async subscribe(uri: string, subscribe: boolean): Promise<void> {
+    const client = await this.connected();
+    if (client.era !== "legacy" || !client.serverCapabilities?.resources?.subscribe) return;
+    await client.request(
+      subscribe ? "resources/subscribe" : "resources/unsubscribe",
+      { uri },
+      { cache: false },
+    );
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const client = this.client ?? (await this.connecting?.catch(() => undefined));
+    this.client = undefined;
+    for (const call of this.inflight) call.abandon(new McpError(ErrorCode.InternalError, "The proxy closed"));
+    await client?.close();
+  }
+
+  private async fetchList<K extends ListKind>(kind: K): Promise<SourceLists[K][]> {
+    const client = await this.connected();
+    const capability = (kind === "templates" ? "resources" : kind) as "tools" | "resources" | "prompts";
+    if (client.serverCapabilities && client.serverCapabilities[capability] === undefined) return [];
+    const [method, key] = LIST_METHODS[kind];
+    const items: unknown[] = [];
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    for (let page = 0; ; page++) {
+      if (page >= MAX_PAGES) {
+        warn(`${this.options.name}: ${method} took more than ${MAX_PAGES} pages; the rest is ignored`);
+        break;
+      }
+      const result = await client.request(method, cursor === undefined ? {} : { cursor }, { cache: false });
+      const found = result[key];
+      if (found !== undefined && !Array.isArray(found)) {
+        throw new McpError(ErrorCode.InternalError, `${this.options.name} answered ${method} without a list`);
+      }
+      if (found) items.push(...found);
+      if (items.length > this.options.maxItems) break;
+      const next = result.nextCursor;
+      cursor = typeof next === "string" && next.length > 0 && !seen.has(next) ? next : undefined;
+      if (cursor === undefined) break;
+      seen.add(cursor);
+    }
+    return sanitizeList(kind, items, this.options.name, this.options.maxItems, warn) as SourceLists[K][];
+  }
+
+  private invalidate(kinds: ListKind[], announce: boolean): void {
+    for (const kind of kinds) this.lists.delete(kind);
+    if (!announce) return;
+    const events = this.options.events();
+    if (!events) return;
+    const methods = new Set<string>();
+    for (const kind of kinds) {
+      methods.add(
+        kind === "tools"
+          ? "notifications/tools/list_changed"
+          : kind === "prompts"
+            ? "notifications/prompts/list_changed"
+            : "notifications/resources/list_changed",
+      );
+    }
+    for (const method of methods) events.listChanged(method);
+  }
+
+  private clientOptions(): ClientOptions {
+    // What the upstream sends with no relation to a call goes to the only call that could have caused it.
+    const sole = (method: string): ForwardedCall => {
+      if (this.inflight.size === 1) return this.inflight.values().next().value as ForwardedCall;
+      throw new McpError(
+        ErrorCode.InternalError,
+        this.inflight.size === 0
+          ? `The proxy has no request in flight to pass ${method} to`
+          : `The proxy cannot tell which of its ${this.inflight.size} requests in flight ${method} belongs to`,
+      );
+    };
+    return {
+      ...this.options.client,
+      // The upstream runs every call to the end: a task would outlive the request that forwards it.
+      tasks: false,
+      // Lists are cached here (and invalidated by the upstream's notifications) instead.
+      cache: false,
+      sampling: (request, ctx) =>
+        sole("sampling/createMessage").ask("sampling/createMessage", { ...request }, ctx.signal) as never,
+      elicitation: (request, ctx) =>
+        sole("elicitation/create").ask("elicitation/create", { ...request }, ctx.signal) as never,
+      roots: async () => {
+        const answer = await sole("roots/list").ask("roots/list", {});
+        return Array.isArray(answer.roots) ? answer.roots : [];
+      },
+      onLog: (message: LogMessage) => {
+        if (this.inflight.size === 1) (this.inflight.values().next().value as ForwardedCall).log(message);
+      },
+      onNotification: (notification: JSONRPCNotification) => this.onNotification(notification),
+    };
+  }
+
+  private onNotification(notification: JSONRPCNotification): void {
+    const kinds = KIND_OF_CHANGE[notification.method];
+    if (kinds) {
+      this.invalidate(kinds, true);
+      return;
+    }
+    if (notification.method === "notifications/resources/updated") {
+      const uri = notification.params?.uri;
+      if (typeof uri === "string") this.options.events()?.resourceUpdated(uri);
+    }
+  }
+}
+
+/** The handlers of one forwarded call: what the upstream asks and logs for it goes to it. */
+function callHandlers(call: ForwardedCall): CallHandlers {
+  return {
+    sampling: (request, ctx) => call.ask("sampling/createMessage", { ...request }, ctx.signal) as never,
+    elicitation: (request, ctx) => call.ask("elicitation/create", { ...request }, ctx.signal) as never,
+    roots: async () => {
+      const answer = await call.ask("roots/list", {});
+      return Array.isArray(answer.roots) ? answer.roots : [];
+    },
+    onLog: (message) => call.log(message),
+  };
+}
+
+function warn(message: string): void {
+  console.warn(`[fastmcp-ts proxy] ${message}`);
+}
