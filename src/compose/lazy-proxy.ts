@@ -5,7 +5,12 @@
 import type { ClientTarget } from "../client/detect.js";
 import type { Result } from "../protocol/types.js";
 import type { DispatchScope } from "../server/dispatch-scope.js";
-import type { CallToolParams, CompleteParams, GetPromptParams, ReadResourceParams } from "../server/methods.js";
+import type {
+  CallToolParams,
+  CompleteParams,
+  GetPromptParams,
+  ReadResourceParams,
+} from "../server/methods.js";
 import type { ComponentSource, SourceEvents, SourceLists } from "../server/sources.js";
 import type { ProxySourceOptions } from "./proxy/source.js";
 
