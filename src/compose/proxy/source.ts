@@ -18,10 +18,11 @@ import type {
   ReadResourceParams,
 } from "../../server/methods.js";
 import type { ComponentSource, SourceEvents, SourceLists } from "../../server/sources.js";
+import { checkForwarding } from "./forward-check.js";
 import { ForwardedCall } from "./forwarded-call.js";
 import type { ProxyOptions } from "./options.js";
 import { ParkedCalls } from "./parked-calls.js";
-import { checkForwardHeaders, targetFor } from "./targets.js";
+import { targetFor } from "./targets.js";
 import { Upstream } from "./upstream.js";
 
 export interface ProxySourceOptions extends ProxyOptions {
@@ -53,10 +54,7 @@ export class ProxySource implements ComponentSource {
     this.name = name;
     this.target = target;
     this.options = options;
-    this.forward = (options.forwardHeaders ?? []).map((header) => header.toLowerCase());
-    // Checks the target and headers now: a bad one is the caller's error, not the first request's.
-    checkForwardHeaders(this.forward);
-    targetFor(target, this.forward.length > 0 ? {} : undefined);
+    this.forward = checkForwarding(target, options.forwardHeaders);
     this.parked = new ParkedCalls(options.pendingInput);
   }
 

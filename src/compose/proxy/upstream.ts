@@ -138,18 +138,22 @@ export class Upstream {
         options.handlers = callHandlers(call);
         if (progress) options.onProgress = (value, total, message) => call.progress(value, total, message);
       }
-      if (method === "tools/call") {
-        const result = await client.callTool(
-          params.name as string,
-          params.arguments as Record<string, unknown>,
-          {
-            ...options,
-            raiseOnError: false,
-          },
+      const result: unknown =
+        method === "tools/call"
+          ? (
+              await client.callTool(params.name as string, params.arguments as Record<string, unknown>, {
+                ...options,
+                raiseOnError: false,
+              })
+            ).raw
+          : await client.request(method, params, options);
+      if (typeof result !== "object" || result === null || Array.isArray(result)) {
+        throw new McpError(
+          ErrorCode.InternalError,
+          `${this.options.name} answered ${method} with something that is not a result`,
         );
-        return result.raw as Result;
       }
-      return await client.request(method, params, options);
+      return result as Result;
     } finally {
       if (call) this.inflight.delete(call);
       this.lastUsed = Date.now();

@@ -1,0 +1,73 @@
+// A tool call through a proxy: the fastmcp-ts client calls `add` over Streamable HTTP (both eras) on
+// `FastMCP.asProxy` (bench/servers/http-proxy.js), which forwards it over stdio to the `add` server
+// of bench/servers/fastmcp.js; compared with the same client calling that stdio server directly.
+// The proxy keeps one upstream connection, so a call through it costs one more hop, never a new
+// connection. Target: the proxied call costs at most 1.5x the direct one (calls/s ratio >= 1/1.5).
+import { execPath } from "node:process";
+import { fileURLToPath } from "node:url";
+import { Client, StdioTransport } from "../../dist/index.js";
+import { measureConnections } from "../harness.js";
+import { startServer } from "../http-load.js";
+
+const ARGS = { a: 20, b: 22 };
+const CLIENT_INFO = { name: "bench-client", version: "1.0.0" };
+const upstream = fileURLToPath(new URL("../servers/fastmcp.js", import.meta.url));
+
+async function open(id, target, options) {
+  const client = new Client(target, { clientInfo: CLIENT_INFO, ...options });
+  await client.connect();
+  return {
+    call: async () => {
+      const text = (await client.callTool("add", ARGS)).text;
+      if (text !== "42") throw new Error(`${id}: add returned ${JSON.stringify(text)}, expected 42`);
+    },
+    close: () => client.close(),
+    protocolVersion: client.protocolVersion,
+    era: client.era,
+  };
+}
+
+/** Rows: the direct stdio call, and the call through the proxy in each era. */
+export const PROXY_ROWS = [
+  { id: "direct-stdio", label: "direct: client -> stdio server" },
+  { id: "proxy-modern", label: "proxy: client -(http 2026-07-28)-> proxy -(stdio)-> server" },
+  { id: "proxy-legacy", label: "proxy: client -(http 2025-11-25)-> proxy -(stdio)-> server" },
+];
+
+export async function runProxy(config) {
+  const server = await startServer("proxy");
+  try {
+    const stacks = [
+      { id: "direct-stdio", open: () => open("direct-stdio", new StdioTransport(execPath, [upstream]), {}) },
+      { id: "proxy-modern", open: () => open("proxy-modern", server.urls.modern, {}) },
+      {
+        id: "proxy-legacy",
+        open: () => open("proxy-legacy", server.urls.legacy, { protocolVersion: "2025-11-25" }),
+      },
+    ];
+    return await measureConnections(stacks, (stack) => stack.open(), config);
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Cost of a proxied call relative to a direct one (direct calls/s over proxied calls/s), per round. */
+export function proxyCosts(results) {
+  const direct = results["direct-stdio"];
+  const rows = [];
+  for (const id of ["proxy-modern", "proxy-legacy"]) {
+    const proxied = results[id];
+    if (!direct || !proxied) continue;
+    const cost = (a, b) => {
+      const ratios = a.samples.map((value, i) => value / b.samples[i]).sort((x, y) => x - y);
+      const mid = ratios.length >> 1;
+      return ratios.length % 2 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2;
+    };
+    rows.push({
+      id,
+      sequential: cost(direct.sequential, proxied.sequential),
+      concurrent: cost(direct.concurrent, proxied.concurrent),
+    });
+  }
+  return rows;
+}

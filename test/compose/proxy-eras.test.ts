@@ -1,0 +1,252 @@
+/**
+ * Protocol eras on both sides of a proxy. The upstream is our proxy-upstream fixture, once as a
+ * legacy server over stdio (the proxy pinned to 2025-11-25 upstream) and once as a 2026-07-28
+ * server in memory; the client in front speaks either era. What the upstream asks (sampling,
+ * elicitation, roots), logs and reports reaches the client, and cancelling downstream cancels
+ * upstream, in all four pairings.
+ *
+ * A 2026-07-28 client in front of a legacy upstream is the hard pairing: the client answers with a
+ * retry while the upstream tool is still running, waiting for its answer. The proxy keeps that
+ * call and resumes it on the retry, so the upstream tool runs once; the raw-wire tests below check
+ * that, and that a waiting call cannot be resumed twice, by another request, or after it expired.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { type Client, FastMCP, type ListeningServer, StdioTransport } from "../../src/index.js";
+import { createProxyUpstream } from "../fixtures/proxy-upstream.js";
+import { CLIENT_ERAS, closingClients } from "../helpers/clients.js";
+import { modernBody, modernHeaders, post } from "../helpers/modern-http.js";
+import { fixtureArgs, ROOT } from "../helpers/paths.js";
+import { LEGACY } from "../helpers/protocol.js";
+import { until } from "../helpers/wait.js";
+
+const stdioUpstream = () =>
+  new StdioTransport(process.execPath, fixtureArgs("proxy-upstream.ts"), { cwd: ROOT, stderr: "pipe" });
+
+let legacyUpstreamProxy: FastMCP;
+let modernUpstreamProxy: FastMCP;
+let listening: ListeningServer;
+
+beforeAll(async () => {
+  legacyUpstreamProxy = FastMCP.asProxy(stdioUpstream(), {
+    name: "legacy-upstream",
+    protocolVersion: LEGACY,
+  });
+  modernUpstreamProxy = FastMCP.asProxy(createProxyUpstream(), { name: "modern-upstream" });
+  listening = await legacyUpstreamProxy.listen({ transport: "http", host: "127.0.0.1", port: 0 });
+});
+
+afterAll(async () => {
+  await listening?.close();
+  await Promise.all([legacyUpstreamProxy?.close(), modernUpstreamProxy?.close()]);
+});
+
+const connect = closingClients();
+
+async function stats(client: Client): Promise<Record<string, number>> {
+  return (await client.callTool("stats")).data as Record<string, number>;
+}
+
+const UPSTREAMS = [
+  ["a legacy upstream over stdio", () => listening.url],
+  ["a 2026-07-28 upstream in memory", () => modernUpstreamProxy],
+] as const;
+
+describe.each(UPSTREAMS)("in front of %s", (upstreamLabel, target) => {
+  describe.each(CLIENT_ERAS)("a %s client", (_era, eraOptions) => {
+    it("answers the upstream's sampling and elicitation, and the upstream tool runs to its end", async () => {
+      const asked: string[] = [];
+      const client = await connect(target(), {
+        ...eraOptions,
+        sampling: () => {
+          asked.push("sampling");
+          return "42";
+        },
+        elicitation: (request) => {
+          asked.push(`elicitation: ${request.message}`);
+          return { action: "accept", data: { name: "Ada" } };
+        },
+      });
+      const before = await stats(client);
+      expect((await client.callTool("ask")).text).toBe("sampled 42; name Ada");
+      expect(asked).toEqual(["sampling", "elicitation: Your name?"]);
+      const after = await stats(client);
+      // A legacy upstream runs the tool once, whatever the era in front; a 2026-07-28 one runs it once per round.
+      expect(after.ask - before.ask).toBe(upstreamLabel.startsWith("a legacy") ? 1 : 3);
+      expect(after.askFailed).toBe(before.askFailed);
+    });
+
+    it("answers the upstream's roots request", async () => {
+      const client = await connect(target(), {
+        ...eraOptions,
+        roots: [{ uri: "file:///work", name: "work" }],
+      });
+      expect((await client.callTool("roots")).text).toBe("file:///work");
+    });
+
+    it("passes the upstream's logs and progress to the client", async () => {
+      const logs: unknown[] = [];
+      const progress: unknown[] = [];
+      const client = await connect(target(), {
+        ...eraOptions,
+        onLog: (message) => void logs.push([message.level, message.data]),
+      });
+      expect((await client.callTool("logs")).text).toBe("logged");
+      expect(logs).toEqual([
+        ["info", "first log"],
+        ["warning", { msg: "second log", extra: { n: 2 } }],
+      ]);
+      await client.callTool("progress", {}, { onProgress: (...args) => void progress.push(args) });
+      expect(progress).toEqual([
+        [1, 3, "step 1"],
+        [2, 3, "step 2"],
+        [3, 3, "step 3"],
+      ]);
+    });
+
+    it("cancels the upstream call when the client cancels", async () => {
+      const client = await connect(target(), eraOptions);
+      const before = await stats(client);
+      const controller = new AbortController();
+      const slow = client.callTool("slow", {}, { signal: controller.signal });
+      slow.catch(() => {});
+      await until(async () => (await stats(client)).slow > before.slow, 10_000, "the upstream tool to start");
+      controller.abort(new Error("changed my mind"));
+      await expect(slow).rejects.toThrow("changed my mind");
+      await until(
+        async () => (await stats(client)).cancelled > before.cancelled,
+        10_000,
+        "the upstream tool to be cancelled",
+      );
+    });
+  });
+});
+
+/** The proxy as a raw 2026-07-28 client sees it, over HTTP. */
+async function rawCall(url: string, name: string, params: Record<string, unknown> = {}) {
+  const meta = {
+    "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+    "io.modelcontextprotocol/clientCapabilities": { sampling: {}, elicitation: {} },
+    "io.modelcontextprotocol/clientInfo": { name: "raw", version: "1" },
+  };
+  const response = await post(
+    url,
+    modernBody("tools/call", { name, arguments: {}, ...params }, meta),
+    modernHeaders("tools/call", name),
+  );
+  return (await response.json()) as {
+    result?: {
+      resultType?: string;
+      inputRequests?: Record<string, { method: string }>;
+      requestState?: string;
+      content?: { text: string }[];
+    };
+    error?: { code: number; message: string };
+  };
+}
+
+const SAMPLED = { role: "assistant", content: { type: "text", text: "7" }, model: "m" };
+const ELICITED = { action: "accept", content: { name: "Grace" } };
+
+describe("a 2026-07-28 client in front of a legacy upstream, on the wire", () => {
+  it("resumes the waiting upstream call on each retry: the upstream tool runs once", async () => {
+    const client = await connect(listening.url);
+    const before = await stats(client);
+    const first = await rawCall(listening.url, "ask");
+    expect(first.result?.resultType).toBe("input_required");
+    const [samplingKey, sampling] = Object.entries(first.result?.inputRequests ?? {})[0] ?? [];
+    expect(sampling?.method).toBe("sampling/createMessage");
+    const second = await rawCall(listening.url, "ask", {
+      inputResponses: { [samplingKey as string]: SAMPLED },
+      requestState: first.result?.requestState,
+    });
+    expect(second.result?.resultType).toBe("input_required");
+    const [elicitKey, elicit] = Object.entries(second.result?.inputRequests ?? {})[0] ?? [];
+    expect(elicit?.method).toBe("elicitation/create");
+    const third = await rawCall(listening.url, "ask", {
+      inputResponses: { [elicitKey as string]: ELICITED },
+      requestState: second.result?.requestState,
+    });
+    expect(third.result?.content?.[0]?.text).toBe("sampled 7; name Grace");
+    const after = await stats(client);
+    expect(after.ask - before.ask).toBe(1);
+
+    // Replaying a retry finds nothing waiting: an error, and the upstream is not called again.
+    const replay = await rawCall(listening.url, "ask", {
+      inputResponses: { [elicitKey as string]: ELICITED },
+      requestState: second.result?.requestState,
+    });
+    expect(replay.error?.message).toMatch(/no longer waiting/);
+    expect((await stats(client)).ask).toBe(after.ask);
+  });
+
+  it("does not let another request resume a waiting call", async () => {
+    const client = await connect(listening.url);
+    const first = await rawCall(listening.url, "ask");
+    const [key] = Object.keys(first.result?.inputRequests ?? {});
+    // The answer sent with another tool's call: refused, and the waiting call is left as it was.
+    const stolen = await rawCall(listening.url, "roots", { inputResponses: { [key as string]: SAMPLED } });
+    expect(stolen.error?.message).toMatch(/no longer waiting/);
+    const resumed = await rawCall(listening.url, "ask", {
+      inputResponses: { [key as string]: SAMPLED },
+      requestState: first.result?.requestState,
+    });
+    expect(resumed.result?.resultType).toBe("input_required");
+    expect(Object.values(resumed.result?.inputRequests ?? {})[0]?.method).toBe("elicitation/create");
+    expect((await client.callTool("echo", { text: "still alive" })).text).toBe("still alive");
+  });
+});
+
+describe("bounds of the calls waiting for a 2026-07-28 client's retry", () => {
+  it("cancels the oldest waiting call past maxCalls, and one whose client does not come back in time", async () => {
+    const proxy = FastMCP.asProxy(stdioUpstream(), {
+      name: "bounded",
+      protocolVersion: LEGACY,
+      pendingInput: { maxCalls: 1, timeoutMs: 1000 },
+    });
+    const bounded = await proxy.listen({ transport: "http", host: "127.0.0.1", port: 0 });
+    try {
+      const client = await connect(bounded.url);
+      const first = await rawCall(bounded.url, "ask");
+      const second = await rawCall(bounded.url, "ask");
+      // The second waiting call pushed the first out: its upstream call was cancelled.
+      await until(
+        async () => (await stats(client)).askFailed === 1,
+        10_000,
+        "the first call to be cancelled",
+      );
+      const [firstKey] = Object.keys(first.result?.inputRequests ?? {});
+      const late = await rawCall(bounded.url, "ask", {
+        inputResponses: { [firstKey as string]: SAMPLED },
+        requestState: first.result?.requestState,
+      });
+      expect(late.error?.message).toMatch(/no longer waiting/);
+      // The second is never answered: it expires after timeoutMs, and its upstream call ends.
+      await until(async () => (await stats(client)).askFailed === 2, 10_000, "the second call to expire");
+      expect(second.result?.resultType).toBe("input_required");
+    } finally {
+      await bounded.close();
+      await proxy.close();
+    }
+  });
+});
+
+describe("an upstream that asks a client which cannot answer", () => {
+  it("gets an error, and the client a clear result", async () => {
+    // A client without sampling: the upstream's request is refused and its tool fails.
+    const client = await connect(modernUpstreamProxy, { elicitation: () => ({ action: "decline" }) });
+    const result = await client.callTool("ask", {}, { raiseOnError: false });
+    expect(result.isError).toBe(true);
+    expect(result.text).toMatch(/sampling/);
+  });
+
+  it("a tool of our own next to the proxied ones still works", async () => {
+    const proxy = FastMCP.asProxy(createProxyUpstream(), { name: "mixed" });
+    proxy.tool("local", { inputSchema: z.object({ n: z.number() }) }, ({ n }) => n * 2);
+    const client = await connect(proxy);
+    expect((await client.callTool("local", { n: 21 })).text).toBe("42");
+    expect((await client.callTool("echo", { text: "upstream" })).text).toBe("upstream");
+    await client.close();
+    await proxy.close();
+  });
+});

@@ -1,0 +1,88 @@
+/**
+ * A proxy in front of a broken or hostile upstream (test/fixtures/hostile-upstream.mjs, raw
+ * JSON-RPC over stdio): entries it cannot serve are left out with a warning, lists are bounded
+ * (items and pages), a result that is not an object is a clear error, and a server request that
+ * cannot be tied to one call among several is refused rather than answered by the wrong client.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { Client, FastMCP, StdioTransport } from "../../src/index.js";
+import { fixture } from "../helpers/paths.js";
+
+let proxy: FastMCP;
+let client: Client;
+const warnings: string[] = [];
+
+beforeAll(async () => {
+  vi.spyOn(console, "warn").mockImplementation((message: unknown) => void warnings.push(String(message)));
+  proxy = FastMCP.asProxy(
+    new StdioTransport(process.execPath, [fixture("hostile-upstream.mjs")], { stderr: "pipe" }),
+    {
+      name: "hostile",
+      maxListItems: 100,
+    },
+  );
+  client = new Client(proxy, { sampling: () => "from the only client" });
+  await client.connect();
+});
+
+afterEach(() => {
+  warnings.length = 0;
+});
+
+afterAll(async () => {
+  await client?.close();
+  await proxy?.close();
+  vi.restoreAllMocks();
+});
+
+describe("lists from a hostile upstream", () => {
+  it("serves only the tools it can serve again, each name once, and says what it left out", async () => {
+    const tools = await client.listTools();
+    expect(tools.map((tool) => tool.name)).toEqual(["ok", "garbage", "hold"]);
+    expect(tools[0]?.description).toBeUndefined();
+    expect(warnings.join("\n")).toMatch(/hostile: 8 of its tools left out/);
+  });
+
+  it("cuts a list past maxListItems and leaves out entries without a usable uri", async () => {
+    const resources = await client.listResources();
+    expect(resources).toHaveLength(100);
+    expect(resources[0]?.uri).toBe("file:///r/0");
+    expect(warnings.join("\n")).toMatch(/more than 100 resources/);
+  });
+
+  it("stops following endless pages", async () => {
+    const prompts = await client.listPrompts();
+    expect(prompts).toHaveLength(100);
+    expect(warnings.join("\n")).toMatch(/more than 100 pages/);
+  });
+
+  it("answers a list that is not a list with a clear error", async () => {
+    await expect(client.listResourceTemplates()).rejects.toThrow(
+      /hostile answered resources\/templates\/list without a list/,
+    );
+    // The proxy is alive.
+    expect((await client.callTool("ok")).text).toBe("fine");
+  });
+});
+
+describe("calls to a hostile upstream", () => {
+  it("answers a result that is not an object with a clear error", async () => {
+    const error = await client.callTool("garbage").then(
+      () => undefined,
+      (caught: unknown) => caught as Error,
+    );
+    expect(error?.message).toMatch(/hostile/);
+    expect((await client.callTool("ok")).text).toBe("fine");
+  });
+
+  it("refuses a server request it cannot tie to one of several calls in flight", async () => {
+    // The upstream asks for sampling out of the blue while two calls wait: which client should answer?
+    const [first, second] = await Promise.all([client.callTool("hold"), client.callTool("hold")]);
+    expect(first?.text).toMatch(/^refused: .*cannot tell which of its 2 requests/);
+    expect(second?.text).toBe(first?.text);
+  });
+
+  it("passes the upstream's JSON-RPC errors through", async () => {
+    await expect(client.callTool("unknown-tool")).rejects.toThrow(/Unknown tool/);
+  });
+});
