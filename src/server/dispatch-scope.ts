@@ -31,7 +31,8 @@ export class DispatchScope implements RequestScope {
   declare context?: Context;
   /** In a 2026-07-28 request that may ask for input, makes the signal that also covers abandonment. */
   inputHooks: InputHooks | undefined;
-  private readonly input: DispatchInput;
+  /** @internal The request as the transport gave it. */
+  readonly input: DispatchInput;
 
   constructor(
     era: EraScope,
@@ -57,5 +58,18 @@ export class DispatchScope implements RequestScope {
 
   get signal(): AbortSignal {
     return this.inputHooks ? this.inputHooks.signal(this.input.signal) : this.input.signal;
+  }
+
+  /**
+   * @internal The same request as a mounted server sees it: everything shared (era, auth, signal,
+   * input rounds, server-to-client requests) but `ctx.readResource`, which reads the mounted
+   * server's own resources, and the handler Context, which is its own.
+   */
+  derive(readResource: RequestScope["readResource"]): DispatchScope {
+    const derived = new DispatchScope(this, this.input, this.progressToken, readResource);
+    derived.inputHooks = this.inputHooks;
+    if (this.request) derived.request = this.request;
+    if (this.ask) derived.ask = this.ask;
+    return derived;
   }
 }

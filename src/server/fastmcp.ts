@@ -14,6 +14,8 @@
  * ```
  */
 import type { AuthProvider, TokenVerifier } from "../auth/server/core.js";
+import { importedEntries } from "../compose/import.js";
+import { MountedServer } from "../compose/mount.js";
 import type {
   CacheHints,
   Icon,
@@ -48,8 +50,10 @@ import type {
 import { exchange, exchangeNotification } from "./exchange.js";
 import { ServerKernel } from "./kernel.js";
 import type { Middleware, MiddlewareServer } from "./middleware.js";
+import { checkNamespace } from "./namespace.js";
 import { RequestStateCodec, type RequestStateOptions } from "./request-state.js";
 import { ChannelSession } from "./session.js";
+import type { ComponentSource } from "./sources.js";
 import { type ServerStats, type SessionInfo, serverStats, sessionInfos } from "./stats.js";
 import type { TasksOptions } from "./tasks/tasks.js";
 
@@ -117,6 +121,17 @@ export type RunOptions =
   | ({ transport: "http" | "sse" | "ws" | ("http" | "sse" | "ws")[] } & Omit<ListenOptions, "transport">);
 
 export type { ComponentHandle } from "./components/registration.js";
+
+/** Options of `mount()` and `importServer()`. */
+export interface MountOptions {
+  /**
+   * Puts the other server's components under this namespace: tool and prompt `forecast` becomes
+   * `weather_forecast`, resource `data://today` becomes `data://weather/today` (templates likewise).
+   * Without one, names are served as they are (this server's own components win over mounted ones
+   * of the same name, and a later mount over an earlier one).
+   */
+  namespace?: string;
+}
 
 export class FastMCP implements ServerEntry {
   readonly name: string;
@@ -277,6 +292,71 @@ export class FastMCP implements ServerEntry {
   }
 
   /**
+   * Serves another server's tools, resources, templates and prompts through this one, live: later
+   * changes to `server` show through, its list changes and resource updates reach this server's
+   * clients, and its middleware runs inside this server's. Completions and subscriptions reach it
+   * too. Requests keep the caller's identity, era and context (progress, logging, elicitation,
+   * sampling and roots work as in a component of this server).
+   *
+   * @example
+   * ```ts
+   * const weather = new FastMCP("weather");
+   * weather.tool("forecast", () => "Sunny");
+   * const main = new FastMCP("main");
+   * main.mount(weather, { namespace: "weather" });   // tool "weather_forecast"
+   * ```
+   */
+  mount(server: FastMCP, options: MountOptions | string = {}): this {
+    const { namespace } = typeof options === "string" ? { namespace: options } : options;
+    if (!(server instanceof FastMCP))
+      throw new TypeError("mount() takes a FastMCP server (for anything else, FastMCP.asProxy)");
+    const mounted = new MountedServer(server.name, server.kernel);
+    if (mounted.reaches(this.kernel))
+      throw new TypeError(
+        `mount(): ${server.name} is ${server === this ? "this server" : "already serving this server"}; mounting it would loop`,
+      );
+    return this.mountSource(mounted, namespace === undefined ? {} : { namespace });
+  }
+
+  /**
+   * Copies another server's components into this one, once: later changes to `server` do not show,
+   * and its middleware does not run (this server's does). Components it serves from its own mounts
+   * are not copied (mount it to serve those). Waits for `server`'s pending registrations first.
+   * Names already taken follow this server's `onDuplicate`.
+   *
+   * @example
+   * ```ts
+   * await main.importServer(billing, { namespace: "billing" });   // tool "billing_invoice"
+   * ```
+   */
+  async importServer(server: FastMCP, options: MountOptions | string = {}): Promise<this> {
+    const { namespace } = typeof options === "string" ? { namespace: options } : options;
+    if (!(server instanceof FastMCP)) throw new TypeError("importServer() takes a FastMCP server");
+    if (namespace !== undefined) checkNamespace(namespace);
+    await server.ready();
+    for (const copy of importedEntries(server.kernel, namespace)) {
+      this.registrar.register(copy.kind, copy.key, {}, undefined, { build: (key) => copy.build(key) });
+    }
+    return this;
+  }
+
+  /** @internal Serves a component source (a proxy's upstream, a mounted server) under an optional namespace. */
+  mountSource(source: ComponentSource, options: MountOptions = {}): this {
+    const namespace = options.namespace === undefined ? undefined : checkNamespace(options.namespace);
+    this.kernel.mountSource(source, namespace);
+    return this;
+  }
+
+  /** Releases what mounted sources hold (a proxy's upstream connections and processes). */
+  async close(): Promise<void> {
+    await this.kernel.mounts?.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /**
    * Adds middleware: hooks run around every request, the same on every transport and era. The
    * first middleware ever given runs outermost; each one's `setup(server)` is called here.
    *
@@ -308,7 +388,7 @@ export class FastMCP implements ServerEntry {
    * `resources/subscribe`, and 2026-07-28 listen streams whose filter names the URI.
    */
   notifyResourceUpdated(uri: string): void {
-    this.kernel.hub.resourceUpdated(uri);
+    this.kernel.resourceUpdated(uri);
   }
 
   /** A snapshot of the running server: open sessions, requests in flight, listen streams, components. */

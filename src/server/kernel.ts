@@ -37,7 +37,9 @@ import { runWithInputRounds } from "./input-round.js";
 import { type Handler, type InitializeParams, methodHandlers, type WireParams } from "./methods.js";
 import type { Middleware } from "./middleware.js";
 import { MiddlewareChain } from "./middleware-chain.js";
+import { keyOf, Mounts } from "./mounts.js";
 import type { RequestStateCodec } from "./request-state.js";
+import type { ComponentSource, SourceLists } from "./sources.js";
 import { type SessionMember, SubscriptionHub } from "./subscriptions.js";
 import { TaskManager, type TasksOptions } from "./tasks/tasks.js";
 
@@ -107,6 +109,9 @@ export class ServerKernel {
   /** Set once a middleware has a request hook: a server without one checks this and nothing more. */
   private requestChain: MiddlewareChain | undefined;
   private listListeners: Set<(method: string) => void> | undefined;
+  private updateListeners: Set<(uri: string) => void> | undefined;
+  /** Mounted servers and proxies; undefined until the first mount, so a plain server checks this and nothing more. */
+  mounts: Mounts | undefined;
 
   constructor(options: KernelOptions) {
     this.options = options;
@@ -150,6 +155,73 @@ export class ServerKernel {
   private listChanged(method: string): void {
     this.hub.listChanged(method);
     if (this.listListeners) for (const listener of this.listListeners) listener(method);
+  }
+
+  /**
+   * Tells subscribers that a resource changed: this server's sessions and listen streams, and the
+   * servers this one is mounted on.
+   */
+  resourceUpdated(uri: string): void {
+    this.hub.resourceUpdated(uri);
+    if (this.updateListeners) for (const listener of this.updateListeners) listener(uri);
+  }
+
+  /** Calls `listener` on every `resourceUpdated`; returns the undo. */
+  onResourceUpdated(listener: (uri: string) => void): () => void {
+    this.updateListeners ??= new Set();
+    const listeners = this.updateListeners;
+    listeners.add(listener);
+    return () => void listeners.delete(listener);
+  }
+
+  /** Serves `source`'s components after this server's own, under `namespace` when given. */
+  mountSource(source: ComponentSource, namespace: string | undefined): void {
+    this.mounts ??= new Mounts();
+    this.mounts.add(source, namespace, {
+      listChanged: (method) => this.listChanged(method),
+      resourceUpdated: (uri) => this.resourceUpdated(uri),
+    });
+    // Clients already connected learn of the new components.
+    this.listChanged("notifications/tools/list_changed");
+    this.listChanged("notifications/resources/list_changed");
+    this.listChanged("notifications/prompts/list_changed");
+  }
+
+  /**
+   * Everything of `kind` the caller may see: this server's own, then its mounts' (namespaced), the
+   * own winning over mounted ones of the same name or URI. Middleware list hooks are not applied.
+   */
+  listAll<K extends keyof SourceLists>(
+    kind: K,
+    scope: DispatchScope,
+  ): SourceLists[K][] | Promise<SourceLists[K][]> {
+    const own = (this[kind] as unknown as Registry<never, SourceLists[K]>).visibleTo(scope.auth);
+    if (!this.mounts) return own;
+    return this.mounts
+      .list(kind, scope, new Set(own.map((item) => keyOf(kind, item))))
+      .then((mounted) => (mounted.length === 0 ? own : [...own, ...mounted]));
+  }
+
+  /** `listAll` through this server's middleware list hooks (what its clients are shown). */
+  listVisible<K extends keyof SourceLists>(kind: K, scope: DispatchScope): Promise<SourceLists[K][]> {
+    if (this.requestChain) return this.requestChain.listFor(kind, scope) as Promise<SourceLists[K][]>;
+    return Promise.resolve(this.listAll(kind, scope));
+  }
+
+  /**
+   * @internal A request of the server this one is mounted on, routed here: this server's middleware
+   * and handler run inside the parent's, with the parent's scope (its input rounds, signal,
+   * progress and auth); the parent adds the 2026-07-28 result fields.
+   */
+  async dispatchMounted(method: string, params: WireParams, parent: DispatchScope): Promise<Result> {
+    if (this.pending.size > 0 || this.failures.length > 0) await this.ready();
+    const handler = this.handlers[method];
+    if (!handler) throw new McpError(ErrorCode.MethodNotFound, `Method not found: ${method}`);
+    const scope = parent.derive((uri, inner) =>
+      this.readResource(uri, inner).then((found) => found.contents),
+    );
+    if (this.requestChain) return this.requestChain.runMounted(method, params, scope, handler);
+    return handler(params, scope, scope.input);
   }
 
   /** Adds middleware at the inner end of the chain (the first ever given runs outermost). */
@@ -209,7 +281,9 @@ export class ServerKernel {
     scope: DispatchScope,
     input: DispatchInput,
   ): Promise<Result> | Result {
-    if (scope.era !== "modern" || !INPUT_REQUIRED_METHODS.has(method)) return handler(params, scope, input);
+    // A mounted server's request runs inside its parent's rounds (the scope already has them).
+    if (scope.era !== "modern" || !INPUT_REQUIRED_METHODS.has(method) || scope.inputHooks)
+      return handler(params, scope, input);
     return runWithInputRounds(this.options.requestState, method, params, input.session.auth, (hooks) => {
       scope.ask = hooks.ask;
       scope.inputHooks = hooks;
@@ -310,6 +384,30 @@ export class ServerKernel {
           ? `: ${error.message}`
           : "";
       throw new McpError(ErrorCode.InternalError, `Error reading resource ${uri}${detail}`);
+    }
+    const route = this.mounts && (await this.mounts.routeUri(uri, scope as DispatchScope, visible));
+    if (route) {
+      const read = await route.mount.source.readResource({ uri: route.key }, scope as DispatchScope);
+      const contents = read.contents;
+      if (!Array.isArray(contents))
+        throw new McpError(
+          ErrorCode.InternalError,
+          `${route.mount.source.name} read ${uri} without contents`,
+        );
+      const cache: CacheHints = {
+        ttlMs: typeof read.ttlMs === "number" ? read.ttlMs : this.options.readCache.ttlMs,
+        cacheScope:
+          read.cacheScope === "public" || read.cacheScope === "private"
+            ? read.cacheScope
+            : this.options.readCache.cacheScope,
+      };
+      // A mounted resource keeps its own URI in the contents; the client asked by the namespaced one.
+      return {
+        contents: (contents as ResourceContents[]).map((item) =>
+          item.uri === route.key ? { ...item, uri } : item,
+        ),
+        cache,
+      };
     }
     throw new NotFoundError("resource", `Resource not found: ${uri}`, { uri });
   }

@@ -2,7 +2,6 @@
  * The handler of each request method, and the params each one reads. Params come off the wire
  * unchecked, so every field is `unknown` until its handler has checked it.
  */
-import type { AuthInfo } from "../auth/types.js";
 import { McpError, NotFoundError } from "../errors.js";
 import { ErrorCode } from "../protocol/codes.js";
 import { LOG_LEVELS } from "../protocol/logging.js";
@@ -11,11 +10,13 @@ import type { LoggingLevel, Result } from "../protocol/types.js";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "../protocol/versions.js";
 import { complete } from "./components/completion.js";
 import { renderPrompt } from "./components/prompts.js";
-import type { Entry, Registry } from "./components/registry.js";
+import { type Entry, pageOf, type Registry } from "./components/registry.js";
 import { callTool } from "./components/tools.js";
 import { Context } from "./context.js";
 import type { DispatchScope } from "./dispatch-scope.js";
 import type { DispatchInput, ServerKernel, SessionState, Visibility } from "./kernel.js";
+import { keyOf } from "./mounts.js";
+import type { SourceLists } from "./sources.js";
 
 /** Any request's params, as they arrive. */
 export interface WireParams {
@@ -87,18 +88,16 @@ export type Handlers = { [M in keyof ParamsByMethod]: Handler<ParamsByMethod[M]>
 
 /** The handlers of `kernel`'s methods (every method but `initialize`, which the kernel answers itself). */
 export function methodHandlers(kernel: ServerKernel): Handlers {
-  const { tools, resources, templates, prompts, options } = kernel;
   const handlers: Omit<Handlers, TaskMethod> = {
     "server/discover": () => discover(kernel),
-    "tools/list": (params, scope) => listPage(tools, "tools", params, scope, options.pageSize),
+    "tools/list": (params, scope) => listPage(kernel, "tools", params, scope),
     "tools/call": (params, scope) => callToolRequest(kernel, params, scope),
-    "resources/list": (params, scope) => listPage(resources, "resources", params, scope, options.pageSize),
-    "resources/templates/list": (params, scope) =>
-      listPage(templates, "resourceTemplates", params, scope, options.pageSize),
+    "resources/list": (params, scope) => listPage(kernel, "resources", params, scope),
+    "resources/templates/list": (params, scope) => listPage(kernel, "templates", params, scope),
     "resources/read": (params, scope) => readResourceRequest(kernel, params, scope),
-    "prompts/list": (params, scope) => listPage(prompts, "prompts", params, scope, options.pageSize),
+    "prompts/list": (params, scope) => listPage(kernel, "prompts", params, scope),
     "prompts/get": (params, scope) => getPrompt(kernel, params, scope),
-    "completion/complete": (params, scope) => complete(prompts, templates, params, scope.auth),
+    "completion/complete": (params, scope) => completeRequest(kernel, params, scope),
     "logging/setLevel": (params, _scope, input) => setLevel(params, input.session),
     "subscriptions/listen": async (params, scope) => {
       if (scope.era !== "modern") {
@@ -107,24 +106,32 @@ export function methodHandlers(kernel: ServerKernel): Handlers {
           "subscriptions/listen is a 2026-07-28 method; use resources/subscribe",
         );
       }
-      const filter = readableSubscriptions(
+      const filter = await readableSubscriptions(
         kernel,
         await kernel.tasks.listenFilter(params.notifications, scope),
-        scope.auth,
+        scope,
       );
       return kernel.hub.listen(scope.requestId, filter, scope.signal, scope.notify);
     },
-    "resources/subscribe": (params, scope, input) => {
+    "resources/subscribe": async (params, scope, input) => {
       const uri = subscriptionUri(params);
-      // Subscribing to what the caller may not read answers as reading it would: not found.
-      if (!kernel.findResource(uri, scope.auth))
-        throw new McpError(ErrorCode.ResourceNotFound, `Resource not found: ${uri}`, { uri });
+      if (!kernel.findResource(uri, scope.auth)) {
+        const route = kernel.mounts && (await kernel.mounts.routeUri(uri, scope));
+        // Subscribing to what the caller may not read answers as reading it would: not found.
+        if (!route) throw new McpError(ErrorCode.ResourceNotFound, `Resource not found: ${uri}`, { uri });
+        await route.mount.source.subscribe?.(route.key, scope);
+      }
       input.session.subscriptions ??= new Set();
       input.session.subscriptions.add(uri);
       return {};
     },
-    "resources/unsubscribe": (params, _scope, input) => {
-      input.session.subscriptions?.delete(subscriptionUri(params));
+    "resources/unsubscribe": async (params, _scope, input) => {
+      const uri = subscriptionUri(params);
+      const had = input.session.subscriptions?.delete(uri);
+      if (had && kernel.mounts && !kernel.findResource(uri, input.session.auth)) {
+        for (const route of kernel.mounts.candidates("resources", uri))
+          await route.mount.source.unsubscribe?.(route.key);
+      }
       return {};
     },
     ping: () => ({}),
@@ -179,39 +186,88 @@ function callToolRequest(
 ): Promise<Result> {
   const name = params.name;
   if (typeof name !== "string") throw new McpError(ErrorCode.InvalidParams, "tools/call needs a string name");
-  const entry = kernel.tools.getFor(name, scope.auth);
-  if (!entry) throw new NotFoundError("tool", `Unknown tool: ${name}`);
   const args = params.arguments;
   if (args !== undefined && (typeof args !== "object" || args === null || Array.isArray(args))) {
     throw new McpError(ErrorCode.InvalidParams, "tools/call arguments must be an object");
+  }
+  const entry = kernel.tools.getFor(name, scope.auth);
+  if (!entry) {
+    if (!kernel.mounts) throw new NotFoundError("tool", `Unknown tool: ${name}`);
+    return kernel.mounts.routeName("tools", name, scope).then((route) => {
+      if (!route) throw new NotFoundError("tool", `Unknown tool: ${name}`);
+      return route.mount.source.callTool({ ...params, name: route.key }, scope);
+    });
   }
   const options = { maskErrorDetails: kernel.options.maskErrorDetails };
   if (entry.task) return kernel.tasks.callTool(entry, args, scope, options);
   return callTool(entry, args, scope.context ?? new Context(scope), options);
 }
 
-function getPrompt(kernel: ServerKernel, params: GetPromptParams, scope: DispatchScope): Promise<Result> {
+async function getPrompt(
+  kernel: ServerKernel,
+  params: GetPromptParams,
+  scope: DispatchScope,
+): Promise<Result> {
   const name = params.name;
   if (typeof name !== "string")
     throw new McpError(ErrorCode.InvalidParams, "prompts/get needs a string name");
   const entry = kernel.prompts.getFor(name, scope.auth);
-  if (!entry) throw new NotFoundError("prompt", `Unknown prompt: ${name}`);
+  if (!entry) {
+    const route = kernel.mounts && (await kernel.mounts.routeName("prompts", name, scope));
+    if (!route) throw new NotFoundError("prompt", `Unknown prompt: ${name}`);
+    return route.mount.source.getPrompt({ ...params, name: route.key }, scope);
+  }
   const ctx = scope.context ?? new Context(scope);
   return renderPrompt(entry, params.arguments, ctx, kernel.options.maskErrorDetails);
 }
 
 /**
  * A listen filter's resource subscriptions, keeping the URIs the caller may read (the others are
- * dropped as an unknown task id is: no updates of a resource it cannot see).
+ * dropped as an unknown task id is: no updates of a resource it cannot see). A mounted source is
+ * told of its URIs that stay.
  */
-function readableSubscriptions(kernel: ServerKernel, filter: unknown, auth: AuthInfo | undefined): unknown {
+async function readableSubscriptions(
+  kernel: ServerKernel,
+  filter: unknown,
+  scope: DispatchScope,
+): Promise<unknown> {
   if (typeof filter !== "object" || filter === null) return filter;
   const uris = (filter as { resourceSubscriptions?: unknown }).resourceSubscriptions;
   if (!Array.isArray(uris)) return filter;
-  return {
-    ...filter,
-    resourceSubscriptions: uris.filter((uri) => typeof uri !== "string" || kernel.findResource(uri, auth)),
-  };
+  const kept: unknown[] = [];
+  for (const uri of uris) {
+    if (typeof uri !== "string" || kernel.findResource(uri, scope.auth)) kept.push(uri);
+    else if (kernel.mounts) {
+      const route = await kernel.mounts.routeUri(uri, scope);
+      if (!route) continue;
+      await route.mount.source.subscribe?.(route.key, scope);
+      kept.push(uri);
+    }
+  }
+  return { ...filter, resourceSubscriptions: kept };
+}
+
+/** `completion/complete`: this server's prompts and templates, else the mount serving the ref. */
+async function completeRequest(
+  kernel: ServerKernel,
+  params: CompleteParams,
+  scope: DispatchScope,
+): Promise<Result> {
+  const { prompts, templates, mounts } = kernel;
+  const ref = params.ref;
+  if (mounts && typeof ref === "object" && ref !== null) {
+    const route =
+      ref.type === "ref/prompt" && typeof ref.name === "string" && !prompts.getFor(ref.name, scope.auth)
+        ? await mounts.routeName("prompts", ref.name, scope)
+        : ref.type === "ref/resource" && typeof ref.uri === "string" && !templates.getFor(ref.uri, scope.auth)
+          ? await mounts.routeName("templates", ref.uri, scope)
+          : undefined;
+    if (route) {
+      const own = ref.type === "ref/prompt" ? { ...ref, name: route.key } : { ...ref, uri: route.key };
+      return route.mount.source.complete({ ...params, ref: own }, scope);
+    }
+  }
+  return complete(prompts, templates, params, scope.auth);
 }
 
 function subscriptionUri(params: ReadResourceParams): string {
@@ -233,17 +289,39 @@ function setLevel(params: SetLevelParams, session: SessionState): Result {
   return {};
 }
 
-/** One page of a registry's list, as the caller sees it. */
+/** The result field of each list. */
+const LIST_FIELDS = {
+  tools: "tools",
+  resources: "resources",
+  templates: "resourceTemplates",
+  prompts: "prompts",
+} as const satisfies Record<keyof SourceLists, string>;
+
+/** One page of a list, as the caller sees it (with mounts: the merged list, cut into the same pages). */
 function listPage(
-  registry: Registry<Entry<unknown>, unknown>,
-  field: string,
+  kernel: ServerKernel,
+  kind: keyof SourceLists,
   params: ListParams,
   scope: DispatchScope,
-  pageSize: number | undefined,
-): Result {
-  const page = registry.page(params.cursor, pageSize, scope.auth);
-  const result = withCursor({ [field]: page.items }, page.nextCursor);
-  return registry.hasChecks() ? privateList(result, scope.era) : result;
+): Result | Promise<Result> {
+  const registry = kernel[kind] as unknown as Registry<Entry<unknown>, unknown>;
+  const pageSize = kernel.options.pageSize;
+  const field = LIST_FIELDS[kind];
+  if (!kernel.mounts) {
+    const page = registry.page(params.cursor, pageSize, scope.auth);
+    const result = withCursor({ [field]: page.items }, page.nextCursor);
+    return registry.hasChecks() ? privateList(result, scope.era) : result;
+  }
+  return Promise.resolve(kernel.listAll(kind, scope)).then((items) => {
+    const page = pageOf(
+      items as SourceLists[typeof kind][],
+      (item) => keyOf(kind, item),
+      params.cursor,
+      pageSize,
+    );
+    const result = withCursor({ [field]: page.items }, page.nextCursor);
+    return registry.hasChecks() ? privateList(result, scope.era) : result;
+  });
 }
 
 /**

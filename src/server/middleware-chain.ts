@@ -14,7 +14,7 @@ import type {
   Result,
 } from "../protocol/types.js";
 import { LATEST_LEGACY_PROTOCOL_VERSION, negotiateLegacyVersion } from "../protocol/versions.js";
-import { type Entry, pageOf, type Registry } from "./components/registry.js";
+import { pageOf } from "./components/registry.js";
 import { errorResult } from "./components/tools.js";
 import { Context } from "./context.js";
 import type { DispatchScope } from "./dispatch-scope.js";
@@ -200,24 +200,43 @@ export class MiddlewareChain {
         ? preInitScope(method, params)
         : resolveScope(params, session.legacy);
     const ctx = new HookContext(method, { ...params }, kernel.scopeFor(era, input, params));
+    return kernel.finish(method, era, await this.run(ctx, handler as Handler, input));
+  }
+
+  /**
+   * A request of the server this one is mounted on: this server's hooks and handler, with the
+   * parent's (derived) scope; the parent finishes the result.
+   */
+  runMounted(method: string, params: WireParams, scope: DispatchScope, handler: Handler): Promise<Result> {
+    return this.run(new HookContext(method, { ...params }, scope), handler, scope.input);
+  }
+
+  /** `onRequest` around the method's own hook and the handler. */
+  private async run(ctx: HookContext, handler: Handler, input: DispatchInput): Promise<Result> {
     const inner = (): Promise<Result> => {
       try {
-        return Promise.resolve(this.specific(ctx, handler as Handler, input));
+        return Promise.resolve(this.specific(ctx, handler, input));
       } catch (error) {
         return Promise.reject(error);
       }
     };
     const { onRequest } = this.hooks;
-    if (onRequest.length === 0) return kernel.finish(method, era, await inner());
-    let result: Result;
+    if (onRequest.length === 0) return inner();
     try {
-      result = await runHooks(onRequest, "onRequest", ctx, inner);
+      return await runHooks(onRequest, "onRequest", ctx, inner);
     } catch (error) {
       // A tool's failure told to the model, from whichever hook of a tools/call threw it.
-      if (!(method === "tools/call" && error instanceof ToolError)) throw error;
-      result = errorResult(error.message);
+      if (!(ctx.method === "tools/call" && error instanceof ToolError)) throw error;
+      return errorResult(error.message);
     }
-    return kernel.finish(method, era, result);
+  }
+
+  /** Everything of `kind` the caller may see, through the list hooks (for a server this one is mounted on). */
+  listFor(kind: "tools" | "resources" | "templates" | "prompts", scope: DispatchScope): Promise<unknown[]> {
+    const method = (Object.keys(LISTS) as ListMethod[]).find(
+      (name) => LISTS[name].registry === kind,
+    ) as ListMethod;
+    return this.fullList(new HookContext(method, {}, scope), method);
   }
 
   /** Runs client notifications through `onNotification`; a failing hook is reported on stderr (there is no one to answer). */
@@ -314,13 +333,13 @@ export class MiddlewareChain {
 
   private async fullList(ctx: HookContext, method: ListMethod): Promise<Record<string, unknown>[]> {
     const { hook, registry } = LISTS[method];
-    const source = this.kernel[registry] as unknown as Registry<
-      Entry<Record<string, unknown>>,
-      Record<string, unknown>
-    >;
     const listCtx = ctx.method === method ? ctx : new HookContext(method, {}, ctx.scope);
-    const items = await runHooks(this.hooks[hook], hook, listCtx, () =>
-      Promise.resolve(source.visibleTo(ctx.scope.auth).slice()),
+    const items = await runHooks(
+      this.hooks[hook],
+      hook,
+      listCtx,
+      async () =>
+        (await this.kernel.listAll(registry, ctx.scope)).slice() as unknown as Record<string, unknown>[],
     );
     if (!Array.isArray(items)) throw new TypeError(`Middleware ${hook} must return an array`);
     return items;
@@ -338,7 +357,12 @@ export class MiddlewareChain {
     const { hook, registry } = LISTS[method];
     if (this.hooks[hook].length === 0) return undefined;
     const name = ctx.params.name;
-    if (typeof name !== "string" || !this.kernel[registry].getFor(name, ctx.scope.auth)) return undefined;
+    // Without mounts, what the registry lacks is left to the handler's "unknown" error.
+    if (
+      typeof name !== "string" ||
+      (!this.kernel.mounts && !this.kernel[registry].getFor(name, ctx.scope.auth))
+    )
+      return undefined;
     return this.fullList(ctx, method).then((items) => {
       if (!items.some((item) => item.name === name))
         throw new NotFoundError(kind, `Unknown ${kind}: ${name}`);
@@ -352,7 +376,11 @@ export class MiddlewareChain {
     if (!staticHooks && !templateHooks) return undefined;
     const visible: Visibility = {};
     const uri = ctx.params.uri;
-    if (staticHooks && typeof uri === "string" && this.kernel.resources.getFor(uri, ctx.scope.auth)) {
+    if (
+      staticHooks &&
+      typeof uri === "string" &&
+      (this.kernel.mounts || this.kernel.resources.getFor(uri, ctx.scope.auth))
+    ) {
       const items = await this.fullList(ctx, "resources/list");
       visible.resources = new Set(items.map((item) => item.uri as string));
     }

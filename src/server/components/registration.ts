@@ -83,14 +83,14 @@ export class Registrar {
 
   /**
    * Registers a component of `kind`. `custom`: a different builder, and the key of the entry the
-   * first build replaces (transformTool).
+   * first build replaces (transformTool; none for a copy from another server).
    */
   register<O>(
     kind: ComponentKind,
     key: string,
     options: object,
     handler: unknown,
-    custom?: { build: Build<AnyEntry>; replacing: string },
+    custom?: { build: Build<AnyEntry>; replacing?: string },
   ): ComponentHandle<O> {
     const { registry, keyField, build: standard } = this.parts(kind);
     const build = custom?.build ?? standard;

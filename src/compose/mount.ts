@@ -1,0 +1,68 @@
+/**
+ * A server mounted on another, live: the parent lists and routes to the child's components as
+ * they are at each request, the child's middleware runs inside the parent's, and the child's list
+ * changes and resource updates reach the parent's clients.
+ */
+import type { Result } from "../protocol/types.js";
+import type { DispatchScope } from "../server/dispatch-scope.js";
+import type { ServerKernel } from "../server/kernel.js";
+import type {
+  CallToolParams,
+  CompleteParams,
+  GetPromptParams,
+  ReadResourceParams,
+} from "../server/methods.js";
+import type { ComponentSource, SourceEvents, SourceLists } from "../server/sources.js";
+
+export class MountedServer implements ComponentSource {
+  readonly name: string;
+  /** @internal */
+  readonly kernel: ServerKernel;
+
+  constructor(name: string, kernel: ServerKernel) {
+    this.name = name;
+    this.kernel = kernel;
+  }
+
+  list<K extends keyof SourceLists>(kind: K, scope: DispatchScope): Promise<SourceLists[K][]> {
+    const kernel = this.kernel;
+    return kernel.listVisible(
+      kind,
+      scope.derive((uri, inner) => kernel.readResource(uri, inner).then((found) => found.contents)),
+    );
+  }
+
+  callTool(params: CallToolParams & { name: string }, scope: DispatchScope): Promise<Result> {
+    return this.kernel.dispatchMounted("tools/call", params, scope);
+  }
+
+  readResource(params: ReadResourceParams & { uri: string }, scope: DispatchScope): Promise<Result> {
+    return this.kernel.dispatchMounted("resources/read", params, scope);
+  }
+
+  getPrompt(params: GetPromptParams & { name: string }, scope: DispatchScope): Promise<Result> {
+    return this.kernel.dispatchMounted("prompts/get", params, scope);
+  }
+
+  complete(params: CompleteParams, scope: DispatchScope): Promise<Result> {
+    return this.kernel.dispatchMounted("completion/complete", params, scope);
+  }
+
+  watch(events: SourceEvents): () => void {
+    const lists = this.kernel.onListChanged((method) => events.listChanged(method));
+    const updates = this.kernel.onResourceUpdated((uri) => events.resourceUpdated(uri));
+    return () => {
+      lists();
+      updates();
+    };
+  }
+
+  /** Whether `kernel` is this server or is mounted somewhere below it (mounting it would loop). */
+  reaches(kernel: ServerKernel): boolean {
+    if (kernel === this.kernel) return true;
+    for (const mount of this.kernel.mounts?.all ?? []) {
+      if (mount.source instanceof MountedServer && mount.source.reaches(kernel)) return true;
+    }
+    return false;
+  }
+}
