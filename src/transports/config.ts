@@ -12,10 +12,11 @@
  * new Client({ mcpServers: { weather: { command: "python", args: ["weather.py"] }, docs: { url: "https://docs.example.com/mcp" } } });
  * ```
  */
+
+import { MultiServerTransport } from "../compose/multi-transport.js";
 import { ClientError } from "../errors.js";
 import type { RequestOptions } from "../protocol/engine.js";
 import type { JSONRPCMessage, Result } from "../protocol/types.js";
-import { MultiServerTransport } from "../compose/multi-transport.js";
 import { type ClientRequest, ClientTransport, type TransportHandlers } from "./base.js";
 import { StdioTransport } from "./stdio/client.js";
 import { transportForUrl } from "./url.js";
