@@ -1,7 +1,7 @@
 /**
  * A proxy in front of a broken or hostile upstream (test/fixtures/hostile-upstream.mjs, raw
  * JSON-RPC over stdio): entries it cannot serve are left out with a warning, lists are bounded
- * (items and pages), a result that is not an object is a clear error, and a server request that
+ * (items and pages), a reply that is not a result is a clear error, and a server request that
  * cannot be tied to one call among several is refused rather than answered by the wrong client.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
@@ -16,10 +16,8 @@ beforeAll(async () => {
   vi.spyOn(console, "warn").mockImplementation((message: unknown) => void warnings.push(String(message)));
   proxy = FastMCP.asProxy(
     new StdioTransport(process.execPath, [fixture("hostile-upstream.mjs")], { stderr: "pipe" }),
-    {
-      name: "hostile",
-      maxListItems: 100,
-    },
+    // timeout bounds each upstream request (a reply the client cannot read is waited for until then).
+    { name: "hostile", maxListItems: 100, timeout: 1500 },
   );
   client = new Client(proxy, { sampling: () => "from the only client" });
   await client.connect();
@@ -66,12 +64,14 @@ describe("lists from a hostile upstream", () => {
 });
 
 describe("calls to a hostile upstream", () => {
-  it("answers a result that is not an object with a clear error", async () => {
+  it("answers a reply it cannot read with a clear error once the upstream timeout passes", async () => {
+    // `"result": "not an object"` is not a JSON-RPC response our Client accepts: it is dropped, and
+    // the call fails when the proxy's upstream timeout passes, naming the upstream.
     const error = await client.callTool("garbage").then(
       () => undefined,
       (caught: unknown) => caught as Error,
     );
-    expect(error?.message).toMatch(/hostile/);
+    expect(error?.message).toMatch(/Proxied server hostile: Request tools\/call timed out after 1500 ms/);
     expect((await client.callTool("ok")).text).toBe("fine");
   });
 

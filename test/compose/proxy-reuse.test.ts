@@ -8,13 +8,7 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  Client,
-  FastMCP,
-  type ListeningServer,
-  StdioTransport,
-  StreamableHttpTransport,
-} from "../../src/index.js";
+import { FastMCP, type ListeningServer, StdioTransport, StreamableHttpTransport } from "../../src/index.js";
 import { createProxyUpstream } from "../fixtures/proxy-upstream.js";
 import { closingClients, LEGACY_CLIENT } from "../helpers/clients.js";
 import { fixtureArgs, ROOT } from "../helpers/paths.js";
@@ -83,20 +77,6 @@ describe("a stdio upstream", () => {
     expect(secondPid).not.toBe(firstPid);
     expect(spawns()).toEqual([String(firstPid), String(secondPid)]);
   });
-
-  it("ends with the proxy", async () => {
-    const own = FastMCP.asProxy(
-      new StdioTransport(process.execPath, fixtureArgs("proxy-upstream.ts"), { cwd: ROOT, stderr: "pipe" }),
-      { name: "closing" },
-    );
-    const client = new Client(own);
-    await client.connect();
-    const pid = Number((await client.callTool("pid")).text);
-    expect(isAlive(pid)).toBe(true);
-    await client.close();
-    await own.close();
-    await until(() => !isAlive(pid), 8000, "the upstream to end");
-  });
 });
 
 describe("forwarded headers", () => {
@@ -156,5 +136,16 @@ describe("forwarded headers", () => {
     expect(() => FastMCP.asProxy("node server.js", { forwardHeaders: ["x-tenant"] })).toThrow(
       /needs an HTTP upstream/,
     );
+  });
+});
+
+describe("closing the proxy", () => {
+  it("ends its upstream process", async () => {
+    const client = await connect(listening.url);
+    const pid = Number((await client.callTool("pid")).text);
+    expect(isAlive(pid)).toBe(true);
+    await client.close();
+    await proxy.close();
+    await until(() => !isAlive(pid), 8000, "the upstream to end");
   });
 });

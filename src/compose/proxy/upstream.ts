@@ -80,18 +80,11 @@ export class Upstream {
     if (current) {
       // The connection died (the process exited, the socket closed): what was cached may be stale.
       this.client = undefined;
-      void current.close().catch(() => {});
       this.invalidate(["tools", "resources", "templates", "prompts"], true);
     }
-    const client = new Client(this.options.target(), this.clientOptions());
-    this.connecting = client.connect().then(
-      () => {
+    this.connecting = this.connect(current).then(
+      (client) => {
         this.connecting = undefined;
-        if (this.closed) {
-          void client.close();
-          throw new McpError(ErrorCode.InternalError, "The proxy is closed");
-        }
-        this.client = client;
         this.options.onConnect?.();
         return client;
       },
@@ -103,6 +96,19 @@ export class Upstream {
       },
     );
     return this.connecting;
+  }
+
+  private async connect(stale: Client | undefined): Promise<Client> {
+    // The dead client is closed first: a target given as a transport is the same object again.
+    await stale?.close().catch(() => {});
+    const client = new Client(this.options.target(), this.clientOptions());
+    await client.connect();
+    if (this.closed) {
+      await client.close();
+      throw new McpError(ErrorCode.InternalError, "The proxy is closed");
+    }
+    this.client = client;
+    return client;
   }
 
   /** Everything of one kind the upstream lists (cached until it says the list changed). */
