@@ -18,7 +18,7 @@ import { CLIENT_ERAS, closingClients, LEGACY_CLIENT } from "../helpers/clients.j
 import { modernBody, modernHeaders, post } from "../helpers/modern-http.js";
 import { fixtureArgs, ROOT } from "../helpers/paths.js";
 import { LEGACY } from "../helpers/protocol.js";
-import { until } from "../helpers/wait.js";
+import { until, within } from "../helpers/wait.js";
 
 const stdioUpstream = () =>
   new StdioTransport(process.execPath, fixtureArgs("proxy-upstream.ts"), { cwd: ROOT, stderr: "pipe" });
@@ -114,6 +114,18 @@ describe.each(UPSTREAMS)("in front of %s", (upstreamLabel, target) => {
         [2, 3, "step 2"],
         [3, 3, "step 3"],
       ]);
+    });
+
+    it("tells the client when the upstream's tools change, and lists them afresh", async () => {
+      const client = await connect(target(), eraOptions);
+      const name = `grown_${Math.random().toString(36).slice(2, 8)}`;
+      expect((await client.listTools()).map((tool) => tool.name)).not.toContain(name);
+      await using changes = await client.listen({ toolsListChanged: true });
+      await client.callTool("grow", { name });
+      const next = await within(changes.next(), 10_000, "tools/list_changed");
+      expect(next.value?.method).toBe("notifications/tools/list_changed");
+      expect((await client.listTools()).map((tool) => tool.name)).toContain(name);
+      expect((await client.callTool(name)).text).toBe(`I am ${name}`);
     });
 
     it("cancels the upstream call when the client cancels", async () => {

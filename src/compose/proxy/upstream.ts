@@ -38,6 +38,13 @@ const KIND_OF_CHANGE: Record<string, ListKind[]> = {
 /** Most pages one list may take from the upstream before the proxy stops asking. */
 const MAX_PAGES = 100;
 
+/**
+ * How long a failure to connect is the answer, before the next use tries again (ms): a server that
+ * cannot start is not started again for every list and call. A connection that dies after working
+ * is made again at once.
+ */
+const RETRY_AFTER_MS = 3000;
+
 export interface UpstreamOptions {
   /** Names the upstream in errors ("everything", or the key of a multi-server proxy). */
   name: string;
@@ -60,6 +67,8 @@ export class Upstream {
   private readonly inflight = new Set<ForwardedCall>();
   private readonly options: UpstreamOptions;
   private closed = false;
+  private failure: { error: Error; until: number } | undefined;
+  private subscription: { close(): Promise<void> | void } | undefined;
   /** When the last call finished (an idle connection may be closed first). */
   lastUsed = Date.now();
 
@@ -77,6 +86,7 @@ export class Upstream {
     const current = this.client;
     if (current?.connected) return Promise.resolve(current);
     if (this.connecting) return this.connecting;
+    if (this.failure && Date.now() < this.failure.until) return Promise.reject(this.failure.error);
     if (current) {
       // The connection died (the process exited, the socket closed): what was cached may be stale.
       this.client = undefined;
@@ -85,12 +95,14 @@ export class Upstream {
     this.connecting = this.connect(current).then(
       (client) => {
         this.connecting = undefined;
+        this.failure = undefined;
         this.options.onConnect?.();
         return client;
       },
       (error: unknown) => {
         this.connecting = undefined;
         const failure = error instanceof Error ? error : new Error(String(error));
+        this.failure = { error: failure, until: Date.now() + RETRY_AFTER_MS };
         this.options.onConnect?.(failure);
         throw failure;
       },
@@ -108,7 +120,34 @@ export class Upstream {
       throw new McpError(ErrorCode.InternalError, "The proxy is closed");
     }
     this.client = client;
+    if (client.era === "modern") await this.listen(client);
     return client;
+  }
+
+  /**
+   * A 2026-07-28 upstream tells of list changes only on a listen stream: one per connection, whose
+   * notifications reach `onNotification` like a legacy server's. Without it the lists stay cached
+   * until the connection is made again, which is said, not thrown.
+   */
+  private async listen(client: Client): Promise<void> {
+    const capabilities = client.serverCapabilities ?? {};
+    const filter = {
+      toolsListChanged: capabilities.tools?.listChanged === true,
+      promptsListChanged: capabilities.prompts?.listChanged === true,
+      resourcesListChanged: capabilities.resources?.listChanged === true,
+    };
+    if (!filter.toolsListChanged && !filter.promptsListChanged && !filter.resourcesListChanged) return;
+    try {
+      await this.subscription?.close();
+      const subscription = await client.listen(filter);
+      this.subscription = subscription;
+      // Read to the end so nothing piles up: the notifications themselves reach onNotification.
+      void (async () => {
+        for await (const _ of subscription);
+      })().catch(() => {});
+    } catch (error) {
+      warn(`${this.options.name}: cannot listen for list changes: ${(error as Error).message}`);
+    }
   }
 
   /** Everything of one kind the upstream lists (cached until it says the list changed). */
@@ -182,6 +221,7 @@ export class Upstream {
     const client = this.client ?? (await this.connecting?.catch(() => undefined));
     this.client = undefined;
     for (const call of this.inflight) call.abandon(new McpError(ErrorCode.InternalError, "The proxy closed"));
+    await this.subscription?.close();
     await client?.close();
   }
 
