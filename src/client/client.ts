@@ -55,6 +55,9 @@ export type CompletionRef = { type: "ref/prompt"; name: string } | { type: "ref/
 
 type State = "idle" | "connecting" | "connected" | "closed";
 
+/** Most pages one `list*` call follows. */
+const MAX_LIST_PAGES = 1000;
+
 /** The server capability each list method needs. */
 const LIST_CAPABILITY = {
   "tools/list": "tools",
@@ -403,6 +406,9 @@ export class Client implements AsyncDisposable {
       cursor = typeof next === "string" && next.length > 0 ? next : undefined;
       if (cursor !== undefined) {
         if (seen.has(cursor)) throw new ClientError(`${method} returned a cursor it had already returned`);
+        // A server paging for ever (a new cursor each time) is not followed for ever.
+        if (seen.size >= MAX_LIST_PAGES)
+          throw new ClientError(`${method} returned more than ${MAX_LIST_PAGES} pages`);
         seen.add(cursor);
       }
     } while (cursor !== undefined);

@@ -367,6 +367,7 @@ export class FastMCP implements ServerEntry {
   static asProxy(target: ClientTarget, options: ProxyOptions = {}): FastMCP {
     const plan = planProxy(target, options);
     const server = new FastMCP({
+      ...options.server,
       name: plan.name,
       ...(options.version === undefined ? {} : { version: options.version }),
       ...(options.instructions === undefined ? {} : { instructions: options.instructions }),

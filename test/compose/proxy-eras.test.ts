@@ -12,6 +12,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { StaticTokenVerifier } from "../../src/auth/server/index.js";
 import { type Client, FastMCP, type ListeningServer, StdioTransport } from "../../src/index.js";
 import { createProxyUpstream } from "../fixtures/proxy-upstream.js";
 import { CLIENT_ERAS, closingClients, LEGACY_CLIENT } from "../helpers/clients.js";
@@ -147,17 +148,21 @@ describe.each(UPSTREAMS)("in front of %s", (upstreamLabel, target) => {
 });
 
 /** The proxy as a raw 2026-07-28 client sees it, over HTTP. */
-async function rawCall(url: string, name: string, params: Record<string, unknown> = {}) {
+async function rawCall(
+  url: string,
+  name: string,
+  params: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+) {
   const meta = {
     "io.modelcontextprotocol/protocolVersion": "2026-07-28",
     "io.modelcontextprotocol/clientCapabilities": { sampling: {}, elicitation: {} },
     "io.modelcontextprotocol/clientInfo": { name: "raw", version: "1" },
   };
-  const response = await post(
-    url,
-    modernBody("tools/call", { name, arguments: {}, ...params }, meta),
-    modernHeaders("tools/call", name),
-  );
+  const response = await post(url, modernBody("tools/call", { name, arguments: {}, ...params }, meta), {
+    ...modernHeaders("tools/call", name),
+    ...headers,
+  });
   return (await response.json()) as {
     result?: {
       resultType?: string;
@@ -264,6 +269,48 @@ describe("a legacy upstream over Streamable HTTP", () => {
       "sampled answer of two; name two",
       "sampled answer of three; name three",
     ]);
+  });
+
+  it("lets only the caller who started a waiting call resume it", async () => {
+    const guarded = FastMCP.asProxy(upstream.url, {
+      name: "guarded",
+      protocolVersion: LEGACY,
+      server: { auth: new StaticTokenVerifier({ alice: { clientId: "alice" }, bob: { clientId: "bob" } }) },
+    });
+    const door = await guarded.listen({ transport: "http", host: "127.0.0.1", port: 0 });
+    try {
+      const as = (token: string) => ({ authorization: `Bearer ${token}` });
+      const started = await rawCall(door.url, "ask", {}, as("alice"));
+      const [key] = Object.keys(started.result?.inputRequests ?? {});
+      expect(key).toMatch(/^proxy-/);
+      // Bob answers Alice's question: with her requestState, or without it.
+      const withState = await rawCall(
+        door.url,
+        "ask",
+        { inputResponses: { [key as string]: SAMPLED }, requestState: started.result?.requestState },
+        as("bob"),
+      );
+      expect(withState.result?.content).toBeUndefined();
+      expect(withState.error).toBeDefined();
+      const withoutState = await rawCall(
+        door.url,
+        "ask",
+        { inputResponses: { [key as string]: SAMPLED } },
+        as("bob"),
+      );
+      expect(withoutState.error?.message).toMatch(/no longer waiting/);
+      // Alice's own retry still finds her call waiting.
+      const resumed = await rawCall(
+        door.url,
+        "ask",
+        { inputResponses: { [key as string]: SAMPLED }, requestState: started.result?.requestState },
+        as("alice"),
+      );
+      expect(Object.values(resumed.result?.inputRequests ?? {})[0]?.method).toBe("elicitation/create");
+    } finally {
+      await door.close();
+      await guarded.close();
+    }
   });
 
   it("cancels the oldest call waiting for a 2026-07-28 retry past maxCalls, and those not retried in time", async () => {

@@ -4,9 +4,14 @@
  * (items and pages), a reply that is not a result is a clear error, and a server request that
  * cannot be tied to one call among several is refused rather than answered by the wrong client.
  */
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { Client, FastMCP, StdioTransport } from "../../src/index.js";
-import { fixture } from "../helpers/paths.js";
+import { fixture, ROOT } from "../helpers/paths.js";
 
 let proxy: FastMCP;
 let client: Client;
@@ -84,5 +89,51 @@ describe("calls to a hostile upstream", () => {
 
   it("passes the upstream's JSON-RPC errors through", async () => {
     await expect(client.callTool("unknown-tool")).rejects.toThrow(/Unknown tool/);
+  });
+});
+
+/** The modules a fresh process resolves while running `code` (an ES module body). */
+async function modulesLoadedBy(code: string): Promise<string[]> {
+  const dir = await mkdtemp(join(tmpdir(), "fastmcp-proxy-modules-"));
+  try {
+    const record = join(dir, "modules.txt");
+    await promisify(execFile)(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "--import",
+        "./test/fixtures/record-modules.mjs",
+        "--input-type=module",
+        "-e",
+        code,
+      ],
+      { cwd: ROOT, timeout: 60_000, env: { ...process.env, RECORD_MODULES: record } },
+    );
+    return (await readFile(record, "utf8")).split("\n").filter(Boolean);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+describe("what a proxy costs those who do not use it", () => {
+  it("import('fastmcp-ts') and an unused asProxy load none of the proxy's code; the first use loads it", async () => {
+    const isProxyCode = (url: string) => /\/src\/compose\/proxy\/(?!forward-check\.ts$)/.test(url);
+    const loaded = await modulesLoadedBy(
+      `const { FastMCP } = await import("./src/index.ts");
+       FastMCP.asProxy("http://127.0.0.1:9/mcp", { name: "unused" });`,
+    );
+    expect(loaded.some((url) => url.endsWith("/src/index.ts"))).toBe(true);
+    expect(loaded.filter(isProxyCode)).toEqual([]);
+    // The recorder sees the proxy's modules once a proxy is used: the check above can fail.
+    const used = await modulesLoadedBy(
+      `const { FastMCP, Client } = await import("./src/index.ts");
+       const upstream = new FastMCP("up"); upstream.tool("ping", () => "pong");
+       const proxy = FastMCP.asProxy(upstream);
+       const client = new Client(proxy); await client.connect();
+       console.log((await client.callTool("ping")).text);
+       await client.close(); await proxy.close();`,
+    );
+    expect(used.filter(isProxyCode).length).toBeGreaterThan(0);
   });
 });

@@ -37,23 +37,35 @@ const NEEDS: Record<string, keyof ClientCapabilities> = {
 };
 
 export class ForwardedCall {
-  /** Unguessable: the input keys of this call's asks start with it. */
-  readonly id = randomUUID();
+  /** Unguessable: the input keys of this call's asks start with it (made when first asked for). */
+  private uuid: string | undefined;
   /** Aborted when the downstream request is cancelled (or the call expires while parked). */
   readonly controller = new AbortController();
   /** Who started the call: only the same caller may resume it. */
   readonly principal: string;
   /** What was called (method and params without the input-round fields): a resume must match. */
-  readonly fingerprint: string;
+  private readonly what: () => string;
+  private fingerprintText: string | undefined;
   private driver: DispatchScope | undefined;
   private readonly asks = new Map<string, PendingAsk>();
   private count = 0;
   /** Called when the driving run is abandoned for an input round (the call is to be parked). */
   onParked: (() => void) | undefined;
 
-  constructor(scope: DispatchScope, fingerprint: string) {
+  /** `what` describes the call; it is only worked out if the call is parked or resumed. */
+  constructor(scope: DispatchScope, what: () => string) {
     this.principal = principalOf(scope);
-    this.fingerprint = fingerprint;
+    this.what = what;
+  }
+
+  get id(): string {
+    this.uuid ??= randomUUID();
+    return this.uuid;
+  }
+
+  get fingerprint(): string {
+    this.fingerprintText ??= this.what();
+    return this.fingerprintText;
   }
 
   /** The key prefix of this call's asks. */

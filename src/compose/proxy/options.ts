@@ -1,6 +1,7 @@
 /** The options of `FastMCP.asProxy`. */
 import type { ClientAuth } from "../../auth/client/bearer.js";
 import type { Implementation } from "../../protocol/types.js";
+import type { FastMCPOptions } from "../../server/fastmcp.js";
 import type { PendingInputOptions } from "./parked-calls.js";
 
 export interface ProxyOptions {
@@ -34,4 +35,9 @@ export interface ProxyOptions {
   pendingInput?: PendingInputOptions;
   /** Most tools (resources, templates, prompts) taken from the upstream (default 10000 of each). */
   maxListItems?: number;
+  /**
+   * Options of the proxy server itself, as `new FastMCP(options)` takes them: `auth` (who may use
+   * the proxy; `auth` above is the proxy's own credentials upstream), `maskErrorDetails`, ...
+   */
+  server?: Omit<FastMCPOptions, "name">;
 }

@@ -137,22 +137,26 @@ export class ProxySource implements ComponentSource {
     params: Record<string, unknown>,
     scope: DispatchScope,
   ): Promise<Result> {
-    const fingerprint = `${method} ${JSON.stringify(forwarded)}`;
+    const describe = () => `${method} ${JSON.stringify(forwarded)}`;
     let call: ForwardedCall;
     let running: Promise<Result>;
     const parked =
-      scope.era === "modern"
-        ? this.parked.take(params.inputResponses, (waiting) => waiting.resumableBy(scope, fingerprint))
+      scope.era === "modern" && params.inputResponses !== undefined
+        ? this.parked.take(params.inputResponses, (waiting) => waiting.resumableBy(scope, describe()))
         : undefined;
     if (parked) {
       call = parked.call;
       running = parked.upstream;
     } else {
       const upstream = this.upstreamFor(scope);
-      call = new ForwardedCall(scope, fingerprint);
+      call = new ForwardedCall(scope, describe);
       running = upstream.request(method, forwarded, call, scope.progressToken !== undefined);
     }
-    call.onParked = () => this.parked.park({ call, upstream: running });
+    call.onParked = () => {
+      // Worked out now, while the request's params are those of this call.
+      void call.fingerprint;
+      this.parked.park({ call, upstream: running });
+    };
     try {
       return clean(await call.drive(scope, running));
     } catch (error) {

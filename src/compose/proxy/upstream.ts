@@ -230,6 +230,12 @@ export class Upstream {
     const capability = (kind === "templates" ? "resources" : kind) as "tools" | "resources" | "prompts";
     if (client.serverCapabilities && client.serverCapabilities[capability] === undefined) return [];
     const [method, key] = LIST_METHODS[kind];
+    if (kind === "tools") {
+      // Through the client's own listing, so that it learns the tools (their header parameters and
+      // result wrapping) once, instead of listing them again on each call it forwards.
+      const tools = await client.listTools({ cache: false });
+      return sanitizeList(kind, tools, this.options.name, this.options.maxItems, warn) as SourceLists[K][];
+    }
     const items: unknown[] = [];
     const seen = new Set<string>();
     let cursor: string | undefined;
