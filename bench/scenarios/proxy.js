@@ -7,7 +7,7 @@ import { execPath } from "node:process";
 import { fileURLToPath } from "node:url";
 import { Client, StdioTransport } from "../../dist/index.js";
 import { measureConnections } from "../harness.js";
-import { startServer } from "../http-load.js";
+import { legacySessionConnection, modernConnection, startServer } from "../http-load.js";
 
 const ARGS = { a: 20, b: 22 };
 const CLIENT_INFO = { name: "bench-client", version: "1.0.0" };
@@ -27,11 +27,17 @@ async function open(id, target, options) {
   };
 }
 
-/** Rows: the direct stdio call, and the call through the proxy in each era. */
+/**
+ * Rows: the direct stdio call, and the call through the proxy in each era, from the fastmcp-ts
+ * Client and from the raw HTTP load client of the http scenario (node:http with keep-alive, no
+ * client library), which shows the proxy's own cost apart from the HTTP client's.
+ */
 export const PROXY_ROWS = [
   { id: "direct-stdio", label: "direct: client -> stdio server" },
   { id: "proxy-modern", label: "proxy: client -(http 2026-07-28)-> proxy -(stdio)-> server" },
   { id: "proxy-legacy", label: "proxy: client -(http 2025-11-25)-> proxy -(stdio)-> server" },
+  { id: "proxy-modern-raw", label: "proxy, raw HTTP client (2026-07-28)" },
+  { id: "proxy-legacy-raw", label: "proxy, raw HTTP client (2025-11-25 session)" },
 ];
 
 export async function runProxy(config) {
@@ -44,6 +50,11 @@ export async function runProxy(config) {
         id: "proxy-legacy",
         open: () => open("proxy-legacy", server.urls.legacy, { protocolVersion: "2025-11-25" }),
       },
+      { id: "proxy-modern-raw", open: async () => modernConnection(server.urls.modern, "proxy-modern-raw") },
+      {
+        id: "proxy-legacy-raw",
+        open: () => legacySessionConnection(server.urls.legacy, "proxy-legacy-raw"),
+      },
     ];
     return await measureConnections(stacks, (stack) => stack.open(), config);
   } finally {
@@ -55,7 +66,7 @@ export async function runProxy(config) {
 export function proxyCosts(results) {
   const direct = results["direct-stdio"];
   const rows = [];
-  for (const id of ["proxy-modern", "proxy-legacy"]) {
+  for (const id of ["proxy-modern", "proxy-legacy", "proxy-modern-raw", "proxy-legacy-raw"]) {
     const proxied = results[id];
     if (!direct || !proxied) continue;
     const cost = (a, b) => {

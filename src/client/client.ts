@@ -338,7 +338,6 @@ export class Client implements AsyncDisposable {
         this.callHandlers.set(id, own);
       };
     }
-    const handlers = own ? { ...this.options, ...own } : this.options;
     let result: T;
     try {
       result = await this.transport.sendRequest<T>({ method, params: outgoing }, requestOptions);
@@ -349,7 +348,7 @@ export class Client implements AsyncDisposable {
         }
         const inputResponses = await fulfilInputRequests(
           result.inputRequests,
-          handlers,
+          own ? { ...this.options, ...own } : this.options,
           options.signal ?? new AbortController().signal,
         );
         const retry: Record<string, unknown> = { ...outgoing, inputResponses };

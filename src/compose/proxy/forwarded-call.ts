@@ -39,8 +39,10 @@ const NEEDS: Record<string, keyof ClientCapabilities> = {
 export class ForwardedCall {
   /** Unguessable: the input keys of this call's asks start with it (made when first asked for). */
   private uuid: string | undefined;
-  /** Aborted when the downstream request is cancelled (or the call expires while parked). */
-  readonly controller = new AbortController();
+  /** Made on first use: aborted when a 2026-07-28 request is cancelled, or the call expires while parked. */
+  private abort: AbortController | undefined;
+  /** Told when the driving run was abandoned for an input round. */
+  private abandoned: ((signal: InputRequiredSignal) => void) | undefined;
   /** Who started the call: only the same caller may resume it. */
   readonly principal: string;
   /** What was called (method and params without the input-round fields): a resume must match. */
@@ -56,6 +58,11 @@ export class ForwardedCall {
   constructor(scope: DispatchScope, what: () => string) {
     this.principal = principalOf(scope);
     this.what = what;
+  }
+
+  get controller(): AbortController {
+    this.abort ??= new AbortController();
+    return this.abort;
   }
 
   get id(): string {
@@ -79,7 +86,7 @@ export class ForwardedCall {
     params: Record<string, unknown>,
     signal?: AbortSignal,
   ): Promise<Record<string, unknown>> {
-    if (this.controller.signal.aborted) return Promise.reject(cancelled(this.controller.signal));
+    if (this.abort?.signal.aborted) return Promise.reject(cancelled(this.abort.signal));
     const key = `${this.keyPrefix}${++this.count}`;
     return new Promise((resolve, reject) => {
       const pending: PendingAsk = { key, method, params, sent: false, resolve, reject };
@@ -122,27 +129,51 @@ export class ForwardedCall {
       pending.sent = false;
       this.send(pending);
     }
-    const signal = scope.signal;
+    // A legacy request's signal is the upstream call's own (see `upstreamSignal`): nothing to watch.
+    if (scope.era !== "modern") return upstream;
+    // The request's own signal, not `scope.signal`, which also aborts when the run is abandoned for
+    // an input round (that is seen in `send`, and parks the call instead of cancelling it).
+    const cancel = scope.input.signal;
     return new Promise<Result>((resolve, reject) => {
-      const onAbort = () => {
-        if (this.driver === scope) this.driver = undefined;
-        if (signal.reason instanceof InputRequiredSignal) this.onParked?.();
-        else this.controller.abort(signal.reason);
-        reject(signal.reason);
+      const done = () => {
+        cancel.removeEventListener("abort", onCancel);
+        if (this.abandoned === onAbandoned) this.abandoned = undefined;
       };
-      if (signal.aborted) return onAbort();
-      signal.addEventListener("abort", onAbort, { once: true });
+      const onCancel = () => {
+        done();
+        if (this.driver === scope) this.driver = undefined;
+        this.controller.abort(cancel.reason);
+        reject(cancel.reason);
+      };
+      const onAbandoned = (signal: InputRequiredSignal) => {
+        if (this.driver !== scope) return;
+        done();
+        this.driver = undefined;
+        this.onParked?.();
+        reject(signal);
+      };
+      if (cancel.aborted) return onCancel();
+      cancel.addEventListener("abort", onCancel, { once: true });
+      this.abandoned = onAbandoned;
       upstream.then(
         (result) => {
-          signal.removeEventListener("abort", onAbort);
+          done();
           resolve(result);
         },
         (error: unknown) => {
-          signal.removeEventListener("abort", onAbort);
+          done();
           reject(error);
         },
       );
     });
+  }
+
+  /**
+   * The signal of the upstream request driven by `scope`: a legacy request's own (cancelling it
+   * cancels upstream; it cannot be parked), else the call's, which outlives an abandoned run.
+   */
+  upstreamSignal(scope: DispatchScope): AbortSignal {
+    return scope.era === "modern" ? this.controller.signal : scope.signal;
   }
 
   /** Whether `scope` may resume this call: the same caller, the same request. */
@@ -174,7 +205,8 @@ export class ForwardedCall {
     pending.sent = true;
     let answer: Promise<Record<string, unknown>>;
     if (scope.ask) answer = scope.ask(pending.method, pending.params, pending.key);
-    else if (scope.request) answer = scope.request(pending.method, pending.params, this.controller.signal);
+    else if (scope.request)
+      answer = scope.request(pending.method, pending.params, this.upstreamSignal(scope));
     else {
       this.settle(
         pending,
@@ -191,6 +223,7 @@ export class ForwardedCall {
         // The downstream run was abandoned for an input round: the ask waits for the retry.
         if (error instanceof InputRequiredSignal) {
           pending.sent = false;
+          this.abandoned?.(error);
           return;
         }
         this.settle(pending, error instanceof Error ? error : new Error(String(error)));

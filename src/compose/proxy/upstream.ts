@@ -173,13 +173,14 @@ export class Upstream {
     params: Record<string, unknown>,
     call: ForwardedCall | undefined,
     progress: boolean,
+    signal?: AbortSignal,
   ): Promise<Result> {
     const client = await this.connected();
     if (call) this.inflight.add(call);
     try {
       const options: Parameters<Client["request"]>[2] = { cache: false };
       if (call) {
-        options.signal = call.controller.signal;
+        if (signal) options.signal = signal;
         options.handlers = callHandlers(call);
         if (progress) options.onProgress = (value, total, message) => call.progress(value, total, message);
       }
