@@ -2,8 +2,9 @@
  * The demo server: a few tools, a resource, a template and a prompt. Run it over stdio with
  * `npx tsx examples/demo-server.ts`, or import `demoServer` to use it in memory.
  */
+
+import { FastMCP, ToolError } from "fastmcp-ts";
 import { z } from "zod";
-import { FastMCP, ToolError } from "../src/index.js";
 
 export const demoServer = new FastMCP({
   name: "Demo Server",

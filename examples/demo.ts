@@ -3,7 +3,7 @@
  * and over Streamable HTTP, SSE and WebSocket (real sockets on 127.0.0.1), in both protocol eras,
  * printing what they exchanged.
  */
-import { Client, type ClientOptions, StdioTransport, type ToolError } from "../src/index.js";
+import { Client, type ClientOptions, StdioTransport, type ToolError } from "fastmcp-ts";
 import { demoServer } from "./demo-server.js";
 
 const bold = (text: string) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text);

@@ -10,6 +10,8 @@
  *   return a / b;
  * });
  * ```
+ *
+ * @module fastmcp-ts/exceptions
  */
 import { ErrorCode } from "./protocol/codes.js";
 

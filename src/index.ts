@@ -13,6 +13,8 @@
  * await client.connect();
  * (await client.callTool("add", { a: 5, b: 3 })).text; // "8"
  * ```
+ *
+ * @module fastmcp-ts
  */
 
 export { BearerAuth, type ClientAuth } from "./auth/client/bearer.js";
@@ -55,8 +57,11 @@ export type {
   TaskMode,
   TaskToolOptions,
   ToolDefinition,
+  ToolHandle,
   ToolHandler,
   ToolOptions,
+  ToolOutput,
+  ToolReturn,
 } from "./server/components/tools.js";
 export type { VisibilityFilter } from "./server/components/visibility.js";
 export {

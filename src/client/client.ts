@@ -35,6 +35,7 @@ import type {
   Tool,
 } from "../protocol/types.js";
 import { type Era, eraOf } from "../protocol/versions.js";
+import type { ToolHandle } from "../server/components/tools.js";
 import type { ClientTransport } from "../transports/base.js";
 import type { HttpRoute } from "../transports/streamable-http/client.js";
 import { ResultCache } from "./cache.js";
@@ -170,12 +171,44 @@ export class Client implements AsyncDisposable {
     return this.tools.learn(tools, this.transport.mirrorsToolHeaders);
   }
 
-  /** Calls a tool. Throws ToolError when the result is `isError` (unless `raiseOnError: false`). */
-  async callTool(
+  /**
+   * Calls a tool. Throws ToolError when the result is `isError` (unless `raiseOnError: false`).
+   * `T` types the result's `.data` (the structured output; not checked here: the server validates
+   * it against the tool's output schema).
+   *
+   * @example
+   * ```ts
+   * const { data } = await client.callTool<{ celsius: number }>("weather", { city: "Oslo" });
+   * ```
+   */
+  async callTool<T = unknown>(
     name: string,
+    args?: Record<string, unknown>,
+    options?: CallToolOptions,
+  ): Promise<ToolCallResult<T>>;
+  /**
+   * Calls the tool a handle of the server names (`const add = mcp.tool(...)`, with the Client built
+   * from that server, in tests): arguments and `.data` are typed from the tool's schemas.
+   *
+   * @example
+   * ```ts
+   * const weather = mcp.tool("weather", { inputSchema, outputSchema }, handler);
+   * const client = new Client(mcp);
+   * const { data } = await client.callTool(weather, { city: "Oslo" });   // data: { celsius: number }
+   * ```
+   */
+  async callTool<Args, Output>(
+    tool: ToolHandle<Args, Output>,
+    ...rest: Record<string, never> extends Args
+      ? [args?: Args, options?: CallToolOptions]
+      : [args: Args, options?: CallToolOptions]
+  ): Promise<ToolCallResult<Output>>;
+  async callTool<T = unknown>(
+    tool: string | ToolHandle<unknown, unknown>,
     args: Record<string, unknown> = {},
     options: CallToolOptions = {},
-  ): Promise<ToolCallResult> {
+  ): Promise<ToolCallResult<T>> {
+    const name = typeof tool === "string" ? tool : tool.key;
     if (options.task === false && this.era === "modern") {
       options = { ...options, meta: { ...options.meta, [MetaKey.ClientCapabilities]: this.capabilities } };
     }
@@ -198,7 +231,7 @@ export class Client implements AsyncDisposable {
       raw = await settleToolTask(this, this.options, raw as unknown as DetailedTask, options);
     let unwrap = this.tools.unwraps(name, raw.structuredContent, () => this.listTools());
     if (unwrap instanceof Promise) unwrap = await unwrap;
-    const result = new ToolCallResult(raw, unwrap);
+    const result = new ToolCallResult<T>(raw, unwrap);
     if (result.isError && (options.raiseOnError ?? true)) {
       throw new ToolError(result.text || `Tool ${name} failed`, { result });
     }

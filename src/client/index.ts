@@ -6,6 +6,8 @@
  * import { Client, StdioTransport } from "fastmcp-ts/client";
  * const client = new Client(new StdioTransport("python", ["server.py"]));
  * ```
+ *
+ * @module fastmcp-ts/client
  */
 
 export { type ClientRequest, ClientTransport, type TransportHandlers } from "../transports/base.js";

@@ -20,7 +20,7 @@ function joinText(blocks: readonly unknown[]): string {
 }
 
 /** The result of `callTool`. */
-export class ToolCallResult {
+export class ToolCallResult<T = unknown> {
   readonly content: ContentBlock[];
   readonly structuredContent: unknown;
   readonly isError: boolean;
@@ -47,12 +47,12 @@ export class ToolCallResult {
    * The structured value: `structuredContent`, unwrapped from `{ result }` when the tool's output
    * schema wraps a non-object value; undefined when the tool returned none.
    */
-  get data(): unknown {
+  get data(): T {
     const structured = this.structuredContent;
     if (this.unwrap && typeof structured === "object" && structured !== null && "result" in structured) {
-      return (structured as { result: unknown }).result;
+      return (structured as { result: T }).result;
     }
-    return structured;
+    return structured as T;
   }
 }
 

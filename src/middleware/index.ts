@@ -9,6 +9,8 @@
  * const mcp = new FastMCP("Demo");
  * mcp.use(errorHandling(), timing(), rateLimit({ perSecond: 10, burst: 20 }));
  * ```
+ *
+ * @module fastmcp-ts/middleware
  */
 
 export type {

@@ -4,6 +4,7 @@ import type { ProgressToken } from "../protocol/types.js";
 import type { Context, RequestScope } from "./context.js";
 import type { InputHooks } from "./input-round.js";
 import type { DispatchInput } from "./kernel.js";
+import type { TaskManager } from "./tasks/tasks.js";
 
 /**
  * The scope of one request. A class so that `signal` is a prototype getter, read from the dispatch
@@ -29,6 +30,11 @@ export class DispatchScope implements RequestScope {
   declare ask?: NonNullable<RequestScope["ask"]>;
   /** The handler Context, when middleware asked for it first (the handler then gets the same one). */
   declare context?: Context;
+  /**
+   * The task manager of the outermost server, set when a request is routed to a mounted server: its
+   * task tools run as tasks of the server the client polls.
+   */
+  declare tasks?: TaskManager;
   /** In a 2026-07-28 request that may ask for input, makes the signal that also covers abandonment. */
   inputHooks: InputHooks | undefined;
   /** @internal The request as the transport gave it. */
@@ -70,6 +76,7 @@ export class DispatchScope implements RequestScope {
     derived.inputHooks = this.inputHooks;
     if (this.request) derived.request = this.request;
     if (this.ask) derived.ask = this.ask;
+    if (this.tasks) derived.tasks = this.tasks;
     return derived;
   }
 }

@@ -39,7 +39,15 @@ import {
 } from "./components/registration.js";
 import type { ResourceHandler, ResourceOptions, TemplateHandler } from "./components/resources.js";
 import { type TransformToolOptions, transformToolEntry } from "./components/tool-transform.js";
-import type { ToolDefinition, ToolEntry, ToolHandler, ToolOptions } from "./components/tools.js";
+import type {
+  ToolDefinition,
+  ToolEntry,
+  ToolHandle,
+  ToolHandler,
+  ToolOptions,
+  ToolOutput,
+  ToolReturn,
+} from "./components/tools.js";
 import { type IsUriTemplate, isUriTemplate, type UriTemplateParams } from "./components/uri-template.js";
 import { Visibility, type VisibilityFilter } from "./components/visibility.js";
 import type {
@@ -173,19 +181,20 @@ export class FastMCP implements ServerEntry {
     }
   }
 
-  /** Registers a tool. `handler(args, ctx)` may be sync or async; its value becomes the result. */
-  tool<S extends SchemaInput | undefined = undefined>(
+  /**
+   * Registers a tool. `handler(args, ctx)` may be sync or async; its value becomes the result.
+   * Arguments are typed from a Standard Schema `inputSchema`, and the return value is checked
+   * against a Standard Schema `outputSchema` at compile time.
+   */
+  tool<S extends SchemaInput | undefined = undefined, O extends SchemaInput | undefined = undefined>(
     name: string,
-    options: ToolOptions<S>,
-    handler: ToolHandler<S extends SchemaInput ? InferArgs<S> : Record<string, never>>,
-  ): ComponentHandle<ToolOptions & { name: string; handler: ToolHandler<never> }>;
-  tool(
-    name: string,
-    handler: ToolHandler<Record<string, never>>,
-  ): ComponentHandle<ToolOptions & { name: string; handler: ToolHandler<never> }>;
-  tool<S extends SchemaInput | undefined = undefined>(
-    definition: ToolDefinition<S>,
-  ): ComponentHandle<ToolOptions & { name: string; handler: ToolHandler<never> }>;
+    options: ToolOptions<S, O>,
+    handler: ToolHandler<S extends SchemaInput ? InferArgs<S> : Record<string, never>, ToolReturn<O>>,
+  ): ToolHandle<S extends SchemaInput ? InferArgs<S> : Record<string, never>, ToolOutput<O>>;
+  tool(name: string, handler: ToolHandler<Record<string, never>>): ToolHandle<Record<string, never>>;
+  tool<S extends SchemaInput | undefined = undefined, O extends SchemaInput | undefined = undefined>(
+    definition: ToolDefinition<S, O>,
+  ): ToolHandle<S extends SchemaInput ? InferArgs<S> : Record<string, never>, ToolOutput<O>>;
   tool(a: string | ToolDefinition, b?: ToolOptions | ToolHandler<never>, c?: ToolHandler<never>) {
     const [name, options, handler] = normalize(a, b, c, "name");
     return this.registrar.register("tools", name, options, handler);

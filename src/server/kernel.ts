@@ -387,7 +387,17 @@ export class ServerKernel {
     }
     const route = this.mounts && (await this.mounts.routeUri(uri, scope as DispatchScope, visible));
     if (route) {
-      const read = await route.mount.source.readResource({ uri: route.key }, scope as DispatchScope);
+      const read = await route.mount.source
+        .readResource({ uri: route.key }, scope as DispatchScope)
+        .catch((error: unknown) => {
+          // Not found by the mount: answered with the URI the client asked for.
+          if (
+            error instanceof NotFoundError ||
+            (error instanceof McpError && error.code === ErrorCode.ResourceNotFound)
+          )
+            throw new NotFoundError("resource", `Resource not found: ${uri}`, { uri });
+          throw error;
+        });
       const contents = read.contents;
       if (!Array.isArray(contents))
         throw new McpError(

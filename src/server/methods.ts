@@ -15,7 +15,7 @@ import { callTool } from "./components/tools.js";
 import { Context } from "./context.js";
 import type { DispatchScope } from "./dispatch-scope.js";
 import type { DispatchInput, ServerKernel, SessionState, Visibility } from "./kernel.js";
-import { keyOf } from "./mounts.js";
+import { keyOf, type Mounts } from "./mounts.js";
 import type { SourceLists } from "./sources.js";
 
 /** Any request's params, as they arrive. */
@@ -186,20 +186,25 @@ function callToolRequest(
 ): Promise<Result> {
   const name = params.name;
   if (typeof name !== "string") throw new McpError(ErrorCode.InvalidParams, "tools/call needs a string name");
+  const entry = kernel.tools.getFor(name, scope.auth);
+  const mounts = kernel.mounts;
+  if (!entry && !mounts) throw new NotFoundError("tool", `Unknown tool: ${name}`);
   const args = params.arguments;
   if (args !== undefined && (typeof args !== "object" || args === null || Array.isArray(args))) {
     throw new McpError(ErrorCode.InvalidParams, "tools/call arguments must be an object");
   }
-  const entry = kernel.tools.getFor(name, scope.auth);
   if (!entry) {
-    if (!kernel.mounts) throw new NotFoundError("tool", `Unknown tool: ${name}`);
-    return kernel.mounts.routeName("tools", name, scope).then((route) => {
+    return (mounts as Mounts).routeName("tools", name, scope).then((route) => {
       if (!route) throw new NotFoundError("tool", `Unknown tool: ${name}`);
-      return route.mount.source.callTool({ ...params, name: route.key }, scope);
+      // A mounted task tool's task lives where the client polls: the outermost server.
+      scope.tasks ??= kernel.tasks;
+      return route.mount.source
+        .callTool({ ...params, name: route.key }, scope)
+        .catch(asUnknown("tool", name));
     });
   }
   const options = { maskErrorDetails: kernel.options.maskErrorDetails };
-  if (entry.task) return kernel.tasks.callTool(entry, args, scope, options);
+  if (entry.task) return (scope.tasks ?? kernel.tasks).callTool(entry, args, scope, options);
   return callTool(entry, args, scope.context ?? new Context(scope), options);
 }
 
@@ -215,7 +220,9 @@ async function getPrompt(
   if (!entry) {
     const route = kernel.mounts && (await kernel.mounts.routeName("prompts", name, scope));
     if (!route) throw new NotFoundError("prompt", `Unknown prompt: ${name}`);
-    return route.mount.source.getPrompt({ ...params, name: route.key }, scope);
+    return route.mount.source
+      .getPrompt({ ...params, name: route.key }, scope)
+      .catch(asUnknown("prompt", name));
   }
   const ctx = scope.context ?? new Context(scope);
   return renderPrompt(entry, params.arguments, ctx, kernel.options.maskErrorDetails);
@@ -287,6 +294,18 @@ function setLevel(params: SetLevelParams, session: SessionState): Result {
   }
   if (session.legacy) session.legacy.logLevel = level as LoggingLevel;
   return {};
+}
+
+/**
+ * A mount's "unknown tool" (or prompt) answered with the name the client used, not the one the
+ * mount knows it by: the namespace stays the server's business.
+ */
+function asUnknown(kind: "tool" | "prompt", name: string): (error: unknown) => never {
+  return (error) => {
+    if (error instanceof NotFoundError && error.kind === kind)
+      throw new NotFoundError(kind, `Unknown ${kind}: ${name}`);
+    throw error;
+  };
 }
 
 /** The result field of each list. */

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { type ClientOptions, FastMCP, McpError } from "../../src/index.js";
+import { type ClientOptions, FastMCP } from "../../src/index.js";
 import type { Middleware } from "../../src/middleware/index.js";
 import { CLIENT_ERAS, closingClients } from "../helpers/clients.js";
 
@@ -83,10 +83,12 @@ describe.each(CLIENT_ERAS)("mount, %s client", (_era, options: ClientOptions) =>
   it("answers names outside any mount, or unknown to the child, as unknown", async () => {
     const client = await connect(mainWith(weatherServer(), "weather"), options);
     await expect(client.callTool("forecast", { city: "x" })).rejects.toThrow(/Unknown tool: forecast/);
-    await expect(client.callTool("weather_nothing", {})).rejects.toThrow(/Unknown tool: nothing/);
-    await expect(client.readResource("data://weather/nothing")).rejects.toThrow(/not found/i);
+    await expect(client.callTool("weather_nothing", {})).rejects.toThrow(/Unknown tool: weather_nothing/);
+    await expect(client.readResource("data://weather/nothing")).rejects.toThrow(
+      /Resource not found: data:\/\/weather\/nothing/,
+    );
     await expect(client.readResource("data://today")).rejects.toThrow(/not found/i);
-    await expect(client.getPrompt("weather_none")).rejects.toBeInstanceOf(McpError);
+    await expect(client.getPrompt("weather_none")).rejects.toThrow(/Unknown prompt: weather_none/);
   });
 
   it("is live: components added, changed and removed later show through, and clients are told", async () => {
@@ -246,6 +248,21 @@ describe("mount precedence and shape", () => {
     const second = await client.request("tools/list", { cursor: first.nextCursor });
     expect((second.tools as { name: string }[]).map((tool) => tool.name)).toEqual(["kid_b", "kid_c"]);
     expect(second.nextCursor).toBeUndefined();
+  });
+
+  it("runs a mounted task tool as a task of the server the client polls", async () => {
+    const child = new FastMCP("child");
+    child.tool("render", { task: true }, (_args, ctx) => `rendered in task ${ctx.taskId}`);
+    const main = new FastMCP({ name: "main", tasks: { pollIntervalMs: 10 } }).mount(child, "kid");
+    const client = await connect(main);
+    const statuses: string[] = [];
+    const result = await client.callTool(
+      "kid_render",
+      {},
+      { onTaskStatus: (task) => statuses.push(task.status) },
+    );
+    expect(result.text).toMatch(/^rendered in task [0-9a-f-]{36}$/);
+    expect(statuses.at(-1)).toBe("completed");
   });
 
   it("refuses a loop and a bad namespace", () => {

@@ -107,6 +107,8 @@ describe.each(ERAS)("in the %s era", (_era, options) => {
       ({ city }) => ({ city, celsius: 21 }),
     );
     mcp.tool("count", { outputSchema: z.number() }, () => 42);
+    // The compile-time check refuses this handler (tsc fails if it stops doing so); the run-time one still runs.
+    // @ts-expect-error: the return value does not match the outputSchema
     mcp.tool("liar", { outputSchema: z.object({ n: z.number() }) }, () => ({ n: "not a number" }));
     const client = await connect(mcp, options);
     const tools = await client.listTools();

@@ -14,6 +14,8 @@
  *   auth: new ClientCredentials({ clientId: "job", clientSecret: process.env.SECRET!, scopes: ["mcp"] }),
  * });
  * ```
+ *
+ * @module fastmcp-ts/client/auth
  */
 export { BearerAuth, type ClientAuth } from "./bearer.js";
 export type { ClientAssertionKey, PrivateKeyInput } from "./client-assertion.js";

@@ -11,6 +11,8 @@
  *   auth: new JWTVerifier({ jwksUri: "https://auth.example.com/.well-known/jwks.json", issuer: "https://auth.example.com/" }),
  * });
  * ```
+ *
+ * @module fastmcp-ts/server/auth
  */
 
 /** What an AuthProvider's `handle` receives and returns (its own routes). */

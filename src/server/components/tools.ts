@@ -3,9 +3,10 @@
 import { McpError, ToolError, ValidationError, type ValidationIssue } from "../../errors.js";
 import type { CallToolResult, Tool, ToolAnnotations } from "../../protocol/types.js";
 import { type CompiledSchema, compileSchema } from "../../schema/compile.js";
-import type { InferArgs, JSONSchema, SchemaInput } from "../../schema/standard.js";
+import type { InferArgs, JSONSchema, SchemaInput, StandardSchemaV1 } from "../../schema/standard.js";
 import type { Context } from "../context.js";
 import { toCallToolResult } from "./convert.js";
+import type { ComponentHandle } from "./registration.js";
 import {
   type CommonComponentOptions,
   checkAuthOption,
@@ -15,16 +16,36 @@ import {
   metaWithTags,
 } from "./registry.js";
 
-/** A tool handler: receives validated arguments and the request context; sync or async. */
+/**
+ * A tool handler: receives validated arguments and the request context; sync or async. `Returns`
+ * is what it may return (anything, unless the tool's `outputSchema` is a Standard Schema).
+ */
 // biome-ignore lint/suspicious/noExplicitAny: without a schema type, arguments are as a JSON Schema leaves them.
-export type ToolHandler<Args = Record<string, any>> = (args: Args, ctx: Context) => unknown;
+export type ToolHandler<Args = Record<string, any>, Returns = unknown> = (
+  args: Args,
+  ctx: Context,
+) => Returns | Promise<Returns>;
 
-export interface ToolOptions<S extends SchemaInput | undefined = SchemaInput | undefined>
-  extends CommonComponentOptions {
+/**
+ * What a handler may return for output schema `O`: with a Standard Schema (zod, valibot, arktype),
+ * a value of the schema's input type (checked at compile time, validated at run time) or a whole
+ * `CallToolResult`; with a JSON Schema or none, anything.
+ */
+export type ToolReturn<O> = O extends StandardSchemaV1
+  ? StandardSchemaV1.InferInput<O> | CallToolResult
+  : unknown;
+
+export interface ToolOptions<
+  S extends SchemaInput | undefined = SchemaInput | undefined,
+  O extends SchemaInput | undefined = SchemaInput | undefined,
+> extends CommonComponentOptions {
   /** Any Standard Schema (zod, valibot, arktype) or a JSON Schema object with `type: "object"`. */
   inputSchema?: S;
-  /** Declares structured output. A non-object schema wraps the value as `{ result }`. */
-  outputSchema?: SchemaInput;
+  /**
+   * Declares structured output. A non-object schema wraps the value as `{ result }`. With a Standard
+   * Schema, the handler's return type is checked against it at compile time.
+   */
+  outputSchema?: O;
   annotations?: ToolAnnotations;
   /**
    * Runs the tool as a task of the 2026-07-28 tasks extension (`io.modelcontextprotocol/tasks`):
@@ -77,10 +98,28 @@ function taskSettings(name: string, option: ToolOptions["task"]): TaskSettings |
   return { mode, ttlMs, pollIntervalMs, manualStart: options.manualStart === true };
 }
 
-export interface ToolDefinition<S extends SchemaInput | undefined = SchemaInput | undefined>
-  extends ToolOptions<S> {
+/** Where a tool handle keeps its argument and output types (a type only, never a value). */
+declare const TOOL_TYPES: unique symbol;
+
+/**
+ * The handle `mcp.tool()` returns. Besides enabling, updating or removing the tool, it carries the
+ * tool's argument and output types, so `client.callTool(handle, args)` is typed end to end (for
+ * a Client built from the server object, in tests).
+ */
+export interface ToolHandle<Args = Record<string, unknown>, Output = unknown>
+  extends ComponentHandle<ToolOptions & { name: string; handler: ToolHandler<never> }> {
+  readonly [TOOL_TYPES]?: { args: Args; output: Output };
+}
+
+/** The `.data` type of a tool with output schema `O`: the Standard Schema's output, else unknown. */
+export type ToolOutput<O> = O extends StandardSchemaV1 ? StandardSchemaV1.InferOutput<O> : unknown;
+
+export interface ToolDefinition<
+  S extends SchemaInput | undefined = SchemaInput | undefined,
+  O extends SchemaInput | undefined = SchemaInput | undefined,
+> extends ToolOptions<S, O> {
   name: string;
-  handler: ToolHandler<S extends SchemaInput ? InferArgs<S> : Record<string, never>>;
+  handler: ToolHandler<S extends SchemaInput ? InferArgs<S> : Record<string, never>, ToolReturn<O>>;
 }
 
 export interface ToolEntry extends Entry<Tool> {
