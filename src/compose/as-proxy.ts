@@ -5,8 +5,8 @@
  */
 import type { ClientTarget } from "../client/detect.js";
 import type { MCPConfig } from "../transports/config.js";
+import { checkForwarding } from "./forward-check.js";
 import { LazyProxySource } from "./lazy-proxy.js";
-import { checkForwarding } from "./proxy/forward-check.js";
 import type { ProxyOptions } from "./proxy/options.js";
 
 export type { ProxyOptions } from "./proxy/options.js";

@@ -18,7 +18,7 @@ import type {
   ReadResourceParams,
 } from "../../server/methods.js";
 import type { ComponentSource, SourceEvents, SourceLists } from "../../server/sources.js";
-import { checkForwarding } from "./forward-check.js";
+import { checkForwarding } from "../forward-check.js";
 import { ForwardedCall } from "./forwarded-call.js";
 import type { ProxyOptions } from "./options.js";
 import { ParkedCalls } from "./parked-calls.js";

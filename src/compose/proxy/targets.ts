@@ -1,7 +1,7 @@
 /** The target of one upstream connection: the proxy's target, with the caller's forwarded headers. */
 import type { ClientTarget } from "../../client/detect.js";
 import { transportForUrl } from "../../transports/url.js";
-import { remoteOf } from "./forward-check.js";
+import { remoteOf } from "../forward-check.js";
 
 /**
  * The target of a connection. Without forwarded headers it is the proxy's own target; with them

@@ -2,8 +2,8 @@
  * Checks of `forwardHeaders`, made when the proxy is created (this module loads no transport, so
  * `asProxy` can run them at once while the proxy's code loads on first use).
  */
-import type { ClientTarget } from "../../client/detect.js";
-import type { MCPConfig, MCPServerConfig, RemoteServerConfig } from "../../transports/config.js";
+import type { ClientTarget } from "../client/detect.js";
+import type { MCPConfig, MCPServerConfig, RemoteServerConfig } from "../transports/config.js";
 
 /** Headers that belong to one hop or to the MCP transport itself: never forwarded. */
 const NOT_FORWARDABLE = new Set([
