@@ -350,7 +350,7 @@ if (results.proxy) {
   );
   for (const cost of proxyCostList) {
     console.log(
-      `  cost of a call through the proxy (${cost.id}): ${cost.sequential.toFixed(2)}x sequential, ${cost.concurrent.toFixed(2)}x with ${IN_FLIGHT} in flight`,
+      `  ${cost.id} vs ${cost.versus}: costs ${cost.sequential.toFixed(2)}x sequential, ${cost.concurrent.toFixed(2)}x with ${IN_FLIGHT} in flight`,
     );
   }
 }
@@ -410,7 +410,7 @@ targets.push({
   ratio: sessionMemory,
   met: sessionMemory < TARGETS.httpSessionMemory,
 });
-for (const cost of proxyCostList) {
+for (const cost of proxyCostList.filter((entry) => entry.versus === "a direct stdio call")) {
   for (const [key, mode] of [
     ["sequential", "sequential"],
     ["concurrent", `${IN_FLIGHT} in flight`],

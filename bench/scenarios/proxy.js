@@ -36,12 +36,15 @@ export const PROXY_ROWS = [
   { id: "direct-stdio", label: "direct: client -> stdio server" },
   { id: "proxy-modern", label: "proxy: client -(http 2026-07-28)-> proxy -(stdio)-> server" },
   { id: "proxy-legacy", label: "proxy: client -(http 2025-11-25)-> proxy -(stdio)-> server" },
+  { id: "direct-http-raw", label: "reference: raw HTTP client -> the same server on HTTP (2026-07-28)" },
   { id: "proxy-modern-raw", label: "proxy, raw HTTP client (2026-07-28)" },
   { id: "proxy-legacy-raw", label: "proxy, raw HTTP client (2025-11-25 session)" },
 ];
 
 export async function runProxy(config) {
   const server = await startServer("proxy");
+  // The same `add` server served on HTTP directly: what the HTTP hop alone costs, for reference.
+  const plain = await startServer("fastmcp");
   try {
     const stacks = [
       { id: "direct-stdio", open: () => open("direct-stdio", new StdioTransport(execPath, [upstream]), {}) },
@@ -50,6 +53,7 @@ export async function runProxy(config) {
         id: "proxy-legacy",
         open: () => open("proxy-legacy", server.urls.legacy, { protocolVersion: "2025-11-25" }),
       },
+      { id: "direct-http-raw", open: async () => modernConnection(plain.urls.modern, "direct-http-raw") },
       { id: "proxy-modern-raw", open: async () => modernConnection(server.urls.modern, "proxy-modern-raw") },
       {
         id: "proxy-legacy-raw",
@@ -59,26 +63,40 @@ export async function runProxy(config) {
     return await measureConnections(stacks, (stack) => stack.open(), config);
   } finally {
     await server.stop();
+    await plain.stop();
   }
 }
 
-/** Cost of a proxied call relative to a direct one (direct calls/s over proxied calls/s), per round. */
+/** Median of per-round ratios a/b (interleaved rounds: drift cancels out). */
+function pairedCost(a, b) {
+  const ratios = a.samples.map((value, i) => value / b.samples[i]).sort((x, y) => x - y);
+  const mid = ratios.length >> 1;
+  return ratios.length % 2 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2;
+}
+
+/**
+ * Cost of a proxied call relative to a direct stdio call (direct calls/s over proxied calls/s, per
+ * round), the target; and, for the raw-client rows, relative to a direct HTTP call to the same
+ * server, which shows what the proxy adds to the HTTP hop it needs.
+ */
 export function proxyCosts(results) {
-  const direct = results["direct-stdio"];
   const rows = [];
-  for (const id of ["proxy-modern", "proxy-legacy", "proxy-modern-raw", "proxy-legacy-raw"]) {
+  const cost = (id, baseId, versus) => {
+    const base = results[baseId];
     const proxied = results[id];
-    if (!direct || !proxied) continue;
-    const cost = (a, b) => {
-      const ratios = a.samples.map((value, i) => value / b.samples[i]).sort((x, y) => x - y);
-      const mid = ratios.length >> 1;
-      return ratios.length % 2 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2;
-    };
+    if (!base || !proxied) return;
     rows.push({
       id,
-      sequential: cost(direct.sequential, proxied.sequential),
-      concurrent: cost(direct.concurrent, proxied.concurrent),
+      versus,
+      sequential: pairedCost(base.sequential, proxied.sequential),
+      concurrent: pairedCost(base.concurrent, proxied.concurrent),
     });
+  };
+  for (const id of ["proxy-modern", "proxy-legacy", "proxy-modern-raw", "proxy-legacy-raw"]) {
+    cost(id, "direct-stdio", "a direct stdio call");
   }
+  for (const id of ["proxy-modern-raw", "proxy-legacy-raw"])
+    cost(id, "direct-http-raw", "a direct HTTP call");
+  cost("direct-http-raw", "direct-stdio", "a direct stdio call (reference, no proxy)");
   return rows;
 }
