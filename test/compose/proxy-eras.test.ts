@@ -271,6 +271,21 @@ describe("a legacy upstream over Streamable HTTP", () => {
     ]);
   });
 
+  it("gives each client the logs of its own call when several are in flight", async () => {
+    const logs: Record<string, unknown[]> = { one: [], two: [] };
+    const [one, two] = await Promise.all(
+      (["one", "two"] as const).map((name, i) =>
+        connect(front.url, {
+          ...(i === 1 ? LEGACY_CLIENT : {}),
+          onLog: (message) => void logs[name]?.push(message.data),
+        }),
+      ),
+    );
+    await Promise.all([one?.callTool("logs"), two?.callTool("logs"), one?.callTool("logs")]);
+    expect(logs.one).toHaveLength(4);
+    expect(logs.two).toEqual(["first log", { message: "second log", data: { n: 2 } }]);
+  });
+
   it("lets only the caller who started a waiting call resume it", async () => {
     const guarded = FastMCP.asProxy(upstream.url, {
       name: "guarded",
