@@ -69,8 +69,6 @@ export class Upstream {
   private closed = false;
   private failure: { error: Error; until: number } | undefined;
   private subscription: { close(): Promise<void> | void } | undefined;
-  /** When the last call finished (an idle connection may be closed first). */
-  lastUsed = Date.now();
 
   constructor(options: UpstreamOptions) {
     this.options = options;
@@ -202,7 +200,6 @@ export class Upstream {
       return result as Result;
     } finally {
       if (call) this.inflight.delete(call);
-      this.lastUsed = Date.now();
     }
   }
 
