@@ -129,6 +129,17 @@ describe.each(UPSTREAMS)("in front of %s", (upstreamLabel, target) => {
       expect((await client.callTool(name)).text).toBe(`I am ${name}`);
     });
 
+    it("passes on updates of a resource the client subscribed to", async () => {
+      const client = await connect(target(), eraOptions);
+      // The upstream connection exists before the subscription (it is not made with it).
+      expect((await client.callTool("echo", { text: "connected" })).text).toBe("connected");
+      await using updates = await client.listen({ resourceSubscriptions: ["data://today"] });
+      await client.callTool("touch");
+      const next = await within(updates.next(), 10_000, "notifications/resources/updated");
+      expect(next.value?.method).toBe("notifications/resources/updated");
+      expect(next.value?.params?.uri).toBe("data://today");
+    });
+
     it("cancels the upstream call when the client cancels", async () => {
       const client = await connect(target(), eraOptions);
       const before = await stats(client);

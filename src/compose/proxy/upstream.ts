@@ -69,6 +69,8 @@ export class Upstream {
   private closed = false;
   private failure: { error: Error; until: number } | undefined;
   private subscription: { close(): Promise<void> | void } | undefined;
+  /** Resources a client of the proxy subscribed to, through this connection. */
+  private readonly resourceSubscriptions = new Set<string>();
 
   constructor(options: UpstreamOptions) {
     this.options = options;
@@ -119,6 +121,12 @@ export class Upstream {
     }
     this.client = client;
     if (client.era === "modern") await this.listen(client);
+    else if (this.resourceSubscriptions.size > 0 && client.serverCapabilities?.resources?.subscribe) {
+      // A new connection (the old one died): the subscriptions are made again.
+      for (const uri of this.resourceSubscriptions) {
+        await client.request("resources/subscribe", { uri }, { cache: false }).catch(() => {});
+      }
+    }
     return client;
   }
 
@@ -133,10 +141,20 @@ export class Upstream {
       toolsListChanged: capabilities.tools?.listChanged === true,
       promptsListChanged: capabilities.prompts?.listChanged === true,
       resourcesListChanged: capabilities.resources?.listChanged === true,
+      resourceSubscriptions: [...this.resourceSubscriptions],
     };
-    if (!filter.toolsListChanged && !filter.promptsListChanged && !filter.resourcesListChanged) return;
+    const previous = this.subscription;
+    this.subscription = undefined;
+    await previous?.close();
+    if (
+      !filter.toolsListChanged &&
+      !filter.promptsListChanged &&
+      !filter.resourcesListChanged &&
+      filter.resourceSubscriptions.length === 0
+    ) {
+      return;
+    }
     try {
-      await this.subscription?.close();
       const subscription = await client.listen(filter);
       this.subscription = subscription;
       // Read to the end so nothing piles up: the notifications themselves reach onNotification.
@@ -144,7 +162,7 @@ export class Upstream {
         for await (const _ of subscription);
       })().catch(() => {});
     } catch (error) {
-      warn(`${this.options.name}: cannot listen for list changes: ${(error as Error).message}`);
+      warn(`${this.options.name}: cannot listen for changes: ${(error as Error).message}`);
     }
   }
 
@@ -203,10 +221,21 @@ export class Upstream {
     }
   }
 
-  /** Subscribes upstream to a resource's updates (legacy upstreams; a modern one has no subscribe). */
+  /**
+   * Subscribes upstream to (or unsubscribes from) a resource's updates: `resources/subscribe` on a
+   * legacy upstream, the listen stream's filter on a 2026-07-28 one. Kept, and made again on a new
+   * connection.
+   */
   async subscribe(uri: string, subscribe: boolean): Promise<void> {
+    if (subscribe === this.resourceSubscriptions.has(uri)) return;
+    if (subscribe) this.resourceSubscriptions.add(uri);
+    else this.resourceSubscriptions.delete(uri);
     const client = await this.connected();
-    if (client.era !== "legacy" || !client.serverCapabilities?.resources?.subscribe) return;
+    if (client.era === "modern") {
+      await this.listen(client);
+      return;
+    }
+    if (!client.serverCapabilities?.resources?.subscribe) return;
     await client.request(
       subscribe ? "resources/subscribe" : "resources/unsubscribe",
       { uri },
