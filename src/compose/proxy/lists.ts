@@ -1,9 +1,11 @@
 /**
  * What a proxy takes of an upstream's lists. The upstream is a peer: an entry that is not an object,
- * lacks its name or URI, or names itself in a way that cannot be served again (control characters,
- * absurd lengths, a URI without a scheme) is left out with a warning, never served half-broken;
+ * lacks its name or URI, or names itself in a way that cannot be served again (a tool or prompt name
+ * this server would refuse to register, control characters, absurd lengths, a URI without a scheme)
+ * is left out with a warning, never served half-broken;
  * a list longer than the proxy's limit is cut.
  */
+import { checkComponentName } from "../../server/components/registry.js";
 import type { SourceLists } from "../../server/sources.js";
 
 export type ListKind = keyof SourceLists;
@@ -32,6 +34,14 @@ function problem(kind: ListKind, item: unknown): string | undefined {
   if (typeof item !== "object" || item === null || Array.isArray(item)) return "not an object";
   const entry = item as Record<string, unknown>;
   if (!validName(entry.name)) return "no usable name";
+  // Tools and prompts are called by name: one this server could not register is not served either.
+  if (kind === "tools" || kind === "prompts") {
+    try {
+      checkComponentName(kind === "tools" ? "tool" : "prompt", entry.name);
+    } catch {
+      return `a name outside the MCP tool-name rules (${JSON.stringify(entry.name).slice(0, 60)})`;
+    }
+  }
   if (kind === "tools") {
     const schema = entry.inputSchema;
     if (typeof schema !== "object" || schema === null || Array.isArray(schema))
