@@ -12,6 +12,7 @@ const entryPoints = [
   "src/auth/server/index.ts",
   "src/errors.ts",
   "src/middleware/index.ts",
+  "src/compose/openapi/index.ts",
   "src/cli/main.ts",
 ];
 

@@ -1,6 +1,7 @@
 /**
- * Reading a web body stream (a fetch `Response`'s or a `Request`'s) as text, bounded in size: the
- * server's web adapter reads request bodies with it, the client auth flows read peers' answers.
+ * Reading a web body stream (a fetch `Response`'s or a `Request`'s) as text or bytes, bounded in
+ * size: the server's web adapter reads request bodies with it, the client auth flows and the
+ * OpenAPI tools read peers' answers.
  */
 
 /**
@@ -14,12 +15,22 @@ export async function readLimited(
   limit: number,
   tooLarge: (declared?: number) => Error,
 ): Promise<string> {
+  return new TextDecoder().decode(await readLimitedBytes(body, contentLength, limit, tooLarge));
+}
+
+/** As {@link readLimited}, the bytes themselves (for bodies that are not text). */
+export async function readLimitedBytes(
+  body: ReadableStream<Uint8Array> | null,
+  contentLength: string | null,
+  limit: number,
+  tooLarge: (declared?: number) => Error,
+): Promise<Uint8Array> {
   const declared = Number(contentLength ?? Number.NaN);
   if (declared > limit) {
     await body?.cancel().catch(() => {});
     throw tooLarge(declared);
   }
-  if (!body) return "";
+  if (!body) return new Uint8Array(0);
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -39,5 +50,5 @@ export async function readLimited(
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return new TextDecoder().decode(bytes);
+  return bytes;
 }

@@ -18,6 +18,7 @@ import type { ClientTarget } from "../client/detect.js";
 import { type ProxyOptions, planProxy } from "../compose/as-proxy.js";
 import { importedEntries } from "../compose/import.js";
 import { MountedServer } from "../compose/mount.js";
+import type { FromOpenAPIOptions, OpenAPISource } from "../compose/openapi/index.js";
 import type {
   CacheHints,
   Icon,
@@ -179,6 +180,20 @@ export class FastMCP implements ServerEntry {
       this.visibility = new Visibility(options.includeTags, options.excludeTags);
       this.visibility.applyTo(this.registries());
     }
+  }
+
+  /**
+   * A server whose tools call a REST API described by an OpenAPI 3.0 or 3.1 document (an object,
+   * JSON or YAML text, or a URL). Async: the module loads on first use and may parse YAML or fetch
+   * the document. The same as `fromOpenAPI` of `fastmcp-ts/openapi`, which documents the options.
+   *
+   * @example
+   * ```ts
+   * const mcp = await FastMCP.fromOpenAPI(spec, { baseUrl: "https://api.example.com" });
+   * ```
+   */
+  static fromOpenAPI(spec: OpenAPISource, options?: FromOpenAPIOptions): Promise<FastMCP> {
+    return import("../compose/openapi/index.js").then(({ fromOpenAPI }) => fromOpenAPI(spec, options));
   }
 
   /**
