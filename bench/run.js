@@ -1,6 +1,6 @@
 // `npm run bench`: fastmcp-ts against the official MCP TypeScript SDKs (v1 and v2), side by side.
 //
-//   node bench/run.js [--quick] [--only=in-memory,stdio,cold-start,http] [--cpu-prof]
+//   node bench/run.js [--quick] [--only=in-memory,stdio,cold-start,http,proxy] [--cpu-prof]
 //
 // Runs on the built dist/ (no tsx), prints a table and writes .bench-results/latest.json.
 // --cpu-prof: the network servers (bench/servers/http-*.js) run under `node --cpu-prof`, writing
@@ -14,6 +14,7 @@ import { runColdStart } from "./scenarios/cold-start.js";
 import { CLIENT_ROWS, HTTP_ROWS, httpRatios, runHttp } from "./scenarios/http.js";
 import { runImportCost } from "./scenarios/import-cost.js";
 import { runInMemory } from "./scenarios/in-memory.js";
+import { PROXY_ROWS, proxyCosts, runProxy } from "./scenarios/proxy.js";
 import { runStdio } from "./scenarios/stdio.js";
 import { COMPARISONS, FASTMCP_JSON, FASTMCP_MIDDLEWARE, FLOOR, STACKS } from "./stacks.js";
 
@@ -31,6 +32,7 @@ const CONFIG = quick
       stdio: { rounds: 2, durationMs: 200, warmupMs: 200, inFlight: IN_FLIGHT },
       coldStart: { runs: 3, settleMs: 50 },
       importCost: { runs: 3 },
+      proxy: { rounds: 2, durationMs: 200, warmupMs: 200, inFlight: IN_FLIGHT },
       http: {
         rounds: 2,
         durationMs: 200,
@@ -45,6 +47,7 @@ const CONFIG = quick
       stdio: { rounds: 7, durationMs: 350, warmupMs: 500, inFlight: IN_FLIGHT },
       coldStart: { runs: 10, settleMs: 100 },
       importCost: { runs: 15 },
+      proxy: { rounds: 5, durationMs: 350, warmupMs: 500, inFlight: IN_FLIGHT },
       http: {
         rounds: 5,
         durationMs: 300,
@@ -59,6 +62,7 @@ CONFIG.http.clients = true; // also each framework's own client against its own 
 const TARGETS = {
   inMemory: 3, // fastmcp-ts calls/s at least 3x SDK v1's, in memory
   stdioConcurrent: 2, // ... at least 2x SDK v1's over stdio with 32 in flight
+  proxyCost: 1.5, // a call through an HTTP-to-stdio proxy costs at most 1.5x a direct stdio call
   coldStart: 0.5, // cold start under half of SDK v1's
   httpModern: 4, // 2026-07-28 stateless Streamable HTTP calls/s at least 4x SDK v1's (stateless) server
   httpSessionMemory: 0.25, // memory per legacy Streamable HTTP session under 1/4 of SDK v1's
@@ -141,6 +145,7 @@ if (enabled("http")) {
   if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true });
   results.http = await phase("network (http, sse, ws)", () => runHttp({ ...CONFIG.http, cpuProfDir }));
 }
+if (enabled("proxy")) results.proxy = await phase("proxy", () => runProxy(CONFIG.proxy));
 meta.seconds = (performance.now() - started) / 1000;
 meta.loadAverageAtEnd = loadavg();
 
@@ -326,6 +331,30 @@ Notes (network):
   WebSocket: no official SDK ships a WebSocket server, so fastmcp-ts runs alone (n/a).`);
 }
 
+// ---- proxy report -----------------------------------------------------------------------------
+
+const proxyCostList = results.proxy ? proxyCosts(results.proxy) : [];
+if (results.proxy) {
+  const rate = (summary) => (summary ? `${formatRate(summary.median)} ${formatSpread(summary)}` : "-");
+  const rows = PROXY_ROWS.map((row) => {
+    const entry = results.proxy[row.id];
+    return [
+      row.label,
+      `${entry?.protocolVersion ?? ""} ${entry?.era ?? ""}`,
+      rate(entry?.sequential),
+      rate(entry?.concurrent),
+    ];
+  });
+  console.log(
+    `\n${table(["proxy: calls/s (median ± CV)", "client protocol", "sequential", `x${IN_FLIGHT}`], rows)}`,
+  );
+  for (const cost of proxyCostList) {
+    console.log(
+      `  ${cost.id} vs ${cost.versus}: costs ${cost.sequential.toFixed(2)}x sequential, ${cost.concurrent.toFixed(2)}x with ${IN_FLIGHT} in flight`,
+    );
+  }
+}
+
 // ---- targets ----------------------------------------------------------------------------------
 
 const headline = ratios.find((entry) => entry.ours === "fastmcp" && entry.other === "sdk-v1");
@@ -381,6 +410,18 @@ targets.push({
   ratio: sessionMemory,
   met: sessionMemory < TARGETS.httpSessionMemory,
 });
+for (const cost of proxyCostList.filter((entry) => entry.versus === "a direct stdio call")) {
+  for (const [key, mode] of [
+    ["sequential", "sequential"],
+    ["concurrent", `${IN_FLIGHT} in flight`],
+  ]) {
+    targets.push({
+      name: `a call through the HTTP-to-stdio proxy (${cost.id}) costs <= ${TARGETS.proxyCost}x a direct stdio call (${mode})`,
+      ratio: cost[key],
+      met: cost[key] <= TARGETS.proxyCost,
+    });
+  }
+}
 console.log(`\nTargets (fastmcp-ts with default negotiation vs SDK v1)`);
 for (const target of targets) {
   console.log(
@@ -396,6 +437,7 @@ await writeJson(output, {
   results,
   ratios,
   httpRatios: httpRatioList,
+  proxyCosts: proxyCostList,
   targets,
 });
 console.log(`Results written to ${output}`);

@@ -22,6 +22,8 @@ export type { AuthChallenge, ClientAuthProvider } from "./auth/client/provider.j
 export { type AuthProvider, StaticTokenVerifier, type TokenVerifier } from "./auth/server/core.js";
 export type { AuthInfo } from "./auth/types.js";
 export * from "./client/index.js";
+export type { ProxyOptions } from "./compose/as-proxy.js";
+export type { PendingInputOptions } from "./compose/proxy/parked-calls.js";
 export * from "./errors.js";
 export { ErrorCode } from "./protocol/codes.js";
 export { MetaKey } from "./protocol/meta.js";

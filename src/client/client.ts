@@ -27,6 +27,7 @@ import type {
   LoggingLevel,
   Prompt,
   ReadResourceResult,
+  RequestId,
   Resource,
   ResourceTemplate,
   Result,
@@ -42,18 +43,21 @@ import { type ClientTarget, createTransport } from "./detect.js";
 import { answerServerRequest, clientCapabilitiesFor, fulfilInputRequests } from "./handlers.js";
 import { Listeners } from "./listen.js";
 import { DEFAULT_TIMEOUT, Negotiation } from "./negotiate.js";
-import type { CallOptions, CallToolOptions, ClientOptions, LogMessage } from "./options.js";
+import type { CallHandlers, CallOptions, CallToolOptions, ClientOptions, LogMessage } from "./options.js";
 import { PromptResult, ResourceReadResult, ToolCallResult } from "./results.js";
 import type { ListenFilter, Subscription } from "./subscription.js";
 import { settleToolTask, type TaskWaitOptions, type TerminalTask, waitForTask } from "./tasks.js";
 import { ToolCatalog } from "./tool-catalog.js";
 import { withTraceContext } from "./trace-context.js";
 
-export type { CallOptions, CallToolOptions, ClientOptions, LogMessage } from "./options.js";
+export type { CallHandlers, CallOptions, CallToolOptions, ClientOptions, LogMessage } from "./options.js";
 
 export type CompletionRef = { type: "ref/prompt"; name: string } | { type: "ref/resource"; uri: string };
 
 type State = "idle" | "connecting" | "connected" | "closed";
+
+/** Most pages one `list*` call follows. */
+const MAX_LIST_PAGES = 1000;
 
 /** The server capability each list method needs. */
 const LIST_CAPABILITY = {
@@ -76,6 +80,8 @@ export class Client implements AsyncDisposable {
   private readonly listeners: Listeners;
   /** Header annotations and result wrapping of the server's tools, learned from tools/list. */
   private readonly tools = new ToolCatalog();
+  /** Per-request handlers by the id of the request in flight (see `CallOptions.handlers`). */
+  private readonly callHandlers = new Map<RequestId, CallHandlers>();
 
   constructor(target: ClientTarget, options: ClientOptions = {}) {
     this.transport = createTransport(target, options);
@@ -357,21 +363,34 @@ export class Client implements AsyncDisposable {
     const meta = withTraceContext(this.negotiation.meta(options.meta));
     const outgoing = meta ? { ...params, _meta: meta } : params;
     const requestOptions = this.requestOptions(options);
-    let result = await this.transport.sendRequest<T>({ method, params: outgoing }, requestOptions);
-    // 2026-07-28 multi round-trip requests: answer what the server asks, then retry with the answers.
-    for (let round = 1; result.resultType === "input_required"; round++) {
-      if (round > (this.options.maxInputRounds ?? 10)) {
-        throw new ClientError(`${method} still needed input after ${round - 1} rounds; giving up`);
+    const own = options.handlers;
+    const ids: RequestId[] = [];
+    if (own) {
+      requestOptions.onRequestId = (id) => {
+        ids.push(id);
+        this.callHandlers.set(id, own);
+      };
+    }
+    let result: T;
+    try {
+      result = await this.transport.sendRequest<T>({ method, params: outgoing }, requestOptions);
+      // 2026-07-28 multi round-trip requests: answer what the server asks, then retry with the answers.
+      for (let round = 1; result.resultType === "input_required"; round++) {
+        if (round > (this.options.maxInputRounds ?? 10)) {
+          throw new ClientError(`${method} still needed input after ${round - 1} rounds; giving up`);
+        }
+        const inputResponses = await fulfilInputRequests(
+          result.inputRequests,
+          own ? { ...this.options, ...own } : this.options,
+          options.signal ?? new AbortController().signal,
+        );
+        const retry: Record<string, unknown> = { ...outgoing, inputResponses };
+        if (result.requestState !== undefined) retry.requestState = result.requestState;
+        else delete retry.requestState;
+        result = await this.transport.sendRequest<T>({ method, params: retry }, requestOptions);
       }
-      const inputResponses = await fulfilInputRequests(
-        result.inputRequests,
-        this.options,
-        options.signal ?? new AbortController().signal,
-      );
-      const retry: Record<string, unknown> = { ...outgoing, inputResponses };
-      if (result.requestState !== undefined) retry.requestState = result.requestState;
-      else delete retry.requestState;
-      result = await this.transport.sendRequest<T>({ method, params: retry }, requestOptions);
+    } finally {
+      for (const id of ids) this.callHandlers.delete(id);
     }
     if (result.resultType === "task" && method !== "tools/call") {
       throw new ClientError(`The server answered ${method} with a task, which only tools/call may do`);
@@ -419,6 +438,9 @@ export class Client implements AsyncDisposable {
       cursor = typeof next === "string" && next.length > 0 ? next : undefined;
       if (cursor !== undefined) {
         if (seen.has(cursor)) throw new ClientError(`${method} returned a cursor it had already returned`);
+        // A server paging for ever (a new cursor each time) is not followed for ever.
+        if (seen.size >= MAX_LIST_PAGES)
+          throw new ClientError(`${method} returned more than ${MAX_LIST_PAGES} pages`);
         seen.add(cursor);
       }
     } while (cursor !== undefined);
@@ -427,19 +449,30 @@ export class Client implements AsyncDisposable {
 
   private handlers() {
     return {
-      onRequest: (request: JSONRPCRequest, extra: IncomingRequestExtra) =>
-        answerServerRequest(request, extra, this.options),
-      onNotification: (notification: JSONRPCNotification) => this.onNotification(notification),
+      onRequest: (request: JSONRPCRequest, extra: IncomingRequestExtra) => {
+        const own = this.handlersOf(extra.route);
+        return answerServerRequest(request, extra, own ? { ...this.options, ...own } : this.options);
+      },
+      onNotification: (notification: JSONRPCNotification, route?: unknown) =>
+        this.onNotification(notification, route),
     };
   }
 
-  private onNotification(notification: JSONRPCNotification): void {
-    if (notification.method === "notifications/message" && this.options.onLog) {
+  /** The per-request handlers of the request a message arrived for, if the transport knows it. */
+  private handlersOf(route: unknown): CallHandlers | undefined {
+    if (this.callHandlers.size === 0) return undefined;
+    const related = (route as { relatedRequestId?: RequestId } | undefined)?.relatedRequestId;
+    return related === undefined ? undefined : this.callHandlers.get(related);
+  }
+
+  private onNotification(notification: JSONRPCNotification, route?: unknown): void {
+    const onLog = this.handlersOf(route)?.onLog ?? this.options.onLog;
+    if (notification.method === "notifications/message" && onLog) {
       const params = notification.params ?? {};
       const message: LogMessage = { level: params.level as LoggingLevel, data: params.data };
       if (typeof params.logger === "string") message.logger = params.logger;
       try {
-        this.options.onLog(message);
+        onLog(message);
       } catch {
         // A failing log callback must not break the connection.
       }

@@ -33,6 +33,7 @@ export {
 } from "../transports/streamable-http/client.js";
 export { WSTransport, type WSTransportOptions } from "../transports/ws/client.js";
 export {
+  type CallHandlers,
   type CallOptions,
   type CallToolOptions,
   Client,

@@ -58,6 +58,18 @@ export interface CallOptions {
   headers?: Record<string, string>;
   /** Set false to bypass the cache of list and read results for this call. */
   cache?: boolean;
+  /**
+   * Handlers for what the server asks or logs on behalf of this request only, in place of the
+   * client's own: the 2026-07-28 input rounds of this request, and legacy server-to-client
+   * requests and logs the transport can tie to it (those that arrive on its Streamable HTTP reply
+   * stream). What cannot be tied to a request goes to the client's handlers.
+   */
+  handlers?: CallHandlers;
+}
+
+/** Per-request handlers (see `CallOptions.handlers`). */
+export interface CallHandlers extends ClientHandlers {
+  onLog?: (message: LogMessage) => void;
 }
 
 export interface CallToolOptions extends CallOptions, Omit<TaskWaitOptions, "signal" | "timeout"> {

@@ -29,10 +29,15 @@ export class ToolCatalog {
    * annotations, and leaves out a tool whose annotations break the spec's rules, as the spec requires.
    */
   learn(tools: Tool[], withHeaders: boolean): Tool[] {
-    this.wrapping = new Map(tools.map((tool) => [tool.name, isWrapping(tool)]));
+    // A server's list is peer input: an entry that is not a tool object teaches nothing (and, with
+    // headers, is left out like a tool with broken annotations).
+    const named = tools.filter(
+      (tool): tool is Tool => typeof tool === "object" && tool !== null && typeof tool.name === "string",
+    );
+    this.wrapping = new Map(named.map((tool) => [tool.name, isWrapping(tool)]));
     if (!withHeaders) return tools;
     const headers = new Map<string, ParamHeader[]>();
-    const valid = tools.filter((tool) => {
+    const valid = named.filter((tool) => {
       try {
         headers.set(tool.name, paramHeaders(tool.inputSchema ?? {}));
         return true;

@@ -57,7 +57,8 @@ export interface RpcPeerOptions {
    */
   send(message: JSONRPCMessage, route?: unknown): void | Promise<void>;
   onRequest?(request: JSONRPCRequest, extra: IncomingRequestExtra): Promise<Result> | Result;
-  onNotification?(notification: JSONRPCNotification): void;
+  /** A notification from the other side; `route` is the one it arrived with (see `receive`). */
+  onNotification?(notification: JSONRPCNotification, route?: unknown): void;
   /**
    * An incoming request that arrived with a `route` ended without an answer (the peer cancelled
    * it): lets a transport that holds a reply open for it (an HTTP POST) close that reply.
@@ -188,7 +189,7 @@ export class RpcPeer {
   receive(message: JSONRPCMessage, route?: unknown): void {
     if ("method" in message) {
       if ("id" in message) this.handleRequest(message as JSONRPCRequest, route);
-      else this.handleNotification(message);
+      else this.handleNotification(message, route);
       return;
     }
     this.handleResponse(message);
@@ -302,7 +303,7 @@ export class RpcPeer {
     }
   }
 
-  private handleNotification(message: JSONRPCNotification): void {
+  private handleNotification(message: JSONRPCNotification, route: unknown): void {
     const params = message.params;
     if (message.method === "notifications/cancelled") {
       const requestId = params?.requestId as RequestId | undefined;
@@ -337,7 +338,7 @@ export class RpcPeer {
         return;
       }
     }
-    this.options.onNotification?.(message);
+    this.options.onNotification?.(message, route);
   }
 
   private handleRequest(request: JSONRPCRequest, route: unknown): void {

@@ -14,6 +14,8 @@
  * ```
  */
 import type { AuthProvider, TokenVerifier } from "../auth/server/core.js";
+import type { ClientTarget } from "../client/detect.js";
+import { type ProxyOptions, planProxy } from "../compose/as-proxy.js";
 import { importedEntries } from "../compose/import.js";
 import { MountedServer } from "../compose/mount.js";
 import type { FromOpenAPIOptions, OpenAPISource } from "../compose/openapi/index.js";
@@ -364,6 +366,42 @@ export class FastMCP implements ServerEntry {
       this.registrar.register(copy.kind, copy.key, {}, undefined, { build: (key) => copy.build(key) });
     }
     return this;
+  }
+
+  /**
+   * A server that serves another one through a Client: anything `new Client(target)` takes (a
+   * command line, a URL, a transport, a FastMCP instance, an `mcpServers` config). Its tools,
+   * resources, templates, prompts, completions and list changes are forwarded, and what the
+   * upstream asks of the client (elicitation, sampling, roots), its logs and progress, and
+   * cancellation pass through in both directions, in either protocol era on either side.
+   *
+   * The upstream is connected on first use and the connection kept (a stdio server is spawned once,
+   * and again after it died); with `forwardHeaders`, one connection per distinct set of forwarded
+   * values. An `mcpServers` config with several servers serves them all, each namespaced by its key
+   * (`weather_forecast`, `data://weather/today`); one that fails is reported and the others work.
+   * `close()` ends the upstream connections.
+   *
+   * @example
+   * ```ts
+   * const proxy = FastMCP.asProxy("npx -y @modelcontextprotocol/server-everything stdio", { name: "everything" });
+   * await proxy.run({ transport: "http", port: 8080 });
+   *
+   * const hub = FastMCP.asProxy({ mcpServers: { fs: { command: "npx", args: ["-y", "@modelcontextprotocol/server-filesystem", "."] },
+   *                                             remote: { url: "https://example.com/mcp" } } });
+   * ```
+   */
+  static asProxy(target: ClientTarget, options: ProxyOptions = {}): FastMCP {
+    const plan = planProxy(target, options);
+    const server = new FastMCP({
+      ...options.server,
+      name: plan.name,
+      ...(options.version === undefined ? {} : { version: options.version }),
+      ...(options.instructions === undefined ? {} : { instructions: options.instructions }),
+    });
+    for (const { source, namespace } of plan.sources) {
+      server.mountSource(source, namespace === undefined ? {} : { namespace });
+    }
+    return server;
   }
 
   /** @internal Serves a component source (a proxy's upstream, a mounted server) under an optional namespace. */

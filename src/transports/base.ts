@@ -17,7 +17,11 @@ import type {
 export interface TransportHandlers {
   /** A server-to-client request (legacy era: sampling, elicitation, roots, ping). */
   onRequest?(request: JSONRPCRequest, extra: IncomingRequestExtra): Promise<Result> | Result;
-  onNotification?(notification: JSONRPCNotification): void;
+  /**
+   * A notification from the server; `route` is what the transport knows of where it came from
+   * (Streamable HTTP: `{ relatedRequestId }` for one on a request's reply stream).
+   */
+  onNotification?(notification: JSONRPCNotification, route?: unknown): void;
   /** The connection ended; `error` is set when it was lost rather than closed. */
   onClose?(error?: Error): void;
 }
@@ -68,7 +72,7 @@ export abstract class ClientTransport {
         if (!handler) throw new ClientError(`No handler for server request ${request.method}`);
         return handler(request, extra);
       },
-      onNotification: (notification) => this.handlers.onNotification?.(notification),
+      onNotification: (notification, route) => this.handlers.onNotification?.(notification, route),
     });
     this.peer = peer;
     try {
@@ -132,9 +136,13 @@ export abstract class ClientTransport {
     return false;
   }
 
-  /** Subclasses: one message arrived from the server. */
-  protected receive(message: JSONRPCMessage): void {
-    this.peer?.receive(message);
+  /**
+   * Subclasses: one message arrived from the server. `route` says where from, when the transport
+   * knows (a request or notification on the reply stream of one of ours: `{ relatedRequestId }`);
+   * it reaches the handlers as `extra.route` and as the second argument of `onNotification`.
+   */
+  protected receive(message: JSONRPCMessage, route?: unknown): void {
+    this.peer?.receive(message, route);
   }
 
   /** Subclasses: one request was lost (its reply stream broke); only it fails. */

@@ -1,12 +1,19 @@
 /**
- * MCPConfigTransport: connects to a server described by an `mcpServers` configuration, the format
- * Claude Desktop, Cursor and others use.
+ * MCPConfigTransport: connects to the servers described by an `mcpServers` configuration, the
+ * format Claude Desktop, Cursor and others use. With one server it is that server's transport; with
+ * several, the client talks to an in-memory proxy of them all, where each server's tools and
+ * prompts are prefixed with its key (`weather_forecast`) and its resource URIs get the key as first
+ * path segment (`data://weather/today`). A server that fails to start is reported, and the others
+ * still work.
  *
  * @example
  * ```ts
  * new Client({ mcpServers: { weather: { command: "python", args: ["weather.py"] } } });
+ * new Client({ mcpServers: { weather: { command: "python", args: ["weather.py"] }, docs: { url: "https://docs.example.com/mcp" } } });
  * ```
  */
+
+import { MultiServerTransport } from "../compose/multi-transport.js";
 import { ClientError } from "../errors.js";
 import type { RequestOptions } from "../protocol/engine.js";
 import type { JSONRPCMessage, Result } from "../protocol/types.js";
@@ -44,13 +51,13 @@ export class MCPConfigTransport extends ClientTransport {
     const entries = Object.entries(config?.mcpServers ?? {});
     if (entries.length === 0)
       throw new ClientError("MCPConfigTransport needs at least one server under mcpServers");
-    if (entries.length > 1) {
-      throw new ClientError(
-        `MCPConfigTransport with several servers (${entries.map(([name]) => name).join(", ")}) is not yet supported; ` +
-          "give one server per Client",
-      );
-    }
     this.config = config;
+    if (entries.length > 1) {
+      // Several servers: one in-memory proxy of them all, namespaced by key (like Python FastMCP).
+      for (const [name, server] of entries) checkServer(name, server);
+      this.transport = new MultiServerTransport(config);
+      return;
+    }
     const [name, server] = entries[0] as [string, MCPServerConfig];
     if ("command" in server && typeof server.command === "string") {
       this.transport = new StdioTransport(server.command, server.args ?? [], {
@@ -108,4 +115,14 @@ export class MCPConfigTransport extends ClientTransport {
   protected send(_message: JSONRPCMessage): void {}
 
   protected async close(): Promise<void> {}
+}
+
+/** A multi-server config entry needs a command or a url: said at construction, naming the server. */
+function checkServer(name: string, server: MCPServerConfig): void {
+  const ok =
+    typeof server === "object" &&
+    server !== null &&
+    (typeof (server as StdioServerConfig).command === "string" ||
+      typeof (server as RemoteServerConfig).url === "string");
+  if (!ok) throw new ClientError(`Server ${name} in mcpServers needs either a command or a url`);
 }

@@ -117,7 +117,8 @@ export interface ReplyHost {
   sessionId(): string | undefined;
   /** Whether request `id` still waits for its response. */
   isPending(id: RequestId): boolean;
-  deliver(message: JSONRPCMessage): void;
+  /** Feeds one message to the engine; `relatedRequestId`: the request whose reply stream carried it. */
+  deliver(message: JSONRPCMessage, relatedRequestId?: RequestId): void;
   /** Learns the protocol version from a response, if it answers initialize. */
   noteInitialize(reply: JSONRPCMessage): void;
   /** Fails request `id`, whose reply is lost, if it still waits. */
@@ -147,7 +148,7 @@ export async function followReply(
         answered = true;
         host.noteInitialize(message);
       }
-      host.deliver(message);
+      host.deliver(message, id);
     },
     {
       onRetry: (ms) => {
@@ -202,7 +203,7 @@ async function resume(
       response,
       ({ kind, message }) => {
         if (kind === "response" && message.id === id) answered = true;
-        deliverQuietly(host, message);
+        deliverQuietly(host, message, id);
       },
       {
         maxEventLength: host.options.maxEventLength,
@@ -220,9 +221,13 @@ async function resume(
 }
 
 /** Delivers a message read from a GET stream, which a throwing handler does not end. */
-export function deliverQuietly(host: Pick<ReplyHost, "deliver">, message: JSONRPCMessage): void {
+export function deliverQuietly(
+  host: Pick<ReplyHost, "deliver">,
+  message: JSONRPCMessage,
+  relatedRequestId?: RequestId,
+): void {
   try {
-    host.deliver(message);
+    host.deliver(message, relatedRequestId);
   } catch {
     // The stream goes on.
   }

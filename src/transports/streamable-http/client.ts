@@ -92,7 +92,8 @@ export class StreamableHttpTransport extends UrlTransport<StreamableHttpTranspor
           this.options.timeout ?? TRANSPORT_DEFAULTS.timeoutMs,
           signal,
         ),
-      deliver: (message) => this.deliver(message),
+      deliver: (message: JSONRPCMessage, relatedRequestId?: RequestId) =>
+        this.deliver(message, relatedRequestId),
       noteInitialize: (reply) => this.noteInitialize(reply),
       lose: (id, reason) => {
         if (this.inflight.delete(id))
@@ -351,11 +352,14 @@ export class StreamableHttpTransport extends UrlTransport<StreamableHttpTranspor
     );
   }
 
-  private deliver(message: JSONRPCMessage): void {
+  private deliver(message: JSONRPCMessage, relatedRequestId?: RequestId): void {
     if ("id" in message && !("method" in message) && message.id !== null && message.id !== undefined) {
       this.inflight.delete(message.id);
     }
-    this.receive(message);
+    // What the server sends on a request's reply stream belongs to that request (the client ties
+    // server-to-client requests and logs to the call that caused them).
+    if (relatedRequestId !== undefined && "method" in message) this.receive(message, { relatedRequestId });
+    else this.receive(message);
   }
 
   private noteInitialize(reply: JSONRPCMessage): void {
