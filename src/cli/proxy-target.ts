@@ -1,11 +1,10 @@
 /**
- * `run <url|command|mcp.json>`: serving a proxy of another server. Every non-file target of `run`
- * comes through here, so that wiring `FastMCP.asProxy(target, { name })` in is one change.
+ * `run <url|command|mcp.json>`: serving a proxy of another server (`FastMCP.asProxy`); an
+ * mcp.json with several servers is served as one, namespaced by their keys.
  */
 import type { RunOptions } from "../server/fastmcp.js";
 import type { MCPConfig } from "../transports/config.js";
-import { describeTarget, type Target } from "./target.js";
-import { CliError } from "./ui.js";
+import type { Target } from "./target.js";
 
 /** A target `run` serves as a proxy: anything `new Client(target)` takes. */
 export type ProxyTarget = Extract<Target, { kind: "url" | "command" | "mcp-config" }>;
@@ -16,14 +15,21 @@ export function clientTarget(target: ProxyTarget): string | MCPConfig {
 }
 
 /**
- * Serves a proxy of `target` with `run` options. Not available until FastMCP.asProxy lands: until
- * then a clear error, exit code 1.
+ * Serves a proxy of `target` with `run` options (stdio by default): one upstream connection,
+ * made on the first request and kept; the upstream (a spawned command) is released when serving ends.
  */
 export async function proxyTarget(
   target: ProxyTarget,
-  _options: { name?: string; run: RunOptions },
+  options: { name?: string; run: RunOptions },
 ): Promise<void> {
-  throw new CliError(
-    `Serving a proxy of ${describeTarget(target)} is not available yet in this version of fastmcp-ts; run a server file (.ts or .js) instead`,
+  const { FastMCP } = await import("../server/fastmcp.js");
+  const proxy = FastMCP.asProxy(
+    clientTarget(target),
+    options.name === undefined ? {} : { name: options.name },
   );
+  try {
+    await proxy.run(options.run);
+  } finally {
+    await proxy.close();
+  }
 }

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client, StdioTransport } from "../../src/index.js";
-import { CLI, cliFixture, runCli, startCli } from "../helpers/cli.js";
+import { Client, FastMCP, StdioTransport } from "../../src/index.js";
+import { CLI, cliFixture, runCli, startCli, TSX } from "../helpers/cli.js";
 import { ROOT } from "../helpers/paths.js";
 import { until } from "../helpers/wait.js";
 
@@ -163,24 +163,52 @@ describe("fastmcp-ts run", { timeout: 90_000 }, () => {
     expect(help.stdout).toContain("--transport");
   });
 
-  it("sends URLs, command lines and mcp.json files to the proxy path, which says it is not available yet", async () => {
+  it("serves a proxy of a URL over stdio, and of a command line over HTTP", async () => {
+    const upstream = new FastMCP("upstream");
+    upstream.tool("where", () => "behind the proxy");
+    const listening = await upstream.listen({ host: "127.0.0.1", port: 0 });
+    try {
+      await using viaUrl = await Client.connect(stdioClient([listening.url]));
+      expect((await viaUrl.callTool("where")).text).toBe("behind the proxy");
+    } finally {
+      await listening.close();
+    }
+    const running = startCli([
+      "run",
+      "--transport",
+      "http",
+      "--port",
+      "0",
+      "--",
+      process.execPath,
+      "--import",
+      TSX,
+      README,
+    ]);
+    try {
+      await using viaCommand = await Client.connect(await running.url);
+      expect((await viaCommand.callTool("add", { a: 4, b: 5 })).text).toBe("9");
+    } finally {
+      expect(await running.stop()).toBe(0);
+    }
+  });
+
+  it("serves an mcp.json of several servers as one, namespaced by key; a broken one is named and the others work", async () => {
     const dir = mkdtempSync(join(tmpdir(), "fastmcp-cli-"));
     try {
       const mcpJson = join(dir, "mcp.json");
-      writeFileSync(mcpJson, JSON.stringify({ mcpServers: { a: { command: "node", args: ["x.js"] } } }));
-      const results = await Promise.all([
-        runCli(["run", "http://127.0.0.1:9/mcp"]),
-        runCli(["run", "npx -y some-server"]),
-        runCli(["run", "--", "npx", "-y", "some-server"]),
-        runCli(["run", mcpJson]),
-      ]);
-      const named = ["http://127.0.0.1:9/mcp", '"npx -y some-server"', '"npx -y some-server"', mcpJson];
-      results.forEach((result, index) => {
-        expect(result.code).toBe(1);
-        expect(result.stderr.trim()).toBe(
-          `fastmcp-ts: Serving a proxy of ${named[index]} is not available yet in this version of fastmcp-ts; run a server file (.ts or .js) instead`,
-        );
-      });
+      const config = {
+        mcpServers: {
+          calc: { command: process.execPath, args: ["--import", TSX, README] },
+          broken: { command: process.execPath, args: [join(dir, "no-such-server.js")] },
+        },
+      };
+      writeFileSync(mcpJson, JSON.stringify(config));
+      const transport = stdioClient([mcpJson]);
+      await using client = await Client.connect(transport);
+      expect((await client.listTools()).map((tool) => tool.name)).toContain("calc_add");
+      expect((await client.callTool("calc_add", { a: 1, b: 1 })).text).toBe("2");
+      await until(() => transport.stderrOutput.includes("broken"));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

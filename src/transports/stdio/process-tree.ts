@@ -146,7 +146,9 @@ export function trackTree(pid: number, spawner: typeof import("node:child_proces
   childProcess = spawner;
   if (live.size === 0) {
     process.on("exit", endAll);
-    if (OWN_GROUP) for (const signal of EXIT_SIGNALS) process.on(signal, onSignal);
+    // First in line: when it runs, the application's own handlers (even `once` ones, which Node
+    // removes before calling them) are still counted, so it knows whether anyone else handles the signal.
+    if (OWN_GROUP) for (const signal of EXIT_SIGNALS) process.prependListener(signal, onSignal);
   }
   live.add(pid);
   return () => {
