@@ -15,6 +15,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CliPool } from "./cli-pool.js";
 
 export type Line = "v1" | "v2";
 export type Side = "server" | "client";
@@ -29,6 +30,11 @@ const ROOT = join(here, "..", "..");
 export function suiteBin(line: Line): string {
   const pkg = require.resolve(`conformance-${line}/package.json`);
   return join(dirname(pkg), "dist", "index.js");
+}
+
+/** Long-lived hosts for runs of one line's CLI (see cli-pool.ts). */
+export function cliPool(line: Line): CliPool {
+  return new CliPool(suiteBin(line), ROOT);
 }
 
 /** The exact version of one line, as installed. */
@@ -100,6 +106,8 @@ export interface ScenarioJob {
   force?: boolean;
   /** Hard limit for the whole CLI run, ms. */
   killAfterMs?: number;
+  /** Run inside these long-lived CLI hosts (of the job's line) rather than a node process of its own. */
+  pool?: CliPool;
 }
 
 function findChecks(dir: string): string[] {
@@ -194,7 +202,10 @@ export async function runScenario(job: ScenarioJob): Promise<ScenarioRun> {
   if (job.specVersion) args.push("--spec-version", job.specVersion);
   if (job.force) args.push("--force");
   const started = Date.now();
-  const { code, output } = await runCli(job.line, args, job.killAfterMs ?? 90_000);
+  const killAfterMs = job.killAfterMs ?? 90_000;
+  const { code, output } = job.pool
+    ? await job.pool.run(args, killAfterMs)
+    : await runCli(job.line, args, killAfterMs);
   const checks: Check[] = [];
   for (const file of findChecks(out)) checks.push(...(JSON.parse(readFileSync(file, "utf8")) as Check[]));
   rmSync(out, { recursive: true, force: true });

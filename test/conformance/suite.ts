@@ -6,7 +6,9 @@
  * when one starts passing, the table has to be updated (the test says so).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CliPool } from "./cli-pool.js";
 import {
+  cliPool,
   type LegJob,
   type Line,
   runKey,
@@ -57,6 +59,11 @@ export interface ConformanceSuiteOptions {
    * while another lists them).
    */
   targetPerLeg?: boolean;
+  /**
+   * Single-scenario runs go to long-lived CLI hosts (cli-pool.ts), one per run at a time, instead of
+   * a node process each: a CLI start costs more CPU than most scenarios.
+   */
+  hostRuns?: boolean;
   concurrency?: number;
 }
 
@@ -78,6 +85,12 @@ export function conformanceSuite(options: ConformanceSuiteOptions): void {
   const finished: ScenarioRun[] = [];
   let target: Target | undefined;
   let started = 0;
+  const pools = new Map<Line, CliPool>();
+  const poolFor = (line: Line) => {
+    const pool = pools.get(line) ?? cliPool(line);
+    pools.set(line, pool);
+    return pool;
+  };
 
   const allKeys = options.legs.flatMap((leg) =>
     leg.scenarios.map((scenario) => runKey({ line: leg.line, leg: leg.leg, scenario })),
@@ -144,6 +157,7 @@ export function conformanceSuite(options: ConformanceSuiteOptions): void {
           if (target?.command) job.command = target.command;
           if (leg.specVersion) job.specVersion = leg.specVersion;
           if (leg.force) job.force = true;
+          if (options.hostRuns) job.pool = poolFor(leg.line);
           const run = limited(() => runScenario(job).then(record));
           run.catch(() => {});
           runs.set(runKey(job), run);
@@ -153,6 +167,7 @@ export function conformanceSuite(options: ConformanceSuiteOptions): void {
 
     afterAll(async () => {
       await Promise.allSettled(runs.values());
+      await Promise.all([...pools.values()].map((pool) => pool.close()));
       await target?.close?.();
       const rows = options.legs.map((leg) => {
         const mine = finished.filter((run) => run.line === leg.line && run.leg === leg.leg);
