@@ -1,6 +1,8 @@
 /**
  * Turns conformance legs into vitest tests: one test per scenario, run by the official CLI with
- * limited parallelism (all scenarios are queued in `beforeAll`, each test awaits its own).
+ * limited parallelism (all scenarios are queued in `beforeAll`, each test awaits its own). A leg
+ * runs either one CLI run per scenario (in a node process each, or in long-lived CLI hosts:
+ * `hostRuns`) or, server side, in one CLI run for the whole leg (`batch`).
  *
  * Every scenario must pass, except those in the expected-failure table, which must still fail:
  * when one starts passing, the table has to be updated (the test says so).
