@@ -47,6 +47,7 @@ const LEGS: Leg[] = [
 
 conformanceSuite({
   side: "client",
+  hostRuns: true,
   legs: LEGS,
   expectedFailures: EXPECTED_FAILURES,
   // The suite splits the command on spaces and appends the mock server's URL.

@@ -33,9 +33,10 @@ import {
 } from "../../src/index.js";
 import { createEverythingServer } from "../fixtures/everything-server.js";
 import { createSdkV1FeatureServer, sdkV1Sessions } from "../fixtures/sdk-v1-server.js";
+import { bundledFixture } from "../helpers/bundle.js";
 import { Cleanup, serveAsync } from "../helpers/node-host.js";
 import { expectNoNewHandles, openHandles } from "../helpers/open-handles.js";
-import { fixtureArgs, ROOT } from "../helpers/paths.js";
+import { ROOT } from "../helpers/paths.js";
 import { childPids, expectNoNewChildren } from "../helpers/processes.js";
 import {
   expectDeliveredProgress,
@@ -45,6 +46,9 @@ import {
 } from "../helpers/sdk-interop.js";
 import { WAIT_FOR } from "../helpers/wait.js";
 
+/** The servers the stdio tests start, bundled once: each test starts a fresh one. */
+const everythingServer = bundledFixture("everything-server.ts");
+const sdkV1Server = bundledFixture("sdk-v1-server.ts");
 const cleanup = new Cleanup();
 let children: number[] = [];
 let handles: ReturnType<typeof openHandles>;
@@ -88,7 +92,7 @@ async function openSdkClient(
   if (kind === "stdio") {
     transport = new StdioClientTransport({
       command: "node",
-      args: fixtureArgs("everything-server.ts"),
+      args: everythingServer(),
       cwd: ROOT,
       stderr: "pipe",
     });
@@ -400,7 +404,7 @@ async function connectV1(kind: Kind, options: ClientOptions = {}, without: "elic
   let client: Client;
   if (kind === "stdio") {
     client = new Client(
-      new StdioTransport("node", [...fixtureArgs("sdk-v1-server.ts"), "--features"], {
+      new StdioTransport("node", [...sdkV1Server(), "--features"], {
         cwd: ROOT,
         stderr: "pipe",
       }),

@@ -30,13 +30,16 @@ import {
   ToolError,
 } from "../../src/index.js";
 import { createSdkV2FeatureServer, type SdkV2FeatureState } from "../fixtures/sdk-v2-server.js";
+import { bundledFixture } from "../helpers/bundle.js";
 import { Cleanup, nodeListenerFor, serveNode } from "../helpers/node-host.js";
 import { expectNoNewHandles, openHandles } from "../helpers/open-handles.js";
-import { fixtureArgs, ROOT } from "../helpers/paths.js";
+import { ROOT } from "../helpers/paths.js";
 import { childPids, expectNoNewChildren } from "../helpers/processes.js";
 import { postedRequests, recordingFetch, type WireRequest } from "../helpers/sdk-interop.js";
 import { WAIT_FOR } from "../helpers/wait.js";
 
+/** The v2 SDK server, bundled once: each stdio test starts a fresh one. */
+const sdkV2Server = bundledFixture("sdk-v2-server.ts");
 const cleanup = new Cleanup();
 let children: number[] = [];
 let handles: ReturnType<typeof openHandles>;
@@ -98,7 +101,7 @@ async function connect(
   let ours: Client;
   if (kind === "stdio") {
     ours = client(
-      new StdioTransport("node", [...fixtureArgs("sdk-v2-server.ts"), "--features"], {
+      new StdioTransport("node", [...sdkV2Server(), "--features"], {
         cwd: ROOT,
         stderr: "pipe",
       }),

@@ -38,11 +38,15 @@ import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { FastMCP, ListeningServer } from "../../src/index.js";
 import { createEverythingServer } from "../fixtures/everything-server.js";
+import { bundledFixture } from "../helpers/bundle.js";
 import { expectNoNewHandles, openHandles } from "../helpers/open-handles.js";
-import { fixtureArgs, ROOT } from "../helpers/paths.js";
+import { ROOT } from "../helpers/paths.js";
 import { childPids, expectNoNewChildren } from "../helpers/processes.js";
 import { expectDeliveredProgress, recordingFetch, SDK_PROGRESS_RACE } from "../helpers/sdk-interop.js";
 import { WAIT_FOR } from "../helpers/wait.js";
+
+/** The everything-server, bundled once: each stdio test starts a fresh one. */
+const everythingServer = bundledFixture("everything-server.ts");
 
 let children: number[] = [];
 let handles: ReturnType<typeof openHandles>;
@@ -132,7 +136,7 @@ async function openSdkClient(
   if (kind === "stdio") {
     transport = new StdioClientTransport({
       command: "node",
-      args: fixtureArgs("everything-server.ts"),
+      args: everythingServer(),
       cwd: ROOT,
       stderr: "pipe",
     });
