@@ -29,5 +29,5 @@ mcp.prompt(
 
 export default mcp;
 
-// Serve when run as a program, not when imported (by a test, or by `fastmcp run`).
+// Serve when run as a program, not when imported (by a test, or by `fastmcp-ts run`).
 if (import.meta.url === `file://${process.argv[1]}`) await mcp.run();
