@@ -4,7 +4,6 @@
  * server's components: its middleware, not the other's, runs around them.
  */
 import type { ComponentKind, Entry } from "../server/components/registry.js";
-import type { TemplateEntry } from "../server/components/resources.js";
 import { compileUriTemplate } from "../server/components/uri-template.js";
 import type { ServerKernel } from "../server/kernel.js";
 import { prefixName, prefixUri } from "../server/namespace.js";
@@ -16,51 +15,38 @@ export interface ImportedEntry {
   build: (key: string) => Entry<unknown>;
 }
 
+/** The fields of a copy of each kind that hold its (new) key. */
+const RENAMES = {
+  tools: (entry: Entry<unknown>, key: string) => ({ wire: { ...(entry.wire as object), name: key } }),
+  prompts: (entry: Entry<unknown>, key: string) => ({ wire: { ...(entry.wire as object), name: key } }),
+  resources: (entry: Entry<unknown>, key: string) => ({ wire: { ...(entry.wire as object), uri: key } }),
+  templates: (entry: Entry<unknown>, key: string) => ({
+    wire: { ...(entry.wire as object), uriTemplate: key },
+    template: compileUriTemplate(key),
+  }),
+} as const satisfies Record<ComponentKind, (entry: Entry<unknown>, key: string) => { wire: object }>;
+
 /**
  * The copies of `kernel`'s own components, renamed under `namespace`: disabled ones included (still
  * disabled), those its tag filter or rules hide left out (it does not serve them).
  */
 export function importedEntries(kernel: ServerKernel, namespace: string | undefined): ImportedEntry[] {
-  const name = (key: string) => (namespace ? prefixName(namespace, key) : key);
-  const uri = (key: string) => (namespace ? prefixUri(namespace, key) : key);
   const copies: ImportedEntry[] = [];
-  for (const entry of kernel.tools.all()) {
-    if (entry.hidden) continue;
-    copies.push({
-      kind: "tools",
-      key: name(entry.key),
-      build: (key) => ({ ...entry, key, wire: { ...entry.wire, name: key }, hidden: false }),
-    });
-  }
-  for (const entry of kernel.prompts.all()) {
-    if (entry.hidden) continue;
-    copies.push({
-      kind: "prompts",
-      key: name(entry.key),
-      build: (key) => ({ ...entry, key, wire: { ...entry.wire, name: key }, hidden: false }),
-    });
-  }
-  for (const entry of kernel.resources.all()) {
-    if (entry.hidden) continue;
-    copies.push({
-      kind: "resources",
-      key: uri(entry.key),
-      build: (key) => ({ ...entry, key, wire: { ...entry.wire, uri: key }, hidden: false }),
-    });
-  }
-  for (const entry of kernel.templates.all()) {
-    if (entry.hidden) continue;
-    copies.push({
-      kind: "templates",
-      key: uri(entry.key),
-      build: (key): TemplateEntry => ({
-        ...entry,
+  for (const kind of Object.keys(RENAMES) as ComponentKind[]) {
+    const byName = kind === "tools" || kind === "prompts";
+    for (const entry of kernel[kind].all() as IterableIterator<Entry<unknown>>) {
+      if (entry.hidden) continue;
+      const key = !namespace
+        ? entry.key
+        : byName
+          ? prefixName(namespace, entry.key)
+          : prefixUri(namespace, entry.key);
+      copies.push({
+        kind,
         key,
-        wire: { ...entry.wire, uriTemplate: key },
-        template: compileUriTemplate(key),
-        hidden: false,
-      }),
-    });
+        build: (key) => ({ ...entry, key, hidden: false, ...RENAMES[kind](entry, key) }),
+      });
+    }
   }
   return copies;
 }
