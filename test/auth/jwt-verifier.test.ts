@@ -238,8 +238,13 @@ describe("JWKS fetching", () => {
       const token = await mint();
       const failedAt = Date.now();
       for (let i = 0; i < 5; i++) expect((await call(url, token)).status).toBe(401);
-      expect(set.hits()).toBe(1);
-      expect(warn).toHaveBeenCalledTimes(1);
+      // At most one fetch and one warning per cooldown window: on a busy machine the five calls may
+      // span more than one window (a fixed count of 1 flaked under two suites side by side).
+      const windows = 1 + Math.floor((Date.now() - failedAt) / cooldownMs);
+      expect(set.hits()).toBeGreaterThanOrEqual(1);
+      expect(set.hits()).toBeLessThanOrEqual(windows);
+      expect(warn.mock.calls.length).toBeGreaterThanOrEqual(1);
+      expect(warn.mock.calls.length).toBeLessThanOrEqual(windows);
       const message = String(warn.mock.calls[0]?.[0]);
       expect(message).toContain(set.uri);
       expect(message).not.toContain(token);
@@ -247,11 +252,13 @@ describe("JWKS fetching", () => {
       // Back up: once the floor has passed, the next token fetches again and is accepted.
       const entry = jwksPaths.get("/down");
       if (entry) entry.status = 200;
-      await new Promise((resolve) =>
-        setTimeout(resolve, Math.max(0, failedAt + cooldownMs + 20 - Date.now())),
-      );
+      // The last failed fetch was before now: once a cooldown has passed from here, it may fetch.
+      const lastFailure = Date.now();
+      const failedHits = set.hits();
+      await new Promise((resolve) => setTimeout(resolve, cooldownMs + 20));
+      expect(Date.now() - lastFailure).toBeGreaterThanOrEqual(cooldownMs);
       expect((await call(url, token)).status).toBe(200);
-      expect(set.hits()).toBe(2);
+      expect(set.hits()).toBe(failedHits + 1);
     } finally {
       warn.mockRestore();
     }
