@@ -61,7 +61,7 @@ import type {
 import { exchange, exchangeNotification } from "./exchange.js";
 import { ServerKernel } from "./kernel.js";
 import type { Middleware, MiddlewareServer } from "./middleware.js";
-import { checkNamespace } from "./namespace.js";
+import { namespaceOf } from "./namespace.js";
 import { RequestStateCodec, type RequestStateOptions } from "./request-state.js";
 import { envSettings, runSettings } from "./run-settings.js";
 import { ChannelSession } from "./session.js";
@@ -335,7 +335,6 @@ export class FastMCP implements ServerEntry {
    * ```
    */
   mount(server: FastMCP, options: MountOptions | string = {}): this {
-    const { namespace } = typeof options === "string" ? { namespace: options } : options;
     if (!(server instanceof FastMCP))
       throw new TypeError("mount() takes a FastMCP server (for anything else, FastMCP.asProxy)");
     const mounted = new MountedServer(server.name, server.kernel);
@@ -343,7 +342,7 @@ export class FastMCP implements ServerEntry {
       throw new TypeError(
         `mount(): ${server.name} is ${server === this ? "this server" : "already serving this server"}; mounting it would loop`,
       );
-    return this.mountSource(mounted, namespace === undefined ? {} : { namespace });
+    return this.mountSource(mounted, options);
   }
 
   /**
@@ -358,9 +357,8 @@ export class FastMCP implements ServerEntry {
    * ```
    */
   async importServer(server: FastMCP, options: MountOptions | string = {}): Promise<this> {
-    const { namespace } = typeof options === "string" ? { namespace: options } : options;
     if (!(server instanceof FastMCP)) throw new TypeError("importServer() takes a FastMCP server");
-    if (namespace !== undefined) checkNamespace(namespace);
+    const namespace = namespaceOf(options);
     await server.ready();
     for (const copy of importedEntries(server.kernel, namespace)) {
       this.registrar.register(copy.kind, copy.key, {}, undefined, { build: (key) => copy.build(key) });
@@ -405,9 +403,8 @@ export class FastMCP implements ServerEntry {
   }
 
   /** @internal Serves a component source (a proxy's upstream, a mounted server) under an optional namespace. */
-  mountSource(source: ComponentSource, options: MountOptions = {}): this {
-    const namespace = options.namespace === undefined ? undefined : checkNamespace(options.namespace);
-    this.kernel.mountSource(source, namespace);
+  mountSource(source: ComponentSource, options: MountOptions | string = {}): this {
+    this.kernel.mountSource(source, namespaceOf(options));
     return this;
   }
 

@@ -57,6 +57,11 @@ const LISTS = {
 } as const;
 type ListMethod = keyof typeof LISTS;
 
+/** The list method of each registry (for a server this one is mounted on, which asks by kind). */
+const LIST_OF = Object.fromEntries(
+  (Object.keys(LISTS) as ListMethod[]).map((method) => [LISTS[method].registry, method]),
+) as Record<(typeof LISTS)[ListMethod]["registry"], ListMethod>;
+
 function label(middleware: Middleware): string {
   return middleware.name ? `"${middleware.name}"` : "(unnamed)";
 }
@@ -233,9 +238,7 @@ export class MiddlewareChain {
 
   /** Everything of `kind` the caller may see, through the list hooks (for a server this one is mounted on). */
   listFor(kind: "tools" | "resources" | "templates" | "prompts", scope: DispatchScope): Promise<unknown[]> {
-    const method = (Object.keys(LISTS) as ListMethod[]).find(
-      (name) => LISTS[name].registry === kind,
-    ) as ListMethod;
+    const method = LIST_OF[kind];
     return this.fullList(new HookContext(method, {}, scope), method);
   }
 

@@ -17,6 +17,12 @@ export function checkNamespace(namespace: unknown): string {
   return namespace;
 }
 
+/** The checked namespace of `mount()`-like options: `{ namespace }`, or the namespace itself; undefined for none. */
+export function namespaceOf(options: { namespace?: string } | string | undefined): string | undefined {
+  const namespace = typeof options === "string" ? options : options?.namespace;
+  return namespace === undefined ? undefined : checkNamespace(namespace);
+}
+
 /** `weather` + `forecast` -> `weather_forecast`. */
 export function prefixName(namespace: string, name: string): string {
   return `${namespace}_${name}`;
