@@ -16,8 +16,8 @@ export interface RedisClientLike {
   subscribe(channel: string, listener: (message: string, channel: string) => unknown): Promise<unknown>;
   unsubscribe(channel: string, listener?: (message: string, channel: string) => unknown): Promise<unknown>;
   duplicate(overrides?: object): RedisClientLike;
-  on(event: string, listener: (...args: never[]) => void): unknown;
-  off(event: string, listener: (...args: never[]) => void): unknown;
+  on(event: string, listener: (error: Error) => void): unknown;
+  off(event: string, listener: (error: Error) => void): unknown;
   destroy(): void;
 }
 
