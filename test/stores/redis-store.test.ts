@@ -238,6 +238,19 @@ describe("RedisStore lifecycle", () => {
     expect(s.lines).toEqual([]);
   });
 
+  it("rejects commands in flight when closed, as closed, without reporting an outage", async () => {
+    const s = store({ prefix: "inflight:" });
+    await s.connect();
+    const pending = Array.from({ length: 50 }, (_, i) =>
+      s.set(`k${i}`, "v", { ttlMs: 1000 }).catch((e: unknown) => e),
+    );
+    await s.close();
+    for (const result of await within(Promise.all(pending), 3000, "the commands to settle")) {
+      if (result !== true) expect(String(result)).toMatch(/closed/);
+    }
+    expect(s.lines).toEqual([]);
+  });
+
   it("closes a store that never connected, and one whose Redis is unreachable", async () => {
     await store().close();
     const s = store({ url: `redis://127.0.0.1:${await deadPort()}`, connectTimeoutMs: 1000 });

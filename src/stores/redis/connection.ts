@@ -192,6 +192,7 @@ export class Connection {
 
   /** A Redis error reply stays as it is (a bug to see); anything else means Redis cannot be reached. */
   translate(error: unknown): Error {
+    if (this.closed) return new FastMCPError("This RedisStore is closed", { cause: error });
     if (error instanceof StoreUnavailableError || error instanceof FastMCPError) return error;
     if (error instanceof this.options.redis.ErrorReply && !UNAVAILABLE_REPLY.test(error.message))
       return error;
