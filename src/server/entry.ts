@@ -14,6 +14,7 @@ import type {
   JSONRPCResponse,
   Tool,
 } from "../protocol/types.js";
+import type { Store } from "../stores/store.js";
 
 /** The name of a transport, as middleware and handlers see it (`ctx.transport`). */
 export type TransportKind = "memory" | "stdio" | "http" | "sse" | "ws" | (string & {});
@@ -97,6 +98,8 @@ export interface ServerEntry {
   readonly auth: TokenVerifier | undefined;
   /** Whether the detail of unexpected errors is hidden from clients. */
   readonly maskErrorDetails: boolean;
+  /** The shared store of a scaled-out server, when it has one. */
+  readonly store?: Store | undefined;
   /** Opens a session over a message channel. */
   createSession(options: SessionOptions): ServerSession;
   /** Answers one stateless request; never rejects (a failure is a JSON-RPC error response). */

@@ -29,6 +29,7 @@ import type {
   Tool,
 } from "../protocol/types.js";
 import type { InferArgs, SchemaInput } from "../schema/standard.js";
+import type { Store } from "../stores/store.js";
 import type { HttpApp, HttpAppOptions, ListeningServer, ListenOptions } from "../transports/http/app.js";
 import type { NodeListener } from "../transports/http/node.js";
 import type { PromptDefinition, PromptHandler, PromptOptions } from "./components/prompts.js";
@@ -125,6 +126,12 @@ export interface FastMCPOptions {
   includeTags?: readonly string[];
   /** Hide components tagged with any of these; wins over `includeTags` and over `enable()`. */
   excludeTags?: readonly string[];
+  /**
+   * The shared store that makes several instances of this server act as one (`RedisStore` from
+   * `fastmcp-ts/redis`): legacy sessions, resumable streams, notifications, tasks, per-session
+   * state and the requestState key live there. `run()` and `listen()` take it too.
+   */
+  store?: Store;
 }
 
 /** Transport choice for `run()`: stdio (default), or an HTTP-based one with its listen options. */
@@ -149,6 +156,11 @@ export class FastMCP implements ServerEntry {
   readonly name: string;
   /** The token verifier of the HTTP transports, if any. */
   readonly auth: TokenVerifier | undefined;
+  /** The shared store of a scaled-out server (the `store` option of the constructor, `run` or `listen`). */
+  get store(): Store | undefined {
+    return this.sharedStore;
+  }
+  private sharedStore: Store | undefined;
   /** Registries and the dispatcher; transports reach it only through the ServerEntry methods. */
   private readonly kernel: ServerKernel;
   private readonly registrar: Registrar;
@@ -161,6 +173,7 @@ export class FastMCP implements ServerEntry {
     if (!options.name) throw new TypeError("FastMCP needs a name");
     this.name = options.name;
     this.auth = options.auth;
+    this.sharedStore = options.store;
     const info: Implementation = { name: options.name, version: options.version ?? "0.0.0" };
     if (options.title !== undefined) info.title = options.title;
     if (options.description !== undefined) info.description = options.description;
