@@ -13,6 +13,7 @@ const entryPoints = [
   "src/errors.ts",
   "src/middleware/index.ts",
   "src/compose/openapi/index.ts",
+  "src/stores/redis/index.ts",
   "src/cli/main.ts",
 ];
 

@@ -48,6 +48,10 @@ const MUST_NOT_LOAD = [
   // The bearer option, the provider interface and the `auth: "oauth"` shim that loads OAuth on first use.
   /^src\/auth\/client\/(?!bearer\.ts$|provider\.ts$|resolve\.ts$|lazy-oauth\.ts$)/,
   /^src\/cli\//,
+  // Scale-out: fastmcp-ts/redis, the Store adapters and node-redis load only when a store is used.
+  /^src\/stores\/redis\//,
+  /^src\/stores\/shared-/,
+  /node_modules\/(@redis|redis)\//,
   /node_modules\/jose\//,
   /node_modules\/yaml\//,
   /node_modules\/oidc-provider\//,
