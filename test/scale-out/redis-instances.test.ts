@@ -198,17 +198,19 @@ describe("three instances on one Redis", () => {
     const handle = ((await task.json()) as any).result;
     expect(handle.resultType).toBe("task");
     const taskId = handle.taskId as string;
-    const get = async (url: string) =>
-      (
-        (await (
-          await post(url, modernBody("tasks/get", { taskId }, meta), modernHeaders("tasks/get"))
-        ).json()) as any
-      ).result;
-    expect((await get(urlOf("B"))).status).toBe("working");
+    const get = async (url: string) => {
+      const reply = (await (
+        await post(url, modernBody("tasks/get", { taskId }, meta), modernHeaders("tasks/get", taskId))
+      ).json()) as any;
+      if (!reply.result) throw new Error(`tasks/get: ${JSON.stringify(reply)}`);
+      return reply.result;
+    };
+    const seenOnB = await get(urlOf("B"));
+    expect(seenOnB?.status, JSON.stringify(seenOnB)).toBe("working");
     const cancel = await post(
       urlOf("C"),
       modernBody("tasks/cancel", { taskId }, meta),
-      modernHeaders("tasks/cancel"),
+      modernHeaders("tasks/cancel", taskId),
     );
     expect(cancel.status).toBe(200);
     await until(async () => (await get(urlOf("B"))).status === "cancelled");

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client, StreamableHttpTransport } from "../../src/client/index.js";
-import type { FastMCP } from "../../src/index.js";
+import { type FastMCP, TASKS_EXTENSION } from "../../src/index.js";
 import type { ListeningServer } from "../../src/transports/http/app.js";
 import { buildScaleOutServer } from "../fixtures/scale-out-tools.js";
 import {
@@ -247,6 +247,41 @@ describe("2026-07-28 input rounds on another instance", () => {
     );
     const done = (await retry.json()) as { result: { content: { text: string }[] } };
     expect(done.result.content[0]?.text).toBe("B heard Rome");
+  });
+});
+
+describe("tasks on any instance", () => {
+  it("a task started on A is read on B and cancelled through C, which stops it on A", async () => {
+    const meta = {
+      ...META,
+      "io.modelcontextprotocol/clientCapabilities": { extensions: { [TASKS_EXTENSION]: {} } },
+    };
+    const started = await post(
+      urls[0] as string,
+      modernBody("tools/call", { name: "endless", arguments: {} }, meta),
+      modernHeaders("tools/call", "endless"),
+    );
+    const handle = ((await started.json()) as { result: { resultType: string; taskId: string } }).result;
+    expect(handle.resultType).toBe("task");
+    const { taskId } = handle;
+    expect(servers[0]?.stats().tasks).toBe(1);
+    const get = async (url: string) =>
+      (
+        (await (
+          await post(url, modernBody("tasks/get", { taskId }, meta), modernHeaders("tasks/get", taskId))
+        ).json()) as {
+          result: { status: string };
+        }
+      ).result;
+    expect((await get(urls[1] as string)).status).toBe("working");
+    const cancel = await post(
+      urls[2] as string,
+      modernBody("tasks/cancel", { taskId }, meta),
+      modernHeaders("tasks/cancel", taskId),
+    );
+    expect(cancel.status).toBe(200);
+    await until(() => servers[0]?.stats().tasks === 0);
+    expect((await get(urls[1] as string)).status).toBe("cancelled");
   });
 });
 
