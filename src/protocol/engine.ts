@@ -68,6 +68,13 @@ export interface RpcPeerOptions {
   timeout?: number;
   /** Hides the detail of unexpected handler errors from the other side. */
   maskInternalErrors?: boolean;
+  /**
+   * Outgoing request ids become strings with this prefix (`<prefix><n>`), so that peers sharing
+   * one session (server instances behind a load balancer) never issue the same id.
+   */
+  idPrefix?: string;
+  /** A response to no request pending here (one issued by another instance, or a stray one). */
+  onStrayResponse?(response: JSONRPCResponse): void;
 }
 
 interface Pending {
@@ -132,7 +139,8 @@ export class RpcPeer {
     if (this.closedWith) return Promise.reject(this.closedWith);
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(abortError(signal));
-    const id = this.nextId++;
+    const id: RequestId =
+      this.options.idPrefix === undefined ? this.nextId++ : `${this.options.idPrefix}${this.nextId++}`;
     let outParams = params;
     let progressToken: ProgressToken | undefined;
     // Progress is asked for when someone listens, or when it keeps the request alive.
@@ -293,7 +301,10 @@ export class RpcPeer {
     const id = message.id;
     if (id === undefined || id === null) return;
     const entry = this.pending.get(id);
-    if (!entry) return;
+    if (!entry) {
+      this.options.onStrayResponse?.(message);
+      return;
+    }
     this.settle(id, entry);
     if ("error" in message) {
       const { code, message: text, data } = message.error;

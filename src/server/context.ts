@@ -24,6 +24,7 @@ import type { Era } from "../protocol/versions.js";
 import { type CompiledSchema, compileSchema } from "../schema/compile.js";
 import type { InferArgs, SchemaInput } from "../schema/standard.js";
 import { checkInputDepth } from "./depth.js";
+import { memoryValues, type SessionValues } from "./session-values.js";
 
 const SEVERITY = new Map(LOG_LEVELS.map((level, index) => [level, index]));
 
@@ -68,6 +69,8 @@ export interface RequestScope {
   startTask?: (() => Promise<boolean>) | undefined;
   /** Reads a resource through the server, for `ctx.readResource`. */
   readResource(uri: string, scope: RequestScope): Promise<ResourceContents[]>;
+  /** The session's values (`getState` / `setState`); absent, they live for this request only. */
+  readonly values?: SessionValues | undefined;
 }
 
 export type ElicitOutcome<T = Record<string, unknown>> =
@@ -100,6 +103,7 @@ export interface SampleResult {
 /** The context passed to every handler. */
 export class Context {
   private readonly scope: RequestScope;
+  private requestValues: SessionValues | undefined;
 
   constructor(scope: RequestScope) {
     this.scope = scope;
@@ -111,6 +115,38 @@ export class Context {
 
   get sessionId(): string | undefined {
     return this.scope.sessionId;
+  }
+
+  /**
+   * A value this session stored with `setState` (undefined when none). Values belong to the
+   * session: a legacy session (in the server's shared store when it has one, so every instance
+   * sees them) or one connection (stdio, WebSocket, SSE, in memory). A 2026-07-28 request has no
+   * session: its values last for that request only.
+   *
+   * @example
+   * ```ts
+   * mcp.tool("count", async (_args, ctx) => {
+   *   const seen = ((await ctx.getState<number>("seen")) ?? 0) + 1;
+   *   await ctx.setState("seen", seen);
+   *   return seen;
+   * });
+   * ```
+   */
+  async getState<T = unknown>(key: string): Promise<T | undefined> {
+    const json = await this.sessionValues().get(key);
+    return json === undefined ? undefined : (JSON.parse(json) as T);
+  }
+
+  /** Stores a JSON value for this session (see getState); `undefined` removes it. */
+  async setState(key: string, value: unknown): Promise<void> {
+    const json = value === undefined ? undefined : JSON.stringify(value);
+    if (json === undefined) await this.sessionValues().delete(key);
+    else await this.sessionValues().set(key, json);
+  }
+
+  private sessionValues(): SessionValues {
+    this.requestValues ??= this.scope.values ?? memoryValues();
+    return this.requestValues;
   }
 
   get auth(): AuthInfo | undefined {

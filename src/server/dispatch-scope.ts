@@ -4,6 +4,7 @@ import type { ProgressToken } from "../protocol/types.js";
 import type { Context, RequestScope } from "./context.js";
 import type { InputHooks } from "./input-round.js";
 import type { DispatchInput } from "./kernel.js";
+import { memoryValues, type SessionValues } from "./session-values.js";
 import type { TaskManager } from "./tasks/tasks.js";
 
 /**
@@ -60,6 +61,14 @@ export class DispatchScope implements RequestScope {
     this.notify = input.notify;
     this.readResource = readResource;
     this.input = input;
+  }
+
+  /** The session's values; a session without a store gets them in memory on first use. */
+  get values(): SessionValues | undefined {
+    // A stateless exchange's session object is its own, so its values last for that request.
+    const session = this.input.session;
+    session.values ??= memoryValues();
+    return session.values;
   }
 
   get signal(): AbortSignal {

@@ -7,6 +7,7 @@
  */
 import type { TokenVerifier } from "../auth/server/core.js";
 import type { AuthInfo } from "../auth/types.js";
+import type { LegacyState } from "../protocol/era.js";
 import type {
   JSONRPCMessage,
   JSONRPCNotification,
@@ -14,6 +15,9 @@ import type {
   JSONRPCResponse,
   Tool,
 } from "../protocol/types.js";
+import type { ScaleOut } from "../stores/scale-out.js";
+import type { Store } from "../stores/store.js";
+import type { SessionValues } from "./session-values.js";
 
 /** The name of a transport, as middleware and handlers see it (`ctx.transport`). */
 export type TransportKind = "memory" | "stdio" | "http" | "sse" | "ws" | (string & {});
@@ -36,6 +40,10 @@ export interface SessionOptions {
   headers?: Record<string, string>;
   /** Timeout for server-to-client requests (elicitation, sampling, roots), in ms. */
   requestTimeout?: number;
+  /** Server-to-client request ids become `<prefix><n>` strings (instances sharing a session). */
+  requestIdPrefix?: string;
+  /** A client's answer to a server request this session did not make (another instance did). */
+  onStrayResponse?(response: JSONRPCResponse): void;
 }
 
 /**
@@ -49,8 +57,21 @@ export interface RequestRoute {
   readonly auth?: AuthInfo | undefined;
 }
 
+/**
+ * What a legacy session negotiated and changed since (`initialize`, `notifications/initialized`,
+ * `logging/setLevel`, subscriptions) and its `ctx.getState` values: the replicas of a scaled-out
+ * session share it through the store.
+ */
+export interface SharedSessionState {
+  legacy: LegacyState | undefined;
+  subscriptions?: Set<string>;
+  values?: SessionValues;
+}
+
 /** An open session: feed it what the client sends, close it when the connection ends. */
 export interface ServerSession {
+  /** The session's shared state (see SharedSessionState). */
+  readonly state: SharedSessionState;
   /** Feeds one parsed message; a malformed one is answered with a JSON-RPC error. */
   receive(value: unknown, route?: RequestRoute): void;
   /** Feeds one message as JSON text. */
@@ -97,6 +118,10 @@ export interface ServerEntry {
   readonly auth: TokenVerifier | undefined;
   /** Whether the detail of unexpected errors is hidden from clients. */
   readonly maskErrorDetails: boolean;
+  /** The shared store of a scaled-out server, when it has one. */
+  readonly store?: Store | undefined;
+  /** This instance's part in a scaled-out server, once its store is attached (see FastMCP.listen). */
+  readonly scaleOut?: ScaleOut | undefined;
   /** Opens a session over a message channel. */
   createSession(options: SessionOptions): ServerSession;
   /** Answers one stateless request; never rejects (a failure is a JSON-RPC error response). */

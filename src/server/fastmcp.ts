@@ -29,6 +29,8 @@ import type {
   Tool,
 } from "../protocol/types.js";
 import type { InferArgs, SchemaInput } from "../schema/standard.js";
+import type { ScaleOut } from "../stores/scale-out.js";
+import type { Store } from "../stores/store.js";
 import type { HttpApp, HttpAppOptions, ListeningServer, ListenOptions } from "../transports/http/app.js";
 import type { NodeListener } from "../transports/http/node.js";
 import type { PromptDefinition, PromptHandler, PromptOptions } from "./components/prompts.js";
@@ -125,6 +127,12 @@ export interface FastMCPOptions {
   includeTags?: readonly string[];
   /** Hide components tagged with any of these; wins over `includeTags` and over `enable()`. */
   excludeTags?: readonly string[];
+  /**
+   * The shared store that makes several instances of this server act as one (`RedisStore` from
+   * `fastmcp-ts/redis`): legacy sessions, resumable streams, notifications, tasks, per-session
+   * state and the requestState key live there. `run()` and `listen()` take it too.
+   */
+  store?: Store;
 }
 
 /** Transport choice for `run()`: stdio (default), or an HTTP-based one with its listen options. */
@@ -149,6 +157,14 @@ export class FastMCP implements ServerEntry {
   readonly name: string;
   /** The token verifier of the HTTP transports, if any. */
   readonly auth: TokenVerifier | undefined;
+  /** The shared store of a scaled-out server (the `store` option of the constructor, `run` or `listen`). */
+  get store(): Store | undefined {
+    return this.sharedStore;
+  }
+  private sharedStore: Store | undefined;
+  /** @internal This instance's part in the scaled-out server, once the store is attached. */
+  scaleOut: ScaleOut | undefined;
+  private scaleOutStart: Promise<ScaleOut> | undefined;
   /** Registries and the dispatcher; transports reach it only through the ServerEntry methods. */
   private readonly kernel: ServerKernel;
   private readonly registrar: Registrar;
@@ -161,6 +177,7 @@ export class FastMCP implements ServerEntry {
     if (!options.name) throw new TypeError("FastMCP needs a name");
     this.name = options.name;
     this.auth = options.auth;
+    this.sharedStore = options.store;
     const info: Implementation = { name: options.name, version: options.version ?? "0.0.0" };
     if (options.title !== undefined) info.title = options.title;
     if (options.description !== undefined) info.description = options.description;
@@ -408,9 +425,20 @@ export class FastMCP implements ServerEntry {
     return this;
   }
 
-  /** Releases what mounted sources hold (a proxy's upstream connections and processes). */
+  /**
+   * Releases what mounted sources hold (a proxy's upstream connections and processes) and leaves
+   * the other instances of a scaled-out server (the store itself is its owner's to close).
+   */
   async close(): Promise<void> {
     await this.kernel.mounts?.close();
+    const scaleOut = this.scaleOut;
+    this.scaleOut = undefined;
+    this.scaleOutStart = undefined;
+    if (scaleOut) {
+      this.kernel.hub.relay = undefined;
+      this.kernel.tasks.relay = undefined;
+      await scaleOut.stop();
+    }
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -506,6 +534,7 @@ export class FastMCP implements ServerEntry {
   async run(requested: RunOptions = {}): Promise<void> {
     const options = runSettings(this, requested);
     if (options === false) return; // the fastmcp-ts CLI only wanted the server (inspect, install)
+    if ("store" in options) await this.joinScaleOut(options.store);
     if (options.transport === undefined || options.transport === "stdio") {
       const { serveStdio } = await import("../transports/stdio/server.js");
       const maxLineBytes = "maxLineBytes" in options ? options.maxLineBytes : undefined;
@@ -526,8 +555,26 @@ export class FastMCP implements ServerEntry {
    * const client = await Client.connect(url);
    * ```
    */
-  listen(options: ListenOptions = {}): Promise<ListeningServer> {
-    return import("../transports/http/app.js").then(({ listen }) => listen(this, options));
+  async listen(options: ListenOptions = {}): Promise<ListeningServer> {
+    await this.joinScaleOut(options.store);
+    const { listen } = await import("../transports/http/app.js");
+    return listen(this, options);
+  }
+
+  /**
+   * Attaches the shared store (given here, or by the constructor's `store` option) and joins the
+   * other instances sharing it; once, before the transports start. Without a store it does nothing.
+   */
+  private async joinScaleOut(store: Store | undefined): Promise<void> {
+    if (store !== undefined && this.sharedStore !== undefined && store !== this.sharedStore)
+      throw new TypeError(`${this.name} already has a different store`);
+    this.sharedStore ??= store;
+    const shared = this.sharedStore;
+    if (shared === undefined) return;
+    this.scaleOutStart ??= import("../stores/scale-out.js").then(({ ScaleOut }) =>
+      ScaleOut.start(shared, this.kernel),
+    );
+    this.scaleOut = await this.scaleOutStart;
   }
 
   /** The HTTP endpoints as a web-standard handler `(Request) => Promise<Response>` (Bun, Deno, Workers, Hono). */
@@ -550,6 +597,7 @@ export class FastMCP implements ServerEntry {
   }
 
   private async httpApp(options: HttpAppOptions): Promise<HttpApp> {
+    await this.joinScaleOut(undefined);
     const { HttpApp } = await import("../transports/http/app.js");
     return new HttpApp(this, options);
   }

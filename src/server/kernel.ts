@@ -39,6 +39,7 @@ import type { Middleware } from "./middleware.js";
 import { MiddlewareChain } from "./middleware-chain.js";
 import { keyOf, Mounts } from "./mounts.js";
 import type { RequestStateCodec } from "./request-state.js";
+import type { SessionValues } from "./session-values.js";
 import type { ComponentSource, SourceLists } from "./sources.js";
 import { type SessionMember, SubscriptionHub } from "./subscriptions.js";
 import { TaskManager, type TasksOptions } from "./tasks/tasks.js";
@@ -54,6 +55,8 @@ export interface SessionState {
   subscriptions?: Set<string>;
   /** Server-to-client requests, where the connection can carry them. */
   request?: RequestScope["request"];
+  /** `ctx.getState` / `ctx.setState` values; made in memory on first use unless a store set them. */
+  values?: SessionValues;
 }
 
 /** One request handed to the kernel. */

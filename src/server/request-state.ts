@@ -82,11 +82,14 @@ function invalid(reason: string): McpError {
 
 export class RequestStateCodec {
   private key: Promise<CryptoKey> | undefined;
-  private readonly secret: Uint8Array;
+  private secret: Uint8Array;
+  /** Whether the secret was given (a scaled-out server then keeps it rather than share one). */
+  readonly givenSecret: boolean;
   readonly ttlMs: number;
 
   constructor(options: RequestStateOptions = {}) {
     const secret = options.secret;
+    this.givenSecret = secret !== undefined;
     this.secret =
       secret === undefined
         ? crypto.getRandomValues(new Uint8Array(32))
@@ -95,6 +98,13 @@ export class RequestStateCodec {
           : secret;
     if (this.secret.length < 16) throw new TypeError("requestState secret must be at least 16 bytes");
     this.ttlMs = options.ttlMs ?? 10 * 60_000;
+  }
+
+  /** Uses the secret every instance of a scaled-out server shares, unless one was given. */
+  useSharedSecret(secret: Uint8Array): void {
+    if (this.givenSecret) return;
+    this.secret = secret;
+    this.key = undefined;
   }
 
   private hmacKey(): Promise<CryptoKey> {

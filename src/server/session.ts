@@ -36,6 +36,8 @@ export class ChannelSession implements ServerSession, SessionMember {
       onRequest: (request, extra) => kernel.dispatch(new SessionDispatch(this, request, extra)),
       onNotification: (notification) => this.onNotification(notification),
       ...(options.onUnanswered ? { onUnanswered: options.onUnanswered as (route: unknown) => void } : {}),
+      ...(options.requestIdPrefix === undefined ? {} : { idPrefix: options.requestIdPrefix }),
+      ...(options.onStrayResponse ? { onStrayResponse: options.onStrayResponse } : {}),
     });
     this.state.request = (method, params, signal) => this.peer.request(method, params, { signal });
     kernel.sessions.add(this);

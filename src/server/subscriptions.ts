@@ -67,17 +67,29 @@ function parseFilter(value: unknown): SubscriptionFilter {
   return accepted;
 }
 
+/** A change the hub delivered, as passed on to the other instances of a scaled-out server. */
+export type HubEvent =
+  | { kind: "list"; method: string }
+  | { kind: "updated"; uri: string }
+  | { kind: "task"; task: { taskId: string } };
+
 export class SubscriptionHub {
   /** Legacy connections (and anything else that wants every list change). */
   readonly sessions = new Set<SessionMember>();
   private readonly listeners = new Set<Listener>();
+  /**
+   * Set on a scaled-out server: hears every change delivered here, to pass it on to the other
+   * instances (which deliver it with `fromElsewhere` and do not pass it on again).
+   */
+  relay: ((event: HubEvent) => void) | undefined;
 
   /** Open `subscriptions/listen` streams. */
   get listenerCount(): number {
     return this.listeners.size;
   }
 
-  listChanged(method: string): void {
+  listChanged(method: string, fromElsewhere = false): void {
+    if (this.relay && !fromElsewhere) this.relay({ kind: "list", method });
     for (const session of this.sessions) if (session.state.legacy) session.notify(method);
     const kind = LIST_FILTER[method];
     if (!kind) return;
@@ -86,7 +98,8 @@ export class SubscriptionHub {
     }
   }
 
-  resourceUpdated(uri: string): void {
+  resourceUpdated(uri: string, fromElsewhere = false): void {
+    if (this.relay && !fromElsewhere) this.relay({ kind: "updated", uri });
     for (const session of this.sessions) {
       if (session.state.subscriptions?.has(uri)) session.notify("notifications/resources/updated", { uri });
     }
@@ -101,7 +114,8 @@ export class SubscriptionHub {
   }
 
   /** Delivers a task's new state to the listen streams that asked for it (`notifications/tasks`). */
-  taskStatus(task: { taskId: string }): void {
+  taskStatus(task: { taskId: string }, fromElsewhere = false): void {
+    if (this.relay && !fromElsewhere) this.relay({ kind: "task", task });
     for (const listener of this.listeners) {
       if (listener.tasks.has(task.taskId)) {
         listener.notify("notifications/tasks", { ...task, _meta: { [MetaKey.SubscriptionId]: listener.id } });

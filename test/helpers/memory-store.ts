@@ -105,7 +105,11 @@ export class MemoryStore implements Store {
 
   async append(key: string, value: string, options: { maxLength: number; ttlMs: number }): Promise<number> {
     this.check();
-    const held = this.live(key, "log") ?? { kind: "log" as const, log: { next: 1, entries: [] }, expiresAt: 0 };
+    const held = this.live(key, "log") ?? {
+      kind: "log" as const,
+      log: { next: 1, entries: [] },
+      expiresAt: 0,
+    };
     const log = held.log as { next: number; entries: LogEntry[] };
     const seq = log.next++;
     log.entries.push({ seq, value });
@@ -138,8 +142,8 @@ export class MemoryStore implements Store {
     const wrapped = (message: string) => {
       if (!this.down) listener(message);
     };
-    let listeners = this.channels.get(channel);
-    if (!listeners) this.channels.set(channel, (listeners = new Set()));
+    const listeners = this.channels.get(channel) ?? new Set<(message: string) => void>();
+    this.channels.set(channel, listeners);
     listeners.add(wrapped);
     return async () => {
       listeners.delete(wrapped);

@@ -74,12 +74,25 @@ function principalOf(auth: AuthInfo | undefined): Promise<string | undefined> {
 
 /** Runs task tools and answers `tasks/get`, `tasks/update` and `tasks/cancel`. */
 export class TaskManager {
-  readonly store: TaskStore;
+  /** Where task state lives. */
+  get store(): TaskStore {
+    return this.taskStore;
+  }
+  private taskStore: TaskStore;
+  /** Whether the `store` option gave it (a scaled-out server then keeps it). */
+  private readonly givenStore: boolean;
   /** Tasks whose handler runs on this instance, by id. */
   private readonly runs = new Map<string, TaskRun>();
   private readonly ttlMs: number | null;
   private readonly pollIntervalMs: number;
   private readonly onChange: (task: DetailedTask) => void;
+  /**
+   * Set on a scaled-out server: reaches the instance that runs a task this one does not (to cancel
+   * it, or hand it the client's input responses).
+   */
+  relay:
+    | { cancel(taskId: string): void; update(taskId: string, responses: Record<string, unknown>): void }
+    | undefined;
 
   /** `onChange` hears every change of a task's state (for `notifications/tasks`). */
   constructor(options: TasksOptions = {}, onChange: (task: DetailedTask) => void = () => {}) {
@@ -89,12 +102,18 @@ export class TaskManager {
     const poll = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     if (!(Number.isInteger(poll) && poll > 0))
       throw new TypeError("tasks.pollIntervalMs must be a positive integer (ms)");
-    this.store =
+    this.givenStore = options.store !== undefined;
+    this.taskStore =
       options.store ??
       new MemoryTaskStore(options.maxTasks === undefined ? {} : { maxTasks: options.maxTasks });
     this.ttlMs = ttlMs;
     this.pollIntervalMs = poll;
     this.onChange = onChange;
+  }
+
+  /** Keeps task state in a scaled-out server's shared store, unless the `store` option gave one. */
+  useSharedStore(store: TaskStore): void {
+    if (!this.givenStore) this.taskStore = store;
   }
 
   /** How many task handlers are running on this instance. */
@@ -165,8 +184,21 @@ export class TaskManager {
     if (typeof responses !== "object" || responses === null || Array.isArray(responses))
       throw new McpError(ErrorCode.InvalidParams, "tasks/update needs an inputResponses object");
     // Answers for a finished task, or for keys that are not outstanding, are ignored (as the spec says).
-    await this.runs.get(taskId)?.answer(responses as Record<string, unknown>);
+    const run = this.runs.get(taskId);
+    if (run) await run.answer(responses as Record<string, unknown>);
+    else this.relay?.update(taskId, responses as Record<string, unknown>);
     return {};
+  }
+
+  /** Cancels a task if it runs on this instance (asked by another instance of a scaled-out server). */
+  async cancelHere(taskId: string): Promise<void> {
+    await this.runs.get(taskId)?.cancel();
+  }
+
+  /** Hands input responses to a task if it runs on this instance (from another instance). */
+  async answerHere(taskId: string, responses: Record<string, unknown>): Promise<void> {
+    if (typeof responses !== "object" || responses === null || Array.isArray(responses)) return;
+    await this.runs.get(taskId)?.answer(responses);
   }
 
   /**
@@ -235,7 +267,9 @@ export class TaskManager {
     if (TERMINAL_STATUSES.has(record.status)) return;
     const run = this.runs.get(record.taskId);
     if (run) return run.cancel();
-    // A task nobody runs here any more (a restarted server with a shared store): mark it.
+    // Another instance may run it: it stops it there. Marked here too, in case nobody runs it any
+    // more (an instance that died, a restarted server with a shared store).
+    this.relay?.cancel(record.taskId);
     const { inputRequests: _, ...rest } = record;
     const cancelled: TaskRecord = { ...rest, status: "cancelled", lastUpdatedAt: new Date().toISOString() };
     await this.store.update(cancelled);

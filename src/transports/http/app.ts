@@ -6,6 +6,7 @@ import type { Server } from "node:http";
 import { type AuthProvider, isAuthProvider, PROTECTED_RESOURCE_WELL_KNOWN } from "../../auth/server/core.js";
 import type { ServerEntry } from "../../server/entry.js";
 import { logLevelAllows } from "../../server/run-settings.js";
+import type { Store } from "../../stores/store.js";
 import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import { SseServer, type SseServerOptions } from "../sse/server.js";
 import { StreamableHttpHandler, type StreamableHttpOptions } from "../streamable-http/server.js";
@@ -54,6 +55,11 @@ export interface ListenOptions extends HttpAppOptions, Omit<WsServerOptions, "pa
   requestTimeoutMs?: number;
   /** How long an idle keep-alive connection stays open for the next request, in ms (default 5000). */
   keepAliveTimeoutMs?: number;
+  /**
+   * The shared store that makes several instances act as one (see FastMCPOptions.store); given
+   * here, it becomes the server's store.
+   */
+  store?: Store;
 }
 
 /**

@@ -26,6 +26,8 @@ export interface EventStore {
     lastEventId: string,
     send: (eventId: string, message: JSONRPCMessage) => void,
   ): string | undefined | Promise<string | undefined>;
+  /** Marks a stream ended (a shared store tells the instances following it on another's behalf). */
+  end?(streamId: string): void | Promise<void>;
   /** Forgets a stream. */
   drop?(streamId: string): void;
   /**
@@ -293,6 +295,11 @@ export class EventStream {
   end(): void {
     if (this.ended) return;
     this.ended = true;
+    const { store, streamId } = this.options;
+    if (store?.end && streamId !== undefined) {
+      const mark = store.end.bind(store, streamId);
+      this.chain = this.chain.then(mark).catch(() => {});
+    }
     this.chain = this.chain.then(() => {
       this.stopKeepAlive();
       const sink = this.sink;

@@ -6,9 +6,10 @@
  */
 
 import type { AuthInfo } from "../../auth/types.js";
-import type { JSONRPCMessage, JSONRPCRequest } from "../../protocol/types.js";
+import type { JSONRPCMessage, JSONRPCRequest, RequestId } from "../../protocol/types.js";
 import { isLegacyVersion, LEGACY_PROTOCOL_VERSIONS } from "../../protocol/versions.js";
 import type { ServerEntry } from "../../server/entry.js";
+import type { StoreEventLog } from "../../stores/event-log.js";
 import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import { type EventStore, EventStream } from "../http/event-stream.js";
 import {
@@ -19,9 +20,11 @@ import {
   SSE_HEADERS,
 } from "../http/exchange.js";
 import { clientKey, identityKey } from "../http/session-owner.js";
+import { FollowedStream } from "./followed-stream.js";
 import { accepts, PostExchange, PostReply } from "./post-reply.js";
 import type { StreamableHttpOptions } from "./server.js";
-import type { HttpSession, SessionStore } from "./sessions.js";
+import type { SessionStore } from "./session-store.js";
+import type { HttpSession } from "./sessions.js";
 
 /** In the legacy era a dropped connection is not a cancellation; only notifications/cancelled is. */
 const NOT_CANCELLED_BY_DISCONNECT = { signal: new AbortController().signal };
@@ -61,6 +64,13 @@ export class LegacyEndpoint {
       this.sessions.delete(session.id);
       return reply;
     }
+    try {
+      // Scaled out, the session exists for every instance before the client learns its id.
+      await this.sessions.persist(session);
+    } catch (error) {
+      this.sessions.delete(session.id);
+      return storeDown(error, message.id);
+    }
     reply.headers["mcp-session-id"] = session.id;
     return reply;
   }
@@ -88,8 +98,10 @@ export class LegacyEndpoint {
     const protocolVersion = version && isLegacyVersion(version) ? version : "2025-03-26";
     // Answers to server requests and notifications (initialized, cancelled) go to the session.
     if (!("method" in message) || !("id" in message)) {
-      if (session) session.channel.receive(message);
-      else if ("method" in message) {
+      if (session) {
+        session.channel.receive(message);
+        await this.persist(session);
+      } else if ("method" in message) {
         const options = {
           transport: "http",
           auth,
@@ -114,7 +126,12 @@ export class LegacyEndpoint {
     const rid = typeof id === "string" || typeof id === "number" ? id : null;
     if (!sessionId)
       return { reply: errorReply(400, -32000, "Bad Request: Mcp-Session-Id header is required", rid) };
-    const session = this.sessions.get(sessionId, await identityKey(auth));
+    let session: HttpSession | undefined;
+    try {
+      session = await this.sessions.get(sessionId, await identityKey(auth), auth);
+    } catch (error) {
+      return { reply: storeDown(error, rid) };
+    }
     if (!session)
       return { reply: errorReply(404, -32001, "Session not found: initialize a new session", rid) };
     return { session };
@@ -150,11 +167,25 @@ export class LegacyEndpoint {
     session.channel.receive(message, reply);
     const out = await reply.reply;
     session.lastActive = Date.now();
+    await this.persist(session);
     if ("attach" in out) {
       // Forget the stream once it has ended; its events stay in the store for resumption.
       for (const [id, stream] of session.streams) if (stream.isEnded) session.streams.delete(id);
     }
     return out;
+  }
+
+  /**
+   * Scaled out: shares what a request changed in the session (log level, subscriptions). The
+   * request itself was served; when the store cannot be reached the change stays on this
+   * instance, and the next request that changes something writes it.
+   */
+  private async persist(session: HttpSession): Promise<void> {
+    try {
+      await this.sessions.persist(session);
+    } catch (error) {
+      warnStoreDown(error);
+    }
   }
 
   /** A legacy request without a session (`stateless`): it stands alone. */
@@ -196,7 +227,7 @@ export class LegacyEndpoint {
     if (session.standalone && !session.standalone.isEnded && session.standalone.attached) {
       return errorReply(409, -32000, "Conflict: only one GET stream per session is allowed");
     }
-    const streamId = session.standalone?.options.streamId ?? session.nextStreamId();
+    const streamId = session.standalone?.options.streamId ?? session.nextStreamId(true);
     const stream =
       session.standalone && !session.standalone.isEnded
         ? session.standalone
@@ -207,30 +238,83 @@ export class LegacyEndpoint {
           });
     session.standalone = stream;
     session.streams.set(streamId, stream);
+    this.sessions.claimStandalone(session);
     return { status: 200, headers: { ...SSE_HEADERS }, attach: (sink) => stream.attach(sink) };
   }
 
   private async resume(session: HttpSession, lastEventId: string): Promise<HttpReply> {
+    const at = lastEventId.lastIndexOf(".");
+    const streamId = at > 0 ? lastEventId.slice(0, at) : "";
+    // Another session's stream (or a made-up id) is "not found" before anything is read.
+    if (!streamId.startsWith(`${session.id}-`)) return notResumable();
+    const live = session.streams.get(streamId);
+    const events = this.events as EventStore & Partial<Pick<StoreEventLog, "follow">>;
+    try {
+      if (!live && this.sessions.scaledOut && events.follow) {
+        // A GET stream moves here; a reply stream is followed while its request runs elsewhere.
+        if (/-g\d+$/.test(streamId)) return await this.adopt(session, lastEventId);
+        return await this.follow(events.follow.bind(events), lastEventId);
+      }
+      const replay: string[] = [];
+      const { encodeSseEvent } = await import("../http/sse.js");
+      const found = await this.events.replayAfter(lastEventId, (eventId, message) => {
+        replay.push(encodeSseEvent({ id: eventId, event: "message", data: JSON.stringify(message) }));
+      });
+      if (found !== streamId) return notResumable();
+      return {
+        status: 200,
+        headers: { ...SSE_HEADERS },
+        attach: (sink) => {
+          if (live && !live.isEnded) live.attach(sink, replay);
+          else {
+            for (const chunk of replay) sink.write(chunk);
+            sink.close();
+          }
+        },
+      };
+    } catch (error) {
+      return storeDown(error, null);
+    }
+  }
+
+  /** Scaled out: resumes a reply stream that another instance writes, following it until it ends. */
+  private async follow(follow: StoreEventLog["follow"], lastEventId: string): Promise<HttpReply> {
+    const { encodeSseEvent } = await import("../http/sse.js");
+    const relay = new FollowedStream(this.options.keepAliveMs ?? TRANSPORT_DEFAULTS.keepAliveMs);
+    const followed = await follow(
+      lastEventId,
+      (event) =>
+        relay.write(encodeSseEvent({ id: event.id, event: "message", data: JSON.stringify(event.message) })),
+      () => relay.end(),
+    );
+    if (!followed) return notResumable();
+    relay.onStop(followed.stop);
+    return { status: 200, headers: { ...SSE_HEADERS }, attach: (sink) => relay.attach(sink) };
+  }
+
+  /**
+   * Scaled out: a GET stream resumed here after its instance lost it: what it holds after the
+   * client's last event is replayed, then this instance's GET stream of the session takes over
+   * (the other instances end theirs).
+   */
+  private async adopt(session: HttpSession, lastEventId: string): Promise<HttpReply> {
     const replay: string[] = [];
     const { encodeSseEvent } = await import("../http/sse.js");
-    const streamId = await this.events.replayAfter(lastEventId, (eventId, message) => {
+    const found = await this.events.replayAfter(lastEventId, (eventId, message) => {
       replay.push(encodeSseEvent({ id: eventId, event: "message", data: JSON.stringify(message) }));
     });
-    if (streamId === undefined || !streamId.startsWith(`${session.id}-`)) {
-      return errorReply(404, -32000, "Not Found: unknown or expired Last-Event-ID");
-    }
-    const live = session.streams.get(streamId);
-    return {
-      status: 200,
-      headers: { ...SSE_HEADERS },
-      attach: (sink) => {
-        if (live && !live.isEnded) live.attach(sink, replay);
-        else {
-          for (const chunk of replay) sink.write(chunk);
-          sink.close();
-        }
-      },
-    };
+    if (found === undefined) return notResumable();
+    const streamId = session.nextStreamId(true);
+    const stream = new EventStream({
+      store: this.events,
+      streamId,
+      keepAliveMs: this.options.keepAliveMs ?? TRANSPORT_DEFAULTS.keepAliveMs,
+    });
+    session.standalone?.end();
+    session.standalone = stream;
+    session.streams.set(streamId, stream);
+    this.sessions.claimStandalone(session);
+    return { status: 200, headers: { ...SSE_HEADERS }, attach: (sink) => stream.attach(sink, replay) };
   }
 
   async delete(request: HttpRequestLike, auth: AuthInfo | undefined): Promise<HttpReply> {
@@ -239,8 +323,43 @@ export class LegacyEndpoint {
       return errorReply(405, -32000, "Method Not Allowed: no session to end", null, { allow: "POST" });
     }
     // Another identity's session is "not found" too: it must not learn the session exists.
-    const session = this.sessions.get(sessionId, await identityKey(auth));
-    if (!session || !this.sessions.delete(session.id)) return errorReply(404, -32001, "Session not found");
+    try {
+      const session = await this.sessions.get(sessionId, await identityKey(auth), auth);
+      if (!session || !(await this.sessions.end(session.id)))
+        return errorReply(404, -32001, "Session not found");
+    } catch (error) {
+      return storeDown(error, null);
+    }
     return emptyReply(200);
   }
+}
+
+function notResumable(): HttpReply {
+  return errorReply(404, -32000, "Not Found: unknown or expired Last-Event-ID");
+}
+
+/** A request that needed the shared store while it could not be reached: 503, and the client may retry. */
+function storeDown(error: unknown, id: RequestId | null): HttpReply {
+  warnStoreDown(error);
+  return errorReply(
+    503,
+    -32000,
+    "Service Unavailable: the session store cannot be reached; retry later",
+    id,
+    {
+      "retry-after": "1",
+    },
+  );
+}
+
+let warnedAt = 0;
+/** Says so on stderr at most once a minute, not once per request. */
+function warnStoreDown(error: unknown): void {
+  const now = Date.now();
+  if (now - warnedAt < 60_000) return;
+  warnedAt = now;
+  console.warn(
+    "[fastmcp-ts] the session store cannot be reached:",
+    error instanceof Error ? error.message : error,
+  );
 }

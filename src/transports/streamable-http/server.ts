@@ -25,12 +25,8 @@ import {
 import { guardRequest, type HttpGuardOptions } from "../http/guard.js";
 import { LegacyEndpoint } from "./legacy.js";
 import { accepts, ClientWatch, PostExchange, PostReply } from "./post-reply.js";
-import {
-  type LegacySessionInfo,
-  SessionStore,
-  type SessionStoreOptions,
-  type StreamableHttpStats,
-} from "./sessions.js";
+import { SessionStore, type SessionStoreOptions } from "./session-store.js";
+import type { LegacySessionInfo, StreamableHttpStats } from "./sessions.js";
 
 export interface StreamableHttpOptions extends HttpGuardOptions, SessionStoreOptions {
   /** Largest accepted request body, in bytes (default 4 MiB). */
@@ -58,7 +54,8 @@ export class StreamableHttpHandler {
   constructor(server: ServerEntry, options: StreamableHttpOptions = {}) {
     this.server = server;
     this.options = options;
-    this.events = options.eventStore ?? new InMemoryEventStore();
+    // Scaled out, reply streams live in the shared store: a client may resume one on any instance.
+    this.events = options.eventStore ?? server.scaleOut?.events ?? new InMemoryEventStore();
     this.sessions = new SessionStore(server, options, this.events);
     this.headerChecks = new HeaderChecks((name) => server.toolDefinition(name));
     this.legacy = new LegacyEndpoint(server, options, this.events, this.sessions);

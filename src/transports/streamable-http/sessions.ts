@@ -1,16 +1,14 @@
 /**
- * Legacy-era (2025-03-26 to 2025-11-25) Streamable HTTP sessions: minted by `initialize`, found by
- * `Mcp-Session-Id` (for the identity that made them only), ended by DELETE, an idle TTL or the caps
- * on their number (per client and in all). Ending a session drops its stored events.
+ * One legacy-era (2025-03-26 to 2025-11-25) Streamable HTTP session: the server session behind it,
+ * its reply streams and GET stream, and what views of it show. SessionStore keeps them.
  */
 import type { AuthInfo } from "../../auth/types.js";
 import { ConnectionError } from "../../errors.js";
 import type { JSONRPCMessage } from "../../protocol/types.js";
 import type { ServerEntry, ServerSession } from "../../server/entry.js";
-import { TRANSPORT_DEFAULTS } from "../defaults.js";
-import type { EventStore, EventStream } from "../http/event-stream.js";
-import { type Admission, SessionQuota } from "../http/session-owner.js";
+import type { EventStream } from "../http/event-stream.js";
 import type { PostReply } from "./post-reply.js";
+import type { ReplicaState, SharedSessions } from "./shared-sessions.js";
 
 /** A view of one legacy Streamable HTTP session. */
 export interface LegacySessionInfo {
@@ -53,7 +51,14 @@ export class HttpSession {
   /** The GET stream, for messages unrelated to a request. */
   standalone: EventStream | undefined;
   lastActive = Date.now();
+  /** Scaled out: when this replica last renewed the session in the store, and the record written. */
+  lastShared = Date.now();
+  persisted: string | undefined;
   private streamSeq = 0;
+  /** Scaled out: this instance's tag, which the ids of the streams and server requests made here carry. */
+  private readonly tag: string | undefined;
+  /** Scaled out: the seqs of the GET streams made here (their ids say so, for other instances). */
+  private getSeqs: Set<number> | undefined;
 
   constructor(
     server: ServerEntry,
@@ -61,10 +66,12 @@ export class HttpSession {
     owner: string | undefined,
     client: string,
     auth: AuthInfo | undefined,
+    shared?: SharedSessions,
   ) {
     this.id = id;
     this.owner = owner;
     this.client = client;
+    this.tag = shared?.scaleOut.bus.tag;
     this.channel = server.createSession({
       transport: "http",
       sessionId: id,
@@ -72,7 +79,19 @@ export class HttpSession {
       send: (message, route) => this.deliver(message, route as PostReply | undefined),
       // A request the client cancelled gets no answer: end its POST's reply.
       onUnanswered: (route) => (route as PostReply).abandon(),
+      ...(shared
+        ? {
+            requestIdPrefix: `${this.tag}:`,
+            // The answer to a server request another instance made goes to that instance.
+            onStrayResponse: (response) => {
+              const tag = typeof response.id === "string" ? response.id.split(":", 1)[0] : undefined;
+              if (tag && tag !== this.tag)
+                shared.scaleOut.bus.send(tag, { kind: "response", session: id, message: { ...response } });
+            },
+          }
+        : {}),
     });
+    if (shared) this.channel.state.values = shared.values(id);
   }
 
   private deliver(message: JSONRPCMessage, reply: PostReply | undefined): void {
@@ -97,13 +116,25 @@ export class HttpSession {
     }
   }
 
-  nextStreamId(): string {
-    return `${this.id}-${++this.streamSeq}`;
+  /** A new stream id: `<session>-<n>`, or scaled out `<session>-<tag>-<n>` (`g<n>` for a GET stream). */
+  nextStreamId(get = false): string {
+    const seq = ++this.streamSeq;
+    if (this.tag === undefined) return `${this.id}-${seq}`;
+    if (get) {
+      this.getSeqs ??= new Set();
+      this.getSeqs.add(seq);
+    }
+    return this.streamIdOf(seq);
   }
 
-  /** Every stream id the session has made, ended streams included (their events may be stored). */
+  private streamIdOf(seq: number): string {
+    if (this.tag === undefined) return `${this.id}-${seq}`;
+    return `${this.id}-${this.tag}-${this.getSeqs?.has(seq) ? "g" : ""}${seq}`;
+  }
+
+  /** Every stream id the session has made here, ended streams included (their events may be stored). */
   *streamIds(): Iterable<string> {
-    for (let seq = 1; seq <= this.streamSeq; seq++) yield `${this.id}-${seq}`;
+    for (let seq = 1; seq <= this.streamSeq; seq++) yield this.streamIdOf(seq);
   }
 
   /** What a view of the session shows (see StreamableHttpHandler.session). */
@@ -124,6 +155,18 @@ export class HttpSession {
     };
   }
 
+  /** The state a scaled-out session shares (see SharedSessions). */
+  get replicaState(): ReplicaState {
+    return this.channel.state;
+  }
+
+  /** Ends this instance's GET stream of the session (another instance holds it now). */
+  endStandalone(): void {
+    const stream = this.standalone;
+    this.standalone = undefined;
+    stream?.end();
+  }
+
   /** Whether it may be evicted to make room: nothing in flight and no GET stream attached. */
   get idle(): boolean {
     return this.channel.inFlight === 0 && !this.standalone?.attached;
@@ -135,125 +178,5 @@ export class HttpSession {
     this.standalone?.end();
     for (const stream of this.streams.values()) stream.end();
     this.streams.clear();
-  }
-}
-
-export interface SessionStoreOptions {
-  /** Sessions idle longer than this end (ms, default 30 minutes). */
-  idleTtlMs?: number;
-  /**
-   * Most sessions at once (default 10000). Past it a client under its fair share (the cap divided
-   * among the clients holding sessions) evicts the longest-idle session of the largest client, and
-   * a client over it only its own; 503 when nothing can be evicted.
-   */
-  maxSessions?: number;
-  /**
-   * Most sessions one client holds at once (default 100): a client is the authenticated identity,
-   * or the remote address without auth (IPv6 by /64; `X-Forwarded-For` is not trusted). Past it the
-   * client's own longest-idle session is evicted, or the new one refused with 429 when all are busy.
-   */
-  maxSessionsPerClient?: number;
-}
-
-export class SessionStore {
-  private readonly sessions = new Map<string, HttpSession>();
-  private readonly server: ServerEntry;
-  private readonly ttl: number;
-  private readonly quota: SessionQuota<HttpSession>;
-  private readonly events: EventStore | undefined;
-  private sweeper: ReturnType<typeof setInterval> | undefined;
-
-  constructor(server: ServerEntry, options: SessionStoreOptions, events: EventStore | undefined) {
-    this.server = server;
-    this.ttl = options.idleTtlMs ?? TRANSPORT_DEFAULTS.idleTtlMs;
-    this.quota = new SessionQuota(
-      options.maxSessions ?? TRANSPORT_DEFAULTS.maxSessions,
-      options.maxSessionsPerClient ?? TRANSPORT_DEFAULTS.maxSessionsPerClient,
-    );
-    this.events = events;
-  }
-
-  get size(): number {
-    return this.sessions.size;
-  }
-
-  /** Whether the idle sweep timer is running (only while sessions exist). */
-  get sweeping(): boolean {
-    return this.sweeper !== undefined;
-  }
-
-  /**
-   * A new session for `owner` (its identity key) counted against `client`, after evicting one to
-   * make room if a cap is reached; or the refusal when none can be evicted.
-   */
-  create(
-    owner: string | undefined,
-    client: string,
-    auth: AuthInfo | undefined,
-  ): HttpSession | Extract<Admission<never>, { ok: false }> {
-    const admission = this.quota.admit(client, this.sessions.size);
-    if (!admission.ok) return admission;
-    if (admission.evict) this.delete(admission.evict.id);
-    const session = new HttpSession(this.server, crypto.randomUUID(), owner, client, auth);
-    this.sessions.set(session.id, session);
-    this.quota.add(client, session);
-    if (!this.sweeper) {
-      this.sweeper = setInterval(() => this.sweep(), Math.min(this.ttl, 60_000));
-      this.sweeper.unref?.();
-    }
-    return session;
-  }
-
-  /** The session, without counting the look as activity; for views. */
-  peek(id: string): HttpSession | undefined {
-    return this.sessions.get(id);
-  }
-
-  /** Requests being handled across every session. */
-  get inFlight(): number {
-    let count = 0;
-    for (const session of this.sessions.values()) count += session.channel.inFlight;
-    return count;
-  }
-
-  /** The session, when it exists and belongs to `owner` (another identity must not learn it exists). */
-  get(id: string, owner: string | undefined = undefined): HttpSession | undefined {
-    const session = this.sessions.get(id);
-    if (!session || session.owner !== owner) return undefined;
-    session.lastActive = Date.now();
-    return session;
-  }
-
-  delete(id: string): boolean {
-    const session = this.sessions.get(id);
-    if (!session) return false;
-    this.sessions.delete(id);
-    this.quota.remove(session.client, session);
-    session.close();
-    // Ended streams have left session.streams but their events are still stored: drop them all.
-    if (this.events?.dropSession) this.events.dropSession(session.id);
-    else if (this.events?.drop) for (const streamId of session.streamIds()) this.events.drop(streamId);
-    if (this.sessions.size === 0 && this.sweeper) {
-      clearInterval(this.sweeper);
-      this.sweeper = undefined;
-    }
-    return true;
-  }
-
-  /** Ends every session. */
-  clear(): void {
-    for (const id of [...this.sessions.keys()]) this.delete(id);
-  }
-
-  /** Ends sessions idle past the TTL; returns how many. */
-  sweep(now = Date.now()): number {
-    let ended = 0;
-    for (const session of [...this.sessions.values()]) {
-      if (session.channel.inFlight === 0 && now - session.lastActive > this.ttl) {
-        this.delete(session.id);
-        ended++;
-      }
-    }
-    return ended;
   }
 }

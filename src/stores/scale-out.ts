@@ -1,0 +1,67 @@
+/**
+ * A server instance's part in a scaled-out server: started once when the server gets a shared
+ * store, it passes the changes made here on to the other instances and delivers theirs here
+ * (list changes, resource updates, task states), forwards what only another instance can act on
+ * (cancelling or answering a task it runs), and shares the requestState key. Transports reach it
+ * as `server.scaleOut` for legacy sessions and resumable streams.
+ */
+import type { ServerKernel } from "../server/kernel.js";
+import { InstanceBus } from "./bus.js";
+import { StoreEventLog } from "./event-log.js";
+import { SharedTaskStore } from "./shared-task-store.js";
+import type { Store } from "./store.js";
+
+/** How long the shared requestState key lives after an instance last started (a year). */
+const REQUEST_STATE_KEY_TTL_MS = 365 * 24 * 3600_000;
+const REQUEST_STATE_KEY = "request-state-key";
+
+function randomKey(): string {
+  let hex = "";
+  for (const byte of crypto.getRandomValues(new Uint8Array(32))) hex += byte.toString(16).padStart(2, "0");
+  return hex;
+}
+
+export class ScaleOut {
+  readonly store: Store;
+  readonly bus: InstanceBus;
+  /** Resumable streams of legacy sessions, readable from every instance. */
+  readonly events: StoreEventLog;
+
+  private constructor(store: Store) {
+    this.store = store;
+    this.bus = new InstanceBus(store);
+    this.events = new StoreEventLog(store);
+  }
+
+  /** Joins the other instances sharing `store`: resolves once this instance hears them. */
+  static async start(store: Store, kernel: ServerKernel): Promise<ScaleOut> {
+    const scaleOut = new ScaleOut(store);
+    const { bus } = scaleOut;
+    const { hub, tasks } = kernel;
+    bus.on("list", (message) => hub.listChanged(message.method, true));
+    bus.on("updated", (message) => hub.resourceUpdated(message.uri, true));
+    bus.on("task", (message) => hub.taskStatus(message.task, true));
+    bus.on("task-cancel", (message) => void tasks.cancelHere(message.taskId));
+    bus.on("task-update", (message) => void tasks.answerHere(message.taskId, message.responses));
+    await bus.start();
+    hub.relay = (event) => bus.broadcast(event);
+    // Tasks are read, cancelled and answered on any instance (a `tasks.store` option is kept).
+    tasks.useSharedStore(new SharedTaskStore(store));
+    tasks.relay = {
+      cancel: (taskId) => bus.broadcast({ kind: "task-cancel", taskId }),
+      update: (taskId, responses) => bus.broadcast({ kind: "task-update", taskId, responses }),
+    };
+    if (!kernel.options.requestState.givenSecret) {
+      await store.set(REQUEST_STATE_KEY, randomKey(), { ttlMs: REQUEST_STATE_KEY_TTL_MS, ifAbsent: true });
+      await store.expire(REQUEST_STATE_KEY, REQUEST_STATE_KEY_TTL_MS);
+      const shared = await store.get(REQUEST_STATE_KEY);
+      if (shared) kernel.options.requestState.useSharedSecret(new TextEncoder().encode(shared));
+    }
+    return scaleOut;
+  }
+
+  /** Leaves the other instances (the store itself stays open: its owner closes it). */
+  async stop(): Promise<void> {
+    await this.bus.close();
+  }
+}
