@@ -19,6 +19,8 @@ export interface EnvSettings {
   logLevel?: LoggingLevel;
   /** `FASTMCP_MASK_ERROR_DETAILS`: the default of the `maskErrorDetails` server option. */
   maskErrorDetails?: boolean;
+  /** `FASTMCP_WORKERS`: the processes HTTP transports serve on when `run()` names no `workers`. */
+  workers?: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -52,6 +54,12 @@ export function envSettings(env: Env = environment(), only?: keyof EnvSettings):
     if (known === undefined)
       throw new TypeError(`FASTMCP_LOG_LEVEL must be one of ${LEVELS.join(", ")}, not "${level}"`);
     settings.logLevel = known as LoggingLevel;
+  }
+  const workers = read("workers", "FASTMCP_WORKERS");
+  if (workers) {
+    if (!/^\d{1,4}$/.test(workers) || Number(workers) < 1)
+      throw new TypeError(`FASTMCP_WORKERS must be a whole number of at least 1, not "${workers}"`);
+    settings.workers = Number(workers);
   }
   const mask = read("maskErrorDetails", "FASTMCP_MASK_ERROR_DETAILS")?.toLowerCase();
   if (mask) {
@@ -87,17 +95,23 @@ export function setRunHook(hook: RunHook | undefined): void {
 
 /**
  * The options `run()` serves with: the run hook's answer when the CLI loaded this file, then the
- * `FASTMCP_HOST` / `FASTMCP_PORT` defaults for the HTTP transports where the options name none.
+ * `FASTMCP_HOST` / `FASTMCP_PORT` / `FASTMCP_WORKERS` defaults for the HTTP transports where the
+ * options name none.
  */
 export function runSettings(server: object, options: RunOptions): RunOptions | false {
   const hook = (globalThis as Record<symbol, unknown>)[RUN_HOOK] as RunHook | undefined;
   const chosen = hook ? hook(server, options) : options;
   if (chosen === false || chosen.transport === undefined || chosen.transport === "stdio") return chosen;
   const http = chosen as Extract<RunOptions, { transport: unknown }>;
-  const env = { ...envSettings(undefined, "host"), ...envSettings(undefined, "port") };
+  const env = {
+    ...envSettings(undefined, "host"),
+    ...envSettings(undefined, "port"),
+    ...envSettings(undefined, "workers"),
+  };
   return {
     ...http,
     ...(http.host === undefined && env.host !== undefined ? { host: env.host } : {}),
     ...(http.port === undefined && env.port !== undefined ? { port: env.port } : {}),
+    ...(http.workers === undefined && env.workers !== undefined ? { workers: env.workers } : {}),
   };
 }
