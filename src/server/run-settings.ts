@@ -115,3 +115,19 @@ export function runSettings(server: object, options: RunOptions): RunOptions | f
     ...(http.workers === undefined && env.workers !== undefined ? { workers: env.workers } : {}),
   };
 }
+
+const COMMAND_LINE = Symbol.for("fastmcp-ts.command-line");
+
+/**
+ * Keeps this process's command line as it was started, before the `fastmcp-ts` command hands the
+ * file it loads the argv of a direct run: a cluster worker (`run({ workers })`) must be started the
+ * same way as its primary. Used by the `fastmcp-ts` command; not part of the library's public API.
+ */
+export function keepCommandLine(argv: readonly string[]): void {
+  (globalThis as Record<symbol, unknown>)[COMMAND_LINE] ??= [...argv];
+}
+
+/** The command line kept by keepCommandLine, else `argv`. */
+export function commandLine(argv: readonly string[]): readonly string[] {
+  return ((globalThis as Record<symbol, unknown>)[COMMAND_LINE] as readonly string[] | undefined) ?? argv;
+}

@@ -3,11 +3,12 @@
  * workers on one port (both answer, a killed one is replaced, SIGTERM ends all with exit 0), the
  * refusals without a store, and SIGTERM while work and streams are open.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { type ChildProcess, type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { request as httpRequest } from "node:http";
 import { connect as netConnect, type Socket } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { runCli, startCli } from "../helpers/cli.js";
 import { type Reply, send, tryInitialize } from "../helpers/legacy-http.js";
 import { modernBody, modernHeaders } from "../helpers/modern-http.js";
 import { ROOT } from "../helpers/paths.js";
@@ -30,9 +31,9 @@ interface Server {
 }
 
 /** Killed after the test that started them, or with `shared`, after the file. */
-const started: Server[] = [];
-const shared: Server[] = [];
-function killAll(servers: Server[]): void {
+const started: { child: ChildProcess }[] = [];
+const shared: { child: ChildProcess }[] = [];
+function killAll(servers: { child: ChildProcess }[]): void {
   for (const server of servers.splice(0))
     if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill("SIGKILL");
 }
@@ -165,9 +166,10 @@ describe("workers without a store: what cannot be shared", { timeout: 60_000 }, 
     expect(ws).toContain("the ws transport needs the `store` option to run on 3 workers");
   });
 
-  it("serves legacy requests with stateless: true on every worker", async () => {
-    const server = start({ WORKERS: "2", STATELESS: "1" });
-    const url = await server.url;
+  it("serves legacy requests with stateless: true on every worker (fastmcp-ts run --workers 2)", async () => {
+    const server = startCli(["run", FIXTURE, "--workers", "2"], { env: { STATELESS: "1" } });
+    started.push(server);
+    const url = await within(server.url, 20_000, "the URL");
     const init = await send(url, "POST", legacyHeaders(), {
       jsonrpc: "2.0",
       id: 1,
@@ -187,8 +189,20 @@ describe("workers without a store: what cannot be shared", { timeout: 60_000 }, 
       pids.add(resultText(reply));
     }
     expect(pids.size).toBe(2);
-    server.child.kill("SIGTERM");
-    expect(await within(server.exit, 15_000, "the exit")).toBe(0);
+    expect(await within(server.stop(), 15_000, "the exit")).toBe(0);
+    expect(server.stderr()).toContain("(2 workers)");
+  });
+
+  it("takes --workers and FASTMCP_WORKERS as whole numbers from 1 only", async () => {
+    const [flag, env] = await Promise.all([
+      runCli(["run", FIXTURE, "--transport", "http", "--workers", "0"]),
+      runCli(["run", FIXTURE, "--transport", "http"], { env: { FASTMCP_WORKERS: "many" } }),
+    ]);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain('--workers must be a whole number of at least 1, not "0"');
+    expect(env.code).not.toBe(0);
+    expect(env.stderr).toContain('FASTMCP_WORKERS must be a whole number of at least 1, not "many"');
+    expect(flag.stderr + env.stderr).not.toContain("serving");
   });
 });
 

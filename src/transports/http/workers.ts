@@ -11,7 +11,7 @@
  */
 import type { Cluster, Worker } from "node:cluster";
 import type { ServerEntry } from "../../server/entry.js";
-import { logLevelAllows } from "../../server/run-settings.js";
+import { commandLine, logLevelAllows } from "../../server/run-settings.js";
 import type { ListenOptions, TransportName } from "./app.js";
 import { exitSoon, serveHttp, type WorkerLink } from "./run.js";
 
@@ -92,6 +92,9 @@ export async function runCluster(
     process.stderr.write(`[fastmcp-ts] ${server.name}: ${problem}\n`);
     process.exit(1);
   }
+  // Each worker starts as this process did (under `fastmcp-ts run`, the command, not the file).
+  const [, exec, ...args] = commandLine(process.argv);
+  if (exec !== undefined) cluster.setupPrimary({ exec, args });
   await supervise(cluster, server, workers);
   exitSoon();
 }
