@@ -6,7 +6,7 @@
 import type { ServerEntry } from "../../server/entry.js";
 import { logLevelAllows } from "../../server/run-settings.js";
 import { TRANSPORT_DEFAULTS } from "../defaults.js";
-import { type ListeningServer, type ListenOptions, listen, type TransportName } from "./app.js";
+import type { ListeningServer, ListenOptions, TransportName } from "./app.js";
 import { ListenError } from "./listen-error.js";
 
 export interface RunHttpOptions extends ListenOptions {
@@ -42,6 +42,8 @@ export async function serveHttp(
   options: ListenOptions,
   worker?: WorkerLink,
 ): Promise<void> {
+  // Loaded here, not at the top: a cluster's primary loads this module but serves nothing itself.
+  const { listen } = await import("./app.js");
   let listening: ListeningServer;
   try {
     listening = await listen(server, options);

@@ -65,17 +65,20 @@ export function workersProblem(
   );
 }
 
+/**
+ * Why a legacy `initialize` is refused on workers without a store; said to any client, so it names
+ * the option to set but not how the deployment is laid out (how many workers).
+ */
+const LEGACY_NEEDS_STORE =
+  "Legacy sessions are not served: this server runs several workers without the `store` option " +
+  "that would share sessions between them. Use protocol 2026-07-28; the server can also serve " +
+  "legacy clients with `stateless: true` or a shared store (RedisStore from fastmcp-ts/redis)";
+
 /** A worker's listen options: without a store, legacy sessions are refused (stateless ones are fine). */
-function workerOptions(server: ServerEntry, options: ListenOptions, workers: number): ListenOptions {
+function workerOptions(server: ServerEntry, options: ListenOptions): ListenOptions {
   if (options.store ?? server.store) return options;
   if (options.legacySessions !== undefined || options.stateless) return options;
-  return {
-    ...options,
-    legacySessions:
-      `Legacy sessions need the \`store\` option: this server runs on ${workers} workers, each with ` +
-      "its own memory. Use protocol 2026-07-28, or ask the server's operator for `stateless: true` " +
-      "or a shared store (RedisStore from fastmcp-ts/redis)",
-  };
+  return { ...options, legacySessions: LEGACY_NEEDS_STORE };
 }
 
 /** `run()` with `workers` above 1: the primary supervises, a worker serves. */
@@ -85,8 +88,7 @@ export async function runCluster(
   workers: number,
 ): Promise<void> {
   const { default: cluster } = await import("node:cluster");
-  if (cluster.isWorker)
-    return serveHttp(server, workerOptions(server, options, workers), workerLink(cluster));
+  if (cluster.isWorker) return serveHttp(server, workerOptions(server, options), workerLink(cluster));
   const problem = workersProblem(server, options, workers);
   if (problem !== undefined) {
     process.stderr.write(`[fastmcp-ts] ${server.name}: ${problem}\n`);
@@ -138,6 +140,8 @@ function supervise(cluster: Cluster, server: ServerEntry, count: number): Promis
       const pid = worker.process.pid;
       let listened = false;
       live.set(worker.id, worker);
+      // A message to a worker whose channel just closed fails here; its exit is handled below.
+      worker.on("error", () => {});
       worker.on("message", (message: unknown) => {
         if (!isClusterMessage(message)) return;
         if (message.fastmcp === "failed" && !serving) abort(`: ${message.message}`);
