@@ -8,6 +8,8 @@ import { request as httpRequest } from "node:http";
 import { connect as netConnect, type Socket } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { FastMCP } from "../../src/index.js";
+import { restartDelay } from "../../src/transports/http/workers.js";
 import { runCli, startCli } from "../helpers/cli.js";
 import { type Reply, send, tryInitialize } from "../helpers/legacy-http.js";
 import { modernBody, modernHeaders } from "../helpers/modern-http.js";
@@ -413,5 +415,61 @@ describe("graceful shutdown on SIGTERM", { timeout: 60_000 }, () => {
     expect(Date.now() - signalled).toBeGreaterThanOrEqual(300);
     expect(await call).toBe("ECONNRESET");
     expect(server.stderr()).toContain("requests in flight have 300 ms to finish");
+  });
+
+  it("exits at once on a second signal, with code 1", async () => {
+    const server = start({ SHUTDOWN_TIMEOUT_MS: "60000" });
+    const url = await server.url;
+    const call = callFresh(url, "forever").catch((error: NodeJS.ErrnoException) => error.code);
+    await server.waitFor(/forever: started/, "the call to start");
+    server.child.kill("SIGTERM");
+    await server.waitFor(/shutting down/, "the shutdown to begin");
+    server.child.kill("SIGINT");
+    expect(await within(server.exit, 10_000, "the exit")).toBe(1);
+    expect(await call).toBe("ECONNRESET");
+    expect(server.stderr()).not.toContain("run() resolved");
+  });
+});
+
+describe("ListeningServer.shutdown()", () => {
+  it("drains in process: the GET stream gets a retry hint, the legacy session is kept, close() still ends it", async () => {
+    const mcp = new FastMCP("in-process");
+    const listening = await mcp.listen({ port: 0, retryMs: 250 });
+    const session = await tryInitialize(listening.url);
+    if (!("id" in session)) throw new Error(`initialize refused: ${session.reply.body}`);
+    const listen = openStream(listening.url, {
+      accept: "text/event-stream",
+      "mcp-protocol-version": LEGACY,
+      "mcp-session-id": session.id,
+    });
+    expect(await listen.status).toBe(200);
+    const first = listening.shutdown({ timeoutMs: 5000 });
+    expect(listening.shutdown()).toBe(first);
+    expect(listening.app.draining).toBe(true);
+    expect(await within(listen.ended, 5000, "the GET stream to end")).toMatch(/retry: 250\n\n$/);
+    await within(first, 5000, "the shutdown");
+    expect(listening.server.listening).toBe(false);
+    expect(listening.app.streamable?.session(session.id)).toBeDefined();
+    const refused = await listening.app.handle({
+      method: "GET",
+      url: new URL("http://127.0.0.1/health"),
+      header: () => undefined,
+      headers: () => ({}),
+      text: async () => "",
+      signal: new AbortController().signal,
+      remoteAddress: "127.0.0.1",
+    });
+    expect(refused.status).toBe(503);
+    expect("body" in refused && JSON.parse(refused.body ?? "")).toEqual({ status: "draining" });
+    await listening.close();
+    expect(listening.app.streamable?.session(session.id)).toBeUndefined();
+  });
+});
+
+describe("restarts of crashed workers", () => {
+  it("wait nothing for the first crash in a minute, then 100 ms doubling up to 30 s", () => {
+    expect([1, 2, 3, 4, 10, 11, 12, 100].map(restartDelay)).toEqual([
+      0, 100, 200, 400, 25_600, 30_000, 30_000, 30_000,
+    ]);
   });
 });
