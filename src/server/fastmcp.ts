@@ -552,15 +552,18 @@ export class FastMCP implements ServerEntry {
   async run(requested: RunOptions = {}): Promise<void> {
     const options = runSettings(this, requested);
     if (options === false) return; // the fastmcp-ts CLI only wanted the server (inspect, install)
-    if ("store" in options) await this.joinScaleOut(options.store);
     if (options.transport === undefined || options.transport === "stdio") {
+      const { store } = options as { store?: Store };
+      if (store !== undefined) await this.joinScaleOut(store);
       const { serveStdio } = await import("../transports/stdio/server.js");
       const maxLineBytes = "maxLineBytes" in options ? options.maxLineBytes : undefined;
       await serveStdio(this, maxLineBytes === undefined ? {} : { maxLineBytes });
       return;
     }
+    const http = options as RunHttpOptions;
     const { runHttp } = await import("../transports/http/run.js");
-    await runHttp(this, options as RunHttpOptions);
+    // Joined in each process that serves: not in a cluster's primary, which only looks after workers.
+    await runHttp(this, http, () => this.joinScaleOut(http.store));
   }
 
   /**

@@ -40,8 +40,10 @@ function say(server: ServerEntry, line: string): void {
 export async function serveHttp(
   server: ServerEntry,
   options: ListenOptions,
+  prepare: Prepare,
   worker?: WorkerLink,
 ): Promise<void> {
+  await prepare();
   // Loaded here, not at the top: a cluster's primary loads this module but serves nothing itself.
   const { listen } = await import("./app.js");
   let listening: ListeningServer;
@@ -92,12 +94,22 @@ export function exitSoon(): void {
   setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
 }
 
-/** `run()` over HTTP, in this process or (with `workers` above 1) a cluster of them. */
-export async function runHttp(server: ServerEntry, options: RunHttpOptions): Promise<void> {
+/** What a process does before it serves (joining the other instances of a scaled-out server). */
+export type Prepare = () => Promise<void>;
+
+/**
+ * `run()` over HTTP, in this process or (with `workers` above 1) a cluster of them; `prepare` runs
+ * in each process that serves, before it listens.
+ */
+export async function runHttp(
+  server: ServerEntry,
+  options: RunHttpOptions,
+  prepare: Prepare = async () => {},
+): Promise<void> {
   const { workers, ...listenOptions } = options;
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1))
     throw new TypeError(`workers must be a whole number of at least 1, not ${String(workers)}`);
-  if (workers === undefined || workers === 1) return serveHttp(server, listenOptions);
+  if (workers === undefined || workers === 1) return serveHttp(server, listenOptions, prepare);
   const { runCluster } = await import("./workers.js");
-  return runCluster(server, listenOptions, workers);
+  return runCluster(server, listenOptions, workers, prepare);
 }

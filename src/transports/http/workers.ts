@@ -13,7 +13,7 @@ import type { Cluster, Worker } from "node:cluster";
 import type { ServerEntry } from "../../server/entry.js";
 import { commandLine, logLevelAllows } from "../../server/run-settings.js";
 import type { ListenOptions, TransportName } from "./app.js";
-import { exitSoon, serveHttp, type WorkerLink } from "./run.js";
+import { exitSoon, type Prepare, serveHttp, type WorkerLink } from "./run.js";
 
 /** What the workers and the primary say to each other over the cluster's IPC channel. */
 type ClusterMessage =
@@ -86,9 +86,11 @@ export async function runCluster(
   server: ServerEntry,
   options: ListenOptions,
   workers: number,
+  prepare: Prepare,
 ): Promise<void> {
   const { default: cluster } = await import("node:cluster");
-  if (cluster.isWorker) return serveHttp(server, workerOptions(server, options), workerLink(cluster));
+  if (cluster.isWorker)
+    return serveHttp(server, workerOptions(server, options), prepare, workerLink(cluster));
   const problem = workersProblem(server, options, workers);
   if (problem !== undefined) {
     process.stderr.write(`[fastmcp-ts] ${server.name}: ${problem}\n`);
