@@ -540,8 +540,8 @@ export class FastMCP implements ServerEntry {
    * `ListeningServer.shutdown()`: requests in flight have `shutdownTimeoutMs` to finish; a second
    * signal exits at once), and the process exits soon after. When the port cannot be bound (in
    * use, no permission) it prints one line naming host and port to stderr and exits the process
-   * with code 1; `listen()` rejects with a ListenError instead. `FASTMCP_HOST`, `FASTMCP_PORT` and
-   * `FASTMCP_WORKERS` fill in what these options leave out; under `fastmcp-ts run`, the command
+   * with code 1; `listen()` rejects with a ListenError instead. `FASTMCP_HOST`, `FASTMCP_PORT`,
+   * `FASTMCP_WORKERS` and `FASTMCP_SHUTDOWN_TIMEOUT_MS` fill in what these options leave out; under `fastmcp-ts run`, the command
    * line's flags win over these options.
    *
    * @example

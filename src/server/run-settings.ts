@@ -21,6 +21,8 @@ export interface EnvSettings {
   maskErrorDetails?: boolean;
   /** `FASTMCP_WORKERS`: the processes HTTP transports serve on when `run()` names no `workers`. */
   workers?: number;
+  /** `FASTMCP_SHUTDOWN_TIMEOUT_MS`: the `shutdownTimeoutMs` of HTTP transports when `run()` names none. */
+  shutdownTimeoutMs?: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -61,6 +63,12 @@ export function envSettings(env: Env = environment(), only?: keyof EnvSettings):
       throw new TypeError(`FASTMCP_WORKERS must be a whole number of at least 1, not "${workers}"`);
     settings.workers = Number(workers);
   }
+  const shutdown = read("shutdownTimeoutMs", "FASTMCP_SHUTDOWN_TIMEOUT_MS");
+  if (shutdown) {
+    if (!/^\d{1,9}$/.test(shutdown))
+      throw new TypeError(`FASTMCP_SHUTDOWN_TIMEOUT_MS must be a number of milliseconds, not "${shutdown}"`);
+    settings.shutdownTimeoutMs = Number(shutdown);
+  }
   const mask = read("maskErrorDetails", "FASTMCP_MASK_ERROR_DETAILS")?.toLowerCase();
   if (mask) {
     if (["1", "true", "yes", "on"].includes(mask)) settings.maskErrorDetails = true;
@@ -95,8 +103,8 @@ export function setRunHook(hook: RunHook | undefined): void {
 
 /**
  * The options `run()` serves with: the run hook's answer when the CLI loaded this file, then the
- * `FASTMCP_HOST` / `FASTMCP_PORT` / `FASTMCP_WORKERS` defaults for the HTTP transports where the
- * options name none.
+ * `FASTMCP_HOST` / `FASTMCP_PORT` / `FASTMCP_WORKERS` / `FASTMCP_SHUTDOWN_TIMEOUT_MS` defaults for
+ * the HTTP transports where the options name none.
  */
 export function runSettings(server: object, options: RunOptions): RunOptions | false {
   const hook = (globalThis as Record<symbol, unknown>)[RUN_HOOK] as RunHook | undefined;
@@ -107,12 +115,16 @@ export function runSettings(server: object, options: RunOptions): RunOptions | f
     ...envSettings(undefined, "host"),
     ...envSettings(undefined, "port"),
     ...envSettings(undefined, "workers"),
+    ...envSettings(undefined, "shutdownTimeoutMs"),
   };
   return {
     ...http,
     ...(http.host === undefined && env.host !== undefined ? { host: env.host } : {}),
     ...(http.port === undefined && env.port !== undefined ? { port: env.port } : {}),
     ...(http.workers === undefined && env.workers !== undefined ? { workers: env.workers } : {}),
+    ...(http.shutdownTimeoutMs === undefined && env.shutdownTimeoutMs !== undefined
+      ? { shutdownTimeoutMs: env.shutdownTimeoutMs }
+      : {}),
   };
 }
 

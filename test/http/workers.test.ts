@@ -401,8 +401,8 @@ describe("graceful shutdown on SIGTERM", { timeout: 60_000 }, () => {
     plain.close();
   });
 
-  it("cuts a call that never ends at the deadline, and still exits 0", async () => {
-    const server = start({ SHUTDOWN_TIMEOUT_MS: "300" });
+  it("cuts a call that never ends at the deadline (FASTMCP_SHUTDOWN_TIMEOUT_MS), and still exits 0", async () => {
+    const server = start({ FASTMCP_SHUTDOWN_TIMEOUT_MS: "300" });
     const url = await server.url;
     const call = callFresh(url, "forever").then(
       (reply) => reply.status,
