@@ -18,27 +18,24 @@ export interface ShutdownOptions {
   timeoutMs?: number;
 }
 
-interface Exchange {
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
-}
-
 /** How often the app's own counts (legacy and SSE-transport requests) are looked at while draining. */
 const CHECK_EVERY_MS = 25;
 
-/** The request/response pairs open on a node:http server, kept by wrapping its request listener. */
+/**
+ * The request/response pairs open on a node:http server, kept by wrapping its request listener: a
+ * set of responses (each knows its request), so that serving costs one add and one delete.
+ */
 export class OpenExchanges {
-  private readonly open = new Set<Exchange>();
+  private readonly open = new Set<ServerResponse>();
   /** Called each time an exchange ends, while a shutdown waits. */
   private settled: (() => void) | undefined;
 
   /** The listener, counting the exchanges it serves. */
   wrap(listener: RequestListener): RequestListener {
     return (req, res) => {
-      const exchange = { req, res };
-      this.open.add(exchange);
+      this.open.add(res);
       res.once("close", () => {
-        this.open.delete(exchange);
+        this.open.delete(res);
         this.settled?.();
       });
       listener(req, res);
@@ -50,10 +47,10 @@ export class OpenExchanges {
   }
 
   /** The open exchanges, each with what it is: a stream the client keeps open (GET), or work. */
-  list(): { exchange: Exchange; stream: boolean }[] {
-    return [...this.open].map((exchange) => ({
-      exchange,
-      stream: exchange.req.method === "GET" && sseResponses.has(exchange.res),
+  list(): { res: ServerResponse; stream: boolean }[] {
+    return [...this.open].map((res) => ({
+      res,
+      stream: res.req.method === "GET" && sseResponses.has(res),
     }));
   }
 
@@ -63,7 +60,7 @@ export class OpenExchanges {
 }
 
 /** Ends an SSE response after a `retry` hint: the client reconnects (elsewhere) after `retryMs`. */
-function disconnect({ res }: Exchange, retryMs: number): void {
+function disconnect(res: ServerResponse, retryMs: number): void {
   if (res.writableEnded || res.destroyed) return;
   res.write(`retry: ${retryMs}\n\n`);
   res.end();
@@ -89,14 +86,13 @@ export async function drainServer(targets: DrainTargets, timeoutMs: number): Pro
   const retryMs = app.options.retryMs ?? TRANSPORT_DEFAULTS.drainRetryMs;
   const sseStreams = app.serves("sse") ? app.paths.sse : undefined;
   /** An SSE-transport stream carries its session's answers: it stays until they are sent. */
-  const carriesAnswers = ({ req }: Exchange) => sseStreams !== undefined && pathOf(req) === sseStreams;
+  const carriesAnswers = (res: ServerResponse) => sseStreams !== undefined && pathOf(res.req) === sseStreams;
   app.drain();
   ws?.drain();
   const closed = new Promise<void>((resolve) => http.close(() => resolve()));
   http.closeIdleConnections();
   // Answers still to come say "Connection: close": their clients' next requests go elsewhere.
-  for (const { exchange } of exchanges.list())
-    if (!exchange.res.headersSent) exchange.res.setHeader("connection", "close");
+  for (const { res } of exchanges.list()) if (!res.headersSent) res.setHeader("connection", "close");
   await new Promise<void>((resolve) => {
     let done = false;
     const finish = () => {
@@ -109,9 +105,9 @@ export async function drainServer(targets: DrainTargets, timeoutMs: number): Pro
     };
     const check = () => {
       let busy = app.inFlight + (ws?.inFlight ?? 0);
-      for (const { exchange, stream } of exchanges.list()) {
+      for (const { res, stream } of exchanges.list()) {
         if (!stream) busy++;
-        else if (!carriesAnswers(exchange)) disconnect(exchange, retryMs);
+        else if (!carriesAnswers(res)) disconnect(res, retryMs);
       }
       if (busy === 0) finish();
     };
@@ -125,8 +121,7 @@ export async function drainServer(targets: DrainTargets, timeoutMs: number): Pro
     });
     check();
   });
-  for (const { exchange } of exchanges.list())
-    if (sseResponses.has(exchange.res)) disconnect(exchange, retryMs);
+  for (const { res } of exchanges.list()) if (sseResponses.has(res)) disconnect(res, retryMs);
   await ws?.goAway(Math.min(timeoutMs, 1000));
   http.closeAllConnections();
   await closed;
