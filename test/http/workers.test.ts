@@ -20,7 +20,7 @@ import { head } from "../helpers/raw-socket.js";
 import { sseMessages } from "../helpers/sse.js";
 import { within } from "../helpers/wait.js";
 
-const FIXTURE = "test/fixtures/scale-out-server.ts";
+const FIXTURE = "test/fixtures/workers-server.ts";
 
 interface Server {
   child: ChildProcessWithoutNullStreams;
