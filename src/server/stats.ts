@@ -12,6 +12,8 @@ export interface ServerStats {
   inFlight: number;
   /** Open 2026-07-28 `subscriptions/listen` streams. */
   listeners: number;
+  /** Task tools (the tasks extension) running on this instance. */
+  tasks: number;
   /** Registered components (enabled or not). */
   tools: number;
   resources: number;
@@ -42,6 +44,7 @@ export function serverStats(kernel: ServerKernel): ServerStats {
     sessions: kernel.sessions.size,
     inFlight,
     listeners: kernel.hub.listenerCount,
+    tasks: kernel.tasks.running,
     tools: kernel.tools.size,
     resources: kernel.resources.size,
     templates: kernel.templates.size,

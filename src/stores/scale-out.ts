@@ -8,6 +8,7 @@
 import type { ServerKernel } from "../server/kernel.js";
 import { InstanceBus } from "./bus.js";
 import { StoreEventLog } from "./event-log.js";
+import { SharedTaskStore } from "./shared-task-store.js";
 import type { Store } from "./store.js";
 
 /** How long the shared requestState key lives after an instance last started (a year). */
@@ -44,6 +45,8 @@ export class ScaleOut {
     bus.on("task-update", (message) => void tasks.answerHere(message.taskId, message.responses));
     await bus.start();
     hub.relay = (event) => bus.broadcast(event);
+    // Tasks are read, cancelled and answered on any instance (a `tasks.store` option is kept).
+    tasks.useSharedStore(new SharedTaskStore(store));
     tasks.relay = {
       cancel: (taskId) => bus.broadcast({ kind: "task-cancel", taskId }),
       update: (taskId, responses) => bus.broadcast({ kind: "task-update", taskId, responses }),

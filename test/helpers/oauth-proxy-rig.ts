@@ -62,8 +62,11 @@ export interface ProxyRig {
 export async function startProxyRig(
   options: Partial<OAuthProxyOptions> = {},
   upstreamOptions: Partial<FakeGitHubOptions> = {},
+  /** An upstream another rig started (two proxy instances in front of one GitHub); not closed here. */
+  shared: { github?: FakeGitHub } = {},
 ): Promise<ProxyRig> {
-  const github = await startFakeGitHub({ callbackUrl: `${PUBLIC}/auth/callback`, ...upstreamOptions });
+  const github =
+    shared.github ?? (await startFakeGitHub({ callbackUrl: `${PUBLIC}/auth/callback`, ...upstreamOptions }));
   const store = options.store instanceof MemoryOAuthProxyStore ? options.store : new MemoryOAuthProxyStore();
   const proxy = new OAuthProxy({
     upstreamAuthorizationEndpoint: github.authorizeUrl,
@@ -205,7 +208,7 @@ export async function startProxyRig(
     whoami,
     async close() {
       await listening.close();
-      await github.close();
+      if (!shared.github) await github.close();
     },
   };
 }

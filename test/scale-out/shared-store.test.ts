@@ -5,10 +5,10 @@
  * them. The same scenarios run across processes on a real redis-server in redis-instances.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { z } from "zod";
 import { Client, StreamableHttpTransport } from "../../src/client/index.js";
-import { FastMCP } from "../../src/index.js";
+import { type FastMCP, TASKS_EXTENSION } from "../../src/index.js";
 import type { ListeningServer } from "../../src/transports/http/app.js";
+import { buildScaleOutServer } from "../fixtures/scale-out-tools.js";
 import {
   callInSession,
   deleteSession,
@@ -26,44 +26,7 @@ import { deferred, until } from "../helpers/wait.js";
 const store = new MemoryStore();
 /** Released by the test: the `slow` tool's second half. */
 let gate = deferred();
-
-function build(name: string): FastMCP {
-  const mcp = new FastMCP({ name: "shared", version: "1.0.0" });
-  mcp.tool("whoami", { description: "the instance that served the call" }, () => name);
-  mcp.tool(
-    "remember",
-    { inputSchema: z.object({ key: z.string(), value: z.string() }) },
-    async ({ key, value }, ctx) => {
-      await ctx.setState(key, value);
-      return `${name} stored ${key}`;
-    },
-  );
-  mcp.tool("recall", { inputSchema: z.object({ key: z.string() }) }, async ({ key }, ctx) => {
-    return `${name}: ${(await ctx.getState<string>(key)) ?? "(none)"}`;
-  });
-  mcp.tool("ask", { inputSchema: z.object({}) }, async (_args, ctx) => {
-    const answer = await ctx.elicit("Which city?", z.object({ city: z.string() }));
-    return answer.action === "accept"
-      ? `${name} heard ${answer.data.city}`
-      : `${name} heard ${answer.action}`;
-  });
-  mcp.tool("slow", { inputSchema: z.object({}) }, async (_args, ctx) => {
-    await ctx.reportProgress(1, 2, `${name} half way`);
-    await gate.promise;
-    await ctx.reportProgress(2, 2, `${name} done`);
-    return `${name} finished`;
-  });
-  mcp.tool("touch", { inputSchema: z.object({ uri: z.string() }) }, ({ uri }) => {
-    mcp.notifyResourceUpdated(uri);
-    return `${name} touched ${uri}`;
-  });
-  mcp.tool("grow", { inputSchema: z.object({ tool: z.string() }) }, ({ tool }) => {
-    mcp.tool(tool, () => "new");
-    return `${name} added ${tool}`;
-  });
-  mcp.resource("data://today", { mimeType: "text/plain" }, () => `today from ${name}`);
-  return mcp;
-}
+const build = (name: string) => buildScaleOutServer(name, () => gate.promise);
 
 const names = ["A", "B", "C"] as const;
 let servers: FastMCP[] = [];
@@ -203,6 +166,41 @@ describe("notifications reach every instance", () => {
     await reader.cancel();
   });
 
+  it("a GET stream resumed on another instance: what it missed, then that instance's own stream", async () => {
+    const sessionId = await initialize(urls[0] as string);
+    const controller = new AbortController();
+    const stream = await fetch(urls[0] as string, {
+      headers: { accept: "text/event-stream", "mcp-protocol-version": LEGACY, "mcp-session-id": sessionId },
+      signal: controller.signal,
+    });
+    const reader = new SseReader(stream);
+    await callInSession(urls[1] as string, sessionId, "grow", { tool: "extra_get_1" });
+    const seen = await reader.next();
+    expect(JSON.parse(seen?.data ?? "{}").method).toBe("notifications/tools/list_changed");
+    controller.abort();
+    await until(() => listening[0]?.app.streamable?.session(sessionId)?.getStream === false);
+    // Missed while no client was attached: A keeps it for resumption.
+    await callInSession(urls[2] as string, sessionId, "grow", { tool: "extra_get_2" });
+    const [streamId, seq] = (seen?.id ?? "").split(/\.(?=\d+$)/);
+    await until(async () => ((await store.readAfter(`events:${streamId}`, Number(seq))) ?? []).length === 1);
+    const resumed = await fetch(urls[1] as string, {
+      headers: {
+        accept: "text/event-stream",
+        "mcp-protocol-version": LEGACY,
+        "mcp-session-id": sessionId,
+        "last-event-id": seen?.id as string,
+      },
+    });
+    const resumedReader = new SseReader(resumed);
+    expect((await resumedReader.message()).method).toBe("notifications/tools/list_changed");
+    // B holds the session's GET stream now: a change made on C reaches it once.
+    await callInSession(urls[2] as string, sessionId, "touch", { uri: "data://none" });
+    await callInSession(urls[2] as string, sessionId, "grow", { tool: "extra_get_3" });
+    expect((await resumedReader.message()).method).toBe("notifications/tools/list_changed");
+    await until(() => listening[0]?.app.streamable?.session(sessionId)?.openStreams === 0);
+    await resumedReader.cancel();
+  });
+
   it("a 2026-07-28 listen stream on A hears a resource update made on B", async () => {
     const response = await post(
       urls[0] as string,
@@ -249,6 +247,41 @@ describe("2026-07-28 input rounds on another instance", () => {
     );
     const done = (await retry.json()) as { result: { content: { text: string }[] } };
     expect(done.result.content[0]?.text).toBe("B heard Rome");
+  });
+});
+
+describe("tasks on any instance", () => {
+  it("a task started on A is read on B and cancelled through C, which stops it on A", async () => {
+    const meta = {
+      ...META,
+      "io.modelcontextprotocol/clientCapabilities": { extensions: { [TASKS_EXTENSION]: {} } },
+    };
+    const started = await post(
+      urls[0] as string,
+      modernBody("tools/call", { name: "endless", arguments: {} }, meta),
+      modernHeaders("tools/call", "endless"),
+    );
+    const handle = ((await started.json()) as { result: { resultType: string; taskId: string } }).result;
+    expect(handle.resultType).toBe("task");
+    const { taskId } = handle;
+    expect(servers[0]?.stats().tasks).toBe(1);
+    const get = async (url: string) =>
+      (
+        (await (
+          await post(url, modernBody("tasks/get", { taskId }, meta), modernHeaders("tasks/get", taskId))
+        ).json()) as {
+          result: { status: string };
+        }
+      ).result;
+    expect((await get(urls[1] as string)).status).toBe("working");
+    const cancel = await post(
+      urls[2] as string,
+      modernBody("tasks/cancel", { taskId }, meta),
+      modernHeaders("tasks/cancel", taskId),
+    );
+    expect(cancel.status).toBe(200);
+    await until(() => servers[0]?.stats().tasks === 0);
+    expect((await get(urls[1] as string)).status).toBe("cancelled");
   });
 });
 

@@ -11,6 +11,8 @@
  *
  * @module fastmcp-ts/redis
  */
-export { type LogEntry, type Store, StoreUnavailableError } from "../store.js";
+export { SharedOAuthProxyStore } from "../shared-oauth-proxy-store.js";
+export { SharedTaskStore, type SharedTaskStoreOptions } from "../shared-task-store.js";
+export { isStore, type LogEntry, type Store, StoreUnavailableError } from "../store.js";
 export type { RedisClientLike } from "./connection.js";
 export { RedisStore, type RedisStoreOptions } from "./redis-store.js";

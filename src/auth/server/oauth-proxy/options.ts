@@ -1,4 +1,6 @@
 /** OAuthProxy's options, their checked form, and the records it keeps in its store. */
+
+import type { Store } from "../../../stores/store.js";
 import type { TokenVerifier } from "../core.js";
 import type { OAuthProxyStore } from "./store.js";
 
@@ -34,8 +36,12 @@ export interface OAuthProxyOptions {
    * already signed in upstream without them seeing who asks: only for trusted setups.
    */
   consent?: boolean;
-  /** State: registrations, pending authorizations, codes, tokens (default a bounded memory store). */
-  store?: OAuthProxyStore;
+  /**
+   * State: registrations, pending authorizations, codes, tokens (default a bounded memory store). A
+   * shared {@link Store} (such as `RedisStore` from `fastmcp-ts/redis`) is used through
+   * `SharedOAuthProxyStore`, so every instance can finish a login another one started.
+   */
+  store?: OAuthProxyStore | Store;
   /** Lifetime of the proxy's access tokens when the upstream says none (default 1 hour). */
   accessTokenTtlMs?: number;
   /** Lifetime of refresh tokens (default 30 days). */

@@ -23,6 +23,8 @@
  * });
  * ```
  */
+import { SharedOAuthProxyStore } from "../../../stores/shared-oauth-proxy-store.js";
+import { isStore } from "../../../stores/store.js";
 import type { HttpReply, HttpRequestLike } from "../../../transports/http/exchange.js";
 import type { AuthInfo } from "../../types.js";
 import type { AuthProvider, ProtectedResource, TokenVerifier } from "../core.js";
@@ -71,7 +73,8 @@ export class OAuthProxy implements AuthProvider {
 
     this.verifier = options.tokenVerifier;
     if (options.tokenVerifier.requiredScopes) this.requiredScopes = options.tokenVerifier.requiredScopes;
-    this.store = options.store ?? new MemoryOAuthProxyStore();
+    const store = options.store ?? new MemoryOAuthProxyStore();
+    this.store = isStore(store) ? new SharedOAuthProxyStore(store) : store;
     this.resourceProvider = new RemoteAuthProvider({
       tokenVerifier: options.tokenVerifier,
       authorizationServers: [issuer],
