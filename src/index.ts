@@ -91,6 +91,7 @@ export {
 export type { TasksOptions } from "./server/tasks/tasks.js";
 export type { HttpAppOptions, ListeningServer, ListenOptions, TransportName } from "./transports/http/app.js";
 export type { CorsOptions, CorsSetting } from "./transports/http/cors.js";
+export type { ShutdownOptions } from "./transports/http/drain.js";
 export {
   type EventStore,
   type EventStoreStats,

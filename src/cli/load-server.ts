@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import { basename, dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { FastMCP, RunOptions } from "../server/fastmcp.js";
-import { setRunHook } from "../server/run-settings.js";
+import { keepCommandLine, setRunHook } from "../server/run-settings.js";
 import { TYPESCRIPT_FILE } from "./target.js";
 import { CliError } from "./ui.js";
 
@@ -70,7 +70,9 @@ export function enableTypeScript(file: string): Promise<void> {
 /** Imports the file with console output kept off stdout (it may be the stdio channel or --json output). */
 async function importFile(file: string, argv: readonly string[]): Promise<Record<string, unknown>> {
   if (TYPESCRIPT_FILE.test(file)) await enableTypeScript(file);
-  // The file sees the argv it would see when run directly (`node server.js ...args`).
+  // The file sees the argv it would see when run directly (`node server.js ...args`); a cluster
+  // worker it starts runs this command again.
+  keepCommandLine(process.argv);
   process.argv = [process.argv[0] as string, file, ...argv];
   return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
 }

@@ -22,7 +22,7 @@ import { CliError, note, UsageError } from "./ui.js";
 export const RUN: CommandSpec = {
   name: "run",
   usage:
-    "fastmcp-ts run [<file.ts|file.js>[:export] | <url> | <command> | <mcp.json> | <fastmcp.json>] [--transport stdio|http|sse|ws] [--host HOST] [--port PORT] [--path PATH] [--log-level LEVEL] [--reload] [-- server args]",
+    "fastmcp-ts run [<file.ts|file.js>[:export] | <url> | <command> | <mcp.json> | <fastmcp.json>] [--transport stdio|http|sse|ws] [--host HOST] [--port PORT] [--path PATH] [--workers N] [--log-level LEVEL] [--reload] [-- server args]",
   help: `
 Serves a server until stdin ends (stdio) or SIGINT/SIGTERM (HTTP, SSE, WebSocket).
 
@@ -39,6 +39,8 @@ Options (these win over fastmcp.json, which wins over FASTMCP_* variables):
       --host <host>       interface to bind (default 127.0.0.1, or FASTMCP_HOST)
   -p, --port <port>       port (default 8000, or FASTMCP_PORT; 0 picks a free one)
       --path <path>       endpoint path (default /mcp, /sse, /ws)
+  -w, --workers <n>       processes serving the port together (default 1, or FASTMCP_WORKERS);
+                          without a store, legacy sessions, SSE and WebSocket need 1
   -l, --log-level <lvl>   least severe server log line written (debug, info, warning, error, ...)
       --reload            restart the server when a file next to it changes (development)
       --name <name>       the proxy's server name
@@ -48,12 +50,14 @@ Options (these win over fastmcp.json, which wins over FASTMCP_* variables):
 Examples:
   fastmcp-ts run server.ts
   fastmcp-ts run server.ts:mcp --transport http --port 8080
+  fastmcp-ts run server.ts --transport http --workers 4
   fastmcp-ts run fastmcp.json`,
   options: {
     transport: { type: "string", short: "t" },
     host: { type: "string" },
     port: { type: "string", short: "p" },
     path: { type: "string" },
+    workers: { type: "string", short: "w" },
     "log-level": { type: "string", short: "l" },
     reload: { type: "boolean" },
     name: { type: "string" },
@@ -67,6 +71,7 @@ export interface ServeFlags {
   host?: string;
   port?: number;
   path?: string;
+  workers?: number;
 }
 
 /** The run options: the command line's flags over what the file's `run()` call (or nothing) said. */
@@ -84,6 +89,7 @@ export function mergeRun(call: RunOptions, flags: ServeFlags): RunOptions {
     ...(flags.host !== undefined ? { host: flags.host } : {}),
     ...(flags.port !== undefined ? { port: flags.port } : {}),
     ...(flags.path !== undefined ? { path: flags.path } : {}),
+    ...(flags.workers !== undefined ? { workers: flags.workers } : {}),
   } as RunOptions;
 }
 
@@ -98,6 +104,15 @@ function flagsFrom(values: Record<string, unknown>, config?: ServerConfig): Serv
   if (host !== undefined) flags.host = host;
   if (port !== undefined) flags.port = port;
   if (path !== undefined) flags.path = path;
+  const workers = values.workers as string | undefined;
+  if (workers !== undefined) {
+    if (!/^\d{1,4}$/.test(workers) || Number(workers) < 1)
+      throw new UsageError(
+        `--workers must be a whole number of at least 1, not ${JSON.stringify(workers)}`,
+        usage,
+      );
+    flags.workers = Number(workers);
+  }
   return flags;
 }
 
@@ -181,8 +196,11 @@ export async function runCommand(argv: string[]): Promise<void> {
     mode: {
       serve: (call) => {
         const options = mergeRun(call, flags);
-        if (options.transport === "stdio" && (flags.port !== undefined || flags.host !== undefined))
-          note("fastmcp-ts: --host and --port apply to HTTP transports; serving over stdio");
+        if (
+          options.transport === "stdio" &&
+          (flags.port !== undefined || flags.host !== undefined || flags.workers !== undefined)
+        )
+          note("fastmcp-ts: --host, --port and --workers apply to HTTP transports; serving over stdio");
         if (options.transport === "stdio" && process.stdin.isTTY)
           note(
             "fastmcp-ts: serving over stdio, for an MCP client to start (Ctrl+C stops it); --transport http serves it over HTTP, fastmcp-ts dev opens it in the Inspector",

@@ -33,6 +33,7 @@ import type { ScaleOut } from "../stores/scale-out.js";
 import type { Store } from "../stores/store.js";
 import type { HttpApp, HttpAppOptions, ListeningServer, ListenOptions } from "../transports/http/app.js";
 import type { NodeListener } from "../transports/http/node.js";
+import type { RunHttpOptions } from "../transports/http/run.js";
 import type { PromptDefinition, PromptHandler, PromptOptions } from "./components/prompts.js";
 import {
   type ComponentHandle,
@@ -138,7 +139,17 @@ export interface FastMCPOptions {
 /** Transport choice for `run()`: stdio (default), or an HTTP-based one with its listen options. */
 export type RunOptions =
   | { transport?: "stdio"; maxLineBytes?: number }
-  | ({ transport: "http" | "sse" | "ws" | ("http" | "sse" | "ws")[] } & Omit<ListenOptions, "transport">);
+  | ({
+      transport: "http" | "sse" | "ws" | ("http" | "sse" | "ws")[];
+      /**
+       * Processes serving the port together (default 1, or `FASTMCP_WORKERS`): node:cluster forks
+       * them, each running the script again (its `run()` listens), and replaces one that dies. They
+       * share nothing but the port: without a `store`, the 2026-07-28 era is served by every
+       * worker, a legacy `initialize` is refused (unless `stateless: true`), and the SSE and
+       * WebSocket transports refuse to start.
+       */
+      workers?: number;
+    } & Omit<ListenOptions, "transport">);
 
 export type { ComponentHandle } from "./components/registration.js";
 
@@ -525,24 +536,34 @@ export class FastMCP implements ServerEntry {
 
   /**
    * Serves the server; stdio by default. Over stdio it resolves when stdin ends; over HTTP, SSE or
-   * WebSocket when the process gets SIGINT or SIGTERM (the listener is closed first). When the
-   * port cannot be bound (in use, no permission) it prints one line naming host and port to
-   * stderr and exits the process with code 1; `listen()` rejects with a ListenError instead.
-   * `FASTMCP_HOST` and `FASTMCP_PORT` fill in the host and port these options leave out; under
-   * `fastmcp-ts run`, the command line's flags win over these options.
+   * WebSocket once the process got SIGINT or SIGTERM and shut down gracefully (see
+   * `ListeningServer.shutdown()`: requests in flight have `shutdownTimeoutMs` to finish; a second
+   * signal exits at once), and the process exits soon after. When the port cannot be bound (in
+   * use, no permission) it prints one line naming host and port to stderr and exits the process
+   * with code 1; `listen()` rejects with a ListenError instead. `FASTMCP_HOST`, `FASTMCP_PORT`,
+   * `FASTMCP_WORKERS` and `FASTMCP_SHUTDOWN_TIMEOUT_MS` fill in what these options leave out; under `fastmcp-ts run`, the command
+   * line's flags win over these options.
+   *
+   * @example
+   * ```ts
+   * await mcp.run({ transport: "http", port: 8000, workers: 4 }); // node:cluster, one port
+   * ```
    */
   async run(requested: RunOptions = {}): Promise<void> {
     const options = runSettings(this, requested);
     if (options === false) return; // the fastmcp-ts CLI only wanted the server (inspect, install)
-    if ("store" in options) await this.joinScaleOut(options.store);
     if (options.transport === undefined || options.transport === "stdio") {
+      const { store } = options as { store?: Store };
+      if (store !== undefined) await this.joinScaleOut(store);
       const { serveStdio } = await import("../transports/stdio/server.js");
       const maxLineBytes = "maxLineBytes" in options ? options.maxLineBytes : undefined;
       await serveStdio(this, maxLineBytes === undefined ? {} : { maxLineBytes });
       return;
     }
-    const { runHttp } = await import("../transports/http/app.js");
-    await runHttp(this, options as ListenOptions);
+    const http = options as RunHttpOptions;
+    const { runHttp } = await import("../transports/http/run.js");
+    // Joined in each process that serves: not in a cluster's primary, which only looks after workers.
+    await runHttp(this, http, () => this.joinScaleOut(http.store));
   }
 
   /**

@@ -19,6 +19,10 @@ export interface EnvSettings {
   logLevel?: LoggingLevel;
   /** `FASTMCP_MASK_ERROR_DETAILS`: the default of the `maskErrorDetails` server option. */
   maskErrorDetails?: boolean;
+  /** `FASTMCP_WORKERS`: the processes HTTP transports serve on when `run()` names no `workers`. */
+  workers?: number;
+  /** `FASTMCP_SHUTDOWN_TIMEOUT_MS`: the `shutdownTimeoutMs` of HTTP transports when `run()` names none. */
+  shutdownTimeoutMs?: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -52,6 +56,18 @@ export function envSettings(env: Env = environment(), only?: keyof EnvSettings):
     if (known === undefined)
       throw new TypeError(`FASTMCP_LOG_LEVEL must be one of ${LEVELS.join(", ")}, not "${level}"`);
     settings.logLevel = known as LoggingLevel;
+  }
+  const workers = read("workers", "FASTMCP_WORKERS");
+  if (workers) {
+    if (!/^\d{1,4}$/.test(workers) || Number(workers) < 1)
+      throw new TypeError(`FASTMCP_WORKERS must be a whole number of at least 1, not "${workers}"`);
+    settings.workers = Number(workers);
+  }
+  const shutdown = read("shutdownTimeoutMs", "FASTMCP_SHUTDOWN_TIMEOUT_MS");
+  if (shutdown) {
+    if (!/^\d{1,9}$/.test(shutdown))
+      throw new TypeError(`FASTMCP_SHUTDOWN_TIMEOUT_MS must be a number of milliseconds, not "${shutdown}"`);
+    settings.shutdownTimeoutMs = Number(shutdown);
   }
   const mask = read("maskErrorDetails", "FASTMCP_MASK_ERROR_DETAILS")?.toLowerCase();
   if (mask) {
@@ -87,17 +103,43 @@ export function setRunHook(hook: RunHook | undefined): void {
 
 /**
  * The options `run()` serves with: the run hook's answer when the CLI loaded this file, then the
- * `FASTMCP_HOST` / `FASTMCP_PORT` defaults for the HTTP transports where the options name none.
+ * `FASTMCP_HOST` / `FASTMCP_PORT` / `FASTMCP_WORKERS` / `FASTMCP_SHUTDOWN_TIMEOUT_MS` defaults for
+ * the HTTP transports where the options name none.
  */
 export function runSettings(server: object, options: RunOptions): RunOptions | false {
   const hook = (globalThis as Record<symbol, unknown>)[RUN_HOOK] as RunHook | undefined;
   const chosen = hook ? hook(server, options) : options;
   if (chosen === false || chosen.transport === undefined || chosen.transport === "stdio") return chosen;
   const http = chosen as Extract<RunOptions, { transport: unknown }>;
-  const env = { ...envSettings(undefined, "host"), ...envSettings(undefined, "port") };
+  const env = {
+    ...envSettings(undefined, "host"),
+    ...envSettings(undefined, "port"),
+    ...envSettings(undefined, "workers"),
+    ...envSettings(undefined, "shutdownTimeoutMs"),
+  };
   return {
     ...http,
     ...(http.host === undefined && env.host !== undefined ? { host: env.host } : {}),
     ...(http.port === undefined && env.port !== undefined ? { port: env.port } : {}),
+    ...(http.workers === undefined && env.workers !== undefined ? { workers: env.workers } : {}),
+    ...(http.shutdownTimeoutMs === undefined && env.shutdownTimeoutMs !== undefined
+      ? { shutdownTimeoutMs: env.shutdownTimeoutMs }
+      : {}),
   };
+}
+
+const COMMAND_LINE = Symbol.for("fastmcp-ts.command-line");
+
+/**
+ * Keeps this process's command line as it was started, before the `fastmcp-ts` command hands the
+ * file it loads the argv of a direct run: a cluster worker (`run({ workers })`) must be started the
+ * same way as its primary. Used by the `fastmcp-ts` command; not part of the library's public API.
+ */
+export function keepCommandLine(argv: readonly string[]): void {
+  (globalThis as Record<symbol, unknown>)[COMMAND_LINE] ??= [...argv];
+}
+
+/** The command line kept by keepCommandLine, else `argv`. */
+export function commandLine(argv: readonly string[]): readonly string[] {
+  return ((globalThis as Record<symbol, unknown>)[COMMAND_LINE] as readonly string[] | undefined) ?? argv;
 }

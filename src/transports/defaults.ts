@@ -35,6 +35,13 @@ export const TRANSPORT_DEFAULTS = {
   port: 8000,
   /** stdio client: each step of closing a server (EOF, then SIGTERM, then SIGKILL), in ms. */
   shutdownTimeoutMs: 2000,
+  /**
+   * HTTP servers (`shutdownTimeoutMs` of `listen()` and `run()`): on SIGTERM, time for requests in
+   * flight to finish before they are cut, in ms. Under Kubernetes' default 30 s grace period.
+   */
+  httpShutdownTimeoutMs: 10_000,
+  /** HTTP servers shutting down: the `retry` hint sent on the streams they close, in ms. */
+  drainRetryMs: 1000,
   /** stdio server: time to answer requests already read once stdin ends, in ms. */
   shutdownGraceMs: 1000,
   /** Client reconnects of SSE streams: attempts, first delay, longest delay (ms). */

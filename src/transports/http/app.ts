@@ -5,13 +5,13 @@
 import type { Server } from "node:http";
 import { type AuthProvider, isAuthProvider, PROTECTED_RESOURCE_WELL_KNOWN } from "../../auth/server/core.js";
 import type { ServerEntry } from "../../server/entry.js";
-import { logLevelAllows } from "../../server/run-settings.js";
 import type { Store } from "../../stores/store.js";
 import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import { SseServer, type SseServerOptions } from "../sse/server.js";
 import { StreamableHttpHandler, type StreamableHttpOptions } from "../streamable-http/server.js";
 import type { WsServerOptions } from "../ws/server.js";
 import { withCors } from "./cors.js";
+import { drainServer, OpenExchanges, type ShutdownOptions } from "./drain.js";
 import { errorReply, type HttpReply, type HttpRequestLike, jsonReply } from "./exchange.js";
 import { hostAllowed, isLoopback, LOOPBACK_HOSTS } from "./guard.js";
 import { ListenError } from "./listen-error.js";
@@ -56,6 +56,11 @@ export interface ListenOptions extends HttpAppOptions, Omit<WsServerOptions, "pa
   /** How long an idle keep-alive connection stays open for the next request, in ms (default 5000). */
   keepAliveTimeoutMs?: number;
   /**
+   * Graceful shutdown (on SIGTERM or SIGINT under `run()`, or `shutdown()`): time for requests in
+   * flight to finish before they are cut, in ms (default 10000).
+   */
+  shutdownTimeoutMs?: number;
+  /**
    * The shared store that makes several instances act as one (see FastMCPOptions.store); given
    * here, it becomes the server's store.
    */
@@ -92,8 +97,22 @@ export interface ListeningServer {
   readonly urls: Partial<Record<TransportName, string>>;
   readonly server: Server;
   readonly app: HttpApp;
-  /** Stops accepting, ends sessions and open streams, and closes the server. */
+  /** Stops accepting, ends sessions and open streams, and closes the server at once. */
   close(): Promise<void>;
+  /**
+   * Stops gracefully, as `run()` does on SIGTERM: `/health` answers 503 `{"status":"draining"}`, new
+   * connections are refused and new requests get 503, requests in flight have `timeoutMs` (default
+   * `shutdownTimeoutMs`) to finish, open SSE streams get a `retry` hint and WebSockets close 1001 so
+   * that their clients reconnect elsewhere; then the server closes. Legacy sessions are not ended:
+   * with a shared `store`, they carry on on another instance.
+   *
+   * @example
+   * ```ts
+   * const server = await mcp.listen({ port: 0 });
+   * process.once("SIGTERM", () => server.shutdown({ timeoutMs: 5000 }));
+   * ```
+   */
+  shutdown(options?: ShutdownOptions): Promise<void>;
 }
 
 /** Public and cross-origin: browser clients discover the authorization server from it. */
@@ -134,6 +153,7 @@ export class HttpApp {
   private readonly metadataUrls: Partial<Record<TransportName, string>>;
   /** The auth provider's own routes (an OAuth authorization server's), when it has some. */
   private readonly providerRoutes: AuthProvider["handle"];
+  private drainingSince: number | undefined;
 
   constructor(server: ServerEntry, options: HttpAppOptions = {}) {
     this.transports = new Set(options.transports ?? ["http"]);
@@ -182,9 +202,34 @@ export class HttpApp {
     return this.transports.has(transport);
   }
 
+  /** Whether `drain()` was called: the app is on its way out and refuses new work. */
+  get draining(): boolean {
+    return this.drainingSince !== undefined;
+  }
+
+  /**
+   * Requests being handled that a client awaits an answer to: legacy-session requests (whose answers
+   * may travel on a stream) and SSE-transport requests. 2026-07-28 requests are plain exchanges,
+   * counted by whoever serves the HTTP connections.
+   */
+  get inFlight(): number {
+    return (this.streamable?.stats().inFlight ?? 0) + (this.sse?.inFlight ?? 0);
+  }
+
+  /**
+   * Starts a graceful shutdown: from now on the health route answers 503 `{"status":"draining"}`
+   * and every other request 503 with `Connection: close` and `Retry-After`, so that clients go to
+   * another instance. Work in flight goes on, and sessions are kept (not ended as `close()` or a
+   * DELETE would): their clients reconnect and, with a shared store, carry on elsewhere.
+   */
+  drain(): void {
+    this.drainingSince ??= Date.now();
+  }
+
   /** Routes one request by path. */
   handle = async (request: HttpRequestLike): Promise<HttpReply> => {
     const path = trimSlash(request.url.pathname);
+    if (this.drainingSince !== undefined) return this.refuse(request, path);
     if (this.metadata !== undefined && path.startsWith("/.well-known/")) {
       const body = this.metadata.get(path);
       if (body !== undefined) return metadataReply(request.method, body);
@@ -203,6 +248,14 @@ export class HttpApp {
       return jsonReply(200, { status: "ok" });
     return errorReply(404, -32000, `Not Found: ${request.url.pathname}`);
   };
+
+  /** The answer to any request while draining. */
+  private refuse(request: HttpRequestLike, path: string): HttpReply {
+    const headers = { connection: "close", "retry-after": "1", "cache-control": "no-store" };
+    if (this.paths.health && path === this.paths.health && request.method === "GET")
+      return jsonReply(503, { status: "draining" }, headers);
+    return errorReply(503, -32000, "Service Unavailable: the server is shutting down", null, headers);
+  }
 
   /** The app as a web-standard fetch handler. */
   webHandler(): (request: Request) => Promise<Response> {
@@ -223,33 +276,6 @@ export class HttpApp {
   }
 }
 
-/**
- * `run()` over HTTP: listens, prints where, and serves until SIGINT or SIGTERM (then closes). A port
- * that cannot be bound is the user's situation, not a bug in their code: one line on stderr, exit 1.
- */
-export async function runHttp(server: ServerEntry, options: ListenOptions): Promise<void> {
-  let listening: ListeningServer;
-  try {
-    listening = await listen(server, options);
-  } catch (error) {
-    if (!(error instanceof ListenError)) throw error;
-    process.stderr.write(`[fastmcp-ts] ${server.name}: ${error.message}\n`);
-    process.exit(1);
-  }
-  const urls = Object.entries(listening.urls).map(([kind, url]) => `${kind} ${url}`);
-  if (logLevelAllows("info"))
-    process.stderr.write(`[fastmcp-ts] ${server.name} serving ${urls.join(", ")}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      listening.close().then(resolve);
-    };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
-}
-
 /** Serves a FastMCP server over HTTP on a node:http server. */
 export async function listen(server: ServerEntry, options: ListenOptions = {}): Promise<ListeningServer> {
   const { createServer } = await import("node:http");
@@ -260,8 +286,12 @@ export async function listen(server: ServerEntry, options: ListenOptions = {}): 
     appOptions.allowedHosts = [...LOOPBACK_HOSTS];
   const app = new HttpApp(server, appOptions);
   const listener = app.nodeListener();
-  const http = createServer(serverTimeouts(options), (req, res) => listener(req, res));
-  const closeWs = transports.includes("ws")
+  const exchanges = new OpenExchanges();
+  const http = createServer(
+    serverTimeouts(options),
+    exchanges.wrap((req, res) => listener(req, res)),
+  );
+  const ws = transports.includes("ws")
     ? (await import("../ws/server.js")).attachWebSocketServer(server, http, {
         ...appOptions,
         // The app's own for this endpoint: it adds the auth provider's metadata URL for the challenges.
@@ -279,7 +309,7 @@ export async function listen(server: ServerEntry, options: ListenOptions = {}): 
     });
   } catch (error) {
     app.close();
-    closeWs?.();
+    ws?.close();
     throw new ListenError(error, host, options.port ?? TRANSPORT_DEFAULTS.port);
   }
   const address = http.address();
@@ -292,6 +322,7 @@ export async function listen(server: ServerEntry, options: ListenOptions = {}): 
   if (app.serves("sse")) urls.sse = `${base}${app.paths.sse}`;
   if (transports.includes("ws")) urls.ws = `ws://${shownHost}:${port}${app.paths.ws}`;
   let closing: Promise<void> | undefined;
+  let draining: Promise<void> | undefined;
   return {
     url: (urls.http ?? urls.sse ?? urls.ws) as string,
     urls,
@@ -300,11 +331,17 @@ export async function listen(server: ServerEntry, options: ListenOptions = {}): 
     close() {
       closing ??= new Promise<void>((resolve) => {
         app.close();
-        closeWs?.();
+        ws?.close();
         http.close(() => resolve());
         http.closeAllConnections();
       });
       return closing;
+    },
+    shutdown(shutdownOptions = {}) {
+      const timeoutMs =
+        shutdownOptions.timeoutMs ?? options.shutdownTimeoutMs ?? TRANSPORT_DEFAULTS.httpShutdownTimeoutMs;
+      draining ??= closing ?? drainServer({ http, app, ws, exchanges }, timeoutMs);
+      return draining;
     },
   };
 }

@@ -146,6 +146,9 @@ export function fromNodeRequest(req: IncomingMessage, res?: ServerResponse): Htt
   return new NodeRequest(req, res);
 }
 
+/** The responses that are SSE streams (see sendNodeReply), for a graceful shutdown to find them. */
+export const sseResponses: WeakSet<ServerResponse> = new WeakSet();
+
 /** Sends a reply; `close` ends the connection after it (the request's body was left unread). */
 export function sendNodeReply(reply: HttpReply, res: ServerResponse, close = false): void {
   if (!("attach" in reply)) {
@@ -163,9 +166,16 @@ export function sendNodeReply(reply: HttpReply, res: ServerResponse, close = fal
   }
   res.writeHead(reply.status, reply.headers);
   res.flushHeaders();
+  sseResponses.add(res);
+  // A graceful shutdown may end the response itself (after a `retry` hint): the stream's later
+  // writes are then dropped, and its close is seen as the client's going away.
   const { sink, disconnected } = createSseSink(
-    (chunk) => res.write(chunk),
-    () => res.end(),
+    (chunk) => {
+      if (!res.writableEnded) res.write(chunk);
+    },
+    () => {
+      if (!res.writableEnded) res.end();
+    },
   );
   res.once("close", disconnected);
   reply.attach(sink);

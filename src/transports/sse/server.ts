@@ -65,6 +65,13 @@ export class SseServer {
     return this.sessions.size;
   }
 
+  /** Requests being handled across every session (their answers travel on the sessions' streams). */
+  get inFlight(): number {
+    let count = 0;
+    for (const session of this.sessions.values()) count += session.channel.inFlight;
+    return count;
+  }
+
   /** `GET /sse`: opens a session's stream. */
   async handleStream(request: HttpRequestLike): Promise<HttpReply> {
     const guarded = await guardRequest(request, this.options, this.server.auth);

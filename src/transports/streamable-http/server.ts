@@ -41,7 +41,16 @@ export interface StreamableHttpOptions extends HttpGuardOptions, SessionStoreOpt
   keepAliveMs?: number;
   /** `retry` hint sent to legacy clients with each stream's priming event, in ms. */
   retryMs?: number;
+  /**
+   * Legacy sessions (default true): `false`, or a string saying why, refuses a legacy `initialize`
+   * (HTTP 400, the string as the JSON-RPC error's message) while the 2026-07-28 era, and the legacy
+   * era with `stateless: true`, are served. `run({ workers })` sets it when there is no `store` to
+   * share sessions between the workers.
+   */
+  legacySessions?: boolean | string;
 }
+
+const NO_LEGACY_SESSIONS = "Legacy sessions are not served here: use protocol 2026-07-28";
 
 export class StreamableHttpHandler {
   private readonly sessions: SessionStore;
@@ -127,7 +136,18 @@ export class StreamableHttpHandler {
       // then fails the envelope check with -32602), is served statelessly.
       const modernHeader = request.header("mcp-protocol-version") === "2026-07-28";
       if (hasModernClaim(message.params) || modernHeader) return this.modern(request, message, auth);
-      if (message.method === "initialize") return this.legacy.initialize(request, message, auth);
+      if (message.method === "initialize") {
+        const sessions = this.options.legacySessions ?? true;
+        // 400, not 503: the refusal is how this deployment is set up, and retrying cannot change it.
+        if (sessions !== true && !this.options.stateless)
+          return errorReply(
+            400,
+            ErrorCode.InvalidRequest,
+            typeof sessions === "string" ? sessions : NO_LEGACY_SESSIONS,
+            message.id,
+          );
+        return this.legacy.initialize(request, message, auth);
+      }
     } else if (
       decoded.kind === "notification" &&
       (hasModernClaim(decoded.message.params) || request.header("mcp-protocol-version") === "2026-07-28")

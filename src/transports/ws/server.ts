@@ -27,6 +27,7 @@ const REASONS: Readonly<Record<number, string>> = {
   403: "Forbidden",
   404: "Not Found",
   500: "Internal Server Error",
+  503: "Service Unavailable",
 };
 
 /** Answers an upgrade with an HTTP error on the raw socket, then destroys it. */
@@ -61,12 +62,27 @@ function failUpgrade(socket: Duplex, error: unknown): void {
   reject(socket, 500, "Internal error", {}, ErrorCode.InternalError);
 }
 
-/** Serves WebSocket upgrades on `path` of an HTTP server; returns a function that closes every connection. */
+/** The WebSocket endpoint attached to an HTTP server, as `listen()` stops it. */
+export interface AttachedWebSocketServer {
+  /** Requests being handled across every connection. */
+  readonly inFlight: number;
+  /** Refuses new upgrades (503) from now on; open connections keep being served. */
+  drain(): void;
+  /**
+   * Closes every connection with 1001 (going away), so that clients reconnect elsewhere; resolves
+   * once all have closed, or after `timeoutMs`, when the rest are cut.
+   */
+  goAway(timeoutMs: number): Promise<void>;
+  /** Ends every session and cuts every connection at once. */
+  close(): void;
+}
+
+/** Serves WebSocket upgrades on `path` of an HTTP server. */
 export function attachWebSocketServer(
   server: ServerEntry,
   http: Server,
   options: WsServerOptions,
-): () => void {
+): AttachedWebSocketServer {
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxFrameBytes ?? TRANSPORT_DEFAULTS.maxFrameBytes,
@@ -74,8 +90,14 @@ export function attachWebSocketServer(
   });
   /** Ends each open connection's session (close() runs them at once, not on the sockets' close events). */
   const endings = new Set<() => void>();
+  const sessions = new Set<{ readonly inFlight: number }>();
+  let draining = false;
   const serveUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
     const upgrade = fromNodeRequest(req);
+    if (draining) {
+      reject(socket, 503, "Service Unavailable: the server is shutting down", { "retry-after": "1" });
+      return;
+    }
     const path = upgrade.url.pathname.replace(/(.)\/$/, "$1");
     if (path !== options.path) {
       reject(socket, 404, `Not Found: ${path}`);
@@ -129,10 +151,12 @@ export function attachWebSocketServer(
         });
         const end = () => {
           if (!endings.delete(end)) return;
+          sessions.delete(session);
           clearInterval(pinger);
           session.close();
         };
         endings.add(end);
+        sessions.add(session);
         ws.once("close", end);
         ws.on("error", () => ws.terminate());
       } catch (error) {
@@ -150,10 +174,42 @@ export function attachWebSocketServer(
     serveUpgrade(req, socket, head).catch((error: unknown) => failUpgrade(socket, error));
   };
   http.on("upgrade", onUpgrade);
-  return () => {
+  const close = () => {
     http.off("upgrade", onUpgrade);
     for (const end of [...endings]) end();
     for (const client of wss.clients) client.terminate();
     wss.close();
+  };
+  return {
+    get inFlight() {
+      let count = 0;
+      for (const session of sessions) count += session.inFlight;
+      return count;
+    },
+    drain() {
+      draining = true;
+    },
+    async goAway(timeoutMs) {
+      draining = true;
+      const open = [...wss.clients];
+      const closed = open.map(
+        (client) =>
+          new Promise<void>((resolve) => {
+            if (client.readyState === client.CLOSED) resolve();
+            else client.once("close", () => resolve());
+          }),
+      );
+      for (const client of open) client.close(1001, "Server shutting down");
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.all(closed),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, timeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      close();
+    },
+    close,
   };
 }
