@@ -10,13 +10,14 @@ import { arch, availableParallelism, cpus, loadavg, platform } from "node:os";
 import { argv, version as nodeVersion } from "node:process";
 import { fileURLToPath } from "node:url";
 import { formatMs, formatRate, formatRatio, formatSpread, pairedRatio, table, writeJson } from "./harness.js";
+import { ensurePeers } from "./peers.js";
 import { runColdStart } from "./scenarios/cold-start.js";
 import { CLIENT_ROWS, HTTP_ROWS, httpRatios, runHttp } from "./scenarios/http.js";
 import { runImportCost } from "./scenarios/import-cost.js";
 import { runInMemory } from "./scenarios/in-memory.js";
 import { PROXY_ROWS, proxyCosts, runProxy } from "./scenarios/proxy.js";
 import { runStdio } from "./scenarios/stdio.js";
-import { COMPARISONS, FASTMCP_JSON, FASTMCP_MIDDLEWARE, FLOOR, STACKS } from "./stacks.js";
+import { COMPARISONS, FASTMCP_JSON, FASTMCP_MIDDLEWARE, FLOOR, PEERS, STACKS } from "./stacks.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const quick = argv.includes("--quick");
@@ -110,6 +111,7 @@ const meta = {
     "@modelcontextprotocol/server": packageVersion("@modelcontextprotocol/server"),
     "@modelcontextprotocol/client": packageVersion("@modelcontextprotocol/client"),
     zod: packageVersion("zod"),
+    ...ensurePeers(),
   },
   config: CONFIG,
 };
@@ -128,13 +130,15 @@ console.log(
 
 const started = performance.now();
 const results = {};
-const coldStacks = [...STACKS, FASTMCP_JSON, FLOOR];
-const tableStacks = [...coldStacks, FASTMCP_MIDDLEWARE];
+const stdioPeers = PEERS.filter((peer) => peer.stdio);
+const coldStacks = [...STACKS, ...stdioPeers, FASTMCP_JSON, FLOOR];
+const tableStacks = [...STACKS, ...PEERS, FASTMCP_JSON, FLOOR, FASTMCP_MIDDLEWARE];
 if (enabled("in-memory"))
   results.inMemory = await phase("in-memory", () =>
-    runInMemory([...STACKS, FASTMCP_MIDDLEWARE], CONFIG.inMemory),
+    runInMemory([...STACKS, ...PEERS, FASTMCP_MIDDLEWARE], CONFIG.inMemory),
   );
-if (enabled("stdio")) results.stdio = await phase("stdio", () => runStdio(STACKS, CONFIG.stdio));
+if (enabled("stdio"))
+  results.stdio = await phase("stdio", () => runStdio([...STACKS, ...stdioPeers, FLOOR], CONFIG.stdio));
 if (enabled("cold-start")) {
   results.coldStart = await phase("cold start", () => runColdStart(coldStacks, CONFIG.coldStart));
 }
@@ -428,6 +432,70 @@ for (const target of targets) {
     `  ${verdict(target.ratio, target.met).padEnd(12)} ${target.name}: ${formatRatio(target.ratio)}`,
   );
 }
+
+// ---- issue 14: fastmcp-ts against the best peer and the floor -----------------------------------
+
+/** Every other framework: the official SDKs and the peers (bench/peers/). */
+const PEER_IDS = ["sdk-v1", "sdk-v2", "sdk-v2-legacy", ...PEERS.map((peer) => peer.id)];
+const bestPeer = (key, lowerIsBetter) => {
+  const measured = PEER_IDS.map((id) => [id, metricsOf(id)[key]]).filter(([, summary]) => summary);
+  measured.sort(([, a], [, b]) => (lowerIsBetter ? a.median - b.median : b.median - a.median));
+  return measured[0];
+};
+const versusBest = [];
+for (const [key, name, lowerIsBetter, target, floorTarget] of [
+  ["inMemorySequential", "in-memory calls/s, sequential", false, 3],
+  ["inMemoryConcurrent", `in-memory calls/s, ${IN_FLIGHT} in flight`, false, 3],
+  ["stdioSequential", "stdio calls/s, sequential", false, 2, 0.9],
+  ["stdioConcurrent", `stdio calls/s, ${IN_FLIGHT} in flight`, false, 2, 0.9],
+  ["coldStart", "stdio cold start (lower is better)", true, 0.6],
+]) {
+  const ours = metricsOf("fastmcp")[key];
+  const best = bestPeer(key, lowerIsBetter);
+  if (!ours || !best) continue;
+  const ratio = pairedRatio(ours, best[1]);
+  const floor = metricsOf("floor")[key];
+  const floorRatio = floor && floorTarget ? pairedRatio(ours, floor) : undefined;
+  versusBest.push({ key, name, best: best[0], ratio, target, lowerIsBetter, floorRatio, floorTarget });
+}
+if (results.importCost) {
+  const ours = results.importCost.root;
+  for (const id of ["mcp-lite", "tmcp", "punkpeye"]) {
+    const other = results.importCost[id];
+    if (ours && other) {
+      versusBest.push({
+        key: `import:${id}`,
+        name: `import cost of fastmcp-ts vs ${other.label} (lower is better)`,
+        best: id,
+        ratio: pairedRatio(ours.ms, other.ms),
+        target: id === "mcp-lite" ? 1 : undefined,
+        lowerIsBetter: true,
+      });
+    }
+  }
+}
+if (versusBest.length) {
+  console.log(
+    `\nfastmcp-ts (default negotiation) ÷ the best other framework of each metric (issue 14 targets)`,
+  );
+  for (const entry of versusBest) {
+    const met =
+      entry.target === undefined
+        ? "        "
+        : (entry.lowerIsBetter ? entry.ratio <= entry.target : entry.ratio >= entry.target)
+          ? "MET     "
+          : "MISSED  ";
+    const target =
+      entry.target === undefined ? "" : ` (target ${entry.lowerIsBetter ? "<=" : ">="} ${entry.target}x)`;
+    const floor =
+      entry.floorRatio === undefined
+        ? ""
+        : `; ÷ floor ${formatRatio(entry.floorRatio)} (target >= ${entry.floorTarget}x, ${entry.floorRatio >= entry.floorTarget ? "MET" : "MISSED"})`;
+    console.log(
+      `  ${met} ${entry.name}: ${formatRatio(entry.ratio)} vs ${label(entry.best)}${target}${floor}`,
+    );
+  }
+}
 console.log(`\nTotal ${meta.seconds.toFixed(1)} s.`);
 
 const output = `${root}.bench-results/latest.json`;
@@ -439,5 +507,6 @@ await writeJson(output, {
   httpRatios: httpRatioList,
   proxyCosts: proxyCostList,
   targets,
+  versusBest,
 });
 console.log(`Results written to ${output}`);

@@ -10,6 +10,7 @@ import { Client as ClientV1 } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport as StdioClientTransportV1 } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { InMemoryTransport as InMemoryTransportV1 } from "@modelcontextprotocol/sdk/inMemory.js";
 import { Client, FastMCPTransport, StdioTransport } from "../dist/index.js";
+import { peerScript } from "./peers.js";
 import { createServer as createFastMCPServer } from "./servers/fastmcp.js";
 import { createServer as createV1Server } from "./servers/sdk-v1.js";
 import { serve as serveV2 } from "./servers/sdk-v2.js";
@@ -129,6 +130,43 @@ export const STACKS = [
   { id: "sdk-v1", label: "SDK v1", family: "sdk-v1", ...sdkV1("sdk-v1") },
   { id: "sdk-v2", label: "SDK v2 (auto)", family: "sdk-v2", ...sdkV2("sdk-v2", "auto") },
   { id: "sdk-v2-legacy", label: "SDK v2 (default)", family: "sdk-v2", ...sdkV2("sdk-v2-legacy", "legacy") },
+];
+
+// ---- peer frameworks (bench/peers/, installed by the bench only) ------------------------------
+
+/** In memory through the framework's own in-process API (bench/peers/connections.js, loaded lazily). */
+const peerInMemory = (fn, id) => async () => (await import("./peers/connections.js"))[fn](id);
+
+/**
+ * Over stdio: the peer's server script spawned, reached with the fastmcp-ts client (default
+ * negotiation, so each peer in the era it speaks); the same client as the fastmcp-ts rows, so the
+ * rows differ by server only.
+ */
+const peerStdio = (id, script) => () =>
+  openFastmcp(id, new StdioTransport(execPath, [peerScript(script)]), { clientInfo: CLIENT_INFO });
+
+export const PEERS = [
+  {
+    id: "tmcp",
+    label: "tmcp",
+    family: "peer",
+    inMemory: peerInMemory("tmcpInMemory", "tmcp"),
+    stdio: peerStdio("tmcp", "tmcp"),
+  },
+  // mcp-lite is fetch-first: no stdio transport, so in memory (and over HTTP) only.
+  {
+    id: "mcp-lite",
+    label: "mcp-lite",
+    family: "peer",
+    inMemory: peerInMemory("mcpLiteInMemory", "mcp-lite"),
+  },
+  {
+    id: "punkpeye",
+    label: "punkpeye fastmcp",
+    family: "peer",
+    inMemory: peerInMemory("punkpeyeInMemory", "punkpeye"),
+    stdio: peerStdio("punkpeye", "punkpeye-fastmcp"),
+  },
 ];
 
 /**

@@ -7,11 +7,13 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { rotate, summarize } from "../harness.js";
+import { PEERS_DIR } from "../peers.js";
 
 const run = promisify(execFile);
 
-/** The entries measured: [id, label, specifier, whose]. */
+/** The entries measured: [id, label, specifier, whose, peer (resolved from bench/peers/)]. */
 export const IMPORT_ENTRIES = [
+  ["node", "(bare node: import of node:path)", "node:path", "peer"],
   ["root", "fastmcp-ts", "fastmcp-ts", "ours"],
   ["client", "fastmcp-ts/client", "fastmcp-ts/client", "ours"],
   ["server-auth", "fastmcp-ts/server/auth", "fastmcp-ts/server/auth", "ours"],
@@ -25,11 +27,16 @@ export const IMPORT_ENTRIES = [
   ],
   ["sdk-v2-server", "SDK v2 server (@modelcontextprotocol/server)", "@modelcontextprotocol/server", "peer"],
   ["sdk-v2-client", "SDK v2 client (@modelcontextprotocol/client)", "@modelcontextprotocol/client", "peer"],
+  ["mcp-lite", "mcp-lite", "mcp-lite", "peer", true],
+  ["tmcp", "tmcp (+ @tmcp/transport-stdio)", "tmcp+stdio", "peer", true],
+  ["punkpeye", "punkpeye fastmcp", "fastmcp", "peer", true],
 ];
 
+// "tmcp+stdio": what a tmcp stdio server imports (its server and its stdio transport).
 const TIME_SCRIPT = `
 const start = performance.now();
-await import(process.argv[1]);
+if (process.argv[1] === "tmcp+stdio") await Promise.all([import("tmcp"), import("@tmcp/transport-stdio")]);
+else await import(process.argv[1]);
 process.stdout.write(String(performance.now() - start));
 `;
 
@@ -50,7 +57,8 @@ const hooks = "data:text/javascript," + encodeURIComponent(\`
 \`);
 register(hooks, { data: { port: port2 }, transferList: [port2] });
 const before = new Set(seen);
-await import(process.argv[1]);
+if (process.argv[1] === "tmcp+stdio") await Promise.all([import("tmcp"), import("@tmcp/transport-stdio")]);
+else await import(process.argv[1]);
 await new Promise((resolve) => setImmediate(resolve));
 const files = [...new Set(seen)].filter((url) => !before.has(url));
 const own = process.argv[2];
@@ -71,16 +79,22 @@ async function node(script, args, cwd) {
 
 /** Resolves each entry's specifier from the repository root (the package resolves itself by name). */
 export async function runImportCost(root, { runs }) {
-  const entries = IMPORT_ENTRIES.map(([id, label, specifier, whose]) => ({ id, label, specifier, whose }));
+  const entries = IMPORT_ENTRIES.map(([id, label, specifier, whose, peer]) => ({
+    id,
+    label,
+    specifier,
+    whose,
+    cwd: peer ? PEERS_DIR : root,
+  }));
   const times = Object.fromEntries(entries.map((entry) => [entry.id, []]));
   for (let round = 0; round < runs; round++) {
     for (const entry of rotate(entries, round)) {
-      times[entry.id].push(Number(await node(TIME_SCRIPT, [entry.specifier], root)));
+      times[entry.id].push(Number(await node(TIME_SCRIPT, [entry.specifier], entry.cwd)));
     }
   }
   const results = {};
   for (const entry of entries) {
-    const graph = JSON.parse(await node(GRAPH_SCRIPT, [entry.specifier, `${root}dist/`], root));
+    const graph = JSON.parse(await node(GRAPH_SCRIPT, [entry.specifier, `${root}dist/`], entry.cwd));
     results[entry.id] = { label: entry.label, whose: entry.whose, ms: summarize(times[entry.id]), ...graph };
   }
   return results;

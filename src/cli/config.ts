@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { compileJsonSchema } from "../schema/compile.js";
+import { compileJsonSchemaSync } from "../schema/json-validator.js";
 import type { JSONSchema } from "../schema/standard.js";
 import type { TransportFlag } from "./args.js";
 import { CliError } from "./ui.js";
@@ -45,13 +45,13 @@ interface RawConfig {
   };
 }
 
-let validator: ReturnType<typeof compileJsonSchema> | undefined;
+let validator: ReturnType<typeof compileJsonSchemaSync> | undefined;
 
 async function schemaValidator() {
   if (validator) return validator;
   const url = new URL("../../schema/fastmcp.schema.json", import.meta.url);
   const schema = JSON.parse(await readFile(url, "utf8")) as JSONSchema;
-  validator = compileJsonSchema(schema);
+  validator = compileJsonSchemaSync(schema);
   return validator;
 }
 

@@ -2,8 +2,8 @@
  * Turns whatever the user gave as a schema into what the server needs per request: the JSON Schema
  * to list, and a validator. Runs once, at registration.
  */
-import { Validator } from "@cfworker/json-schema";
 import type { ValidationIssue } from "../errors.js";
+import { dialectOf } from "./dialect.js";
 import { isStandardSchema, type JSONSchema, type SchemaInput, type StandardSchemaV1 } from "./standard.js";
 
 export type ValidationOutcome = { ok: true; value: unknown } | { ok: false; issues: ValidationIssue[] };
@@ -17,101 +17,37 @@ export interface CompiledSchema {
 
 const DEFAULT_DIALECT = "https://json-schema.org/draft/2020-12/schema";
 
-type Draft = "4" | "7" | "2019-09" | "2020-12";
+type JsonValidatorModule = typeof import("./json-validator.js");
+let jsonValidatorModule: JsonValidatorModule | undefined;
+let jsonValidatorLoading: Promise<JsonValidatorModule> | undefined;
 
-const DIALECTS: Record<string, Draft> = {
-  "https://json-schema.org/draft/2020-12/schema": "2020-12",
-  "https://json-schema.org/draft/2019-09/schema": "2019-09",
-  "http://json-schema.org/draft-07/schema": "7",
-  "http://json-schema.org/draft-04/schema": "4",
-};
-
-function dialectOf(schema: JSONSchema): Draft {
-  const declared = schema.$schema;
-  if (declared === undefined) return "2020-12";
-  if (typeof declared !== "string") throw new TypeError("JSON Schema $schema must be a string");
-  const draft =
-    DIALECTS[
-      declared
-        .replace(/#$/, "")
-        .replace(/^https:\/\/json-schema\.org\/draft-0/, "http://json-schema.org/draft-0")
-    ];
-  if (!draft) {
-    throw new TypeError(
-      `Unsupported JSON Schema dialect ${declared}; supported: 2020-12 (the default), 2019-09, draft-07, draft-04`,
-    );
-  }
-  return draft;
+/** Loads the JSON Schema validator (and @cfworker/json-schema) once, at the first validation. */
+function loadJsonValidator(): Promise<JsonValidatorModule> {
+  jsonValidatorLoading ??= import("./json-validator.js").then((module) => {
+    jsonValidatorModule = module;
+    return module;
+  });
+  return jsonValidatorLoading;
 }
 
-/** Compiles a plain JSON Schema into a validator (no eval, so it runs in Workers too). */
+/**
+ * Compiles a plain JSON Schema into a validator (no eval, so it runs in Workers too). The dialect is
+ * checked now; the validator library loads at the first validation (that one returns a promise), so
+ * a server whose schemas all come from a schema library never loads it.
+ */
 export function compileJsonSchema(schema: JSONSchema): CompiledSchema {
-  const validator = new Validator(schema as never, dialectOf(schema), false);
+  const draft = dialectOf(schema);
+  let check = jsonValidatorModule?.jsonValidator(schema, draft);
   return {
     json: schema,
     validate(value) {
-      const outcome = validator.validate(value);
-      return outcome.valid ? { ok: true, value } : { ok: false, issues: jsonSchemaIssues(outcome.errors) };
+      if (check) return check(value);
+      return loadJsonValidator().then((module) => {
+        check ??= module.jsonValidator(schema, draft);
+        return check(value);
+      });
     },
   };
-}
-
-/** Errors that only say "a child failed": dropped when the child's own error is also listed. */
-const SUMMARY_KEYWORDS = new Set([
-  "properties",
-  "patternProperties",
-  "additionalProperties",
-  "unevaluatedProperties",
-  "items",
-  "prefixItems",
-  "additionalItems",
-  "unevaluatedItems",
-  "contains",
-  "$ref",
-  "allOf",
-  "dependentSchemas",
-]);
-
-function pointerToPath(pointer: string): string {
-  return pointer
-    .replace(/^#\/?/, "")
-    .split("/")
-    .filter((part) => part !== "")
-    .map((part) => decodeURIComponent(part).replace(/~1/g, "/").replace(/~0/g, "~"))
-    .join(".");
-}
-
-function jsonSchemaIssues(
-  errors: { instanceLocation: string; keywordLocation: string; keyword: string; error: string }[],
-): ValidationIssue[] {
-  const issues: ValidationIssue[] = [];
-  for (const error of errors) {
-    if (SUMMARY_KEYWORDS.has(error.keyword)) {
-      const deeper = errors.some(
-        (other) =>
-          other !== error &&
-          !SUMMARY_KEYWORDS.has(other.keyword) &&
-          // Deeper in the value, or (for `$ref`, whose target checks the same value) deeper in the schema.
-          (other.instanceLocation.startsWith(`${error.instanceLocation}/`) ||
-            other.keywordLocation.startsWith(`${error.keywordLocation}/`)),
-      );
-      if (deeper) continue;
-    }
-    const path = pointerToPath(error.instanceLocation);
-    if (error.keyword === "required") {
-      const name = /property "(.+)"/.exec(error.error)?.[1];
-      if (name !== undefined) {
-        issues.push({ path: path ? `${path}.${name}` : name, message: "Required property is missing" });
-        continue;
-      }
-    }
-    if (error.keyword === "false") {
-      issues.push({ path, message: "Unexpected property" });
-      continue;
-    }
-    issues.push({ path, message: error.error.replace(/^Instance /, "Value ") });
-  }
-  return issues;
 }
 
 function standardIssues(issues: ReadonlyArray<StandardSchemaV1.Issue>): ValidationIssue[] {

@@ -208,24 +208,24 @@ describe("compileSchema with a plain JSON Schema", () => {
     expect((compiled.json.properties as Record<string, JSONSchema>).region?.["x-mcp-header"]).toBe("Region");
   });
 
-  it("accepts a valid value unchanged and follows $ref into $defs", () => {
+  it("accepts a valid value unchanged and follows $ref into $defs", async () => {
     const compiled = sync(compileSchema(schema));
     const value = { a: "x", b: { c: 3 }, region: "eu" };
-    const outcome = compiled.validate(value);
+    const outcome = await compiled.validate(value);
     expect(outcome).toEqual({ ok: true, value });
-    if (!(outcome instanceof Promise) && outcome.ok) expect(outcome.value).toBe(value);
-    expect(compiled.validate({ a: "x", b: { c: 1.5 } })).toMatchObject({ ok: false });
+    if (outcome.ok) expect(outcome.value).toBe(value);
+    expect(await compiled.validate({ a: "x", b: { c: 1.5 } })).toMatchObject({ ok: false });
   });
 
-  it("names a missing required property", () => {
-    expect(sync(compileSchema(schema)).validate({})).toEqual({
+  it("names a missing required property", async () => {
+    expect(await sync(compileSchema(schema)).validate({})).toEqual({
       ok: false,
       issues: [{ path: "a", message: "Required property is missing" }],
     });
   });
 
-  it("gives one readable issue per failing field, with paths", () => {
-    const outcome = sync(compileSchema(schema)).validate({ a: "z", b: { c: "s" }, extra: 1 });
+  it("gives one readable issue per failing field, with paths", async () => {
+    const outcome = await sync(compileSchema(schema)).validate({ a: "z", b: { c: "s" }, extra: 1 });
     expect(outcome).toEqual({
       ok: false,
       issues: [
@@ -236,15 +236,15 @@ describe("compileSchema with a plain JSON Schema", () => {
     });
   });
 
-  it("reports a missing property inside a $ref target once, without a summary issue", () => {
+  it("reports a missing property inside a $ref target once, without a summary issue", async () => {
     // Regression: the $ref keyword's own "A subschema had errors." used to be listed as well.
-    expect(sync(compileSchema(schema)).validate({ a: "x", b: {} })).toEqual({
+    expect(await sync(compileSchema(schema)).validate({ a: "x", b: {} })).toEqual({
       ok: false,
       issues: [{ path: "b.c", message: "Required property is missing" }],
     });
   });
 
-  it("reports nested array and range errors with dotted paths", () => {
+  it("reports nested array and range errors with dotted paths", async () => {
     const compiled = compileJsonSchema({
       type: "object",
       properties: {
@@ -257,7 +257,7 @@ describe("compileSchema with a plain JSON Schema", () => {
         },
       },
     });
-    expect(compiled.validate({ user: { tags: ["a", 3], age: -1 } })).toEqual({
+    expect(await compiled.validate({ user: { tags: ["a", 3], age: -1 } })).toEqual({
       ok: false,
       issues: [
         { path: "user.tags.1", message: expect.stringMatching(/^Value .*string/) },
@@ -266,14 +266,14 @@ describe("compileSchema with a plain JSON Schema", () => {
     });
   });
 
-  it("reports a wrong type of the whole value at the empty path", () => {
-    expect(compileJsonSchema({ type: "object" }).validate("text")).toEqual({
+  it("reports a wrong type of the whole value at the empty path", async () => {
+    expect(await compileJsonSchema({ type: "object" }).validate("text")).toEqual({
       ok: false,
       issues: [{ path: "", message: expect.stringMatching(/object/) }],
     });
   });
 
-  it("honours a draft-07 $schema ($ref siblings are ignored there)", () => {
+  it("honours a draft-07 $schema ($ref siblings are ignored there)", async () => {
     const make = (dialect?: string): JSONSchema => ({
       ...(dialect ? { $schema: dialect } : {}),
       definitions: { N: { type: "number" } },
@@ -282,13 +282,21 @@ describe("compileSchema with a plain JSON Schema", () => {
     });
     const draft7 = sync(compileSchema(make("http://json-schema.org/draft-07/schema#")));
     expect(draft7.json.$schema).toBe("http://json-schema.org/draft-07/schema#");
-    expect(draft7.validate({ n: 5 })).toEqual({ ok: true, value: { n: 5 } });
-    expect(draft7.validate({ n: "five" })).toMatchObject({ ok: false, issues: [{ path: "n" }] });
+    expect(await draft7.validate({ n: 5 })).toEqual({ ok: true, value: { n: 5 } });
+    expect(await draft7.validate({ n: "five" })).toMatchObject({ ok: false, issues: [{ path: "n" }] });
     // Under the 2020-12 default the sibling `maximum` applies.
-    expect(sync(compileSchema(make())).validate({ n: 5 })).toMatchObject({
+    expect(await sync(compileSchema(make())).validate({ n: 5 })).toMatchObject({
       ok: false,
       issues: [{ path: "n" }],
     });
+  });
+
+  it("loads its validator at the first validation, then validates synchronously", async () => {
+    // Once the validator library is loaded (by this or an earlier validation), new schemas use it at once.
+    await compileJsonSchema({ type: "object" }).validate({});
+    const outcome = compileJsonSchema({ type: "object", required: ["a"] }).validate({});
+    expect(outcome).not.toBeInstanceOf(Promise);
+    expect(outcome).toEqual({ ok: false, issues: [{ path: "a", message: "Required property is missing" }] });
   });
 
   it("rejects an unknown dialect at compile time", () => {

@@ -1,8 +1,11 @@
 /**
- * What `import("fastmcp-ts")` loads: never the code of features a user did not ask for (proxies,
- * OpenAPI, server and client OAuth, JOSE, YAML, the CLI). A fresh Node process imports the root entry
- * (the sources, through tsx) with a load hook that records every file module; the test fails when
- * a change starts loading one of these eagerly.
+ * What `import("fastmcp-ts")` and `import("fastmcp-ts/client")` load: only the module graph a
+ * server or a client needs. Never the code of features a user did not ask for (proxies, OpenAPI,
+ * server and client OAuth, JOSE, YAML, the CLI), never a network transport or its Node built-ins
+ * before it is chosen, never a schema library the user did not use, and never the other side's
+ * code from the client entry. A fresh Node process imports the entry (the sources, through tsx)
+ * with a load hook that records every module, Node built-ins included; the test fails when a
+ * change starts loading one of these eagerly.
  */
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -12,7 +15,8 @@ import { ROOT } from "../helpers/paths.js";
 
 const run = promisify(execFile);
 
-const SCRIPT = `
+/** Records every module loaded after it, then runs `code` (which may import the entry and use it). */
+const recorder = (code: string) => `
 import { register } from "node:module";
 import { MessageChannel } from "node:worker_threads";
 const { port1, port2 } = new MessageChannel();
@@ -22,23 +26,60 @@ port1.unref();
 const hooks = "data:text/javascript," + encodeURIComponent(\`
   let port;
   export function initialize(data) { port = data.port; }
-  export async function load(url, context, next) { if (url.startsWith("file:")) port.postMessage(url); return next(url, context); }
+  export async function load(url, context, next) { port.postMessage(url); return next(url, context); }
 \`);
 register(hooks, { data: { port: port2 }, transferList: [port2] });
-await import(process.argv[1]);
+${code}
 await new Promise((resolve) => setImmediate(resolve));
-process.stdout.write(JSON.stringify(seen));
+process.stdout.write(JSON.stringify({ seen, result: globalThis.graphResult ?? null }));
 `;
 
-/** Paths (relative to the repository) of the modules `entry` loads. */
-async function graphOf(entry: string): Promise<string[]> {
+/**
+ * The modules `code` loads (paths relative to the repository, `node:` built-ins as they are) and what
+ * it left in `globalThis.graphResult`. `code` finds the repository in `process.argv[1]`.
+ */
+async function graphOf(code: string): Promise<{ modules: string[]; result: unknown }> {
   const { stdout } = await run(
     process.execPath,
-    ["--import", "tsx", "--input-type=module", "-e", SCRIPT, `${ROOT}${entry}`],
+    ["--import", "tsx", "--input-type=module", "-e", recorder(code), ROOT],
     { cwd: ROOT, timeout: 60_000 },
   );
-  return (JSON.parse(stdout) as string[]).map((url) => fileURLToPath(url).slice(ROOT.length));
+  const { seen, result } = JSON.parse(stdout) as { seen: string[]; result: unknown };
+  // Repository files relative to it; others (a symlinked node_modules resolves elsewhere) in full.
+  const modules = seen.map((url) => {
+    if (!url.startsWith("file:")) return url;
+    const path = fileURLToPath(url);
+    return path.startsWith(ROOT) ? path.slice(ROOT.length) : path;
+  });
+  return { modules, result };
 }
+
+/** The modules `import(entry)` loads. */
+async function importOf(entry: string): Promise<string[]> {
+  return (await graphOf(`await import(process.argv[1] + ${JSON.stringify(entry)});`)).modules;
+}
+
+/** Node built-ins that only a chosen transport (or feature) needs: network, processes, files, crypto. */
+const TRANSPORT_BUILTINS =
+  /^node:(http|https|http2|net|tls|dgram|child_process|crypto|zlib|fs|fs\/promises)$/;
+/** Schema libraries and the JSON Schema validator: loaded when a schema of theirs is seen. */
+const SCHEMA_LIBRARIES = [
+  /node_modules\/zod\//,
+  /node_modules\/valibot\//,
+  /node_modules\/@valibot\/to-json-schema\//,
+  /node_modules\/arktype\//,
+  /node_modules\/@ark\//,
+  /node_modules\/@cfworker\/json-schema\//,
+  /^src\/schema\/json-validator\.ts$/,
+];
+/** Network transports' code (both sides) and the WebSocket library. */
+const NETWORK_TRANSPORTS = [
+  /^src\/transports\/http\/(app|node|exchange|guard|session-owner)\.ts$/,
+  /^src\/transports\/streamable-http\/(server|legacy|sessions|post-reply)\.ts$/,
+  /^src\/transports\/sse\/server\.ts$/,
+  /^src\/transports\/ws\/server\.ts$/,
+  /node_modules\/ws\//,
+];
 
 /** Modules no plain server or client needs: each feature's own entry point or first use loads them. */
 const MUST_NOT_LOAD = [
@@ -55,12 +96,25 @@ const MUST_NOT_LOAD = [
   /node_modules\/jose\//,
   /node_modules\/yaml\//,
   /node_modules\/oidc-provider\//,
+  TRANSPORT_BUILTINS,
+  ...SCHEMA_LIBRARIES,
+  ...NETWORK_TRANSPORTS,
 ];
+
+/** What the client entry must not load besides: any server code. */
+const CLIENT_MUST_NOT_LOAD = [
+  ...MUST_NOT_LOAD,
+  /^src\/server\//,
+  /^src\/transports\/stdio\/server\.ts$/,
+  /^src\/middleware\//,
+];
+
+const cases = (patterns: RegExp[]) => patterns.map((pattern) => [String(pattern), pattern] as const);
 
 describe("the root entry's module graph", () => {
   let graph: string[];
   beforeAll(async () => {
-    graph = await graphOf("src/index.ts");
+    graph = await importOf("src/index.ts");
   });
 
   it("loads the server and client core", () => {
@@ -68,10 +122,54 @@ describe("the root entry's module graph", () => {
     expect(graph).toContain("src/client/client.ts");
   });
 
-  it.each(MUST_NOT_LOAD.map((pattern) => [String(pattern), pattern] as const))(
-    "does not load %s",
-    (_name, pattern) => {
-      expect(graph.filter((path) => pattern.test(path))).toEqual([]);
-    },
-  );
+  it.each(cases(MUST_NOT_LOAD))("does not load %s", (_name, pattern) => {
+    expect(graph.filter((path) => pattern.test(path))).toEqual([]);
+  });
+});
+
+describe("the client entry's module graph", () => {
+  let graph: string[];
+  beforeAll(async () => {
+    graph = await importOf("src/client/index.ts");
+  });
+
+  it("loads the client core", () => {
+    expect(graph).toContain("src/client/client.ts");
+  });
+
+  it.each(cases(CLIENT_MUST_NOT_LOAD))("does not load %s", (_name, pattern) => {
+    expect(graph.filter((path) => pattern.test(path))).toEqual([]);
+  });
+});
+
+describe("what a server with a zod tool loads to answer a call", () => {
+  let graph: string[];
+  let answer: unknown;
+  beforeAll(async () => {
+    // A server with one zod tool, called once through the in-memory transport.
+    ({ modules: graph, result: answer } = await graphOf(`
+      const { FastMCP, Client } = await import(process.argv[1] + "src/index.ts");
+      const { z } = await import("zod");
+      const mcp = new FastMCP({ name: "graph", version: "1.0.0" });
+      mcp.tool("add", { inputSchema: z.object({ a: z.number(), b: z.number() }) }, ({ a, b }) => a + b);
+      const client = new Client(mcp);
+      await client.connect();
+      globalThis.graphResult = (await client.callTool("add", { a: 20, b: 22 })).text;
+      await client.close();
+    `));
+  });
+
+  it("loads zod, the library the tool's schema comes from", () => {
+    expect(answer).toBe("42");
+    expect(graph.some((path) => /node_modules\/zod\//.test(path))).toBe(true);
+  });
+
+  it.each(
+    cases([
+      ...SCHEMA_LIBRARIES.filter((pattern) => !pattern.test("node_modules/zod/")),
+      ...NETWORK_TRANSPORTS,
+    ]),
+  )("does not load %s", (_name, pattern) => {
+    expect(graph.filter((path) => pattern.test(path))).toEqual([]);
+  });
 });

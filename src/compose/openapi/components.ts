@@ -4,7 +4,7 @@
  */
 import { ResourceError } from "../../errors.js";
 import type { ToolAnnotations } from "../../protocol/types.js";
-import { compileJsonSchema } from "../../schema/compile.js";
+import { compileJsonSchemaSync } from "../../schema/json-validator.js";
 import type { JSONSchema } from "../../schema/standard.js";
 import type { Context } from "../../server/context.js";
 import type { FastMCP } from "../../server/fastmcp.js";
@@ -88,7 +88,7 @@ function outputFor(
     ? { ...schema, type: "object" }
     : { type: "object", properties: { result: schema }, required: ["result"], "x-fastmcp-wrap-result": true };
   if (defs) json.$defs = { ...(json.$defs as object | undefined), ...defs };
-  return { schema: json, output: { validator: compileJsonSchema(json), wrap: !isObject } };
+  return { schema: json, output: { validator: compileJsonSchemaSync(json), wrap: !isObject } };
 }
 
 /** A name usable as an RFC 6570 variable: characters outside [A-Za-z0-9_] percent-encoded. */
