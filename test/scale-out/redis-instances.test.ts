@@ -252,7 +252,9 @@ describe("three instances on one Redis", () => {
     await redis.restart();
     // Redis restarted empty: the old session is gone (404), new ones work across instances again.
     await until(async () => (await callInSession(urlOf("C"), sessionId, "whoami")).status === 404, 10_000);
+    // Each instance reconnects on its own schedule: B answers a session made on C once it has.
     const again = await initialize(urlOf("C"));
+    await until(async () => (await callInSession(urlOf("B"), again, "whoami")).status !== 503, 10_000);
     expect((await callInSession(urlOf("B"), again, "whoami")).body).toContain("B");
   });
 });
