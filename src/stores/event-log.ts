@@ -1,16 +1,22 @@
 /**
  * Resumable SSE streams kept in a shared store, so a client whose stream broke can resume it with
- * `Last-Event-ID` on any instance: each stream is a log (`events:<streamId>`), an event id is
- * `<streamId>.<seq>`, and every append is also published so that an instance serving a resumed
- * stream follows the one still writing it. An entry is the message's JSON text, `""` for a
- * priming event, or the end mark once the stream has ended.
+ * `Last-Event-ID` on any instance. The streams of one legacy session share one log
+ * (`events:<session>`, trimmed to its last entries), so a session costs one key however many
+ * requests it streams, lives as long as the session, and goes with it in one delete. A stream id
+ * is `<session>-<instance>-<n>` (see HttpSession.nextStreamId); an event id is
+ * `<streamId>.<seq>`, seq counting the session's log. An entry is `<instance>-<n> <payload>`, the
+ * payload being the message's JSON text, `""` for a priming event, or the end mark once the
+ * stream has ended. Every append is also published, so that an instance serving a resumed stream
+ * follows the one still writing it.
  */
 import type { JSONRPCMessage } from "../protocol/types.js";
 import type { EventStore } from "../transports/http/event-stream.js";
 import type { LogEntry, Store } from "./store.js";
 
 const END = "end";
-const logKey = (streamId: string) => `events:${streamId}`;
+
+/** The log key of a session's streams. */
+export const eventLogKey = (sessionId: string) => `events:${sessionId}`;
 
 /** One message of a followed stream, with its event id. */
 export interface FollowedEvent {
@@ -19,24 +25,42 @@ export interface FollowedEvent {
 }
 
 export interface StoreEventLogOptions {
-  /** Events kept per stream (default 1000); resuming from before the oldest kept is refused. */
-  maxEventsPerStream?: number;
-  /** How long a stream is kept after its last event, in ms (default 30 minutes). */
+  /** Events kept per session, all its streams together (default 2000); resuming from before the oldest kept is refused. */
+  maxEventsPerSession?: number;
+  /** How long a session's log is kept after its last event, in ms (default 30 minutes); renewed with the session. */
   ttlMs?: number;
 }
 
-function splitEventId(eventId: string): { streamId: string; seq: number } | undefined {
+/** A stream id's session and its part after it; undefined when it is not `<session>-<instance>-<n>`. */
+function splitStreamId(streamId: string): { session: string; part: string } | undefined {
+  const last = streamId.lastIndexOf("-");
+  const at = last > 0 ? streamId.lastIndexOf("-", last - 1) : -1;
+  if (at <= 0) return undefined;
+  return { session: streamId.slice(0, at), part: streamId.slice(at + 1) };
+}
+
+function splitEventId(
+  eventId: string,
+): { streamId: string; session: string; part: string; seq: number } | undefined {
   const at = eventId.lastIndexOf(".");
   if (at <= 0) return undefined;
   const seq = Number(eventId.slice(at + 1));
-  if (!Number.isSafeInteger(seq) || seq < 0) return undefined;
-  return { streamId: eventId.slice(0, at), seq };
+  if (!Number.isSafeInteger(seq) || seq < 0 || eventId.length - at - 1 > 16) return undefined;
+  const streamId = eventId.slice(0, at);
+  const split = splitStreamId(streamId);
+  return split && { streamId, seq, ...split };
 }
 
-function messageOf(entry: LogEntry): JSONRPCMessage | undefined {
-  if (entry.value === "" || entry.value === END) return undefined;
+/** An entry's stream part and payload. */
+function splitEntry(value: string): { part: string; payload: string } {
+  const at = value.indexOf(" ");
+  return at < 0 ? { part: value, payload: "" } : { part: value.slice(0, at), payload: value.slice(at + 1) };
+}
+
+function messageOf(payload: string): JSONRPCMessage | undefined {
+  if (payload === "" || payload === END) return undefined;
   try {
-    return JSON.parse(entry.value) as JSONRPCMessage;
+    return JSON.parse(payload) as JSONRPCMessage;
   } catch {
     return undefined;
   }
@@ -45,11 +69,11 @@ function messageOf(entry: LogEntry): JSONRPCMessage | undefined {
 export class StoreEventLog implements EventStore {
   private readonly store: Store;
   private readonly maxLength: number;
-  private readonly ttlMs: number;
+  readonly ttlMs: number;
 
   constructor(store: Store, options: StoreEventLogOptions = {}) {
     this.store = store;
-    this.maxLength = options.maxEventsPerStream ?? 1000;
+    this.maxLength = options.maxEventsPerSession ?? 2000;
     this.ttlMs = options.ttlMs ?? 30 * 60_000;
   }
 
@@ -69,17 +93,22 @@ export class StoreEventLog implements EventStore {
   ): Promise<string | undefined> {
     const parsed = splitEventId(lastEventId);
     if (!parsed) return undefined;
-    const entries = await this.store.readAfter(logKey(parsed.streamId), parsed.seq);
+    const entries = await this.store.readAfter(eventLogKey(parsed.session), parsed.seq);
     if (!entries) return undefined;
     for (const entry of entries) {
-      const message = messageOf(entry);
+      const { part, payload } = splitEntry(entry.value);
+      if (part !== parsed.part) continue;
+      const message = messageOf(payload);
       if (message) send(`${parsed.streamId}.${entry.seq}`, message);
     }
     return parsed.streamId;
   }
 
-  drop(streamId: string): void {
-    this.store.delete(logKey(streamId)).catch(() => {
+  /** A stream's events stay in its session's log until the session ends (see dropSession). */
+  drop(): void {}
+
+  dropSession(sessionId: string): void {
+    this.store.delete(eventLogKey(sessionId)).catch(() => {
       // The log expires by its TTL anyway.
     });
   }
@@ -96,8 +125,8 @@ export class StoreEventLog implements EventStore {
   ): Promise<{ streamId: string; stop: () => void } | undefined> {
     const parsed = splitEventId(lastEventId);
     if (!parsed) return undefined;
-    const { streamId } = parsed;
-    const key = logKey(streamId);
+    const { streamId, part: wanted } = parsed;
+    const key = eventLogKey(parsed.session);
     let last = parsed.seq;
     let stopped = false;
     let syncing = true;
@@ -107,14 +136,17 @@ export class StoreEventLog implements EventStore {
       stopped = true;
       void unsubscribe().catch(() => {});
     };
+    // Entries of the session's other streams only move `last` on.
     const take = (entry: LogEntry) => {
       last = entry.seq;
-      if (entry.value === END) {
+      const { part, payload } = splitEntry(entry.value);
+      if (part !== wanted) return;
+      if (payload === END) {
         stop();
         onEnd();
         return;
       }
-      const message = messageOf(entry);
+      const message = messageOf(payload);
       if (message) send({ id: `${streamId}.${entry.seq}`, message });
     };
     const takeAll = (entries: LogEntry[]) => {
@@ -170,8 +202,11 @@ export class StoreEventLog implements EventStore {
     return { streamId, stop };
   }
 
-  private async write(streamId: string, value: string): Promise<string> {
-    const key = logKey(streamId);
+  private async write(streamId: string, payload: string): Promise<string> {
+    const split = splitStreamId(streamId);
+    if (!split) throw new TypeError(`Not a session stream id: ${streamId}`);
+    const key = eventLogKey(split.session);
+    const value = `${split.part} ${payload}`;
     const seq = await this.store.append(key, value, { maxLength: this.maxLength, ttlMs: this.ttlMs });
     // Followers on other instances hear it at once; a lost publish is caught up from the log.
     this.store.publish(key, `${seq} ${value}`).catch(() => {});

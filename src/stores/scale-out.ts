@@ -7,7 +7,7 @@
  */
 import type { ServerKernel } from "../server/kernel.js";
 import { InstanceBus } from "./bus.js";
-import { StoreEventLog } from "./event-log.js";
+import { StoreEventLog, type StoreEventLogOptions } from "./event-log.js";
 import { SharedTaskStore } from "./shared-task-store.js";
 import type { Store } from "./store.js";
 
@@ -24,13 +24,15 @@ function randomKey(): string {
 export class ScaleOut {
   readonly store: Store;
   readonly bus: InstanceBus;
-  /** Resumable streams of legacy sessions, readable from every instance. */
-  readonly events: StoreEventLog;
 
   private constructor(store: Store) {
     this.store = store;
     this.bus = new InstanceBus(store);
-    this.events = new StoreEventLog(store);
+  }
+
+  /** Resumable streams of legacy sessions, readable from every instance (a log per session). */
+  eventLog(options: StoreEventLogOptions): StoreEventLog {
+    return new StoreEventLog(this.store, options);
   }
 
   /** Joins the other instances sharing `store`: resolves once this instance hears them. */

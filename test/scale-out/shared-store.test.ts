@@ -182,7 +182,13 @@ describe("notifications reach every instance", () => {
     // Missed while no client was attached: A keeps it for resumption.
     await callInSession(urls[2] as string, sessionId, "grow", { tool: "extra_get_2" });
     const [streamId, seq] = (seen?.id ?? "").split(/\.(?=\d+$)/);
-    await until(async () => ((await store.readAfter(`events:${streamId}`, Number(seq))) ?? []).length === 1);
+    // The session's streams share one log, each entry naming its stream.
+    const part = `${(streamId as string).slice(sessionId.length + 1)} `;
+    await until(async () =>
+      ((await store.readAfter(`events:${sessionId}`, Number(seq))) ?? []).some((entry) =>
+        entry.value.startsWith(part),
+      ),
+    );
     const resumed = await fetch(urls[1] as string, {
       headers: {
         accept: "text/event-stream",

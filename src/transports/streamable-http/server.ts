@@ -64,7 +64,11 @@ export class StreamableHttpHandler {
     this.server = server;
     this.options = options;
     // Scaled out, reply streams live in the shared store: a client may resume one on any instance.
-    this.events = options.eventStore ?? server.scaleOut?.events ?? new InMemoryEventStore();
+    // Their logs live as long as the sessions they belong to.
+    this.events =
+      options.eventStore ??
+      server.scaleOut?.eventLog({ ttlMs: options.idleTtlMs ?? TRANSPORT_DEFAULTS.idleTtlMs }) ??
+      new InMemoryEventStore();
     this.sessions = new SessionStore(server, options, this.events);
     this.headerChecks = new HeaderChecks((name) => server.toolDefinition(name));
     this.legacy = new LegacyEndpoint(server, options, this.events, this.sessions);

@@ -39,6 +39,8 @@ export class SessionStore {
   private readonly ttl: number;
   private readonly quota: SessionQuota<HttpSession>;
   private readonly events: EventStore | undefined;
+  /** Scaled out with the store's event log (not an `eventStore` option): SharedSessions.end deletes it. */
+  private readonly eventsShared: boolean;
   /** Scaled out: the sessions' records in the shared store. */
   private readonly shared: SharedSessions | undefined;
   /** Scaled out: replicas being made, so that concurrent requests make one. */
@@ -55,6 +57,7 @@ export class SessionStore {
     );
     this.events = events;
     const scaleOut = server.scaleOut;
+    this.eventsShared = scaleOut !== undefined && events !== undefined && "follow" in events;
     if (scaleOut) {
       this.shared = new SharedSessions(scaleOut, this.ttl);
       const { bus } = scaleOut;
@@ -215,9 +218,10 @@ export class SessionStore {
     this.sessions.delete(id);
     this.quota.remove(session.client, session);
     session.close();
-    // Ended streams have left session.streams but their events are still stored: drop them all.
-    if (ended) {
-      if (this.events?.dropSession && !this.shared) this.events.dropSession(session.id);
+    // Ended streams have left session.streams but their events are still stored: drop them all
+    // (scaled out, the instance that ended the session deleted its log with its other keys).
+    if (ended && !this.eventsShared) {
+      if (this.events?.dropSession) this.events.dropSession(session.id);
       else if (this.events?.drop) for (const streamId of session.streamIds()) this.events.drop(streamId);
     }
     if (this.sessions.size === 0 && this.sweeper) {

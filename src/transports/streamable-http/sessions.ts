@@ -39,6 +39,13 @@ export interface StreamableHttpStats {
  * sends goes to the POST it concerns (its answer; its notifications and server requests while its
  * reply can stream), else to the GET stream.
  */
+/** Four random base-36 characters. */
+function replicaSuffix(): string {
+  let suffix = "";
+  for (const byte of crypto.getRandomValues(new Uint8Array(4))) suffix += (byte % 36).toString(36);
+  return suffix;
+}
+
 export class HttpSession {
   readonly id: string;
   /** The identity that created the session (see identityKey); undefined without auth. */
@@ -57,6 +64,8 @@ export class HttpSession {
   private streamSeq = 0;
   /** Scaled out: this instance's tag, which the ids of the streams and server requests made here carry. */
   private readonly tag: string | undefined;
+  /** Scaled out: the tag plus this replica's own suffix, which its stream ids carry. */
+  private readonly streamTag: string | undefined;
   /** Scaled out: the seqs of the GET streams made here (their ids say so, for other instances). */
   private getSeqs: Set<number> | undefined;
 
@@ -72,6 +81,8 @@ export class HttpSession {
     this.owner = owner;
     this.client = client;
     this.tag = shared?.scaleOut.bus.tag;
+    // A replica made again here later must not reuse the ids of this one's streams.
+    this.streamTag = this.tag === undefined ? undefined : `${this.tag}${replicaSuffix()}`;
     this.channel = server.createSession({
       transport: "http",
       sessionId: id,
@@ -116,10 +127,13 @@ export class HttpSession {
     }
   }
 
-  /** A new stream id: `<session>-<n>`, or scaled out `<session>-<tag>-<n>` (`g<n>` for a GET stream). */
+  /**
+   * A new stream id: `<session>-<n>`, or scaled out `<session>-<tag><replica>-<n>` (`g<n>` for a
+   * GET stream), which StoreEventLog reads as the session's log.
+   */
   nextStreamId(get = false): string {
     const seq = ++this.streamSeq;
-    if (this.tag === undefined) return `${this.id}-${seq}`;
+    if (this.streamTag === undefined) return `${this.id}-${seq}`;
     if (get) {
       this.getSeqs ??= new Set();
       this.getSeqs.add(seq);
@@ -128,8 +142,8 @@ export class HttpSession {
   }
 
   private streamIdOf(seq: number): string {
-    if (this.tag === undefined) return `${this.id}-${seq}`;
-    return `${this.id}-${this.tag}-${this.getSeqs?.has(seq) ? "g" : ""}${seq}`;
+    if (this.streamTag === undefined) return `${this.id}-${seq}`;
+    return `${this.id}-${this.streamTag}-${this.getSeqs?.has(seq) ? "g" : ""}${seq}`;
   }
 
   /** Every stream id the session has made here, ended streams included (their events may be stored). */

@@ -4,11 +4,13 @@
  * `session:<id>`, so that any instance can serve the session: the first request an instance sees
  * for it makes a local replica from the record. Changes are written before the reply leaves and
  * told to the other instances' replicas; a DELETE ends the session everywhere; a session nobody
- * uses expires from the store after its idle TTL.
+ * uses expires from the store after its idle TTL. Its keys: the record, its `ctx.setState` values
+ * (`values:<id>`) and the log of its resumable streams (`events:<id>`), renewed and deleted together.
  */
 import type { LegacyState } from "../../protocol/era.js";
 import type { SharedSessionState } from "../../server/entry.js";
 import type { SessionValues } from "../../server/session-values.js";
+import { eventLogKey } from "../../stores/event-log.js";
 import type { ScaleOut } from "../../stores/scale-out.js";
 
 /** A session as the store keeps it. */
@@ -99,14 +101,16 @@ export class SharedSessions {
 
   /** Keeps a session in use alive; resolves false when the store no longer has it (it ended). */
   async touch(id: string): Promise<boolean> {
-    const alive = await this.scaleOut.store.expire(sessionKey(id), this.ttlMs);
-    if (alive) await this.scaleOut.store.expire(valuesKey(id), this.ttlMs);
+    const { store } = this.scaleOut;
+    const alive = await store.expire(sessionKey(id), this.ttlMs);
+    if (alive)
+      await Promise.all([store.expire(valuesKey(id), this.ttlMs), store.expire(eventLogKey(id), this.ttlMs)]);
     return alive;
   }
 
-  /** Ends a session everywhere: its record and values go, and the other instances drop their replicas. */
+  /** Ends a session everywhere: its keys go, and the other instances drop their replicas. */
   async end(id: string): Promise<void> {
-    await this.scaleOut.store.delete(sessionKey(id), valuesKey(id));
+    await this.scaleOut.store.delete(sessionKey(id), valuesKey(id), eventLogKey(id));
     this.scaleOut.bus.broadcast({ kind: "session-ended", id });
   }
 
