@@ -2,7 +2,8 @@
  * How the instances of a scaled-out server talk: one broadcast channel every instance hears (list
  * changes, resource updates, task states, legacy sessions changed or ended) and one direct channel
  * per instance (a client's answer to a server request that instance made). Messages are JSON;
- * anything else read from the store (another program sharing its prefix, a broken peer) is ignored.
+ * anything else read from the store (another program sharing its prefix, a broken peer), and any
+ * message without the fields of its kind, is ignored.
  */
 import type { Store } from "./store.js";
 
@@ -32,6 +33,19 @@ function newTag(): string {
   return tag;
 }
 
+/** The fields each kind of message must have, and their types. */
+const SHAPES: { [K in BusKind]: Record<string, "string" | "object"> } = {
+  list: { method: "string" },
+  updated: { uri: "string" },
+  task: { task: "object" },
+  "task-cancel": { taskId: "string" },
+  "task-update": { taskId: "string", responses: "object" },
+  session: { id: "string", record: "string" },
+  "session-ended": { id: "string" },
+  "get-stream": { session: "string" },
+  response: { session: "string", message: "object" },
+};
+
 function parse(raw: string): ({ from: string } & BusMessage) | undefined {
   let value: unknown;
   try {
@@ -40,8 +54,17 @@ function parse(raw: string): ({ from: string } & BusMessage) | undefined {
     return undefined;
   }
   if (typeof value !== "object" || value === null) return undefined;
-  const message = value as { from?: unknown; kind?: unknown };
+  const message = value as Record<string, unknown>;
   if (typeof message.from !== "string" || typeof message.kind !== "string") return undefined;
+  const shape = Object.hasOwn(SHAPES, message.kind) ? SHAPES[message.kind as BusKind] : undefined;
+  if (!shape) return undefined;
+  for (const [field, type] of Object.entries(shape)) {
+    const got = message[field];
+    if (
+      type === "object" ? typeof got !== "object" || got === null || Array.isArray(got) : typeof got !== type
+    )
+      return undefined;
+  }
   return value as { from: string } & BusMessage;
 }
 

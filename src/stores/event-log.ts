@@ -45,7 +45,7 @@ function splitEventId(
   const at = eventId.lastIndexOf(".");
   if (at <= 0) return undefined;
   const seq = Number(eventId.slice(at + 1));
-  if (!Number.isSafeInteger(seq) || seq < 0 || eventId.length - at - 1 > 16) return undefined;
+  if (!Number.isSafeInteger(seq) || seq < 1 || eventId.length - at - 1 > 16) return undefined;
   const streamId = eventId.slice(0, at);
   const split = splitStreamId(streamId);
   return split && { streamId, seq, ...split };
@@ -55,6 +55,21 @@ function splitEventId(
 function splitEntry(value: string): { part: string; payload: string } {
   const at = value.indexOf(" ");
   return at < 0 ? { part: value, payload: "" } : { part: value.slice(0, at), payload: value.slice(at + 1) };
+}
+
+/**
+ * The entries after an event id's own, read with it so that an id naming an event this log never
+ * held (a made-up stream, or one that is gone) is refused rather than followed forever.
+ */
+async function entriesAfter(
+  store: Store,
+  key: string,
+  parsed: { part: string; seq: number },
+): Promise<LogEntry[] | undefined> {
+  const entries = await store.readAfter(key, parsed.seq - 1);
+  const own = entries?.[0];
+  if (!own || own.seq !== parsed.seq || splitEntry(own.value).part !== parsed.part) return undefined;
+  return entries.slice(1);
 }
 
 function messageOf(payload: string): JSONRPCMessage | undefined {
@@ -93,7 +108,7 @@ export class StoreEventLog implements EventStore {
   ): Promise<string | undefined> {
     const parsed = splitEventId(lastEventId);
     if (!parsed) return undefined;
-    const entries = await this.store.readAfter(eventLogKey(parsed.session), parsed.seq);
+    const entries = await entriesAfter(this.store, eventLogKey(parsed.session), parsed);
     if (!entries) return undefined;
     for (const entry of entries) {
       const { part, payload } = splitEntry(entry.value);
@@ -187,7 +202,7 @@ export class StoreEventLog implements EventStore {
     });
     let entries: LogEntry[] | undefined;
     try {
-      entries = await this.store.readAfter(key, last);
+      entries = await entriesAfter(this.store, key, parsed);
     } catch (error) {
       stop();
       throw error;

@@ -15,6 +15,16 @@ import type { Store } from "./store.js";
 const REQUEST_STATE_KEY_TTL_MS = 365 * 24 * 3600_000;
 const REQUEST_STATE_KEY = "request-state-key";
 
+const LIST_CHANGED = new Set([
+  "notifications/tools/list_changed",
+  "notifications/prompts/list_changed",
+  "notifications/resources/list_changed",
+]);
+
+function warnFailed(error: unknown): void {
+  console.warn("[fastmcp-ts] a task message from another instance failed:", error);
+}
+
 function randomKey(): string {
   let hex = "";
   for (const byte of crypto.getRandomValues(new Uint8Array(32))) hex += byte.toString(16).padStart(2, "0");
@@ -40,11 +50,19 @@ export class ScaleOut {
     const scaleOut = new ScaleOut(store);
     const { bus } = scaleOut;
     const { hub, tasks } = kernel;
-    bus.on("list", (message) => hub.listChanged(message.method, true));
+    // Only the notifications instances send each other reach the clients, whatever the store holds.
+    bus.on("list", (message) => {
+      if (LIST_CHANGED.has(message.method)) hub.listChanged(message.method, true);
+    });
     bus.on("updated", (message) => hub.resourceUpdated(message.uri, true));
-    bus.on("task", (message) => hub.taskStatus(message.task, true));
-    bus.on("task-cancel", (message) => void tasks.cancelHere(message.taskId));
-    bus.on("task-update", (message) => void tasks.answerHere(message.taskId, message.responses));
+    bus.on("task", (message) => {
+      if (typeof message.task.taskId === "string") hub.taskStatus(message.task, true);
+    });
+    bus.on("task-cancel", (message) => void tasks.cancelHere(message.taskId).catch(warnFailed));
+    bus.on(
+      "task-update",
+      (message) => void tasks.answerHere(message.taskId, message.responses).catch(warnFailed),
+    );
     await bus.start();
     hub.relay = (event) => bus.broadcast(event);
     // Tasks are read, cancelled and answered on any instance (a `tasks.store` option is kept).

@@ -54,8 +54,12 @@ describe("StoreEventLog", () => {
   it("refuses event ids it never issued, without touching another session's log", async () => {
     const store = new MemoryStore();
     const log = new StoreEventLog(store);
-    await log.append(`${SESSION}-inst1-1`, note(1));
+    const real = await log.append(`${SESSION}-inst1-1`, note(1));
+    await log.append(`${SESSION}-inst1-1`, note(2));
     const madeUp = [
+      `${SESSION}-inst9-1.1`, // a stream the session's log never held: followed, it would never end
+      `${SESSION}-inst1-2.1`, // the seq of another stream's event
+      real.replace(/\.1$/, ".0"),
       "",
       "x",
       ".",
@@ -83,7 +87,7 @@ describe("StoreEventLog", () => {
 
   it("refuses a resumption from before what the log still holds, rather than skip events", async () => {
     const store = new MemoryStore();
-    const log = new StoreEventLog(store, { maxEventsPerSession: 2 });
+    const log = new StoreEventLog(store, { maxEventsPerSession: 3 });
     const stream = `${SESSION}-inst1-1`;
     const first = await log.append(stream, note(1));
     const second = await log.append(stream, note(2));

@@ -16,6 +16,9 @@ import { type Admission, SessionQuota } from "../http/session-owner.js";
 import { HttpSession } from "./sessions.js";
 import { applyRecord, parseRecord, recordText, SharedSessions } from "./shared-sessions.js";
 
+/** The form of the session ids `create` makes (crypto.randomUUID). */
+const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 export interface SessionStoreOptions {
   /** Sessions idle longer than this end (ms, default 30 minutes). */
   idleTtlMs?: number;
@@ -71,7 +74,10 @@ export class SessionStore {
           }
         }),
         bus.on("session-ended", ({ id }) => this.drop(id, true)),
-        bus.on("response", ({ session, message }) => this.sessions.get(session)?.channel.receive(message)),
+        // Only answers: nothing from the store is taken as a request of the client.
+        bus.on("response", ({ session, message }) => {
+          if (!("method" in message) && "id" in message) this.sessions.get(session)?.channel.receive(message);
+        }),
         bus.on("get-stream", ({ session }) => this.sessions.get(session)?.endStandalone()),
       );
     }
@@ -157,7 +163,8 @@ export class SessionStore {
       }
       return session;
     }
-    if (!this.shared) return undefined;
+    // Only ids this server could have made are looked up in the store.
+    if (!this.shared || !SESSION_ID.test(id)) return undefined;
     let loading = this.loading.get(id);
     if (!loading) {
       loading = this.replicate(this.shared, id, auth).finally(() => this.loading.delete(id));
