@@ -26,7 +26,7 @@ function pages(): string[] {
   const docs = readdirSync(join(ROOT, "docs"))
     .filter((name) => name.endsWith(".md"))
     .map((name) => `docs/${name}`);
-  return ["README.md", "examples/README.md", ...docs];
+  return ["README.md", "examples/README.md", "examples/deploy/README.md", ...docs];
 }
 
 function blocks(page: string): { checked: Block[]; skipped: Block[] } {
