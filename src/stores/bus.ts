@@ -1,7 +1,8 @@
 /**
  * How the instances of a scaled-out server talk: one broadcast channel every instance hears (list
  * changes, resource updates, task states, legacy sessions changed or ended) and one direct channel
- * per instance (a client's answer to a server request that instance made). Messages are JSON;
+ * per instance (a client's answer to a server request that instance made, a legacy SSE message
+ * POSTed to another instance than the one holding its stream). Messages are JSON;
  * anything else read from the store (another program sharing its prefix, a broken peer), and any
  * message without the fields of its kind, is ignored.
  */
@@ -17,7 +18,13 @@ export type BusMessage =
   | { kind: "session"; id: string; record: string }
   | { kind: "session-ended"; id: string }
   | { kind: "get-stream"; session: string }
-  | { kind: "response"; session: string; message: Record<string, unknown> };
+  | { kind: "response"; session: string; message: Record<string, unknown> }
+  | {
+      kind: "sse-message";
+      session: string;
+      message: Record<string, unknown>;
+      auth?: Record<string, unknown>;
+    };
 
 export type BusKind = BusMessage["kind"];
 type Handler<K extends BusKind> = (message: Extract<BusMessage, { kind: K }>) => void;
@@ -44,6 +51,7 @@ const SHAPES: { [K in BusKind]: Record<string, "string" | "object"> } = {
   "session-ended": { id: "string" },
   "get-stream": { session: "string" },
   response: { session: "string", message: "object" },
+  "sse-message": { session: "string", message: "object" },
 };
 
 function parse(raw: string): ({ from: string } & BusMessage) | undefined {

@@ -11,13 +11,14 @@ import WebSocket from "ws";
 import { FastMCP } from "../../src/index.js";
 import { restartDelay } from "../../src/transports/http/workers.js";
 import { runCli, startCli } from "../helpers/cli.js";
-import { type Reply, send, tryInitialize } from "../helpers/legacy-http.js";
+import { callInSession, initialize, type Reply, send, tryInitialize } from "../helpers/legacy-http.js";
 import { modernBody, modernHeaders } from "../helpers/modern-http.js";
 import { ROOT } from "../helpers/paths.js";
 import { isAlive } from "../helpers/processes.js";
 import { LEGACY, META } from "../helpers/protocol.js";
 import { head } from "../helpers/raw-socket.js";
-import { sseMessages } from "../helpers/sse.js";
+import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
+import { SseReader, sseMessages } from "../helpers/sse.js";
 import { within } from "../helpers/wait.js";
 
 const FIXTURE = "test/fixtures/workers-server.ts";
@@ -102,6 +103,56 @@ async function pidsUntil(url: string, wanted: (seen: Set<string>) => boolean): P
   for (let i = 0; i < 30 && !wanted(seen); i++) seen.add(resultText(await callFresh(url, "pid")));
   return seen;
 }
+
+describe("run({ workers: 2, store }) on a real redis-server", { timeout: 60_000 }, () => {
+  let redis: RedisServer;
+  let url: string;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    const server = start({ WORKERS: "2", TRANSPORT: "http,sse", REDIS_URL: redis.url }, "file");
+    url = await server.url;
+  }, 30_000);
+  afterAll(async () => {
+    killAll(shared);
+    await redis?.close();
+  });
+
+  it("serves one legacy session from both workers", async () => {
+    const session = await initialize(url);
+    const pids = new Set<string>();
+    for (let i = 0; i < 30 && pids.size < 2; i++) {
+      const reply = await callInSession(url, session, "pid");
+      expect(reply.status, reply.body).toBe(200);
+      const answer = reply.body.startsWith("{") ? JSON.parse(reply.body) : sseMessages(reply.body).at(-1);
+      pids.add(answer?.result.content[0].text);
+    }
+    expect(pids.size).toBe(2);
+  });
+
+  it("answers on an SSE stream the messages POSTed to either worker", async () => {
+    const stream = await fetch(new URL("/sse", url), { headers: { accept: "text/event-stream" } });
+    const reader = new SseReader(stream);
+    const endpoint = await reader.next();
+    expect(endpoint?.event).toBe("endpoint");
+    const messages = new URL(endpoint?.data as string, url).href;
+    // Fresh connections: the cluster hands them to the workers in turn, so half reach the other one.
+    for (let id = 1; id <= 6; id++) {
+      const reply = await send(
+        messages,
+        "POST",
+        { "content-type": "application/json" },
+        {
+          jsonrpc: "2.0",
+          id,
+          method: "ping",
+        },
+      );
+      expect(reply.status, reply.body).toBe(202);
+      expect(await reader.message()).toEqual({ jsonrpc: "2.0", id, result: {} });
+    }
+    await reader.cancel();
+  });
+});
 
 describe("run({ workers: 2 }) without a store", { timeout: 60_000 }, () => {
   let server: Server;

@@ -8,6 +8,12 @@ import type { AuthInfo } from "../../auth/types.js";
 
 const encoder = new TextEncoder();
 
+/** Whether `id` has the form of the session ids the transports make (crypto.randomUUID). */
+export function isSessionId(id: string): boolean {
+  return SESSION_ID.test(id);
+}
+const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /**
  * A stable key for the identity behind a verified token, or undefined without auth. A token with
  * a subject (`claims.sub`) keys on issuer, client and subject, so a refreshed token of the same

@@ -1,7 +1,8 @@
 /**
  * The legacy HTTP+SSE server transport (protocol 2024-11-05): `GET /sse` opens the stream and
  * announces the `endpoint` to POST to; `POST /messages?session_id=...` carries client messages,
- * whose answers travel on the stream. Deprecated by the spec, kept for older clients.
+ * whose answers travel on the stream. Deprecated by the spec, kept for older clients. Scaled out,
+ * a POST that reaches another instance than the stream's is passed on to it (see SharedSseRoutes).
  */
 import { ErrorCode } from "../../protocol/codes.js";
 import type { ServerEntry, ServerSession } from "../../server/entry.js";
@@ -16,8 +17,10 @@ import {
   SSE_HEADERS,
 } from "../http/exchange.js";
 import { guardRequest, type HttpGuardOptions } from "../http/guard.js";
-import { clientKey, identityKey, SessionQuota } from "../http/session-owner.js";
+import { clientKey, identityKey, isSessionId, SessionQuota } from "../http/session-owner.js";
 import { encodeSseEvent } from "../http/sse.js";
+import { storeDown } from "../http/store-down.js";
+import { SharedSseRoutes } from "./shared-routes.js";
 
 export interface SseServerOptions extends HttpGuardOptions {
   /** Most open SSE sessions at once (default 10000); shared fairly among clients as on Streamable HTTP. */
@@ -50,11 +53,21 @@ export class SseServer {
   private readonly server: ServerEntry;
   private readonly options: SseServerOptions;
   private readonly messagesPath: string;
+  /** Scaled out: where the other instances' streams are, and messages POSTed here for them. */
+  private readonly routes: SharedSseRoutes | undefined;
 
   constructor(server: ServerEntry, options: SseServerOptions, messagesPath: string) {
     this.server = server;
     this.options = options;
     this.messagesPath = messagesPath;
+    if (server.scaleOut) {
+      this.routes = new SharedSseRoutes(server.scaleOut, (id, message, auth) => {
+        const session = this.sessions.get(id);
+        if (!session) return;
+        session.lastActive = Date.now();
+        session.channel.receive(message, auth ? { auth } : undefined);
+      });
+    }
     this.quota = new SessionQuota(
       options.maxSessions ?? TRANSPORT_DEFAULTS.maxSessions,
       options.maxSessionsPerClient ?? TRANSPORT_DEFAULTS.maxSessionsPerClient,
@@ -109,6 +122,13 @@ export class SseServer {
     };
     this.sessions.set(id, session);
     this.quota.add(client, session);
+    try {
+      // Every instance knows where the stream is before the client learns where to POST.
+      await this.routes?.open(id, owner);
+    } catch (error) {
+      this.end(id);
+      return storeDown(error, null);
+    }
     const endpoint = `${this.messagesPath}?session_id=${id}`;
     return {
       status: 200,
@@ -128,10 +148,16 @@ export class SseServer {
       return errorReply(405, -32000, "Method Not Allowed: POST messages", null, { allow: "POST" });
     const id = request.url.searchParams.get("session_id") ?? request.url.searchParams.get("sessionId");
     if (!id) return errorReply(400, -32000, "Bad Request: the session_id query parameter is required");
+    const owner = await identityKey(guarded.auth);
     const session = this.sessions.get(id);
+    const target = session
+      ? session.owner === owner
+        ? session
+        : undefined
+      : await this.elsewhere(id, owner);
     // Another identity's session is "not found" too: it must not learn the session exists.
-    if (!session || session.owner !== (await identityKey(guarded.auth)))
-      return errorReply(404, -32001, "Session not found: open a new stream");
+    if (!target) return errorReply(404, -32001, "Session not found: open a new stream");
+    if ("status" in target) return target;
     const body = await readJsonBody(request, this.options.maxBodyBytes ?? TRANSPORT_DEFAULTS.maxBodyBytes);
     if ("reply" in body) return body.reply;
     const value = body.value;
@@ -142,20 +168,42 @@ export class SseServer {
         "Invalid Request: expected one JSON-RPC message object",
       );
     }
-    session.lastActive = Date.now();
     // The caller is the session's own identity; its latest token (a refreshed one) is ctx.auth.
-    session.channel.receive(value, guarded.auth ? { auth: guarded.auth } : undefined);
+    if ("tag" in target) {
+      this.routes?.forward(target, id, value as Record<string, unknown>, guarded.auth);
+    } else {
+      target.lastActive = Date.now();
+      target.channel.receive(value, guarded.auth ? { auth: guarded.auth } : undefined);
+    }
     return { ...emptyReply(202), body: "Accepted" };
+  }
+
+  /**
+   * Scaled out: the instance holding a stream this one does not, when `owner` opened it; the 503
+   * reply when the store cannot be reached. Only ids this server could have made are looked up.
+   */
+  private async elsewhere(id: string, owner: string | undefined) {
+    if (!this.routes || !isSessionId(id)) return undefined;
+    try {
+      const route = await this.routes.find(id);
+      if (!route || route.tag === this.server.scaleOut?.bus.tag || route.owner !== (owner ?? null))
+        return undefined;
+      return route;
+    } catch (error) {
+      return storeDown(error, null);
+    }
   }
 
   close(): void {
     for (const id of [...this.sessions.keys()]) this.end(id);
+    this.routes?.stop();
   }
 
   private end(id: string): void {
     const session = this.sessions.get(id);
     if (!session) return;
     this.sessions.delete(id);
+    this.routes?.close(id);
     this.quota.remove(session.client, session);
     session.channel.close();
     session.stream.end();

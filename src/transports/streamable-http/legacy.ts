@@ -6,7 +6,7 @@
  */
 
 import type { AuthInfo } from "../../auth/types.js";
-import type { JSONRPCMessage, JSONRPCRequest, RequestId } from "../../protocol/types.js";
+import type { JSONRPCMessage, JSONRPCRequest } from "../../protocol/types.js";
 import { isLegacyVersion, LEGACY_PROTOCOL_VERSIONS } from "../../protocol/versions.js";
 import type { ServerEntry } from "../../server/entry.js";
 import type { StoreEventLog } from "../../stores/event-log.js";
@@ -20,6 +20,7 @@ import {
   SSE_HEADERS,
 } from "../http/exchange.js";
 import { clientKey, identityKey } from "../http/session-owner.js";
+import { storeDown, warnStoreDown } from "../http/store-down.js";
 import { FollowedStream } from "./followed-stream.js";
 import { accepts, PostExchange, PostReply } from "./post-reply.js";
 import type { StreamableHttpOptions } from "./server.js";
@@ -339,30 +340,4 @@ export class LegacyEndpoint {
 
 function notResumable(): HttpReply {
   return errorReply(404, -32000, "Not Found: unknown or expired Last-Event-ID");
-}
-
-/** A request that needed the shared store while it could not be reached: 503, and the client may retry. */
-function storeDown(error: unknown, id: RequestId | null): HttpReply {
-  warnStoreDown(error);
-  return errorReply(
-    503,
-    -32000,
-    "Service Unavailable: the session store cannot be reached; retry later",
-    id,
-    {
-      "retry-after": "1",
-    },
-  );
-}
-
-let warnedAt = 0;
-/** Says so on stderr at most once a minute, not once per request. */
-function warnStoreDown(error: unknown): void {
-  const now = Date.now();
-  if (now - warnedAt < 60_000) return;
-  warnedAt = now;
-  console.warn(
-    "[fastmcp-ts] the session store cannot be reached:",
-    error instanceof Error ? error.message : error,
-  );
 }

@@ -12,12 +12,9 @@ import type { AuthInfo } from "../../auth/types.js";
 import type { ServerEntry } from "../../server/entry.js";
 import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import type { EventStore } from "../http/event-stream.js";
-import { type Admission, SessionQuota } from "../http/session-owner.js";
+import { type Admission, isSessionId, SessionQuota } from "../http/session-owner.js";
 import { HttpSession } from "./sessions.js";
 import { applyRecord, parseRecord, recordText, SharedSessions } from "./shared-sessions.js";
-
-/** The form of the session ids `create` makes (crypto.randomUUID). */
-const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface SessionStoreOptions {
   /** Sessions idle longer than this end (ms, default 30 minutes). */
@@ -164,7 +161,7 @@ export class SessionStore {
       return session;
     }
     // Only ids this server could have made are looked up in the store.
-    if (!this.shared || !SESSION_ID.test(id)) return undefined;
+    if (!this.shared || !isSessionId(id)) return undefined;
     let loading = this.loading.get(id);
     if (!loading) {
       loading = this.replicate(this.shared, id, auth).finally(() => this.loading.delete(id));
