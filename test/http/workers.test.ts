@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { request as httpRequest } from "node:http";
-import { connect as netConnect, type Socket } from "node:net";
+import { type AddressInfo, createServer, connect as netConnect, type Socket } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { FastMCP } from "../../src/index.js";
@@ -200,6 +200,27 @@ describe("run({ workers: 2 }) without a store", { timeout: 60_000 }, () => {
     expect(await within(server.exit, 15_000, "the primary to exit")).toBe(0);
     expect(server.stderr().match(/run\(\) resolved/g)).toHaveLength(3);
     expect([replacement, survivor].map((pid) => isAlive(Number(pid)))).toEqual([false, false]);
+  });
+});
+
+describe("a store that cannot be reached at start", { timeout: 60_000 }, () => {
+  it("is one line naming Redis and exit 1, on one process and on workers", async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const probe = createServer();
+      probe.listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const redisUrl = `redis://127.0.0.1:${closed}`;
+    const servers = [start({ REDIS_URL: redisUrl }), start({ REDIS_URL: redisUrl, WORKERS: "2" })];
+    const codes = await Promise.all(servers.map((server) => within(server.exit, 20_000, "the exit")));
+    expect(codes).toEqual([1, 1]);
+    for (const server of servers) {
+      const lines = server.stderr().trim().split("\n");
+      expect(lines.at(-1)).toMatch(new RegExp(`^\\[fastmcp-ts\\] .*Redis at ${redisUrl}.*ECONNREFUSED`));
+      expect(server.stderr()).not.toMatch(/\n\s+at /);
+    }
   });
 });
 

@@ -7,6 +7,7 @@ import type { ServerEntry } from "../../server/entry.js";
 import { logLevelAllows } from "../../server/run-settings.js";
 import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import type { ListeningServer, ListenOptions, TransportName } from "./app.js";
+import { StoreUnavailableError } from "../../stores/store.js";
 import { ListenError } from "./listen-error.js";
 
 export interface RunHttpOptions extends ListenOptions {
@@ -34,8 +35,9 @@ function say(server: ServerEntry, line: string): void {
 
 /**
  * Serves until SIGTERM or SIGINT (or the primary's word, in a cluster worker); resolves once shut
- * down gracefully. A second signal exits at once. A port that cannot be bound is the user's
- * situation, not a bug in their code: one line on stderr, exit 1.
+ * down gracefully. A second signal exits at once. A port that cannot be bound, or a shared store
+ * that cannot be reached at start, is the user's situation, not a bug in their code: one line on
+ * stderr, exit 1.
  */
 export async function serveHttp(
   server: ServerEntry,
@@ -43,14 +45,14 @@ export async function serveHttp(
   prepare: Prepare,
   worker?: WorkerLink,
 ): Promise<void> {
-  await prepare();
   // Loaded here, not at the top: a cluster's primary loads this module but serves nothing itself.
   const { listen } = await import("./app.js");
   let listening: ListeningServer;
   try {
+    await prepare();
     listening = await listen(server, options);
   } catch (error) {
-    if (!(error instanceof ListenError)) throw error;
+    if (!(error instanceof ListenError || error instanceof StoreUnavailableError)) throw error;
     if (worker) worker.failed(error.message);
     else process.stderr.write(`[fastmcp-ts] ${server.name}: ${error.message}\n`);
     process.exit(1);
