@@ -10,9 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client, StreamableHttpTransport } from "../../src/client/index.js";
 import { RedisStore } from "../../src/stores/redis/index.js";
 import { bundledFixture } from "../helpers/bundle.js";
+import { ELICITING_META, finishAsk, startAsk } from "../helpers/input-round.js";
 import { callInSession, initialize, legacyHeaders, send } from "../helpers/legacy-http.js";
 import { modernBody, callTool as modernCall, modernHeaders, post } from "../helpers/modern-http.js";
-import { LEGACY, META } from "../helpers/protocol.js";
+import { LEGACY } from "../helpers/protocol.js";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
 import { SseReader, sseMessages } from "../helpers/sse.js";
 import { until } from "../helpers/wait.js";
@@ -158,36 +159,8 @@ describe("three instances on one Redis", () => {
   });
 
   it("2026-07-28 input rounds and tasks on another instance", async () => {
-    const meta = {
-      ...META,
-      "io.modelcontextprotocol/clientCapabilities": {
-        elicitation: { form: {} },
-        extensions: { "io.modelcontextprotocol/tasks": {} },
-      },
-    };
-    const first = await post(
-      urlOf("A"),
-      modernBody("tools/call", { name: "ask", arguments: {} }, meta),
-      modernHeaders("tools/call", "ask"),
-    );
-    const body = (await first.json()) as { result: Record<string, any> };
-    expect(body.result.resultType).toBe("input_required");
-    const [key] = Object.keys(body.result.inputRequests);
-    const retry = await post(
-      urlOf("B"),
-      modernBody(
-        "tools/call",
-        {
-          name: "ask",
-          arguments: {},
-          requestState: body.result.requestState,
-          inputResponses: { [key as string]: { action: "accept", content: { city: "Rome" } } },
-        },
-        meta,
-      ),
-      modernHeaders("tools/call", "ask"),
-    );
-    expect(((await retry.json()) as any).result.content[0].text).toBe("B heard Rome");
+    const meta = ELICITING_META;
+    expect(await finishAsk(urlOf("B"), await startAsk(urlOf("A")), "Rome")).toBe("B heard Rome");
 
     // A task started on A, read on B and cancelled through C: A stops it.
     const task = await post(

@@ -9,6 +9,7 @@ import { Client, StreamableHttpTransport } from "../../src/client/index.js";
 import { type FastMCP, TASKS_EXTENSION } from "../../src/index.js";
 import type { ListeningServer } from "../../src/transports/http/app.js";
 import { buildScaleOutServer } from "../fixtures/scale-out-tools.js";
+import { finishAsk, startAsk } from "../helpers/input-round.js";
 import {
   callInSession,
   deleteSession,
@@ -228,31 +229,9 @@ describe("notifications reach every instance", () => {
 
 describe("2026-07-28 input rounds on another instance", () => {
   it("an input round started on A completes on B (one requestState key for all)", async () => {
-    const meta = { ...META, "io.modelcontextprotocol/clientCapabilities": { elicitation: { form: {} } } };
-    const first = await post(
-      urls[0] as string,
-      modernBody("tools/call", { name: "ask", arguments: {} }, meta),
-      modernHeaders("tools/call", "ask"),
+    expect(await finishAsk(urls[1] as string, await startAsk(urls[0] as string), "Rome")).toBe(
+      "B heard Rome",
     );
-    const body = (await first.json()) as { result: Record<string, any> };
-    expect(body.result.resultType).toBe("input_required");
-    const [key] = Object.keys(body.result.inputRequests);
-    const retry = await post(
-      urls[1] as string,
-      modernBody(
-        "tools/call",
-        {
-          name: "ask",
-          arguments: {},
-          requestState: body.result.requestState,
-          inputResponses: { [key as string]: { action: "accept", content: { city: "Rome" } } },
-        },
-        meta,
-      ),
-      modernHeaders("tools/call", "ask"),
-    );
-    const done = (await retry.json()) as { result: { content: { text: string }[] } };
-    expect(done.result.content[0]?.text).toBe("B heard Rome");
   });
 });
 
