@@ -212,7 +212,7 @@ function scaleOutRatios(rows) {
 
 /** The scenario's printed report: the table, the Redis memory per session, notes. */
 export function scaleOutReport(result, config) {
-  if (result.skipped) return `\nscale-out: skipped (${result.skipped})`;
+  if (result.skipped) return `\nscale-out: skipped: ${result.skipped}`;
   const { inFlight } = config;
   const ms = (value) => (Number.isFinite(value) ? value.toFixed(2) : "n/a");
   const us = (summary) => (summary ? Math.round(summary.median).toLocaleString("en-US") : "-");

@@ -28,7 +28,7 @@ export interface RedisServer extends AsyncDisposable {
 
 /**
  * Starts `redis-server` on a free port; retries with another port when one is taken meanwhile.
- * When `redis-server` is not installed it rejects with {@link RedisServerMissingError}.
+ * When `redis-server` is not on PATH it rejects with {@link RedisServerMissingError}.
  */
 export function startRedisServer(): Promise<RedisServer>;
 

@@ -93,9 +93,12 @@ async function launch(port) {
       clearTimeout(timer);
       reject(
         error.code === "ENOENT"
-          ? new RedisServerMissingError("redis-server is not installed (apt-get install redis-server)", {
-              cause: error,
-            })
+          ? new RedisServerMissingError(
+              "redis-server is not on PATH (install it: apt-get install redis-server)",
+              {
+                cause: error,
+              },
+            )
           : error,
       );
     });
