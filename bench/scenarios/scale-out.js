@@ -123,18 +123,24 @@ async function sessionMemory(urls, redis, { count, warmup }) {
     const sessions = await openSessions(urls, count, 16, agent);
     const after = await redisMemory(redis);
     for (const session of sessions) await session.call();
+    const called = await redisMemory(redis);
     for (const session of sessions) await session.close();
     const closed = await redisMemory(redis);
-    const bytesPerSession = (after.usedMemory - before.usedMemory) / count;
+    const perSession = (reading) => ({
+      bytes: (reading.usedMemory - before.usedMemory) / count,
+      keys: (reading.keys - before.keys) / count,
+    });
+    const idle = perSession(after);
     return {
       sessions: count,
-      bytesPerSession,
-      sessionsPerGiB: 2 ** 30 / bytesPerSession,
-      keysPerSession: (after.keys - before.keys) / count,
-      bytesLeftPerSessionAfterDelete: (closed.usedMemory - before.usedMemory) / count,
-      keysLeftAfterDelete: closed.keys - before.keys,
+      bytesPerSession: idle.bytes,
+      sessionsPerGiB: 2 ** 30 / idle.bytes,
+      keysPerSession: idle.keys,
+      afterOneCall: perSession(called),
+      afterDelete: perSession(closed),
       before,
       after,
+      called,
       closed,
     };
   } finally {
@@ -256,7 +262,8 @@ ${table(headers, rows)}
 (3) ÷ (3'), what the store costs three instances (2026-07-28): ${formatRatio(store.sequential)} sequential, ${formatRatio(store.concurrent)} x${inFlight}
 
 Redis memory per open legacy session (${memory.sessions.toLocaleString("en-US")} sessions over the 3 instances): ${kib(memory.bytesPerSession)}, ${memory.keysPerSession.toFixed(1)} keys
-  -> ${Math.round(memory.sessionsPerGiB).toLocaleString("en-US")} sessions per GiB of Redis; after DELETE of all: ${kib(memory.bytesLeftPerSessionAfterDelete)}/session and ${memory.keysLeftAfterDelete} keys left
+  -> ${Math.round(memory.sessionsPerGiB).toLocaleString("en-US")} sessions per GiB of Redis; after one call in each: ${kib(memory.afterOneCall.bytes)}, ${memory.afterOneCall.keys.toFixed(1)} keys per session;
+  after DELETE of all: ${kib(memory.afterDelete.bytes)} and ${memory.afterDelete.keys.toFixed(1)} keys per session left
 
 Notes (scale-out): redis-server ${result.redis.version ?? "?"} started by the bench on a free port (nothing persisted);
   fastmcp-ts instances = bench/servers/http-fastmcp.js processes (--store=redis://... --prefix=..., one RedisStore each).
@@ -268,5 +275,6 @@ Notes (scale-out): redis-server ${result.redis.version ?? "?"} started by the be
   instances on ${availableParallelism()} cores measure the store's cost and the hop, not added capacity; (3') is (3)
   without the store (2026-07-28 only): (3) ÷ (3') is what the store costs the round-robin.
   Redis memory: used_memory (INFO memory) before and after opening the sessions (initialize +
-  notifications/initialized, no call yet), after ${config.sessionWarmup} warm-up sessions; then one call in each session on another instance.`;
+  notifications/initialized, no call yet), after ${config.sessionWarmup} warm-up sessions; then one call in each session on an
+  instance that did not make it, then DELETE of each; the figures are deltas from the reading before opening.`;
 }
