@@ -7,8 +7,10 @@
 // For both eras (2026-07-28 stateless calls; 2025-11-25 sessions: initialize once per connection,
 // then tools/call with Mcp-Session-Id), every answer checked. Rows are measured interleaved (the
 // harness of the http scenario, bench/http-measure.js); ratios are to row (1), paired per round.
+// A control row (3') runs (3)'s round-robin without a store (2026-07-28 only), to tell the store's
+// cost from that of spreading the load over processes sharing the cores.
 // Then Redis memory per open legacy session: `INFO memory` used_memory before and after opening
-// `sessions` sessions, as bytes per session and sessions per GiB.
+// `sessions` sessions, as bytes per session and sessions per GiB (and after a call, after DELETE).
 // The bench starts its own redis-server on a free port; without one on PATH the scenario is skipped.
 import { availableParallelism } from "node:os";
 import { createClient } from "redis";
