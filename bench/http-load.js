@@ -20,16 +20,16 @@ const START_TIMEOUT_MS = 15_000;
 // ---- server subprocesses ----------------------------------------------------------------------
 
 /**
- * Forks bench/servers/http-<name>.js (with --expose-gc, and --cpu-prof when `cpuProfDir` is set) and
- * resolves once it listens: `{ name, pid, urls, stats(gc), stop() }`. `stats(true)` forces a GC in
- * the server first; it resolves to `{ cpuMicros, rss, heapUsed, external, arrayBuffers }`.
+ * Forks bench/servers/http-<name>.js with `args` (with --expose-gc, and --cpu-prof when `cpuProfDir`
+ * is set) and resolves once it listens: `{ name, pid, urls, stats(gc), stop() }`. `stats(true)`
+ * forces a GC in the server first; it resolves to `{ cpuMicros, rss, heapUsed, external, arrayBuffers }`.
  */
-export async function startServer(name, { cpuProfDir } = {}) {
+export async function startServer(name, { cpuProfDir, args = [] } = {}) {
   const script = fileURLToPath(new URL(`./servers/http-${name}.js`, import.meta.url));
   const execArgv = ["--expose-gc"];
   if (cpuProfDir)
     execArgv.push("--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=http-${name}.cpuprofile`);
-  const child = fork(script, [], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = fork(script, args, { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const waiting = new Map();
   let seq = 0;
   const urls = await new Promise((resolve, reject) => {
@@ -80,6 +80,20 @@ export function keepAliveAgent() {
 function target(url) {
   const parsed = new URL(url);
   return { hostname: parsed.hostname, port: Number(parsed.port), path: `${parsed.pathname}${parsed.search}` };
+}
+
+/**
+ * The endpoint of each next exchange: always the one of `url`, or, given several URLs (instances of
+ * one scaled-out server), each in turn (round-robin, one step per exchange).
+ */
+function endpoints(url) {
+  const all = [url].flat().map(target);
+  if (all.length === 1) {
+    const only = all[0];
+    return () => only;
+  }
+  let next = 0;
+  return () => all[next++ % all.length];
 }
 
 /** One HTTP exchange; resolves with status, headers and the whole body as text. */
@@ -168,10 +182,13 @@ const modernCallBody = requestBody("tools/call", {
 
 const POST_HEADERS = { "content-type": "application/json", accept: "application/json, text/event-stream" };
 
-/** 2026-07-28 Streamable HTTP: no session; the `_meta` envelope plus its mirrored headers. */
+/**
+ * 2026-07-28 Streamable HTTP: no session; the `_meta` envelope plus its mirrored headers. `url` may
+ * be a list: the calls go round-robin over it.
+ */
 export function modernConnection(url, label) {
   const agent = keepAliveAgent();
-  const endpoint = target(url);
+  const endpoint = endpoints(url);
   const headers = {
     ...POST_HEADERS,
     "mcp-protocol-version": MODERN,
@@ -180,7 +197,7 @@ export function modernConnection(url, label) {
   };
   return {
     call: async () => {
-      const reply = await exchange(agent, endpoint, "POST", headers, modernCallBody());
+      const reply = await exchange(agent, endpoint(), "POST", headers, modernCallBody());
       expectStatus(label, reply, 200);
       checkAdd(label, responseIn(reply));
     },
@@ -210,11 +227,12 @@ export function legacyStatelessConnection(url, label) {
 /**
  * 2025-era Streamable HTTP session: initialize once (which mints Mcp-Session-Id), send
  * notifications/initialized, then call with Mcp-Session-Id and MCP-Protocol-Version. `close` ends the
- * session with DELETE. Pass `agent` to share one among many sessions.
+ * session with DELETE. Pass `agent` to share one among many sessions. `url` may be a list (instances
+ * sharing a store): then every exchange of the session, initialize included, goes to the next one.
  */
 export async function legacySessionConnection(url, label, agent = keepAliveAgent()) {
-  const endpoint = target(url);
-  const init = await exchange(agent, endpoint, "POST", POST_HEADERS, initializeBody());
+  const endpoint = endpoints(url);
+  const init = await exchange(agent, endpoint(), "POST", POST_HEADERS, initializeBody());
   expectStatus(label, init, 200);
   const sessionId = init.headers["mcp-session-id"];
   if (!sessionId) fail(label, "initialize returned no Mcp-Session-Id", init.text);
@@ -223,7 +241,7 @@ export async function legacySessionConnection(url, label, agent = keepAliveAgent
   const headers = { ...POST_HEADERS, "mcp-session-id": sessionId, "mcp-protocol-version": protocolVersion };
   const initialized = await exchange(
     agent,
-    endpoint,
+    endpoint(),
     "POST",
     headers,
     notificationBody("notifications/initialized"),
@@ -231,13 +249,13 @@ export async function legacySessionConnection(url, label, agent = keepAliveAgent
   expectStatus(label, initialized, 202);
   return {
     call: async () => {
-      const reply = await exchange(agent, endpoint, "POST", headers, legacyCallBody());
+      const reply = await exchange(agent, endpoint(), "POST", headers, legacyCallBody());
       expectStatus(label, reply, 200);
       checkAdd(label, responseIn(reply));
     },
     close: async () => {
       const { accept: _accept, ...rest } = headers;
-      await exchange(agent, endpoint, "DELETE", rest).catch(() => {});
+      await exchange(agent, endpoint(), "DELETE", rest).catch(() => {});
     },
     protocolVersion,
     era: "legacy",

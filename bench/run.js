@@ -1,6 +1,6 @@
 // `npm run bench`: fastmcp-ts against the official MCP TypeScript SDKs (v1 and v2), side by side.
 //
-//   node bench/run.js [--quick] [--only=in-memory,stdio,cold-start,http,proxy] [--cpu-prof]
+//   node bench/run.js [--quick] [--only=in-memory,stdio,cold-start,import,http,proxy,scale-out] [--cpu-prof]
 //
 // Runs on the built dist/ (no tsx), prints a table and writes .bench-results/latest.json.
 // --cpu-prof: the network servers (bench/servers/http-*.js) run under `node --cpu-prof`, writing
@@ -16,6 +16,7 @@ import { CLIENT_ROWS, HTTP_ROWS, httpRatios, runHttp } from "./scenarios/http.js
 import { runImportCost } from "./scenarios/import-cost.js";
 import { runInMemory } from "./scenarios/in-memory.js";
 import { PROXY_ROWS, proxyCosts, runProxy } from "./scenarios/proxy.js";
+import { runScaleOut, scaleOutReport } from "./scenarios/scale-out.js";
 import { runStdio } from "./scenarios/stdio.js";
 import { COMPARISONS, FASTMCP_JSON, FASTMCP_MIDDLEWARE, FLOOR, PEERS, STACKS } from "./stacks.js";
 
@@ -34,6 +35,14 @@ const CONFIG = quick
       coldStart: { runs: 3, settleMs: 50 },
       importCost: { runs: 3 },
       proxy: { rounds: 2, durationMs: 200, warmupMs: 200, inFlight: IN_FLIGHT },
+      scaleOut: {
+        rounds: 2,
+        durationMs: 200,
+        warmupMs: 200,
+        inFlight: IN_FLIGHT,
+        sessions: 300,
+        sessionWarmup: 20,
+      },
       http: {
         rounds: 2,
         durationMs: 200,
@@ -49,6 +58,14 @@ const CONFIG = quick
       coldStart: { runs: 10, settleMs: 100 },
       importCost: { runs: 15 },
       proxy: { rounds: 5, durationMs: 350, warmupMs: 500, inFlight: IN_FLIGHT },
+      scaleOut: {
+        rounds: 5,
+        durationMs: 300,
+        warmupMs: 300,
+        inFlight: IN_FLIGHT,
+        sessions: 2000,
+        sessionWarmup: 50,
+      },
       http: {
         rounds: 5,
         durationMs: 300,
@@ -150,6 +167,8 @@ if (enabled("http")) {
   results.http = await phase("network (http, sse, ws)", () => runHttp({ ...CONFIG.http, cpuProfDir }));
 }
 if (enabled("proxy")) results.proxy = await phase("proxy", () => runProxy(CONFIG.proxy));
+if (enabled("scale-out"))
+  results.scaleOut = await phase("scale-out (Redis store)", () => runScaleOut(CONFIG.scaleOut));
 meta.seconds = (performance.now() - started) / 1000;
 meta.loadAverageAtEnd = loadavg();
 
@@ -358,6 +377,10 @@ if (results.proxy) {
     );
   }
 }
+
+// ---- scale-out report -------------------------------------------------------------------------
+
+if (results.scaleOut) console.log(scaleOutReport(results.scaleOut, CONFIG.scaleOut));
 
 // ---- targets ----------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ import {
 import { Client as ClientV1 } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport as StreamableHTTPClientTransportV1 } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { Client } from "../../dist/index.js";
-import { collectGarbage, now, pairedRatio, rotate, summarize } from "../harness.js";
+import { now, pairedRatio } from "../harness.js";
 import {
   keepAliveAgent,
   LEGACY,
@@ -26,6 +26,7 @@ import {
   startServer,
   wsConnection,
 } from "../http-load.js";
+import { measureRows } from "../http-measure.js";
 
 const ARGS = { a: 20, b: 22 };
 const CLIENT_INFO = { name: "bench-client", version: "1.0.0" };
@@ -219,112 +220,6 @@ async function sdkV2Client(url) {
     protocolVersion: client.getNegotiatedProtocolVersion(),
     era: client.getProtocolEra(),
   };
-}
-
-// ---- throughput, latency and CPU ----------------------------------------------------------------
-
-/**
- * One sample: `concurrency` loops calling for `durationMs`. Returns calls/s, server CPU per call
- * (µs, from the server process's CPU time) and this process's CPU per call; records each call's
- * latency (ms) into `latencies` when given.
- */
-async function sample(connection, server, { concurrency, durationMs, latencies }) {
-  collectGarbage();
-  const serverBefore = (await server.stats()).cpuMicros;
-  const clientBefore = process.cpuUsage();
-  let calls = 0;
-  const start = now();
-  const deadline = start + durationMs;
-  const loop = async () => {
-    while (now() < deadline) {
-      const began = now();
-      await connection.call();
-      latencies?.push(now() - began);
-      calls++;
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, loop));
-  const seconds = (now() - start) / 1000;
-  const client = process.cpuUsage(clientBefore);
-  const serverCpu = (await server.stats()).cpuMicros - serverBefore;
-  return {
-    rate: calls / seconds,
-    serverCpu: serverCpu / calls,
-    clientCpu: (client.user + client.system) / calls,
-  };
-}
-
-/** Warm-up, then `rounds` rounds over every connection in rotating order. */
-async function interleaved(connections, servers, { concurrency, rounds, durationMs, warmupMs, latency }) {
-  for (const connection of connections) {
-    await sample(connection, servers[connection.server], { concurrency, durationMs: warmupMs });
-  }
-  const out = Object.fromEntries(
-    connections.map(({ id }) => [id, { rate: [], serverCpu: [], clientCpu: [], latencies: [] }]),
-  );
-  for (let round = 0; round < rounds; round++) {
-    for (const connection of rotate(connections, round)) {
-      const entry = out[connection.id];
-      const result = await sample(connection, servers[connection.server], {
-        concurrency,
-        durationMs,
-        latencies: latency ? entry.latencies : undefined,
-      });
-      entry.rate.push(result.rate);
-      entry.serverCpu.push(result.serverCpu);
-      entry.clientCpu.push(result.clientCpu);
-    }
-  }
-  return out;
-}
-
-function percentile(values, p) {
-  if (values.length === 0) return Number.NaN;
-  const sorted = Float64Array.from(values).sort();
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-async function measureRows(rows, servers, config) {
-  const connections = [];
-  try {
-    for (const row of rows) {
-      const connection = await row.open(servers[row.server].urls, row.id);
-      connections.push({ ...connection, id: row.id, server: row.server });
-    }
-    for (const connection of connections) await connection.call();
-    const sequential = await interleaved(connections, servers, { ...config, concurrency: 1, latency: true });
-    const concurrent = await interleaved(connections, servers, { ...config, concurrency: config.inFlight });
-    return Object.fromEntries(
-      connections.map(({ id, protocolVersion, era }) => {
-        const seq = sequential[id];
-        const par = concurrent[id];
-        return [
-          id,
-          {
-            protocolVersion,
-            era,
-            sequential: summarize(seq.rate),
-            concurrent: summarize(par.rate),
-            latencyMs: {
-              p50: percentile(seq.latencies, 50),
-              p99: percentile(seq.latencies, 99),
-              calls: seq.latencies.length,
-            },
-            serverCpuMicrosPerCall: {
-              sequential: summarize(seq.serverCpu),
-              concurrent: summarize(par.serverCpu),
-            },
-            clientCpuMicrosPerCall: {
-              sequential: summarize(seq.clientCpu),
-              concurrent: summarize(par.clientCpu),
-            },
-          },
-        ];
-      }),
-    );
-  } finally {
-    for (const connection of connections) await connection.close().catch(() => {});
-  }
 }
 
 // ---- memory per open session ------------------------------------------------------------------

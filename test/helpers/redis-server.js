@@ -1,41 +1,21 @@
-/**
- * A real `redis-server` for tests: on a free port of 127.0.0.1, nothing persisted, ready when it
- * answers. `stop()` and `restart()` (same port) make outages; `await using` or `close()` ends it.
- * One per test file is enough: stores with their own prefixes share it.
- *
- * @example
- * ```ts
- * let redis: RedisServer;
- * beforeAll(async () => { redis = await startRedisServer(); });
- * afterAll(() => redis.close());
- * const store = new RedisStore({ url: redis.url, prefix: "t1:" });
- * ```
- */
-import { type ChildProcess, spawn } from "node:child_process";
+// A real `redis-server` on a free port of 127.0.0.1 for the tests and for `npm run bench`. Plain
+// JS so the bench (which runs on dist/, without tsx) shares it; its types and docs are in
+// redis-server.d.ts.
+import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
-
-export interface RedisServer extends AsyncDisposable {
-  readonly port: number;
-  /** `redis://127.0.0.1:<port>` */
-  readonly url: string;
-  /** Whether the server is running now. */
-  readonly running: boolean;
-  /** Kills the server (SIGKILL: an outage, not a shutdown); resolves when it has exited. */
-  stop(): Promise<void>;
-  /** Starts it again on the same port (empty: nothing is persisted); resolves when it is ready. */
-  restart(): Promise<void>;
-  /** Stops it for good (idempotent). */
-  close(): Promise<void>;
-}
 
 const READY = /Ready to accept connections/;
 const IN_USE = /Address already in use|bind: /i;
 const START_TIMEOUT_MS = 10_000;
 
-/** Starts `redis-server` on a free port; retries with another port when one is taken meanwhile. */
-export async function startRedisServer(): Promise<RedisServer> {
-  let lastError: unknown;
+export class RedisServerMissingError extends Error {}
+
+class PortTakenError extends Error {}
+
+/** @returns {Promise<import("./redis-server.d.ts").RedisServer>} */
+export async function startRedisServer() {
+  let lastError;
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
     try {
@@ -49,10 +29,8 @@ export async function startRedisServer(): Promise<RedisServer> {
   throw lastError;
 }
 
-class PortTakenError extends Error {}
-
 /** A port nothing listens on right now (the kernel's pick for port 0, released at once). */
-async function freePort(): Promise<number> {
+async function freePort() {
   const server = createServer();
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
@@ -64,7 +42,7 @@ async function freePort(): Promise<number> {
 }
 
 /** Spawns redis-server on `port`; resolves once its log says it accepts connections. */
-async function launch(port: number): Promise<ChildProcess> {
+async function launch(port) {
   const child = spawn(
     "redis-server",
     [
@@ -87,17 +65,17 @@ async function launch(port: number): Promise<ChildProcess> {
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
-  // Never outlives the test worker, even one that dies before its afterAll.
+  // Never outlives the process that started it, even one that dies before its cleanup.
   const killOnExit = () => child.kill("SIGKILL");
   process.once("exit", killOnExit);
   child.once("exit", () => process.off("exit", killOnExit));
   let log = "";
-  return new Promise<ChildProcess>((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
       reject(new Error(`redis-server on port ${port} was not ready after ${START_TIMEOUT_MS} ms:\n${log}`));
     }, START_TIMEOUT_MS);
-    const onData = (chunk: Buffer) => {
+    const onData = (chunk) => {
       log += chunk.toString("utf8");
       if (READY.test(log)) {
         clearTimeout(timer);
@@ -114,8 +92,13 @@ async function launch(port: number): Promise<ChildProcess> {
     child.once("error", (error) => {
       clearTimeout(timer);
       reject(
-        (error as NodeJS.ErrnoException).code === "ENOENT"
-          ? new Error("redis-server is not installed (apt-get install redis-server)")
+        error.code === "ENOENT"
+          ? new RedisServerMissingError(
+              "redis-server is not on PATH (install it: apt-get install redis-server)",
+              {
+                cause: error,
+              },
+            )
           : error,
       );
     });
@@ -127,8 +110,8 @@ async function launch(port: number): Promise<ChildProcess> {
   });
 }
 
-function handle(port: number, first: ChildProcess): RedisServer {
-  let child: ChildProcess | undefined = first;
+function handle(port, first) {
+  let child = first;
   let closed = false;
   const kill = async () => {
     const running = child;
@@ -138,7 +121,7 @@ function handle(port: number, first: ChildProcess): RedisServer {
     running.kill("SIGKILL");
     await exited;
   };
-  const server: RedisServer = {
+  const server = {
     port,
     url: `redis://127.0.0.1:${port}`,
     get running() {
