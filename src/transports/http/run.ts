@@ -5,9 +5,9 @@
 
 import type { ServerEntry } from "../../server/entry.js";
 import { logLevelAllows } from "../../server/run-settings.js";
+import { StoreUnavailableError } from "../../stores/store.js";
 import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import type { ListeningServer, ListenOptions, TransportName } from "./app.js";
-import { StoreUnavailableError } from "../../stores/store.js";
 import { ListenError } from "./listen-error.js";
 
 export interface RunHttpOptions extends ListenOptions {
