@@ -80,9 +80,22 @@ function invalid(reason: string): McpError {
   return new McpError(ErrorCode.InvalidParams, `Invalid requestState: ${reason}`);
 }
 
+/** How often a scaled-out server may re-read the shared key: after a failed check, and while sealing. */
+const RECHECK_AFTER_FAILURE_MS = 5_000;
+const RECHECK_WHILE_SEALING_MS = 60_000;
+
 export class RequestStateCodec {
   private key: Promise<CryptoKey> | undefined;
   private secret: Uint8Array;
+  /** Scaled out: the key used before the shared one changed, still accepted when opening. */
+  private previousKey: Promise<CryptoKey> | undefined;
+  /**
+   * Scaled out: re-reads the shared secret (the store may have lost it, and other instances made
+   * another); resolves true when it changed.
+   */
+  private recheck: (() => Promise<boolean>) | undefined;
+  /** When the shared secret was last re-read, after a failed check and while sealing. */
+  private readonly checkedAt = { failure: 0, sealing: 0 };
   /** Whether the secret was given (a scaled-out server then keeps it rather than share one). */
   readonly givenSecret: boolean;
   readonly ttlMs: number;
@@ -100,11 +113,28 @@ export class RequestStateCodec {
     this.ttlMs = options.ttlMs ?? 10 * 60_000;
   }
 
-  /** Uses the secret every instance of a scaled-out server shares, unless one was given. */
-  useSharedSecret(secret: Uint8Array): void {
+  /**
+   * Uses the secret every instance of a scaled-out server shares, unless one was given; the one it
+   * replaces still opens the states it sealed. `recheck` reads the shared secret again.
+   */
+  useSharedSecret(secret: Uint8Array, recheck?: () => Promise<boolean>): void {
     if (this.givenSecret) return;
+    if (recheck) this.recheck = recheck;
+    if (this.key) this.previousKey = this.key;
     this.secret = secret;
     this.key = undefined;
+  }
+
+  /** The shared secret read again, at most once per interval of each occasion; true when it changed. */
+  private async rechecked(occasion: "failure" | "sealing"): Promise<boolean> {
+    const interval = occasion === "failure" ? RECHECK_AFTER_FAILURE_MS : RECHECK_WHILE_SEALING_MS;
+    if (!this.recheck || Date.now() - this.checkedAt[occasion] < interval) return false;
+    this.checkedAt[occasion] = Date.now();
+    return this.recheck().catch(() => false);
+  }
+
+  private async verify(key: Promise<CryptoKey>, signature: Uint8Array, body: string): Promise<boolean> {
+    return crypto.subtle.verify("HMAC", await key, signature as BufferSource, encoder.encode(body));
   }
 
   private hmacKey(): Promise<CryptoKey> {
@@ -120,6 +150,8 @@ export class RequestStateCodec {
 
   /** Seals a payload into an opaque string. */
   async seal(payload: RequestStatePayload, now = Date.now()): Promise<string> {
+    // Converges on the key the other instances use after the store lost it (in the background).
+    void this.rechecked("sealing");
     const body = toBase64Url(
       encoder.encode(
         JSON.stringify({
@@ -162,12 +194,10 @@ export class RequestStateCodec {
     // Only the canonical encoding: the last character carries unused bits, and a token that differs
     // there must not pass for the same signature.
     if (toBase64Url(signature) !== encodedSignature) throw invalid("malformed signature");
-    const valid = await crypto.subtle.verify(
-      "HMAC",
-      await this.hmacKey(),
-      signature as BufferSource,
-      encoder.encode(body),
-    );
+    const valid =
+      (await this.verify(this.hmacKey(), signature, body)) ||
+      (this.previousKey !== undefined && (await this.verify(this.previousKey, signature, body))) ||
+      ((await this.rechecked("failure")) && (await this.verify(this.hmacKey(), signature, body)));
     if (!valid) throw invalid("integrity check failed");
     let data: {
       v?: unknown;

@@ -25,6 +25,13 @@ function warnFailed(error: unknown): void {
   console.warn("[fastmcp-ts] a task message from another instance failed:", error);
 }
 
+/** The shared requestState key: `offer` written when the store has none, else the one it has. */
+async function sharedKey(store: Store, offer: string): Promise<string> {
+  await store.set(REQUEST_STATE_KEY, offer, { ttlMs: REQUEST_STATE_KEY_TTL_MS, ifAbsent: true });
+  await store.expire(REQUEST_STATE_KEY, REQUEST_STATE_KEY_TTL_MS);
+  return (await store.get(REQUEST_STATE_KEY)) ?? offer;
+}
+
 function randomKey(): string {
   let hex = "";
   for (const byte of crypto.getRandomValues(new Uint8Array(32))) hex += byte.toString(16).padStart(2, "0");
@@ -71,11 +78,18 @@ export class ScaleOut {
       cancel: (taskId) => bus.broadcast({ kind: "task-cancel", taskId }),
       update: (taskId, responses) => bus.broadcast({ kind: "task-update", taskId, responses }),
     };
-    if (!kernel.options.requestState.givenSecret) {
-      await store.set(REQUEST_STATE_KEY, randomKey(), { ttlMs: REQUEST_STATE_KEY_TTL_MS, ifAbsent: true });
-      await store.expire(REQUEST_STATE_KEY, REQUEST_STATE_KEY_TTL_MS);
-      const shared = await store.get(REQUEST_STATE_KEY);
-      if (shared) kernel.options.requestState.useSharedSecret(new TextEncoder().encode(shared));
+    const codec = kernel.options.requestState;
+    if (!codec.givenSecret) {
+      let mine = await sharedKey(store, randomKey());
+      // Should the store lose the key, this instance's goes back in, or it takes the one there now.
+      const recheck = async () => {
+        const now = await sharedKey(store, mine);
+        if (now === mine) return false;
+        mine = now;
+        codec.useSharedSecret(new TextEncoder().encode(now));
+        return true;
+      };
+      codec.useSharedSecret(new TextEncoder().encode(mine), recheck);
     }
     return scaleOut;
   }
