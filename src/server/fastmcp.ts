@@ -592,9 +592,11 @@ export class FastMCP implements ServerEntry {
     this.sharedStore ??= store;
     const shared = this.sharedStore;
     if (shared === undefined) return;
-    this.scaleOutStart ??= import("../stores/scale-out.js").then(({ ScaleOut }) =>
-      ScaleOut.start(shared, this.kernel),
-    );
+    this.scaleOutStart ??= import("../stores/scale-out.js").then(({ ScaleOut }) => {
+      // An auth provider that keeps state (OAuthProxy) keeps it where the instances share it.
+      (this.auth as AuthProvider | undefined)?.useSharedStore?.(shared);
+      return ScaleOut.start(shared, this.kernel);
+    });
     this.scaleOut = await this.scaleOutStart;
   }
 

@@ -11,7 +11,7 @@ import {
 } from "@modelcontextprotocol/sdk/client/auth.js";
 import type { OAuthClientInformationMixed, OAuthTokens } from "@modelcontextprotocol/sdk/shared/auth.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GitHubTokenVerifier, OAuthProxy } from "../../src/auth/server/index.js";
+import { GitHubTokenVerifier, type MemoryOAuthProxyStore, OAuthProxy } from "../../src/auth/server/index.js";
 import { BearerAuth, FastMCP, type ListeningServer } from "../../src/index.js";
 import type { HttpAppOptions } from "../../src/transports/http/app.js";
 import { CLIENT_ERAS, closingClients } from "../helpers/clients.js";
@@ -230,7 +230,7 @@ describe("login", () => {
 
   it("keeps only hashes of its codes and tokens in the store", async () => {
     const { code, tokens } = await login();
-    const { store } = rig;
+    const store = rig.store as MemoryOAuthProxyStore;
     expect(await store.get(`token:${tokens.access_token}`)).toBeUndefined();
     expect(await store.get(`refresh:${tokens.refresh_token}`)).toBeUndefined();
     expect(await store.get(`usedcode:${code}`)).toBeUndefined();

@@ -3,6 +3,7 @@
  * listening on 127.0.0.1 port 0 under the public base URL https://mcp.example.com, with the steps
  * of a login as an MCP client does them with plain fetch.
  */
+
 import { expect } from "vitest";
 import {
   GitHubTokenVerifier,
@@ -11,6 +12,7 @@ import {
   type OAuthProxyOptions,
 } from "../../src/auth/server/index.js";
 import { FastMCP, type ListeningServer } from "../../src/index.js";
+import type { Store } from "../../src/stores/store.js";
 import { type FakeGitHub, type FakeGitHubOptions, startFakeGitHub } from "./fake-github.js";
 import { Browser, CLIENT_REDIRECT, consentFields, location, PUBLIC, pkce } from "./oauth-browser.js";
 
@@ -23,7 +25,8 @@ export interface ProxyRig {
   github: FakeGitHub;
   listening: ListeningServer;
   origin: string;
-  store: MemoryOAuthProxyStore;
+  /** The proxy's own store when it has a memory one (undefined when it uses the server's store). */
+  store: MemoryOAuthProxyStore | undefined;
   proxy: OAuthProxy;
   browser(): Browser;
   register(body?: Record<string, unknown>): Promise<Registered>;
@@ -64,10 +67,15 @@ export async function startProxyRig(
   upstreamOptions: Partial<FakeGitHubOptions> = {},
   /** An upstream another rig started (two proxy instances in front of one GitHub); not closed here. */
   shared: { github?: FakeGitHub } = {},
+  /** The server's shared store (`listen({ store })`); the proxy then gets no store of its own unless `options` has one. */
+  serverStore?: Store,
 ): Promise<ProxyRig> {
   const github =
     shared.github ?? (await startFakeGitHub({ callbackUrl: `${PUBLIC}/auth/callback`, ...upstreamOptions }));
-  const store = options.store instanceof MemoryOAuthProxyStore ? options.store : new MemoryOAuthProxyStore();
+  const store =
+    options.store instanceof MemoryOAuthProxyStore || serverStore
+      ? options.store
+      : new MemoryOAuthProxyStore();
   const proxy = new OAuthProxy({
     upstreamAuthorizationEndpoint: github.authorizeUrl,
     upstreamTokenEndpoint: github.tokenUrl,
@@ -76,7 +84,7 @@ export async function startProxyRig(
     tokenVerifier: new GitHubTokenVerifier({ apiBaseUrl: github.apiBaseUrl, cacheTtlMs: 0 }),
     baseUrl: PUBLIC,
     validScopes: ["read:user", "repo"],
-    store,
+    ...(store ? { store } : {}),
     ...options,
   });
   const mcp = new FastMCP({ name: "github-tools", auth: proxy });
@@ -87,7 +95,11 @@ export async function startProxyRig(
     scopes: ctx.auth?.scopes,
     upstreamToken: ctx.auth?.token,
   }));
-  const listening = await mcp.listen({ host: "127.0.0.1", port: 0 });
+  const listening = await mcp.listen({
+    host: "127.0.0.1",
+    port: 0,
+    ...(serverStore ? { store: serverStore } : {}),
+  });
   const origin = new URL(listening.url).origin;
   const browser = () => new Browser(() => origin);
 
@@ -196,7 +208,7 @@ export async function startProxyRig(
     github,
     listening,
     origin,
-    store,
+    store: store instanceof MemoryOAuthProxyStore ? store : undefined,
     proxy,
     browser,
     register,

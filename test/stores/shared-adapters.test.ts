@@ -161,16 +161,24 @@ describe.each(BACKENDS)("SharedTaskStore on $name", (backend) => {
   });
 });
 
-describe("OAuthProxy on one Redis behind two instances", () => {
+describe.each([
+  { given: "as OAuthProxy's store", prefix: "proxy:" },
+  { given: "as the server's store only", prefix: "server:" },
+])("OAuthProxy on one Redis behind two instances, the store given $given", ({ given, prefix }) => {
   let rigs: [ProxyRig, ProxyRig];
   let closeStores: () => Promise<unknown> = async () => {};
   beforeAll(async () => {
     const stores = [
-      new RedisStore({ url: redis.url, prefix: "proxy:" }),
-      new RedisStore({ url: redis.url, prefix: "proxy:" }),
+      new RedisStore({ url: redis.url, prefix }),
+      new RedisStore({ url: redis.url, prefix }),
     ] as const;
-    const first = await startProxyRig({ store: stores[0] });
-    const second = await startProxyRig({ store: stores[1] }, {}, { github: first.github });
+    const byServer = given.includes("server");
+    const rigOf = (store: RedisStore, github?: ProxyRig["github"]) =>
+      byServer
+        ? startProxyRig({}, {}, github ? { github } : {}, store)
+        : startProxyRig({ store }, {}, github ? { github } : {});
+    const first = await rigOf(stores[0]);
+    const second = await rigOf(stores[1], first.github);
     rigs = [first, second];
     closeStores = () => Promise.all(stores.map((store) => store.close()));
   });

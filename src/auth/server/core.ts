@@ -7,6 +7,7 @@
  * const mcp = new FastMCP({ name: "secure", auth: new StaticTokenVerifier({ "s3cret": { clientId: "ci" } }) });
  * ```
  */
+import type { Store } from "../../stores/store.js";
 import type { HttpReply, HttpRequestLike } from "../../transports/http/exchange.js";
 import type { AuthInfo } from "../types.js";
 
@@ -78,6 +79,11 @@ export interface AuthProvider extends TokenVerifier {
    * undefined lets the app go on routing (and answer 404).
    */
   handle?(request: HttpRequestLike): Promise<HttpReply | undefined> | HttpReply | undefined;
+  /**
+   * Told the server's shared store when the server scales out (its `store` option), before any
+   * request: a provider that keeps state (OAuthProxy) keeps it there unless given a store of its own.
+   */
+  useSharedStore?(store: Store): void;
 }
 
 export function isAuthProvider(verifier: TokenVerifier): verifier is AuthProvider {

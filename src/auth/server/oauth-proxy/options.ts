@@ -37,9 +37,10 @@ export interface OAuthProxyOptions {
    */
   consent?: boolean;
   /**
-   * State: registrations, pending authorizations, codes, tokens (default a bounded memory store). A
-   * shared {@link Store} (such as `RedisStore` from `fastmcp-ts/redis`) is used through
-   * `SharedOAuthProxyStore`, so every instance can finish a login another one started.
+   * State: registrations, pending authorizations, codes, tokens (default a bounded memory store, or
+   * the server's shared `store` when it has one). A shared {@link Store} (such as `RedisStore` from
+   * `fastmcp-ts/redis`) is used through `SharedOAuthProxyStore`, so every instance can finish a
+   * login another one started.
    */
   store?: OAuthProxyStore | Store;
   /** Lifetime of the proxy's access tokens when the upstream says none (default 1 hour). */

@@ -24,7 +24,7 @@
  * ```
  */
 import { SharedOAuthProxyStore } from "../../../stores/shared-oauth-proxy-store.js";
-import { isStore } from "../../../stores/store.js";
+import { isStore, type Store } from "../../../stores/store.js";
 import type { HttpReply, HttpRequestLike } from "../../../transports/http/exchange.js";
 import type { AuthInfo } from "../../types.js";
 import type { AuthProvider, ProtectedResource, TokenVerifier } from "../core.js";
@@ -42,6 +42,23 @@ import { token } from "./token.js";
 import { Upstream } from "./upstream.js";
 
 const WELL_KNOWN_AS = "/.well-known/oauth-authorization-server";
+
+/** The default store: in memory until the server scales out, then the server's shared store. */
+class SwitchableStore implements OAuthProxyStore {
+  constructor(public backing: OAuthProxyStore) {}
+  get<T>(key: string): Promise<T | undefined> {
+    return this.backing.get<T>(key);
+  }
+  set(key: string, value: unknown, ttlMs: number): Promise<void> {
+    return this.backing.set(key, value, ttlMs);
+  }
+  delete(key: string): Promise<void> {
+    return this.backing.delete(key);
+  }
+  take<T>(key: string): Promise<T | undefined> {
+    return this.backing.take<T>(key);
+  }
+}
 
 export class OAuthProxy implements AuthProvider {
   readonly requiredScopes?: readonly string[];
@@ -73,7 +90,7 @@ export class OAuthProxy implements AuthProvider {
 
     this.verifier = options.tokenVerifier;
     if (options.tokenVerifier.requiredScopes) this.requiredScopes = options.tokenVerifier.requiredScopes;
-    const store = options.store ?? new MemoryOAuthProxyStore();
+    const store = options.store ?? new SwitchableStore(new MemoryOAuthProxyStore());
     this.store = isStore(store) ? new SharedOAuthProxyStore(store) : store;
     this.resourceProvider = new RemoteAuthProvider({
       tokenVerifier: options.tokenVerifier,
@@ -152,6 +169,14 @@ export class OAuthProxy implements AuthProvider {
   }
 
   /** The RFC 9728 metadata, naming this proxy as the authorization server. */
+  /**
+   * Keeps the proxy's state in the server's shared store when the server scales out, unless a
+   * `store` option was given: any instance then finishes a login another one started.
+   */
+  useSharedStore(store: Store): void {
+    if (this.store instanceof SwitchableStore) this.store.backing = new SharedOAuthProxyStore(store);
+  }
+
   protectedResource(mcpPath: string): ProtectedResource {
     const resource = this.resourceProvider.protectedResource(mcpPath);
     this.resources.add(resource.metadata.resource);
