@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { formatMs, formatRate, formatRatio, formatSpread, pairedRatio, table, writeJson } from "./harness.js";
 import { ensurePeers } from "./peers.js";
 import { runColdStart } from "./scenarios/cold-start.js";
-import { CLIENT_ROWS, HTTP_ROWS, httpRatios, runHttp } from "./scenarios/http.js";
+import { CLIENT_ROWS, HTTP_ROWS, httpRatios, httpVersusBest, runHttp } from "./scenarios/http.js";
 import { runImportCost } from "./scenarios/import-cost.js";
 import { runInMemory } from "./scenarios/in-memory.js";
 import { PROXY_ROWS, proxyCosts, runProxy } from "./scenarios/proxy.js";
@@ -332,7 +332,12 @@ Notes (network):
   (its stateless idiom; v1 has no 2026-07-28), stateful = one per session; enableJsonResponse: true.
   SDK v2: createMcpHandler (per-request instance; its legacy fallback is stateless) and, for sessions,
   WebStandardStreamableHTTPServerTransport per session, on node:http via @hono/node-server.
-  WebSocket: no official SDK ships a WebSocket server, so fastmcp-ts runs alone (n/a).`);
+  WebSocket: no official SDK ships a WebSocket server, so fastmcp-ts runs alone (n/a).
+  Peers (bench/peers/servers/http-*.js), each in the era it speaks: tmcp's HttpTransport (2026-07-28
+  per-request, and 2025-06-18 sessions) and mcp-lite's StreamableHttpTransport (2025-06-18, stateless
+  and with InMemorySessionAdapter), both on node:http via @hono/node-server; punkpeye fastmcp's own
+  httpStream server (mcp-proxy over SDK v1; 2025-era only; stateless: true and its default sessions,
+  enableJsonResponse: true). Floor: node:http + zod with canned answers, no MCP library.`);
 }
 
 // ---- proxy report -----------------------------------------------------------------------------
@@ -473,6 +478,9 @@ if (results.importCost) {
       });
     }
   }
+}
+if (httpResults) {
+  versusBest.push(...httpVersusBest(httpResults, { target: 1.5, floorTarget: 0.8, inFlight: IN_FLIGHT }));
 }
 if (versusBest.length) {
   console.log(
