@@ -239,13 +239,21 @@ if (results.importCost) {
     `${formatMs(entry.ms.median)} ${formatSpread(entry.ms)}`,
     entry.whose === "ours" ? `${entry.ownModules} (${kb(entry.ownBytes)})` : "",
     `${entry.otherModules} (${kb(entry.otherBytes)})`,
+    String(entry.builtins?.length ?? "?"),
   ]);
   console.log(
-    `\n${table(["entry point", "import ms (median ± CV)", "own modules (bytes)", "dependency modules (bytes)"], rows)}`,
+    `\n${table(["entry point", "import ms (median ± CV)", "own modules (bytes)", "dependency modules (bytes)", "node: built-ins"], rows)}`,
   );
+  for (const entry of Object.values(results.importCost).filter((item) => item.whose === "ours")) {
+    const list = (items) => (items?.length ? items.join(", ") : "none");
+    console.log(
+      `  ${entry.label} loads packages: ${list(entry.packages)}; built-ins: ${list(entry.builtins)}`,
+    );
+  }
   console.log(`
 Notes (import cost): a fresh node process per sample, import() timed inside it, median of ${CONFIG.importCost.runs}
-  interleaved runs; modules and bytes on disk from a load hook in a separate process. fastmcp-ts from dist/.`);
+  interleaved runs; modules and bytes on disk from a load hook in a separate process. fastmcp-ts from dist/.
+  node: built-ins: those imported as ES modules (the hook does not see a CommonJS require()).`);
 }
 
 // ---- network report ---------------------------------------------------------------------------
