@@ -228,7 +228,10 @@ Notes:
   Ratios are medians of per-round (per-run) ratios. fastmcp-ts rows are compared with SDK v2 of the same era.
   SDK v2 (auto) = versionNegotiation "auto" (probes server/discover; over stdio v2 runs that probe on a
   short-lived extra server process); SDK v2 (default) = its default "legacy" mode (initialize only).
-  SDK v2 in memory: v2's InMemoryTransport.createLinkedPair(), served by v2's serveStdio({ transport }) entry.`);
+  SDK v2 in memory: v2's InMemoryTransport.createLinkedPair(), served by v2's serveStdio({ transport }) entry.
+  Peers in memory (bench/peers/connections.js): tmcp and mcp-lite ship no client, so the fastmcp-ts Client
+  drives them (tmcp through McpServer.receive(), mcp-lite through its fetch handler given to the Streamable
+  HTTP client transport as its fetch); punkpeye fastmcp: SDK v1 Client over SDK v1's InMemoryTransport.`);
 
 // ---- import cost report -----------------------------------------------------------------------
 
