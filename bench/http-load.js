@@ -79,9 +79,16 @@ export async function startServer(name, { cpuProfDir } = {}) {
 
 // ---- raw HTTP -----------------------------------------------------------------------------------
 
+/**
+ * Idle sockets are dropped after this long, before the servers' own keep-alive timeout (node:http's
+ * and fastmcp-ts's: 5 s) can close one just as a request is sent on it ("socket hang up"). With
+ * ~18 rows interleaved, a row's sockets sit idle for more than 5 s between its samples.
+ */
+const IDLE_SOCKET_MS = 4_000;
+
 /** A keep-alive agent with room for every call in flight. */
 export function keepAliveAgent() {
-  return new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 256 });
+  return new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 256, timeout: IDLE_SOCKET_MS });
 }
 
 function target(url) {
