@@ -6,6 +6,7 @@
 //     thing that differs between rows is the server.
 // Every call checks its answer, so an error is never timed as a call.
 import { fork } from "node:child_process";
+import { existsSync } from "node:fs";
 import { Agent, request as httpRequest } from "node:http";
 import { fileURLToPath } from "node:url";
 import { WebSocket } from "ws";
@@ -19,13 +20,19 @@ const START_TIMEOUT_MS = 15_000;
 
 // ---- server subprocesses ----------------------------------------------------------------------
 
+/** bench/servers/http-<name>.js, or for a peer framework bench/peers/servers/http-<name>.js. */
+function serverScript(name) {
+  const own = fileURLToPath(new URL(`./servers/http-${name}.js`, import.meta.url));
+  return existsSync(own) ? own : fileURLToPath(new URL(`./peers/servers/http-${name}.js`, import.meta.url));
+}
+
 /**
- * Forks bench/servers/http-<name>.js with `args` (with --expose-gc, and --cpu-prof when `cpuProfDir`
+ * Forks the server script of `name` with `args` (with --expose-gc, and --cpu-prof when `cpuProfDir`
  * is set) and resolves once it listens: `{ name, pid, urls, stats(gc), stop() }`. `stats(true)`
  * forces a GC in the server first; it resolves to `{ cpuMicros, rss, heapUsed, external, arrayBuffers }`.
  */
 export async function startServer(name, { cpuProfDir, args = [] } = {}) {
-  const script = fileURLToPath(new URL(`./servers/http-${name}.js`, import.meta.url));
+  const script = serverScript(name);
   const execArgv = ["--expose-gc"];
   if (cpuProfDir)
     execArgv.push("--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=http-${name}.cpuprofile`);
@@ -72,9 +79,16 @@ export async function startServer(name, { cpuProfDir, args = [] } = {}) {
 
 // ---- raw HTTP -----------------------------------------------------------------------------------
 
+/**
+ * Idle sockets are dropped after this long, before the servers' own keep-alive timeout (node:http's
+ * and fastmcp-ts's: 5 s) can close one just as a request is sent on it ("socket hang up"). With
+ * ~18 rows interleaved, a row's sockets sit idle for more than 5 s between its samples.
+ */
+const IDLE_SOCKET_MS = 4_000;
+
 /** A keep-alive agent with room for every call in flight. */
 export function keepAliveAgent() {
-  return new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 256 });
+  return new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 256, timeout: IDLE_SOCKET_MS });
 }
 
 function target(url) {
@@ -162,11 +176,16 @@ function requestBody(method, params) {
 
 const notificationBody = (method) => JSON.stringify({ jsonrpc: "2.0", method });
 
-const initializeBody = requestBody("initialize", {
-  protocolVersion: LEGACY,
-  capabilities: {},
-  clientInfo: CLIENT_INFO,
-});
+/** initialize asking for `protocolVersion` (default LEGACY); one builder per version. */
+const initializeBodies = new Map();
+function initializeBody(protocolVersion = LEGACY) {
+  let body = initializeBodies.get(protocolVersion);
+  if (!body) {
+    body = requestBody("initialize", { protocolVersion, capabilities: {}, clientInfo: CLIENT_INFO });
+    initializeBodies.set(protocolVersion, body);
+  }
+  return body();
+}
 
 const legacyCallBody = requestBody("tools/call", { name: "add", arguments: ARGS });
 
@@ -207,11 +226,14 @@ export function modernConnection(url, label) {
   };
 }
 
-/** 2025-era Streamable HTTP without a session (stateless servers): the version header only. */
-export function legacyStatelessConnection(url, label) {
+/**
+ * 2025-era Streamable HTTP without a session (stateless servers): the version header only.
+ * `protocolVersion`: the 2025-era version to send (default LEGACY; a server's newest if older).
+ */
+export function legacyStatelessConnection(url, label, protocolVersion = LEGACY) {
   const agent = keepAliveAgent();
   const endpoint = target(url);
-  const headers = { ...POST_HEADERS, "mcp-protocol-version": LEGACY };
+  const headers = { ...POST_HEADERS, "mcp-protocol-version": protocolVersion };
   return {
     call: async () => {
       const reply = await exchange(agent, endpoint, "POST", headers, legacyCallBody());
@@ -219,7 +241,7 @@ export function legacyStatelessConnection(url, label) {
       checkAdd(label, responseIn(reply));
     },
     close: async () => agent.destroy(),
-    protocolVersion: LEGACY,
+    protocolVersion,
     era: "legacy",
   };
 }
@@ -227,12 +249,14 @@ export function legacyStatelessConnection(url, label) {
 /**
  * 2025-era Streamable HTTP session: initialize once (which mints Mcp-Session-Id), send
  * notifications/initialized, then call with Mcp-Session-Id and MCP-Protocol-Version. `close` ends the
- * session with DELETE. Pass `agent` to share one among many sessions. `url` may be a list (instances
- * sharing a store): then every exchange of the session, initialize included, goes to the next one.
+ * session with DELETE. Pass `agent` to share one among many sessions; `askVersion` is the version
+ * initialize asks for (default LEGACY; a server's newest if it does not know LEGACY). `url` may be a
+ * list (instances sharing a store): then every exchange of the session, initialize included, goes to
+ * the next one.
  */
-export async function legacySessionConnection(url, label, agent = keepAliveAgent()) {
+export async function legacySessionConnection(url, label, agent = keepAliveAgent(), askVersion = LEGACY) {
   const endpoint = endpoints(url);
-  const init = await exchange(agent, endpoint(), "POST", POST_HEADERS, initializeBody());
+  const init = await exchange(agent, endpoint(), "POST", POST_HEADERS, initializeBody(askVersion));
   expectStatus(label, init, 200);
   const sessionId = init.headers["mcp-session-id"];
   if (!sessionId) fail(label, "initialize returned no Mcp-Session-Id", init.text);

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { formatMs, formatRate, formatRatio, formatSpread, pairedRatio, table, writeJson } from "./harness.js";
 import { ensurePeers } from "./peers.js";
 import { runColdStart } from "./scenarios/cold-start.js";
-import { CLIENT_ROWS, HTTP_ROWS, httpRatios, runHttp } from "./scenarios/http.js";
+import { CLIENT_ROWS, HTTP_ROWS, httpRatios, httpVersusBest, runHttp } from "./scenarios/http.js";
 import { runImportCost } from "./scenarios/import-cost.js";
 import { runInMemory } from "./scenarios/in-memory.js";
 import { PROXY_ROWS, proxyCosts, runProxy } from "./scenarios/proxy.js";
@@ -247,7 +247,10 @@ Notes:
   Ratios are medians of per-round (per-run) ratios. fastmcp-ts rows are compared with SDK v2 of the same era.
   SDK v2 (auto) = versionNegotiation "auto" (probes server/discover; over stdio v2 runs that probe on a
   short-lived extra server process); SDK v2 (default) = its default "legacy" mode (initialize only).
-  SDK v2 in memory: v2's InMemoryTransport.createLinkedPair(), served by v2's serveStdio({ transport }) entry.`);
+  SDK v2 in memory: v2's InMemoryTransport.createLinkedPair(), served by v2's serveStdio({ transport }) entry.
+  Peers in memory (bench/peers/connections.js): tmcp and mcp-lite ship no client, so the fastmcp-ts Client
+  drives them (tmcp through McpServer.receive(), mcp-lite through its fetch handler given to the Streamable
+  HTTP client transport as its fetch); punkpeye fastmcp: SDK v1 Client over SDK v1's InMemoryTransport.`);
 
 // ---- import cost report -----------------------------------------------------------------------
 
@@ -258,13 +261,21 @@ if (results.importCost) {
     `${formatMs(entry.ms.median)} ${formatSpread(entry.ms)}`,
     entry.whose === "ours" ? `${entry.ownModules} (${kb(entry.ownBytes)})` : "",
     `${entry.otherModules} (${kb(entry.otherBytes)})`,
+    String(entry.builtins?.length ?? "?"),
   ]);
   console.log(
-    `\n${table(["entry point", "import ms (median ± CV)", "own modules (bytes)", "dependency modules (bytes)"], rows)}`,
+    `\n${table(["entry point", "import ms (median ± CV)", "own modules (bytes)", "dependency modules (bytes)", "node: built-ins"], rows)}`,
   );
+  for (const entry of Object.values(results.importCost).filter((item) => item.whose === "ours")) {
+    const list = (items) => (items?.length ? items.join(", ") : "none");
+    console.log(
+      `  ${entry.label} loads packages: ${list(entry.packages)}; built-ins: ${list(entry.builtins)}`,
+    );
+  }
   console.log(`
 Notes (import cost): a fresh node process per sample, import() timed inside it, median of ${CONFIG.importCost.runs}
-  interleaved runs; modules and bytes on disk from a load hook in a separate process. fastmcp-ts from dist/.`);
+  interleaved runs; modules and bytes on disk from a load hook in a separate process. fastmcp-ts from dist/.
+  node: built-ins: those imported as ES modules (the hook does not see a CommonJS require()).`);
 }
 
 // ---- network report ---------------------------------------------------------------------------
@@ -351,7 +362,12 @@ Notes (network):
   (its stateless idiom; v1 has no 2026-07-28), stateful = one per session; enableJsonResponse: true.
   SDK v2: createMcpHandler (per-request instance; its legacy fallback is stateless) and, for sessions,
   WebStandardStreamableHTTPServerTransport per session, on node:http via @hono/node-server.
-  WebSocket: no official SDK ships a WebSocket server, so fastmcp-ts runs alone (n/a).`);
+  WebSocket: no official SDK ships a WebSocket server, so fastmcp-ts runs alone (n/a).
+  Peers (bench/peers/servers/http-*.js), each in the era it speaks: tmcp's HttpTransport (2026-07-28
+  per-request, and 2025-06-18 sessions) and mcp-lite's StreamableHttpTransport (2025-06-18, stateless
+  and with InMemorySessionAdapter), both on node:http via @hono/node-server; punkpeye fastmcp's own
+  httpStream server (mcp-proxy over SDK v1; 2025-era only; stateless: true and its default sessions,
+  enableJsonResponse: true). Floor: node:http + zod with canned answers, no MCP library.`);
 }
 
 // ---- proxy report -----------------------------------------------------------------------------
@@ -496,6 +512,9 @@ if (results.importCost) {
       });
     }
   }
+}
+if (httpResults) {
+  versusBest.push(...httpVersusBest(httpResults, { target: 1.5, floorTarget: 0.8, inFlight: IN_FLIGHT }));
 }
 if (versusBest.length) {
   console.log(

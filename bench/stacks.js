@@ -134,7 +134,10 @@ export const STACKS = [
 
 // ---- peer frameworks (bench/peers/, installed by the bench only) ------------------------------
 
-/** In memory through the framework's own in-process API (bench/peers/connections.js, loaded lazily). */
+/**
+ * In memory through the framework's own in-process API and a full MCP client (the fastmcp-ts Client
+ * where the framework ships none); bench/peers/connections.js, loaded lazily.
+ */
 const peerInMemory = (fn, id) => async () => (await import("./peers/connections.js"))[fn](id);
 
 /**

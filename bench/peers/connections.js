@@ -1,13 +1,18 @@
 // In-memory connections to the peer frameworks (bench/peers/servers/*.js), each through the
-// in-process API the framework documents, returning the stack interface of bench/stacks.js:
+// in-process API the framework documents and a full MCP client, returning the stack interface of
+// bench/stacks.js:
 //   { call(): Promise<void>, close(): Promise<void>, protocolVersion, era }
 // Every call checks its answer. Lives in bench/peers/ so that its imports resolve to the pinned
-// packages of bench/peers/node_modules.
-//   tmcp:     McpServer.receive(message) (what its transports call), after initialize
-//   mcp-lite: its StreamableHttpTransport handler, Request -> Response, stateless (no stdio transport)
+// packages of bench/peers/node_modules. tmcp and mcp-lite ship no client: they get the fastmcp-ts
+// Client, as over stdio, so those rows differ from the fastmcp-ts row by server only.
+//   tmcp:     fastmcp-ts Client -> McpServer.receive(message) (what its transports call), default
+//             negotiation (tmcp answers server/discover: 2026-07-28)
+//   mcp-lite: fastmcp-ts Client over Streamable HTTP whose fetch calls its StreamableHttpTransport
+//             handler (Request -> Response, stateless; it has no stdio or in-memory transport)
 //   punkpeye: server.connect(transport) with the official SDK v1's InMemoryTransport and Client
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { Client as ClientV1 } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { Client, ClientTransport, StreamableHttpTransport } from "../../dist/index.js";
 
 const ARGS = { a: 20, b: 22 };
 const CLIENT_INFO = { name: "bench-client", version: "1.0.0" };
@@ -16,88 +21,63 @@ function check(text, id) {
   if (text !== "42") throw new Error(`${id}: add returned ${JSON.stringify(text)}, expected 42`);
 }
 
-export async function tmcpInMemory(id) {
-  const { createServer } = await import("./servers/tmcp.js");
-  const server = createServer();
-  let next = 0;
-  const init = await server.receive({
-    jsonrpc: "2.0",
-    id: ++next,
-    method: "initialize",
-    params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: CLIENT_INFO },
-  });
-  const protocolVersion = init?.result?.protocolVersion;
-  if (!protocolVersion) throw new Error(`${id}: initialize failed: ${JSON.stringify(init)}`);
-  await server.receive({ jsonrpc: "2.0", method: "notifications/initialized" });
+/**
+ * A fastmcp-ts client transport into a tmcp server in the same process: each message goes to
+ * `server.receive()` (what tmcp's own transports call) and its answer comes back. Server-initiated
+ * messages are not routed (the bench's `add` tool sends none).
+ */
+class TmcpReceiveTransport extends ClientTransport {
+  constructor(server) {
+    super();
+    this.server = server;
+    this.context = { sessionInfo: {} };
+  }
+
+  describe() {
+    return "in-memory tmcp server";
+  }
+
+  async open() {}
+
+  send(message) {
+    if (!("method" in message)) return;
+    return this.server.receive(message, this.context).then((reply) => {
+      if (reply) this.receive(reply);
+    });
+  }
+
+  async close() {}
+}
+
+/** The fastmcp-ts Client (as over stdio) on `transport`; `options` pin a version where needed. */
+async function openClient(id, transport, options = {}) {
+  const client = new Client(transport, { clientInfo: CLIENT_INFO, ...options });
+  await client.connect();
   return {
-    call: async () => {
-      const reply = await server.receive({
-        jsonrpc: "2.0",
-        id: ++next,
-        method: "tools/call",
-        params: { name: "add", arguments: ARGS },
-      });
-      check(reply?.result?.content?.[0]?.text, id);
-    },
-    close: async () => {},
-    protocolVersion,
-    era: "legacy",
+    call: async () => check((await client.callTool("add", ARGS)).text, id),
+    close: () => client.close(),
+    protocolVersion: client.protocolVersion,
+    era: client.era,
   };
 }
 
-/** The JSON-RPC response in a Response: a JSON body, or the data of an SSE body's message. */
-async function responseOf(response) {
-  const text = await response.text();
-  if (!String(response.headers.get("content-type")).startsWith("text/event-stream")) return JSON.parse(text);
-  const data = text
-    .split("\n")
-    .filter((line) => line.startsWith("data:"))
-    .map((line) => line.slice(5).trim())
-    .join("");
-  return JSON.parse(data);
+export async function tmcpInMemory(id) {
+  const { createServer } = await import("./servers/tmcp.js");
+  return openClient(id, new TmcpReceiveTransport(createServer()));
 }
 
+/**
+ * mcp-lite's handler fed by the fastmcp-ts Streamable HTTP client transport through a `fetch` that
+ * calls it directly (no socket). Pinned to 2025-06-18, mcp-lite's newest version.
+ */
 export async function mcpLiteInMemory(id) {
   const { createHandler } = await import("./servers/mcp-lite.js");
   const handler = createHandler();
-  let next = 0;
-  let protocolVersion = "2025-06-18";
-  const post = async (message) => {
-    const response = await handler(
-      new Request("http://127.0.0.1/mcp", {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          accept: "application/json, text/event-stream",
-          "mcp-protocol-version": protocolVersion,
-        },
-        body: JSON.stringify(message),
-      }),
-    );
-    return responseOf(response);
-  };
-  const init = await post({
-    jsonrpc: "2.0",
-    id: ++next,
-    method: "initialize",
-    params: { protocolVersion, capabilities: {}, clientInfo: CLIENT_INFO },
+  const transport = new StreamableHttpTransport({
+    url: "http://mcp-lite.invalid/mcp",
+    fetch: async (url, init) => handler(new Request(url, init)),
   });
-  protocolVersion = init?.result?.protocolVersion;
-  if (!protocolVersion) throw new Error(`${id}: initialize failed: ${JSON.stringify(init)}`);
-  return {
-    call: async () => {
-      const reply = await post({
-        jsonrpc: "2.0",
-        id: ++next,
-        method: "tools/call",
-        params: { name: "add", arguments: ARGS },
-      });
-      check(reply?.result?.content?.[0]?.text, id);
-    },
-    close: async () => {},
-    protocolVersion,
-    era: "legacy",
-  };
+  return openClient(id, transport, { protocolVersion: "2025-06-18" });
 }
 
 export async function punkpeyeInMemory(id) {
@@ -108,7 +88,7 @@ export async function punkpeyeInMemory(id) {
   clientSide.setProtocolVersion = (version) => {
     protocolVersion = version;
   };
-  const client = new Client(CLIENT_INFO);
+  const client = new ClientV1(CLIENT_INFO);
   const [session] = await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
   return {
     call: async () => check((await client.callTool({ name: "add", arguments: ARGS })).content[0]?.text, id),

@@ -1,6 +1,9 @@
 // Network transports: Streamable HTTP (both eras), legacy HTTP+SSE and WebSocket. Every server runs
-// in its own subprocess (bench/servers/http-*.js) listening on 127.0.0.1; the load is generated
-// here, by one raw client for all servers (bench/http-load.js), so the rows differ only by server.
+// in its own subprocess (bench/servers/http-*.js; the peer frameworks' in bench/peers/servers/)
+// listening on 127.0.0.1; the load is generated here, by one raw client for all servers
+// (bench/http-load.js), so the rows differ only by server. Rows: fastmcp-ts, the official SDKs v1
+// and v2, tmcp, mcp-lite and punkpeye fastmcp (each in the era it speaks) and the floor (node:http
+// with canned answers, bench/servers/http-floor.js).
 //
 // Per row: calls/s sequential and with `inFlight` calls in flight (interleaved, rotating rounds),
 // p50/p99 latency of the sequential calls, server CPU per call (the server process's CPU time
@@ -29,6 +32,8 @@ import {
 import { measureRows } from "../http-measure.js";
 
 const ARGS = { a: 20, b: 22 };
+/** mcp-lite 0.10 knows 2025-06-18 and 2025-03-26 only: its rows ask for its newest. */
+const MCP_LITE_VERSION = "2025-06-18";
 const CLIENT_INFO = { name: "bench-client", version: "1.0.0" };
 
 function checkText(text, id) {
@@ -51,6 +56,7 @@ export const HTTP_ROWS = [
   },
   {
     id: "sdk-v2-modern",
+    peer: true,
     short: "SDK v2 modern",
     label: "SDK v2 createMcpHandler",
     transport: "Streamable HTTP",
@@ -60,6 +66,7 @@ export const HTTP_ROWS = [
   },
   {
     id: "sdk-v1-stateless",
+    peer: true,
     short: "SDK v1 stateless",
     label: "SDK v1 stateless",
     transport: "Streamable HTTP",
@@ -69,6 +76,7 @@ export const HTTP_ROWS = [
   },
   {
     id: "sdk-v2-stateless",
+    peer: true,
     short: "SDK v2 legacy stateless",
     label: "SDK v2 legacy fallback",
     transport: "Streamable HTTP",
@@ -83,28 +91,115 @@ export const HTTP_ROWS = [
     transport: "Streamable HTTP",
     mode: "session",
     server: "fastmcp",
-    open: (urls, id) => legacySessionConnection(urls.legacy, id),
+    open: (urls, id, agent) => legacySessionConnection(urls.legacy, id, agent),
     sessions: "http",
   },
   {
     id: "sdk-v1-legacy",
+    peer: true,
     short: "SDK v1 stateful",
     label: "SDK v1 stateful",
     transport: "Streamable HTTP",
     mode: "session",
     server: "sdk-v1",
-    open: (urls, id) => legacySessionConnection(urls.legacy, id),
+    open: (urls, id, agent) => legacySessionConnection(urls.legacy, id, agent),
     sessions: "http",
   },
   {
     id: "sdk-v2-legacy",
+    peer: true,
     short: "SDK v2 stateful",
     label: "SDK v2 stateful",
     transport: "Streamable HTTP",
     mode: "session",
     server: "sdk-v2",
-    open: (urls, id) => legacySessionConnection(urls.legacy, id),
+    open: (urls, id, agent) => legacySessionConnection(urls.legacy, id, agent),
     sessions: "http",
+  },
+  // ---- the peer frameworks (bench/peers/servers/http-*.js), each in the era it speaks ----------
+  {
+    id: "tmcp-modern",
+    short: "tmcp modern",
+    label: "tmcp @tmcp/transport-http",
+    transport: "Streamable HTTP",
+    mode: "stateless",
+    server: "tmcp",
+    peer: true,
+    open: (urls, id) => modernConnection(urls.modern, id),
+  },
+  {
+    id: "mcp-lite-stateless",
+    short: "mcp-lite stateless",
+    label: "mcp-lite (no session adapter)",
+    transport: "Streamable HTTP",
+    mode: "no session",
+    server: "mcp-lite",
+    peer: true,
+    open: (urls, id) => legacyStatelessConnection(urls.stateless, id, MCP_LITE_VERSION),
+  },
+  {
+    id: "punkpeye-stateless",
+    short: "punkpeye stateless",
+    label: "punkpeye fastmcp stateless",
+    transport: "Streamable HTTP",
+    mode: "no session",
+    server: "punkpeye-fastmcp",
+    peer: true,
+    open: (urls, id) => legacyStatelessConnection(urls.stateless, id),
+  },
+  {
+    id: "tmcp-legacy",
+    short: "tmcp sessions",
+    label: "tmcp @tmcp/transport-http",
+    transport: "Streamable HTTP",
+    mode: "session",
+    server: "tmcp",
+    peer: true,
+    open: (urls, id, agent) => legacySessionConnection(urls.legacy, id, agent),
+    sessions: "http",
+  },
+  {
+    id: "mcp-lite-legacy",
+    short: "mcp-lite sessions",
+    label: "mcp-lite InMemorySessionAdapter",
+    transport: "Streamable HTTP",
+    mode: "session",
+    server: "mcp-lite",
+    peer: true,
+    open: (urls, id, agent) => legacySessionConnection(urls.legacy, id, agent, MCP_LITE_VERSION),
+    sessions: "http",
+  },
+  {
+    id: "punkpeye-legacy",
+    short: "punkpeye sessions",
+    label: "punkpeye fastmcp",
+    transport: "Streamable HTTP",
+    mode: "session",
+    server: "punkpeye-fastmcp",
+    peer: true,
+    open: (urls, id, agent) => legacySessionConnection(urls.legacy, id, agent),
+    sessions: "http",
+  },
+  // ---- the floor: node:http + zod with canned answers, no MCP library (bench/servers/http-floor.js)
+  {
+    id: "floor-modern",
+    short: "floor modern",
+    label: "(floor: node:http + zod)",
+    transport: "Streamable HTTP",
+    mode: "stateless",
+    server: "floor",
+    floor: true,
+    open: (urls, id) => modernConnection(urls.modern, id),
+  },
+  {
+    id: "floor-stateless",
+    short: "floor 2025",
+    label: "(floor: node:http + zod)",
+    transport: "Streamable HTTP",
+    mode: "no session",
+    server: "floor",
+    floor: true,
+    open: (urls, id) => legacyStatelessConnection(urls.stateless, id),
   },
   {
     id: "fastmcp-sse",
@@ -118,6 +213,7 @@ export const HTTP_ROWS = [
   },
   {
     id: "sdk-v1-sse",
+    peer: true,
     short: "SDK v1 SSE",
     label: "SDK v1 SSEServerTransport",
     transport: "HTTP+SSE",
@@ -178,6 +274,13 @@ export const HTTP_COMPARISONS = [
   { ours: "fastmcp-legacy", other: "sdk-v1-legacy" },
   { ours: "fastmcp-legacy", other: "sdk-v2-legacy" },
   { ours: "fastmcp-sse", other: "sdk-v1-sse" },
+  { ours: "fastmcp-modern", other: "tmcp-modern" },
+  { ours: "fastmcp-modern", other: "mcp-lite-stateless" },
+  { ours: "fastmcp-modern", other: "punkpeye-stateless" },
+  { ours: "fastmcp-legacy", other: "tmcp-legacy" },
+  { ours: "fastmcp-legacy", other: "mcp-lite-legacy" },
+  { ours: "fastmcp-legacy", other: "punkpeye-legacy" },
+  { ours: "fastmcp-modern", other: "floor-modern" },
 ];
 
 async function fastmcpClient(url, protocolVersion) {
@@ -234,7 +337,7 @@ async function openSessions(row, urls, count, parallel, agent) {
       const id = `${row.id} session`;
       opened.push(
         row.sessions === "http"
-          ? await legacySessionConnection(urls.legacy, id, agent)
+          ? await row.open(urls, id, agent)
           : row.sessions === "sse"
             ? await sseConnection(urls.sse, id, agent)
             : await wsConnection(urls.ws, id),
@@ -331,4 +434,57 @@ export function httpRatios(result) {
       heapPerSession: memA && memB ? memA.heapKBPerSession / memB.heapKBPerSession : undefined,
     };
   });
+}
+
+/**
+ * Issue 14's HTTP verdicts, in the shape of run.js's "versus best" list: fastmcp-ts against the best
+ * other framework of its kind (any era; each peer runs in the era it speaks) over Streamable HTTP
+ * (sequential and in flight), and against the floor; memory per session against the leanest peer.
+ *   without a session: fastmcp-ts 2026-07-28 vs every sessionless peer row (modern or 2025-era)
+ *   with sessions:     fastmcp-ts 2025-11-25 sessions vs every peer's sessions
+ */
+export function httpVersusBest(result, { target, floorTarget, inFlight }) {
+  const peers = HTTP_ROWS.filter((row) => row.peer && row.transport === "Streamable HTTP");
+  const out = [];
+  for (const [ours, sessions, floorId, kind] of [
+    ["fastmcp-modern", false, "floor-modern", "without a session"],
+    ["fastmcp-legacy", true, undefined, "with sessions"],
+  ]) {
+    for (const [key, mode] of [
+      ["sequential", "sequential"],
+      ["concurrent", `${inFlight} in flight`],
+    ]) {
+      const a = result.rows[ours]?.[key];
+      const measured = peers
+        .filter((row) => (row.mode === "session") === sessions && result.rows[row.id]?.[key])
+        .sort((x, y) => result.rows[y.id][key].median - result.rows[x.id][key].median);
+      const best = measured[0];
+      if (!a || !best) continue;
+      const floor = floorId ? result.rows[floorId]?.[key] : undefined;
+      out.push({
+        key: `http:${sessions ? "session" : "stateless"}:${key}`,
+        name: `Streamable HTTP calls/s ${kind}, ${mode}`,
+        best: best.short,
+        ratio: pairedRatio(a, result.rows[best.id][key]),
+        target,
+        lowerIsBetter: false,
+        floorRatio: floor ? pairedRatio(a, floor) : undefined,
+        floorTarget: floor ? floorTarget : undefined,
+      });
+    }
+  }
+  const ours = result.memory["fastmcp-legacy"];
+  const leanest = peers
+    .filter((row) => result.memory[row.id])
+    .sort((x, y) => result.memory[x.id].heapKBPerSession - result.memory[y.id].heapKBPerSession)[0];
+  if (ours && leanest) {
+    out.push({
+      key: "http:session-memory",
+      name: "heap per legacy Streamable HTTP session (lower is better)",
+      best: leanest.short,
+      ratio: ours.heapKBPerSession / result.memory[leanest.id].heapKBPerSession,
+      lowerIsBetter: true,
+    });
+  }
+  return out;
 }

@@ -3,7 +3,9 @@
 // separate processes so the second does not slow the first:
 //   time:  performance.now() around the dynamic import, median of interleaved runs;
 //   graph: the modules the import loads (file: URLs seen by a module.register load hook) and
-//          their bytes on disk, split into this package's own files and other packages'.
+//          their bytes on disk, split into this package's own files and other packages' (named),
+//          plus the Node built-ins it imports (node: URLs seen by the same hook; ESM imports only:
+//          a built-in that CommonJS code require()s does not pass the hook).
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { rotate, summarize } from "../harness.js";
@@ -18,6 +20,8 @@ export const IMPORT_ENTRIES = [
   ["client", "fastmcp-ts/client", "fastmcp-ts/client", "ours"],
   ["server-auth", "fastmcp-ts/server/auth", "fastmcp-ts/server/auth", "ours"],
   ["client-auth", "fastmcp-ts/client/auth", "fastmcp-ts/client/auth", "ours"],
+  ["redis", "fastmcp-ts/redis", "fastmcp-ts/redis", "ours"],
+  ["middleware", "fastmcp-ts/middleware", "fastmcp-ts/middleware", "ours"],
   ["sdk-v1-server", "SDK v1 server (sdk/server/mcp.js)", "@modelcontextprotocol/sdk/server/mcp.js", "peer"],
   [
     "sdk-v1-client",
@@ -53,23 +57,27 @@ port1.unref();
 const hooks = "data:text/javascript," + encodeURIComponent(\`
   let port;
   export function initialize(data) { port = data.port; }
-  export async function load(url, context, next) { if (url.startsWith("file:")) port.postMessage(url); return next(url, context); }
+  export async function load(url, context, next) { if (url.startsWith("file:") || url.startsWith("node:")) port.postMessage(url); return next(url, context); }
 \`);
 register(hooks, { data: { port: port2 }, transferList: [port2] });
 const before = new Set(seen);
 if (process.argv[1] === "tmcp+stdio") await Promise.all([import("tmcp"), import("@tmcp/transport-stdio")]);
 else await import(process.argv[1]);
 await new Promise((resolve) => setImmediate(resolve));
-const files = [...new Set(seen)].filter((url) => !before.has(url));
+const loaded = [...new Set(seen)].filter((url) => !before.has(url));
+const builtins = loaded.filter((url) => url.startsWith("node:")).map((url) => url.slice(5)).sort();
 const own = process.argv[2];
 let ownModules = 0, ownBytes = 0, otherModules = 0, otherBytes = 0;
-for (const url of files) {
+const packages = new Set();
+for (const url of loaded.filter((url) => url.startsWith("file:"))) {
   const path = fileURLToPath(url);
   const bytes = statSync(path).size;
-  if (path.startsWith(own) && !path.includes("/node_modules/")) { ownModules++; ownBytes += bytes; }
-  else { otherModules++; otherBytes += bytes; }
+  if (path.startsWith(own) && !path.includes("/node_modules/")) { ownModules++; ownBytes += bytes; continue; }
+  otherModules++; otherBytes += bytes;
+  const parts = path.slice(path.lastIndexOf("/node_modules/") + 14).split("/");
+  if (path.includes("/node_modules/")) packages.add(parts[0].startsWith("@") ? parts[0] + "/" + parts[1] : parts[0]);
 }
-process.stdout.write(JSON.stringify({ ownModules, ownBytes, otherModules, otherBytes }));
+process.stdout.write(JSON.stringify({ ownModules, ownBytes, otherModules, otherBytes, packages: [...packages].sort(), builtins }));
 `;
 
 async function node(script, args, cwd) {

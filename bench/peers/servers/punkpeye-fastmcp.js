@@ -6,8 +6,9 @@ import { pathToFileURL } from "node:url";
 import { FastMCP } from "fastmcp";
 import { z } from "zod";
 
-export function createServer() {
-  const server = new FastMCP({ name: "bench-punkpeye-fastmcp", version: "1.0.0" });
+/** `options`: more FastMCP constructor options (the HTTP server passes a quiet logger). */
+export function createServer(options = {}) {
+  const server = new FastMCP({ name: "bench-punkpeye-fastmcp", version: "1.0.0", ...options });
   server.addTool({
     name: "add",
     description: "Add two numbers.",
