@@ -15,6 +15,7 @@ import { Client, StreamableHttpTransport } from "../src/client/index.js";
 import { TRANSPORT_DEFAULTS } from "../src/transports/defaults.js";
 import { type Bundle, bundleProgram } from "./helpers/bundle.js";
 import { ROOT } from "./helpers/paths.js";
+import { servingUrl } from "./helpers/processes.js";
 import { LEGACY } from "./helpers/protocol.js";
 import { type RedisServer, startRedisServer } from "./helpers/redis-server.js";
 import { within } from "./helpers/wait.js";
@@ -53,16 +54,7 @@ describe("examples/deploy/server.ts: two instances on one Redis", () => {
       },
       stdio: ["ignore", "ignore", "pipe"],
     });
-    let stderr = "";
-    const url = new Promise<string>((resolve, reject) => {
-      child.stderr?.setEncoding("utf8");
-      child.stderr?.on("data", (chunk: string) => {
-        stderr += chunk;
-        const match = /serving http (http:\/\/\S+)/.exec(stderr);
-        if (match) resolve(match[1] as string);
-      });
-      child.once("exit", (code) => reject(new Error(`instance ${name} exited (${code}): ${stderr}`)));
-    });
+    const { url } = servingUrl(child, `instance ${name}`);
     return { name, url: await within(url, 30_000, `instance ${name} to listen`), child };
   }
 

@@ -9,6 +9,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client, McpError, StdioTransport, ToolError } from "../src/index.js";
 import { ROOT } from "./helpers/paths.js";
+import { servingUrl } from "./helpers/processes.js";
 import { within } from "./helpers/wait.js";
 
 const exec = promisify(execFile);
@@ -31,16 +32,7 @@ function serveExample(file: string, env: Record<string, string> = {}): Promise<s
     stdio: ["ignore", "ignore", "pipe"],
   });
   servers.push(child);
-  let stderr = "";
-  const url = new Promise<string>((resolve, reject) => {
-    child.stderr?.setEncoding("utf8");
-    child.stderr?.on("data", (chunk: string) => {
-      stderr += chunk;
-      const match = /serving http (http:\/\/\S+)/.exec(stderr);
-      if (match) resolve(match[1] as string);
-    });
-    child.once("exit", (code) => reject(new Error(`${file} exited early (${code}): ${stderr}`)));
-  });
+  const { url } = servingUrl(child, file);
   return within(url, 60_000, `${file} to print its URL`);
 }
 

@@ -2,7 +2,7 @@
  * Subprocess leak checks: whether a process lives, a process tree, and waits until every process a
  * test spawned (servers, their children, the v2 SDK's disposable probe siblings) is gone.
  */
-import { execFileSync } from "node:child_process";
+import { type ChildProcess, execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { expect } from "vitest";
 import type { StdioTransport } from "../../src/transports/stdio/client.js";
@@ -98,4 +98,26 @@ export async function expectAllGone(pids: number[]): Promise<void> {
     }
     expect(code, `process ${pid} should have exited`).toBe("ESRCH");
   }
+}
+
+/**
+ * Follows a server process's stderr: `url` resolves with the URL once it prints `serving http
+ * <url>` and rejects if it exits first (naming `what`, with what it wrote); `stderr()` is what came
+ * so far.
+ */
+export function servingUrl(
+  child: ChildProcess,
+  what: string,
+): { url: Promise<string>; stderr: () => string } {
+  let stderr = "";
+  const url = new Promise<string>((resolve, reject) => {
+    child.stderr?.setEncoding("utf8");
+    child.stderr?.on("data", (chunk: string) => {
+      stderr += chunk;
+      const match = /serving http (http:\/\/\S+)/.exec(stderr);
+      if (match) resolve(match[1] as string);
+    });
+    child.once("exit", (code) => reject(new Error(`${what} exited early (${code}): ${stderr}`)));
+  });
+  return { url, stderr: () => stderr };
 }

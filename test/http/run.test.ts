@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConnectionError, StreamableHttpTransport } from "../../src/index.js";
 import { closeAfterEach, connect } from "../helpers/http-test-server.js";
+import { servingUrl } from "../helpers/processes.js";
 import { within } from "../helpers/wait.js";
 
 closeAfterEach();
@@ -30,19 +31,10 @@ function start(): {
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.push(child);
-  let stderr = "";
-  const url = new Promise<string>((resolve, reject) => {
-    child.stderr?.setEncoding("utf8");
-    child.stderr?.on("data", (chunk: string) => {
-      stderr += chunk;
-      const match = /serving http (http:\/\/\S+)/.exec(stderr);
-      if (match) resolve(match[1] as string);
-    });
-    child.once("exit", (code) => reject(new Error(`server exited early (${code}): ${stderr}`)));
-  });
+  const { url, stderr } = servingUrl(child, "the server");
   // "close", not "exit": by then stderr is read to its end, so what the server last wrote is there.
   const exit = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
-  return { child, url, stderr: () => stderr, exit };
+  return { child, url, stderr, exit };
 }
 
 describe("mcp.run({ transport: 'http' }) in a subprocess", () => {
