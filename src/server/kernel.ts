@@ -42,7 +42,8 @@ import type { RequestStateCodec } from "./request-state.js";
 import type { SessionValues } from "./session-values.js";
 import type { ComponentSource, SourceLists } from "./sources.js";
 import { type SessionMember, SubscriptionHub } from "./subscriptions.js";
-import { TaskManager, type TasksOptions } from "./tasks/tasks.js";
+import type { TaskManager } from "./tasks/tasks.js";
+import { type TasksOptions, type TasksSettings, tasksSettings } from "./tasks/tasks-options.js";
 
 /** Per-connection state a transport keeps for the kernel. */
 export interface SessionState {
@@ -102,8 +103,11 @@ export class ServerKernel {
   readonly hub = new SubscriptionHub();
   /** Open connections, told about list changes and subscribed resource updates. */
   readonly sessions: Set<SessionMember> = this.hub.sessions;
-  /** Task tools and the `tasks/*` methods of the tasks extension. */
-  readonly tasks: TaskManager;
+  /** The checked `tasks` option: the tasks extension itself loads on first use (`tasks()`). */
+  private readonly tasksSettings: TasksSettings;
+  private taskManager: Promise<TaskManager> | undefined;
+  /** The task manager, once something used the tasks extension (stats and shutdown do not load it). */
+  loadedTasks: TaskManager | undefined;
   private readonly pending = new Set<Promise<unknown>>();
   private readonly failures: Error[] = [];
   private readonly handlers: Record<string, Handler>;
@@ -123,8 +127,17 @@ export class ServerKernel {
     this.templates = new Registry(() => this.listChanged("notifications/resources/list_changed"));
     this.prompts = new Registry(() => this.listChanged("notifications/prompts/list_changed"));
     this.serverInfoMeta = { [MetaKey.ServerInfo]: options.info };
-    this.tasks = new TaskManager(options.tasks, (task) => this.hub.taskStatus(task));
+    this.tasksSettings = tasksSettings(options.tasks);
     this.handlers = methodHandlers(this) as unknown as Record<string, Handler>;
+  }
+
+  /** Task tools and the `tasks/*` methods of the tasks extension, loaded on first use. */
+  tasks(): Promise<TaskManager> {
+    this.taskManager ??= import("./tasks/tasks.js").then(({ TaskManager }) => {
+      this.loadedTasks = new TaskManager(this.tasksSettings, (task) => this.hub.taskStatus(task));
+      return this.loadedTasks;
+    });
+    return this.taskManager;
   }
 
   /** Tracks a registration that finishes asynchronously (a schema converter being loaded). */

@@ -37,7 +37,8 @@ export class ScaleOut {
   static async start(store: Store, kernel: ServerKernel): Promise<ScaleOut> {
     const scaleOut = new ScaleOut(store);
     const { bus } = scaleOut;
-    const { hub, tasks } = kernel;
+    const { hub } = kernel;
+    const tasks = await kernel.tasks();
     bus.on("list", (message) => hub.listChanged(message.method, true));
     bus.on("updated", (message) => hub.resourceUpdated(message.uri, true));
     bus.on("task", (message) => hub.taskStatus(message.task, true));
