@@ -46,7 +46,7 @@ import { DEFAULT_TIMEOUT, Negotiation } from "./negotiate.js";
 import type { CallHandlers, CallOptions, CallToolOptions, ClientOptions, LogMessage } from "./options.js";
 import { PromptResult, ResourceReadResult, ToolCallResult } from "./results.js";
 import type { ListenFilter, Subscription } from "./subscription.js";
-import { settleToolTask, type TaskWaitOptions, type TerminalTask, waitForTask } from "./tasks.js";
+import type { TaskWaitOptions, TerminalTask } from "./tasks.js";
 import { ToolCatalog } from "./tool-catalog.js";
 import { withTraceContext } from "./trace-context.js";
 
@@ -227,8 +227,11 @@ export class Client implements AsyncDisposable {
     } else {
       raw = await this.request<CallToolResult>("tools/call", { name, arguments: args }, options);
     }
-    if (raw.resultType === "task")
+    if (raw.resultType === "task") {
+      // The client side of the tasks extension loads with the first task a server answers.
+      const { settleToolTask } = await import("./tasks.js");
       raw = await settleToolTask(this, this.options, raw as unknown as DetailedTask, options);
+    }
     let unwrap = this.tools.unwraps(name, raw.structuredContent, () => this.listTools());
     if (unwrap instanceof Promise) unwrap = await unwrap;
     const result = new ToolCallResult<T>(raw, unwrap);
@@ -265,7 +268,8 @@ export class Client implements AsyncDisposable {
    * Polls a task until it finishes, answering its input requests with this client's handlers;
    * resolves with its terminal state. Resumes a task known by id (after a restart, say).
    */
-  waitForTask(taskId: string, options?: TaskWaitOptions): Promise<TerminalTask> {
+  async waitForTask(taskId: string, options?: TaskWaitOptions): Promise<TerminalTask> {
+    const { waitForTask } = await import("./tasks.js");
     return waitForTask(this, this.options, taskId, options);
   }
 
