@@ -1,11 +1,14 @@
 // The layered layout of dist/ (see build.mjs). Node pays far more per module file than per byte
-// (24 small chunks took twice as long to import as the same code in one file), so what an import of
-// the client or the root entry needs at once is bundled into one file per layer:
+// (the root entry's 24 small chunks took twice as long to import as the same code in one file), so
+// what an import of the client or the root entry needs at once is bundled into one file per layer:
 //   chunks/client-core.js  the static module graph of src/client/index.ts
 //   chunks/server-core.js  the rest of the static graph of src/index.ts
 // Every other module (transports, features, the other entry points) is built with esbuild's code
 // splitting as before and reaches a layered module through a small virtual module that re-exports
-// it from its layer, so every module still exists once (one McpError class, one registry).
+// it from its layer, so every module still exists once (one McpError class, one registry). The
+// price: another entry point that uses a layered module loads that module's whole layer (for
+// fastmcp-ts/exceptions alone, the client core), which its users have loaded anyway.
+import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, relative, resolve } from "node:path";
 import { build } from "esbuild";
 
@@ -22,7 +25,7 @@ export const COMMON = {
 const LAYER_REF = "__fastmcp_layer__:";
 const ENTRY_REF = "__fastmcp_entry__:";
 
-/** The static module closure of `entry` (metafile input paths), or of every entry in `entries`. */
+/** The modules `entries` import statically, themselves included (metafile input paths), minus `excluded`. */
 function staticClosure(inputs, entries, excluded = new Set()) {
   const seen = new Set();
   const queue = [...entries];
@@ -156,7 +159,6 @@ function linkPlaceholders(text, file, outdir) {
 
 /** Writes a build's output files (held in memory) with their placeholders linked. */
 async function writeOutputs(result, outdir) {
-  const { mkdir, writeFile } = await import("node:fs/promises");
   for (const file of result.outputFiles) {
     await mkdir(dirname(file.path), { recursive: true });
     const text = file.path.endsWith(".js") ? linkPlaceholders(file.text, file.path, outdir) : file.text;
@@ -190,7 +192,6 @@ export async function buildLayer(plan, layer, outdir) {
 
 /** Writes the public entry file of a layered module: a re-export of its names from its layer. */
 export async function writeLayeredEntry(plan, path, outdir) {
-  const { mkdir, writeFile } = await import("node:fs/promises");
   const file = resolve(outdir, `${path.replace(/^src\//, "").replace(/\.ts$/, "")}.js`);
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, linkPlaceholders(reExport(plan, path), file, outdir));
