@@ -41,7 +41,7 @@ import type { HttpRoute } from "../transports/streamable-http/client.js";
 import { ResultCache } from "./cache.js";
 import { type ClientTarget, createTransport } from "./detect.js";
 import { answerServerRequest, clientCapabilitiesFor, fulfilInputRequests } from "./handlers.js";
-import { Listeners } from "./listen.js";
+import type { Listeners } from "./listen.js";
 import { DEFAULT_TIMEOUT, Negotiation } from "./negotiate.js";
 import type { CallHandlers, CallOptions, CallToolOptions, ClientOptions, LogMessage } from "./options.js";
 import { PromptResult, ResourceReadResult, ToolCallResult } from "./results.js";
@@ -77,7 +77,8 @@ export class Client implements AsyncDisposable {
   private readonly capabilities: ClientCapabilities;
   /** Fresh list, read and discover results (2026-07-28 cache hints). */
   private readonly cache = new ResultCache();
-  private readonly listeners: Listeners;
+  /** Open subscriptions: listen.ts loads with the first `listen()`. */
+  private listeners: Listeners | undefined;
   /** Header annotations and result wrapping of the server's tools, learned from tools/list. */
   private readonly tools = new ToolCatalog();
   /** Per-request handlers by the id of the request in flight (see `CallOptions.handlers`). */
@@ -97,7 +98,6 @@ export class Client implements AsyncDisposable {
       options,
       capabilities: this.capabilities,
     });
-    this.listeners = new Listeners(this, () => withTraceContext(this.negotiation.meta(undefined)));
   }
 
   /** Creates a client and connects it. */
@@ -342,6 +342,10 @@ export class Client implements AsyncDisposable {
    */
   async listen(filter: ListenFilter, options: { timeout?: number } = {}): Promise<Subscription> {
     if (this.state !== "connected") await this.connect();
+    if (!this.listeners) {
+      const { Listeners } = await import("./listen.js");
+      this.listeners ??= new Listeners(this, () => withTraceContext(this.negotiation.meta(undefined)));
+    }
     if (this.era === "legacy") return this.listeners.emulate(filter, options);
     return this.listeners.listen(filter, options.timeout ?? this.options.timeout ?? 60_000);
   }
@@ -482,7 +486,7 @@ export class Client implements AsyncDisposable {
       }
     }
     this.cache.invalidate(notification);
-    this.listeners.route(notification);
+    this.listeners?.route(notification);
     this.options.onNotification?.(notification);
   }
 }

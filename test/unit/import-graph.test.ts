@@ -82,12 +82,14 @@ const NETWORK_TRANSPORTS = [
 ];
 
 /**
- * Features loaded on first use: the tasks extension (server and client side), completion, and the
- * requestState crypto of input-required rounds. A plain tool call needs none of them.
+ * Features loaded on first use: the tasks extension (server and client side), completion, the
+ * requestState crypto of input-required rounds, and the client's subscriptions (`client.listen()`).
+ * A plain tool call needs none of them.
  */
 const FIRST_USE_FEATURES = [
   /^src\/server\/tasks\/(tasks|task-run)\.ts$/,
   /^src\/client\/tasks\.ts$/,
+  /^src\/client\/listen\.ts$/,
   /^src\/server\/components\/completion\.ts$/,
   /^src\/server\/request-state-seal\.ts$/,
 ];
