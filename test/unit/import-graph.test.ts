@@ -83,8 +83,8 @@ const NETWORK_TRANSPORTS = [
 
 /**
  * Features loaded on first use: the tasks extension (server and client side), completion, the
- * requestState crypto of input-required rounds, and the client's subscriptions (`client.listen()`).
- * A plain tool call needs none of them.
+ * requestState crypto of input-required rounds, the middleware chain (`mcp.use()`), and the
+ * client's subscriptions (`client.listen()`). A plain tool call needs none of them.
  */
 const FIRST_USE_FEATURES = [
   /^src\/server\/tasks\/(tasks|task-run)\.ts$/,
@@ -92,6 +92,7 @@ const FIRST_USE_FEATURES = [
   /^src\/client\/listen\.ts$/,
   /^src\/server\/components\/completion\.ts$/,
   /^src\/server\/request-state-seal\.ts$/,
+  /^src\/server\/middleware-chain\.ts$/,
 ];
 
 /** Modules no plain server or client needs: each feature's own entry point or first use loads them. */
