@@ -5,7 +5,7 @@
 // other entry points, are code-split around them.
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
-import { buildLayer, buildRest, planLayers, writeLayeredEntry } from "./layers.mjs";
+import { addNeeds, buildLayer, buildRest, planLayers, writeLayeredEntry } from "./layers.mjs";
 
 const OUTDIR = "dist";
 const entryPoints = [
@@ -25,16 +25,22 @@ const plan = await planLayers([
   { name: "client-core", entry: "src/client/index.ts" },
   { name: "server-core", entry: "src/index.ts" },
 ]);
-for (const layer of plan.layers) await buildLayer(plan, layer, OUTDIR);
-// Entry files (public, or imported dynamically by a lower layer) of layered modules re-export them.
+// Each layer exports only what the files above it import: everything else first, then the layers
+// from the top down.
 const entries = [...new Set([...entryPoints, ...plan.dynamicTargets])];
+const needed = new Map();
 for (const entry of entries.filter((path) => plan.owner.has(path)))
-  await writeLayeredEntry(plan, entry, OUTDIR);
-await buildRest(
-  plan,
-  entries.filter((path) => !plan.owner.has(path)),
-  OUTDIR,
+  addNeeds(needed, await writeLayeredEntry(plan, entry, OUTDIR));
+addNeeds(
+  needed,
+  await buildRest(
+    plan,
+    entries.filter((path) => !plan.owner.has(path)),
+    OUTDIR,
+  ),
 );
+for (const layer of [...plan.layers].reverse())
+  addNeeds(needed, await buildLayer(plan, layer, OUTDIR, needed.get(layer.name) ?? new Set()));
 execFileSync(
   process.execPath,
   ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json", "--emitDeclarationOnly"],

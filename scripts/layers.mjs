@@ -95,7 +95,7 @@ export async function planLayers(layerEntries) {
   return { layers, owner, exportsOf, mangled, dynamicTargets: [...dynamicTargets] };
 }
 
-/** The source of a virtual module standing for layered module `path`: its exports, from its layer. */
+/** The source of a virtual module (or an entry file) standing for layered module `path`: its exports, from its layer. */
 function reExport(plan, path) {
   const names = plan.exportsOf.get(path) ?? [];
   if (names.length === 0) return `import "${LAYER_REF}${plan.owner.get(path).name}";\n`;
@@ -157,23 +157,65 @@ function linkPlaceholders(text, file, outdir) {
     .replaceAll(/"__fastmcp_entry__:([\w/.-]+)"/g, (_match, path) => JSON.stringify(rel(`${path}.js`)));
 }
 
-/** Writes a build's output files (held in memory) with their placeholders linked. */
-async function writeOutputs(result, outdir) {
-  for (const file of result.outputFiles) {
-    await mkdir(dirname(file.path), { recursive: true });
-    const text = file.path.endsWith(".js") ? linkPlaceholders(file.text, file.path, outdir) : file.text;
-    await writeFile(file.path, text);
+/**
+ * The layer bindings `source` imports, by layer name: the mangled names in its
+ * `import { ... } from "<layer>"` (and `export { ... } from`) clauses. esbuild has already dropped
+ * the ones nothing uses.
+ */
+function layerImports(source) {
+  const needs = new Map();
+  const clause = /(?:import|export)\s*\{([^}]*)\}\s*from\s*"__fastmcp_layer__:([\w-]+)"/g;
+  for (const [, list, layer] of source.matchAll(clause)) {
+    const names = needs.get(layer) ?? new Set();
+    for (const item of list.split(",")) {
+      const name = item.trim().split(/\s+as\s+/)[0];
+      if (name) names.add(name);
+    }
+    needs.set(layer, names);
   }
+  if (/import\s*\*\s*as\s+\w+\s+from\s*"__fastmcp_layer__:/.test(source))
+    throw new Error("a namespace import of a layer: list its names instead");
+  return needs;
 }
 
-/** Builds one layer file: every module of the layer, its exports under their mangled names. */
-export async function buildLayer(plan, layer, outdir) {
-  const lines = layer.modules.map((path) => {
-    const names = plan.exportsOf.get(path) ?? [];
-    const spec = JSON.stringify(resolve(path));
-    if (names.length === 0) return `import ${spec};`;
-    return `export { ${names.map((name) => `${name} as ${plan.mangled(path, name)}`).join(", ")} } from ${spec};`;
-  });
+/** Adds `more` (layer name -> names) into `needs`. */
+export function addNeeds(needs, more) {
+  for (const [layer, names] of more) {
+    const into = needs.get(layer) ?? new Set();
+    for (const name of names) into.add(name);
+    needs.set(layer, into);
+  }
+  return needs;
+}
+
+/**
+ * Writes a build's output files (held in memory) with their placeholders linked; returns the layer
+ * bindings they import.
+ */
+async function writeOutputs(result, outdir) {
+  const needs = new Map();
+  for (const file of result.outputFiles) {
+    await mkdir(dirname(file.path), { recursive: true });
+    const js = file.path.endsWith(".js");
+    if (js) addNeeds(needs, layerImports(file.text));
+    await writeFile(file.path, js ? linkPlaceholders(file.text, file.path, outdir) : file.text);
+  }
+  return needs;
+}
+
+/**
+ * Builds one layer file: the modules of the layer, exporting under their mangled names only what
+ * other files import (`needed`), so the rest is tree-shaken as in a plain bundle. Returns the
+ * bindings of lower layers it imports. Build the layers from the top down.
+ */
+export async function buildLayer(plan, layer, outdir, needed) {
+  const lines = [];
+  for (const path of layer.modules) {
+    const names = (plan.exportsOf.get(path) ?? []).filter((name) => needed.has(plan.mangled(path, name)));
+    if (names.length === 0) continue;
+    const list = names.map((name) => `${name} as ${plan.mangled(path, name)}`).join(", ");
+    lines.push(`export { ${list} } from ${JSON.stringify(resolve(path))};`);
+  }
   const result = await build({
     ...COMMON,
     stdin: {
@@ -187,17 +229,25 @@ export async function buildLayer(plan, layer, outdir) {
     write: false,
     plugins: [layerPlugin(plan, layer)],
   });
-  await writeOutputs(result, outdir);
+  return writeOutputs(result, outdir);
 }
 
-/** Writes the public entry file of a layered module: a re-export of its names from its layer. */
+/**
+ * Writes the entry file of a layered module (public, or imported dynamically from a lower layer): a
+ * re-export of its names from its layer. Returns the layer bindings it imports.
+ */
 export async function writeLayeredEntry(plan, path, outdir) {
   const file = resolve(outdir, `${path.replace(/^src\//, "").replace(/\.ts$/, "")}.js`);
   await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, linkPlaceholders(reExport(plan, path), file, outdir));
+  const source = reExport(plan, path);
+  await writeFile(file, linkPlaceholders(source, file, outdir));
+  return layerImports(source);
 }
 
-/** Builds every module outside the layers (code-split as before), linked to the layers. */
+/**
+ * Builds every module outside the layers (code-split as before), linked to the layers; returns the
+ * layer bindings they import.
+ */
 export async function buildRest(plan, entryPoints, outdir) {
   const result = await build({
     ...COMMON,
@@ -210,5 +260,5 @@ export async function buildRest(plan, entryPoints, outdir) {
     write: false,
     plugins: [layerPlugin(plan, undefined)],
   });
-  await writeOutputs(result, outdir);
+  return writeOutputs(result, outdir);
 }
