@@ -1,10 +1,13 @@
-// Builds dist/: one ESM bundle per entry point (shared code split into chunks, lazily imported
-// transports in chunks of their own) so a server starts by loading a handful of files, plus the
-// type declarations from tsc. Dependencies stay external: nothing of another package is bundled.
+// Builds dist/: ESM for Node with the dependencies left external (nothing of another package is
+// bundled), plus the type declarations from tsc. What `import("fastmcp-ts")` and
+// `import("fastmcp-ts/client")` load at once is one file per layer (chunks/client-core.js,
+// chunks/server-core.js; layers.mjs says why); transports and features loaded on first use, and the
+// other entry points, are code-split around them.
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
-import { build } from "esbuild";
+import { addNeeds, buildLayer, buildRest, planLayers, writeLayeredEntry } from "./layers.mjs";
 
+const OUTDIR = "dist";
 const entryPoints = [
   "src/index.ts",
   "src/client/index.ts",
@@ -17,25 +20,29 @@ const entryPoints = [
   "src/cli/main.ts",
 ];
 
-rmSync("dist", { recursive: true, force: true });
-await build({
-  entryPoints,
-  outdir: "dist",
-  outbase: "src",
-  bundle: true,
-  splitting: true,
-  format: "esm",
-  platform: "node",
-  target: "node20",
-  packages: "external",
-  sourcemap: true,
-  chunkNames: "chunks/[name]-[hash]",
-  logLevel: "warning",
-});
+rmSync(OUTDIR, { recursive: true, force: true });
+const plan = await planLayers([
+  { name: "client-core", entry: "src/client/index.ts" },
+  { name: "server-core", entry: "src/index.ts" },
+]);
+// Each layer exports only what the files above it import: everything else first, then the layers
+// from the top down.
+const entries = [...new Set([...entryPoints, ...plan.dynamicTargets])];
+const needed = new Map();
+for (const entry of entries.filter((path) => plan.owner.has(path)))
+  addNeeds(needed, await writeLayeredEntry(plan, entry, OUTDIR));
+addNeeds(
+  needed,
+  await buildRest(
+    plan,
+    entries.filter((path) => !plan.owner.has(path)),
+    OUTDIR,
+  ),
+);
+for (const layer of [...plan.layers].reverse())
+  addNeeds(needed, await buildLayer(plan, layer, OUTDIR, needed.get(layer.name) ?? new Set()));
 execFileSync(
   process.execPath,
   ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json", "--emitDeclarationOnly"],
-  {
-    stdio: "inherit",
-  },
+  { stdio: "inherit" },
 );

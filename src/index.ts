@@ -88,7 +88,7 @@ export {
   type TaskRecord,
   type TaskStore,
 } from "./server/tasks/task-store.js";
-export type { TasksOptions } from "./server/tasks/tasks.js";
+export type { TasksOptions } from "./server/tasks/tasks-options.js";
 export type { HttpAppOptions, ListeningServer, ListenOptions, TransportName } from "./transports/http/app.js";
 export type { CorsOptions, CorsSetting } from "./transports/http/cors.js";
 export type { ShutdownOptions } from "./transports/http/drain.js";

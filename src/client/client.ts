@@ -41,12 +41,12 @@ import type { HttpRoute } from "../transports/streamable-http/client.js";
 import { ResultCache } from "./cache.js";
 import { type ClientTarget, createTransport } from "./detect.js";
 import { answerServerRequest, clientCapabilitiesFor, fulfilInputRequests } from "./handlers.js";
-import { Listeners } from "./listen.js";
+import type { Listeners } from "./listen.js";
 import { DEFAULT_TIMEOUT, Negotiation } from "./negotiate.js";
 import type { CallHandlers, CallOptions, CallToolOptions, ClientOptions, LogMessage } from "./options.js";
 import { PromptResult, ResourceReadResult, ToolCallResult } from "./results.js";
 import type { ListenFilter, Subscription } from "./subscription.js";
-import { settleToolTask, type TaskWaitOptions, type TerminalTask, waitForTask } from "./tasks.js";
+import type { TaskWaitOptions, TerminalTask } from "./tasks.js";
 import { ToolCatalog } from "./tool-catalog.js";
 import { withTraceContext } from "./trace-context.js";
 
@@ -77,7 +77,8 @@ export class Client implements AsyncDisposable {
   private readonly capabilities: ClientCapabilities;
   /** Fresh list, read and discover results (2026-07-28 cache hints). */
   private readonly cache = new ResultCache();
-  private readonly listeners: Listeners;
+  /** Open subscriptions: listen.ts loads with the first `listen()`. */
+  private listeners: Listeners | undefined;
   /** Header annotations and result wrapping of the server's tools, learned from tools/list. */
   private readonly tools = new ToolCatalog();
   /** Per-request handlers by the id of the request in flight (see `CallOptions.handlers`). */
@@ -97,7 +98,6 @@ export class Client implements AsyncDisposable {
       options,
       capabilities: this.capabilities,
     });
-    this.listeners = new Listeners(this, () => withTraceContext(this.negotiation.meta(undefined)));
   }
 
   /** Creates a client and connects it. */
@@ -227,8 +227,11 @@ export class Client implements AsyncDisposable {
     } else {
       raw = await this.request<CallToolResult>("tools/call", { name, arguments: args }, options);
     }
-    if (raw.resultType === "task")
+    if (raw.resultType === "task") {
+      // The client side of the tasks extension loads with the first task a server answers.
+      const { settleToolTask } = await import("./tasks.js");
       raw = await settleToolTask(this, this.options, raw as unknown as DetailedTask, options);
+    }
     let unwrap = this.tools.unwraps(name, raw.structuredContent, () => this.listTools());
     if (unwrap instanceof Promise) unwrap = await unwrap;
     const result = new ToolCallResult<T>(raw, unwrap);
@@ -265,7 +268,8 @@ export class Client implements AsyncDisposable {
    * Polls a task until it finishes, answering its input requests with this client's handlers;
    * resolves with its terminal state. Resumes a task known by id (after a restart, say).
    */
-  waitForTask(taskId: string, options?: TaskWaitOptions): Promise<TerminalTask> {
+  async waitForTask(taskId: string, options?: TaskWaitOptions): Promise<TerminalTask> {
+    const { waitForTask } = await import("./tasks.js");
     return waitForTask(this, this.options, taskId, options);
   }
 
@@ -338,6 +342,10 @@ export class Client implements AsyncDisposable {
    */
   async listen(filter: ListenFilter, options: { timeout?: number } = {}): Promise<Subscription> {
     if (this.state !== "connected") await this.connect();
+    if (!this.listeners) {
+      const { Listeners } = await import("./listen.js");
+      this.listeners ??= new Listeners(this, () => withTraceContext(this.negotiation.meta(undefined)));
+    }
     if (this.era === "legacy") return this.listeners.emulate(filter, options);
     return this.listeners.listen(filter, options.timeout ?? this.options.timeout ?? 60_000);
   }
@@ -478,7 +486,7 @@ export class Client implements AsyncDisposable {
       }
     }
     this.cache.invalidate(notification);
-    this.listeners.route(notification);
+    this.listeners?.route(notification);
     this.options.onNotification?.(notification);
   }
 }

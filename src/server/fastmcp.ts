@@ -70,7 +70,7 @@ import { envSettings, runSettings } from "./run-settings.js";
 import { ChannelSession } from "./session.js";
 import type { ComponentSource } from "./sources.js";
 import { type ServerStats, type SessionInfo, serverStats, sessionInfos } from "./stats.js";
-import type { TasksOptions } from "./tasks/tasks.js";
+import type { TasksOptions } from "./tasks/tasks-options.js";
 
 /** A resource's handler: `(ctx)` for a fixed URI, `(params, ctx)` for a template. */
 export type HandlerFor<U extends string> = string extends U
@@ -447,7 +447,7 @@ export class FastMCP implements ServerEntry {
     this.scaleOutStart = undefined;
     if (scaleOut) {
       this.kernel.hub.relay = undefined;
-      this.kernel.tasks.relay = undefined;
+      if (this.kernel.loadedTasks) this.kernel.loadedTasks.relay = undefined;
       await scaleOut.stop();
     }
   }

@@ -35,14 +35,15 @@ import { DispatchScope } from "./dispatch-scope.js";
 import type { TransportKind } from "./entry.js";
 import { runWithInputRounds } from "./input-round.js";
 import { type Handler, type InitializeParams, methodHandlers, type WireParams } from "./methods.js";
-import type { Middleware } from "./middleware.js";
-import { MiddlewareChain } from "./middleware-chain.js";
+import { checkMiddleware, type Middleware } from "./middleware.js";
+import type { MiddlewareChain } from "./middleware-chain.js";
 import { keyOf, Mounts } from "./mounts.js";
 import type { RequestStateCodec } from "./request-state.js";
 import type { SessionValues } from "./session-values.js";
 import type { ComponentSource, SourceLists } from "./sources.js";
 import { type SessionMember, SubscriptionHub } from "./subscriptions.js";
-import { TaskManager, type TasksOptions } from "./tasks/tasks.js";
+import type { TaskManager } from "./tasks/tasks.js";
+import { type TasksOptions, type TasksSettings, tasksSettings } from "./tasks/tasks-options.js";
 
 /** Per-connection state a transport keeps for the kernel. */
 export interface SessionState {
@@ -102,13 +103,18 @@ export class ServerKernel {
   readonly hub = new SubscriptionHub();
   /** Open connections, told about list changes and subscribed resource updates. */
   readonly sessions: Set<SessionMember> = this.hub.sessions;
-  /** Task tools and the `tasks/*` methods of the tasks extension. */
-  readonly tasks: TaskManager;
+  /** The checked `tasks` option: the tasks extension itself loads on first use (`tasks()`). */
+  private readonly tasksSettings: TasksSettings;
+  private taskManager: Promise<TaskManager> | undefined;
+  /** The task manager, once something used the tasks extension (stats and shutdown do not load it). */
+  loadedTasks: TaskManager | undefined;
   private readonly pending = new Set<Promise<unknown>>();
   private readonly failures: Error[] = [];
   private readonly handlers: Record<string, Handler>;
   private readonly serverInfoMeta: Record<string, unknown>;
   private chain: MiddlewareChain | undefined;
+  /** Middleware given while the chain (middleware-chain.ts, loaded by the first `use()`) loads. */
+  private chainLoading: { middleware: Middleware[]; loaded: Promise<void> } | undefined;
   /** Set once a middleware has a request hook: a server without one checks this and nothing more. */
   private requestChain: MiddlewareChain | undefined;
   private listListeners: Set<(method: string) => void> | undefined;
@@ -123,8 +129,17 @@ export class ServerKernel {
     this.templates = new Registry(() => this.listChanged("notifications/resources/list_changed"));
     this.prompts = new Registry(() => this.listChanged("notifications/prompts/list_changed"));
     this.serverInfoMeta = { [MetaKey.ServerInfo]: options.info };
-    this.tasks = new TaskManager(options.tasks, (task) => this.hub.taskStatus(task));
+    this.tasksSettings = tasksSettings(options.tasks);
     this.handlers = methodHandlers(this) as unknown as Record<string, Handler>;
+  }
+
+  /** Task tools and the `tasks/*` methods of the tasks extension, loaded on first use. */
+  tasks(): Promise<TaskManager> {
+    this.taskManager ??= import("./tasks/tasks.js").then(({ TaskManager }) => {
+      this.loadedTasks = new TaskManager(this.tasksSettings, (task) => this.hub.taskStatus(task));
+      return this.loadedTasks;
+    });
+    return this.taskManager;
   }
 
   /** Tracks a registration that finishes asynchronously (a schema converter being loaded). */
@@ -207,6 +222,7 @@ export class ServerKernel {
 
   /** `listAll` through this server's middleware list hooks (what its clients are shown). */
   listVisible<K extends keyof SourceLists>(kind: K, scope: DispatchScope): Promise<SourceLists[K][]> {
+    if (this.chainLoading) return this.chainLoading.loaded.then(() => this.listVisible(kind, scope));
     if (this.requestChain) return this.requestChain.listFor(kind, scope) as Promise<SourceLists[K][]>;
     return Promise.resolve(this.listAll(kind, scope));
   }
@@ -229,9 +245,29 @@ export class ServerKernel {
 
   /** Adds middleware at the inner end of the chain (the first ever given runs outermost). */
   use(middleware: Middleware[]): void {
-    this.chain ??= new MiddlewareChain(this);
-    this.chain.add(middleware);
-    if (this.chain.intercepts) this.requestChain = this.chain;
+    checkMiddleware(middleware);
+    if (this.chain) {
+      this.addMiddleware(this.chain, middleware);
+      return;
+    }
+    if (this.chainLoading) {
+      this.chainLoading.middleware.push(...middleware);
+      return;
+    }
+    // The first use() loads the chain; requests wait for it (they wait for `track`ed work).
+    const queued = [...middleware];
+    const loaded = import("./middleware-chain.js").then(({ MiddlewareChain }) => {
+      this.chainLoading = undefined;
+      this.chain = new MiddlewareChain(this);
+      this.addMiddleware(this.chain, queued);
+    });
+    this.chainLoading = { middleware: queued, loaded };
+    this.track(loaded);
+  }
+
+  private addMiddleware(chain: MiddlewareChain, middleware: readonly Middleware[]): void {
+    chain.add(middleware);
+    if (chain.intercepts) this.requestChain = chain;
   }
 
   /** Calls `listener` on every list change (tools, resources, templates, prompts); returns the undo. */
@@ -244,6 +280,11 @@ export class ServerKernel {
 
   /** A notification from the client, for middleware `onNotification` hooks (session state is the caller's). */
   receiveNotification(notification: JSONRPCNotification, session: SessionState): void {
+    if (this.chainLoading) {
+      const { loaded } = this.chainLoading;
+      void loaded.then(() => this.receiveNotification(notification, session));
+      return;
+    }
     if (this.chain?.hears) this.chain.notification(notification, session);
   }
 

@@ -8,7 +8,6 @@ import { LOG_LEVELS } from "../protocol/logging.js";
 import { TASK_METHODS, TASKS_EXTENSION, type TaskMethod } from "../protocol/tasks.js";
 import type { LoggingLevel, Result } from "../protocol/types.js";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "../protocol/versions.js";
-import { complete } from "./components/completion.js";
 import { renderPrompt } from "./components/prompts.js";
 import { type Entry, pageOf, type Registry } from "./components/registry.js";
 import { callTool } from "./components/tools.js";
@@ -106,11 +105,13 @@ export function methodHandlers(kernel: ServerKernel): Handlers {
           "subscriptions/listen is a 2026-07-28 method; use resources/subscribe",
         );
       }
-      const filter = await readableSubscriptions(
-        kernel,
-        await kernel.tasks.listenFilter(params.notifications, scope),
-        scope,
-      );
+      // Only a filter naming task ids needs the tasks extension loaded.
+      const taskIds = (params.notifications as { taskIds?: unknown } | undefined)?.taskIds;
+      const notifications =
+        taskIds === undefined
+          ? params.notifications
+          : await (await kernel.tasks()).listenFilter(params.notifications, scope);
+      const filter = await readableSubscriptions(kernel, notifications, scope);
       return kernel.hub.listen(scope.requestId, filter, scope.signal, scope.notify);
     },
     "resources/subscribe": async (params, scope, input) => {
@@ -139,7 +140,7 @@ export function methodHandlers(kernel: ServerKernel): Handlers {
   const taskHandlers = Object.fromEntries(
     TASK_METHODS.map((method): [TaskMethod, Handler] => [
       method,
-      (params, scope) => kernel.tasks.request(method, params, scope),
+      async (params, scope) => (await kernel.tasks()).request(method, params, scope),
     ]),
   ) as Pick<Handlers, TaskMethod>;
   return { ...handlers, ...taskHandlers };
@@ -194,17 +195,21 @@ function callToolRequest(
     throw new McpError(ErrorCode.InvalidParams, "tools/call arguments must be an object");
   }
   if (!entry) {
-    return (mounts as Mounts).routeName("tools", name, scope).then((route) => {
+    return (mounts as Mounts).routeName("tools", name, scope).then(async (route) => {
       if (!route) throw new NotFoundError("tool", `Unknown tool: ${name}`);
       // A mounted task tool's task lives where the client polls: the outermost server.
-      scope.tasks ??= kernel.tasks;
+      scope.tasks ??= await kernel.tasks();
       return route.mount.source
         .callTool({ ...params, name: route.key }, scope)
         .catch(asUnknown("tool", name));
     });
   }
   const options = { maskErrorDetails: kernel.options.maskErrorDetails };
-  if (entry.task) return (scope.tasks ?? kernel.tasks).callTool(entry, args, scope, options);
+  if (entry.task) {
+    const tasks = scope.tasks;
+    if (tasks) return tasks.callTool(entry, args, scope, options);
+    return kernel.tasks().then((loaded) => loaded.callTool(entry, args, scope, options));
+  }
   return callTool(entry, args, scope.context ?? new Context(scope), options);
 }
 
@@ -274,6 +279,8 @@ async function completeRequest(
       return route.mount.source.complete({ ...params, ref: own }, scope);
     }
   }
+  // Completion is loaded on the first `completion/complete`.
+  const { complete } = await import("./components/completion.js");
   return complete(prompts, templates, params, scope.auth);
 }
 

@@ -1,6 +1,6 @@
 /**
  * The middleware chain: runs the hooks given to `mcp.use()` around the kernel's handlers. The
- * kernel only comes here once a middleware exists; without one its own path is unchanged.
+ * kernel loads it with the first `use()`; without middleware its own path is unchanged.
  */
 import { McpError, NotFoundError, ToolError } from "../errors.js";
 import { ErrorCode } from "../protocol/codes.js";
@@ -20,28 +20,18 @@ import { Context } from "./context.js";
 import type { DispatchScope } from "./dispatch-scope.js";
 import type { DispatchInput, ServerKernel, SessionState, Visibility } from "./kernel.js";
 import { type Handler, privateList, readResourceRequest, type WireParams, withCursor } from "./methods.js";
-import type {
-  CallToolContext,
-  GetPromptContext,
-  Middleware,
-  NotificationContext,
-  ReadResourceContext,
+import {
+  type CallToolContext,
+  type GetPromptContext,
+  MIDDLEWARE_HOOKS as HOOKS,
+  type MiddlewareHook as HookName,
+  middlewareLabel as label,
+  type Middleware,
+  type NotificationContext,
+  type ReadResourceContext,
 } from "./middleware.js";
 
-type HookName = Exclude<keyof Middleware, "name" | "setup">;
 type AnyHook = (ctx: unknown, next: () => Promise<unknown>) => Promise<unknown>;
-
-const HOOKS = [
-  "onRequest",
-  "onCallTool",
-  "onReadResource",
-  "onGetPrompt",
-  "onListTools",
-  "onListResources",
-  "onListResourceTemplates",
-  "onListPrompts",
-  "onNotification",
-] as const satisfies readonly HookName[];
 
 /** The list methods: their hook, registry, result field and the key that names an item. */
 const LISTS = {
@@ -61,10 +51,6 @@ type ListMethod = keyof typeof LISTS;
 const LIST_OF = Object.fromEntries(
   (Object.keys(LISTS) as ListMethod[]).map((method) => [LISTS[method].registry, method]),
 ) as Record<(typeof LISTS)[ListMethod]["registry"], ListMethod>;
-
-function label(middleware: Middleware): string {
-  return middleware.name ? `"${middleware.name}"` : "(unnamed)";
-}
 
 /**
  * Runs `chain`'s `hook`s outermost first around `core`. A `next` called a second time rejects
@@ -180,17 +166,10 @@ export class MiddlewareChain {
     return this.hooks.onNotification.length > 0;
   }
 
+  /** Adds middleware checked by `checkMiddleware`. */
   add(middleware: readonly Middleware[]): void {
     for (const item of middleware) {
-      if (typeof item !== "object" || item === null)
-        throw new TypeError("use() takes middleware objects ({ onRequest?, onCallTool?, ... })");
-      for (const hook of HOOKS) {
-        const fn = item[hook];
-        if (fn === undefined) continue;
-        if (typeof fn !== "function")
-          throw new TypeError(`Middleware ${label(item)}: ${hook} must be a function`);
-        this.hooks[hook].push(item);
-      }
+      for (const hook of HOOKS) if (item[hook] !== undefined) this.hooks[hook].push(item);
     }
   }
 

@@ -132,3 +132,37 @@ export interface MiddlewareServer {
   /** A registered, enabled tool as listed on the wire (its annotations included). */
   tool(name: string): Tool | undefined;
 }
+
+/** A middleware hook's name. */
+export type MiddlewareHook = Exclude<keyof Middleware, "name" | "setup">;
+
+/** Every hook a middleware can have. */
+export const MIDDLEWARE_HOOKS = [
+  "onRequest",
+  "onCallTool",
+  "onReadResource",
+  "onGetPrompt",
+  "onListTools",
+  "onListResources",
+  "onListResourceTemplates",
+  "onListPrompts",
+  "onNotification",
+] as const satisfies readonly MiddlewareHook[];
+
+/** How errors name a middleware. */
+export function middlewareLabel(middleware: Middleware): string {
+  return middleware.name ? `"${middleware.name}"` : "(unnamed)";
+}
+
+/** Checks what `use()` was given, all of it before any is added; a TypeError names what is wrong. */
+export function checkMiddleware(middleware: readonly Middleware[]): void {
+  for (const item of middleware) {
+    if (typeof item !== "object" || item === null)
+      throw new TypeError("use() takes middleware objects ({ onRequest?, onCallTool?, ... })");
+    for (const hook of MIDDLEWARE_HOOKS) {
+      const fn = item[hook];
+      if (fn !== undefined && typeof fn !== "function")
+        throw new TypeError(`Middleware ${middlewareLabel(item)}: ${hook} must be a function`);
+    }
+  }
+}

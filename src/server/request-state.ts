@@ -4,9 +4,6 @@
  * parameters, the caller's identity and an expiry, and sealed with HMAC-SHA-256 (WebCrypto), so a
  * retry needs no server-side storage and a tampered, replayed-elsewhere or stale one is refused.
  */
-import { McpError } from "../errors.js";
-import { ErrorCode } from "../protocol/codes.js";
-import { MAX_INPUT_DEPTH, tooDeep } from "./depth.js";
 
 export interface RequestStateOptions {
   /**
@@ -32,61 +29,35 @@ export interface RequestStatePayload {
   round: number;
 }
 
-const encoder = new TextEncoder();
+let sealing: Promise<typeof import("./request-state-seal.js")> | undefined;
 
-function toBase64Url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-function fromBase64Url(text: string): Uint8Array {
-  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
-}
-
-/**
- * JSON with object keys sorted, so equal values always digest the same. Recursive, so bounded:
- * requests are checked against MAX_INPUT_DEPTH on the way in, and this refuses anything deeper
- * rather than overflow the stack should it be handed an unchecked value.
- */
-export function canonicalJson(value: unknown, depth = 0): string {
-  // The digested value wraps the arguments two levels down.
-  if (depth > MAX_INPUT_DEPTH + 2) throw tooDeep("the request");
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item, depth + 1)).join(",")}]`;
-  if (typeof value === "object" && value !== null) {
-    const keys = Object.keys(value).sort();
-    return `{${keys
-      .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
-      .map(
-        (key) =>
-          `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key], depth + 1)}`,
-      )
-      .join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
-
-export async function sha256(text: string): Promise<string> {
-  return toBase64Url(new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text))));
+/** The crypto of requestState (request-state-seal.ts), loaded on first use. */
+export function requestStateCrypto(): Promise<typeof import("./request-state-seal.js")> {
+  sealing ??= import("./request-state-seal.js");
+  return sealing;
 }
 
 /** The digest of the parameters a requestState is bound to. */
-export function salientDigest(params: Record<string, unknown>): Promise<string> {
-  return sha256(canonicalJson({ name: params.name, uri: params.uri, arguments: params.arguments }));
+export async function salientDigest(params: Record<string, unknown>): Promise<string> {
+  return (await requestStateCrypto()).salientDigest(params);
 }
 
-function invalid(reason: string): McpError {
-  return new McpError(ErrorCode.InvalidParams, `Invalid requestState: ${reason}`);
+/** SHA-256 of `text`, base64url (the principal a requestState or a task is bound to). */
+export async function sha256(text: string): Promise<string> {
+  return (await requestStateCrypto()).sha256(text);
 }
 
+/**
+ * Seals and opens requestState with this server's key. The options are checked when the server is
+ * made; the random key (unless one is given) and the crypto code wait for the first requestState.
+ */
 /** How often a scaled-out server may re-read the shared key: after a failed check, and while sealing. */
 const RECHECK_AFTER_FAILURE_MS = 5_000;
 const RECHECK_WHILE_SEALING_MS = 60_000;
 
 export class RequestStateCodec {
   private key: Promise<CryptoKey> | undefined;
-  private secret: Uint8Array;
+  private secret: Uint8Array | undefined;
   /** Scaled out: the key used before the shared one changed, still accepted when opening. */
   private previousKey: Promise<CryptoKey> | undefined;
   /**
@@ -103,13 +74,9 @@ export class RequestStateCodec {
   constructor(options: RequestStateOptions = {}) {
     const secret = options.secret;
     this.givenSecret = secret !== undefined;
-    this.secret =
-      secret === undefined
-        ? crypto.getRandomValues(new Uint8Array(32))
-        : typeof secret === "string"
-          ? encoder.encode(secret)
-          : secret;
-    if (this.secret.length < 16) throw new TypeError("requestState secret must be at least 16 bytes");
+    this.secret = typeof secret === "string" ? new TextEncoder().encode(secret) : secret;
+    if (this.secret !== undefined && this.secret.length < 16)
+      throw new TypeError("requestState secret must be at least 16 bytes");
     this.ttlMs = options.ttlMs ?? 10 * 60_000;
   }
 
@@ -133,11 +100,8 @@ export class RequestStateCodec {
     return this.recheck().catch(() => false);
   }
 
-  private async verify(key: Promise<CryptoKey>, signature: Uint8Array, body: string): Promise<boolean> {
-    return crypto.subtle.verify("HMAC", await key, signature as BufferSource, encoder.encode(body));
-  }
-
   private hmacKey(): Promise<CryptoKey> {
+    this.secret ??= crypto.getRandomValues(new Uint8Array(32));
     this.key ??= crypto.subtle.importKey(
       "raw",
       this.secret as BufferSource,
@@ -152,23 +116,8 @@ export class RequestStateCodec {
   async seal(payload: RequestStatePayload, now = Date.now()): Promise<string> {
     // Converges on the key the other instances use after the store lost it (in the background).
     void this.rechecked("sealing");
-    const body = toBase64Url(
-      encoder.encode(
-        JSON.stringify({
-          v: 1,
-          m: payload.method,
-          d: payload.digest,
-          p: payload.principal,
-          a: payload.answers,
-          r: payload.round,
-          e: now + this.ttlMs,
-        }),
-      ),
-    );
-    const signature = new Uint8Array(
-      await crypto.subtle.sign("HMAC", await this.hmacKey(), encoder.encode(body)),
-    );
-    return `${body}.${toBase64Url(signature)}`;
+    const { sealState } = await requestStateCrypto();
+    return sealState(await this.hmacKey(), this.ttlMs, payload, now);
   }
 
   /**
@@ -180,54 +129,11 @@ export class RequestStateCodec {
     expected: { method: string; digest: string; principal: string | undefined },
     now = Date.now(),
   ): Promise<RequestStatePayload> {
-    if (typeof token !== "string") throw invalid("must be a string");
-    const dot = token.indexOf(".");
-    if (dot <= 0) throw invalid("malformed");
-    const body = token.slice(0, dot);
-    let signature: Uint8Array;
-    const encodedSignature = token.slice(dot + 1);
-    try {
-      signature = fromBase64Url(encodedSignature);
-    } catch {
-      throw invalid("malformed signature");
-    }
-    // Only the canonical encoding: the last character carries unused bits, and a token that differs
-    // there must not pass for the same signature.
-    if (toBase64Url(signature) !== encodedSignature) throw invalid("malformed signature");
-    const valid =
-      (await this.verify(this.hmacKey(), signature, body)) ||
-      (this.previousKey !== undefined && (await this.verify(this.previousKey, signature, body))) ||
-      ((await this.rechecked("failure")) && (await this.verify(this.hmacKey(), signature, body)));
-    if (!valid) throw invalid("integrity check failed");
-    let data: {
-      v?: unknown;
-      m?: unknown;
-      d?: unknown;
-      p?: unknown;
-      a?: unknown;
-      r?: unknown;
-      e?: unknown;
-    };
-    try {
-      data = JSON.parse(new TextDecoder().decode(fromBase64Url(body)));
-    } catch {
-      throw invalid("malformed payload");
-    }
-    if (data.v !== 1) throw invalid("unknown version");
-    if (typeof data.e !== "number" || data.e < now) throw invalid("expired");
-    if (data.m !== expected.method) throw invalid(`issued for ${String(data.m)}, not ${expected.method}`);
-    if (data.d !== expected.digest) throw invalid("issued for a request with other parameters");
-    if ((data.p ?? undefined) !== expected.principal) throw invalid("issued to another caller");
-    const answers =
-      typeof data.a === "object" && data.a !== null && !Array.isArray(data.a)
-        ? (data.a as Record<string, unknown>)
-        : {};
-    return {
-      method: expected.method,
-      digest: expected.digest,
-      principal: expected.principal,
-      answers,
-      round: typeof data.r === "number" ? data.r : 0,
-    };
+    const { openState, verifyState } = await requestStateCrypto();
+    const verify = async (signature: Uint8Array, body: string) =>
+      (await verifyState(await this.hmacKey(), signature, body)) ||
+      (this.previousKey !== undefined && (await verifyState(await this.previousKey, signature, body))) ||
+      ((await this.rechecked("failure")) && (await verifyState(await this.hmacKey(), signature, body)));
+    return openState(verify, token, expected, now);
   }
 }

@@ -44,7 +44,7 @@ export function serverStats(kernel: ServerKernel): ServerStats {
     sessions: kernel.sessions.size,
     inFlight,
     listeners: kernel.hub.listenerCount,
-    tasks: kernel.tasks.running,
+    tasks: kernel.loadedTasks?.running ?? 0,
     tools: kernel.tools.size,
     resources: kernel.resources.size,
     templates: kernel.templates.size,

@@ -56,7 +56,8 @@ export class ScaleOut {
   static async start(store: Store, kernel: ServerKernel): Promise<ScaleOut> {
     const scaleOut = new ScaleOut(store);
     const { bus } = scaleOut;
-    const { hub, tasks } = kernel;
+    const { hub } = kernel;
+    const tasks = await kernel.tasks();
     // Only the notifications instances send each other reach the clients, whatever the store holds.
     bus.on("list", (message) => {
       if (LIST_CHANGED.has(message.method)) hub.listChanged(message.method, true);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode, McpError } from "../../src/index.js";
 import { MAX_INPUT_DEPTH, nestsDeeperThan } from "../../src/server/depth.js";
-import { canonicalJson } from "../../src/server/request-state.js";
+import { canonicalJson } from "../../src/server/request-state-seal.js";
 
 function nested(depth: number): unknown {
   let value: unknown = [];

@@ -81,6 +81,20 @@ const NETWORK_TRANSPORTS = [
   /node_modules\/ws\//,
 ];
 
+/**
+ * Features loaded on first use: the tasks extension (server and client side), completion, the
+ * requestState crypto of input-required rounds, the middleware chain (`mcp.use()`), and the
+ * client's subscriptions (`client.listen()`). A plain tool call needs none of them.
+ */
+const FIRST_USE_FEATURES = [
+  /^src\/server\/tasks\/(tasks|task-run)\.ts$/,
+  /^src\/client\/tasks\.ts$/,
+  /^src\/client\/listen\.ts$/,
+  /^src\/server\/components\/completion\.ts$/,
+  /^src\/server\/request-state-seal\.ts$/,
+  /^src\/server\/middleware-chain\.ts$/,
+];
+
 /** Modules no plain server or client needs: each feature's own entry point or first use loads them. */
 const MUST_NOT_LOAD = [
   /^src\/compose\/proxy\//,
@@ -99,6 +113,7 @@ const MUST_NOT_LOAD = [
   TRANSPORT_BUILTINS,
   ...SCHEMA_LIBRARIES,
   ...NETWORK_TRANSPORTS,
+  ...FIRST_USE_FEATURES,
 ];
 
 /** What the client entry must not load besides: any server code. */
@@ -168,8 +183,35 @@ describe("what a server with a zod tool loads to answer a call", () => {
     cases([
       ...SCHEMA_LIBRARIES.filter((pattern) => !pattern.test("node_modules/zod/")),
       ...NETWORK_TRANSPORTS,
+      ...FIRST_USE_FEATURES,
     ]),
   )("does not load %s", (_name, pattern) => {
     expect(graph.filter((path) => pattern.test(path))).toEqual([]);
+  });
+});
+
+describe("a first-use feature loads when it is used", () => {
+  let graph: string[];
+  let answer: unknown;
+  beforeAll(async () => {
+    // A prompt with a completer, completed once: completion.ts loads for that request only.
+    ({ modules: graph, result: answer } = await graphOf(`
+      const { FastMCP, Client } = await import(process.argv[1] + "src/index.ts");
+      const mcp = new FastMCP({ name: "graph", version: "1.0.0" });
+      mcp.prompt("greet", { argsSchema: { type: "object", properties: { name: { type: "string" } } }, complete: { name: (value) => ["Ada", "Alan"].filter((n) => n.startsWith(value)) } }, ({ name }) => name);
+      const client = new Client(mcp);
+      await client.connect();
+      globalThis.graphResult = (await client.complete({ type: "ref/prompt", name: "greet" }, { name: "name", value: "Al" })).values;
+      await client.close();
+    `));
+  });
+
+  it("loads completion for completion/complete, and nothing else that waits for first use", () => {
+    expect(answer).toEqual(["Alan"]);
+    expect(graph).toContain("src/server/components/completion.ts");
+    const others = FIRST_USE_FEATURES.filter(
+      (pattern) => !pattern.test("src/server/components/completion.ts"),
+    );
+    expect(graph.filter((path) => others.some((pattern) => pattern.test(path)))).toEqual([]);
   });
 });

@@ -32,24 +32,13 @@ import {
   validateToolArgs,
 } from "../components/tools.js";
 import { Context, type RequestScope } from "../context.js";
-import { sha256 } from "../request-state.js";
+import { sha256 } from "../request-state-seal.js";
 import { detailed, type Outcome, TaskRun } from "./task-run.js";
-import { MemoryTaskStore, type TaskRecord, type TaskStore } from "./task-store.js";
+import type { TaskRecord, TaskStore } from "./task-store.js";
+import type { TasksSettings } from "./tasks-options.js";
 
-/** Server-wide settings of the tasks extension (the `tasks` option of `new FastMCP`). */
-export interface TasksOptions {
-  /** Where task state lives (default: a `MemoryTaskStore` of `maxTasks`). */
-  store?: TaskStore;
-  /** The most tasks the default in-memory store keeps (default 1000). */
-  maxTasks?: number;
-  /** How long a task is kept from its creation, in ms; null for no limit (default one hour). */
-  ttlMs?: number | null;
-  /** The polling interval suggested to clients, in ms (default 1000). */
-  pollIntervalMs?: number;
-}
+export type { TasksOptions } from "./tasks-options.js";
 
-const DEFAULT_TTL_MS = 3_600_000;
-const DEFAULT_POLL_INTERVAL_MS = 1000;
 const VERBS: Record<TaskMethod, string> = {
   "tasks/get": "retrieve",
   "tasks/update": "update",
@@ -94,20 +83,12 @@ export class TaskManager {
     | { cancel(taskId: string): void; update(taskId: string, responses: Record<string, unknown>): void }
     | undefined;
 
-  /** `onChange` hears every change of a task's state (for `notifications/tasks`). */
-  constructor(options: TasksOptions = {}, onChange: (task: DetailedTask) => void = () => {}) {
-    const ttlMs = options.ttlMs === undefined ? DEFAULT_TTL_MS : options.ttlMs;
-    if (ttlMs !== null && !(Number.isInteger(ttlMs) && ttlMs > 0))
-      throw new TypeError("tasks.ttlMs must be a positive integer (ms) or null");
-    const poll = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
-    if (!(Number.isInteger(poll) && poll > 0))
-      throw new TypeError("tasks.pollIntervalMs must be a positive integer (ms)");
-    this.givenStore = options.store !== undefined;
-    this.taskStore =
-      options.store ??
-      new MemoryTaskStore(options.maxTasks === undefined ? {} : { maxTasks: options.maxTasks });
-    this.ttlMs = ttlMs;
-    this.pollIntervalMs = poll;
+  /** `settings` are the checked `tasks` option; `onChange` hears every change of a task's state (for `notifications/tasks`). */
+  constructor(settings: TasksSettings, onChange: (task: DetailedTask) => void = () => {}) {
+    this.givenStore = settings.givenStore;
+    this.taskStore = settings.store;
+    this.ttlMs = settings.ttlMs;
+    this.pollIntervalMs = settings.pollIntervalMs;
     this.onChange = onChange;
   }
 

@@ -1,0 +1,264 @@
+// The layered layout of dist/ (see build.mjs). Node pays far more per module file than per byte
+// (the root entry's 24 small chunks took twice as long to import as the same code in one file), so
+// what an import of the client or the root entry needs at once is bundled into one file per layer:
+//   chunks/client-core.js  the static module graph of src/client/index.ts
+//   chunks/server-core.js  the rest of the static graph of src/index.ts
+// Every other module (transports, features, the other entry points) is built with esbuild's code
+// splitting as before and reaches a layered module through a small virtual module that re-exports
+// it from its layer, so every module still exists once (one McpError class, one registry). The
+// price: another entry point that uses a layered module loads that module's whole layer (for
+// fastmcp-ts/exceptions alone, the client core), which its users have loaded anyway.
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, relative, resolve } from "node:path";
+import { build } from "esbuild";
+
+/** Options every build shares: ESM for Node, dependencies left external. */
+export const COMMON = {
+  bundle: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  packages: "external",
+  logLevel: "warning",
+};
+
+const LAYER_REF = "__fastmcp_layer__:";
+const ENTRY_REF = "__fastmcp_entry__:";
+
+/** The modules `entries` import statically, themselves included (metafile input paths), minus `excluded`. */
+function staticClosure(inputs, entries, excluded = new Set()) {
+  const seen = new Set();
+  const queue = [...entries];
+  while (queue.length > 0) {
+    const path = queue.pop();
+    if (seen.has(path) || excluded.has(path) || !inputs[path]) continue;
+    seen.add(path);
+    for (const edge of inputs[path].imports) {
+      if (!edge.external && edge.kind === "import-statement") queue.push(edge.path);
+    }
+  }
+  return seen;
+}
+
+/**
+ * Plans the layers: which source module goes in which layer (with its export names, mangled to
+ * stay unique in the layer), and which modules the layers import dynamically (built as entries).
+ */
+export async function planLayers(layerEntries) {
+  const graph = await build({
+    ...COMMON,
+    entryPoints: layerEntries.map((layer) => layer.entry),
+    outdir: "dist",
+    splitting: true,
+    write: false,
+    metafile: true,
+  });
+  const inputs = graph.metafile.inputs;
+  const layers = [];
+  const assigned = new Set();
+  for (const { name, entry } of layerEntries) {
+    const modules = staticClosure(inputs, [entry], assigned);
+    for (const path of modules) assigned.add(path);
+    layers.push({ name, modules: [...modules] });
+  }
+  // Modules a layer imports dynamically from outside it: built (or re-exported) as entries.
+  const dynamicTargets = new Set();
+  const layerOf = (path) => layers.findIndex((layer) => layer.modules.includes(path));
+  for (const path of assigned) {
+    for (const edge of inputs[path].imports) {
+      if (!edge.external && edge.kind === "dynamic-import" && layerOf(edge.path) !== layerOf(path))
+        dynamicTargets.add(edge.path);
+    }
+  }
+  // Each layered module's value exports, from a build with every one of them as an entry point.
+  const modules = [...assigned];
+  const exportsBuild = await build({
+    ...COMMON,
+    entryPoints: modules,
+    outdir: "dist",
+    outbase: "src",
+    splitting: true,
+    write: false,
+    metafile: true,
+  });
+  const exportsOf = new Map();
+  for (const output of Object.values(exportsBuild.metafile.outputs)) {
+    if (output.entryPoint) exportsOf.set(output.entryPoint, output.exports);
+  }
+  const owner = new Map();
+  layers.forEach((layer, index) => {
+    layer.index = index;
+    for (const path of layer.modules) owner.set(path, layer);
+  });
+  const ids = new Map(modules.map((path, index) => [path, index]));
+  const mangled = (path, name) => `m${ids.get(path)}$${name}`;
+  return { layers, owner, exportsOf, mangled, dynamicTargets: [...dynamicTargets] };
+}
+
+/** The source of a virtual module (or an entry file) standing for layered module `path`: its exports, from its layer. */
+function reExport(plan, path) {
+  const names = plan.exportsOf.get(path) ?? [];
+  if (names.length === 0) return `import "${LAYER_REF}${plan.owner.get(path).name}";\n`;
+  const list = names.map((name) => `${plan.mangled(path, name)} as ${name}`).join(", ");
+  return `export { ${list} } from "${LAYER_REF}${plan.owner.get(path).name}";\n`;
+}
+
+/**
+ * The esbuild plugin of one build: a module in a layer below `layer` (every layer, when `layer` is
+ * undefined) becomes a virtual re-export from its layer's file; inside a layer, a dynamic import of
+ * a module outside it or in a layer above stays a dynamic import of that module's own entry file.
+ */
+function layerPlugin(plan, layer) {
+  const cwd = process.cwd();
+  const below = (path) => {
+    const home = plan.owner.get(path);
+    return home !== undefined && (layer === undefined || home.index < layer.index);
+  };
+  return {
+    name: "fastmcp-layers",
+    setup(builder) {
+      builder.onResolve({ filter: /^__fastmcp_(layer|entry)__:/ }, (args) => ({
+        path: args.path,
+        external: true,
+      }));
+      builder.onResolve({ filter: /^\./ }, async (args) => {
+        if (args.pluginData?.fastmcpLayers) return undefined;
+        const found = await builder.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          resolveDir: args.resolveDir,
+          pluginData: { fastmcpLayers: true },
+        });
+        if (found.errors.length > 0 || found.external) return undefined;
+        const path = relative(cwd, found.path);
+        if (below(path)) return { path, namespace: "fastmcp-layer" };
+        const home = plan.owner.get(path);
+        if (layer !== undefined && args.kind === "dynamic-import" && (home?.index ?? Infinity) > layer.index)
+          return { path: `${ENTRY_REF}${path.replace(/^src\//, "").replace(/\.ts$/, "")}`, external: true };
+        return { path: found.path };
+      });
+      builder.onLoad({ filter: /.*/, namespace: "fastmcp-layer" }, (args) => ({
+        contents: reExport(plan, args.path),
+        loader: "js",
+      }));
+    },
+  };
+}
+
+/** Rewrites the placeholder specifiers of a built file into paths relative to it. */
+function linkPlaceholders(text, file, outdir) {
+  const from = dirname(file);
+  const rel = (target) => {
+    const path = relative(from, resolve(outdir, target));
+    return path.startsWith(".") ? path : `./${path}`;
+  };
+  return text
+    .replaceAll(/"__fastmcp_layer__:([\w-]+)"/g, (_match, name) => JSON.stringify(rel(`chunks/${name}.js`)))
+    .replaceAll(/"__fastmcp_entry__:([\w/.-]+)"/g, (_match, path) => JSON.stringify(rel(`${path}.js`)));
+}
+
+/**
+ * The layer bindings `source` imports, by layer name: the mangled names in its
+ * `import { ... } from "<layer>"` (and `export { ... } from`) clauses. esbuild has already dropped
+ * the ones nothing uses.
+ */
+function layerImports(source) {
+  const needs = new Map();
+  const clause = /(?:import|export)\s*\{([^}]*)\}\s*from\s*"__fastmcp_layer__:([\w-]+)"/g;
+  for (const [, list, layer] of source.matchAll(clause)) {
+    const names = needs.get(layer) ?? new Set();
+    for (const item of list.split(",")) {
+      const name = item.trim().split(/\s+as\s+/)[0];
+      if (name) names.add(name);
+    }
+    needs.set(layer, names);
+  }
+  if (/import\s*\*\s*as\s+\w+\s+from\s*"__fastmcp_layer__:/.test(source))
+    throw new Error("a namespace import of a layer: list its names instead");
+  return needs;
+}
+
+/** Adds `more` (layer name -> names) into `needs`. */
+export function addNeeds(needs, more) {
+  for (const [layer, names] of more) {
+    const into = needs.get(layer) ?? new Set();
+    for (const name of names) into.add(name);
+    needs.set(layer, into);
+  }
+  return needs;
+}
+
+/**
+ * Writes a build's output files (held in memory) with their placeholders linked; returns the layer
+ * bindings they import.
+ */
+async function writeOutputs(result, outdir) {
+  const needs = new Map();
+  for (const file of result.outputFiles) {
+    await mkdir(dirname(file.path), { recursive: true });
+    const js = file.path.endsWith(".js");
+    if (js) addNeeds(needs, layerImports(file.text));
+    await writeFile(file.path, js ? linkPlaceholders(file.text, file.path, outdir) : file.text);
+  }
+  return needs;
+}
+
+/**
+ * Builds one layer file: the modules of the layer, exporting under their mangled names only what
+ * other files import (`needed`), so the rest is tree-shaken as in a plain bundle. Returns the
+ * bindings of lower layers it imports. Build the layers from the top down.
+ */
+export async function buildLayer(plan, layer, outdir, needed) {
+  const lines = [];
+  for (const path of layer.modules) {
+    const names = (plan.exportsOf.get(path) ?? []).filter((name) => needed.has(plan.mangled(path, name)));
+    if (names.length === 0) continue;
+    const list = names.map((name) => `${name} as ${plan.mangled(path, name)}`).join(", ");
+    lines.push(`export { ${list} } from ${JSON.stringify(resolve(path))};`);
+  }
+  const result = await build({
+    ...COMMON,
+    stdin: {
+      contents: lines.join("\n"),
+      resolveDir: process.cwd(),
+      sourcefile: `${layer.name}.js`,
+      loader: "js",
+    },
+    outfile: resolve(outdir, `chunks/${layer.name}.js`),
+    sourcemap: true,
+    write: false,
+    plugins: [layerPlugin(plan, layer)],
+  });
+  return writeOutputs(result, outdir);
+}
+
+/**
+ * Writes the entry file of a layered module (public, or imported dynamically from a lower layer): a
+ * re-export of its names from its layer. Returns the layer bindings it imports.
+ */
+export async function writeLayeredEntry(plan, path, outdir) {
+  const file = resolve(outdir, `${path.replace(/^src\//, "").replace(/\.ts$/, "")}.js`);
+  await mkdir(dirname(file), { recursive: true });
+  const source = reExport(plan, path);
+  await writeFile(file, linkPlaceholders(source, file, outdir));
+  return layerImports(source);
+}
+
+/**
+ * Builds every module outside the layers (code-split as before), linked to the layers; returns the
+ * layer bindings they import.
+ */
+export async function buildRest(plan, entryPoints, outdir) {
+  const result = await build({
+    ...COMMON,
+    entryPoints,
+    outdir,
+    outbase: "src",
+    splitting: true,
+    sourcemap: true,
+    chunkNames: "chunks/[name]-[hash]",
+    write: false,
+    plugins: [layerPlugin(plan, undefined)],
+  });
+  return writeOutputs(result, outdir);
+}
