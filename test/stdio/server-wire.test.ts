@@ -208,6 +208,32 @@ describe("stdio server: both eras and lifecycle", () => {
     expect(server.stdoutLines.map((line) => JSON.parse(line).id)).toEqual([2]);
   });
 
+  it("answers every request of a many-line write, an oversized one among them, when stdin ends right after", async () => {
+    // The server handles a chunk's lines a few at a time (so answers start leaving early); lines
+    // still waiting when stdin ends must be handled, not lost.
+    await using server = new RawStdio([SERVER], { MAX_LINE_BYTES: "1024" });
+    const lines = Array.from({ length: 60 }, (_, i) => {
+      const id = i + 1;
+      const args = id === 30 ? { a: 1, b: 1, pad: "x".repeat(5000) } : { a: id, b: 1000 };
+      return JSON.stringify({
+        jsonrpc: "2.0",
+        id,
+        method: "tools/call",
+        params: { name: "add", arguments: args, _meta: META },
+      });
+    });
+    server.child.stdin.end(`${lines.join("\n")}\n`);
+    expect(await server.exited).toBe(0);
+    const replies = server.stdoutLines.map((line) => JSON.parse(line));
+    expect(replies.map((reply) => reply.id).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 60 }, (_, i) => i + 1),
+    );
+    for (const reply of replies) {
+      if (reply.id === 30) expect(reply.error.code).toBe(-32600);
+      else expect(reply.result.content[0].text).toBe(String(reply.id + 1000));
+    }
+  });
+
   it("answers requests already read, then exits when stdin ends", async () => {
     await using server = new RawStdio([SERVER]);
     server.send({
