@@ -94,14 +94,16 @@ interface Pending {
 
 export class RpcPeer {
   private nextId = 0;
-  private readonly pending = new Map<RequestId, Pending>();
-  private readonly progress = new Map<ProgressToken, Pending>();
+  // Made on first use: a server session that never sends a request or sees a cancellation (most
+  // legacy HTTP sessions) does not hold them.
+  private pending: Map<RequestId, Pending> | undefined;
+  private progress: Map<ProgressToken, Pending> | undefined;
   private readonly incoming = new Map<RequestId, AbortController>();
   /**
    * Incoming requests the peer cancelled. Tracked here because reading `controller.signal` creates
    * the AbortSignal, which is costly: handlers that never look at their signal never pay for it.
    */
-  private readonly cancelled = new WeakSet<AbortController>();
+  private cancelled: WeakSet<AbortController> | undefined;
   private closedWith: Error | undefined;
   private idleWaiters: (() => void)[] = [];
   private readonly options: RpcPeerOptions;
@@ -116,7 +118,7 @@ export class RpcPeer {
 
   /** Number of outgoing requests awaiting an answer. */
   get pendingCount(): number {
-    return this.pending.size;
+    return this.pending?.size ?? 0;
   }
 
   /** Number of incoming requests being handled. */
@@ -170,8 +172,12 @@ export class RpcPeer {
         onAbort: undefined,
         route: options.route,
       };
+      this.pending ??= new Map();
       this.pending.set(id, entry);
-      if (progressToken !== undefined) this.progress.set(progressToken, entry);
+      if (progressToken !== undefined) {
+        this.progress ??= new Map();
+        this.progress.set(progressToken, entry);
+      }
       if (timeout > 0 && Number.isFinite(timeout)) this.arm(id, entry, timeout);
       if (signal) {
         entry.onAbort = () => this.cancelOutgoing(id, abortError(signal), String(signal.reason ?? "aborted"));
@@ -205,7 +211,7 @@ export class RpcPeer {
 
   /** Fails one pending request (its transport lost it); false when it was not pending. */
   fail(id: RequestId, error: Error): boolean {
-    const entry = this.pending.get(id);
+    const entry = this.pending?.get(id);
     if (!entry) return false;
     this.settle(id, entry);
     entry.reject(error);
@@ -214,14 +220,14 @@ export class RpcPeer {
 
   /** Fails every pending request (their transport lost an answer it cannot place); the peer stays open. */
   failPending(error: Error): void {
-    for (const id of [...this.pending.keys()]) this.fail(id, error);
+    for (const id of [...(this.pending?.keys() ?? [])]) this.fail(id, error);
   }
 
   /** Fails every pending request with `error` and aborts every incoming one. Idempotent. */
   close(error: Error = new ConnectionError("Connection closed")): void {
     if (this.closedWith) return;
     this.closedWith = error;
-    for (const [id, entry] of this.pending) {
+    for (const [id, entry] of this.pending ?? []) {
       this.settle(id, entry);
       entry.reject(error);
     }
@@ -254,7 +260,7 @@ export class RpcPeer {
 
   private failWrite(requestId: RequestId | undefined, error: unknown): void {
     if (requestId === undefined) return;
-    const entry = this.pending.get(requestId);
+    const entry = this.pending?.get(requestId);
     if (!entry) return;
     this.settle(requestId, entry);
     // A client-side error that already says what failed (a refused OAuth flow, a lost connection)
@@ -283,7 +289,7 @@ export class RpcPeer {
   }
 
   private cancelOutgoing(id: RequestId, error: Error, reason: string): void {
-    const entry = this.pending.get(id);
+    const entry = this.pending?.get(id);
     if (!entry) return;
     this.settle(id, entry);
     entry.reject(error);
@@ -291,8 +297,8 @@ export class RpcPeer {
   }
 
   private settle(id: RequestId, entry: Pending): void {
-    this.pending.delete(id);
-    if (entry.progressToken !== undefined) this.progress.delete(entry.progressToken);
+    this.pending?.delete(id);
+    if (entry.progressToken !== undefined) this.progress?.delete(entry.progressToken);
     if (entry.timer) clearTimeout(entry.timer);
     if (entry.onAbort) entry.signal?.removeEventListener("abort", entry.onAbort);
   }
@@ -300,7 +306,7 @@ export class RpcPeer {
   private handleResponse(message: JSONRPCResponse): void {
     const id = message.id;
     if (id === undefined || id === null) return;
-    const entry = this.pending.get(id);
+    const entry = this.pending?.get(id);
     if (!entry) {
       this.options.onStrayResponse?.(message);
       return;
@@ -322,6 +328,7 @@ export class RpcPeer {
         const controller = this.incoming.get(requestId);
         if (controller) {
           this.incoming.delete(requestId);
+          this.cancelled ??= new WeakSet();
           this.cancelled.add(controller);
           controller.abort(
             new McpError(ErrorCode.InternalError, String(params?.reason ?? "Request cancelled")),
@@ -330,7 +337,7 @@ export class RpcPeer {
         }
       }
     } else if (message.method === "notifications/progress" && params) {
-      const entry = this.progress.get(params.progressToken as ProgressToken);
+      const entry = this.progress?.get(params.progressToken as ProgressToken);
       if (entry) {
         if (entry.resetOnProgress && entry.timer) {
           clearTimeout(entry.timer);
@@ -368,7 +375,7 @@ export class RpcPeer {
     const extra: IncomingRequestExtra = new IncomingExtra(
       controller,
       (method, params) => {
-        if (!this.cancelled.has(controller)) this.notify(method, params, route);
+        if (!this.cancelled?.has(controller)) this.notify(method, params, route);
       },
       route,
     );
@@ -398,8 +405,8 @@ export class RpcPeer {
     route: unknown,
   ): void {
     // A cancelled request gets no answer: the requester has already given up on it.
-    if (this.cancelled.has(controller) || this.closedWith) {
-      if (route !== undefined && this.cancelled.has(controller)) this.options.onUnanswered?.(route);
+    if (this.cancelled?.has(controller) || this.closedWith) {
+      if (route !== undefined && this.cancelled?.has(controller)) this.options.onUnanswered?.(route);
       return;
     }
     this.incoming.delete(id);

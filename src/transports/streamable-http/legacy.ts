@@ -169,10 +169,7 @@ export class LegacyEndpoint {
     const out = await reply.reply;
     session.lastActive = Date.now();
     await this.persist(session);
-    if ("attach" in out) {
-      // Forget the stream once it has ended; its events stay in the store for resumption.
-      for (const [id, stream] of session.streams) if (stream.isEnded) session.streams.delete(id);
-    }
+    if ("attach" in out) session.forgetEndedStreams();
     return out;
   }
 

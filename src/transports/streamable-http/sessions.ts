@@ -53,8 +53,8 @@ export class HttpSession {
   /** The client it counts against (see clientKey). */
   readonly client: string;
   readonly channel: ServerSession;
-  /** Open reply streams by stream id, for resumption and for closing on DELETE. */
-  readonly streams = new Map<string, EventStream>();
+  /** Open reply streams by stream id (made when the first one is), see `streams`. */
+  private openStreams: Map<string, EventStream> | undefined;
   /** The GET stream, for messages unrelated to a request. */
   standalone: EventStream | undefined;
   lastActive = Date.now();
@@ -151,11 +151,23 @@ export class HttpSession {
     for (let seq = 1; seq <= this.streamSeq; seq++) yield this.streamIdOf(seq);
   }
 
+  /** Open reply streams by stream id, for resumption and for closing on DELETE. */
+  get streams(): Map<string, EventStream> {
+    this.openStreams ??= new Map();
+    return this.openStreams;
+  }
+
+  /** Forgets the streams that have ended (their events stay in the store for resumption). */
+  forgetEndedStreams(): void {
+    if (!this.openStreams) return;
+    for (const [id, stream] of this.openStreams) if (stream.isEnded) this.openStreams.delete(id);
+  }
+
   /** What a view of the session shows (see StreamableHttpHandler.session). */
   info(): LegacySessionInfo {
     let open = 0;
     let attached = 0;
-    for (const stream of this.streams.values()) {
+    for (const stream of this.openStreams?.values() ?? []) {
       if (!stream.isEnded) open++;
       if (stream.attached) attached++;
     }
@@ -190,7 +202,7 @@ export class HttpSession {
     // Requests still being handled have nowhere to answer: they are cancelled.
     this.channel.close(new ConnectionError("Session ended"));
     this.standalone?.end();
-    for (const stream of this.streams.values()) stream.end();
-    this.streams.clear();
+    for (const stream of this.openStreams?.values() ?? []) stream.end();
+    this.openStreams = undefined;
   }
 }
