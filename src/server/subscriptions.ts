@@ -44,6 +44,11 @@ const LIST_FILTER: Record<string, keyof Pick<Listener, "tools" | "prompts" | "re
   "notifications/resources/list_changed": "resources",
 };
 
+/** Whether `method` is one of the list-changed notifications. */
+export function isListChanged(method: string): boolean {
+  return Object.hasOwn(LIST_FILTER, method);
+}
+
 function parseFilter(value: unknown): SubscriptionFilter {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new McpError(ErrorCode.InvalidParams, "subscriptions/listen needs a notifications filter object");

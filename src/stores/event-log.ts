@@ -84,7 +84,7 @@ function messageOf(payload: string): JSONRPCMessage | undefined {
 export class StoreEventLog implements EventStore {
   private readonly store: Store;
   private readonly maxLength: number;
-  readonly ttlMs: number;
+  private readonly ttlMs: number;
 
   constructor(store: Store, options: StoreEventLogOptions = {}) {
     this.store = store;
@@ -118,9 +118,6 @@ export class StoreEventLog implements EventStore {
     }
     return parsed.streamId;
   }
-
-  /** A stream's events stay in its session's log until the session ends (see dropSession). */
-  drop(): void {}
 
   dropSession(sessionId: string): void {
     this.store.delete(eventLogKey(sessionId)).catch(() => {

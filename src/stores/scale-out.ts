@@ -6,6 +6,7 @@
  * as `server.scaleOut` for legacy sessions and resumable streams.
  */
 import type { ServerKernel } from "../server/kernel.js";
+import { isListChanged } from "../server/subscriptions.js";
 import { InstanceBus } from "./bus.js";
 import { StoreEventLog, type StoreEventLogOptions } from "./event-log.js";
 import { SharedTaskStore } from "./shared-task-store.js";
@@ -14,12 +15,6 @@ import type { Store } from "./store.js";
 /** How long the shared requestState key lives after an instance last started (a year). */
 const REQUEST_STATE_KEY_TTL_MS = 365 * 24 * 3600_000;
 const REQUEST_STATE_KEY = "request-state-key";
-
-const LIST_CHANGED = new Set([
-  "notifications/tools/list_changed",
-  "notifications/prompts/list_changed",
-  "notifications/resources/list_changed",
-]);
 
 function warnFailed(error: unknown): void {
   console.warn("[fastmcp-ts] a task message from another instance failed:", error);
@@ -60,7 +55,7 @@ export class ScaleOut {
     const tasks = await kernel.tasks();
     // Only the notifications instances send each other reach the clients, whatever the store holds.
     bus.on("list", (message) => {
-      if (LIST_CHANGED.has(message.method)) hub.listChanged(message.method, true);
+      if (isListChanged(message.method)) hub.listChanged(message.method, true);
     });
     bus.on("updated", (message) => hub.resourceUpdated(message.uri, true));
     bus.on("task", (message) => {

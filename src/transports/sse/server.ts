@@ -186,9 +186,7 @@ export class SseServer {
     if (!this.routes || !isSessionId(id)) return undefined;
     try {
       const route = await this.routes.find(id);
-      if (!route || route.tag === this.server.scaleOut?.bus.tag || route.owner !== (owner ?? null))
-        return undefined;
-      return route;
+      return route?.owner === (owner ?? null) ? route : undefined;
     } catch (error) {
       return storeDown(error, null);
     }

@@ -72,7 +72,8 @@ export class SharedSseRoutes {
 
   /** Where another instance holds the session's stream; undefined when nobody does. Rejects when the store cannot be reached. */
   async find(id: string): Promise<SseRoute | undefined> {
-    return parseRoute(await this.scaleOut.store.get(routeKey(id)));
+    const route = parseRoute(await this.scaleOut.store.get(routeKey(id)));
+    return route && route.tag !== this.scaleOut.bus.tag ? route : undefined;
   }
 
   /** Passes a message on to the instance holding the session's stream. */

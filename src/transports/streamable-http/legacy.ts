@@ -243,11 +243,8 @@ export class LegacyEndpoint {
   private async resume(session: HttpSession, lastEventId: string): Promise<HttpReply> {
     const at = lastEventId.lastIndexOf(".");
     const streamId = at > 0 ? lastEventId.slice(0, at) : "";
-    // Another session's stream (or a made-up id) is "not found" before anything is read; scaled
-    // out, the stream's part after the session id is `<instance>-<n>`, with nothing else in it.
+    // Another session's stream (or a made-up id) is "not found" before anything is read.
     if (!streamId.startsWith(`${session.id}-`)) return notResumable();
-    if (this.sessions.scaledOut && !/^[0-9a-z]+-g?\d+$/.test(streamId.slice(session.id.length + 1)))
-      return notResumable();
     const live = session.streams.get(streamId);
     const events = this.events as EventStore & Partial<Pick<StoreEventLog, "follow">>;
     try {

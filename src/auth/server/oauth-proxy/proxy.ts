@@ -168,7 +168,6 @@ export class OAuthProxy implements AuthProvider {
     ]);
   }
 
-  /** The RFC 9728 metadata, naming this proxy as the authorization server. */
   /**
    * Keeps the proxy's state in the server's shared store when the server scales out, unless a
    * `store` option was given: any instance then finishes a login another one started.
@@ -177,6 +176,7 @@ export class OAuthProxy implements AuthProvider {
     if (this.store instanceof SwitchableStore) this.store.backing = new SharedOAuthProxyStore(store);
   }
 
+  /** The RFC 9728 metadata, naming this proxy as the authorization server. */
   protectedResource(mcpPath: string): ProtectedResource {
     const resource = this.resourceProvider.protectedResource(mcpPath);
     this.resources.add(resource.metadata.resource);
