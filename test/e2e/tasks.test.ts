@@ -249,12 +249,13 @@ describe.each(TRANSPORTS)("tasks over %s", (_name, open) => {
 
   it("rejects an unknown task id with -32602 on every task method", async () => {
     const client = await open(server());
+    // Each rejection is caught as soon as it comes: the three may settle in any order.
     for (const attempt of [
-      client.getTask("no-such-task"),
-      client.cancelTask("no-such-task"),
-      client.updateTask("no-such-task", {}),
+      rejection(client.getTask("no-such-task")),
+      rejection(client.cancelTask("no-such-task")),
+      rejection(client.updateTask("no-such-task", {})),
     ]) {
-      const error = await rejection(attempt);
+      const error = await attempt;
       expect(error.code).toBe(ErrorCode.InvalidParams);
       expect(error.message).toMatch(/Task not found/);
     }
@@ -602,8 +603,13 @@ describe("tasks and authentication", () => {
     const created = await rawCall(alice, "secret");
     const taskId = created.taskId as string;
     expect((await alice.waitForTask(taskId)).status).toBe("completed");
-    for (const attempt of [bob.getTask(taskId), bob.cancelTask(taskId), bob.updateTask(taskId, {})]) {
-      expect((await rejection(attempt)).message).toMatch(/Task not found/);
+    // Each rejection is caught as soon as it comes: the three may settle in any order.
+    for (const attempt of [
+      rejection(bob.getTask(taskId)),
+      rejection(bob.cancelTask(taskId)),
+      rejection(bob.updateTask(taskId, {})),
+    ]) {
+      expect((await attempt).message).toMatch(/Task not found/);
     }
     expect((await alice.getTask(taskId)).result).toMatchObject({ content: [{ text: "alice's result" }] });
   });
