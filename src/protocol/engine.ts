@@ -63,18 +63,18 @@ export interface RpcPeerOptions {
    * An incoming request that arrived with a `route` ended without an answer (the peer cancelled
    * it): lets a transport that holds a reply open for it (an HTTP POST) close that reply.
    */
-  onUnanswered?(route: unknown): void;
+  onUnanswered?: ((route: unknown) => void) | undefined;
   /** Default timeout for outgoing requests, in ms (default: none). */
-  timeout?: number;
+  timeout?: number | undefined;
   /** Hides the detail of unexpected handler errors from the other side. */
-  maskInternalErrors?: boolean;
+  maskInternalErrors?: boolean | undefined;
   /**
    * Outgoing request ids become strings with this prefix (`<prefix><n>`), so that peers sharing
    * one session (server instances behind a load balancer) never issue the same id.
    */
-  idPrefix?: string;
+  idPrefix?: string | undefined;
   /** A response to no request pending here (one issued by another instance, or a stray one). */
-  onStrayResponse?(response: JSONRPCResponse): void;
+  onStrayResponse?: ((response: JSONRPCResponse) => void) | undefined;
 }
 
 interface Pending {
@@ -98,14 +98,18 @@ export class RpcPeer {
   // legacy HTTP sessions) does not hold them.
   private pending: Map<RequestId, Pending> | undefined;
   private progress: Map<ProgressToken, Pending> | undefined;
-  private readonly incoming = new Map<RequestId, AbortController>();
+  // The incoming requests being handled: the first in two fields, any more in a Map made when two
+  // are handled at once, so that a session answering one request at a time holds no table.
+  private firstId: RequestId | undefined;
+  private firstIncoming: AbortController | undefined;
+  private moreIncoming: Map<RequestId, AbortController> | undefined;
   /**
    * Incoming requests the peer cancelled. Tracked here because reading `controller.signal` creates
    * the AbortSignal, which is costly: handlers that never look at their signal never pay for it.
    */
   private cancelled: WeakSet<AbortController> | undefined;
   private closedWith: Error | undefined;
-  private idleWaiters: (() => void)[] = [];
+  private idleWaiters: (() => void)[] | undefined;
   private readonly options: RpcPeerOptions;
 
   constructor(options: RpcPeerOptions) {
@@ -123,13 +127,16 @@ export class RpcPeer {
 
   /** Number of incoming requests being handled. */
   get inFlightCount(): number {
-    return this.incoming.size;
+    return (this.firstIncoming === undefined ? 0 : 1) + (this.moreIncoming?.size ?? 0);
   }
 
   /** Resolves once no incoming request is being handled. */
   idle(): Promise<void> {
-    if (this.incoming.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    if (this.inFlightCount === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.idleWaiters ??= [];
+      this.idleWaiters.push(resolve);
+    });
   }
 
   /** Sends a request and resolves with its result; rejects with McpError, TimeoutError or ConnectionError. */
@@ -231,15 +238,47 @@ export class RpcPeer {
       this.settle(id, entry);
       entry.reject(error);
     }
-    for (const controller of this.incoming.values()) controller.abort(error);
-    this.incoming.clear();
+    const first = this.firstIncoming;
+    const more = this.moreIncoming;
+    this.firstId = this.firstIncoming = this.moreIncoming = undefined;
+    first?.abort(error);
+    for (const controller of more?.values() ?? []) controller.abort(error);
     this.wakeIdle();
   }
 
+  private addIncoming(id: RequestId, controller: AbortController): void {
+    // An id already held stays where it is (a peer may reuse the id of a request in flight).
+    const more = this.moreIncoming;
+    if (more?.has(id)) {
+      more.set(id, controller);
+    } else if (this.firstIncoming === undefined || this.firstId === id) {
+      this.firstId = id;
+      this.firstIncoming = controller;
+    } else {
+      this.moreIncoming = more ?? new Map();
+      this.moreIncoming.set(id, controller);
+    }
+  }
+
+  private findIncoming(id: RequestId): AbortController | undefined {
+    return this.firstIncoming !== undefined && this.firstId === id
+      ? this.firstIncoming
+      : this.moreIncoming?.get(id);
+  }
+
+  private removeIncoming(id: RequestId): void {
+    if (this.firstIncoming !== undefined && this.firstId === id) {
+      this.firstId = undefined;
+      this.firstIncoming = undefined;
+    } else {
+      this.moreIncoming?.delete(id);
+    }
+  }
+
   private wakeIdle(): void {
-    if (this.incoming.size > 0 || this.idleWaiters.length === 0) return;
     const waiters = this.idleWaiters;
-    this.idleWaiters = [];
+    if (waiters === undefined || this.inFlightCount > 0) return;
+    this.idleWaiters = undefined;
     for (const wake of waiters) wake();
   }
 
@@ -325,9 +364,9 @@ export class RpcPeer {
     if (message.method === "notifications/cancelled") {
       const requestId = params?.requestId as RequestId | undefined;
       if (requestId !== undefined) {
-        const controller = this.incoming.get(requestId);
+        const controller = this.findIncoming(requestId);
         if (controller) {
-          this.incoming.delete(requestId);
+          this.removeIncoming(requestId);
           this.cancelled ??= new WeakSet();
           this.cancelled.add(controller);
           controller.abort(
@@ -360,8 +399,9 @@ export class RpcPeer {
   }
 
   private handleRequest(request: JSONRPCRequest, route: unknown): void {
-    const { onRequest } = this.options;
-    if (!onRequest) {
+    // The options' handlers are called as methods: they may be an object's prototype methods.
+    const options = this.options;
+    if (!options.onRequest) {
       this.write(
         errorResponse(request.id, ErrorCode.MethodNotFound, `Method not found: ${request.method}`),
         undefined,
@@ -371,7 +411,7 @@ export class RpcPeer {
     }
     const controller = new AbortController();
     const id = request.id;
-    this.incoming.set(id, controller);
+    this.addIncoming(id, controller);
     const extra: IncomingRequestExtra = new IncomingExtra(
       controller,
       (method, params) => {
@@ -381,7 +421,7 @@ export class RpcPeer {
     );
     let outcome: Promise<Result> | Result;
     try {
-      outcome = onRequest(request, extra);
+      outcome = options.onRequest(request, extra);
     } catch (error) {
       this.finishIncoming(id, controller, undefined, error, route);
       return;
@@ -409,7 +449,7 @@ export class RpcPeer {
       if (route !== undefined && this.cancelled?.has(controller)) this.options.onUnanswered?.(route);
       return;
     }
-    this.incoming.delete(id);
+    this.removeIncoming(id);
     // A result JSON cannot encode (a cycle, nesting too deep for JSON.stringify) still gets an
     // answer: an internal error, rather than a request left waiting for ever.
     if (error === undefined && !this.write(resultResponse(id, result as Result), undefined, route)) {

@@ -54,8 +54,6 @@ export interface SessionState {
   auth: AuthInfo | undefined;
   /** Legacy `resources/subscribe`d URIs. */
   subscriptions?: Set<string>;
-  /** Server-to-client requests, where the connection can carry them. */
-  request?: RequestScope["request"];
   /** `ctx.getState` / `ctx.setState` values; made in memory on first use unless a store set them. */
   values?: SessionValues;
 }
@@ -356,8 +354,7 @@ export class ServerKernel {
       params._meta?.progressToken as ProgressToken | undefined,
       (uri, inner) => this.readResource(uri, inner).then((found) => found.contents),
     );
-    const serverRequest = input.serverRequest ?? input.session.request;
-    if (era.era === "legacy" && serverRequest) scope.request = serverRequest;
+    if (era.era === "legacy" && input.serverRequest) scope.request = input.serverRequest;
     return scope;
   }
 

@@ -5,9 +5,9 @@
  * that its answer, its notifications and the server requests it makes are sent back with.
  */
 
-import { type IncomingRequestExtra, RpcPeer } from "../protocol/engine.js";
+import { type IncomingRequestExtra, RpcPeer, type RpcPeerOptions } from "../protocol/engine.js";
 import { decodeText, decodeValue } from "../protocol/jsonrpc.js";
-import type { JSONRPCMessage, JSONRPCNotification, JSONRPCRequest } from "../protocol/types.js";
+import type { JSONRPCMessage, JSONRPCNotification, JSONRPCRequest, Result } from "../protocol/types.js";
 import type { RequestRoute, ServerSession, SessionOptions } from "./entry.js";
 import type { DispatchInput, ServerKernel, SessionState } from "./kernel.js";
 import type { SessionMember } from "./subscriptions.js";
@@ -18,6 +18,7 @@ export class ChannelSession implements ServerSession, SessionMember {
   private readonly kernel: ServerKernel;
   private readonly send: SessionOptions["send"];
   private readonly headers: Record<string, string> | undefined;
+  private ownRequest: DispatchInput["serverRequest"];
 
   constructor(kernel: ServerKernel, options: SessionOptions) {
     this.kernel = kernel;
@@ -29,17 +30,7 @@ export class ChannelSession implements ServerSession, SessionMember {
       sessionId: options.sessionId,
       auth: options.auth,
     };
-    this.peer = new RpcPeer({
-      send: options.send as (message: JSONRPCMessage, route?: unknown) => void | Promise<void>,
-      timeout: options.requestTimeout ?? 0,
-      maskInternalErrors: kernel.options.maskErrorDetails,
-      onRequest: (request, extra) => kernel.dispatch(new SessionDispatch(this, request, extra)),
-      onNotification: (notification) => this.onNotification(notification),
-      ...(options.onUnanswered ? { onUnanswered: options.onUnanswered as (route: unknown) => void } : {}),
-      ...(options.requestIdPrefix === undefined ? {} : { idPrefix: options.requestIdPrefix }),
-      ...(options.onStrayResponse ? { onStrayResponse: options.onStrayResponse } : {}),
-    });
-    this.state.request = (method, params, signal) => this.peer.request(method, params, { signal });
+    this.peer = new RpcPeer(new SessionPeerOptions(this, kernel, options));
     kernel.sessions.add(this);
   }
 
@@ -86,6 +77,12 @@ export class ChannelSession implements ServerSession, SessionMember {
     return (method, params, signal) => this.peer.request(method, params, { signal, route });
   }
 
+  /** Sends a server-to-client request on the connection itself (made once, on first use). */
+  connectionRequest(): NonNullable<DispatchInput["serverRequest"]> {
+    this.ownRequest ??= (method, params, signal) => this.peer.request(method, params, { signal });
+    return this.ownRequest;
+  }
+
   /** The headers a request sees: its own (an HTTP POST's), else the connection's. */
   headersFor(route: RequestRoute | undefined): Record<string, string> | undefined {
     return route?.headers ?? this.headers;
@@ -106,7 +103,8 @@ export class ChannelSession implements ServerSession, SessionMember {
     }
   }
 
-  private onNotification(notification: JSONRPCNotification): void {
+  /** @internal The peer's incoming notifications (see SessionPeerOptions). */
+  onNotification(notification: JSONRPCNotification): void {
     if (notification.method === "notifications/initialized" && this.state.legacy) {
       this.state.legacy.initialized = true;
     }
@@ -130,10 +128,44 @@ class SessionDispatch implements DispatchInput {
     this.extra = extra;
     const route = extra.route as RequestRoute | undefined;
     this.headers = owner.headersFor(route);
-    this.serverRequest = route === undefined ? undefined : owner.requestVia(route);
+    this.serverRequest = route === undefined ? owner.connectionRequest() : owner.requestVia(route);
   }
 
   get signal(): AbortSignal {
     return this.extra.signal;
+  }
+}
+
+/**
+ * The session's side of its RpcPeer. Its handlers are prototype methods (the peer calls them as
+ * methods), so a session holds one small object here rather than an object and two closures.
+ */
+class SessionPeerOptions implements RpcPeerOptions {
+  readonly send: RpcPeerOptions["send"];
+  readonly timeout: number;
+  readonly maskInternalErrors: boolean | undefined;
+  readonly onUnanswered: RpcPeerOptions["onUnanswered"];
+  readonly idPrefix: string | undefined;
+  readonly onStrayResponse: RpcPeerOptions["onStrayResponse"];
+  private readonly session: ChannelSession;
+  private readonly kernel: ServerKernel;
+
+  constructor(session: ChannelSession, kernel: ServerKernel, options: SessionOptions) {
+    this.session = session;
+    this.kernel = kernel;
+    this.send = options.send as RpcPeerOptions["send"];
+    this.timeout = options.requestTimeout ?? 0;
+    this.maskInternalErrors = kernel.options.maskErrorDetails;
+    this.onUnanswered = options.onUnanswered as RpcPeerOptions["onUnanswered"];
+    this.idPrefix = options.requestIdPrefix;
+    this.onStrayResponse = options.onStrayResponse;
+  }
+
+  onRequest(request: JSONRPCRequest, extra: IncomingRequestExtra): Promise<Result> | Result {
+    return this.kernel.dispatch(new SessionDispatch(this.session, request, extra));
+  }
+
+  onNotification(notification: JSONRPCNotification): void {
+    this.session.onNotification(notification);
   }
 }

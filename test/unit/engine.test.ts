@@ -679,6 +679,55 @@ describe("RpcPeer idle", () => {
     expect(idle).toBe(true);
   });
 
+  it("keeps count and cancels the right handler with several in flight and ids reused", async () => {
+    // Raw requests on one peer: ids chosen by the test, answers collected from `send`.
+    const answers: JSONRPCMessage[] = [];
+    const handlers = new Map<string, { signal: AbortSignal; release: (result: Result) => void }>();
+    let n = 0;
+    const peer = new RpcPeer({
+      send: (message) => {
+        answers.push(message);
+      },
+      onRequest: (_request, extra) =>
+        new Promise<Result>((release) => {
+          handlers.set(`h${++n}`, { signal: extra.signal, release });
+        }),
+    });
+    const request = (id: number) => peer.receive({ jsonrpc: "2.0", id, method: "x" });
+    const cancel = (requestId: number) =>
+      peer.receive({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId } });
+    request(1);
+    request(2);
+    request(3);
+    expect(peer.inFlightCount).toBe(3);
+    cancel(2);
+    expect(handlers.get("h2")?.signal.aborted).toBe(true);
+    expect(handlers.get("h1")?.signal.aborted).toBe(false);
+    expect(handlers.get("h3")?.signal.aborted).toBe(false);
+    expect(peer.inFlightCount).toBe(2);
+    handlers.get("h1")?.release({ one: true } as Result);
+    await flush();
+    expect(peer.inFlightCount).toBe(1);
+    // Id 3 is still in flight: a request reusing it replaces it, as it always has, and the count
+    // never drifts (idle() must still resolve once both have finished).
+    request(3);
+    request(4);
+    expect(peer.inFlightCount).toBe(2);
+    cancel(4);
+    expect(handlers.get("h5")?.signal.aborted).toBe(true);
+    expect(peer.inFlightCount).toBe(1);
+    let idle = false;
+    void peer.idle().then(() => {
+      idle = true;
+    });
+    handlers.get("h3")?.release({ three: "first" } as Result);
+    handlers.get("h4")?.release({ three: "second" } as Result);
+    await flush();
+    expect(peer.inFlightCount).toBe(0);
+    expect(idle).toBe(true);
+    expect(answers.map((message) => (message as { id?: unknown }).id)).toEqual([1, 3, 3]);
+  });
+
   it("counts a synchronously failing handler as finished", async () => {
     const { a, b } = pair(
       {},

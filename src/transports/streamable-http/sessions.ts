@@ -5,7 +5,7 @@
 import type { AuthInfo } from "../../auth/types.js";
 import { ConnectionError } from "../../errors.js";
 import type { JSONRPCMessage } from "../../protocol/types.js";
-import type { ServerEntry, ServerSession } from "../../server/entry.js";
+import type { RequestRoute, ServerEntry, ServerSession } from "../../server/entry.js";
 import type { EventStream } from "../http/event-stream.js";
 import type { PostReply } from "./post-reply.js";
 import type { ReplicaState, SharedSessions } from "./shared-sessions.js";
@@ -34,11 +34,11 @@ export interface StreamableHttpStats {
   sweeping: boolean;
 }
 
-/**
- * One legacy session: a server session whose requests arrive one POST at a time. What the server
- * sends goes to the POST it concerns (its answer; its notifications and server requests while its
- * reply can stream), else to the GET stream.
- */
+/** A request the client cancelled gets no answer: its POST's reply ends (one function for every session). */
+function abandonReply(route: RequestRoute): void {
+  (route as PostReply).abandon();
+}
+
 /** Four random base-36 characters. */
 function replicaSuffix(): string {
   let suffix = "";
@@ -46,6 +46,11 @@ function replicaSuffix(): string {
   return suffix;
 }
 
+/**
+ * One legacy session: a server session whose requests arrive one POST at a time. What the server
+ * sends goes to the POST it concerns (its answer; its notifications and server requests while its
+ * reply can stream), else to the GET stream.
+ */
 export class HttpSession {
   readonly id: string;
   /** The identity that created the session (see identityKey); undefined without auth. */
@@ -88,8 +93,7 @@ export class HttpSession {
       sessionId: id,
       ...(auth ? { auth } : {}),
       send: (message, route) => this.deliver(message, route as PostReply | undefined),
-      // A request the client cancelled gets no answer: end its POST's reply.
-      onUnanswered: (route) => (route as PostReply).abandon(),
+      onUnanswered: abandonReply,
       ...(shared
         ? {
             requestIdPrefix: `${this.tag}:`,
