@@ -82,6 +82,22 @@ const NETWORK_TRANSPORTS = [
 ];
 
 /**
+ * The client's implementation, loaded by its first `connect()`: each transport's connection code
+ * (spawning and reading a process, POSTs and streams, sockets), the negotiation of the era, the
+ * request path and the answers to server requests. Importing either entry loads only the classes
+ * (their constructors, argument checks and `describe()`), so a stdio server loads none of it.
+ */
+const CLIENT_TRANSPORT_CODE = [
+  /^src\/transports\/stdio\/(child|process-tree)\.ts$/,
+  /^src\/transports\/streamable-http\/client-(connection|session|streams)\.ts$/,
+  /^src\/transports\/(sse|ws)\/client-connection\.ts$/,
+];
+const CLIENT_IMPLEMENTATION = [
+  ...CLIENT_TRANSPORT_CODE,
+  /^src\/client\/(connection|negotiate|handlers|cache|tool-catalog|trace-context)\.ts$/,
+];
+
+/**
  * Features loaded on first use: the tasks extension (server and client side), completion, the
  * requestState crypto of input-required rounds, the middleware chain (`mcp.use()`), and the
  * client's subscriptions (`client.listen()`). A plain tool call needs none of them.
@@ -113,6 +129,7 @@ const MUST_NOT_LOAD = [
   TRANSPORT_BUILTINS,
   ...SCHEMA_LIBRARIES,
   ...NETWORK_TRANSPORTS,
+  ...CLIENT_IMPLEMENTATION,
   ...FIRST_USE_FEATURES,
 ];
 
@@ -179,10 +196,16 @@ describe("what a server with a zod tool loads to answer a call", () => {
     expect(graph.some((path) => /node_modules\/zod\//.test(path))).toBe(true);
   });
 
+  it("loads the client's own code on connect", () => {
+    expect(graph).toContain("src/client/connection.ts");
+    expect(graph).toContain("src/client/negotiate.ts");
+  });
+
   it.each(
     cases([
       ...SCHEMA_LIBRARIES.filter((pattern) => !pattern.test("node_modules/zod/")),
       ...NETWORK_TRANSPORTS,
+      ...CLIENT_TRANSPORT_CODE,
       ...FIRST_USE_FEATURES,
     ]),
   )("does not load %s", (_name, pattern) => {
