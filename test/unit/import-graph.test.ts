@@ -74,7 +74,7 @@ const SCHEMA_LIBRARIES = [
 ];
 /** Network transports' code (both sides) and the WebSocket library. */
 const NETWORK_TRANSPORTS = [
-  /^src\/transports\/http\/(app|node|exchange|guard|session-owner)\.ts$/,
+  /^src\/transports\/http\/(app|node|exchange|guard|session-owner|event-stream|sse)\.ts$/,
   /^src\/transports\/streamable-http\/(server|legacy|sessions|post-reply)\.ts$/,
   /^src\/transports\/sse\/server\.ts$/,
   /^src\/transports\/ws\/server\.ts$/,
