@@ -1,8 +1,9 @@
 // Builds dist/: ESM for Node with the dependencies left external (nothing of another package is
 // bundled), plus the type declarations from tsc. What `import("fastmcp-ts")` and
 // `import("fastmcp-ts/client")` load at once is one file per layer (chunks/client-core.js,
-// chunks/server-core.js; layers.mjs says why); transports and features loaded on first use, and the
-// other entry points, are code-split around them.
+// chunks/server-core.js; layers.mjs says why), and so is what a client's first connect() loads
+// (chunks/client-connect.js, with chunks/connect-shared.js); transports and features loaded on
+// first use, and the other entry points, are code-split around them.
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { addNeeds, buildLayer, buildRest, planLayers, writeLayeredEntry } from "./layers.mjs";
@@ -21,9 +22,27 @@ const entryPoints = [
 ];
 
 rmSync(OUTDIR, { recursive: true, force: true });
+/** The client's connection code, loaded by its first `connect()`: one file, chunks/client-connect.js. */
+const CLIENT_CONNECT = [
+  "src/client/connection.ts",
+  "src/transports/stdio/child.ts",
+  "src/transports/streamable-http/client-connection.ts",
+  "src/transports/sse/client-connection.ts",
+  "src/transports/ws/client-connection.ts",
+];
 const plan = await planLayers([
-  { name: "client-core", entry: "src/client/index.ts" },
-  { name: "server-core", entry: "src/index.ts" },
+  {
+    name: "client-core",
+    entries: ["src/client/index.ts"],
+    // What the connection code shares with the root entry (protocol, line framing) loads with the
+    // client's classes, so that connecting loads client-connect.js and never server-core.js.
+    shares: { entry: "src/index.ts", loaded: CLIENT_CONNECT },
+  },
+  { name: "server-core", entries: ["src/index.ts"] },
+  // What code outside the layers shares with it (the HTTP server: header rules, the SSE parser; the
+  // client's tasks: the answers to input requests) in a file of its own, so that a server's
+  // listen() does not load the client's connection code.
+  { name: "client-connect", entries: CLIENT_CONNECT, apart: "connect-shared" },
 ]);
 // Each layer exports only what the files above it import: everything else first, then the layers
 // from the top down.

@@ -1,8 +1,11 @@
 // The layered layout of dist/ (see build.mjs). Node pays far more per module file than per byte
 // (the root entry's 24 small chunks took twice as long to import as the same code in one file), so
 // what an import of the client or the root entry needs at once is bundled into one file per layer:
-//   chunks/client-core.js  the static module graph of src/client/index.ts
-//   chunks/server-core.js  the rest of the static graph of src/index.ts
+//   chunks/client-core.js     the static module graph of src/client/index.ts, and what the client's
+//                             connection code shares with src/index.ts
+//   chunks/server-core.js     the rest of the static graph of src/index.ts
+//   chunks/connect-shared.js  what the client's connection code shares with code outside the layers
+//   chunks/client-connect.js  the rest of the client's connection code (loaded by connect())
 // Every other module (transports, features, the other entry points) is built with esbuild's code
 // splitting as before and reaches a layered module through a small virtual module that re-exports
 // it from its layer, so every module still exists once (one McpError class, one registry). The
@@ -43,11 +46,17 @@ function staticClosure(inputs, entries, excluded = new Set()) {
 /**
  * Plans the layers: which source module goes in which layer (with its export names, mangled to
  * stay unique in the layer), and which modules the layers import dynamically (built as entries).
+ * A layer is the static module graph of its `entries` minus the layers before it; with `shares`,
+ * it also takes the modules that the graph of `shares.entry` and the code `shares.loaded` (loaded
+ * later, by a layer after it) both import, so that loading that code never loads `shares.entry`'s
+ * layer. With `apart`, the modules of the layer that code outside every layer imports as well (the
+ * HTTP server's, say) go in a layer of that name just below it, so that such code loads that small
+ * layer rather than this one.
  */
 export async function planLayers(layerEntries) {
   const graph = await build({
     ...COMMON,
-    entryPoints: layerEntries.map((layer) => layer.entry),
+    entryPoints: [...new Set(layerEntries.flatMap((layer) => layer.entries))],
     outdir: "dist",
     splitting: true,
     write: false,
@@ -56,8 +65,27 @@ export async function planLayers(layerEntries) {
   const inputs = graph.metafile.inputs;
   const layers = [];
   const assigned = new Set();
-  for (const { name, entry } of layerEntries) {
-    const modules = staticClosure(inputs, [entry], assigned);
+  for (const { name, entries, shares, apart } of layerEntries) {
+    const modules = staticClosure(inputs, entries, assigned);
+    if (shares) {
+      const other = staticClosure(inputs, [shares.entry]);
+      for (const path of staticClosure(inputs, shares.loaded, assigned))
+        if (other.has(path)) modules.add(path);
+    }
+    if (apart) {
+      const outside = Object.keys(inputs).filter((path) => !modules.has(path) && !assigned.has(path));
+      const used = [...modules].filter((path) =>
+        outside.some((from) =>
+          inputs[from].imports.some((edge) => edge.kind === "import-statement" && edge.path === path),
+        ),
+      );
+      const shared = staticClosure(inputs, used, assigned);
+      for (const path of shared) {
+        modules.delete(path);
+        assigned.add(path);
+      }
+      if (shared.size > 0) layers.push({ name: apart, modules: [...shared] });
+    }
     for (const path of modules) assigned.add(path);
     layers.push({ name, modules: [...modules] });
   }

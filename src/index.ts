@@ -97,7 +97,7 @@ export {
   type EventStoreStats,
   InMemoryEventStore,
   type InMemoryEventStoreOptions,
-} from "./transports/http/event-stream.js";
+} from "./transports/http/event-store.js";
 export { ListenError } from "./transports/http/listen-error.js";
 export type { NodeListener } from "./transports/http/node.js";
 export { type StdioServeOptions, serveStdio } from "./transports/stdio/server.js";

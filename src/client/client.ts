@@ -1,6 +1,8 @@
 /**
  * The Client: connects to any MCP server (auto-detecting the transport from its target),
- * negotiates the protocol era, and gives typed results.
+ * negotiates the protocol era, and gives typed results. What it needs once connected
+ * (negotiation, the request path, answers to server requests: connection.ts) loads with the first
+ * `connect()`.
  *
  * @example
  * ```ts
@@ -12,22 +14,15 @@
  * ```
  */
 import type { ClientAuth } from "../auth/client/bearer.js";
-import { ClientError, ToolError } from "../errors.js";
-import type { IncomingRequestExtra, RequestOptions } from "../protocol/engine.js";
-import { MetaKey } from "../protocol/meta.js";
+import { ClientError } from "../errors.js";
 import type { DetailedTask } from "../protocol/tasks.js";
 import type {
-  CallToolResult,
-  ClientCapabilities,
   CompleteResult,
   GetPromptResult,
   Implementation,
-  JSONRPCNotification,
-  JSONRPCRequest,
   LoggingLevel,
   Prompt,
   ReadResourceResult,
-  RequestId,
   Resource,
   ResourceTemplate,
   Result,
@@ -37,18 +32,12 @@ import type {
 import { type Era, eraOf } from "../protocol/versions.js";
 import type { ToolHandle } from "../server/components/tools.js";
 import type { ClientTransport } from "../transports/base.js";
-import type { HttpRoute } from "../transports/streamable-http/client.js";
-import { ResultCache } from "./cache.js";
+import type { ClientConnection } from "./connection.js";
 import { type ClientTarget, createTransport } from "./detect.js";
-import { answerServerRequest, clientCapabilitiesFor, fulfilInputRequests } from "./handlers.js";
-import type { Listeners } from "./listen.js";
-import { DEFAULT_TIMEOUT, Negotiation } from "./negotiate.js";
-import type { CallHandlers, CallOptions, CallToolOptions, ClientOptions, LogMessage } from "./options.js";
-import { PromptResult, ResourceReadResult, ToolCallResult } from "./results.js";
+import { type CallOptions, type CallToolOptions, type ClientOptions, DEFAULT_TIMEOUT } from "./options.js";
+import { PromptResult, ResourceReadResult, type ToolCallResult } from "./results.js";
 import type { ListenFilter, Subscription } from "./subscription.js";
 import type { TaskWaitOptions, TerminalTask } from "./tasks.js";
-import { ToolCatalog } from "./tool-catalog.js";
-import { withTraceContext } from "./trace-context.js";
 
 export type { CallHandlers, CallOptions, CallToolOptions, ClientOptions, LogMessage } from "./options.js";
 
@@ -72,32 +61,19 @@ export class Client implements AsyncDisposable {
   private readonly options: ClientOptions;
   private state: State = "idle";
   private connecting: Promise<void> | undefined;
-  /** The era agreed, and what the client declares with each request. */
-  private readonly negotiation: Negotiation;
-  private readonly capabilities: ClientCapabilities;
-  /** Fresh list, read and discover results (2026-07-28 cache hints). */
-  private readonly cache = new ResultCache();
-  /** Open subscriptions: listen.ts loads with the first `listen()`. */
-  private listeners: Listeners | undefined;
-  /** Header annotations and result wrapping of the server's tools, learned from tools/list. */
-  private readonly tools = new ToolCatalog();
-  /** Per-request handlers by the id of the request in flight (see `CallOptions.handlers`). */
-  private readonly callHandlers = new Map<RequestId, CallHandlers>();
+  /** Negotiation, requests, handlers (connection.ts): made by the first connect, then kept. */
+  private connection: ClientConnection | undefined;
+  /** A log level set before the first connect. */
+  private logLevel: LoggingLevel | undefined;
 
   constructor(target: ClientTarget, options: ClientOptions = {}) {
     this.transport = createTransport(target, options);
     this.options = options;
     const withAuth = this.transport as ClientTransport & { setAuth?(auth: ClientAuth | undefined): void };
     if (options.auth !== undefined) withAuth.setAuth?.(options.auth);
-    this.capabilities = clientCapabilitiesFor(options);
     if (options.protocolVersion !== undefined && eraOf(options.protocolVersion) === undefined) {
       throw new ClientError(`Unsupported protocol version ${options.protocolVersion}`);
     }
-    this.negotiation = new Negotiation({
-      transport: this.transport,
-      options,
-      capabilities: this.capabilities,
-    });
   }
 
   /** Creates a client and connects it. */
@@ -113,24 +89,24 @@ export class Client implements AsyncDisposable {
 
   /** The protocol version in use, once connected. */
   get protocolVersion(): string | undefined {
-    return this.negotiation.agreed?.version;
+    return this.connection?.negotiation.agreed?.version;
   }
 
   /** "modern" (2026-07-28, stateless) or "legacy" (initialize-based), once connected. */
   get era(): Era | undefined {
-    return this.negotiation.agreed?.era;
+    return this.connection?.negotiation.agreed?.era;
   }
 
   get serverInfo(): Implementation | undefined {
-    return this.negotiation.server?.info;
+    return this.connection?.negotiation.server?.info;
   }
 
   get serverCapabilities(): ServerCapabilities | undefined {
-    return this.negotiation.server?.capabilities;
+    return this.connection?.negotiation.server?.capabilities;
   }
 
   get instructions(): string | undefined {
-    return this.negotiation.server?.instructions;
+    return this.connection?.negotiation.server?.instructions;
   }
 
   /** Connects and negotiates the protocol version. Safe to call again while connected. */
@@ -168,7 +144,7 @@ export class Client implements AsyncDisposable {
   /** Every tool, across all pages. */
   async listTools(options?: CallOptions): Promise<Tool[]> {
     const tools = await this.listAll<Tool>("tools/list", "tools", options);
-    return this.tools.learn(tools, this.transport.mirrorsToolHeaders);
+    return (this.connection as ClientConnection).learnTools(tools);
   }
 
   /**
@@ -209,36 +185,7 @@ export class Client implements AsyncDisposable {
     options: CallToolOptions = {},
   ): Promise<ToolCallResult<T>> {
     const name = typeof tool === "string" ? tool : tool.key;
-    if (options.task === false && this.era === "modern") {
-      options = { ...options, meta: { ...options.meta, [MetaKey.ClientCapabilities]: this.capabilities } };
-    }
-    let raw: CallToolResult;
-    if (this.era === "modern" && this.transport.mirrorsToolHeaders) {
-      // 2026-07-28 over Streamable HTTP: mirror the arguments the tool declares into headers.
-      raw = await this.tools.retrying(async () => {
-        const route = await this.tools.route(name, args, () => this.listTools());
-        const headers = route?.headers ? { ...route.headers, ...options.headers } : options.headers;
-        return this.request<CallToolResult>(
-          "tools/call",
-          { name, arguments: args },
-          headers ? { ...options, headers } : options,
-        );
-      });
-    } else {
-      raw = await this.request<CallToolResult>("tools/call", { name, arguments: args }, options);
-    }
-    if (raw.resultType === "task") {
-      // The client side of the tasks extension loads with the first task a server answers.
-      const { settleToolTask } = await import("./tasks.js");
-      raw = await settleToolTask(this, this.options, raw as unknown as DetailedTask, options);
-    }
-    let unwrap = this.tools.unwraps(name, raw.structuredContent, () => this.listTools());
-    if (unwrap instanceof Promise) unwrap = await unwrap;
-    const result = new ToolCallResult<T>(raw, unwrap);
-    if (result.isError && (options.raiseOnError ?? true)) {
-      throw new ToolError(result.text || `Tool ${name} failed`, { result });
-    }
-    return result;
+    return (await this.live()).callTool<T>(name, args, options);
   }
 
   /** The current state of a task (tasks extension, 2026-07-28): `tasks/get`. */
@@ -326,7 +273,8 @@ export class Client implements AsyncDisposable {
 
   /** Sets the minimum level of log messages the server sends. */
   async setLoggingLevel(level: LoggingLevel, options?: CallOptions): Promise<void> {
-    this.negotiation.setLogLevel(level);
+    this.logLevel = level;
+    this.connection?.negotiation.setLogLevel(level);
     if (this.era === "legacy") await this.request("logging/setLevel", { level }, options);
   }
 
@@ -342,12 +290,7 @@ export class Client implements AsyncDisposable {
    */
   async listen(filter: ListenFilter, options: { timeout?: number } = {}): Promise<Subscription> {
     if (this.state !== "connected") await this.connect();
-    if (!this.listeners) {
-      const { Listeners } = await import("./listen.js");
-      this.listeners ??= new Listeners(this, () => withTraceContext(this.negotiation.meta(undefined)));
-    }
-    if (this.era === "legacy") return this.listeners.emulate(filter, options);
-    return this.listeners.listen(filter, options.timeout ?? this.options.timeout ?? 60_000);
+    return (this.connection as ClientConnection).listen(filter, options);
   }
 
   /** Sends any request, with the era's envelope; resolves with the raw result. */
@@ -356,74 +299,31 @@ export class Client implements AsyncDisposable {
     params: Record<string, unknown> = {},
     options: CallOptions = {},
   ): Promise<T> {
-    if (this.state !== "connected") {
-      if (this.state === "closed") throw new ClientError("Client is closed");
-      if (this.state === "connecting") await this.connecting;
-      else throw new ClientError("Client is not connected: call connect() first (or use Client.connect())");
-    }
-    const cacheKey =
-      options.cache === false || this.options.cache === false ? undefined : this.cache.key(method, params);
-    if (cacheKey !== undefined) {
-      const cached = this.cache.get(cacheKey);
-      if (cached) return cached as T;
-    }
-    // The active OpenTelemetry span, if any, continues on the server (see trace-context.ts).
-    const meta = withTraceContext(this.negotiation.meta(options.meta));
-    const outgoing = meta ? { ...params, _meta: meta } : params;
-    const requestOptions = this.requestOptions(options);
-    const own = options.handlers;
-    const ids: RequestId[] = [];
-    if (own) {
-      requestOptions.onRequestId = (id) => {
-        ids.push(id);
-        this.callHandlers.set(id, own);
-      };
-    }
-    let result: T;
-    try {
-      result = await this.transport.sendRequest<T>({ method, params: outgoing }, requestOptions);
-      // 2026-07-28 multi round-trip requests: answer what the server asks, then retry with the answers.
-      for (let round = 1; result.resultType === "input_required"; round++) {
-        if (round > (this.options.maxInputRounds ?? 10)) {
-          throw new ClientError(`${method} still needed input after ${round - 1} rounds; giving up`);
-        }
-        const inputResponses = await fulfilInputRequests(
-          result.inputRequests,
-          own ? { ...this.options, ...own } : this.options,
-          options.signal ?? new AbortController().signal,
-        );
-        const retry: Record<string, unknown> = { ...outgoing, inputResponses };
-        if (result.requestState !== undefined) retry.requestState = result.requestState;
-        else delete retry.requestState;
-        result = await this.transport.sendRequest<T>({ method, params: retry }, requestOptions);
-      }
-    } finally {
-      for (const id of ids) this.callHandlers.delete(id);
-    }
-    if (result.resultType === "task" && method !== "tools/call") {
-      throw new ClientError(`The server answered ${method} with a task, which only tools/call may do`);
-    }
-    if (cacheKey !== undefined) this.cache.set(cacheKey, result);
-    return result;
+    // Connected: no await before the request leaves.
+    const connection = this.state === "connected" ? (this.connection as ClientConnection) : await this.live();
+    return connection.request<T>(method, params, options);
   }
 
   private async open(): Promise<void> {
     // The client's timeout bounds the whole of connecting, not each step of it.
     const timeout = this.options.timeout ?? DEFAULT_TIMEOUT;
     const deadline = timeout > 0 ? Date.now() + timeout : Number.POSITIVE_INFINITY;
-    await this.transport.connect(this.handlers());
-    this.cache.clear();
-    await this.negotiation.run(deadline);
+    if (!this.connection) {
+      const { ClientConnection } = await import("./connection.js");
+      this.connection ??= new ClientConnection(this, this.transport, this.options);
+      if (this.logLevel) this.connection.negotiation.setLogLevel(this.logLevel);
+    }
+    await this.connection.open(deadline);
   }
 
-  private requestOptions(options: CallOptions): RequestOptions {
-    const out: RequestOptions = { timeout: options.timeout ?? this.options.timeout ?? 60_000 };
-    if (options.signal) out.signal = options.signal;
-    const onProgress = options.onProgress ?? this.options.onProgress;
-    if (onProgress) out.onProgress = onProgress;
-    if (options.resetTimeoutOnProgress) out.resetTimeoutOnProgress = true;
-    if (options.headers) out.route = { headers: options.headers } satisfies HttpRoute;
-    return out;
+  /** The connection, once connected (after a connect under way); throws as `request` does otherwise. */
+  private async live(): Promise<ClientConnection> {
+    if (this.state !== "connected") {
+      if (this.state === "closed") throw new ClientError("Client is closed");
+      if (this.state === "connecting") await this.connecting;
+      else throw new ClientError("Client is not connected: call connect() first (or use Client.connect())");
+    }
+    return this.connection as ClientConnection;
   }
 
   private async listAll<T>(
@@ -453,40 +353,5 @@ export class Client implements AsyncDisposable {
       }
     } while (cursor !== undefined);
     return items;
-  }
-
-  private handlers() {
-    return {
-      onRequest: (request: JSONRPCRequest, extra: IncomingRequestExtra) => {
-        const own = this.handlersOf(extra.route);
-        return answerServerRequest(request, extra, own ? { ...this.options, ...own } : this.options);
-      },
-      onNotification: (notification: JSONRPCNotification, route?: unknown) =>
-        this.onNotification(notification, route),
-    };
-  }
-
-  /** The per-request handlers of the request a message arrived for, if the transport knows it. */
-  private handlersOf(route: unknown): CallHandlers | undefined {
-    if (this.callHandlers.size === 0) return undefined;
-    const related = (route as { relatedRequestId?: RequestId } | undefined)?.relatedRequestId;
-    return related === undefined ? undefined : this.callHandlers.get(related);
-  }
-
-  private onNotification(notification: JSONRPCNotification, route?: unknown): void {
-    const onLog = this.handlersOf(route)?.onLog ?? this.options.onLog;
-    if (notification.method === "notifications/message" && onLog) {
-      const params = notification.params ?? {};
-      const message: LogMessage = { level: params.level as LoggingLevel, data: params.data };
-      if (typeof params.logger === "string") message.logger = params.logger;
-      try {
-        onLog(message);
-      } catch {
-        // A failing log callback must not break the connection.
-      }
-    }
-    this.cache.invalidate(notification);
-    this.listeners?.route(notification);
-    this.options.onNotification?.(notification);
   }
 }

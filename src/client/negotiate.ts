@@ -30,11 +30,9 @@ import {
 } from "../protocol/versions.js";
 import type { ClientTransport } from "../transports/base.js";
 import { HttpStatusError } from "../transports/http/status-error.js";
-import type { ClientOptions } from "./options.js";
+import { type ClientOptions, DEFAULT_TIMEOUT } from "./options.js";
 
 const DEFAULT_CLIENT_INFO: Implementation = { name: "fastmcp-ts-client", version: "0.1.0" };
-/** The client's default `timeout` (ms), which also bounds connecting. */
-export const DEFAULT_TIMEOUT = 60_000;
 /** How long the probe may go unanswered before `initialize` is asked too (ms). */
 const DEFAULT_PROBE_WINDOW = 5000;
 /** The longest a timer can wait in Node (longer ones fire at once). */

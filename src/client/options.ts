@@ -5,6 +5,9 @@ import type { Implementation, JSONRPCNotification, LoggingLevel } from "../proto
 import type { ClientHandlers } from "./handlers.js";
 import type { TaskWaitOptions } from "./tasks.js";
 
+/** The client's default `timeout` (ms), which also bounds connecting. */
+export const DEFAULT_TIMEOUT = 60_000;
+
 export interface ClientOptions extends ClientHandlers {
   /** Default timeout per request, in ms (default 60000; 0 for none); it also bounds `connect()` as a whole. */
   timeout?: number;

@@ -10,7 +10,7 @@
  * follows the one still writing it.
  */
 import type { JSONRPCMessage } from "../protocol/types.js";
-import type { EventStore } from "../transports/http/event-stream.js";
+import type { EventStore } from "../transports/http/event-store.js";
 import type { LogEntry, Store } from "./store.js";
 
 const END = "end";

@@ -26,6 +26,18 @@ export interface TransportHandlers {
   onClose?(error?: Error): void;
 }
 
+/**
+ * The protected hooks of a transport, for its connection code when that lives in a module of its
+ * own (the built-in transports load theirs in `open()`, so importing them loads no networking or
+ * process code).
+ */
+export interface TransportHooks {
+  receive(message: JSONRPCMessage, route?: unknown): void;
+  lostRequest(id: RequestId, error: Error): void;
+  lostAnswers(error: Error): void;
+  lost(error: Error): void;
+}
+
 export interface ClientRequest {
   method: string;
   params?: Record<string, unknown>;
@@ -156,6 +168,16 @@ export abstract class ClientTransport {
    */
   protected lostAnswers(error: Error): void {
     this.peer?.failPending(error);
+  }
+
+  /** Subclasses: the hooks below, bound to this transport, to hand to connection code. */
+  protected hooks(): TransportHooks {
+    return {
+      receive: (message, route) => this.receive(message, route),
+      lostRequest: (id, error) => this.lostRequest(id, error),
+      lostAnswers: (error) => this.lostAnswers(error),
+      lost: (error) => this.lost(error),
+    };
   }
 
   /** Subclasses: the connection died; every pending request fails with `error`. */

@@ -6,7 +6,7 @@
 import type { ClientAuth } from "../auth/client/bearer.js";
 import { type AuthRequest, type ClientAuthProvider, MAX_AUTH_RETRIES } from "../auth/client/provider.js";
 import { resolveAuth } from "../auth/client/resolve.js";
-import { ClientTransport } from "./base.js";
+import { ClientTransport, type TransportHooks } from "./base.js";
 
 /** Options every URL transport takes. */
 export interface UrlTransportOptions {
@@ -15,6 +15,20 @@ export interface UrlTransportOptions {
   headers?: Record<string, string>;
   /** A credentials provider or a token string; also settable through the Client's `auth` option. */
   auth?: ClientAuth;
+}
+
+/** The hooks of a URL transport, for its connection code (loaded by `open()`). */
+export interface UrlHooks<O extends UrlTransportOptions> extends TransportHooks {
+  readonly url: string;
+  readonly options: O;
+  credentials(request: AuthRequest): Record<string, string> | Promise<Record<string, string>>;
+  commonHeaders(request: AuthRequest): Promise<Record<string, string>>;
+  reauthorize(
+    status: number,
+    headers: ResponseHeaders,
+    sent: Record<string, string> | undefined,
+    attempt: number,
+  ): Promise<boolean>;
 }
 
 const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
@@ -38,6 +52,18 @@ export abstract class UrlTransport<O extends UrlTransportOptions> extends Client
   /** Sets the credentials sent with every request (the Client passes its `auth` option here). */
   setAuth(auth: ClientAuth | undefined): void {
     if (auth !== undefined) this.auth = resolveAuth(auth);
+  }
+
+  /** Subclasses: the hooks and the credentials' methods, bound to this transport. */
+  protected urlHooks(): UrlHooks<O> {
+    return {
+      ...this.hooks(),
+      url: this.url,
+      options: this.options,
+      credentials: (request) => this.credentials(request),
+      commonHeaders: (request) => this.commonHeaders(request),
+      reauthorize: (status, headers, sent, attempt) => this.reauthorize(status, headers, sent, attempt),
+    };
   }
 
   /**

@@ -74,11 +74,27 @@ const SCHEMA_LIBRARIES = [
 ];
 /** Network transports' code (both sides) and the WebSocket library. */
 const NETWORK_TRANSPORTS = [
-  /^src\/transports\/http\/(app|node|exchange|guard|session-owner)\.ts$/,
+  /^src\/transports\/http\/(app|node|exchange|guard|session-owner|event-stream|sse)\.ts$/,
   /^src\/transports\/streamable-http\/(server|legacy|sessions|post-reply)\.ts$/,
   /^src\/transports\/sse\/server\.ts$/,
   /^src\/transports\/ws\/server\.ts$/,
   /node_modules\/ws\//,
+];
+
+/**
+ * The client's implementation, loaded by its first `connect()`: each transport's connection code
+ * (spawning and reading a process, POSTs and streams, sockets), the negotiation of the era, the
+ * request path and the answers to server requests. Importing either entry loads only the classes
+ * (their constructors, argument checks and `describe()`), so a stdio server loads none of it.
+ */
+const CLIENT_TRANSPORT_CODE = [
+  /^src\/transports\/stdio\/(child|process-tree)\.ts$/,
+  /^src\/transports\/streamable-http\/client-(connection|session|streams)\.ts$/,
+  /^src\/transports\/(sse|ws)\/client-connection\.ts$/,
+];
+const CLIENT_IMPLEMENTATION = [
+  ...CLIENT_TRANSPORT_CODE,
+  /^src\/client\/(connection|negotiate|handlers|cache|tool-catalog|trace-context)\.ts$/,
 ];
 
 /**
@@ -113,6 +129,7 @@ const MUST_NOT_LOAD = [
   TRANSPORT_BUILTINS,
   ...SCHEMA_LIBRARIES,
   ...NETWORK_TRANSPORTS,
+  ...CLIENT_IMPLEMENTATION,
   ...FIRST_USE_FEATURES,
 ];
 
@@ -179,10 +196,16 @@ describe("what a server with a zod tool loads to answer a call", () => {
     expect(graph.some((path) => /node_modules\/zod\//.test(path))).toBe(true);
   });
 
+  it("loads the client's own code on connect", () => {
+    expect(graph).toContain("src/client/connection.ts");
+    expect(graph).toContain("src/client/negotiate.ts");
+  });
+
   it.each(
     cases([
       ...SCHEMA_LIBRARIES.filter((pattern) => !pattern.test("node_modules/zod/")),
       ...NETWORK_TRANSPORTS,
+      ...CLIENT_TRANSPORT_CODE,
       ...FIRST_USE_FEATURES,
     ]),
   )("does not load %s", (_name, pattern) => {

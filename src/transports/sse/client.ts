@@ -1,6 +1,7 @@
 /**
  * The legacy HTTP+SSE client transport (protocol 2024-11-05): a GET opens the event stream, whose
- * first `endpoint` event names where to POST messages; answers arrive on the stream.
+ * first `endpoint` event names where to POST messages; answers arrive on the stream. That code
+ * (client-connection.ts) loads with the first `connect()`.
  *
  * @example
  * ```ts
@@ -8,12 +9,9 @@
  * ```
  */
 import { ConnectionError } from "../../errors.js";
-import { decodeValue } from "../../protocol/jsonrpc.js";
 import type { JSONRPCMessage } from "../../protocol/types.js";
-import { TRANSPORT_DEFAULTS } from "../defaults.js";
-import { SseParser } from "../http/sse.js";
-import { HttpStatusError } from "../http/status-error.js";
 import { UrlTransport, type UrlTransportOptions } from "../url-transport.js";
+import type { SseConnection } from "./client-connection.js";
 
 export interface SSETransportOptions extends UrlTransportOptions {
   /** Milliseconds to wait for the stream to open and announce its endpoint, and for each POST (default 30000). */
@@ -28,135 +26,23 @@ export interface SSETransportOptions extends UrlTransportOptions {
 }
 
 export class SSETransport extends UrlTransport<SSETransportOptions> {
-  private endpoint: string | undefined;
-  private stream: AbortController | undefined;
+  /** The connection code (client-connection.ts), loaded by the first open. */
+  private connection: SseConnection | undefined;
 
-  protected async open(attempt = 0): Promise<void> {
-    const controller = new AbortController();
-    this.stream = controller;
-    const timeout = this.options.timeout ?? TRANSPORT_DEFAULTS.timeoutMs;
-    const timer = setTimeout(
-      () => controller.abort(new Error(`no endpoint event within ${timeout} ms`)),
-      timeout,
-    );
-    let response: Response;
-    const sent = await this.commonHeaders({ method: "GET", url: this.url });
-    try {
-      response = await (this.options.fetch ?? fetch)(this.url, {
-        method: "GET",
-        headers: { accept: "text/event-stream", ...sent },
-        signal: controller.signal,
-      });
-    } catch (error) {
-      clearTimeout(timer);
-      throw new ConnectionError(`Cannot reach ${this.url}: ${(error as Error).message}`, { cause: error });
+  protected async open(): Promise<void> {
+    if (!this.connection) {
+      const { SseConnection } = await import("./client-connection.js");
+      this.connection ??= new SseConnection(this.urlHooks());
     }
-    if (await this.reauthorize(response.status, response.headers, sent, attempt)) {
-      clearTimeout(timer);
-      await response.body?.cancel().catch(() => {});
-      return this.open(attempt + 1);
-    }
-    if (!response.ok || !(response.headers.get("content-type") ?? "").includes("text/event-stream")) {
-      clearTimeout(timer);
-      await response.body?.cancel().catch(() => {});
-      throw new HttpStatusError(
-        response.status,
-        `HTTP ${response.status} ${response.statusText} opening the SSE stream at ${this.url}`,
-      );
-    }
-    let announced: (() => void) | undefined;
-    let failed: ((error: Error) => void) | undefined;
-    const ready = new Promise<void>((resolve, reject) => {
-      announced = resolve;
-      failed = reject;
-    });
-    const limit = this.options.maxEventLength ?? TRANSPORT_DEFAULTS.maxEventLength;
-    const onOversized = (size: number) => {
-      const error = new ConnectionError(
-        `The SSE stream from ${this.url} carried an event of at least ${size} characters, over the ` +
-          `client's limit of ${limit} (the transport's maxEventLength option); it was dropped`,
-      );
-      // Before the endpoint event, connecting fails; after it, the answer lost is some pending request's.
-      failed?.(error);
-      this.lostAnswers(error);
-    };
-    const parser = new SseParser(
-      (event) => {
-        if (event.event === "endpoint") {
-          const endpoint = new URL(event.data, this.url);
-          if (endpoint.origin !== new URL(this.url).origin) {
-            failed?.(
-              new ConnectionError(`The server announced an endpoint on another origin: ${endpoint.origin}`),
-            );
-            return;
-          }
-          this.endpoint = endpoint.href;
-          announced?.();
-          return;
-        }
-        if ((event.event ?? "message") !== "message" || !event.data) return;
-        try {
-          const decoded = decodeValue(JSON.parse(event.data));
-          if (decoded.kind !== "invalid") this.receive(decoded.message);
-        } catch {
-          // not JSON: ignore
-        }
-      },
-      undefined,
-      { maxEventLength: limit, onOversized },
-    );
-    const pump = async () => {
-      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-      const decoder = new TextDecoder();
-      try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          parser.push(decoder.decode(value, { stream: true }));
-        }
-      } catch {
-        // dropped
-      }
-      if (controller.signal.aborted && this.stream !== controller) return;
-      const error = new ConnectionError(`The SSE stream from ${this.url} closed`);
-      failed?.(error);
-      this.lost(error);
-    };
-    void pump();
-    try {
-      await ready;
-    } finally {
-      clearTimeout(timer);
-    }
+    await this.connection.open();
   }
 
-  protected async send(message: JSONRPCMessage, attempt = 0): Promise<void> {
-    if (!this.endpoint) throw new ConnectionError("The SSE stream has not announced its endpoint");
-    let response: Response;
-    const sent = await this.commonHeaders({ method: "POST", url: this.endpoint });
-    try {
-      response = await (this.options.fetch ?? fetch)(this.endpoint, {
-        method: "POST",
-        headers: { "content-type": "application/json", ...sent },
-        body: JSON.stringify(message),
-        signal: AbortSignal.timeout(this.options.timeout ?? TRANSPORT_DEFAULTS.timeoutMs),
-      });
-    } catch (error) {
-      throw new ConnectionError(`Cannot reach ${this.endpoint}: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
-    await response.body?.cancel().catch(() => {});
-    if (await this.reauthorize(response.status, response.headers, sent, attempt))
-      return this.send(message, attempt + 1);
-    if (!response.ok)
-      throw new HttpStatusError(response.status, `HTTP ${response.status} posting to ${this.endpoint}`);
+  protected async send(message: JSONRPCMessage): Promise<void> {
+    if (!this.connection) throw new ConnectionError("The SSE stream has not announced its endpoint");
+    await this.connection.send(message);
   }
 
   protected async close(): Promise<void> {
-    const stream = this.stream;
-    this.stream = undefined;
-    this.endpoint = undefined;
-    stream?.abort();
+    await this.connection?.close();
   }
 }

@@ -4,27 +4,17 @@
  * `Mcp-Method`, `Mcp-Name` and `Mcp-Param-*` headers, and cancelling one closes its stream. In the
  * legacy era the transport keeps the session id, opens the GET stream, resumes dropped streams with
  * `Last-Event-ID`, and starts a new session by itself when the server forgets the old one (404; see
- * client-session.ts).
+ * client-session.ts). That code (client-connection.ts) loads with the first `connect()`.
  *
  * @example
  * ```ts
  * const client = new Client(new StreamableHttpTransport({ url: "https://example.com/mcp", headers: { "X-Team": "a" } }));
  * ```
  */
-import { ClientError, ConnectionError } from "../../errors.js";
-import { encodeHeaderValue, MCP_NAME_PARAMS } from "../../protocol/http-headers.js";
-import { decodeText } from "../../protocol/jsonrpc.js";
-import { MetaKey } from "../../protocol/meta.js";
-import type { JSONRPCMessage, JSONRPCRequest, RequestId } from "../../protocol/types.js";
-import { isModernVersion } from "../../protocol/versions.js";
-import { TRANSPORT_DEFAULTS } from "../defaults.js";
-import { HttpStatusError } from "../http/status-error.js";
+import { ConnectionError } from "../../errors.js";
+import type { JSONRPCMessage } from "../../protocol/types.js";
 import { UrlTransport, type UrlTransportOptions } from "../url-transport.js";
-import { LegacySession, type SessionHost } from "./client-session.js";
-import { discard, followReply, isEventStream, type ReplyHost } from "./client-streams.js";
-
-/** How long connecting waits for the server to answer the legacy GET stream (ms). */
-const STREAM_ANSWER_GRACE_MS = 5000;
+import type { HttpConnection } from "./client-connection.js";
 
 export interface StreamableHttpTransportOptions extends UrlTransportOptions {
   /** Milliseconds to wait for the server to start answering a POST (default 30000). */
@@ -56,92 +46,24 @@ export class StreamableHttpTransport extends UrlTransport<StreamableHttpTranspor
   sessionId: string | undefined;
   /** The legacy protocol version negotiated by initialize (sent as MCP-Protocol-Version). */
   protocolVersion: string | undefined;
-  private readonly inflight = new Map<RequestId, AbortController>();
-  private readonly control = new Set<AbortController>();
-  /** The headers each response's request went with (a refusal tells the provider which token it refused). */
-  private readonly sentWith = new WeakMap<Response, Record<string, string>>();
-  /** The legacy session's initialize request, restarts and GET stream. */
-  private readonly session: LegacySession;
-  /** What reply streams and the session may use of this transport. */
-  private readonly host: ReplyHost & SessionHost;
-  private closed = false;
-
-  constructor(options: StreamableHttpTransportOptions | string | URL) {
-    super(options);
-    this.host = {
-      url: this.url,
-      options: this.options,
-      isClosed: () => this.closed,
-      sessionId: () => this.sessionId,
-      setSessionId: (sessionId) => {
-        this.sessionId = sessionId;
-      },
-      isPending: (id) => this.inflight.has(id),
-      baseHeaders: () => this.baseHeaders(),
-      headersFor: (message) => this.headersFor(message, undefined),
-      fetchWithTimeout: (init, timeout) => this.fetchWithTimeout(init, timeout),
-      fetchStream: (init, signal) => this.fetchStream(init, signal),
-      reauthorize: (response, attempt) =>
-        this.reauthorize(response.status, response.headers, this.sentWith.get(response), attempt),
-      reopen: (lastEventId, signal) =>
-        this.fetchWithTimeout(
-          {
-            method: "GET",
-            headers: { accept: "text/event-stream", ...this.baseHeaders(), "last-event-id": lastEventId },
-          },
-          this.options.timeout ?? TRANSPORT_DEFAULTS.timeoutMs,
-          signal,
-        ),
-      deliver: (message: JSONRPCMessage, relatedRequestId?: RequestId) =>
-        this.deliver(message, relatedRequestId),
-      noteInitialize: (reply) => this.noteInitialize(reply),
-      lose: (id, reason) => {
-        if (this.inflight.delete(id))
-          this.lostRequest(id, new ConnectionError(`Request to ${this.url} failed: ${reason}`));
-      },
-    };
-    this.session = new LegacySession(this.host);
-  }
+  /** The connection code (client-connection.ts), loaded by the first open and kept across reconnects. */
+  private connection: HttpConnection | undefined;
 
   protected async open(): Promise<void> {
     new URL(this.url);
-    this.closed = false;
+    if (!this.connection) {
+      const { HttpConnection } = await import("./client-connection.js");
+      this.connection ??= new HttpConnection(this.urlHooks(), this);
+    }
+    this.connection.open();
   }
 
   protected async close(): Promise<void> {
-    this.closed = true;
-    this.session.end();
-    for (const controller of this.inflight.values()) controller.abort();
-    for (const controller of this.control) controller.abort();
-    this.inflight.clear();
-    const sessionId = this.sessionId;
-    this.sessionId = undefined;
-    this.protocolVersion = undefined;
-    if (sessionId) {
-      // Best effort: tell the server the session is over.
-      await this.fetchWithTimeout({ method: "DELETE", headers: this.baseHeaders(sessionId) }, 2000).catch(
-        () => {},
-      );
-    }
+    await this.connection?.close();
   }
 
   protected send(message: JSONRPCMessage, route?: unknown): Promise<void> | void {
-    if ("method" in message && !("id" in message) && message.method === "notifications/cancelled") {
-      const requestId = message.params?.requestId as RequestId | undefined;
-      const controller = requestId === undefined ? undefined : this.inflight.get(requestId);
-      // Modern requests are cancelled by closing their stream; legacy servers want the notification.
-      if (controller && this.sessionId === undefined && this.protocolVersion === undefined) {
-        controller.abort();
-        this.inflight.delete(requestId as RequestId);
-        return;
-      }
-    }
-    if ("method" in message && "id" in message)
-      return this.sendRequest_(message as JSONRPCRequest, route as HttpRoute | undefined);
-    return this.post(message, undefined, undefined).then(() => {
-      if ("method" in message && message.method === "notifications/initialized")
-        void this.session.openStream();
-    });
+    return this.live().send(message, route);
   }
 
   /**
@@ -150,21 +72,7 @@ export class StreamableHttpTransport extends UrlTransport<StreamableHttpTranspor
    * that stream, and drops them while it is not open.
    */
   override async initialized(): Promise<void> {
-    try {
-      await this.post({ jsonrpc: "2.0", method: "notifications/initialized" }, undefined, undefined);
-    } catch (error) {
-      // A server refusing the notification with a status still has a session to use.
-      if (!(error instanceof HttpStatusError)) throw error;
-    }
-    // A GET that gets no answer at all (a proxy holding streamed bodies back, say) does not hold
-    // connecting up for long: the client goes on without the guarantee.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      this.session.openStream(),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, STREAM_ANSWER_GRACE_MS);
-      }),
-    ]).finally(() => clearTimeout(timer));
+    await this.live().initialized();
   }
 
   /** Every POST gets an answer (a status at least): a silent probe means a slow server. */
@@ -176,197 +84,8 @@ export class StreamableHttpTransport extends UrlTransport<StreamableHttpTranspor
     return true;
   }
 
-  private async sendRequest_(request: JSONRPCRequest, route: HttpRoute | undefined): Promise<void> {
-    if (request.method === "initialize") this.session.initializeRequest = request;
-    const controller = new AbortController();
-    this.inflight.set(request.id, controller);
-    try {
-      await this.post(request, route, controller);
-    } catch (error) {
-      this.inflight.delete(request.id);
-      throw error;
-    }
-  }
-
-  /** Configured, session and version headers (fetchWithTimeout adds the credentials). */
-  private baseHeaders(sessionId = this.sessionId): Record<string, string> {
-    const headers: Record<string, string> = { ...this.options.headers };
-    if (sessionId) headers["mcp-session-id"] = sessionId;
-    if (this.protocolVersion) headers["mcp-protocol-version"] = this.protocolVersion;
-    return headers;
-  }
-
-  private headersFor(message: JSONRPCMessage, route: HttpRoute | undefined): Record<string, string> {
-    const headers: Record<string, string> = {
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
-      ...this.baseHeaders(),
-    };
-    if ("method" in message) {
-      const version = (message.params?._meta as Record<string, unknown> | undefined)?.[
-        MetaKey.ProtocolVersion
-      ];
-      if (typeof version === "string" && isModernVersion(version)) {
-        headers["mcp-protocol-version"] = version;
-        headers["mcp-method"] = message.method;
-        const field = MCP_NAME_PARAMS[message.method];
-        const name = field ? message.params?.[field] : undefined;
-        if (typeof name === "string") headers["mcp-name"] = encodeHeaderValue(name);
-      }
-    }
-    if (route?.headers) Object.assign(headers, route.headers);
-    return headers;
-  }
-
-  private async fetchWithTimeout(
-    init: RequestInit,
-    timeout: number,
-    signal?: AbortSignal,
-  ): Promise<Response> {
-    const fetcher = this.options.fetch ?? fetch;
-    const headers = await this.withCredentials(init);
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(signal?.reason);
-    signal?.addEventListener("abort", onAbort, { once: true });
-    this.control.add(controller);
-    const timer = setTimeout(() => controller.abort(new Error(`no response within ${timeout} ms`)), timeout);
-    try {
-      const response = await fetcher(this.url, { ...init, headers, signal: controller.signal });
-      this.sentWith.set(response, headers);
-      return response;
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-      this.control.delete(controller);
-      // The body may still stream: abort it only when the caller aborts.
-      if (signal) signal.addEventListener("abort", () => controller.abort(), { once: true });
-    }
-  }
-
-  /** The request's headers under the credentials' (which the request's own override). */
-  private withCredentials(init: RequestInit): Record<string, string> | Promise<Record<string, string>> {
-    const merge = (credentials: Record<string, string>) => ({
-      ...credentials,
-      ...(init.headers as Record<string, string>),
-    });
-    const found = this.credentials({ method: init.method ?? "GET", url: this.url });
-    return found instanceof Promise ? found.then(merge) : merge(found);
-  }
-
-  /** A request whose body streams for as long as `signal` allows (the GET stream): no timeout. */
-  private async fetchStream(init: RequestInit, signal: AbortSignal): Promise<Response> {
-    const headers = await this.withCredentials(init);
-    const response = await (this.options.fetch ?? fetch)(this.url, { ...init, headers, signal });
-    this.sentWith.set(response, headers);
-    return response;
-  }
-
-  /** POSTs one message and feeds whatever comes back to the engine. */
-  private async post(
-    message: JSONRPCMessage,
-    route: HttpRoute | undefined,
-    controller: AbortController | undefined,
-    retried = false,
-    authAttempt = 0,
-  ): Promise<void> {
-    let response: Response;
-    const sentSession = this.sessionId;
-    try {
-      response = await this.fetchWithTimeout(
-        { method: "POST", headers: this.headersFor(message, route), body: JSON.stringify(message) },
-        this.options.timeout ?? TRANSPORT_DEFAULTS.timeoutMs,
-        controller?.signal,
-      );
-    } catch (error) {
-      if (controller?.signal.aborted) return;
-      // The credentials provider's own failure (an OAuthError: a refused refresh...) is not a network one.
-      if (error instanceof ClientError) throw error;
-      throw new ConnectionError(`Cannot reach ${this.url}: ${(error as Error).message}`, { cause: error });
-    }
-    const id = "id" in message && "method" in message ? message.id : undefined;
-    if (!retried && this.session.forgotten(response, sentSession, id)) {
-      // The server forgot our session: start a new one (once, however many requests got the 404),
-      // then send this message again.
-      await discard(response);
-      await this.session.renew(sentSession);
-      // The restart sent its own notifications/initialized.
-      if ("method" in message && !("id" in message) && message.method === "notifications/initialized") return;
-      return this.post(message, route, controller, true, authAttempt);
-    }
-    if ("method" in message && "id" in message && message.method === "initialize" && response.ok) {
-      const sessionId = response.headers.get("mcp-session-id");
-      if (sessionId) this.sessionId = sessionId;
-    }
-    if (response.status === 401 || response.status === 403) {
-      if (
-        await this.reauthorize(response.status, response.headers, this.sentWith.get(response), authAttempt)
-      ) {
-        await discard(response);
-        return this.post(message, route, controller, retried, authAttempt + 1);
-      }
-      throw await this.authFailure(response);
-    }
-    if (response.status === 202 || response.status === 204) {
-      await discard(response);
-      return;
-    }
-    if (isEventStream(response)) {
-      followReply(this.host, response, id, controller?.signal).catch(() => {});
-      return;
-    }
-    const text = await response.text().catch(() => "");
-    const decoded = text ? decodeText(text) : undefined;
-    if (decoded?.kind === "response") {
-      const reply = decoded.message;
-      if ((reply.id === null || reply.id === undefined) && id !== undefined)
-        this.deliver({ ...reply, id } as JSONRPCMessage);
-      else this.deliver(reply);
-      this.noteInitialize(reply);
-      return;
-    }
-    if (decoded && decoded.kind !== "invalid") {
-      this.deliver(decoded.message);
-      return;
-    }
-    if (response.ok) return;
-    throw new HttpStatusError(
-      response.status,
-      `HTTP ${response.status} ${response.statusText} from ${this.url}`,
-    );
-  }
-
-  /** The error of a 401 or 403, with the server's explanation and challenge. */
-  private async authFailure(response: Response): Promise<HttpStatusError> {
-    const challenge = response.headers.get("www-authenticate");
-    const text = await response.text().catch(() => "");
-    let detail = "";
-    try {
-      detail = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? "";
-    } catch {
-      detail = text.slice(0, 200);
-    }
-    return new HttpStatusError(
-      response.status,
-      `HTTP ${response.status} ${response.status === 401 ? "Unauthorized" : "Forbidden"} from ${this.url}` +
-        `${detail ? `: ${detail}` : ""}${challenge ? ` (WWW-Authenticate: ${challenge})` : ""}`,
-    );
-  }
-
-  private deliver(message: JSONRPCMessage, relatedRequestId?: RequestId): void {
-    if ("id" in message && !("method" in message) && message.id !== null && message.id !== undefined) {
-      this.inflight.delete(message.id);
-    }
-    // What the server sends on a request's reply stream belongs to that request (the client ties
-    // server-to-client requests and logs to the call that caused them).
-    if (relatedRequestId !== undefined && "method" in message) this.receive(message, { relatedRequestId });
-    else this.receive(message);
-  }
-
-  private noteInitialize(reply: JSONRPCMessage): void {
-    const initialize = this.session.initializeRequest;
-    if (initialize && "result" in reply && reply.id === initialize.id) {
-      const version = (reply.result as { protocolVersion?: unknown }).protocolVersion;
-      if (typeof version === "string") this.protocolVersion = version;
-    }
+  private live(): HttpConnection {
+    if (!this.connection) throw new ConnectionError(`Transport ${this.url} is not connected`);
+    return this.connection;
   }
 }

@@ -11,7 +11,8 @@ import { isLegacyVersion, LEGACY_PROTOCOL_VERSIONS } from "../../protocol/versio
 import type { ServerEntry } from "../../server/entry.js";
 import type { StoreEventLog } from "../../stores/event-log.js";
 import { TRANSPORT_DEFAULTS } from "../defaults.js";
-import { type EventStore, EventStream } from "../http/event-stream.js";
+import type { EventStore } from "../http/event-store.js";
+import { EventStream } from "../http/event-stream.js";
 import {
   emptyReply,
   errorReply,

@@ -13,7 +13,8 @@ import { decodeValue } from "../../protocol/jsonrpc.js";
 import type { JSONRPCRequest } from "../../protocol/types.js";
 import type { ServerEntry } from "../../server/entry.js";
 import { TRANSPORT_DEFAULTS } from "../defaults.js";
-import { type EventStore, EventStream, InMemoryEventStore } from "../http/event-stream.js";
+import { type EventStore, InMemoryEventStore } from "../http/event-store.js";
+import { EventStream } from "../http/event-stream.js";
 import {
   emptyReply,
   errorReply,

@@ -11,7 +11,7 @@
 import type { AuthInfo } from "../../auth/types.js";
 import type { ServerEntry } from "../../server/entry.js";
 import { TRANSPORT_DEFAULTS } from "../defaults.js";
-import type { EventStore } from "../http/event-stream.js";
+import type { EventStore } from "../http/event-store.js";
 import { type Admission, isSessionId, SessionQuota } from "../http/session-owner.js";
 import { HttpSession } from "./sessions.js";
 import { applyRecord, parseRecord, recordText, SharedSessions } from "./shared-sessions.js";
