@@ -29,6 +29,12 @@ interface PendingAsk {
   reject(error: Error): void;
 }
 
+/**
+ * How long a forwarded call runs before the cancellation of the request driving it is watched (ms):
+ * so much later at most does the upstream hear of it.
+ */
+const WATCH_AFTER_MS = 20;
+
 /** The capability a downstream client needs for each ask. */
 const NEEDS: Record<string, keyof ClientCapabilities> = {
   "sampling/createMessage": "sampling",
@@ -121,7 +127,10 @@ export class ForwardedCall {
   /**
    * Drives the call from a downstream request until `upstream` settles: its asks go to `scope`. When
    * `scope`'s run is abandoned for an input round, the call stays alive (`onParked`) and this
-   * rejects with the abandonment; when the downstream cancels, the upstream call is cancelled.
+   * rejects with the abandonment; when the downstream cancels, the upstream call is cancelled. The
+   * downstream's cancellation is watched once the call has run `WATCH_AFTER_MS`: watching makes
+   * AbortSignals and listeners, which cost a fast call more than the rest of the proxy's work, and
+   * a cancellation that came earlier is seen as soon as the watch starts.
    */
   drive(scope: DispatchScope, upstream: Promise<Result>): Promise<Result> {
     this.driver = scope;
@@ -129,21 +138,19 @@ export class ForwardedCall {
       pending.sent = false;
       this.send(pending);
     }
-    // A legacy request's signal is the upstream call's own (see `upstreamSignal`): nothing to watch.
-    if (scope.era !== "modern") return upstream;
-    // The request's own signal, not `scope.signal`, which also aborts when the run is abandoned for
-    // an input round (that is seen in `send`, and parks the call instead of cancelling it).
-    const cancel = scope.input.signal;
     return new Promise<Result>((resolve, reject) => {
+      let cancel: AbortSignal | undefined;
       const done = () => {
-        cancel.removeEventListener("abort", onCancel);
+        clearTimeout(timer);
+        cancel?.removeEventListener("abort", onCancel);
         if (this.abandoned === onAbandoned) this.abandoned = undefined;
       };
       const onCancel = () => {
+        const reason: unknown = cancel?.reason;
         done();
         if (this.driver === scope) this.driver = undefined;
-        this.controller.abort(cancel.reason);
-        reject(cancel.reason);
+        this.controller.abort(reason);
+        reject(reason);
       };
       const onAbandoned = (signal: InputRequiredSignal) => {
         if (this.driver !== scope) return;
@@ -152,8 +159,14 @@ export class ForwardedCall {
         this.onParked?.();
         reject(signal);
       };
-      if (cancel.aborted) return onCancel();
-      cancel.addEventListener("abort", onCancel, { once: true });
+      // A 2026-07-28 request's own signal, not `scope.signal`, which also aborts when the run is
+      // abandoned for an input round (that is seen in `send`, and parks the call instead).
+      const watch = () => {
+        cancel = scope.era === "modern" ? scope.input.signal : scope.signal;
+        if (cancel.aborted) onCancel();
+        else cancel.addEventListener("abort", onCancel, { once: true });
+      };
+      const timer = setTimeout(watch, WATCH_AFTER_MS);
       this.abandoned = onAbandoned;
       upstream.then(
         (result) => {
@@ -169,11 +182,11 @@ export class ForwardedCall {
   }
 
   /**
-   * The signal of the upstream request driven by `scope`: a legacy request's own (cancelling it
-   * cancels upstream; it cannot be parked), else the call's, which outlives an abandoned run.
+   * The signal of the upstream request: the call's own, which outlives a run abandoned for an input
+   * round, and aborts when the driving request is cancelled (see `drive`).
    */
-  upstreamSignal(scope: DispatchScope): AbortSignal {
-    return scope.era === "modern" ? this.controller.signal : scope.signal;
+  get signal(): AbortSignal {
+    return this.controller.signal;
   }
 
   /** Whether `scope` may resume this call: the same caller, the same request. */
@@ -205,8 +218,7 @@ export class ForwardedCall {
     pending.sent = true;
     let answer: Promise<Record<string, unknown>>;
     if (scope.ask) answer = scope.ask(pending.method, pending.params, pending.key);
-    else if (scope.request)
-      answer = scope.request(pending.method, pending.params, this.upstreamSignal(scope));
+    else if (scope.request) answer = scope.request(pending.method, pending.params, this.signal);
     else {
       this.settle(
         pending,

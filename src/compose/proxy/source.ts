@@ -150,13 +150,7 @@ export class ProxySource implements ComponentSource {
     } else {
       const upstream = this.upstreamFor(scope);
       call = new ForwardedCall(scope, describe);
-      running = upstream.request(
-        method,
-        forwarded,
-        call,
-        scope.progressToken !== undefined,
-        call.upstreamSignal(scope),
-      );
+      running = upstream.request(method, forwarded, call, scope.progressToken !== undefined, call.signal);
     }
     call.onParked = () => {
       // Worked out now, while the request's params are those of this call.
