@@ -55,7 +55,8 @@ export class ForwardedCall {
   private readonly what: () => string;
   private fingerprintText: string | undefined;
   private driver: DispatchScope | undefined;
-  private readonly asks = new Map<string, PendingAsk>();
+  /** Made with the first ask: most calls never ask. */
+  private asks: Map<string, PendingAsk> | undefined;
   private count = 0;
   /** Called when the driving run is abandoned for an input round (the call is to be parked). */
   onParked: (() => void) | undefined;
@@ -96,9 +97,10 @@ export class ForwardedCall {
     const key = `${this.keyPrefix}${++this.count}`;
     return new Promise((resolve, reject) => {
       const pending: PendingAsk = { key, method, params, sent: false, resolve, reject };
+      this.asks ??= new Map();
       this.asks.set(key, pending);
       const onAbort = () => {
-        if (this.asks.delete(key)) reject(cancelled(signal as AbortSignal));
+        if (this.asks?.delete(key)) reject(cancelled(signal as AbortSignal));
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       this.send(pending);
@@ -134,7 +136,7 @@ export class ForwardedCall {
    */
   drive(scope: DispatchScope, upstream: Promise<Result>): Promise<Result> {
     this.driver = scope;
-    for (const pending of this.asks.values()) {
+    for (const pending of this.asks?.values() ?? []) {
       pending.sent = false;
       this.send(pending);
     }
@@ -197,8 +199,8 @@ export class ForwardedCall {
   /** Ends the call (cancelled, expired, or its connection lost): pending asks fail with `error`. */
   abandon(error: Error): void {
     this.controller.abort(error);
-    for (const pending of this.asks.values()) pending.reject(error);
-    this.asks.clear();
+    for (const pending of this.asks?.values() ?? []) pending.reject(error);
+    this.asks?.clear();
   }
 
   private send(pending: PendingAsk): void {
@@ -244,7 +246,7 @@ export class ForwardedCall {
   }
 
   private settle(pending: PendingAsk, error: Error | undefined, result?: Record<string, unknown>): void {
-    if (this.asks.get(pending.key) !== pending) return;
+    if (this.asks?.get(pending.key) !== pending) return;
     this.asks.delete(pending.key);
     if (error) pending.reject(error);
     else pending.resolve(result as Record<string, unknown>);
