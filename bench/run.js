@@ -80,7 +80,9 @@ CONFIG.http.clients = true; // also each framework's own client against its own 
 const TARGETS = {
   inMemory: 3, // fastmcp-ts calls/s at least 3x SDK v1's, in memory
   stdioConcurrent: 2, // ... at least 2x SDK v1's over stdio with 32 in flight
-  proxyCost: 1.5, // a call through an HTTP-to-stdio proxy costs at most 1.5x a direct stdio call
+  // A call through an HTTP-to-stdio proxy costs at most 1.5x a call to the same server served
+  // directly on HTTP (same client, same era); issue 11 as written compares with a direct stdio call.
+  proxyCost: 1.5,
   coldStart: 0.5, // cold start under half of SDK v1's
   httpModern: 4, // 2026-07-28 stateless Streamable HTTP calls/s at least 4x SDK v1's (stateless) server
   httpSessionMemory: 0.25, // memory per legacy Streamable HTTP session under 1/4 of SDK v1's
@@ -389,7 +391,7 @@ if (results.proxy) {
   );
   for (const cost of proxyCostList) {
     console.log(
-      `  ${cost.id} vs ${cost.versus}: costs ${cost.sequential.toFixed(2)}x sequential, ${cost.concurrent.toFixed(2)}x with ${IN_FLIGHT} in flight`,
+      `  ${cost.id} vs ${cost.versus} (${cost.base}): costs ${cost.sequential.toFixed(2)}x sequential, ${cost.concurrent.toFixed(2)}x with ${IN_FLIGHT} in flight`,
     );
   }
 }
@@ -453,16 +455,21 @@ targets.push({
   ratio: sessionMemory,
   met: sessionMemory < TARGETS.httpSessionMemory,
 });
-for (const cost of proxyCostList.filter((entry) => entry.versus === "a direct stdio call")) {
-  for (const [key, mode] of [
-    ["sequential", "sequential"],
-    ["concurrent", `${IN_FLIGHT} in flight`],
-  ]) {
-    targets.push({
-      name: `a call through the HTTP-to-stdio proxy (${cost.id}) costs <= ${TARGETS.proxyCost}x a direct stdio call (${mode})`,
-      ratio: cost[key],
-      met: cost[key] <= TARGETS.proxyCost,
-    });
+for (const [versus, name] of [
+  ["the same server on HTTP (same client, same era)", "the same server served directly on HTTP"],
+  ["a direct stdio call", "a direct stdio call (issue 11 as written)"],
+]) {
+  for (const cost of proxyCostList.filter((entry) => entry.versus === versus)) {
+    for (const [key, mode] of [
+      ["sequential", "sequential"],
+      ["concurrent", `${IN_FLIGHT} in flight`],
+    ]) {
+      targets.push({
+        name: `a call through the HTTP-to-stdio proxy (${cost.id}) costs <= ${TARGETS.proxyCost}x ${name} (${mode})`,
+        ratio: cost[key],
+        met: cost[key] <= TARGETS.proxyCost,
+      });
+    }
   }
 }
 console.log(`\nTargets (fastmcp-ts with default negotiation vs SDK v1)`);

@@ -19,6 +19,8 @@ export class LazyProxySource implements ComponentSource {
   private readonly target: ClientTarget;
   private readonly options: ProxySourceOptions;
   private loaded: Promise<ComponentSource> | undefined;
+  /** The source once loaded: calls then go to it without waiting a turn for `loaded`. */
+  private ready: ComponentSource | undefined;
   private events: SourceEvents | undefined;
   private unwatch: (() => void) | undefined;
   private closed = false;
@@ -33,6 +35,7 @@ export class LazyProxySource implements ComponentSource {
     this.loaded ??= import("./proxy/source.js").then(({ ProxySource }) => {
       const source = new ProxySource(this.name, this.target, this.options);
       if (this.events) this.unwatch = source.watch(this.events);
+      this.ready = source;
       return source;
     });
     return this.loaded;
@@ -42,16 +45,19 @@ export class LazyProxySource implements ComponentSource {
     return (await this.source()).list(kind, scope);
   }
 
-  async callTool(params: CallToolParams & { name: string }, scope: DispatchScope): Promise<Result> {
-    return (await this.source()).callTool(params, scope);
+  callTool(params: CallToolParams & { name: string }, scope: DispatchScope): Promise<Result> {
+    if (this.ready) return this.ready.callTool(params, scope);
+    return this.source().then((source) => source.callTool(params, scope));
   }
 
-  async readResource(params: ReadResourceParams & { uri: string }, scope: DispatchScope): Promise<Result> {
-    return (await this.source()).readResource(params, scope);
+  readResource(params: ReadResourceParams & { uri: string }, scope: DispatchScope): Promise<Result> {
+    if (this.ready) return this.ready.readResource(params, scope);
+    return this.source().then((source) => source.readResource(params, scope));
   }
 
-  async getPrompt(params: GetPromptParams & { name: string }, scope: DispatchScope): Promise<Result> {
-    return (await this.source()).getPrompt(params, scope);
+  getPrompt(params: GetPromptParams & { name: string }, scope: DispatchScope): Promise<Result> {
+    if (this.ready) return this.ready.getPrompt(params, scope);
+    return this.source().then((source) => source.getPrompt(params, scope));
   }
 
   async complete(params: CompleteParams, scope: DispatchScope): Promise<Result> {

@@ -14,7 +14,7 @@ import { callTool } from "./components/tools.js";
 import { Context } from "./context.js";
 import type { DispatchScope } from "./dispatch-scope.js";
 import type { DispatchInput, ServerKernel, SessionState, Visibility } from "./kernel.js";
-import { keyOf, type Mounts } from "./mounts.js";
+import { keyOf, type Mounts, type Route } from "./mounts.js";
 import type { SourceLists } from "./sources.js";
 
 /** Any request's params, as they arrive. */
@@ -195,14 +195,31 @@ function callToolRequest(
     throw new McpError(ErrorCode.InvalidParams, "tools/call arguments must be an object");
   }
   if (!entry) {
-    return (mounts as Mounts).routeName("tools", name, scope).then(async (route) => {
+    const routed = (route: Route | undefined): Promise<Result> => {
       if (!route) throw new NotFoundError("tool", `Unknown tool: ${name}`);
-      // A mounted task tool's task lives where the client polls: the outermost server.
-      scope.tasks ??= await kernel.tasks();
-      return route.mount.source
-        .callTool({ ...params, name: route.key }, scope)
-        .catch(asUnknown("tool", name));
-    });
+      const call = () => {
+        let running: Promise<Result>;
+        try {
+          running = route.mount.source.callTool({ ...params, name: route.key }, scope);
+        } catch (error) {
+          running = Promise.reject(error);
+        }
+        return running.catch(asUnknown("tool", name));
+      };
+      // A mounted task tool's task lives where the client polls: the outermost server. Once its task
+      // manager is loaded (after the first call), the call goes out without waiting a turn.
+      const loaded = scope.tasks ?? kernel.loadedTasks;
+      if (loaded) {
+        scope.tasks = loaded;
+        return call();
+      }
+      return kernel.tasks().then((tasks) => {
+        scope.tasks ??= tasks;
+        return call();
+      });
+    };
+    const route = (mounts as Mounts).routeName("tools", name, scope);
+    return route instanceof Promise ? route.then(routed) : routed(route);
   }
   const options = { maskErrorDetails: kernel.options.maskErrorDetails };
   if (entry.task) {

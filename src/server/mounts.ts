@@ -119,9 +119,23 @@ export class Mounts {
    * The mount serving tool or prompt `name` (or template `name` for `templates`): mounts whose
    * namespace it is under, latest first; when more than one could, the first that lists it.
    */
-  async routeName(kind: "tools" | "prompts" | "templates", name: string, scope: DispatchScope) {
+  routeName(
+    kind: "tools" | "prompts" | "templates",
+    name: string,
+    scope: DispatchScope,
+  ): Route | undefined | Promise<Route | undefined> {
     const candidates = this.candidates(kind, name);
+    // One candidate (a single mount, a proxy): known at once, without waiting a turn.
     if (candidates.length <= 1) return candidates[0];
+    return this.firstListing(kind, name, candidates, scope);
+  }
+
+  private async firstListing(
+    kind: "tools" | "prompts" | "templates",
+    name: string,
+    candidates: Route[],
+    scope: DispatchScope,
+  ): Promise<Route | undefined> {
     for (const route of candidates) {
       const items = await this.listOf(route.mount, kind, scope).catch(() => []);
       if (items.some((item) => keyOf(kind, item) === name)) return route;

@@ -57,6 +57,11 @@ export abstract class ClientTransport {
     return this.peer !== undefined && !this.peer.closed;
   }
 
+  /** Subclasses: how many requests await an answer (the one being sent counts). */
+  protected get pendingRequests(): number {
+    return this.peer?.pendingCount ?? 0;
+  }
+
   /** A short description for error messages, such as the command line or URL. */
   abstract describe(): string;
 

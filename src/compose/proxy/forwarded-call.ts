@@ -29,6 +29,12 @@ interface PendingAsk {
   reject(error: Error): void;
 }
 
+/**
+ * How long a forwarded call runs before the cancellation of the request driving it is watched (ms):
+ * so much later at most does the upstream hear of it.
+ */
+const WATCH_AFTER_MS = 20;
+
 /** The capability a downstream client needs for each ask. */
 const NEEDS: Record<string, keyof ClientCapabilities> = {
   "sampling/createMessage": "sampling",
@@ -49,7 +55,8 @@ export class ForwardedCall {
   private readonly what: () => string;
   private fingerprintText: string | undefined;
   private driver: DispatchScope | undefined;
-  private readonly asks = new Map<string, PendingAsk>();
+  /** Made with the first ask: most calls never ask. */
+  private asks: Map<string, PendingAsk> | undefined;
   private count = 0;
   /** Called when the driving run is abandoned for an input round (the call is to be parked). */
   onParked: (() => void) | undefined;
@@ -90,9 +97,10 @@ export class ForwardedCall {
     const key = `${this.keyPrefix}${++this.count}`;
     return new Promise((resolve, reject) => {
       const pending: PendingAsk = { key, method, params, sent: false, resolve, reject };
+      this.asks ??= new Map();
       this.asks.set(key, pending);
       const onAbort = () => {
-        if (this.asks.delete(key)) reject(cancelled(signal as AbortSignal));
+        if (this.asks?.delete(key)) reject(cancelled(signal as AbortSignal));
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       this.send(pending);
@@ -121,29 +129,30 @@ export class ForwardedCall {
   /**
    * Drives the call from a downstream request until `upstream` settles: its asks go to `scope`. When
    * `scope`'s run is abandoned for an input round, the call stays alive (`onParked`) and this
-   * rejects with the abandonment; when the downstream cancels, the upstream call is cancelled.
+   * rejects with the abandonment; when the downstream cancels, the upstream call is cancelled. The
+   * downstream's cancellation is watched once the call has run `WATCH_AFTER_MS`: watching makes
+   * AbortSignals and listeners, which cost a fast call more than the rest of the proxy's work, and
+   * a cancellation that came earlier is seen as soon as the watch starts.
    */
   drive(scope: DispatchScope, upstream: Promise<Result>): Promise<Result> {
     this.driver = scope;
-    for (const pending of this.asks.values()) {
+    for (const pending of this.asks?.values() ?? []) {
       pending.sent = false;
       this.send(pending);
     }
-    // A legacy request's signal is the upstream call's own (see `upstreamSignal`): nothing to watch.
-    if (scope.era !== "modern") return upstream;
-    // The request's own signal, not `scope.signal`, which also aborts when the run is abandoned for
-    // an input round (that is seen in `send`, and parks the call instead of cancelling it).
-    const cancel = scope.input.signal;
     return new Promise<Result>((resolve, reject) => {
+      let cancel: AbortSignal | undefined;
       const done = () => {
-        cancel.removeEventListener("abort", onCancel);
+        clearTimeout(timer);
+        cancel?.removeEventListener("abort", onCancel);
         if (this.abandoned === onAbandoned) this.abandoned = undefined;
       };
       const onCancel = () => {
+        const reason: unknown = cancel?.reason;
         done();
         if (this.driver === scope) this.driver = undefined;
-        this.controller.abort(cancel.reason);
-        reject(cancel.reason);
+        this.controller.abort(reason);
+        reject(reason);
       };
       const onAbandoned = (signal: InputRequiredSignal) => {
         if (this.driver !== scope) return;
@@ -152,8 +161,14 @@ export class ForwardedCall {
         this.onParked?.();
         reject(signal);
       };
-      if (cancel.aborted) return onCancel();
-      cancel.addEventListener("abort", onCancel, { once: true });
+      // A 2026-07-28 request's own signal, not `scope.signal`, which also aborts when the run is
+      // abandoned for an input round (that is seen in `send`, and parks the call instead).
+      const watch = () => {
+        cancel = scope.era === "modern" ? scope.input.signal : scope.signal;
+        if (cancel.aborted) onCancel();
+        else cancel.addEventListener("abort", onCancel, { once: true });
+      };
+      const timer = setTimeout(watch, WATCH_AFTER_MS);
       this.abandoned = onAbandoned;
       upstream.then(
         (result) => {
@@ -169,11 +184,11 @@ export class ForwardedCall {
   }
 
   /**
-   * The signal of the upstream request driven by `scope`: a legacy request's own (cancelling it
-   * cancels upstream; it cannot be parked), else the call's, which outlives an abandoned run.
+   * The signal of the upstream request: the call's own, which outlives a run abandoned for an input
+   * round, and aborts when the driving request is cancelled (see `drive`).
    */
-  upstreamSignal(scope: DispatchScope): AbortSignal {
-    return scope.era === "modern" ? this.controller.signal : scope.signal;
+  get signal(): AbortSignal {
+    return this.controller.signal;
   }
 
   /** Whether `scope` may resume this call: the same caller, the same request. */
@@ -184,8 +199,8 @@ export class ForwardedCall {
   /** Ends the call (cancelled, expired, or its connection lost): pending asks fail with `error`. */
   abandon(error: Error): void {
     this.controller.abort(error);
-    for (const pending of this.asks.values()) pending.reject(error);
-    this.asks.clear();
+    for (const pending of this.asks?.values() ?? []) pending.reject(error);
+    this.asks?.clear();
   }
 
   private send(pending: PendingAsk): void {
@@ -205,8 +220,7 @@ export class ForwardedCall {
     pending.sent = true;
     let answer: Promise<Record<string, unknown>>;
     if (scope.ask) answer = scope.ask(pending.method, pending.params, pending.key);
-    else if (scope.request)
-      answer = scope.request(pending.method, pending.params, this.upstreamSignal(scope));
+    else if (scope.request) answer = scope.request(pending.method, pending.params, this.signal);
     else {
       this.settle(
         pending,
@@ -232,7 +246,7 @@ export class ForwardedCall {
   }
 
   private settle(pending: PendingAsk, error: Error | undefined, result?: Record<string, unknown>): void {
-    if (this.asks.get(pending.key) !== pending) return;
+    if (this.asks?.get(pending.key) !== pending) return;
     this.asks.delete(pending.key);
     if (error) pending.reject(error);
     else pending.resolve(result as Record<string, unknown>);

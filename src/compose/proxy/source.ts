@@ -37,7 +37,7 @@ export interface ProxySourceOptions extends ProxyOptions {
   report?: (message: string) => void;
 }
 
-const RESULT_ENVELOPE = ["resultType", "ttlMs", "cacheScope", "inputRequests", "requestState"];
+const RESULT_ENVELOPE = new Set(["resultType", "ttlMs", "cacheScope", "inputRequests", "requestState"]);
 
 export class ProxySource implements ComponentSource {
   readonly name: string;
@@ -150,13 +150,7 @@ export class ProxySource implements ComponentSource {
     } else {
       const upstream = this.upstreamFor(scope);
       call = new ForwardedCall(scope, describe);
-      running = upstream.request(
-        method,
-        forwarded,
-        call,
-        scope.progressToken !== undefined,
-        call.upstreamSignal(scope),
-      );
+      running = upstream.request(method, forwarded, call, scope.progressToken !== undefined, call.signal);
     }
     call.onParked = () => {
       // Worked out now, while the request's params are those of this call.
@@ -234,16 +228,22 @@ export class ProxySource implements ComponentSource {
 
 /** An upstream result without what belongs to the upstream's envelope (the proxy adds its own). */
 function clean(result: Result): Result {
-  const out: Result = { ...result };
-  for (const key of RESULT_ENVELOPE) delete out[key];
-  const meta = out._meta;
-  if (isObject(meta)) {
-    const kept: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(meta)) {
-      if (key !== MetaKey.ServerInfo && key !== MetaKey.ProtocolVersion) kept[key] = value;
-    }
-    if (Object.keys(kept).length > 0) out._meta = kept;
-    else delete out._meta;
+  // Copied key by key rather than spread and deleted from: an object deleted from becomes a slow
+  // dictionary, which the reply then has to serialize.
+  const out: Result = {};
+  for (const key in result) {
+    if (!Object.hasOwn(result, key) || RESULT_ENVELOPE.has(key)) continue;
+    const value = result[key];
+    if (key === "_meta" && isObject(value)) {
+      const kept: Record<string, unknown> = {};
+      for (const [name, entry] of Object.entries(value)) {
+        if (name !== MetaKey.ServerInfo && name !== MetaKey.ProtocolVersion) kept[name] = entry;
+      }
+      if (Object.keys(kept).length > 0) out._meta = kept;
+    } else if (key === "__proto__") {
+      // An own key as the upstream sent it (an assignment would set the prototype instead).
+      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    } else out[key] = value;
   }
   return out;
 }

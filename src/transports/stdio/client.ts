@@ -93,7 +93,7 @@ export class StdioTransport extends ClientTransport {
 
   protected send(message: JSONRPCMessage): void {
     if (!this.process) throw new ConnectionError(`Server process ${this.describe()} is not running`);
-    this.process.send(message);
+    this.process.send(message, this.pendingRequests > 1);
   }
 
   protected async close(): Promise<void> {
