@@ -25,7 +25,14 @@ import type { Client } from "./client.js";
 import { answerServerRequest, clientCapabilitiesFor, fulfilInputRequests } from "./handlers.js";
 import type { Listeners } from "./listen.js";
 import { Negotiation } from "./negotiate.js";
-import type { CallHandlers, CallOptions, CallToolOptions, ClientOptions, LogMessage } from "./options.js";
+import {
+  type CallHandlers,
+  type CallOptions,
+  type CallToolOptions,
+  type ClientOptions,
+  DEFAULT_TIMEOUT,
+  type LogMessage,
+} from "./options.js";
 import { ToolCallResult } from "./results.js";
 import type { ListenFilter, Subscription } from "./subscription.js";
 import { ToolCatalog } from "./tool-catalog.js";
@@ -108,7 +115,7 @@ export class ClientConnection {
       this.listeners ??= new Listeners(this.client, () => withTraceContext(this.negotiation.meta(undefined)));
     }
     if (this.negotiation.agreed?.era === "legacy") return this.listeners.emulate(filter, options);
-    return this.listeners.listen(filter, options.timeout ?? this.options.timeout ?? 60_000);
+    return this.listeners.listen(filter, options.timeout ?? this.options.timeout ?? DEFAULT_TIMEOUT);
   }
 
   /** `Client.request` once connected: the era's envelope, input rounds, the cache. */
@@ -164,7 +171,7 @@ export class ClientConnection {
   }
 
   private requestOptions(options: CallOptions): RequestOptions {
-    const out: RequestOptions = { timeout: options.timeout ?? this.options.timeout ?? 60_000 };
+    const out: RequestOptions = { timeout: options.timeout ?? this.options.timeout ?? DEFAULT_TIMEOUT };
     if (options.signal) out.signal = options.signal;
     const onProgress = options.onProgress ?? this.options.onProgress;
     if (onProgress) out.onProgress = onProgress;
