@@ -1,7 +1,8 @@
 /**
  * The SSE client transports against scripted servers on 127.0.0.1 that send what a real server
  * should not: an event over the client's `maxEventLength` (on a POST reply stream, on the legacy
- * GET stream, on the HTTP+SSE stream), and a `retry:` too large for setTimeout.
+ * GET stream, on the HTTP+SSE stream), a `retry:` too large for setTimeout, and an HTTP+SSE
+ * `endpoint` event that is not a URL or names another origin.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { describe, expect, it, onTestFinished } from "vitest";
@@ -174,4 +175,34 @@ describe("Streamable HTTP client: the server's retry hint", () => {
     expect(result).toEqual({ text: "resumed" });
     expect(resumedAt - droppedAt).toBeGreaterThanOrEqual(390);
   });
+});
+
+describe("HTTP+SSE client: the server's endpoint event", () => {
+  for (const [what, endpoint, message] of [
+    ["not a URL", "http://[::1", /endpoint that is not a URL: http:\/\/\[::1/],
+    [
+      "on another origin",
+      "http://evil.example/messages",
+      /endpoint on another origin: http:\/\/evil\.example/,
+    ],
+  ] as const) {
+    it(`refuses an endpoint ${what}: connect fails with a ConnectionError naming it, nothing is posted`, async () => {
+      let posts = 0;
+      const origin = await scripted((req, _body, res) => {
+        if (req.method === "GET") {
+          openStream(res);
+          res.write(`event: endpoint\ndata: ${endpoint}\n\n`);
+          return;
+        }
+        posts++;
+        res.writeHead(202).end();
+      });
+      const transport = new SSETransport({ url: `${origin}/sse` });
+      onTestFinished(() => transport.disconnect());
+      const error = await transport.connect().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConnectionError);
+      expect((error as Error).message).toMatch(message);
+      expect(posts).toBe(0);
+    });
+  }
 });

@@ -71,6 +71,14 @@ export class SseConnection {
     const parser = new SseParser(
       (event) => {
         if (event.event === "endpoint") {
+          if (!URL.canParse(event.data, this.transport.url)) {
+            failed?.(
+              new ConnectionError(
+                `The server announced an endpoint that is not a URL: ${event.data.slice(0, 200)}`,
+              ),
+            );
+            return;
+          }
           const endpoint = new URL(event.data, this.transport.url);
           if (endpoint.origin !== new URL(this.transport.url).origin) {
             failed?.(
