@@ -8,6 +8,7 @@ import type { JSONRPCMessage, JSONRPCRequest, RequestId } from "../../protocol/t
 import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import { HttpStatusError } from "../http/status-error.js";
 import type { StreamableHttpTransportOptions } from "./client.js";
+import type { HttpReply, HttpRequestInit } from "./client-sender.js";
 import {
   deliverQuietly,
   discard,
@@ -29,11 +30,11 @@ export interface SessionHost {
   baseHeaders(): Record<string, string>;
   /** The headers of a POST of `message`. */
   headersFor(message: JSONRPCMessage): Record<string, string>;
-  fetchWithTimeout(init: RequestInit, timeout: number): Promise<Response>;
+  fetchWithTimeout(init: HttpRequestInit, timeout: number): Promise<HttpReply>;
   /** A request with the credentials and no timeout (its body streams until `signal` aborts). */
-  fetchStream(init: RequestInit, signal: AbortSignal): Promise<Response>;
+  fetchStream(init: HttpRequestInit, signal: AbortSignal): Promise<HttpReply>;
   /** True when the credentials provider has new credentials after this 401/403 (attempt: retries so far). */
-  reauthorize(response: Response, attempt: number): Promise<boolean>;
+  reauthorize(response: HttpReply, attempt: number): Promise<boolean>;
   deliver(message: JSONRPCMessage): void;
 }
 
@@ -60,7 +61,7 @@ export class LegacySession {
    * Whether a 404 to a message sent in session `sent` means the server forgot the session, so that
    * a new one should be started (never for the initialize request itself).
    */
-  forgotten(response: Response, sent: string | undefined, id: RequestId | undefined): boolean {
+  forgotten(response: HttpReply, sent: string | undefined, id: RequestId | undefined): boolean {
     if (response.status !== 404 || !sent || !this.initializeRequest) return false;
     return id !== this.initializeRequest.id;
   }
@@ -122,7 +123,7 @@ export class LegacySession {
       attempt < (options.reconnect?.maxRetries ?? TRANSPORT_DEFAULTS.reconnect.maxRetries) && !signal.aborted;
       attempt++
     ) {
-      let response: Response;
+      let response: HttpReply;
       try {
         const headers: Record<string, string> = { accept: "text/event-stream", ...this.host.baseHeaders() };
         if (lastEventId) headers["last-event-id"] = lastEventId;
