@@ -199,6 +199,28 @@ describe("Streamable HTTP client on node:http: keep-alive, redirects, custom fet
     }
   });
 
+  it("drops the credentials when a redirect leads to another origin, as fetch does", async () => {
+    const seen: (string | undefined)[] = [];
+    const other = await scripted((req, body, res) => {
+      seen.push(req.headers.authorization);
+      answer(body, res, {});
+    });
+    const { origin } = await scripted((_req, _body, res) => {
+      res.writeHead(308, { location: `${other.origin}/mcp` }).end();
+    });
+    for (const fetcher of [undefined, fetch]) {
+      const transport = new StreamableHttpTransport({
+        url: `${origin}/mcp`,
+        auth: "t0ken",
+        ...(fetcher ? { fetch: fetcher } : {}),
+      });
+      await transport.connect();
+      expect(await transport.sendRequest({ method: "tools/list" })).toEqual({});
+      await transport.disconnect();
+    }
+    expect(seen).toEqual([undefined, undefined]);
+  });
+
   it("sends every request through a user-given fetch", async () => {
     const { origin } = await scripted((_req, body, res) => answer(body, res, {}));
     const sent: string[] = [];

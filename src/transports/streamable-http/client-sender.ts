@@ -219,12 +219,22 @@ function without(headers: Record<string, string>, names: Set<string>): Record<st
   return kept;
 }
 
-/** Drops a node response's body: read to its end when short (its socket then serves again), else cut. */
+/**
+ * Drops a node response's body: read to its end while short (its socket then serves the next
+ * request), cut once it is longer than DRAIN_BYTES (the socket is closed, as fetch's cancel does).
+ */
 function discardMessage(response: IncomingMessage): void {
   if (response.complete) return;
-  const length = Number(response.headers["content-length"]);
-  if (length <= DRAIN_BYTES) response.resume();
-  else response.destroy();
+  if (Number(response.headers["content-length"]) > DRAIN_BYTES) {
+    response.destroy();
+    return;
+  }
+  let size = 0;
+  response.on("data", (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > DRAIN_BYTES) response.destroy();
+  });
+  response.on("error", () => {});
 }
 
 function nodeReply(response: IncomingMessage): HttpReply {
