@@ -136,6 +136,24 @@ describe("Streamable HTTP client on node:http: what it reads from a hostile serv
     await allClosed(accepted);
   });
 
+  it("fails a request whose JSON reply is reset midway, at once rather than at its timeout", async () => {
+    const { origin, accepted } = await scripted((_req, _body, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write('{"jsonrpc":"2.0",');
+      setImmediate(() => res.socket?.resetAndDestroy());
+    });
+    const transport = await connected(`${origin}/mcp`);
+    const error = await transport
+      .sendRequest({ method: "tools/list" }, { timeout: 30_000 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as Error).message).toMatch(
+      /^Reply from http:\/\/127\.0\.0\.1:\d+\/mcp: the body was cut short/,
+    );
+    await transport.disconnect();
+    await allClosed(accepted);
+  });
+
   it("a cancelled request whose chunked body never ends aborts its HTTP request", async () => {
     const requestClosed = deferred();
     const started = deferred();

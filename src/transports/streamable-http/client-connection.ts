@@ -299,9 +299,10 @@ export class HttpConnection {
     try {
       text = await this.replyText(response);
     } catch (error) {
-      // A cancelled request's body is cut by the cancellation itself.
+      // A cancelled request's body is cut by the cancellation itself; an error status is reported as such.
       if (controller?.signal.aborted) return;
-      throw error;
+      if (response.ok) throw error;
+      text = "";
     }
     const decoded = text ? decodeText(text) : undefined;
     if (decoded?.kind === "response") {
