@@ -60,12 +60,12 @@ export class HttpConnection {
       isPending: (id) => this.inflight.has(id),
       baseHeaders: () => this.baseHeaders(),
       headersFor: (message) => this.headersFor(message, undefined),
-      fetchWithTimeout: (init, timeout) => this.fetchWithTimeout(init, timeout),
-      fetchStream: (init, signal) => this.fetchStream(init, signal),
+      requestWithTimeout: (init, timeout) => this.requestWithTimeout(init, timeout),
+      requestStream: (init, signal) => this.requestStream(init, signal),
       reauthorize: (response, attempt) =>
         this.transport.reauthorize(response.status, response.headers, this.sentWith.get(response), attempt),
       reopen: (lastEventId, signal) =>
-        this.fetchWithTimeout(
+        this.requestWithTimeout(
           {
             method: "GET",
             headers: { accept: "text/event-stream", ...this.baseHeaders(), "last-event-id": lastEventId },
@@ -105,7 +105,7 @@ export class HttpConnection {
     this.state.protocolVersion = undefined;
     if (sessionId) {
       // Best effort: tell the server the session is over.
-      await this.fetchWithTimeout({ method: "DELETE", headers: this.baseHeaders(sessionId) }, 2000)
+      await this.requestWithTimeout({ method: "DELETE", headers: this.baseHeaders(sessionId) }, 2000)
         .then(discard)
         .catch(() => {});
     }
@@ -166,7 +166,7 @@ export class HttpConnection {
     }
   }
 
-  /** Configured, session and version headers (fetchWithTimeout adds the credentials). */
+  /** Configured, session and version headers (requestWithTimeout adds the credentials). */
   private baseHeaders(sessionId = this.state.sessionId): Record<string, string> {
     const headers: Record<string, string> = { ...this.transport.options.headers };
     if (sessionId) headers["mcp-session-id"] = sessionId;
@@ -196,7 +196,7 @@ export class HttpConnection {
     return headers;
   }
 
-  private async fetchWithTimeout(
+  private async requestWithTimeout(
     init: HttpRequestInit,
     timeout: number,
     signal?: AbortSignal,
@@ -228,7 +228,7 @@ export class HttpConnection {
   }
 
   /** A request whose body streams for as long as `signal` allows (the GET stream): no timeout. */
-  private async fetchStream(init: HttpRequestInit, signal: AbortSignal): Promise<HttpReply> {
+  private async requestStream(init: HttpRequestInit, signal: AbortSignal): Promise<HttpReply> {
     const headers = await this.withCredentials(init);
     const response = await this.sender.send(this.transport.url, { ...init, headers }, signal);
     this.sentWith.set(response, headers);
@@ -246,7 +246,7 @@ export class HttpConnection {
     let response: HttpReply;
     const sentSession = this.state.sessionId;
     try {
-      response = await this.fetchWithTimeout(
+      response = await this.requestWithTimeout(
         { method: "POST", headers: this.headersFor(message, route), body: JSON.stringify(message) },
         this.transport.options.timeout ?? TRANSPORT_DEFAULTS.timeoutMs,
         controller?.signal,

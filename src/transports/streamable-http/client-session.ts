@@ -26,13 +26,13 @@ export interface SessionHost {
   isClosed(): boolean;
   sessionId(): string | undefined;
   setSessionId(sessionId: string | undefined): void;
-  /** Configured, session and version headers (the fetches add the credentials). */
+  /** Configured, session and version headers (the requests add the credentials). */
   baseHeaders(): Record<string, string>;
   /** The headers of a POST of `message`. */
   headersFor(message: JSONRPCMessage): Record<string, string>;
-  fetchWithTimeout(init: HttpRequestInit, timeout: number): Promise<HttpReply>;
+  requestWithTimeout(init: HttpRequestInit, timeout: number): Promise<HttpReply>;
   /** A request with the credentials and no timeout (its body streams until `signal` aborts). */
-  fetchStream(init: HttpRequestInit, signal: AbortSignal): Promise<HttpReply>;
+  requestStream(init: HttpRequestInit, signal: AbortSignal): Promise<HttpReply>;
   /** True when the credentials provider has new credentials after this 401/403 (attempt: retries so far). */
   reauthorize(response: HttpReply, attempt: number): Promise<boolean>;
   deliver(message: JSONRPCMessage): void;
@@ -127,7 +127,7 @@ export class LegacySession {
       try {
         const headers: Record<string, string> = { accept: "text/event-stream", ...this.host.baseHeaders() };
         if (lastEventId) headers["last-event-id"] = lastEventId;
-        response = await this.host.fetchStream({ method: "GET", headers }, signal);
+        response = await this.host.requestStream({ method: "GET", headers }, signal);
       } catch {
         // The first GET could not be sent: connecting goes on, the retries go on behind it.
         answered();
@@ -178,7 +178,7 @@ export class LegacySession {
     this.host.setSessionId(undefined);
     this.closeStream();
     const request = { ...initialize, id: `reinit-${Date.now()}` };
-    const response = await this.host.fetchWithTimeout(
+    const response = await this.host.requestWithTimeout(
       { method: "POST", headers: this.host.headersFor(request), body: JSON.stringify(request) },
       this.host.options.timeout ?? TRANSPORT_DEFAULTS.timeoutMs,
     );
@@ -191,7 +191,7 @@ export class LegacySession {
       );
     this.host.setSessionId(sessionId ?? undefined);
     const initialized = { jsonrpc: "2.0" as const, method: "notifications/initialized" };
-    const ack = await this.host.fetchWithTimeout(
+    const ack = await this.host.requestWithTimeout(
       { method: "POST", headers: this.host.headersFor(initialized), body: JSON.stringify(initialized) },
       this.host.options.timeout ?? TRANSPORT_DEFAULTS.timeoutMs,
     );
