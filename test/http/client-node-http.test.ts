@@ -239,6 +239,27 @@ describe("Streamable HTTP client on node:http: keep-alive, redirects, custom fet
     expect(seen).toEqual([undefined, undefined]);
   });
 
+  it("sends fetch's User-Agent unless the transport's headers give one", async () => {
+    const seen: (string | undefined)[] = [];
+    const { origin } = await scripted((req, body, res) => {
+      seen.push(req.headers["user-agent"]);
+      answer(body, res, {});
+    });
+    for (const headers of [{}, { "User-Agent": "mine/1" }]) {
+      for (const fetcher of [undefined, fetch]) {
+        const transport = new StreamableHttpTransport({
+          url: `${origin}/mcp`,
+          headers,
+          ...(fetcher ? { fetch: fetcher } : {}),
+        });
+        await transport.connect();
+        await transport.sendRequest({ method: "tools/list" });
+        await transport.disconnect();
+      }
+    }
+    expect(seen).toEqual(["node", "node", "mine/1", "mine/1"]);
+  });
+
   it("sends every request through a user-given fetch", async () => {
     const { origin } = await scripted((_req, body, res) => answer(body, res, {}));
     const sent: string[] = [];

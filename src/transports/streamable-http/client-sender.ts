@@ -182,6 +182,8 @@ export class NodeSender implements HttpSender {
         return;
       }
       const req = request(target, { method, headers, agent });
+      // fetch's own (some firewalls refuse a request without one).
+      if (!req.hasHeader("user-agent")) req.setHeader("user-agent", "node");
       // Until the answer's body ends, aborting destroys the request (and the socket under it).
       const onAbort = () => req.destroy(signal.reason);
       signal.addEventListener("abort", onAbort, { once: true });
