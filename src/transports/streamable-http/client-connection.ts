@@ -12,6 +12,14 @@ import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import { HttpStatusError } from "../http/status-error.js";
 import type { UrlHooks } from "../url-transport.js";
 import type { HttpRoute, StreamableHttpTransportOptions } from "./client.js";
+import {
+  BodyTooLarge,
+  fetchSender,
+  type HttpReply,
+  type HttpRequestInit,
+  type HttpSender,
+  NodeSender,
+} from "./client-sender.js";
 import { LegacySession, type SessionHost } from "./client-session.js";
 import { discard, followReply, isEventStream, type ReplyHost } from "./client-streams.js";
 
@@ -28,7 +36,9 @@ export class HttpConnection {
   private readonly inflight = new Map<RequestId, AbortController>();
   private readonly control = new Set<AbortController>();
   /** The headers each response's request went with (a refusal tells the provider which token it refused). */
-  private readonly sentWith = new WeakMap<Response, Record<string, string>>();
+  private readonly sentWith = new WeakMap<HttpReply, Record<string, string>>();
+  /** node:http with a keep-alive Agent, or the user's fetch. */
+  private readonly sender: HttpSender;
   /** The legacy session's initialize request, restarts and GET stream. */
   private readonly session: LegacySession;
   /** What reply streams and the session may use of this transport. */
@@ -50,12 +60,12 @@ export class HttpConnection {
       isPending: (id) => this.inflight.has(id),
       baseHeaders: () => this.baseHeaders(),
       headersFor: (message) => this.headersFor(message, undefined),
-      fetchWithTimeout: (init, timeout) => this.fetchWithTimeout(init, timeout),
-      fetchStream: (init, signal) => this.fetchStream(init, signal),
+      requestWithTimeout: (init, timeout) => this.requestWithTimeout(init, timeout),
+      requestStream: (init, signal) => this.requestStream(init, signal),
       reauthorize: (response, attempt) =>
         this.transport.reauthorize(response.status, response.headers, this.sentWith.get(response), attempt),
       reopen: (lastEventId, signal) =>
-        this.fetchWithTimeout(
+        this.requestWithTimeout(
           {
             method: "GET",
             headers: { accept: "text/event-stream", ...this.baseHeaders(), "last-event-id": lastEventId },
@@ -75,6 +85,8 @@ export class HttpConnection {
       },
     };
     this.session = new LegacySession(this.host);
+    const { fetch: fetcher } = this.transport.options;
+    this.sender = fetcher ? fetchSender(fetcher) : new NodeSender();
   }
 
   /** Connecting: the transport opens again after a close. */
@@ -93,10 +105,11 @@ export class HttpConnection {
     this.state.protocolVersion = undefined;
     if (sessionId) {
       // Best effort: tell the server the session is over.
-      await this.fetchWithTimeout({ method: "DELETE", headers: this.baseHeaders(sessionId) }, 2000).catch(
-        () => {},
-      );
+      await this.requestWithTimeout({ method: "DELETE", headers: this.baseHeaders(sessionId) }, 2000)
+        .then(discard)
+        .catch(() => {});
     }
+    this.sender.close();
   }
 
   send(message: JSONRPCMessage, route?: unknown): Promise<void> | void {
@@ -153,7 +166,7 @@ export class HttpConnection {
     }
   }
 
-  /** Configured, session and version headers (fetchWithTimeout adds the credentials). */
+  /** Configured, session and version headers (requestWithTimeout adds the credentials). */
   private baseHeaders(sessionId = this.state.sessionId): Record<string, string> {
     const headers: Record<string, string> = { ...this.transport.options.headers };
     if (sessionId) headers["mcp-session-id"] = sessionId;
@@ -183,12 +196,11 @@ export class HttpConnection {
     return headers;
   }
 
-  private async fetchWithTimeout(
-    init: RequestInit,
+  private async requestWithTimeout(
+    init: HttpRequestInit,
     timeout: number,
     signal?: AbortSignal,
-  ): Promise<Response> {
-    const fetcher = this.transport.options.fetch ?? fetch;
+  ): Promise<HttpReply> {
     const headers = await this.withCredentials(init);
     const controller = new AbortController();
     const onAbort = () => controller.abort(signal?.reason);
@@ -196,7 +208,7 @@ export class HttpConnection {
     this.control.add(controller);
     const timer = setTimeout(() => controller.abort(new Error(`no response within ${timeout} ms`)), timeout);
     try {
-      const response = await fetcher(this.transport.url, { ...init, headers, signal: controller.signal });
+      const response = await this.sender.send(this.transport.url, { ...init, headers }, controller.signal);
       this.sentWith.set(response, headers);
       return response;
     } finally {
@@ -209,23 +221,16 @@ export class HttpConnection {
   }
 
   /** The request's headers under the credentials' (which the request's own override). */
-  private withCredentials(init: RequestInit): Record<string, string> | Promise<Record<string, string>> {
-    const merge = (credentials: Record<string, string>) => ({
-      ...credentials,
-      ...(init.headers as Record<string, string>),
-    });
-    const found = this.transport.credentials({ method: init.method ?? "GET", url: this.transport.url });
+  private withCredentials(init: HttpRequestInit): Record<string, string> | Promise<Record<string, string>> {
+    const merge = (credentials: Record<string, string>) => ({ ...credentials, ...init.headers });
+    const found = this.transport.credentials({ method: init.method, url: this.transport.url });
     return found instanceof Promise ? found.then(merge) : merge(found);
   }
 
   /** A request whose body streams for as long as `signal` allows (the GET stream): no timeout. */
-  private async fetchStream(init: RequestInit, signal: AbortSignal): Promise<Response> {
+  private async requestStream(init: HttpRequestInit, signal: AbortSignal): Promise<HttpReply> {
     const headers = await this.withCredentials(init);
-    const response = await (this.transport.options.fetch ?? fetch)(this.transport.url, {
-      ...init,
-      headers,
-      signal,
-    });
+    const response = await this.sender.send(this.transport.url, { ...init, headers }, signal);
     this.sentWith.set(response, headers);
     return response;
   }
@@ -238,10 +243,10 @@ export class HttpConnection {
     retried = false,
     authAttempt = 0,
   ): Promise<void> {
-    let response: Response;
+    let response: HttpReply;
     const sentSession = this.state.sessionId;
     try {
-      response = await this.fetchWithTimeout(
+      response = await this.requestWithTimeout(
         { method: "POST", headers: this.headersFor(message, route), body: JSON.stringify(message) },
         this.transport.options.timeout ?? TRANSPORT_DEFAULTS.timeoutMs,
         controller?.signal,
@@ -290,7 +295,15 @@ export class HttpConnection {
       followReply(this.host, response, id, controller?.signal).catch(() => {});
       return;
     }
-    const text = await response.text().catch(() => "");
+    let text: string;
+    try {
+      text = await this.replyText(response);
+    } catch (error) {
+      // A cancelled request's body is cut by the cancellation itself; an error status is reported as such.
+      if (controller?.signal.aborted) return;
+      if (response.ok) throw error;
+      text = "";
+    }
     const decoded = text ? decodeText(text) : undefined;
     if (decoded?.kind === "response") {
       const reply = decoded.message;
@@ -311,10 +324,29 @@ export class HttpConnection {
     );
   }
 
+  /**
+   * The JSON body of a reply, up to `maxEventLength` bytes (the limit of one SSE event carrying
+   * the same message). Over it, or cut short, it fails the message with a ConnectionError.
+   */
+  private async replyText(response: HttpReply): Promise<string> {
+    const limit = this.transport.options.maxEventLength ?? TRANSPORT_DEFAULTS.maxEventLength;
+    try {
+      return await response.text(limit);
+    } catch (error) {
+      const reason =
+        error instanceof BodyTooLarge
+          ? `the server sent a body of at least ${error.size} bytes, over the client's limit of ${limit} ` +
+            "(the transport's maxEventLength option)"
+          : `the body was cut short (${(error as Error).message})`;
+      throw new ConnectionError(`Reply from ${this.transport.url}: ${reason}`, { cause: error });
+    }
+  }
+
   /** The error of a 401 or 403, with the server's explanation and challenge. */
-  private async authFailure(response: Response): Promise<HttpStatusError> {
+  private async authFailure(response: HttpReply): Promise<HttpStatusError> {
     const challenge = response.headers.get("www-authenticate");
-    const text = await response.text().catch(() => "");
+    const limit = this.transport.options.maxEventLength ?? TRANSPORT_DEFAULTS.maxEventLength;
+    const text = await response.text(limit).catch(() => "");
     let detail = "";
     try {
       detail = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? "";

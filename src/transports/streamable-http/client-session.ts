@@ -8,6 +8,7 @@ import type { JSONRPCMessage, JSONRPCRequest, RequestId } from "../../protocol/t
 import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import { HttpStatusError } from "../http/status-error.js";
 import type { StreamableHttpTransportOptions } from "./client.js";
+import type { HttpReply, HttpRequestInit } from "./client-sender.js";
 import {
   deliverQuietly,
   discard,
@@ -25,15 +26,15 @@ export interface SessionHost {
   isClosed(): boolean;
   sessionId(): string | undefined;
   setSessionId(sessionId: string | undefined): void;
-  /** Configured, session and version headers (the fetches add the credentials). */
+  /** Configured, session and version headers (the requests add the credentials). */
   baseHeaders(): Record<string, string>;
   /** The headers of a POST of `message`. */
   headersFor(message: JSONRPCMessage): Record<string, string>;
-  fetchWithTimeout(init: RequestInit, timeout: number): Promise<Response>;
+  requestWithTimeout(init: HttpRequestInit, timeout: number): Promise<HttpReply>;
   /** A request with the credentials and no timeout (its body streams until `signal` aborts). */
-  fetchStream(init: RequestInit, signal: AbortSignal): Promise<Response>;
+  requestStream(init: HttpRequestInit, signal: AbortSignal): Promise<HttpReply>;
   /** True when the credentials provider has new credentials after this 401/403 (attempt: retries so far). */
-  reauthorize(response: Response, attempt: number): Promise<boolean>;
+  reauthorize(response: HttpReply, attempt: number): Promise<boolean>;
   deliver(message: JSONRPCMessage): void;
 }
 
@@ -60,7 +61,7 @@ export class LegacySession {
    * Whether a 404 to a message sent in session `sent` means the server forgot the session, so that
    * a new one should be started (never for the initialize request itself).
    */
-  forgotten(response: Response, sent: string | undefined, id: RequestId | undefined): boolean {
+  forgotten(response: HttpReply, sent: string | undefined, id: RequestId | undefined): boolean {
     if (response.status !== 404 || !sent || !this.initializeRequest) return false;
     return id !== this.initializeRequest.id;
   }
@@ -122,11 +123,11 @@ export class LegacySession {
       attempt < (options.reconnect?.maxRetries ?? TRANSPORT_DEFAULTS.reconnect.maxRetries) && !signal.aborted;
       attempt++
     ) {
-      let response: Response;
+      let response: HttpReply;
       try {
         const headers: Record<string, string> = { accept: "text/event-stream", ...this.host.baseHeaders() };
         if (lastEventId) headers["last-event-id"] = lastEventId;
-        response = await this.host.fetchStream({ method: "GET", headers }, signal);
+        response = await this.host.requestStream({ method: "GET", headers }, signal);
       } catch {
         // The first GET could not be sent: connecting goes on, the retries go on behind it.
         answered();
@@ -177,7 +178,7 @@ export class LegacySession {
     this.host.setSessionId(undefined);
     this.closeStream();
     const request = { ...initialize, id: `reinit-${Date.now()}` };
-    const response = await this.host.fetchWithTimeout(
+    const response = await this.host.requestWithTimeout(
       { method: "POST", headers: this.host.headersFor(request), body: JSON.stringify(request) },
       this.host.options.timeout ?? TRANSPORT_DEFAULTS.timeoutMs,
     );
@@ -190,7 +191,7 @@ export class LegacySession {
       );
     this.host.setSessionId(sessionId ?? undefined);
     const initialized = { jsonrpc: "2.0" as const, method: "notifications/initialized" };
-    const ack = await this.host.fetchWithTimeout(
+    const ack = await this.host.requestWithTimeout(
       { method: "POST", headers: this.host.headersFor(initialized), body: JSON.stringify(initialized) },
       this.host.options.timeout ?? TRANSPORT_DEFAULTS.timeoutMs,
     );

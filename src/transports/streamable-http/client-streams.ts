@@ -8,6 +8,7 @@ import type { JSONRPCMessage, RequestId } from "../../protocol/types.js";
 import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import { type SseEvent, SseParser } from "../http/sse.js";
 import type { StreamableHttpTransportOptions } from "./client.js";
+import type { HttpReply } from "./client-sender.js";
 
 /** A JSON-RPC message read from a stream. */
 export type StreamMessage = Exclude<DecodedMessage, { kind: "invalid" }>;
@@ -21,13 +22,13 @@ export interface StreamEnd {
 }
 
 /** Whether a response is an event stream to read. */
-export function isEventStream(response: Response): boolean {
+export function isEventStream(response: HttpReply): boolean {
   return response.ok && (response.headers.get("content-type") ?? "").includes("text/event-stream");
 }
 
 /** Drops a response's body unread. */
-export async function discard(response: Response): Promise<void> {
-  await response.body?.cancel().catch(() => {});
+export function discard(response: HttpReply): Promise<void> {
+  return response.discard();
 }
 
 export function sleep(ms: number): Promise<void> {
@@ -73,7 +74,7 @@ export interface ReadOptions {
  * or with data that is not one are skipped). A throw from `onMessage` ends the reading as dropped.
  */
 export async function readMessages(
-  response: Response,
+  response: HttpReply,
   onMessage: (message: StreamMessage, event: SseEvent) => void,
   options: ReadOptions = {},
 ): Promise<StreamEnd> {
@@ -89,24 +90,8 @@ export async function readMessages(
     options.onRetry,
     { maxEventLength: limit, onOversized: (size) => options.onOversized?.(size, limit) },
   );
-  const dropped = await pump(response, parser);
+  const dropped = await response.stream((text) => parser.push(text));
   return { dropped, lastEventId };
-}
-
-/** Reads the body into the parser; true when the connection broke rather than ended. */
-async function pump(response: Response, parser: SseParser): Promise<boolean> {
-  if (!response.body) return false;
-  const decoder = new TextDecoder();
-  const reader = response.body.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return false;
-      parser.push(decoder.decode(value, { stream: true }));
-    }
-  } catch {
-    return true;
-  }
 }
 
 /** What following a reply needs from the transport. */
@@ -124,7 +109,7 @@ export interface ReplyHost {
   /** Fails request `id`, whose reply is lost, if it still waits. */
   lose(id: RequestId, reason: string): void;
   /** GETs a stream again, from after event `lastEventId`. */
-  reopen(lastEventId: string, signal: AbortSignal | undefined): Promise<Response>;
+  reopen(lastEventId: string, signal: AbortSignal | undefined): Promise<HttpReply>;
 }
 
 /**
@@ -133,7 +118,7 @@ export interface ReplyHost {
  */
 export async function followReply(
   host: ReplyHost,
-  response: Response,
+  response: HttpReply,
   id: RequestId | undefined,
   signal: AbortSignal | undefined,
 ): Promise<void> {
@@ -187,7 +172,7 @@ async function resume(
   for (let attempt = 0; attempt < maxRetries && !host.isClosed() && host.isPending(id); attempt++) {
     await sleep(delay);
     delay = reconnectDelay(host.options, delay * 2);
-    let response: Response;
+    let response: HttpReply;
     try {
       response = await host.reopen(lastEventId, signal);
     } catch {

@@ -4,7 +4,8 @@
  * `Mcp-Method`, `Mcp-Name` and `Mcp-Param-*` headers, and cancelling one closes its stream. In the
  * legacy era the transport keeps the session id, opens the GET stream, resumes dropped streams with
  * `Last-Event-ID`, and starts a new session by itself when the server forgets the old one (404; see
- * client-session.ts). That code (client-connection.ts) loads with the first `connect()`.
+ * client-session.ts). That code (client-connection.ts) loads with the first `connect()`; requests
+ * go out through node:http with a keep-alive Agent, or the `fetch` option (client-sender.ts).
  *
  * @example
  * ```ts
@@ -19,7 +20,10 @@ import type { HttpConnection } from "./client-connection.js";
 export interface StreamableHttpTransportOptions extends UrlTransportOptions {
   /** Milliseconds to wait for the server to start answering a POST (default 30000). */
   timeout?: number;
-  /** A fetch implementation (default: the global one). */
+  /**
+   * A fetch implementation to send every request with. Without one, requests go through node:http
+   * or node:https with a keep-alive Agent of the transport's own, closed by `disconnect()`.
+   */
   fetch?: typeof fetch;
   /**
    * Reconnection of dropped legacy streams: attempts and backoff (ms). No wait is longer than
@@ -29,7 +33,8 @@ export interface StreamableHttpTransportOptions extends UrlTransportOptions {
   /**
    * Largest SSE event accepted, in characters (default 64 Mi). A larger one is dropped and fails,
    * at once, the request whose reply stream carried it (whether or not it was the response);
-   * on the GET stream, which carries no replies, it is reported through `onError`.
+   * on the GET stream, which carries no replies, it is reported through `onError`. A JSON reply
+   * is held to the same number of bytes.
    */
   maxEventLength?: number;
   /** Problems that fail no request (an event over `maxEventLength` on the GET stream); default console.warn. */

@@ -1,0 +1,279 @@
+/**
+ * The Streamable HTTP client's default sender (node:http with a keep-alive Agent of the transport's
+ * own) against scripted servers on 127.0.0.1 that misbehave: a garbage status line, a JSON body over
+ * the client's limit, a connection reset in the middle of an SSE reply, a chunked body that never
+ * ends. Each fails its request with a clear error, and once the transport is closed the server sees
+ * every connection it accepted closed. Also: redirects are followed as fetch follows them, and a
+ * user-given `fetch` still sends every request.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createNetServer, type Server, type Socket } from "node:net";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { ConnectionError, StreamableHttpTransport } from "../../src/index.js";
+import { listenLocal } from "../helpers/node-host.js";
+import { deferred, within } from "../helpers/wait.js";
+
+/** The connections a server accepted, each with a promise of its close. */
+function trackConnections(server: Server): { accepted: Promise<void>[] } {
+  const accepted: Promise<void>[] = [];
+  server.on("connection", (socket: Socket) => {
+    const closed = deferred();
+    socket.on("close", () => closed.resolve());
+    accepted.push(closed.promise);
+  });
+  return { accepted };
+}
+
+type Handler = (req: IncomingMessage, body: Record<string, any> | undefined, res: ServerResponse) => void;
+
+/** A node:http server on 127.0.0.1 answering with `handler`: its origin and its connections. */
+async function scripted(handler: Handler): Promise<{ origin: string; accepted: Promise<void>[] }> {
+  const server = createServer((req, res) => {
+    let text = "";
+    req.setEncoding("utf8");
+    req.on("data", (chunk: string) => {
+      text += chunk;
+    });
+    req.on("end", () => handler(req, text ? JSON.parse(text) : undefined, res));
+  });
+  const { accepted } = trackConnections(server);
+  const port = await listenLocal(server);
+  onTestFinished(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return { origin: `http://127.0.0.1:${port}`, accepted };
+}
+
+/** Waits until every connection the server accepted is closed. */
+async function allClosed(accepted: Promise<void>[]): Promise<void> {
+  expect(accepted.length).toBeGreaterThan(0);
+  await within(Promise.all(accepted), 5000, "the server's connections to close");
+}
+
+async function connected(url: string, options: { maxEventLength?: number } = {}) {
+  const transport = new StreamableHttpTransport({ url, ...options });
+  await transport.connect();
+  onTestFinished(() => transport.disconnect());
+  return transport;
+}
+
+function answer(body: Record<string, any> | undefined, res: ServerResponse, result: unknown): void {
+  res.writeHead(200, { "content-type": "application/json" });
+  res.end(JSON.stringify({ jsonrpc: "2.0", id: body?.id, result }));
+}
+
+describe("Streamable HTTP client on node:http: what it reads from a hostile server", () => {
+  it("fails on a garbage status line with a ConnectionError, and closes the connection", async () => {
+    const server = createNetServer((socket) => {
+      socket.once("data", () => socket.write("THIS IS NOT HTTP\r\n\r\n"));
+      socket.on("error", () => {});
+    });
+    const { accepted } = trackConnections(server);
+    const port = await listenLocal(server as never);
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const transport = await connected(`http://127.0.0.1:${port}/mcp`);
+    const error = await transport
+      .sendRequest({ method: "tools/list" }, { timeout: 10_000 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as Error).message).toMatch(
+      new RegExp(`^Cannot reach http://127\\.0\\.0\\.1:${port}/mcp: Parse Error`),
+    );
+    await transport.disconnect();
+    await allClosed(accepted);
+  });
+
+  it("fails a JSON reply over maxEventLength, announced or chunked, naming the limit", async () => {
+    const { origin, accepted } = await scripted((_req, body, res) => {
+      const text = JSON.stringify({ jsonrpc: "2.0", id: body?.id, result: { text: "x".repeat(5000) } });
+      if (body?.params?.announced) {
+        res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+        res.end(text);
+      } else {
+        // Chunked, and never ended: the client stops reading at the limit.
+        res.writeHead(200, { "content-type": "application/json" });
+        res.write(text);
+      }
+    });
+    const transport = await connected(`${origin}/mcp`, { maxEventLength: 1024 });
+    for (const announced of [true, false]) {
+      const error = await transport
+        .sendRequest({ method: "tools/list", params: { announced } }, { timeout: 10_000 })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConnectionError);
+      expect((error as Error).message).toMatch(
+        /body of at least \d{4} bytes, over the client's limit of 1024 \(the transport's maxEventLength option\)/,
+      );
+    }
+    await transport.disconnect();
+    await allClosed(accepted);
+  });
+
+  it("fails a request whose SSE reply is reset midway (after a progress notification), and closes the rest", async () => {
+    const progressed = deferred<unknown>();
+    const { origin, accepted } = await scripted((_req, body, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      const token = body?.params?._meta?.progressToken;
+      res.write(
+        `data: ${JSON.stringify({ jsonrpc: "2.0", method: "notifications/progress", params: { progressToken: token, progress: 1 } })}\n\n`,
+      );
+      // Half an event, then a TCP reset.
+      res.write('data: {"jsonrpc":');
+      setImmediate(() => res.socket?.resetAndDestroy());
+    });
+    const transport = await connected(`${origin}/mcp`);
+    const error = await transport
+      .sendRequest(
+        { method: "tools/call", params: { name: "slow" } },
+        { timeout: 10_000, onProgress: (progress) => progressed.resolve(progress) },
+      )
+      .catch((e: unknown) => e);
+    expect(await progressed.promise).toBe(1);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as Error).message).toMatch(/the response stream was dropped/);
+    await transport.disconnect();
+    await allClosed(accepted);
+  });
+
+  it("fails a request whose JSON reply is reset midway, at once rather than at its timeout", async () => {
+    const { origin, accepted } = await scripted((_req, _body, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write('{"jsonrpc":"2.0",');
+      setImmediate(() => res.socket?.resetAndDestroy());
+    });
+    const transport = await connected(`${origin}/mcp`);
+    const error = await transport
+      .sendRequest({ method: "tools/list" }, { timeout: 30_000 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as Error).message).toMatch(
+      /^Reply from http:\/\/127\.0\.0\.1:\d+\/mcp: the body was cut short/,
+    );
+    await transport.disconnect();
+    await allClosed(accepted);
+  });
+
+  it("a cancelled request whose chunked body never ends aborts its HTTP request", async () => {
+    const requestClosed = deferred();
+    const started = deferred();
+    const { origin, accepted } = await scripted((req, _body, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write('{"jsonrpc":"2.0",');
+      req.socket.on("close", () => requestClosed.resolve());
+      started.resolve();
+    });
+    const transport = await connected(`${origin}/mcp`);
+    const controller = new AbortController();
+    const call = transport
+      .sendRequest({ method: "tools/list" }, { timeout: 10_000, signal: controller.signal })
+      .catch((e: unknown) => e);
+    await within(started.promise, 5000, "the server to start the body");
+    controller.abort();
+    expect(await call).toBeInstanceOf(Error);
+    await within(requestClosed.promise, 5000, "the cancelled request's connection to close");
+    await transport.disconnect();
+    await allClosed(accepted);
+  });
+});
+
+describe("Streamable HTTP client on node:http: keep-alive, redirects, custom fetch", () => {
+  it("reuses one keep-alive connection for sequential calls and closes it on disconnect", async () => {
+    const { origin, accepted } = await scripted((_req, body, res) =>
+      answer(body, res, { n: body?.params?.n }),
+    );
+    const transport = await connected(`${origin}/mcp`);
+    for (let n = 0; n < 5; n++)
+      expect(await transport.sendRequest({ method: "tools/list", params: { n } })).toEqual({ n });
+    expect(accepted).toHaveLength(1);
+    await transport.disconnect();
+    await allClosed(accepted);
+  });
+
+  it("follows a 307 to the same origin with the same method, body and headers, as fetch does", async () => {
+    const seen: { url: string | undefined; method: string | undefined; auth: string | undefined }[] = [];
+    const { origin } = await scripted((req, body, res) => {
+      seen.push({ url: req.url, method: req.method, auth: req.headers.authorization });
+      if (req.url === "/mcp") {
+        res.writeHead(307, { location: "/mcp/" }).end();
+        return;
+      }
+      answer(body, res, { method: body?.method });
+    });
+    for (const fetcher of [undefined, fetch]) {
+      seen.length = 0;
+      const transport = new StreamableHttpTransport({
+        url: `${origin}/mcp`,
+        auth: "t0ken",
+        ...(fetcher ? { fetch: fetcher } : {}),
+      });
+      await transport.connect();
+      expect(await transport.sendRequest({ method: "tools/list" })).toEqual({ method: "tools/list" });
+      await transport.disconnect();
+      expect(seen).toEqual([
+        { url: "/mcp", method: "POST", auth: "Bearer t0ken" },
+        { url: "/mcp/", method: "POST", auth: "Bearer t0ken" },
+      ]);
+    }
+  });
+
+  it("drops the credentials when a redirect leads to another origin, as fetch does", async () => {
+    const seen: (string | undefined)[] = [];
+    const other = await scripted((req, body, res) => {
+      seen.push(req.headers.authorization);
+      answer(body, res, {});
+    });
+    const { origin } = await scripted((_req, _body, res) => {
+      res.writeHead(308, { location: `${other.origin}/mcp` }).end();
+    });
+    for (const fetcher of [undefined, fetch]) {
+      const transport = new StreamableHttpTransport({
+        url: `${origin}/mcp`,
+        auth: "t0ken",
+        ...(fetcher ? { fetch: fetcher } : {}),
+      });
+      await transport.connect();
+      expect(await transport.sendRequest({ method: "tools/list" })).toEqual({});
+      await transport.disconnect();
+    }
+    expect(seen).toEqual([undefined, undefined]);
+  });
+
+  it("sends fetch's User-Agent unless the transport's headers give one", async () => {
+    const seen: (string | undefined)[] = [];
+    const { origin } = await scripted((req, body, res) => {
+      seen.push(req.headers["user-agent"]);
+      answer(body, res, {});
+    });
+    for (const headers of [{}, { "User-Agent": "mine/1" }]) {
+      for (const fetcher of [undefined, fetch]) {
+        const transport = new StreamableHttpTransport({
+          url: `${origin}/mcp`,
+          headers,
+          ...(fetcher ? { fetch: fetcher } : {}),
+        });
+        await transport.connect();
+        await transport.sendRequest({ method: "tools/list" });
+        await transport.disconnect();
+      }
+    }
+    expect(seen).toEqual(["node", "node", "mine/1", "mine/1"]);
+  });
+
+  it("sends every request through a user-given fetch", async () => {
+    const { origin } = await scripted((_req, body, res) => answer(body, res, {}));
+    const sent: string[] = [];
+    const transport = new StreamableHttpTransport({
+      url: `${origin}/mcp`,
+      fetch: (input, init) => {
+        sent.push(JSON.parse(String(init?.body)).method);
+        return fetch(input, init);
+      },
+    });
+    await transport.connect();
+    onTestFinished(() => transport.disconnect());
+    await transport.sendRequest({ method: "tools/list" });
+    await transport.sendRequest({ method: "prompts/list" });
+    expect(sent).toEqual(["tools/list", "prompts/list"]);
+  });
+});
