@@ -172,25 +172,29 @@ class RawSocket {
 export function parseReply(bytes, atClose) {
   const headEnd = bytes.indexOf(BLANK_LINE);
   if (headEnd === -1) return undefined;
-  const lines = bytes.toString("latin1", 0, headEnd).split("\r\n");
-  const statusLine = lines[0];
-  const status = Number(statusLine.slice(9, 12));
-  if (!/^HTTP\/1\.[01] [1-5]\d\d( |$)/.test(statusLine) || status < 200)
-    throw new Error(`malformed status line: ${statusLine.slice(0, 100)}`);
+  const head = bytes.toString("latin1", 0, headEnd);
+  const status = Number(head.slice(9, 12));
+  if (!(head.startsWith("HTTP/1.1 ") || head.startsWith("HTTP/1.0 ")) || !(status >= 200 && status <= 599))
+    throw new Error(`malformed status line: ${head.slice(0, Math.min(100, head.indexOf("\r\n") >>> 0))}`);
   const headers = {};
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i];
+  let lineEnd = head.indexOf("\r\n");
+  while (lineEnd !== -1) {
+    const start = lineEnd + 2;
+    lineEnd = head.indexOf("\r\n", start);
+    const line = lineEnd === -1 ? head.slice(start) : head.slice(start, lineEnd);
     const colon = line.indexOf(":");
     if (colon <= 0) throw new Error(`malformed header line: ${line.slice(0, 100)}`);
     const name = line.slice(0, colon).toLowerCase();
     const value = line.slice(colon + 1).trim();
     headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
   }
-  const close = statusLine[7] === "0" || /(^|,)\s*close\s*(,|$)/i.test(headers.connection ?? "");
+  const close =
+    head[7] === "0" ||
+    (headers.connection !== undefined && /(^|,)\s*close\s*(,|$)/i.test(headers.connection));
   const bodyStart = headEnd + 4;
   let end;
   let text;
-  if (/chunked/i.test(headers["transfer-encoding"] ?? "")) {
+  if (headers["transfer-encoding"] !== undefined && /chunked/i.test(headers["transfer-encoding"])) {
     const parts = [];
     let at = bodyStart;
     for (;;) {
