@@ -156,11 +156,8 @@ const POST_HEADERS = { "content-type": "application/json", accept: "application/
  */
 export function modernConnection(url, label) {
   const client = rawClient();
-  const post = route(
-    client,
-    url,
-    label,
-  )("POST", {
+  const request = route(client, url, label);
+  const post = request("POST", {
     ...POST_HEADERS,
     "mcp-protocol-version": MODERN,
     "mcp-method": "tools/call",
@@ -184,11 +181,8 @@ export function modernConnection(url, label) {
  */
 export function legacyStatelessConnection(url, label, protocolVersion = LEGACY) {
   const client = rawClient();
-  const post = route(
-    client,
-    url,
-    label,
-  )("POST", { ...POST_HEADERS, "mcp-protocol-version": protocolVersion });
+  const request = route(client, url, label);
+  const post = request("POST", { ...POST_HEADERS, "mcp-protocol-version": protocolVersion });
   return {
     call: async () => {
       const reply = await post(legacyCallBody());
@@ -315,13 +309,8 @@ export async function sseConnection(url, label, shared = undefined) {
     req.on("error", reject);
     req.end();
   });
-  const post = route(
-    client,
-    new URL(endpointPath, url).href,
-    label,
-  )("POST", {
-    "content-type": "application/json",
-  });
+  const messages = route(client, new URL(endpointPath, url).href, label);
+  const post = messages("POST", { "content-type": "application/json" });
   const notify = async (body) => expectStatus(label, await post(body), 202);
   const request = async (body) => {
     const answer = router.wait(nextId); // the id `body` was just built with
