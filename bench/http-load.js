@@ -1,15 +1,20 @@
 // The network benchmark's plumbing (bench/scenarios/http.js):
 //   - server subprocesses (bench/servers/http-*.js), forked with an IPC control channel that reports
 //     their CPU time and memory (bench/servers/control.js);
-//   - one raw load client for every server: node:http with a keep-alive Agent sending pre-built
-//     JSON-RPC bodies with each era's headers (plus the same over SSE and WebSocket), so the only
-//     thing that differs between rows is the server.
+//   - one raw load client for every server: pre-built requests (JSON-RPC bodies, each era's headers)
+//     on kept-alive node:net sockets, one call in flight per socket (bench/http-raw.js; plus the same
+//     messages over SSE and WebSocket), so the only thing that differs between rows is the server.
+//     It spends far less CPU per call than the servers it loads (node:http's client spent more than
+//     fastmcp-ts's server), so with calls in flight on a few cores the figures are the servers'.
 // Every call checks its answer, so an error is never timed as a call.
 import { fork } from "node:child_process";
 import { existsSync } from "node:fs";
-import { Agent, request as httpRequest } from "node:http";
+import { request as httpRequest } from "node:http";
 import { fileURLToPath } from "node:url";
 import { WebSocket } from "ws";
+import { rawClient, route } from "./http-raw.js";
+
+export { rawClient };
 
 export const MODERN = "2026-07-28";
 export const LEGACY = "2025-11-25";
@@ -77,63 +82,7 @@ export async function startServer(name, { cpuProfDir, args = [] } = {}) {
   };
 }
 
-// ---- raw HTTP -----------------------------------------------------------------------------------
-
-/**
- * Idle sockets are dropped after this long, before the servers' own keep-alive timeout (node:http's
- * and fastmcp-ts's: 5 s) can close one just as a request is sent on it ("socket hang up"). With
- * ~18 rows interleaved, a row's sockets sit idle for more than 5 s between its samples.
- */
-const IDLE_SOCKET_MS = 4_000;
-
-/** A keep-alive agent with room for every call in flight. */
-export function keepAliveAgent() {
-  return new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 256, timeout: IDLE_SOCKET_MS });
-}
-
-function target(url) {
-  const parsed = new URL(url);
-  return { hostname: parsed.hostname, port: Number(parsed.port), path: `${parsed.pathname}${parsed.search}` };
-}
-
-/**
- * The endpoint of each next exchange: always the one of `url`, or, given several URLs (instances of
- * one scaled-out server), each in turn (round-robin, one step per exchange).
- */
-function endpoints(url) {
-  const all = [url].flat().map(target);
-  if (all.length === 1) {
-    const only = all[0];
-    return () => only;
-  }
-  let next = 0;
-  return () => all[next++ % all.length];
-}
-
-/** One HTTP exchange; resolves with status, headers and the whole body as text. */
-function exchange(agent, endpoint, method, headers, body) {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        ...endpoint,
-        agent,
-        method,
-        headers: body === undefined ? headers : { ...headers, "content-length": Buffer.byteLength(body) },
-      },
-      (res) => {
-        res.setEncoding("utf8");
-        let text = "";
-        res.on("data", (chunk) => {
-          text += chunk;
-        });
-        res.once("end", () => resolve({ status: res.statusCode, headers: res.headers, text }));
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
-}
+// ---- Streamable HTTP ----------------------------------------------------------------------------
 
 /** The JSON-RPC response in a reply: a JSON body, or the response event of an SSE body. */
 function responseIn(reply) {
@@ -206,21 +155,21 @@ const POST_HEADERS = { "content-type": "application/json", accept: "application/
  * be a list: the calls go round-robin over it.
  */
 export function modernConnection(url, label) {
-  const agent = keepAliveAgent();
-  const endpoint = endpoints(url);
-  const headers = {
+  const client = rawClient();
+  const request = route(client, url, label);
+  const post = request("POST", {
     ...POST_HEADERS,
     "mcp-protocol-version": MODERN,
     "mcp-method": "tools/call",
     "mcp-name": "add",
-  };
+  });
   return {
     call: async () => {
-      const reply = await exchange(agent, endpoint(), "POST", headers, modernCallBody());
+      const reply = await post(modernCallBody());
       expectStatus(label, reply, 200);
       checkAdd(label, responseIn(reply));
     },
-    close: async () => agent.destroy(),
+    close: async () => client.destroy(),
     protocolVersion: MODERN,
     era: "modern",
   };
@@ -231,16 +180,16 @@ export function modernConnection(url, label) {
  * `protocolVersion`: the 2025-era version to send (default LEGACY; a server's newest if older).
  */
 export function legacyStatelessConnection(url, label, protocolVersion = LEGACY) {
-  const agent = keepAliveAgent();
-  const endpoint = target(url);
-  const headers = { ...POST_HEADERS, "mcp-protocol-version": protocolVersion };
+  const client = rawClient();
+  const request = route(client, url, label);
+  const post = request("POST", { ...POST_HEADERS, "mcp-protocol-version": protocolVersion });
   return {
     call: async () => {
-      const reply = await exchange(agent, endpoint, "POST", headers, legacyCallBody());
+      const reply = await post(legacyCallBody());
       expectStatus(label, reply, 200);
       checkAdd(label, responseIn(reply));
     },
-    close: async () => agent.destroy(),
+    close: async () => client.destroy(),
     protocolVersion,
     era: "legacy",
   };
@@ -249,37 +198,33 @@ export function legacyStatelessConnection(url, label, protocolVersion = LEGACY) 
 /**
  * 2025-era Streamable HTTP session: initialize once (which mints Mcp-Session-Id), send
  * notifications/initialized, then call with Mcp-Session-Id and MCP-Protocol-Version. `close` ends the
- * session with DELETE. Pass `agent` to share one among many sessions; `askVersion` is the version
- * initialize asks for (default LEGACY; a server's newest if it does not know LEGACY). `url` may be a
- * list (instances sharing a store): then every exchange of the session, initialize included, goes to
- * the next one.
+ * session with DELETE (and closes the session's own sockets). Pass `client` (rawClient()) to share
+ * sockets among many sessions; `askVersion` is the version initialize asks for (default LEGACY; a
+ * server's newest if it does not know LEGACY). `url` may be a list (instances sharing a store): then
+ * every exchange of the session, initialize included, goes to the next one.
  */
-export async function legacySessionConnection(url, label, agent = keepAliveAgent(), askVersion = LEGACY) {
-  const endpoint = endpoints(url);
-  const init = await exchange(agent, endpoint(), "POST", POST_HEADERS, initializeBody(askVersion));
+export async function legacySessionConnection(url, label, shared = undefined, askVersion = LEGACY) {
+  const client = shared ?? rawClient();
+  const request = route(client, url, label);
+  const init = await request("POST", POST_HEADERS)(initializeBody(askVersion));
   expectStatus(label, init, 200);
   const sessionId = init.headers["mcp-session-id"];
   if (!sessionId) fail(label, "initialize returned no Mcp-Session-Id", init.text);
   const protocolVersion = responseIn(init).result?.protocolVersion;
   if (!protocolVersion) fail(label, "initialize failed", init.text);
-  const headers = { ...POST_HEADERS, "mcp-session-id": sessionId, "mcp-protocol-version": protocolVersion };
-  const initialized = await exchange(
-    agent,
-    endpoint(),
-    "POST",
-    headers,
-    notificationBody("notifications/initialized"),
-  );
-  expectStatus(label, initialized, 202);
+  const { accept: _accept, ...deleteHeaders } = POST_HEADERS;
+  const session = { "mcp-session-id": sessionId, "mcp-protocol-version": protocolVersion };
+  const post = request("POST", { ...POST_HEADERS, ...session });
+  expectStatus(label, await post(notificationBody("notifications/initialized")), 202);
   return {
     call: async () => {
-      const reply = await exchange(agent, endpoint(), "POST", headers, legacyCallBody());
+      const reply = await post(legacyCallBody());
       expectStatus(label, reply, 200);
       checkAdd(label, responseIn(reply));
     },
     close: async () => {
-      const { accept: _accept, ...rest } = headers;
-      await exchange(agent, endpoint(), "DELETE", rest).catch(() => {});
+      await request("DELETE", { ...deleteHeaders, ...session })().catch(() => {});
+      if (!shared) client.destroy();
     },
     protocolVersion,
     era: "legacy",
@@ -320,15 +265,17 @@ async function initializeChannel(label, request, notify) {
 
 /**
  * Legacy HTTP+SSE: GET the stream, read its `endpoint` event, POST each message there (202) and
- * read its answer from the stream. `agent` (keep-alive) carries the POSTs; the stream holds its own
- * socket.
+ * read its answer from the stream. The POSTs go through `client` (rawClient(); pass one to share its
+ * sockets among sessions); the stream, one long GET, goes through node:http on a socket of its own.
  */
-export async function sseConnection(url, label, agent = keepAliveAgent()) {
+export async function sseConnection(url, label, shared = undefined) {
+  const client = shared ?? rawClient();
   const router = replyRouter(label);
   let stream;
   const endpointPath = await new Promise((resolve, reject) => {
     const req = httpRequest(
-      { ...target(url), method: "GET", headers: { accept: "text/event-stream" }, agent: false },
+      url,
+      { method: "GET", headers: { accept: "text/event-stream" }, agent: false },
       (res) => {
         if (res.statusCode !== 200) {
           reject(new Error(`${label}: GET stream answered HTTP ${res.statusCode}`));
@@ -362,20 +309,21 @@ export async function sseConnection(url, label, agent = keepAliveAgent()) {
     req.on("error", reject);
     req.end();
   });
-  const endpoint = target(new URL(endpointPath, url).href);
-  const post = async (body) => {
-    const reply = await exchange(agent, endpoint, "POST", { "content-type": "application/json" }, body);
-    expectStatus(label, reply, 202);
-  };
+  const messages = route(client, new URL(endpointPath, url).href, label);
+  const post = messages("POST", { "content-type": "application/json" });
+  const notify = async (body) => expectStatus(label, await post(body), 202);
   const request = async (body) => {
     const answer = router.wait(nextId); // the id `body` was just built with
-    await post(body);
+    await notify(body);
     return answer;
   };
-  const protocolVersion = await initializeChannel(label, request, post);
+  const protocolVersion = await initializeChannel(label, request, notify);
   return {
     call: async () => checkAdd(label, await request(legacyCallBody())),
-    close: async () => stream?.destroy(),
+    close: async () => {
+      stream?.destroy();
+      if (!shared) client.destroy();
+    },
     protocolVersion,
     era: "legacy",
   };

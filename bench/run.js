@@ -306,7 +306,7 @@ if (httpResults) {
     return `${memory.heapKBPerSession.toFixed(1)} (${memory.rssKBPerSession.toFixed(0)})`;
   };
   const httpHeaders = [
-    "server (load: raw node:http client)",
+    "server (load: raw HTTP/1.1 client)",
     "transport",
     "protocol",
     "mode",
@@ -352,8 +352,10 @@ if (httpResults) {
   console.log(`
 Notes (network):
   Each server framework runs in its own subprocess on 127.0.0.1 (bench/servers/http-*.js); the load comes
-  from this process through one raw client (node:http, keep-alive Agent, pre-built JSON-RPC bodies and each
-  era's headers; bench/http-load.js). calls/s: median of ${CONFIG.http.rounds} interleaved rounds of ${CONFIG.http.durationMs} ms.
+  from this process through one raw client (node:net sockets kept alive, one call in flight per socket,
+  pre-built requests with each era's headers, a minimal HTTP/1.1 reply parser; every answer checked;
+  bench/http-load.js, bench/http-raw.js). It costs far less CPU per call than any server (client µs), so
+  the figures in flight are the servers'. calls/s: median of ${CONFIG.http.rounds} interleaved rounds of ${CONFIG.http.durationMs} ms.
   p50/p99: latency of the sequential calls, all rounds pooled. server CPU: the server process's user+system
   time over each ${IN_FLIGHT}-in-flight sample ÷ calls (median); client µs: the same for this load-generating process.
   KB/session: ${CONFIG.http.sessions} legacy sessions opened on a fresh server process after ${CONFIG.http.sessionWarmup} warm-up sessions;

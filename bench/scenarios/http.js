@@ -20,11 +20,11 @@ import { StreamableHTTPClientTransport as StreamableHTTPClientTransportV1 } from
 import { Client } from "../../dist/index.js";
 import { now, pairedRatio } from "../harness.js";
 import {
-  keepAliveAgent,
   LEGACY,
   legacySessionConnection,
   legacyStatelessConnection,
   modernConnection,
+  rawClient,
   sseConnection,
   startServer,
   wsConnection,
@@ -91,7 +91,7 @@ export const HTTP_ROWS = [
     transport: "Streamable HTTP",
     mode: "session",
     server: "fastmcp",
-    open: (urls, id, agent) => legacySessionConnection(urls.legacy, id, agent),
+    open: (urls, id, client) => legacySessionConnection(urls.legacy, id, client),
     sessions: "http",
   },
   {
@@ -102,7 +102,7 @@ export const HTTP_ROWS = [
     transport: "Streamable HTTP",
     mode: "session",
     server: "sdk-v1",
-    open: (urls, id, agent) => legacySessionConnection(urls.legacy, id, agent),
+    open: (urls, id, client) => legacySessionConnection(urls.legacy, id, client),
     sessions: "http",
   },
   {
@@ -113,7 +113,7 @@ export const HTTP_ROWS = [
     transport: "Streamable HTTP",
     mode: "session",
     server: "sdk-v2",
-    open: (urls, id, agent) => legacySessionConnection(urls.legacy, id, agent),
+    open: (urls, id, client) => legacySessionConnection(urls.legacy, id, client),
     sessions: "http",
   },
   // ---- the peer frameworks (bench/peers/servers/http-*.js), each in the era it speaks ----------
@@ -155,7 +155,7 @@ export const HTTP_ROWS = [
     mode: "session",
     server: "tmcp",
     peer: true,
-    open: (urls, id, agent) => legacySessionConnection(urls.legacy, id, agent),
+    open: (urls, id, client) => legacySessionConnection(urls.legacy, id, client),
     sessions: "http",
   },
   {
@@ -166,7 +166,7 @@ export const HTTP_ROWS = [
     mode: "session",
     server: "mcp-lite",
     peer: true,
-    open: (urls, id, agent) => legacySessionConnection(urls.legacy, id, agent, MCP_LITE_VERSION),
+    open: (urls, id, client) => legacySessionConnection(urls.legacy, id, client, MCP_LITE_VERSION),
     sessions: "http",
   },
   {
@@ -177,7 +177,7 @@ export const HTTP_ROWS = [
     mode: "session",
     server: "punkpeye-fastmcp",
     peer: true,
-    open: (urls, id, agent) => legacySessionConnection(urls.legacy, id, agent),
+    open: (urls, id, client) => legacySessionConnection(urls.legacy, id, client),
     sessions: "http",
   },
   // ---- the floor: node:http + zod with canned answers, no MCP library (bench/servers/http-floor.js)
@@ -328,7 +328,7 @@ async function sdkV2Client(url) {
 // ---- memory per open session ------------------------------------------------------------------
 
 /** Opens `count` sessions of one kind, `parallel` at a time; resolves to their connections. */
-async function openSessions(row, urls, count, parallel, agent) {
+async function openSessions(row, urls, count, parallel, client) {
   const opened = [];
   let next = 0;
   const worker = async () => {
@@ -337,9 +337,9 @@ async function openSessions(row, urls, count, parallel, agent) {
       const id = `${row.id} session`;
       opened.push(
         row.sessions === "http"
-          ? await row.open(urls, id, agent)
+          ? await row.open(urls, id, client)
           : row.sessions === "sse"
-            ? await sseConnection(urls.sse, id, agent)
+            ? await sseConnection(urls.sse, id, client)
             : await wsConnection(urls.ws, id),
       );
     }
@@ -355,13 +355,13 @@ async function openSessions(row, urls, count, parallel, agent) {
  */
 async function sessionMemory(row, { count, warmup }) {
   const server = await startServer(row.server);
-  const agent = keepAliveAgent();
+  const client = rawClient();
   try {
-    const warm = await openSessions(row, server.urls, warmup, 8, agent);
+    const warm = await openSessions(row, server.urls, warmup, 8, client);
     await Promise.all(warm.map((session) => session.close()));
     const before = await server.stats(true);
     const started = now();
-    const sessions = await openSessions(row, server.urls, count, 16, agent);
+    const sessions = await openSessions(row, server.urls, count, 16, client);
     const openMs = now() - started;
     const after = await server.stats(true);
     // A call on the last session proves they are usable, not just allocated.
@@ -378,7 +378,7 @@ async function sessionMemory(row, { count, warmup }) {
       after,
     };
   } finally {
-    agent.destroy();
+    client.destroy();
     await server.stop();
   }
 }

@@ -32,9 +32,9 @@ async function open(id, target, options) {
 
 /**
  * Rows: the direct stdio call; the call through the proxy in each era, from the fastmcp-ts Client
- * and from the raw HTTP load client of the http scenario (node:http with keep-alive, no client
- * library), which shows the proxy's own cost apart from the HTTP client's; and, as the reference of
- * each, the same client calling the same server served directly on HTTP in the same era.
+ * and from the raw HTTP load client of the http scenario (pre-built requests on kept-alive sockets,
+ * no client library), which shows the proxy's own cost apart from the HTTP client's; and, as the
+ * reference of each, the same client calling the same server served directly on HTTP in the same era.
  */
 export const PROXY_ROWS = [
   { id: "direct-stdio", label: "direct: client -> stdio server" },

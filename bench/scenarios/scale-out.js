@@ -16,7 +16,7 @@ import { availableParallelism } from "node:os";
 import { createClient } from "redis";
 import { RedisServerMissingError, startRedisServer } from "../../test/helpers/redis-server.js";
 import { formatRate, formatRatio, formatSpread, pairedRatio, rotate, table } from "../harness.js";
-import { keepAliveAgent, legacySessionConnection, modernConnection, startServer } from "../http-load.js";
+import { legacySessionConnection, modernConnection, rawClient, startServer } from "../http-load.js";
 import { measureRows } from "../http-measure.js";
 
 const SETUPS = [
@@ -97,13 +97,13 @@ function asOne(instances, redis) {
 // ---- Redis memory per legacy session ------------------------------------------------------------
 
 /** Opens `count` legacy sessions, `parallel` at a time, each made on the next of `urls`. */
-async function openSessions(urls, count, parallel, agent) {
+async function openSessions(urls, count, parallel, client) {
   const opened = [];
   let next = 0;
   const worker = async () => {
     while (next < count) {
       const at = next++;
-      opened.push(await legacySessionConnection(rotate(urls, at), "scale-out session", agent));
+      opened.push(await legacySessionConnection(rotate(urls, at), "scale-out session", client));
     }
   };
   await Promise.all(Array.from({ length: parallel }, worker));
@@ -117,12 +117,12 @@ async function openSessions(urls, count, parallel, agent) {
  * each session is shown to be usable everywhere), DELETE them all, and read what is left.
  */
 async function sessionMemory(urls, redis, { count, warmup }) {
-  const agent = keepAliveAgent();
+  const client = rawClient();
   try {
-    const warm = await openSessions(urls, warmup, 8, agent);
+    const warm = await openSessions(urls, warmup, 8, client);
     await Promise.all(warm.map((session) => session.close()));
     const before = await redisMemory(redis);
-    const sessions = await openSessions(urls, count, 16, agent);
+    const sessions = await openSessions(urls, count, 16, client);
     const after = await redisMemory(redis);
     for (const session of sessions) await session.call();
     const called = await redisMemory(redis);
@@ -146,7 +146,7 @@ async function sessionMemory(urls, redis, { count, warmup }) {
       closed,
     };
   } finally {
-    agent.destroy();
+    client.destroy();
   }
 }
 
@@ -227,7 +227,7 @@ export function scaleOutReport(result, config) {
   const rate = (summary) => (summary ? `${formatRate(summary.median)} ${formatSpread(summary)}` : "-");
   const ratioOf = (id, versus) => result.ratios.find((entry) => entry.id === id && entry.versus === versus);
   const headers = [
-    "scale-out (raw node:http load client)",
+    "scale-out (raw HTTP/1.1 load client)",
     "era",
     "seq calls/s",
     `x${inFlight} calls/s`,
