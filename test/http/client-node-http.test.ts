@@ -6,11 +6,14 @@
  * every connection it accepted closed. Also: redirects are followed as fetch follows them, and a
  * user-given `fetch` still sends every request.
  */
+import { execFile } from "node:child_process";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createNetServer, type Server, type Socket } from "node:net";
+import { promisify } from "node:util";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { ConnectionError, StreamableHttpTransport } from "../../src/index.js";
 import { listenLocal } from "../helpers/node-host.js";
+import { ROOT } from "../helpers/paths.js";
 import { deferred, within } from "../helpers/wait.js";
 
 /** The connections a server accepted, each with a promise of its close. */
@@ -275,5 +278,34 @@ describe("Streamable HTTP client on node:http: keep-alive, redirects, custom fet
     await transport.sendRequest({ method: "tools/list" });
     await transport.sendRequest({ method: "prompts/list" });
     expect(sent).toEqual(["tools/list", "prompts/list"]);
+  });
+
+  it("falls back to the global fetch in a runtime without node:http and node:https", async () => {
+    const { origin } = await scripted((_req, body, res) => answer(body, res, {}));
+    // A Node process in which importing node:http or node:https fails, as in a Worker without
+    // Node compatibility: a resolve hook refuses them.
+    const hooks = `data:text/javascript,${encodeURIComponent(`
+      export async function resolve(specifier, context, next) {
+        if (specifier === "node:http" || specifier === "node:https") throw new Error("no " + specifier + " here");
+        return next(specifier, context);
+      }`)}`;
+    const script = `
+      import { register } from "node:module";
+      register(${JSON.stringify(hooks)});
+      await import("node:http").then(() => { throw new Error("the hook did not apply"); }, () => {});
+      const { StreamableHttpTransport } = await import(${JSON.stringify(`${ROOT}src/index.ts`)});
+      const transport = new StreamableHttpTransport({ url: process.argv[1] });
+      await transport.connect();
+      const first = await transport.sendRequest({ method: "tools/list" });
+      const second = await transport.sendRequest({ method: "prompts/list" });
+      await transport.disconnect();
+      process.stdout.write(JSON.stringify([first, second]));
+    `;
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", "--input-type=module", "-e", script, `${origin}/mcp`],
+      { cwd: ROOT, timeout: 30_000 },
+    );
+    expect(JSON.parse(stdout)).toEqual([{}, {}]);
   });
 });

@@ -128,16 +128,31 @@ interface Scheme {
   agent: Agent;
 }
 
-/** The default sender: node:http / node:https, with one keep-alive Agent per scheme until `close()`. */
+/**
+ * The default sender: node:http / node:https, with one keep-alive Agent per scheme until `close()`.
+ * In a runtime without them (a Worker without Node compatibility), the global fetch.
+ */
 export class NodeSender implements HttpSender {
   private readonly schemes = new Map<string, Scheme>();
   private readonly loading = new Map<string, Promise<Scheme>>();
   /** The last URL parsed: a transport sends every request to the same one. */
   private parsed: { url: string; target: URL } | undefined;
+  /** Set when node:http or node:https could not be loaded. */
+  private unavailable = false;
+  private fallback: HttpSender | undefined;
 
   async send(url: string, init: HttpRequestInit, signal: AbortSignal): Promise<HttpReply> {
     if (this.parsed?.url !== url) this.parsed = { url, target: new URL(url) };
     let target = this.parsed.target;
+    if (this.schemes.size === 0 && this.fallback === undefined) {
+      try {
+        await this.scheme(target.protocol);
+      } catch (error) {
+        if (!this.unavailable || typeof globalThis.fetch !== "function") throw error;
+        this.fallback = fetchSender(globalThis.fetch);
+      }
+    }
+    if (this.fallback) return this.fallback.send(url, init, signal);
     let { method, headers, body } = init;
     for (let redirects = 0; ; redirects++) {
       const response = await this.exchange(target, method, headers, body, signal);
@@ -204,11 +219,17 @@ export class NodeSender implements HttpSender {
     let loading = this.loading.get(protocol);
     if (!loading) {
       if (protocol !== "http:" && protocol !== "https:") throw new Error(`unsupported protocol ${protocol}`);
-      loading = (protocol === "https:" ? import("node:https") : import("node:http")).then((module) => {
-        const scheme = { request: module.request, agent: new module.Agent({ keepAlive: true }) };
-        this.schemes.set(protocol, scheme);
-        return scheme;
-      });
+      loading = (protocol === "https:" ? import("node:https") : import("node:http")).then(
+        (module) => {
+          const scheme = { request: module.request, agent: new module.Agent({ keepAlive: true }) };
+          this.schemes.set(protocol, scheme);
+          return scheme;
+        },
+        (error: unknown) => {
+          this.unavailable = true;
+          throw error;
+        },
+      );
       this.loading.set(protocol, loading);
     }
     return loading;
