@@ -4,8 +4,11 @@
 //   chunks/client-core.js     the static module graph of src/client/index.ts, and what the client's
 //                             connection code shares with src/index.ts
 //   chunks/server-core.js     the rest of the static graph of src/index.ts
-//   chunks/connect-shared.js  what the client's connection code shares with code outside the layers
+//   chunks/connect-shared.js  what the client's connection code shares with code outside it (the
+//                             HTTP server, the server's serving code)
 //   chunks/client-connect.js  the rest of the client's connection code (loaded by connect())
+//   chunks/server-serve.js    what a server needs once it serves: the dispatcher, the method
+//                             handlers, the stdio loop (loaded by run(), listen(), createSession())
 // Every other module (transports, features, the other entry points) is built with esbuild's code
 // splitting as before and reaches a layered module through a small virtual module that re-exports
 // it from its layer, so every module still exists once (one McpError class, one registry). The

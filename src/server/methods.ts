@@ -13,6 +13,7 @@ import { type Entry, pageOf, type Registry } from "./components/registry.js";
 import { callTool } from "./components/tools.js";
 import { Context } from "./context.js";
 import type { DispatchScope } from "./dispatch-scope.js";
+import type { Dispatcher } from "./dispatcher.js";
 import type { DispatchInput, ServerKernel, SessionState, Visibility } from "./kernel.js";
 import { keyOf, type Mounts, type Route } from "./mounts.js";
 import type { SourceLists } from "./sources.js";
@@ -85,16 +86,17 @@ export type Handler<P extends WireParams = WireParams> = (
 /** Every method's handler, each typed with its own params. */
 export type Handlers = { [M in keyof ParamsByMethod]: Handler<ParamsByMethod[M]> };
 
-/** The handlers of `kernel`'s methods (every method but `initialize`, which the kernel answers itself). */
-export function methodHandlers(kernel: ServerKernel): Handlers {
+/** The handlers of the server's methods (every method but `initialize`, which the dispatcher answers itself). */
+export function methodHandlers(dispatcher: Dispatcher): Handlers {
+  const { kernel } = dispatcher;
   const handlers: Omit<Handlers, TaskMethod> = {
     "server/discover": () => discover(kernel),
-    "tools/list": (params, scope) => listPage(kernel, "tools", params, scope),
+    "tools/list": (params, scope) => listPage(dispatcher, "tools", params, scope),
     "tools/call": (params, scope) => callToolRequest(kernel, params, scope),
-    "resources/list": (params, scope) => listPage(kernel, "resources", params, scope),
-    "resources/templates/list": (params, scope) => listPage(kernel, "templates", params, scope),
-    "resources/read": (params, scope) => readResourceRequest(kernel, params, scope),
-    "prompts/list": (params, scope) => listPage(kernel, "prompts", params, scope),
+    "resources/list": (params, scope) => listPage(dispatcher, "resources", params, scope),
+    "resources/templates/list": (params, scope) => listPage(dispatcher, "templates", params, scope),
+    "resources/read": (params, scope) => readResourceRequest(dispatcher, params, scope),
+    "prompts/list": (params, scope) => listPage(dispatcher, "prompts", params, scope),
     "prompts/get": (params, scope) => getPrompt(kernel, params, scope),
     "completion/complete": (params, scope) => completeRequest(kernel, params, scope),
     "logging/setLevel": (params, _scope, input) => setLevel(params, input.session),
@@ -111,12 +113,12 @@ export function methodHandlers(kernel: ServerKernel): Handlers {
         taskIds === undefined
           ? params.notifications
           : await (await kernel.tasks()).listenFilter(params.notifications, scope);
-      const filter = await readableSubscriptions(kernel, notifications, scope);
+      const filter = await readableSubscriptions(dispatcher, notifications, scope);
       return kernel.hub.listen(scope.requestId, filter, scope.signal, scope.notify);
     },
     "resources/subscribe": async (params, scope, input) => {
       const uri = subscriptionUri(params);
-      if (!kernel.findResource(uri, scope.auth)) {
+      if (!dispatcher.findResource(uri, scope.auth)) {
         const route = kernel.mounts && (await kernel.mounts.routeUri(uri, scope));
         // Subscribing to what the caller may not read answers as reading it would: not found.
         if (!route) throw new McpError(ErrorCode.ResourceNotFound, `Resource not found: ${uri}`, { uri });
@@ -129,7 +131,7 @@ export function methodHandlers(kernel: ServerKernel): Handlers {
     "resources/unsubscribe": async (params, _scope, input) => {
       const uri = subscriptionUri(params);
       const had = input.session.subscriptions?.delete(uri);
-      if (had && kernel.mounts && !kernel.findResource(uri, input.session.auth)) {
+      if (had && kernel.mounts && !dispatcher.findResource(uri, input.session.auth)) {
         for (const route of kernel.mounts.candidates("resources", uri))
           await route.mount.source.unsubscribe?.(route.key);
       }
@@ -148,7 +150,7 @@ export function methodHandlers(kernel: ServerKernel): Handlers {
 
 /** `resources/read`, optionally limited to what middleware list hooks left visible. */
 export async function readResourceRequest(
-  kernel: ServerKernel,
+  dispatcher: Dispatcher,
   params: ReadResourceParams,
   scope: DispatchScope,
   visible?: Visibility,
@@ -157,7 +159,7 @@ export async function readResourceRequest(
   if (typeof uri !== "string")
     throw new McpError(ErrorCode.InvalidParams, "resources/read needs a string uri");
   try {
-    const { contents, cache } = await kernel.readResource(uri, scope, visible);
+    const { contents, cache } = await dispatcher.readResource(uri, scope, visible);
     return scope.era === "modern"
       ? { contents, ttlMs: cache.ttlMs, cacheScope: cache.cacheScope }
       : { contents };
@@ -256,18 +258,19 @@ async function getPrompt(
  * told of its URIs that stay.
  */
 async function readableSubscriptions(
-  kernel: ServerKernel,
+  dispatcher: Dispatcher,
   filter: unknown,
   scope: DispatchScope,
 ): Promise<unknown> {
+  const { mounts } = dispatcher.kernel;
   if (typeof filter !== "object" || filter === null) return filter;
   const uris = (filter as { resourceSubscriptions?: unknown }).resourceSubscriptions;
   if (!Array.isArray(uris)) return filter;
   const kept: unknown[] = [];
   for (const uri of uris) {
-    if (typeof uri !== "string" || kernel.findResource(uri, scope.auth)) kept.push(uri);
-    else if (kernel.mounts) {
-      const route = await kernel.mounts.routeUri(uri, scope);
+    if (typeof uri !== "string" || dispatcher.findResource(uri, scope.auth)) kept.push(uri);
+    else if (mounts) {
+      const route = await mounts.routeUri(uri, scope);
       if (!route) continue;
       await route.mount.source.subscribe?.(route.key, scope);
       kept.push(uri);
@@ -342,11 +345,12 @@ const LIST_FIELDS = {
 
 /** One page of a list, as the caller sees it (with mounts: the merged list, cut into the same pages). */
 function listPage(
-  kernel: ServerKernel,
+  dispatcher: Dispatcher,
   kind: keyof SourceLists,
   params: ListParams,
   scope: DispatchScope,
 ): Result | Promise<Result> {
+  const { kernel } = dispatcher;
   const registry = kernel[kind] as unknown as Registry<Entry<unknown>, unknown>;
   const pageSize = kernel.options.pageSize;
   const field = LIST_FIELDS[kind];
@@ -355,7 +359,7 @@ function listPage(
     const result = withCursor({ [field]: page.items }, page.nextCursor);
     return registry.hasChecks() ? privateList(result, scope.era) : result;
   }
-  return Promise.resolve(kernel.listAll(kind, scope)).then((items) => {
+  return Promise.resolve(dispatcher.listAll(kind, scope)).then((items) => {
     const page = pageOf(
       items as SourceLists[typeof kind][],
       (item) => keyOf(kind, item),

@@ -98,6 +98,17 @@ const CLIENT_IMPLEMENTATION = [
 ];
 
 /**
+ * What a server needs once it serves, loaded by its first run(), listen(), session or exchange: the
+ * dispatcher with the method handlers, the request scope and input-required rounds, and the stdio
+ * loop with its line framing. Importing the root entry loads only what registering components needs.
+ */
+const SERVER_SERVING = [
+  /^src\/server\/(dispatcher|methods|dispatch-scope|input-round)\.ts$/,
+  /^src\/protocol\/era\.ts$/,
+  /^src\/transports\/stdio\/(serve|lines)\.ts$/,
+];
+
+/**
  * Features loaded on first use: the tasks extension (server and client side), completion, the
  * requestState crypto of input-required rounds, the middleware chain (`mcp.use()`), and the
  * client's subscriptions (`client.listen()`). A plain tool call needs none of them.
@@ -130,6 +141,7 @@ const MUST_NOT_LOAD = [
   ...SCHEMA_LIBRARIES,
   ...NETWORK_TRANSPORTS,
   ...CLIENT_IMPLEMENTATION,
+  ...SERVER_SERVING,
   ...FIRST_USE_FEATURES,
 ];
 
@@ -199,6 +211,11 @@ describe("what a server with a zod tool loads to answer a call", () => {
   it("loads the client's own code on connect", () => {
     expect(graph).toContain("src/client/connection.ts");
     expect(graph).toContain("src/client/negotiate.ts");
+  });
+
+  it("loads the server's request handling once it serves", () => {
+    expect(graph).toContain("src/server/dispatcher.ts");
+    expect(graph).toContain("src/server/methods.ts");
   });
 
   it.each(
