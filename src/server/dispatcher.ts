@@ -19,8 +19,9 @@ import type {
   Result,
 } from "../protocol/types.js";
 import { negotiateLegacyVersion } from "../protocol/versions.js";
+import { readStatic, readTemplate } from "./components/calls.js";
 import type { Registry } from "./components/registry.js";
-import { type ResourceEntry, readStatic, readTemplate, type TemplateEntry } from "./components/resources.js";
+import type { ResourceEntry, TemplateEntry } from "./components/resources.js";
 import { Context, type RequestScope } from "./context.js";
 import { checkInputDepth } from "./depth.js";
 import { DispatchScope } from "./dispatch-scope.js";

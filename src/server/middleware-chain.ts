@@ -15,8 +15,8 @@ import type {
   Result,
 } from "../protocol/types.js";
 import { LATEST_LEGACY_PROTOCOL_VERSION, negotiateLegacyVersion } from "../protocol/versions.js";
+import { errorResult } from "./components/calls.js";
 import { pageOf } from "./components/registry.js";
-import { errorResult } from "./components/tools.js";
 import { Context } from "./context.js";
 import type { DispatchScope } from "./dispatch-scope.js";
 import type { Dispatcher } from "./dispatcher.js";

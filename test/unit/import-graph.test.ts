@@ -99,11 +99,13 @@ const CLIENT_IMPLEMENTATION = [
 
 /**
  * What a server needs once it serves, loaded by its first run(), listen(), session or exchange: the
- * dispatcher with the method handlers, the request scope and input-required rounds, and the stdio
- * loop with its line framing. Importing the root entry loads only what registering components needs.
+ * dispatcher with the method handlers, the request scope, input-required rounds and the running of
+ * components, and the stdio loop with its line framing. Importing the root entry loads only what registering components needs.
  */
 const SERVER_SERVING = [
   /^src\/server\/(dispatcher|methods|dispatch-scope|input-round)\.ts$/,
+  // Running a component for a request (validating, calling, converting its value).
+  /^src\/server\/components\/(calls|convert)\.ts$/,
   /^src\/protocol\/era\.ts$/,
   /^src\/transports\/stdio\/(serve|lines)\.ts$/,
 ];
