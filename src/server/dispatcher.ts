@@ -28,18 +28,27 @@ import { DispatchScope } from "./dispatch-scope.js";
 import { runWithInputRounds } from "./input-round.js";
 import type { DispatchInput, ServerKernel, SessionState, Visibility } from "./kernel.js";
 import { type Handler, type InitializeParams, methodHandlers, type WireParams } from "./methods.js";
-import { keyOf } from "./mounts.js";
+import { keyOf, MountRoutes } from "./mount-routes.js";
 import type { SourceLists } from "./sources.js";
 
 export class Dispatcher {
   readonly kernel: ServerKernel;
   private readonly handlers: Record<string, Handler>;
   private readonly serverInfoMeta: Record<string, unknown>;
+  private mountRoutes: MountRoutes | undefined;
 
   constructor(kernel: ServerKernel) {
     this.kernel = kernel;
     this.serverInfoMeta = { [MetaKey.ServerInfo]: kernel.options.info };
     this.handlers = methodHandlers(this) as unknown as Record<string, Handler>;
+  }
+
+  /** Routing to the kernel's mounted sources; undefined while nothing is mounted. */
+  get routes(): MountRoutes | undefined {
+    const mounts = this.kernel.mounts;
+    if (!mounts) return undefined;
+    this.mountRoutes ??= new MountRoutes(mounts);
+    return this.mountRoutes;
   }
 
   /** Handles one request for either era; throws McpError for a JSON-RPC error answer. */
@@ -191,8 +200,8 @@ export class Dispatcher {
           : "";
       throw new McpError(ErrorCode.InternalError, `Error reading resource ${uri}${detail}`);
     }
-    const mounts = this.kernel.mounts;
-    const route = mounts && (await mounts.routeUri(uri, scope as DispatchScope, visible));
+    const routes = this.routes;
+    const route = routes && (await routes.routeUri(uri, scope as DispatchScope, visible));
     if (route) {
       const read = await route.mount.source
         .readResource({ uri: route.key }, scope as DispatchScope)
@@ -238,9 +247,9 @@ export class Dispatcher {
     scope: DispatchScope,
   ): SourceLists[K][] | Promise<SourceLists[K][]> {
     const own = (this.kernel[kind] as unknown as Registry<never, SourceLists[K]>).visibleTo(scope.auth);
-    const mounts = this.kernel.mounts;
-    if (!mounts) return own;
-    return mounts
+    const routes = this.routes;
+    if (!routes) return own;
+    return routes
       .list(kind, scope, new Set(own.map((item) => keyOf(kind, item))))
       .then((mounted) => (mounted.length === 0 ? own : [...own, ...mounted]));
   }

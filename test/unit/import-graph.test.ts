@@ -106,6 +106,8 @@ const SERVER_SERVING = [
   /^src\/server\/(dispatcher|methods|dispatch-scope|input-round)\.ts$/,
   // Running a component for a request (validating, calling, converting its value).
   /^src\/server\/components\/(calls|convert)\.ts$/,
+  // Routing requests to mounted servers and proxies (mounting itself stays synchronous).
+  /^src\/server\/mount-routes\.ts$/,
   /^src\/protocol\/era\.ts$/,
   /^src\/transports\/stdio\/(serve|lines)\.ts$/,
 ];
