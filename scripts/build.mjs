@@ -40,14 +40,15 @@ const plan = await planLayers([
   {
     name: "client-core",
     entries: ["src/client/index.ts"],
-    // What the connection code shares with the root entry (protocol, line framing) loads with the
-    // client's classes, so that connecting loads client-connect.js and never server-core.js.
-    shares: { entry: "src/index.ts", loaded: CLIENT_CONNECT },
+    // What the connection code shares with the server (protocol, line framing) loads with the
+    // client's classes, so that connecting loads client-connect.js and never server-core.js or
+    // server-serve.js, and a stdio server's run() loads server-serve.js alone.
+    shares: { entries: ["src/index.ts", ...SERVER_SERVE], loaded: CLIENT_CONNECT },
   },
   { name: "server-core", entries: ["src/index.ts"] },
   // What code outside the layers shares with it (the HTTP server: header rules, the SSE parser; the
-  // client's tasks: the answers to input requests; the server's stdio loop: line framing) in a
-  // file of its own, so that a server's run() or listen() does not load the client's connection code.
+  // client's tasks: the answers to input requests) in a file of its own, so that a server's
+  // listen() does not load the client's connection code.
   { name: "client-connect", entries: CLIENT_CONNECT, apart: "connect-shared" },
   { name: "server-serve", entries: SERVER_SERVE },
 ]);

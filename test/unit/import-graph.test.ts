@@ -100,7 +100,9 @@ const CLIENT_IMPLEMENTATION = [
 /**
  * What a server needs once it serves, loaded by its first run(), listen(), session or exchange: the
  * dispatcher with the method handlers, the request scope, input-required rounds and the running of
- * components, and the stdio loop with its line framing. Importing the root entry loads only what registering components needs.
+ * components, and the stdio loop (its line framing, shared with the client's stdio transport, is
+ * built into the client core). Importing the root entry loads only what registering components
+ * needs.
  */
 const SERVER_SERVING = [
   /^src\/server\/(dispatcher|methods|dispatch-scope|input-round)\.ts$/,
@@ -109,7 +111,7 @@ const SERVER_SERVING = [
   // Routing requests to mounted servers and proxies (mounting itself stays synchronous).
   /^src\/server\/mount-routes\.ts$/,
   /^src\/protocol\/era\.ts$/,
-  /^src\/transports\/stdio\/(serve|lines)\.ts$/,
+  /^src\/transports\/stdio\/serve\.ts$/,
 ];
 
 /**
