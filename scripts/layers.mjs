@@ -7,7 +7,8 @@
 //   chunks/connect-shared.js  what the client's connection code shares with code outside the layers
 //   chunks/client-connect.js  the rest of the client's connection code (loaded by connect())
 //   chunks/server-serve.js    what a server needs once it serves: the dispatcher, the method
-//                             handlers, the stdio loop (loaded by run(), listen(), createSession())
+//                             handlers, the stdio loop (loaded by run(), listen(), the HTTP
+//                             handlers, the first session or exchange)
 // Every other module (transports, features, the other entry points) is built with esbuild's code
 // splitting as before and reaches a layered module through a small virtual module that re-exports
 // it from its layer, so every module still exists once (one McpError class, one registry). The
