@@ -2,8 +2,9 @@
 // bundled), plus the type declarations from tsc. What `import("fastmcp-ts")` and
 // `import("fastmcp-ts/client")` load at once is one file per layer (chunks/client-core.js,
 // chunks/server-core.js; layers.mjs says why), and so is what a client's first connect() loads
-// (chunks/client-connect.js, with chunks/connect-shared.js); transports and features loaded on
-// first use, and the other entry points, are code-split around them.
+// (chunks/client-connect.js, with chunks/connect-shared.js), and what a server loads once it serves
+// (chunks/server-serve.js); transports and features loaded on first use, and the other entry
+// points, are code-split around them.
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { addNeeds, buildLayer, buildRest, planLayers, writeLayeredEntry } from "./layers.mjs";
@@ -30,19 +31,26 @@ const CLIENT_CONNECT = [
   "src/transports/sse/client-connection.ts",
   "src/transports/ws/client-connection.ts",
 ];
+/**
+ * What a server needs once it serves, loaded by its first run(), listen(), session or exchange:
+ * one file, chunks/server-serve.js.
+ */
+const SERVER_SERVE = ["src/server/dispatcher.ts", "src/transports/stdio/serve.ts"];
 const plan = await planLayers([
   {
     name: "client-core",
     entries: ["src/client/index.ts"],
-    // What the connection code shares with the root entry (protocol, line framing) loads with the
-    // client's classes, so that connecting loads client-connect.js and never server-core.js.
-    shares: { entry: "src/index.ts", loaded: CLIENT_CONNECT },
+    // What the connection code shares with the server (protocol, line framing) loads with the
+    // client's classes, so that connecting loads client-connect.js and never server-core.js or
+    // server-serve.js, and a stdio server's run() loads server-serve.js alone.
+    shares: { entries: ["src/index.ts", ...SERVER_SERVE], loaded: CLIENT_CONNECT },
   },
   { name: "server-core", entries: ["src/index.ts"] },
   // What code outside the layers shares with it (the HTTP server: header rules, the SSE parser; the
   // client's tasks: the answers to input requests) in a file of its own, so that a server's
   // listen() does not load the client's connection code.
   { name: "client-connect", entries: CLIENT_CONNECT, apart: "connect-shared" },
+  { name: "server-serve", entries: SERVER_SERVE },
 ]);
 // Each layer exports only what the files above it import: everything else first, then the layers
 // from the top down.

@@ -2,10 +2,13 @@
 // (the root entry's 24 small chunks took twice as long to import as the same code in one file), so
 // what an import of the client or the root entry needs at once is bundled into one file per layer:
 //   chunks/client-core.js     the static module graph of src/client/index.ts, and what the client's
-//                             connection code shares with src/index.ts
+//                             connection code shares with src/index.ts and the server's serving code
 //   chunks/server-core.js     the rest of the static graph of src/index.ts
 //   chunks/connect-shared.js  what the client's connection code shares with code outside the layers
 //   chunks/client-connect.js  the rest of the client's connection code (loaded by connect())
+//   chunks/server-serve.js    what a server needs once it serves: the dispatcher, the method
+//                             handlers, the stdio loop (loaded by run(), listen(), the HTTP
+//                             handlers, the first session or exchange)
 // Every other module (transports, features, the other entry points) is built with esbuild's code
 // splitting as before and reaches a layered module through a small virtual module that re-exports
 // it from its layer, so every module still exists once (one McpError class, one registry). The
@@ -47,9 +50,9 @@ function staticClosure(inputs, entries, excluded = new Set()) {
  * Plans the layers: which source module goes in which layer (with its export names, mangled to
  * stay unique in the layer), and which modules the layers import dynamically (built as entries).
  * A layer is the static module graph of its `entries` minus the layers before it; with `shares`,
- * it also takes the modules that the graph of `shares.entry` and the code `shares.loaded` (loaded
- * later, by a layer after it) both import, so that loading that code never loads `shares.entry`'s
- * layer. With `apart`, the modules of the layer that code outside every layer imports as well (the
+ * it also takes the modules that the graph of `shares.entries` and the code `shares.loaded` (loaded
+ * later, by a layer after it) both import, so that loading that code never loads the layers of
+ * `shares.entries`. With `apart`, the modules of the layer that code outside every layer imports as well (the
  * HTTP server's, say) go in a layer of that name just below it, so that such code loads that small
  * layer rather than this one.
  */
@@ -68,7 +71,7 @@ export async function planLayers(layerEntries) {
   for (const { name, entries, shares, apart } of layerEntries) {
     const modules = staticClosure(inputs, entries, assigned);
     if (shares) {
-      const other = staticClosure(inputs, [shares.entry]);
+      const other = staticClosure(inputs, shares.entries);
       for (const path of staticClosure(inputs, shares.loaded, assigned))
         if (other.has(path)) modules.add(path);
     }

@@ -5,6 +5,7 @@
  */
 import type { Result } from "../protocol/types.js";
 import type { DispatchScope } from "../server/dispatch-scope.js";
+import type { Dispatcher } from "../server/dispatcher.js";
 import type { ServerKernel } from "../server/kernel.js";
 import type {
   CallToolParams,
@@ -25,27 +26,33 @@ export class MountedServer implements ComponentSource {
   }
 
   list<K extends keyof SourceLists>(kind: K, scope: DispatchScope): Promise<SourceLists[K][]> {
-    const kernel = this.kernel;
-    return kernel.listVisible(
-      kind,
-      scope.derive((uri, inner) => kernel.readResource(uri, inner).then((found) => found.contents)),
+    return this.served((dispatcher) =>
+      dispatcher.listVisible(
+        kind,
+        scope.derive((uri, inner) => dispatcher.readResource(uri, inner).then((found) => found.contents)),
+      ),
     );
   }
 
   callTool(params: CallToolParams & { name: string }, scope: DispatchScope): Promise<Result> {
-    return this.kernel.dispatchMounted("tools/call", params, scope);
+    return this.served((dispatcher) => dispatcher.dispatchMounted("tools/call", params, scope));
   }
 
   readResource(params: ReadResourceParams & { uri: string }, scope: DispatchScope): Promise<Result> {
-    return this.kernel.dispatchMounted("resources/read", params, scope);
+    return this.served((dispatcher) => dispatcher.dispatchMounted("resources/read", params, scope));
   }
 
   getPrompt(params: GetPromptParams & { name: string }, scope: DispatchScope): Promise<Result> {
-    return this.kernel.dispatchMounted("prompts/get", params, scope);
+    return this.served((dispatcher) => dispatcher.dispatchMounted("prompts/get", params, scope));
   }
 
   complete(params: CompleteParams, scope: DispatchScope): Promise<Result> {
-    return this.kernel.dispatchMounted("completion/complete", params, scope);
+    return this.served((dispatcher) => dispatcher.dispatchMounted("completion/complete", params, scope));
+  }
+
+  /** Runs `use` with the mounted server's dispatcher (loaded by the first request, like its own). */
+  private served<T>(use: (dispatcher: Dispatcher) => Promise<T>): Promise<T> {
+    return this.kernel.serve().then(use);
   }
 
   watch(events: SourceEvents): () => void {

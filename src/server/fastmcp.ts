@@ -511,6 +511,8 @@ export class FastMCP implements ServerEntry {
    * and by custom ones. Feed it with `receive`/`receiveText`, end it with `close`.
    */
   createSession(options: SessionOptions): ServerSession {
+    // Its first request needs the dispatcher: it starts loading now.
+    void this.kernel.serve();
     return new ChannelSession(this.kernel, options);
   }
 
@@ -552,6 +554,8 @@ export class FastMCP implements ServerEntry {
   async run(requested: RunOptions = {}): Promise<void> {
     const options = runSettings(this, requested);
     if (options === false) return; // the fastmcp-ts CLI only wanted the server (inspect, install)
+    // The dispatcher loads while the transport starts (in a cluster's primary too: it is one file).
+    void this.kernel.serve();
     if (options.transport === undefined || options.transport === "stdio") {
       const { store } = options as { store?: Store };
       if (store !== undefined) await this.joinScaleOut(store);
@@ -577,6 +581,7 @@ export class FastMCP implements ServerEntry {
    * ```
    */
   async listen(options: ListenOptions = {}): Promise<ListeningServer> {
+    void this.kernel.serve();
     await this.joinScaleOut(options.store);
     const { listen } = await import("../transports/http/app.js");
     return listen(this, options);
@@ -620,6 +625,7 @@ export class FastMCP implements ServerEntry {
   }
 
   private async httpApp(options: HttpAppOptions): Promise<HttpApp> {
+    void this.kernel.serve();
     await this.joinScaleOut(undefined);
     const { HttpApp } = await import("../transports/http/app.js");
     return new HttpApp(this, options);

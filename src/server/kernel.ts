@@ -1,46 +1,38 @@
 /**
- * The server kernel: registries built at start-up and the dispatcher that turns one request into
- * one result for either era. It does no I/O; transports hand it requests through sessions.
+ * The server kernel: the registries built at start-up, the server's options, change notifications,
+ * middleware and mounts. It does no I/O; transports hand it requests through sessions. What turns
+ * one request into one result (dispatcher.ts, with the method handlers and the request context)
+ * loads when the server starts serving (`serve()`: run(), listen(), the first session or exchange),
+ * so that importing the package does not load it.
  */
 
 import type { AuthInfo } from "../auth/types.js";
-import { McpError, NotFoundError } from "../errors.js";
-import { ErrorCode } from "../protocol/codes.js";
-import { type EraScope, hasModernClaim, type LegacyState, resolveScope } from "../protocol/era.js";
-import { MetaKey } from "../protocol/meta.js";
-import { CACHEABLE_METHODS, INPUT_REQUIRED_METHODS, REMOVED_IN_MODERN } from "../protocol/methods.js";
+import type { LegacyState } from "../protocol/era.js";
 import type {
   CacheHints,
   Implementation,
-  InitializeResult,
   JSONRPCNotification,
   JSONRPCRequest,
-  ProgressToken,
   Prompt,
   Resource,
-  ResourceContents,
   ResourceTemplate,
   Result,
   ServerCapabilities,
   Tool,
 } from "../protocol/types.js";
-import { negotiateLegacyVersion } from "../protocol/versions.js";
 import type { PromptEntry } from "./components/prompts.js";
 import { Registry } from "./components/registry.js";
-import { type ResourceEntry, readStatic, readTemplate, type TemplateEntry } from "./components/resources.js";
+import type { ResourceEntry, TemplateEntry } from "./components/resources.js";
 import type { ToolEntry } from "./components/tools.js";
-import { Context, type RequestScope } from "./context.js";
-import { checkInputDepth } from "./depth.js";
-import { DispatchScope } from "./dispatch-scope.js";
+import type { RequestScope } from "./context.js";
+import type { Dispatcher } from "./dispatcher.js";
 import type { TransportKind } from "./entry.js";
-import { runWithInputRounds } from "./input-round.js";
-import { type Handler, type InitializeParams, methodHandlers, type WireParams } from "./methods.js";
 import { checkMiddleware, type Middleware } from "./middleware.js";
 import type { MiddlewareChain } from "./middleware-chain.js";
-import { keyOf, Mounts } from "./mounts.js";
+import { Mounts } from "./mounts.js";
 import type { RequestStateCodec } from "./request-state.js";
 import type { SessionValues } from "./session-values.js";
-import type { ComponentSource, SourceLists } from "./sources.js";
+import type { ComponentSource } from "./sources.js";
 import { type SessionMember, SubscriptionHub } from "./subscriptions.js";
 import type { TaskManager } from "./tasks/tasks.js";
 import { type TasksOptions, type TasksSettings, tasksSettings } from "./tasks/tasks-options.js";
@@ -108,13 +100,14 @@ export class ServerKernel {
   loadedTasks: TaskManager | undefined;
   private readonly pending = new Set<Promise<unknown>>();
   private readonly failures: Error[] = [];
-  private readonly handlers: Record<string, Handler>;
-  private readonly serverInfoMeta: Record<string, unknown>;
+  /** The dispatcher (dispatcher.ts), once loaded by `serve()`. */
+  private dispatcher: Dispatcher | undefined;
+  private dispatcherLoading: Promise<Dispatcher> | undefined;
   private chain: MiddlewareChain | undefined;
-  /** Middleware given while the chain (middleware-chain.ts, loaded by the first `use()`) loads. */
-  private chainLoading: { middleware: Middleware[]; loaded: Promise<void> } | undefined;
-  /** Set once a middleware has a request hook: a server without one checks this and nothing more. */
-  private requestChain: MiddlewareChain | undefined;
+  /** @internal Middleware given while the chain (middleware-chain.ts, loaded by the first `use()`) loads. */
+  chainLoading: { middleware: Middleware[]; loaded: Promise<void> } | undefined;
+  /** @internal Set once a middleware has a request hook: a server without one checks this and nothing more. */
+  requestChain: MiddlewareChain | undefined;
   private listListeners: Set<(method: string) => void> | undefined;
   private updateListeners: Set<(uri: string) => void> | undefined;
   /** Mounted servers and proxies; undefined until the first mount, so a plain server checks this and nothing more. */
@@ -126,9 +119,28 @@ export class ServerKernel {
     this.resources = new Registry(() => this.listChanged("notifications/resources/list_changed"));
     this.templates = new Registry(() => this.listChanged("notifications/resources/list_changed"));
     this.prompts = new Registry(() => this.listChanged("notifications/prompts/list_changed"));
-    this.serverInfoMeta = { [MetaKey.ServerInfo]: options.info };
     this.tasksSettings = tasksSettings(options.tasks);
-    this.handlers = methodHandlers(this) as unknown as Record<string, Handler>;
+  }
+
+  /**
+   * The dispatcher (dispatcher.ts), loaded on first call: by whatever starts serving, so that it is
+   * there when the first request arrives, and by the first request otherwise.
+   */
+  serve(): Promise<Dispatcher> {
+    if (this.dispatcherLoading) return this.dispatcherLoading;
+    this.dispatcherLoading = import("./dispatcher.js").then(({ Dispatcher }) => {
+      this.dispatcher = new Dispatcher(this);
+      return this.dispatcher;
+    });
+    // Started ahead of need, maybe never awaited: a failure to load is the first request's to report.
+    this.dispatcherLoading.catch(() => {});
+    return this.dispatcherLoading;
+  }
+
+  /** Handles one request for either era; rejects with an McpError for a JSON-RPC error answer. */
+  dispatch(input: DispatchInput): Promise<Result> {
+    if (this.dispatcher) return this.dispatcher.dispatch(input);
+    return this.serve().then((dispatcher) => dispatcher.dispatch(input));
   }
 
   /** Task tools and the `tasks/*` methods of the tasks extension, loaded on first use. */
@@ -150,6 +162,11 @@ export class ServerKernel {
       },
     );
     this.pending.add(tracked);
+  }
+
+  /** Whether a registration is still being made, or one failed (requests then wait for `ready()`). */
+  get unsettled(): boolean {
+    return this.pending.size > 0 || this.failures.length > 0;
   }
 
   /** Resolves once every registration is complete; rejects with the first that failed. */
@@ -203,44 +220,6 @@ export class ServerKernel {
     this.listChanged("notifications/prompts/list_changed");
   }
 
-  /**
-   * Everything of `kind` the caller may see: this server's own, then its mounts' (namespaced), the
-   * own winning over mounted ones of the same name or URI. Middleware list hooks are not applied.
-   */
-  listAll<K extends keyof SourceLists>(
-    kind: K,
-    scope: DispatchScope,
-  ): SourceLists[K][] | Promise<SourceLists[K][]> {
-    const own = (this[kind] as unknown as Registry<never, SourceLists[K]>).visibleTo(scope.auth);
-    if (!this.mounts) return own;
-    return this.mounts
-      .list(kind, scope, new Set(own.map((item) => keyOf(kind, item))))
-      .then((mounted) => (mounted.length === 0 ? own : [...own, ...mounted]));
-  }
-
-  /** `listAll` through this server's middleware list hooks (what its clients are shown). */
-  listVisible<K extends keyof SourceLists>(kind: K, scope: DispatchScope): Promise<SourceLists[K][]> {
-    if (this.chainLoading) return this.chainLoading.loaded.then(() => this.listVisible(kind, scope));
-    if (this.requestChain) return this.requestChain.listFor(kind, scope) as Promise<SourceLists[K][]>;
-    return Promise.resolve(this.listAll(kind, scope));
-  }
-
-  /**
-   * @internal A request of the server this one is mounted on, routed here: this server's middleware
-   * and handler run inside the parent's, with the parent's scope (its input rounds, signal,
-   * progress and auth); the parent adds the 2026-07-28 result fields.
-   */
-  async dispatchMounted(method: string, params: WireParams, parent: DispatchScope): Promise<Result> {
-    if (this.pending.size > 0 || this.failures.length > 0) await this.ready();
-    const handler = this.handlers[method];
-    if (!handler) throw new McpError(ErrorCode.MethodNotFound, `Method not found: ${method}`);
-    const scope = parent.derive((uri, inner) =>
-      this.readResource(uri, inner).then((found) => found.contents),
-    );
-    if (this.requestChain) return this.requestChain.runMounted(method, params, scope, handler);
-    return handler(params, scope, scope.input);
-  }
-
   /** Adds middleware at the inner end of the chain (the first ever given runs outermost). */
   use(middleware: Middleware[]): void {
     checkMiddleware(middleware);
@@ -252,13 +231,16 @@ export class ServerKernel {
       this.chainLoading.middleware.push(...middleware);
       return;
     }
-    // The first use() loads the chain; requests wait for it (they wait for `track`ed work).
+    // The first use() loads the chain, which runs the dispatcher's handlers; requests wait for it
+    // (they wait for `track`ed work).
     const queued = [...middleware];
-    const loaded = import("./middleware-chain.js").then(({ MiddlewareChain }) => {
-      this.chainLoading = undefined;
-      this.chain = new MiddlewareChain(this);
-      this.addMiddleware(this.chain, queued);
-    });
+    const loaded = Promise.all([import("./middleware-chain.js"), this.serve()]).then(
+      ([{ MiddlewareChain }, dispatcher]) => {
+        this.chainLoading = undefined;
+        this.chain = new MiddlewareChain(dispatcher);
+        this.addMiddleware(this.chain, queued);
+      },
+    );
     this.chainLoading = { middleware: queued, loaded };
     this.track(loaded);
   }
@@ -285,186 +267,4 @@ export class ServerKernel {
     }
     if (this.chain?.hears) this.chain.notification(notification, session);
   }
-
-  /** Handles one request for either era; throws McpError for a JSON-RPC error answer. */
-  async dispatch(input: DispatchInput): Promise<Result> {
-    if (this.pending.size > 0 || this.failures.length > 0) await this.ready();
-    const { request, session } = input;
-    const params = (request.params ?? {}) as WireParams;
-    checkInputDepth(params, "the request");
-    const method = request.method;
-    const modern = hasModernClaim(params);
-    if (modern && REMOVED_IN_MODERN.has(method)) {
-      throw new McpError(
-        ErrorCode.MethodNotFound,
-        `Method not found: ${method} is not part of protocol 2026-07-28`,
-      );
-    }
-    if (this.requestChain) return this.requestChain.dispatch(input, params, method, modern);
-    if (method === "initialize") return this.initialize(params, session);
-    if (method === "ping" && !modern) return {};
-    const handler = this.handlers[method];
-    if (!handler) throw new McpError(ErrorCode.MethodNotFound, `Method not found: ${method}`);
-    const era: EraScope = resolveScope(params, session.legacy);
-    const scope = this.scopeFor(era, input, params);
-    return this.finish(method, era, await this.invoke(method, handler, params, scope, input));
-  }
-
-  /** @internal The handler of a method (not `initialize`). */
-  handlerFor(method: string): Handler | undefined {
-    return this.handlers[method];
-  }
-
-  /** @internal Runs a handler; 2026-07-28 requests that may ask for input go through input-required rounds. */
-  invoke(
-    method: string,
-    handler: Handler,
-    params: WireParams,
-    scope: DispatchScope,
-    input: DispatchInput,
-  ): Promise<Result> | Result {
-    // A mounted server's request runs inside its parent's rounds (the scope already has them).
-    if (scope.era !== "modern" || !INPUT_REQUIRED_METHODS.has(method) || scope.inputHooks)
-      return handler(params, scope, input);
-    return runWithInputRounds(this.options.requestState, method, params, input.session.auth, (hooks) => {
-      scope.ask = hooks.ask;
-      scope.inputHooks = hooks;
-      return Promise.resolve(handler(params, scope, input));
-    });
-  }
-
-  /** @internal Adds the 2026-07-28 result fields (result type, server info, cache hints). */
-  finish(method: string, era: EraScope, result: Result): Result {
-    if (era.era === "legacy") return result;
-    result.resultType ??= "complete";
-    result._meta = result._meta ? { ...result._meta, ...this.serverInfoMeta } : this.serverInfoMeta;
-    // Interim (input_required) results are never cacheable and carry no hints.
-    if (CACHEABLE_METHODS.has(method) && result.resultType === "complete") {
-      result.ttlMs ??= this.options.listCache.ttlMs;
-      result.cacheScope ??= this.options.listCache.cacheScope;
-    }
-    return result;
-  }
-
-  /** @internal */
-  scopeFor(era: EraScope, input: DispatchInput, params: WireParams): DispatchScope {
-    const scope = new DispatchScope(
-      era,
-      input,
-      params._meta?.progressToken as ProgressToken | undefined,
-      (uri, inner) => this.readResource(uri, inner).then((found) => found.contents),
-    );
-    if (era.era === "legacy" && input.serverRequest) scope.request = input.serverRequest;
-    return scope;
-  }
-
-  /** @internal */
-  initialize(params: InitializeParams, session: SessionState): InitializeResult {
-    const protocolVersion = negotiateLegacyVersion(params.protocolVersion);
-    const capabilities = params.capabilities;
-    session.legacy = {
-      protocolVersion,
-      clientCapabilities: typeof capabilities === "object" && capabilities !== null ? capabilities : {},
-      clientInfo: isImplementation(params.clientInfo) ? params.clientInfo : undefined,
-      logLevel: undefined,
-      initialized: false,
-    };
-    const result: InitializeResult = {
-      protocolVersion,
-      capabilities: this.capabilities(),
-      serverInfo: this.options.info,
-    };
-    if (this.options.instructions !== undefined) result.instructions = this.options.instructions;
-    return result;
-  }
-
-  /**
-   * The resource `uri` names for this caller: a static one first, then the first template (in
-   * registration order) that matches and that the caller may use; undefined when there is none.
-   */
-  findResource(
-    uri: string,
-    auth: AuthInfo | undefined,
-    visible?: Visibility,
-  ):
-    | { entry: ResourceEntry; template?: undefined }
-    | { entry?: undefined; template: TemplateEntry; params: Record<string, string> }
-    | undefined {
-    const entry = visible?.resources?.has(uri) === false ? undefined : this.resources.getFor(uri, auth);
-    if (entry) return { entry };
-    for (const template of this.templates.list()) {
-      if (visible?.templates?.has(template.uriTemplate) === false) continue;
-      // A template the caller may not use is skipped as if absent: a later one may still match.
-      const found = this.templates.getFor(template.uriTemplate, auth);
-      const params = found?.template.match(uri);
-      if (found && params) return { template: found, params };
-    }
-    return undefined;
-  }
-
-  /** Finds and reads a resource: static URIs first, then templates in registration order. */
-  async readResource(
-    uri: string,
-    scope: RequestScope,
-    visible?: Visibility,
-  ): Promise<{ contents: ResourceContents[]; cache: CacheHints }> {
-    const ctx = (scope as DispatchScope).context ?? new Context(scope);
-    const found = this.findResource(uri, scope.auth, visible);
-    try {
-      if (found?.entry)
-        return { contents: await readStatic(found.entry, ctx), cache: this.options.readCache };
-      if (found?.template)
-        return {
-          contents: await readTemplate(found.template, uri, found.params, ctx),
-          cache: this.options.readCache,
-        };
-    } catch (error) {
-      if (error instanceof McpError) throw error;
-      const detail =
-        error instanceof Error && (error.name === "ResourceError" || !this.options.maskErrorDetails)
-          ? `: ${error.message}`
-          : "";
-      throw new McpError(ErrorCode.InternalError, `Error reading resource ${uri}${detail}`);
-    }
-    const route = this.mounts && (await this.mounts.routeUri(uri, scope as DispatchScope, visible));
-    if (route) {
-      const read = await route.mount.source
-        .readResource({ uri: route.key }, scope as DispatchScope)
-        .catch((error: unknown) => {
-          // Not found by the mount: answered with the URI the client asked for.
-          if (
-            error instanceof NotFoundError ||
-            (error instanceof McpError && error.code === ErrorCode.ResourceNotFound)
-          )
-            throw new NotFoundError("resource", `Resource not found: ${uri}`, { uri });
-          throw error;
-        });
-      const contents = read.contents;
-      if (!Array.isArray(contents))
-        throw new McpError(
-          ErrorCode.InternalError,
-          `${route.mount.source.name} read ${uri} without contents`,
-        );
-      const cache: CacheHints = {
-        ttlMs: typeof read.ttlMs === "number" ? read.ttlMs : this.options.readCache.ttlMs,
-        cacheScope:
-          read.cacheScope === "public" || read.cacheScope === "private"
-            ? read.cacheScope
-            : this.options.readCache.cacheScope,
-      };
-      // A mounted resource keeps its own URI in the contents; the client asked by the namespaced one.
-      return {
-        contents: (contents as ResourceContents[]).map((item) =>
-          item.uri === route.key ? { ...item, uri } : item,
-        ),
-        cache,
-      };
-    }
-    throw new NotFoundError("resource", `Resource not found: ${uri}`, { uri });
-  }
-}
-
-/** A client's `clientInfo`: an object naming it (anything else is not kept). */
-function isImplementation(value: unknown): value is Implementation {
-  return typeof value === "object" && value !== null && typeof (value as Implementation).name === "string";
 }

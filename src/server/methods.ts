@@ -8,13 +8,13 @@ import { LOG_LEVELS } from "../protocol/logging.js";
 import { TASK_METHODS, TASKS_EXTENSION, type TaskMethod } from "../protocol/tasks.js";
 import type { LoggingLevel, Result } from "../protocol/types.js";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "../protocol/versions.js";
-import { renderPrompt } from "./components/prompts.js";
+import { callTool, renderPrompt } from "./components/calls.js";
 import { type Entry, pageOf, type Registry } from "./components/registry.js";
-import { callTool } from "./components/tools.js";
 import { Context } from "./context.js";
 import type { DispatchScope } from "./dispatch-scope.js";
+import type { Dispatcher } from "./dispatcher.js";
 import type { DispatchInput, ServerKernel, SessionState, Visibility } from "./kernel.js";
-import { keyOf, type Mounts, type Route } from "./mounts.js";
+import { keyOf, type MountRoutes, type Route } from "./mount-routes.js";
 import type { SourceLists } from "./sources.js";
 
 /** Any request's params, as they arrive. */
@@ -85,18 +85,19 @@ export type Handler<P extends WireParams = WireParams> = (
 /** Every method's handler, each typed with its own params. */
 export type Handlers = { [M in keyof ParamsByMethod]: Handler<ParamsByMethod[M]> };
 
-/** The handlers of `kernel`'s methods (every method but `initialize`, which the kernel answers itself). */
-export function methodHandlers(kernel: ServerKernel): Handlers {
+/** The handlers of the server's methods (every method but `initialize`, which the dispatcher answers itself). */
+export function methodHandlers(dispatcher: Dispatcher): Handlers {
+  const { kernel } = dispatcher;
   const handlers: Omit<Handlers, TaskMethod> = {
     "server/discover": () => discover(kernel),
-    "tools/list": (params, scope) => listPage(kernel, "tools", params, scope),
-    "tools/call": (params, scope) => callToolRequest(kernel, params, scope),
-    "resources/list": (params, scope) => listPage(kernel, "resources", params, scope),
-    "resources/templates/list": (params, scope) => listPage(kernel, "templates", params, scope),
-    "resources/read": (params, scope) => readResourceRequest(kernel, params, scope),
-    "prompts/list": (params, scope) => listPage(kernel, "prompts", params, scope),
-    "prompts/get": (params, scope) => getPrompt(kernel, params, scope),
-    "completion/complete": (params, scope) => completeRequest(kernel, params, scope),
+    "tools/list": (params, scope) => listPage(dispatcher, "tools", params, scope),
+    "tools/call": (params, scope) => callToolRequest(dispatcher, params, scope),
+    "resources/list": (params, scope) => listPage(dispatcher, "resources", params, scope),
+    "resources/templates/list": (params, scope) => listPage(dispatcher, "templates", params, scope),
+    "resources/read": (params, scope) => readResourceRequest(dispatcher, params, scope),
+    "prompts/list": (params, scope) => listPage(dispatcher, "prompts", params, scope),
+    "prompts/get": (params, scope) => getPrompt(dispatcher, params, scope),
+    "completion/complete": (params, scope) => completeRequest(dispatcher, params, scope),
     "logging/setLevel": (params, _scope, input) => setLevel(params, input.session),
     "subscriptions/listen": async (params, scope) => {
       if (scope.era !== "modern") {
@@ -111,13 +112,14 @@ export function methodHandlers(kernel: ServerKernel): Handlers {
         taskIds === undefined
           ? params.notifications
           : await (await kernel.tasks()).listenFilter(params.notifications, scope);
-      const filter = await readableSubscriptions(kernel, notifications, scope);
+      const filter = await readableSubscriptions(dispatcher, notifications, scope);
       return kernel.hub.listen(scope.requestId, filter, scope.signal, scope.notify);
     },
     "resources/subscribe": async (params, scope, input) => {
       const uri = subscriptionUri(params);
-      if (!kernel.findResource(uri, scope.auth)) {
-        const route = kernel.mounts && (await kernel.mounts.routeUri(uri, scope));
+      if (!dispatcher.findResource(uri, scope.auth)) {
+        const routes = dispatcher.routes;
+        const route = routes && (await routes.routeUri(uri, scope));
         // Subscribing to what the caller may not read answers as reading it would: not found.
         if (!route) throw new McpError(ErrorCode.ResourceNotFound, `Resource not found: ${uri}`, { uri });
         await route.mount.source.subscribe?.(route.key, scope);
@@ -129,8 +131,9 @@ export function methodHandlers(kernel: ServerKernel): Handlers {
     "resources/unsubscribe": async (params, _scope, input) => {
       const uri = subscriptionUri(params);
       const had = input.session.subscriptions?.delete(uri);
-      if (had && kernel.mounts && !kernel.findResource(uri, input.session.auth)) {
-        for (const route of kernel.mounts.candidates("resources", uri))
+      const routes = dispatcher.routes;
+      if (had && routes && !dispatcher.findResource(uri, input.session.auth)) {
+        for (const route of routes.candidates("resources", uri))
           await route.mount.source.unsubscribe?.(route.key);
       }
       return {};
@@ -148,7 +151,7 @@ export function methodHandlers(kernel: ServerKernel): Handlers {
 
 /** `resources/read`, optionally limited to what middleware list hooks left visible. */
 export async function readResourceRequest(
-  kernel: ServerKernel,
+  dispatcher: Dispatcher,
   params: ReadResourceParams,
   scope: DispatchScope,
   visible?: Visibility,
@@ -157,7 +160,7 @@ export async function readResourceRequest(
   if (typeof uri !== "string")
     throw new McpError(ErrorCode.InvalidParams, "resources/read needs a string uri");
   try {
-    const { contents, cache } = await kernel.readResource(uri, scope, visible);
+    const { contents, cache } = await dispatcher.readResource(uri, scope, visible);
     return scope.era === "modern"
       ? { contents, ttlMs: cache.ttlMs, cacheScope: cache.cacheScope }
       : { contents };
@@ -181,15 +184,16 @@ function discover(kernel: ServerKernel): Result {
 }
 
 function callToolRequest(
-  kernel: ServerKernel,
+  dispatcher: Dispatcher,
   params: CallToolParams,
   scope: DispatchScope,
 ): Promise<Result> {
+  const { kernel } = dispatcher;
   const name = params.name;
   if (typeof name !== "string") throw new McpError(ErrorCode.InvalidParams, "tools/call needs a string name");
   const entry = kernel.tools.getFor(name, scope.auth);
-  const mounts = kernel.mounts;
-  if (!entry && !mounts) throw new NotFoundError("tool", `Unknown tool: ${name}`);
+  const routes = dispatcher.routes;
+  if (!entry && !routes) throw new NotFoundError("tool", `Unknown tool: ${name}`);
   const args = params.arguments;
   if (args !== undefined && (typeof args !== "object" || args === null || Array.isArray(args))) {
     throw new McpError(ErrorCode.InvalidParams, "tools/call arguments must be an object");
@@ -218,7 +222,7 @@ function callToolRequest(
         return call();
       });
     };
-    const route = (mounts as Mounts).routeName("tools", name, scope);
+    const route = (routes as MountRoutes).routeName("tools", name, scope);
     return route instanceof Promise ? route.then(routed) : routed(route);
   }
   const options = { maskErrorDetails: kernel.options.maskErrorDetails };
@@ -231,16 +235,18 @@ function callToolRequest(
 }
 
 async function getPrompt(
-  kernel: ServerKernel,
+  dispatcher: Dispatcher,
   params: GetPromptParams,
   scope: DispatchScope,
 ): Promise<Result> {
+  const { kernel } = dispatcher;
   const name = params.name;
   if (typeof name !== "string")
     throw new McpError(ErrorCode.InvalidParams, "prompts/get needs a string name");
   const entry = kernel.prompts.getFor(name, scope.auth);
   if (!entry) {
-    const route = kernel.mounts && (await kernel.mounts.routeName("prompts", name, scope));
+    const routes = dispatcher.routes;
+    const route = routes && (await routes.routeName("prompts", name, scope));
     if (!route) throw new NotFoundError("prompt", `Unknown prompt: ${name}`);
     return route.mount.source
       .getPrompt({ ...params, name: route.key }, scope)
@@ -256,18 +262,19 @@ async function getPrompt(
  * told of its URIs that stay.
  */
 async function readableSubscriptions(
-  kernel: ServerKernel,
+  dispatcher: Dispatcher,
   filter: unknown,
   scope: DispatchScope,
 ): Promise<unknown> {
+  const { routes } = dispatcher;
   if (typeof filter !== "object" || filter === null) return filter;
   const uris = (filter as { resourceSubscriptions?: unknown }).resourceSubscriptions;
   if (!Array.isArray(uris)) return filter;
   const kept: unknown[] = [];
   for (const uri of uris) {
-    if (typeof uri !== "string" || kernel.findResource(uri, scope.auth)) kept.push(uri);
-    else if (kernel.mounts) {
-      const route = await kernel.mounts.routeUri(uri, scope);
+    if (typeof uri !== "string" || dispatcher.findResource(uri, scope.auth)) kept.push(uri);
+    else if (routes) {
+      const route = await routes.routeUri(uri, scope);
       if (!route) continue;
       await route.mount.source.subscribe?.(route.key, scope);
       kept.push(uri);
@@ -278,18 +285,19 @@ async function readableSubscriptions(
 
 /** `completion/complete`: this server's prompts and templates, else the mount serving the ref. */
 async function completeRequest(
-  kernel: ServerKernel,
+  dispatcher: Dispatcher,
   params: CompleteParams,
   scope: DispatchScope,
 ): Promise<Result> {
-  const { prompts, templates, mounts } = kernel;
+  const { prompts, templates } = dispatcher.kernel;
+  const { routes } = dispatcher;
   const ref = params.ref;
-  if (mounts && typeof ref === "object" && ref !== null) {
+  if (routes && typeof ref === "object" && ref !== null) {
     const route =
       ref.type === "ref/prompt" && typeof ref.name === "string" && !prompts.getFor(ref.name, scope.auth)
-        ? await mounts.routeName("prompts", ref.name, scope)
+        ? await routes.routeName("prompts", ref.name, scope)
         : ref.type === "ref/resource" && typeof ref.uri === "string" && !templates.getFor(ref.uri, scope.auth)
-          ? await mounts.routeName("templates", ref.uri, scope)
+          ? await routes.routeName("templates", ref.uri, scope)
           : undefined;
     if (route) {
       const own = ref.type === "ref/prompt" ? { ...ref, name: route.key } : { ...ref, uri: route.key };
@@ -342,11 +350,12 @@ const LIST_FIELDS = {
 
 /** One page of a list, as the caller sees it (with mounts: the merged list, cut into the same pages). */
 function listPage(
-  kernel: ServerKernel,
+  dispatcher: Dispatcher,
   kind: keyof SourceLists,
   params: ListParams,
   scope: DispatchScope,
 ): Result | Promise<Result> {
+  const { kernel } = dispatcher;
   const registry = kernel[kind] as unknown as Registry<Entry<unknown>, unknown>;
   const pageSize = kernel.options.pageSize;
   const field = LIST_FIELDS[kind];
@@ -355,7 +364,7 @@ function listPage(
     const result = withCursor({ [field]: page.items }, page.nextCursor);
     return registry.hasChecks() ? privateList(result, scope.era) : result;
   }
-  return Promise.resolve(kernel.listAll(kind, scope)).then((items) => {
+  return Promise.resolve(dispatcher.listAll(kind, scope)).then((items) => {
     const page = pageOf(
       items as SourceLists[typeof kind][],
       (item) => keyOf(kind, item),

@@ -1,6 +1,7 @@
 /**
- * The middleware chain: runs the hooks given to `mcp.use()` around the kernel's handlers. The
- * kernel loads it with the first `use()`; without middleware its own path is unchanged.
+ * The middleware chain: runs the hooks given to `mcp.use()` around the dispatcher's handlers. The
+ * kernel loads it (and the dispatcher) with the first `use()`; without middleware the dispatcher's
+ * own path is unchanged.
  */
 import { McpError, NotFoundError, ToolError } from "../errors.js";
 import { ErrorCode } from "../protocol/codes.js";
@@ -14,10 +15,11 @@ import type {
   Result,
 } from "../protocol/types.js";
 import { LATEST_LEGACY_PROTOCOL_VERSION, negotiateLegacyVersion } from "../protocol/versions.js";
+import { errorResult } from "./components/calls.js";
 import { pageOf } from "./components/registry.js";
-import { errorResult } from "./components/tools.js";
 import { Context } from "./context.js";
 import type { DispatchScope } from "./dispatch-scope.js";
+import type { Dispatcher } from "./dispatcher.js";
 import type { DispatchInput, ServerKernel, SessionState, Visibility } from "./kernel.js";
 import { type Handler, privateList, readResourceRequest, type WireParams, withCursor } from "./methods.js";
 import {
@@ -146,14 +148,16 @@ function preInitScope(method: string, params: WireParams): EraScope {
 }
 
 export class MiddlewareChain {
+  private readonly dispatcher: Dispatcher;
   private readonly kernel: ServerKernel;
   private readonly hooks = Object.fromEntries(HOOKS.map((hook) => [hook, [] as Middleware[]])) as Record<
     HookName,
     Middleware[]
   >;
 
-  constructor(kernel: ServerKernel) {
-    this.kernel = kernel;
+  constructor(dispatcher: Dispatcher) {
+    this.dispatcher = dispatcher;
+    this.kernel = dispatcher.kernel;
   }
 
   /** Whether any middleware has a request hook (anything but `onNotification`). */
@@ -174,17 +178,17 @@ export class MiddlewareChain {
   }
 
   async dispatch(input: DispatchInput, params: WireParams, method: string, modern: boolean): Promise<Result> {
-    const { kernel } = this;
+    const { dispatcher } = this;
     const session = input.session;
     const early = method === "initialize" || (method === "ping" && !modern);
-    const handler = kernel.handlerFor(method);
+    const handler = dispatcher.handlerFor(method);
     if (!handler && !early) throw new McpError(ErrorCode.MethodNotFound, `Method not found: ${method}`);
     const era =
       early && !(method === "ping" && session.legacy)
         ? preInitScope(method, params)
         : resolveScope(params, session.legacy);
-    const ctx = new HookContext(method, { ...params }, kernel.scopeFor(era, input, params));
-    return kernel.finish(method, era, await this.run(ctx, handler as Handler, input));
+    const ctx = new HookContext(method, { ...params }, dispatcher.scopeFor(era, input, params));
+    return dispatcher.finish(method, era, await this.run(ctx, handler as Handler, input));
   }
 
   /**
@@ -238,38 +242,38 @@ export class MiddlewareChain {
 
   /** The method's own hook (inside `onRequest`), then the handler. */
   private specific(ctx: HookContext, handler: Handler, input: DispatchInput): Promise<Result> | Result {
-    const { kernel } = this;
+    const { dispatcher } = this;
     const method = ctx.method;
     switch (method) {
       case "initialize":
-        return kernel.initialize(ctx.params, input.session);
+        return dispatcher.initialize(ctx.params, input.session);
       case "ping":
-        return ctx.era === "legacy" ? {} : kernel.invoke(method, handler, ctx.params, ctx.scope, input);
+        return ctx.era === "legacy" ? {} : dispatcher.invoke(method, handler, ctx.params, ctx.scope, input);
       case "tools/call":
         return this.callTool(ctx, handler, input);
       case "prompts/get":
         return this.wrap("onGetPrompt", ctx, async () => {
           const check = this.checkListed(ctx, "prompts/list", "prompt");
           if (check) await check;
-          return kernel.invoke(method, handler, ctx.params, ctx.scope, input);
+          return dispatcher.invoke(method, handler, ctx.params, ctx.scope, input);
         });
       case "resources/read":
         return this.wrap("onReadResource", ctx, async () => {
           const visible = await this.resourceVisibility(ctx);
           const read: Handler = visible
-            ? (params, scope) => readResourceRequest(kernel, params, scope, visible)
+            ? (params, scope) => readResourceRequest(dispatcher, params, scope, visible)
             : handler;
-          return kernel.invoke(method, read, ctx.params, ctx.scope, input);
+          return dispatcher.invoke(method, read, ctx.params, ctx.scope, input);
         });
       case "tools/list":
       case "prompts/list":
       case "resources/list":
       case "resources/templates/list":
         if (this.hooks[LISTS[method].hook].length === 0)
-          return kernel.invoke(method, handler, ctx.params, ctx.scope, input);
+          return dispatcher.invoke(method, handler, ctx.params, ctx.scope, input);
         return this.list(ctx, method);
       default:
-        return kernel.invoke(method, handler, ctx.params, ctx.scope, input);
+        return dispatcher.invoke(method, handler, ctx.params, ctx.scope, input);
     }
   }
 
@@ -281,7 +285,7 @@ export class MiddlewareChain {
   /** `onCallTool`; a ToolError thrown by a middleware becomes an `isError` result, as from a tool. */
   private callTool(ctx: HookContext, handler: Handler, input: DispatchInput): Promise<Result> | Result {
     if (this.hooks.onCallTool.length === 0 && this.hooks.onListTools.length === 0)
-      return this.kernel.invoke("tools/call", handler, ctx.params, ctx.scope, input);
+      return this.dispatcher.invoke("tools/call", handler, ctx.params, ctx.scope, input);
     return this.hookedCallTool(ctx, handler, input);
   }
 
@@ -289,7 +293,7 @@ export class MiddlewareChain {
     const core = async () => {
       const check = this.checkListed(ctx, "tools/list", "tool");
       if (check) await check;
-      return this.kernel.invoke("tools/call", handler, ctx.params, ctx.scope, input);
+      return this.dispatcher.invoke("tools/call", handler, ctx.params, ctx.scope, input);
     };
     try {
       return await this.wrap("onCallTool", ctx, core);
@@ -321,7 +325,7 @@ export class MiddlewareChain {
       hook,
       listCtx,
       async () =>
-        (await this.kernel.listAll(registry, ctx.scope)).slice() as unknown as Record<string, unknown>[],
+        (await this.dispatcher.listAll(registry, ctx.scope)).slice() as unknown as Record<string, unknown>[],
     );
     if (!Array.isArray(items)) throw new TypeError(`Middleware ${hook} must return an array`);
     return items;

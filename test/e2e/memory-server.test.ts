@@ -5,7 +5,16 @@ import { type } from "arktype";
 import * as v from "valibot";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { Client, type ClientOptions, FastMCP, Image, McpError, ToolError } from "../../src/index.js";
+import {
+  Client,
+  type ClientOptions,
+  FastMCP,
+  Image,
+  LATEST_PROTOCOL_VERSION,
+  McpError,
+  MetaKey,
+  ToolError,
+} from "../../src/index.js";
 
 const ERAS: [string, ClientOptions][] = [
   ["modern (2026-07-28)", {}],
@@ -474,6 +483,39 @@ describe("era-specific results", () => {
     ]);
     expect(results.map((r) => r.text)).toEqual(["3", "7"]);
     expect([modern.era, legacy.era]).toEqual(["modern", "legacy"]);
+  });
+});
+
+describe("a server's first request", () => {
+  it("is answered by a stateless exchange on a server that never served before", async () => {
+    // No run(), listen() or session: the exchange itself loads the request handling.
+    const mcp = new FastMCP("first");
+    mcp.tool("add", { inputSchema: z.object({ a: z.number(), b: z.number() }) }, ({ a, b }) => a + b);
+    const notified: string[] = [];
+    const reply = await mcp.exchange(
+      {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: {
+          name: "add",
+          arguments: { a: 2, b: 3 },
+          _meta: {
+            [MetaKey.ProtocolVersion]: LATEST_PROTOCOL_VERSION,
+            [MetaKey.ClientCapabilities]: {},
+          },
+        },
+      },
+      {
+        transport: "custom",
+        auth: undefined,
+        headers: undefined,
+        signal: new AbortController().signal,
+        notify: (method) => notified.push(method),
+      },
+    );
+    expect(reply).toMatchObject({ id: 1, result: { content: [{ type: "text", text: "5" }] } });
+    expect(notified).toEqual([]);
   });
 });
 

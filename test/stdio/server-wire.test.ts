@@ -2,7 +2,10 @@
  * The stdio server on the wire: raw lines in, raw lines out, against a real subprocess. Bad input
  * gets a clear JSON-RPC error and the server keeps serving.
  */
+import { once } from "node:events";
+import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { FastMCP, serveStdio } from "../../src/index.js";
 import { META } from "../helpers/protocol.js";
 import { RawStdio } from "../helpers/raw-stdio.js";
 
@@ -248,5 +251,29 @@ describe("stdio server: both eras and lifecycle", () => {
       id: 1,
       result: { content: [{ text: "slept 50" }] },
     });
+  });
+});
+
+describe("serveStdio on given streams", () => {
+  it("sends console output to stderr from the call on, serves, and puts the console back when input ends", async () => {
+    const mcp = new FastMCP("streams");
+    mcp.tool("add", { inputSchema: { type: "object", properties: { a: {}, b: {} } } }, ({ a, b }) =>
+      String(Number(a) + Number(b)),
+    );
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    const log = console.log;
+    const serving = serveStdio(mcp, { stdin, stdout, redirectConsole: true });
+    // At once, not when the serving code has loaded: a line logged now must not reach stdout.
+    expect(console.log).toBe(console.error);
+    const line = once(stdout, "data");
+    stdin.write(
+      `${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "add", arguments: { a: 2, b: 3 }, _meta: META } })}\n`,
+    );
+    const [chunk] = (await line) as [Buffer];
+    expect(JSON.parse(chunk.toString())).toMatchObject({ id: 1, result: { content: [{ text: "5" }] } });
+    stdin.end();
+    await serving;
+    expect(console.log).toBe(log);
   });
 });

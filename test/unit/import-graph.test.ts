@@ -98,6 +98,23 @@ const CLIENT_IMPLEMENTATION = [
 ];
 
 /**
+ * What a server needs once it serves, loaded by its first run(), listen(), session or exchange: the
+ * dispatcher with the method handlers, the request scope, input-required rounds and the running of
+ * components, and the stdio loop (its line framing, shared with the client's stdio transport, is
+ * built into the client core). Importing the root entry loads only what registering components
+ * needs.
+ */
+const SERVER_SERVING = [
+  /^src\/server\/(dispatcher|methods|dispatch-scope|input-round)\.ts$/,
+  // Running a component for a request (validating, calling, converting its value).
+  /^src\/server\/components\/(calls|convert)\.ts$/,
+  // Routing requests to mounted servers and proxies (mounting itself stays synchronous).
+  /^src\/server\/mount-routes\.ts$/,
+  /^src\/protocol\/era\.ts$/,
+  /^src\/transports\/stdio\/serve\.ts$/,
+];
+
+/**
  * Features loaded on first use: the tasks extension (server and client side), completion, the
  * requestState crypto of input-required rounds, the middleware chain (`mcp.use()`), and the
  * client's subscriptions (`client.listen()`). A plain tool call needs none of them.
@@ -130,6 +147,7 @@ const MUST_NOT_LOAD = [
   ...SCHEMA_LIBRARIES,
   ...NETWORK_TRANSPORTS,
   ...CLIENT_IMPLEMENTATION,
+  ...SERVER_SERVING,
   ...FIRST_USE_FEATURES,
 ];
 
@@ -199,6 +217,11 @@ describe("what a server with a zod tool loads to answer a call", () => {
   it("loads the client's own code on connect", () => {
     expect(graph).toContain("src/client/connection.ts");
     expect(graph).toContain("src/client/negotiate.ts");
+  });
+
+  it("loads the server's request handling once it serves", () => {
+    expect(graph).toContain("src/server/dispatcher.ts");
+    expect(graph).toContain("src/server/methods.ts");
   });
 
   it.each(

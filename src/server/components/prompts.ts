@@ -1,12 +1,9 @@
-/** Prompts: options, the entry built at registration, rendering one. */
+/** Prompts: options and the entry built at registration (calls.ts renders one). */
 
-import { McpError, PromptError } from "../../errors.js";
-import { ErrorCode } from "../../protocol/codes.js";
-import type { GetPromptResult, Prompt, PromptArgument } from "../../protocol/types.js";
+import type { Prompt, PromptArgument } from "../../protocol/types.js";
 import { type CompiledSchema, compileSchema } from "../../schema/compile.js";
 import type { InferArgs, SchemaInput } from "../../schema/standard.js";
 import type { Context } from "../context.js";
-import { toPromptMessages } from "./convert.js";
 import {
   type CommonComponentOptions,
   checkAuthOption,
@@ -16,7 +13,6 @@ import {
   metaWithTags,
 } from "./registry.js";
 import type { Completer } from "./resources.js";
-import { formatIssues } from "./tools.js";
 
 export type PromptHandler<Args = Record<string, string>> = (args: Args, ctx: Context) => unknown;
 
@@ -88,40 +84,4 @@ export function buildPromptEntry(
     };
   };
   return args instanceof Promise ? args.then(assemble) : assemble(args);
-}
-
-export async function renderPrompt(
-  entry: PromptEntry,
-  rawArgs: unknown,
-  ctx: Context,
-  maskErrorDetails: boolean,
-): Promise<GetPromptResult> {
-  let args: unknown = rawArgs ?? {};
-  if (entry.args) {
-    let outcome = entry.args.validate(args);
-    if (outcome instanceof Promise) outcome = await outcome;
-    if (!outcome.ok) {
-      throw new McpError(
-        ErrorCode.InvalidParams,
-        `Invalid arguments for prompt ${entry.key}: ${formatIssues(outcome.issues)}`,
-        {
-          issues: outcome.issues,
-        },
-      );
-    }
-    args = outcome.value;
-  }
-  let value: unknown;
-  try {
-    value = (entry.handler as PromptHandler<unknown>)(args, ctx);
-    if (value instanceof Promise) value = await value;
-  } catch (error) {
-    if (error instanceof McpError) throw error;
-    if (error instanceof PromptError) throw new McpError(ErrorCode.InternalError, error.message);
-    const detail = maskErrorDetails ? "" : `: ${(error as Error)?.message ?? String(error)}`;
-    throw new McpError(ErrorCode.InternalError, `Error rendering prompt ${entry.key}${detail}`);
-  }
-  const result: GetPromptResult = { messages: await toPromptMessages(value) };
-  if (entry.options.description !== undefined) result.description = entry.options.description;
-  return result;
 }

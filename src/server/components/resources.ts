@@ -1,6 +1,5 @@
-import type { Annotations, Resource, ResourceContents, ResourceTemplate } from "../../protocol/types.js";
+import type { Annotations, Resource, ResourceTemplate } from "../../protocol/types.js";
 import type { Context } from "../context.js";
-import { toResourceContents } from "./convert.js";
 import {
   type CommonComponentOptions,
   checkAuthOption,
@@ -124,21 +123,4 @@ export function buildTemplateEntry(
   );
   const auth = checkAuthOption(`Resource template ${uriTemplate}`, options.auth);
   return { key: uriTemplate, enabled: options.enabled ?? true, wire, tags, auth, handler, template, options };
-}
-
-export async function readStatic(entry: ResourceEntry, ctx: Context): Promise<ResourceContents[]> {
-  let value = entry.handler(ctx);
-  if (value instanceof Promise) value = await value;
-  return toResourceContents(entry.key, value, entry.options.mimeType);
-}
-
-export async function readTemplate(
-  entry: TemplateEntry,
-  uri: string,
-  params: Record<string, string>,
-  ctx: Context,
-): Promise<ResourceContents[]> {
-  let value = entry.handler(params, ctx);
-  if (value instanceof Promise) value = await value;
-  return toResourceContents(uri, value, entry.options.mimeType);
 }

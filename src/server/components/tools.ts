@@ -1,11 +1,9 @@
-/** Tools: registration options, the entry built once at registration, and calling one. */
+/** Tools: registration options and the entry built once at registration (calls.ts calls one). */
 
-import { McpError, ToolError, ValidationError, type ValidationIssue } from "../../errors.js";
 import type { CallToolResult, Tool, ToolAnnotations } from "../../protocol/types.js";
 import { type CompiledSchema, compileSchema } from "../../schema/compile.js";
 import type { InferArgs, JSONSchema, SchemaInput, StandardSchemaV1 } from "../../schema/standard.js";
 import type { Context } from "../context.js";
-import { toCallToolResult } from "./convert.js";
 import type { ComponentHandle } from "./registration.js";
 import {
   type CommonComponentOptions,
@@ -207,93 +205,4 @@ function assemble(
     options,
     task,
   };
-}
-
-export function formatIssues(issues: ValidationIssue[]): string {
-  return issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join("; ");
-}
-
-export interface CallToolOptions {
-  /** Hide the detail of unexpected exceptions from the client. */
-  maskErrorDetails: boolean;
-}
-
-/** An `isError` tool result carrying `message`. */
-export function errorResult(message: string): CallToolResult {
-  return { content: [{ type: "text", text: message }], isError: true };
-}
-
-/**
- * Validates arguments, runs the handler and converts its value. Argument errors, ToolError and
- * unexpected exceptions become `isError` results; an McpError propagates as a JSON-RPC error.
- */
-export async function callTool(
-  entry: ToolEntry,
-  rawArgs: unknown,
-  ctx: Context,
-  options: CallToolOptions,
-): Promise<CallToolResult> {
-  let checked = validateToolArgs(entry, rawArgs);
-  if (checked instanceof Promise) checked = await checked;
-  return checked.ok ? runToolHandler(entry, checked.args, ctx, options) : checked.result;
-}
-
-type CheckedArgs = { ok: true; args: unknown } | { ok: false; result: CallToolResult };
-
-/** Validates a call's arguments against the tool's compiled input schema (async only if the schema is). */
-export function validateToolArgs(entry: ToolEntry, rawArgs: unknown): CheckedArgs | Promise<CheckedArgs> {
-  const mapping = entry.transform;
-  const args: unknown = mapping
-    ? mapping.mapArgs((rawArgs ?? {}) as Record<string, unknown>)
-    : (rawArgs ?? {});
-  if (!entry.input) return { ok: true, args };
-  const checked = (outcome: Awaited<ReturnType<CompiledSchema["validate"]>>): CheckedArgs =>
-    outcome.ok
-      ? { ok: true, args: outcome.value }
-      : {
-          ok: false,
-          result: errorResult(
-            `Invalid arguments for tool ${entry.key}: ${formatIssues(
-              mapping
-                ? outcome.issues.map((issue) => ({ ...issue, path: mapping.issuePath(issue.path) }))
-                : outcome.issues,
-            )}`,
-          ),
-        };
-  const outcome = entry.input.validate(args);
-  return outcome instanceof Promise ? outcome.then(checked) : checked(outcome);
-}
-
-/** Runs the handler on validated arguments and converts its value (see `callTool`). */
-export async function runToolHandler(
-  entry: ToolEntry,
-  args: unknown,
-  ctx: Context,
-  options: CallToolOptions,
-): Promise<CallToolResult> {
-  const name = entry.key;
-  let value: unknown;
-  try {
-    value = (entry.handler as ToolHandler<unknown>)(args, ctx);
-    if (value instanceof Promise) value = await value;
-  } catch (error) {
-    if (error instanceof ToolError) return errorResult(error.message);
-    if (error instanceof ValidationError)
-      return errorResult(`Invalid arguments for tool ${name}: ${error.message}`);
-    if (error instanceof McpError) throw error;
-    if (options.maskErrorDetails) return errorResult(`Error calling tool ${name}`);
-    return errorResult(`Error calling tool ${name}: ${(error as Error)?.message ?? String(error)}`);
-  }
-  const result = await toCallToolResult(value, entry.output ? { wrap: entry.wrapOutput } : undefined);
-  if (entry.output && !result.isError) {
-    const structured = entry.wrapOutput ? value : result.structuredContent;
-    let outcome = entry.output.validate(structured);
-    if (outcome instanceof Promise) outcome = await outcome;
-    if (!outcome.ok) {
-      return errorResult(
-        `Tool ${name} returned output that does not match its outputSchema: ${formatIssues(outcome.issues)}`,
-      );
-    }
-  }
-  return result;
 }

@@ -23,14 +23,8 @@ import {
   TERMINAL_STATUSES,
 } from "../../protocol/tasks.js";
 import type { Result } from "../../protocol/types.js";
-import {
-  type CallToolOptions,
-  callTool,
-  runToolHandler,
-  type TaskSettings,
-  type ToolEntry,
-  validateToolArgs,
-} from "../components/tools.js";
+import { type CallToolOptions, callTool, runToolHandler, validateToolArgs } from "../components/calls.js";
+import type { TaskSettings, ToolEntry } from "../components/tools.js";
 import { Context, type RequestScope } from "../context.js";
 import { sha256 } from "../request-state-seal.js";
 import { detailed, type Outcome, TaskRun } from "./task-run.js";
