@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { createServer as createNetServer, type Server, type Socket } from "node:net";
 import { promisify } from "node:util";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { ConnectionError, StreamableHttpTransport } from "../../src/index.js";
+import { ConnectionError, SSETransport, StreamableHttpTransport } from "../../src/index.js";
 import { listenLocal } from "../helpers/node-host.js";
 import { ROOT } from "../helpers/paths.js";
 import { deferred, within } from "../helpers/wait.js";
@@ -193,6 +193,31 @@ describe("Streamable HTTP client on node:http: keep-alive, redirects, custom fet
     await allClosed(accepted);
   });
 
+  it("hands the connection of an empty 202 back for reuse: notifications do not cost a connection each", async () => {
+    let notified = deferred();
+    const { origin, accepted } = await scripted((_req, body, res) => {
+      if (body?.id === undefined) {
+        // A notification: 202 with an empty body, as servers answer them.
+        res.writeHead(202, { "content-length": "0" }).end();
+        notified.resolve();
+        return;
+      }
+      answer(body, res, { n: body?.params?.n });
+    });
+    const transport = await connected(`${origin}/mcp`);
+    for (let n = 0; n < 5; n++) {
+      expect(await transport.sendRequest({ method: "tools/list", params: { n } })).toEqual({ n });
+      notified = deferred();
+      transport.sendNotification("notifications/roots/list_changed");
+      await within(notified.promise, 5000, "the notification");
+    }
+    // A request may go out while the 202's connection is still on its way back to the pool (it then
+    // opens a second one), never more: an empty body left unread would hold its connection.
+    expect(accepted.length).toBeLessThanOrEqual(2);
+    await transport.disconnect();
+    await allClosed(accepted);
+  });
+
   it("follows a 307 to the same origin with the same method, body and headers, as fetch does", async () => {
     const seen: { url: string | undefined; method: string | undefined; auth: string | undefined }[] = [];
     const { origin } = await scripted((req, body, res) => {
@@ -307,5 +332,56 @@ describe("Streamable HTTP client on node:http: keep-alive, redirects, custom fet
       { cwd: ROOT, timeout: 30_000 },
     );
     expect(JSON.parse(stdout)).toEqual([{}, {}]);
+  });
+});
+
+describe("legacy HTTP+SSE client on node:http", () => {
+  /** A 2024-11-05 HTTP+SSE server: the event stream announces /messages; each POST's answer goes down the stream. */
+  async function sseServer() {
+    let stream: ServerResponse | undefined;
+    const methods: string[] = [];
+    const served = await scripted((req, body, res) => {
+      if (req.method === "GET") {
+        res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+        res.write("event: endpoint\ndata: /messages?session=1\n\n");
+        stream = res;
+        return;
+      }
+      methods.push(body?.method);
+      res.writeHead(202).end();
+      stream?.write(
+        `data: ${JSON.stringify({ jsonrpc: "2.0", id: body?.id, result: { n: body?.params?.n } })}\n\n`,
+      );
+    });
+    return { ...served, methods };
+  }
+
+  it("posts over one kept-alive connection beside the stream, and closes both on disconnect", async () => {
+    const { origin, accepted } = await sseServer();
+    const transport = new SSETransport({ url: `${origin}/sse` });
+    await transport.connect();
+    for (let n = 0; n < 5; n++)
+      expect(await transport.sendRequest({ method: "tools/list", params: { n } })).toEqual({ n });
+    // The event stream holds one connection; the five POSTs share the other.
+    expect(accepted).toHaveLength(2);
+    await transport.disconnect();
+    await allClosed(accepted);
+  });
+
+  it("sends the stream's GET and every POST through a user-given fetch", async () => {
+    const { origin, methods } = await sseServer();
+    const sent: string[] = [];
+    const transport = new SSETransport({
+      url: `${origin}/sse`,
+      fetch: (input, init) => {
+        sent.push(`${init?.method} ${new URL(String(input)).pathname}`);
+        return fetch(input, init);
+      },
+    });
+    await transport.connect();
+    onTestFinished(() => transport.disconnect());
+    expect(await transport.sendRequest({ method: "tools/list", params: { n: 1 } })).toEqual({ n: 1 });
+    expect(sent).toEqual(["GET /sse", "POST /messages"]);
+    expect(methods).toEqual(["tools/list"]);
   });
 });

@@ -90,6 +90,7 @@ const NETWORK_TRANSPORTS = [
 const CLIENT_TRANSPORT_CODE = [
   /^src\/transports\/stdio\/(child|process-tree)\.ts$/,
   /^src\/transports\/streamable-http\/client-(connection|session|streams|sender)\.ts$/,
+  /^src\/transports\/http\/client-sender\.ts$/,
   /^src\/transports\/(sse|ws)\/client-connection\.ts$/,
 ];
 const CLIENT_IMPLEMENTATION = [

@@ -6,6 +6,7 @@ import { ConnectionError } from "../../errors.js";
 import { decodeValue } from "../../protocol/jsonrpc.js";
 import type { JSONRPCMessage } from "../../protocol/types.js";
 import { TRANSPORT_DEFAULTS } from "../defaults.js";
+import { fetchSender, type HttpReply, type HttpSender, NodeSender } from "../http/client-sender.js";
 import { SseParser } from "../http/sse.js";
 import { HttpStatusError } from "../http/status-error.js";
 import type { UrlHooks } from "../url-transport.js";
@@ -14,8 +15,13 @@ import type { SSETransportOptions } from "./client.js";
 export class SseConnection {
   private endpoint: string | undefined;
   private stream: AbortController | undefined;
+  /** node:http with a keep-alive Agent, or the user's fetch. */
+  private readonly sender: HttpSender;
 
-  constructor(private readonly transport: UrlHooks<SSETransportOptions>) {}
+  constructor(private readonly transport: UrlHooks<SSETransportOptions>) {
+    const { fetch: fetcher } = transport.options;
+    this.sender = fetcher ? fetchSender(fetcher) : new NodeSender();
+  }
 
   async open(attempt = 0): Promise<void> {
     const controller = new AbortController();
@@ -25,14 +31,14 @@ export class SseConnection {
       () => controller.abort(new Error(`no endpoint event within ${timeout} ms`)),
       timeout,
     );
-    let response: Response;
+    let response: HttpReply;
     const sent = await this.transport.commonHeaders({ method: "GET", url: this.transport.url });
     try {
-      response = await (this.transport.options.fetch ?? fetch)(this.transport.url, {
-        method: "GET",
-        headers: { accept: "text/event-stream", ...sent },
-        signal: controller.signal,
-      });
+      response = await this.sender.send(
+        this.transport.url,
+        { method: "GET", headers: { accept: "text/event-stream", ...sent } },
+        controller.signal,
+      );
     } catch (error) {
       clearTimeout(timer);
       throw new ConnectionError(`Cannot reach ${this.transport.url}: ${(error as Error).message}`, {
@@ -41,12 +47,12 @@ export class SseConnection {
     }
     if (await this.transport.reauthorize(response.status, response.headers, sent, attempt)) {
       clearTimeout(timer);
-      await response.body?.cancel().catch(() => {});
+      await response.discard();
       return this.open(attempt + 1);
     }
     if (!response.ok || !(response.headers.get("content-type") ?? "").includes("text/event-stream")) {
       clearTimeout(timer);
-      await response.body?.cancel().catch(() => {});
+      await response.discard();
       throw new HttpStatusError(
         response.status,
         `HTTP ${response.status} ${response.statusText} opening the SSE stream at ${this.transport.url}`,
@@ -102,17 +108,7 @@ export class SseConnection {
       { maxEventLength: limit, onOversized },
     );
     const pump = async () => {
-      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-      const decoder = new TextDecoder();
-      try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          parser.push(decoder.decode(value, { stream: true }));
-        }
-      } catch {
-        // dropped
-      }
+      await response.stream((text) => parser.push(text));
       if (controller.signal.aborted && this.stream !== controller) return;
       const error = new ConnectionError(`The SSE stream from ${this.transport.url} closed`);
       failed?.(error);
@@ -128,21 +124,24 @@ export class SseConnection {
 
   async send(message: JSONRPCMessage, attempt = 0): Promise<void> {
     if (!this.endpoint) throw new ConnectionError("The SSE stream has not announced its endpoint");
-    let response: Response;
+    let response: HttpReply;
     const sent = await this.transport.commonHeaders({ method: "POST", url: this.endpoint });
     try {
-      response = await (this.transport.options.fetch ?? fetch)(this.endpoint, {
-        method: "POST",
-        headers: { "content-type": "application/json", ...sent },
-        body: JSON.stringify(message),
-        signal: AbortSignal.timeout(this.transport.options.timeout ?? TRANSPORT_DEFAULTS.timeoutMs),
-      });
+      response = await this.sender.send(
+        this.endpoint,
+        {
+          method: "POST",
+          headers: { "content-type": "application/json", ...sent },
+          body: JSON.stringify(message),
+        },
+        AbortSignal.timeout(this.transport.options.timeout ?? TRANSPORT_DEFAULTS.timeoutMs),
+      );
     } catch (error) {
       throw new ConnectionError(`Cannot reach ${this.endpoint}: ${(error as Error).message}`, {
         cause: error,
       });
     }
-    await response.body?.cancel().catch(() => {});
+    await response.discard();
     if (await this.transport.reauthorize(response.status, response.headers, sent, attempt))
       return this.send(message, attempt + 1);
     if (!response.ok)
@@ -154,5 +153,6 @@ export class SseConnection {
     this.stream = undefined;
     this.endpoint = undefined;
     stream?.abort();
+    this.sender.close();
   }
 }

@@ -9,9 +9,6 @@ import { MetaKey } from "../../protocol/meta.js";
 import type { JSONRPCMessage, JSONRPCRequest, RequestId } from "../../protocol/types.js";
 import { isModernVersion } from "../../protocol/versions.js";
 import { TRANSPORT_DEFAULTS } from "../defaults.js";
-import { HttpStatusError } from "../http/status-error.js";
-import type { UrlHooks } from "../url-transport.js";
-import type { HttpRoute, StreamableHttpTransportOptions } from "./client.js";
 import {
   BodyTooLarge,
   fetchSender,
@@ -19,7 +16,10 @@ import {
   type HttpRequestInit,
   type HttpSender,
   NodeSender,
-} from "./client-sender.js";
+} from "../http/client-sender.js";
+import { HttpStatusError } from "../http/status-error.js";
+import type { UrlHooks } from "../url-transport.js";
+import type { HttpRoute, StreamableHttpTransportOptions } from "./client.js";
 import { LegacySession, type SessionHost } from "./client-session.js";
 import { discard, followReply, isEventStream, type ReplyHost } from "./client-streams.js";
 

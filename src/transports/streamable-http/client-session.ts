@@ -6,9 +6,9 @@
 import { ConnectionError } from "../../errors.js";
 import type { JSONRPCMessage, JSONRPCRequest, RequestId } from "../../protocol/types.js";
 import { TRANSPORT_DEFAULTS } from "../defaults.js";
+import type { HttpReply, HttpRequestInit } from "../http/client-sender.js";
 import { HttpStatusError } from "../http/status-error.js";
 import type { StreamableHttpTransportOptions } from "./client.js";
-import type { HttpReply, HttpRequestInit } from "./client-sender.js";
 import {
   deliverQuietly,
   discard,

@@ -6,9 +6,9 @@
 import { type DecodedMessage, decodeText } from "../../protocol/jsonrpc.js";
 import type { JSONRPCMessage, RequestId } from "../../protocol/types.js";
 import { TRANSPORT_DEFAULTS } from "../defaults.js";
+import type { HttpReply } from "../http/client-sender.js";
 import { type SseEvent, SseParser } from "../http/sse.js";
 import type { StreamableHttpTransportOptions } from "./client.js";
-import type { HttpReply } from "./client-sender.js";
 
 /** A JSON-RPC message read from a stream. */
 export type StreamMessage = Exclude<DecodedMessage, { kind: "invalid" }>;

@@ -5,7 +5,7 @@
  * legacy era the transport keeps the session id, opens the GET stream, resumes dropped streams with
  * `Last-Event-ID`, and starts a new session by itself when the server forgets the old one (404; see
  * client-session.ts). That code (client-connection.ts) loads with the first `connect()`; requests
- * go out through node:http with a keep-alive Agent, or the `fetch` option (client-sender.ts).
+ * go out through node:http with a keep-alive Agent, or the `fetch` option (http/client-sender.ts).
  *
  * @example
  * ```ts

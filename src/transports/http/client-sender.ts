@@ -1,8 +1,9 @@
 /**
- * How the Streamable HTTP client sends one HTTP request and reads its answer: with node:http or
- * node:https and a keep-alive Agent of the connection's own (the default, several times cheaper
- * per call than fetch's Request, Headers and web streams), or with the `fetch` the user gave.
- * Either way the connection code sees an `HttpReply`. Redirects are followed as fetch follows them.
+ * How the HTTP client transports (Streamable HTTP, legacy HTTP+SSE) send one HTTP request and read
+ * its answer: with node:http or node:https and a keep-alive Agent of the connection's own (the
+ * default, several times cheaper per call than fetch's Request, Headers and web streams), or with
+ * the `fetch` the user gave. Either way the connection code sees an `HttpReply`. Redirects are
+ * followed as fetch follows them.
  */
 import type { Agent, IncomingMessage } from "node:http";
 import type { ResponseHeaders } from "../url-transport.js";
@@ -247,7 +248,11 @@ function without(headers: Record<string, string>, names: Set<string>): Record<st
  * request), cut once it is longer than DRAIN_BYTES (the socket is closed, as fetch's cancel does).
  */
 function discardMessage(response: IncomingMessage): void {
-  if (response.complete) return;
+  // Read to its end even when already received: the socket goes back to the Agent at the 'end' event.
+  if (response.complete) {
+    response.resume();
+    return;
+  }
   if (Number(response.headers["content-length"]) > DRAIN_BYTES) {
     response.destroy();
     return;
