@@ -7,46 +7,15 @@
  * user-given `fetch` still sends every request.
  */
 import { execFile } from "node:child_process";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { createServer as createNetServer, type Server, type Socket } from "node:net";
+import type { ServerResponse } from "node:http";
+import { createServer as createNetServer } from "node:net";
 import { promisify } from "node:util";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { ConnectionError, SSETransport, StreamableHttpTransport } from "../../src/index.js";
 import { listenLocal } from "../helpers/node-host.js";
 import { ROOT } from "../helpers/paths.js";
+import { scripted, trackConnections } from "../helpers/scripted-http.js";
 import { deferred, within } from "../helpers/wait.js";
-
-/** The connections a server accepted, each with a promise of its close. */
-function trackConnections(server: Server): { accepted: Promise<void>[] } {
-  const accepted: Promise<void>[] = [];
-  server.on("connection", (socket: Socket) => {
-    const closed = deferred();
-    socket.on("close", () => closed.resolve());
-    accepted.push(closed.promise);
-  });
-  return { accepted };
-}
-
-type Handler = (req: IncomingMessage, body: Record<string, any> | undefined, res: ServerResponse) => void;
-
-/** A node:http server on 127.0.0.1 answering with `handler`: its origin and its connections. */
-async function scripted(handler: Handler): Promise<{ origin: string; accepted: Promise<void>[] }> {
-  const server = createServer((req, res) => {
-    let text = "";
-    req.setEncoding("utf8");
-    req.on("data", (chunk: string) => {
-      text += chunk;
-    });
-    req.on("end", () => handler(req, text ? JSON.parse(text) : undefined, res));
-  });
-  const { accepted } = trackConnections(server);
-  const port = await listenLocal(server);
-  onTestFinished(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
-  return { origin: `http://127.0.0.1:${port}`, accepted };
-}
 
 /** Waits until every connection the server accepted is closed. */
 async function allClosed(accepted: Promise<void>[]): Promise<void> {

@@ -4,31 +4,11 @@
  * GET stream, on the HTTP+SSE stream), a `retry:` too large for setTimeout, and an HTTP+SSE
  * `endpoint` event that is not a URL or names another origin.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { ServerResponse } from "node:http";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { ConnectionError, SSETransport, StreamableHttpTransport } from "../../src/index.js";
-import { listenLocal } from "../helpers/node-host.js";
+import { scripted } from "../helpers/scripted-http.js";
 import { deferred, within } from "../helpers/wait.js";
-
-type Handler = (req: IncomingMessage, body: Record<string, any> | undefined, res: ServerResponse) => void;
-
-/** A node:http server on 127.0.0.1 answering with `handler` (given the parsed JSON body); its origin. */
-async function scripted(handler: Handler): Promise<string> {
-  const server = createServer((req, res) => {
-    let text = "";
-    req.setEncoding("utf8");
-    req.on("data", (chunk: string) => {
-      text += chunk;
-    });
-    req.on("end", () => handler(req, text ? JSON.parse(text) : undefined, res));
-  });
-  const port = await listenLocal(server);
-  onTestFinished(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
-  return `http://127.0.0.1:${port}`;
-}
 
 const LIMIT = 1024;
 const BIG = "x".repeat(5000);
@@ -68,7 +48,7 @@ const INITIALIZE = {
 
 describe("SSE client transports: an event over maxEventLength", () => {
   it("fails the request at once, naming the size and the limit, when its POST reply event is too large", async () => {
-    const origin = await scripted((_req, body, res) => {
+    const { origin } = await scripted((_req, body, res) => {
       openStream(res);
       // The response, too large for the client; the stream then stays open.
       res.write(sse({ jsonrpc: "2.0", id: body?.id, result: { content: [{ type: "text", text: BIG }] } }));
@@ -85,7 +65,7 @@ describe("SSE client transports: an event over maxEventLength", () => {
   });
 
   it("reports an oversized event on the legacy GET stream through onError", async () => {
-    const origin = await scripted((req, body, res) => {
+    const { origin } = await scripted((req, body, res) => {
       if (legacyHandshake(body, res)) return;
       if (req.method === "GET") {
         openStream(res);
@@ -113,7 +93,7 @@ describe("SSE client transports: an event over maxEventLength", () => {
 
   it("fails the pending requests of the legacy HTTP+SSE stream at once, and the connection goes on", async () => {
     let stream: ServerResponse | undefined;
-    const origin = await scripted((req, body, res) => {
+    const { origin } = await scripted((req, body, res) => {
       if (req.method === "GET") {
         openStream(res);
         res.write("event: endpoint\ndata: /messages?session=1\n\n");
@@ -143,7 +123,7 @@ describe("Streamable HTTP client: the server's retry hint", () => {
     let droppedAt = 0;
     let resumedAt = 0;
     let callId: unknown;
-    const origin = await scripted((req, body, res) => {
+    const { origin } = await scripted((req, body, res) => {
       if (legacyHandshake(body, res)) return;
       if (req.method === "GET" && req.headers["last-event-id"] === "e1") {
         resumedAt = performance.now();
@@ -188,7 +168,7 @@ describe("HTTP+SSE client: the server's endpoint event", () => {
   ] as const) {
     it(`refuses an endpoint ${what}: connect fails with a ConnectionError naming it, nothing is posted`, async () => {
       let posts = 0;
-      const origin = await scripted((req, _body, res) => {
+      const { origin } = await scripted((req, _body, res) => {
         if (req.method === "GET") {
           openStream(res);
           res.write(`event: endpoint\ndata: ${endpoint}\n\n`);

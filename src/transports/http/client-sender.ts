@@ -6,6 +6,7 @@
  * followed as fetch follows them.
  */
 import type { Agent, IncomingMessage } from "node:http";
+import { readLimited } from "../../protocol/read-limited.js";
 import type { ResponseHeaders } from "../url-transport.js";
 
 /** One request: what the connection code sends. */
@@ -79,29 +80,13 @@ function webReply(response: Response): HttpReply {
         return true;
       }
     },
-    async text(limit) {
-      if (!response.body) return "";
-      const chunks: Uint8Array[] = [];
-      let size = 0;
-      const reader = response.body.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        size += value.byteLength;
-        if (size > limit) {
-          reader.cancel().catch(() => {});
-          throw new BodyTooLarge(size, limit);
-        }
-        chunks.push(value);
-      }
-      const whole = new Uint8Array(size);
-      let at = 0;
-      for (const chunk of chunks) {
-        whole.set(chunk, at);
-        at += chunk.byteLength;
-      }
-      return new TextDecoder().decode(whole);
-    },
+    text: (limit) =>
+      readLimited(
+        response.body,
+        response.headers.get("content-length"),
+        limit,
+        (declared) => new BodyTooLarge(declared ?? limit + 1, limit),
+      ),
     async discard() {
       await response.body?.cancel().catch(() => {});
     },
