@@ -9,6 +9,8 @@ import type { RequestId } from "../../protocol/types.js";
 export interface HttpRequestLike {
   readonly method: string;
   readonly url: URL;
+  /** The URL's path, as `url.pathname` (which an adapter may give without parsing the whole URL). */
+  readonly pathname: string;
   header(name: string): string | undefined;
   /** Every header, with lower-case names. */
   headers(): Record<string, string>;

@@ -72,45 +72,74 @@ export class BadRequestError extends Error {
 const VALID_HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[\w.~!$&'()*+,;=%-]+)(?::\d{0,5})?$/;
 
 /**
- * The request's URL. The request line and Host header come from the peer as they are, and
- * `new URL` throws on many of them (`Host: a b`, `GET http://[/mcp`): say which one is bad.
+ * A request target whose path `new URL` keeps as it is: one leading slash, then only characters it
+ * neither encodes nor reads as dot segments, percent escapes or backslashes; any query after it.
  */
-function requestUrl(req: IncomingMessage): URL {
+const PLAIN_TARGET = /^\/(?!\/)[\w\-~!$&'()*+,;=:@/]*(?=\?|$)/;
+
+/**
+ * The last Host header seen to make a valid base URL: a server sees one or a few, and checking it
+ * again for every request would cost a URL parse each time.
+ */
+let knownHost: string | undefined;
+
+/**
+ * The request's path, and its URL when it had to be parsed now. The request line and Host header
+ * come from the peer as they are, and `new URL` throws on many of them (`Host: a b`,
+ * `GET http://[/mcp`): say which one is bad. A plain path on a Host already seen valid needs no
+ * parse: the URL, when something reads it, is made then (and cannot fail).
+ */
+function parseTarget(req: IncomingMessage): { pathname: string; url?: URL } {
   const host = req.headers.host;
+  const target = req.url ?? "/";
+  if (host === knownHost && host !== undefined) {
+    const plain = PLAIN_TARGET.exec(target);
+    if (plain) return { pathname: plain[0] };
+  }
   if (host !== undefined && !VALID_HOST.test(host))
     throw new BadRequestError("Bad Request: invalid Host header");
-  const target = req.url ?? "/";
+  let url: URL;
   try {
-    return new URL(target, `http://${host ?? "localhost"}`);
+    url = new URL(target, `http://${host ?? "localhost"}`);
   } catch {
     // Only the failure path parses twice, to name the culprit.
     if (URL.canParse(target, "http://localhost"))
       throw new BadRequestError("Bad Request: invalid Host header");
     throw new BadRequestError("Bad Request: invalid request target");
   }
+  if (host !== undefined && URL.canParse(`http://${host}`)) knownHost = host;
+  return { pathname: url.pathname, url };
 }
 
 /**
- * A node request as an HttpRequestLike. A class so that `signal` is a prototype getter: the
- * AbortSignal is only made when something reads it (making one costs more than the rest of the
- * request's wrapping), and an object literal with a getter would be slower to use.
+ * A node request as an HttpRequestLike. A class so that `signal` and `url` are prototype getters:
+ * the AbortSignal (with its listener on the response) and the URL are only made when something
+ * reads them (making them costs more than the rest of the request's wrapping), and an object
+ * literal with getters would be slower to use.
  */
 class NodeRequest implements HttpRequestLike {
   readonly method: string;
-  readonly url: URL;
+  readonly pathname: string;
+  private parsedUrl: URL | undefined;
   private readonly req: IncomingMessage;
-  private readonly controller = new AbortController();
+  private readonly res: ServerResponse | undefined;
+  private controller: AbortController | undefined;
   /** Set when the body was refused unread: the reply must close the connection. */
   closeAfterReply = false;
 
   /** @throws BadRequestError when the request line or Host header cannot be parsed. */
   constructor(req: IncomingMessage, res: ServerResponse | undefined) {
     this.req = req;
+    this.res = res;
     this.method = (req.method ?? "GET").toUpperCase();
-    this.url = requestUrl(req);
-    res?.once("close", () => {
-      if (!res.writableFinished) this.controller.abort(new Error("The client closed the connection"));
-    });
+    const { pathname, url } = parseTarget(req);
+    this.pathname = pathname;
+    this.parsedUrl = url;
+  }
+
+  get url(): URL {
+    this.parsedUrl ??= new URL(this.req.url ?? "/", `http://${this.req.headers.host ?? "localhost"}`);
+    return this.parsedUrl;
   }
 
   header(name: string): string | undefined {
@@ -119,8 +148,10 @@ class NodeRequest implements HttpRequestLike {
   }
 
   headers(): Record<string, string> {
+    const all = this.req.headers;
     const out: Record<string, string> = {};
-    for (const [name, value] of Object.entries(this.req.headers)) {
+    for (const name in all) {
+      const value = all[name];
       if (value !== undefined) out[name] = Array.isArray(value) ? value.join(", ") : value;
     }
     return out;
@@ -132,7 +163,18 @@ class NodeRequest implements HttpRequestLike {
     });
   }
 
+  /** Aborted once the response closes unfinished: the client went away (also before this was read). */
   get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      const controller = new AbortController();
+      this.controller = controller;
+      const res = this.res;
+      const closed = () => {
+        if (!res?.writableFinished) controller.abort(new Error("The client closed the connection"));
+      };
+      if (res?.closed) closed();
+      else res?.once("close", closed);
+    }
     return this.controller.signal;
   }
 

@@ -104,7 +104,8 @@ export class PostReply implements RequestRoute {
  */
 export class ClientWatch {
   private readonly request: HttpRequestLike;
-  private readonly controller = new AbortController();
+  /** Made with the signal, or when the client goes away first. */
+  private controller: AbortController | undefined;
   private watching = false;
 
   constructor(request: HttpRequestLike) {
@@ -112,9 +113,13 @@ export class ClientWatch {
   }
 
   /** The client went away (the HTTP request's signal, or the reply stream's disconnect). */
-  readonly gone = (): void => this.controller.abort(new Error("The client closed the connection"));
+  readonly gone = (): void => {
+    this.controller ??= new AbortController();
+    this.controller.abort(new Error("The client closed the connection"));
+  };
 
   get signal(): AbortSignal {
+    this.controller ??= new AbortController();
     if (!this.watching) {
       this.watching = true;
       const client = this.request.signal;
