@@ -2,7 +2,7 @@
  * The node:http adapter: a request listener for node:http, Express, Connect and Fastify's raw
  * server. Types only are imported here; `listen()` loads node:http itself.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { ErrorCode } from "../../protocol/codes.js";
 import {
   BodyTooLargeError,
@@ -52,7 +52,10 @@ function readLimited(
       chunks.push(chunk);
     });
     req.once("end", () => {
-      if (!failed) resolve(Buffer.concat(chunks, total).toString("utf8"));
+      if (failed) return;
+      // A small body comes in one chunk: decoded as it is, without a copy.
+      const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
+      resolve(body.toString("utf8"));
     });
     req.once("error", (error) => {
       if (!failed) reject(error);
@@ -196,10 +199,11 @@ export function sendNodeReply(reply: HttpReply, res: ServerResponse, close = fal
   if (!("attach" in reply)) {
     // With an explicit writeHead and no length, node would frame the body as chunked (a writev of
     // several buffers); a Content-Length lets it send head and body in one write.
-    let headers =
+    // A number, as node would write it: a string would be checked for forbidden characters.
+    let headers: OutgoingHttpHeaders =
       reply.body === undefined || "content-length" in reply.headers
         ? reply.headers
-        : { ...reply.headers, "content-length": String(Buffer.byteLength(reply.body)) };
+        : { ...reply.headers, "content-length": Buffer.byteLength(reply.body) };
     // node then destroys the socket once the reply is out, instead of reading the rest of the body.
     if (close) headers = { ...headers, connection: "close" };
     res.writeHead(reply.status, headers);
