@@ -80,8 +80,15 @@ export const SSE_HEADERS: Record<string, string> = {
   "x-accel-buffering": "no",
 };
 
-export function jsonReply(status: number, value: unknown, headers: Record<string, string> = {}): HttpReply {
-  return { status, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(value) };
+export function jsonReply(status: number, value: unknown, headers?: Record<string, string>): HttpReply {
+  return {
+    status,
+    headers:
+      headers === undefined
+        ? { "content-type": "application/json" }
+        : { "content-type": "application/json", ...headers },
+    body: JSON.stringify(value),
+  };
 }
 
 /** An HTTP error whose body is a JSON-RPC error response. */

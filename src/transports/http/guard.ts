@@ -103,6 +103,9 @@ export function corsAllowsOrigin(cors: CorsSetting | undefined, origin: string):
 
 export type GuardOutcome = { reply: HttpReply } | { auth: AuthInfo | undefined };
 
+/** The outcome of every request that passes without a verifier. */
+const ANONYMOUS: GuardOutcome = Object.freeze({ auth: undefined });
+
 /**
  * A rejection to send, or the verified identity (undefined without a verifier). Only a verifier
  * makes it wait: without one the outcome is there at once.
@@ -124,7 +127,7 @@ export function guardRequest(
   ) {
     return { reply: errorReply(403, -32000, `Forbidden: origin ${origin} is not allowed`) };
   }
-  if (!verifier) return { auth: undefined };
+  if (!verifier) return ANONYMOUS;
   return authenticate(verifier, request.header("authorization"), options.resourceMetadataUrl).then(
     (outcome): GuardOutcome =>
       outcome.ok

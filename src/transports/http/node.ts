@@ -51,13 +51,14 @@ function readLimited(
       }
       chunks.push(chunk);
     });
-    req.once("end", () => {
+    // `on`, not `once`: neither fires twice, and a once wrapper costs more per request.
+    req.on("end", () => {
       if (failed) return;
       // A small body comes in one chunk: decoded as it is, without a copy.
       const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
       resolve(body.toString("utf8"));
     });
-    req.once("error", (error) => {
+    req.on("error", (error) => {
       if (!failed) reject(error);
     });
   });
@@ -78,7 +79,7 @@ const VALID_HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[\w.~!$&'()*+,;=%-]+)(?::\d{0,5})?$/;
  * A request target whose path `new URL` keeps as it is: one leading slash, then only characters it
  * neither encodes nor reads as dot segments, percent escapes or backslashes; any query after it.
  */
-const PLAIN_TARGET = /^\/(?!\/)[\w\-~!$&'()*+,;=:@/]*(?=\?|$)/;
+const PLAIN_TARGET = /^\/(?!\/)[\w\-~!$&'()*+,;=:@/]*(?:\?|$)/;
 
 /**
  * The last Host header seen to make a valid base URL: a server sees one or a few, and checking it
@@ -87,20 +88,14 @@ const PLAIN_TARGET = /^\/(?!\/)[\w\-~!$&'()*+,;=:@/]*(?=\?|$)/;
 let knownHost: string | undefined;
 
 /**
- * The request's path, and its URL when it had to be parsed now. The request line and Host header
- * come from the peer as they are, and `new URL` throws on many of them (`Host: a b`,
- * `GET http://[/mcp`): say which one is bad. A plain path on a Host already seen valid needs no
- * parse: the URL, when something reads it, is made then (and cannot fail).
+ * The request's URL. The request line and Host header come from the peer as they are, and
+ * `new URL` throws on many of them (`Host: a b`, `GET http://[/mcp`): say which one is bad.
  */
-function parseTarget(req: IncomingMessage): { pathname: string; url?: URL } {
+function requestUrl(req: IncomingMessage): URL {
   const host = req.headers.host;
-  const target = req.url ?? "/";
-  if (host === knownHost && host !== undefined) {
-    const plain = PLAIN_TARGET.exec(target);
-    if (plain) return { pathname: plain[0] };
-  }
   if (host !== undefined && !VALID_HOST.test(host))
     throw new BadRequestError("Bad Request: invalid Host header");
+  const target = req.url ?? "/";
   let url: URL;
   try {
     url = new URL(target, `http://${host ?? "localhost"}`);
@@ -111,7 +106,7 @@ function parseTarget(req: IncomingMessage): { pathname: string; url?: URL } {
     throw new BadRequestError("Bad Request: invalid request target");
   }
   if (host !== undefined && URL.canParse(`http://${host}`)) knownHost = host;
-  return { pathname: url.pathname, url };
+  return url;
 }
 
 /**
@@ -135,9 +130,16 @@ class NodeRequest implements HttpRequestLike {
     this.req = req;
     this.res = res;
     this.method = (req.method ?? "GET").toUpperCase();
-    const { pathname, url } = parseTarget(req);
-    this.pathname = pathname;
-    this.parsedUrl = url;
+    // A plain path on a Host already seen valid needs no parse: it is the URL's pathname as it is,
+    // and the URL, when something reads it, is made then (and cannot fail).
+    const target = req.url ?? "/";
+    if (req.headers.host === knownHost && knownHost !== undefined && PLAIN_TARGET.test(target)) {
+      const query = target.indexOf("?");
+      this.pathname = query === -1 ? target : target.slice(0, query);
+    } else {
+      this.parsedUrl = requestUrl(req);
+      this.pathname = this.parsedUrl.pathname;
+    }
   }
 
   get url(): URL {
