@@ -15,6 +15,7 @@ function request(headers: Record<string, string | undefined>): HttpRequestLike {
   return {
     method: "POST",
     url: new URL("http://127.0.0.1/mcp"),
+    pathname: "/mcp",
     header: (name) => headers[name],
     headers: () =>
       Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)) as Record<

@@ -14,7 +14,7 @@ import { ACCEPT_BOTH, expectAlive, modernBody, modernHeaders, post } from "../he
 import { META } from "../helpers/protocol.js";
 import { head } from "../helpers/raw-socket.js";
 import { SseReader } from "../helpers/sse.js";
-import { until } from "../helpers/wait.js";
+import { deferred, until, within } from "../helpers/wait.js";
 
 const LEGACY = "2025-11-25";
 
@@ -231,6 +231,32 @@ describe("a client killed mid-stream (2026-07-28)", () => {
     expect(await pending).toBeInstanceOf(Error);
     await until(() => probe.running === 0, 5000, "the handler to end");
     expect(probe.aborted).toBe(1);
+    await expectAlive(listening.url);
+  });
+  it("a handler that reads ctx.signal only after its client went away finds it aborted", async () => {
+    const { listening, mcp } = await start();
+    const gate = deferred();
+    const running = deferred();
+    const seen = deferred<boolean>();
+    mcp.tool("late", { description: "Looks at its signal late." }, async (_args, ctx) => {
+      running.resolve();
+      await gate.promise;
+      seen.resolve(ctx.signal.aborted);
+      return "done";
+    });
+    const controller = new AbortController();
+    const pending = post(
+      listening.url,
+      modernBody("tools/call", { name: "late", arguments: {} }),
+      modernHeaders("tools/call", "late"),
+      { signal: controller.signal },
+    ).catch((error: unknown) => error);
+    await within(running.promise, 5000, "the handler to start");
+    controller.abort();
+    expect(await pending).toBeInstanceOf(Error);
+    await noOpenExchange(listening);
+    gate.resolve();
+    expect(await within(seen.promise, 5000, "the handler to look at its signal")).toBe(true);
     await expectAlive(listening.url);
   });
 });

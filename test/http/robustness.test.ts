@@ -144,6 +144,14 @@ describe("an unparseable Host header or request line gets 400 and the server liv
 
     expect(server.alive()).toBe(true);
     await expectAlive(`${server.base}/mcp`);
+    // Once a Host has been seen valid, its requests' targets are still checked and read as URL reads
+    // them: a bad one gets 400, dot segments are resolved, an escaped path is not the endpoint.
+    const host = `127.0.0.1:${port}`;
+    await expectRawError(port, head("GET", "http://[/mcp", { host }), 400, BAD_TARGET);
+    await expectRawError(port, head("GET", "//[/mcp", { host }), 400, BAD_TARGET);
+    expect((await rawRequest(port, [postWithHost(host, "/nested/../mcp")])).status).toBe(200);
+    expect((await rawRequest(port, [postWithHost(host, "/%2e/mcp?x=1")])).status).toBe(200);
+    await expectRawError(port, postWithHost(host, "/%6Dcp"), 404, /^Not Found: \/%6Dcp$/);
     // A request the Host check itself must still refuse is refused as before.
     const foreign = await rawRequest(port, [postWithHost("evil.example")]);
     expect(foreign.status).toBe(403);

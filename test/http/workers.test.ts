@@ -525,6 +525,7 @@ describe("ListeningServer.shutdown()", () => {
     const refused = await listening.app.handle({
       method: "GET",
       url: new URL("http://127.0.0.1/health"),
+      pathname: "/health",
       header: () => undefined,
       headers: () => ({}),
       text: async () => "",

@@ -228,7 +228,7 @@ export class HttpApp {
 
   /** Routes one request by path. */
   handle = async (request: HttpRequestLike): Promise<HttpReply> => {
-    const path = trimSlash(request.url.pathname);
+    const path = trimSlash(request.pathname);
     if (this.drainingSince !== undefined) return this.refuse(request, path);
     if (this.metadata !== undefined && path.startsWith("/.well-known/")) {
       const body = this.metadata.get(path);
@@ -246,7 +246,7 @@ export class HttpApp {
     }
     if (this.paths.health && path === this.paths.health && request.method === "GET")
       return jsonReply(200, { status: "ok" });
-    return errorReply(404, -32000, `Not Found: ${request.url.pathname}`);
+    return errorReply(404, -32000, `Not Found: ${request.pathname}`);
   };
 
   /** The answer to any request while draining. */

@@ -32,12 +32,16 @@ export class OpenExchanges {
 
   /** The listener, counting the exchanges it serves. */
   wrap(listener: RequestListener): RequestListener {
+    // One listener for every response (`this` is the response), and `on`: a response closes once,
+    // and neither a closure nor a once wrapper per request is then needed.
+    const exchanges = this;
+    function closed(this: ServerResponse): void {
+      exchanges.open.delete(this);
+      exchanges.settled?.();
+    }
     return (req, res) => {
       this.open.add(res);
-      res.once("close", () => {
-        this.open.delete(res);
-        this.settled?.();
-      });
+      res.on("close", closed);
       listener(req, res);
     };
   }

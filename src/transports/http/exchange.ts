@@ -9,6 +9,8 @@ import type { RequestId } from "../../protocol/types.js";
 export interface HttpRequestLike {
   readonly method: string;
   readonly url: URL;
+  /** The URL's path, as `url.pathname` (which an adapter may give without parsing the whole URL). */
+  readonly pathname: string;
   header(name: string): string | undefined;
   /** Every header, with lower-case names. */
   headers(): Record<string, string>;
@@ -78,8 +80,15 @@ export const SSE_HEADERS: Record<string, string> = {
   "x-accel-buffering": "no",
 };
 
-export function jsonReply(status: number, value: unknown, headers: Record<string, string> = {}): HttpReply {
-  return { status, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(value) };
+export function jsonReply(status: number, value: unknown, headers?: Record<string, string>): HttpReply {
+  return {
+    status,
+    headers:
+      headers === undefined
+        ? { "content-type": "application/json" }
+        : { "content-type": "application/json", ...headers },
+    body: JSON.stringify(value),
+  };
 }
 
 /** An HTTP error whose body is a JSON-RPC error response. */

@@ -62,11 +62,12 @@ export function hostAllowed(host: string | undefined, allowed: string[] | undefi
   if (!allowed) return true;
   if (!host) return false;
   const lower = host.toLowerCase();
+  const name = hostName(lower);
   return allowed.some((entry) => {
     const wanted = entry.toLowerCase();
     return wanted.includes(":") && !wanted.startsWith("[")
       ? wanted === lower
-      : wanted === hostName(lower) || wanted === lower;
+      : wanted === name || wanted === lower;
   });
 }
 
@@ -100,12 +101,20 @@ export function corsAllowsOrigin(cors: CorsSetting | undefined, origin: string):
   return origins.some((entry) => entry.toLowerCase().replace(/\/$/, "") === wanted);
 }
 
-/** A rejection to send, or the verified identity (undefined without a verifier). */
-export async function guardRequest(
+export type GuardOutcome = { reply: HttpReply } | { auth: AuthInfo | undefined };
+
+/** The outcome of every request that passes without a verifier. */
+const ANONYMOUS: GuardOutcome = Object.freeze({ auth: undefined });
+
+/**
+ * A rejection to send, or the verified identity (undefined without a verifier). Only a verifier
+ * makes it wait: without one the outcome is there at once.
+ */
+export function guardRequest(
   request: HttpRequestLike,
   options: HttpGuardOptions,
   verifier: TokenVerifier | undefined,
-): Promise<{ reply: HttpReply } | { auth: AuthInfo | undefined }> {
+): GuardOutcome | Promise<GuardOutcome> {
   const host = request.header("host");
   if (!hostAllowed(host, options.allowedHosts)) {
     return { reply: errorReply(403, -32000, `Forbidden: host ${host ?? "(none)"} is not allowed`) };
@@ -118,12 +127,15 @@ export async function guardRequest(
   ) {
     return { reply: errorReply(403, -32000, `Forbidden: origin ${origin} is not allowed`) };
   }
-  if (!verifier) return { auth: undefined };
-  const outcome = await authenticate(verifier, request.header("authorization"), options.resourceMetadataUrl);
-  if (outcome.ok) return { auth: outcome.auth };
-  return {
-    reply: errorReply(outcome.status, -32000, outcome.message, null, {
-      "www-authenticate": outcome.challenge,
-    }),
-  };
+  if (!verifier) return ANONYMOUS;
+  return authenticate(verifier, request.header("authorization"), options.resourceMetadataUrl).then(
+    (outcome): GuardOutcome =>
+      outcome.ok
+        ? { auth: outcome.auth }
+        : {
+            reply: errorReply(outcome.status, -32000, outcome.message, null, {
+              "www-authenticate": outcome.challenge,
+            }),
+          },
+  );
 }

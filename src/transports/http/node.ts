@@ -2,7 +2,7 @@
  * The node:http adapter: a request listener for node:http, Express, Connect and Fastify's raw
  * server. Types only are imported here; `listen()` loads node:http itself.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { ErrorCode } from "../../protocol/codes.js";
 import {
   BodyTooLargeError,
@@ -51,10 +51,14 @@ function readLimited(
       }
       chunks.push(chunk);
     });
-    req.once("end", () => {
-      if (!failed) resolve(Buffer.concat(chunks, total).toString("utf8"));
+    // `on`, not `once`: neither fires twice, and a once wrapper costs more per request.
+    req.on("end", () => {
+      if (failed) return;
+      // A small body comes in one chunk: decoded as it is, without a copy.
+      const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
+      resolve(body.toString("utf8"));
     });
-    req.once("error", (error) => {
+    req.on("error", (error) => {
       if (!failed) reject(error);
     });
   });
@@ -72,6 +76,18 @@ export class BadRequestError extends Error {
 const VALID_HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[\w.~!$&'()*+,;=%-]+)(?::\d{0,5})?$/;
 
 /**
+ * A request target whose path `new URL` keeps as it is: one leading slash, then only characters it
+ * neither encodes nor reads as dot segments, percent escapes or backslashes; any query after it.
+ */
+const PLAIN_TARGET = /^\/(?!\/)[\w\-~!$&'()*+,;=:@/]*(?:\?|$)/;
+
+/**
+ * The last Host header seen to make a valid base URL: a server sees one or a few, and checking it
+ * again for every request would cost a URL parse each time.
+ */
+let knownHost: string | undefined;
+
+/**
  * The request's URL. The request line and Host header come from the peer as they are, and
  * `new URL` throws on many of them (`Host: a b`, `GET http://[/mcp`): say which one is bad.
  */
@@ -80,37 +96,55 @@ function requestUrl(req: IncomingMessage): URL {
   if (host !== undefined && !VALID_HOST.test(host))
     throw new BadRequestError("Bad Request: invalid Host header");
   const target = req.url ?? "/";
+  let url: URL;
   try {
-    return new URL(target, `http://${host ?? "localhost"}`);
+    url = new URL(target, `http://${host ?? "localhost"}`);
   } catch {
     // Only the failure path parses twice, to name the culprit.
     if (URL.canParse(target, "http://localhost"))
       throw new BadRequestError("Bad Request: invalid Host header");
     throw new BadRequestError("Bad Request: invalid request target");
   }
+  if (host !== undefined && URL.canParse(`http://${host}`)) knownHost = host;
+  return url;
 }
 
 /**
- * A node request as an HttpRequestLike. A class so that `signal` is a prototype getter: the
- * AbortSignal is only made when something reads it (making one costs more than the rest of the
- * request's wrapping), and an object literal with a getter would be slower to use.
+ * A node request as an HttpRequestLike. A class so that `signal` and `url` are prototype getters:
+ * the AbortSignal (with its listener on the response) and the URL are only made when something
+ * reads them (making them costs more than the rest of the request's wrapping), and an object
+ * literal with getters would be slower to use.
  */
 class NodeRequest implements HttpRequestLike {
   readonly method: string;
-  readonly url: URL;
+  readonly pathname: string;
+  private parsedUrl: URL | undefined;
   private readonly req: IncomingMessage;
-  private readonly controller = new AbortController();
+  private readonly res: ServerResponse | undefined;
+  private controller: AbortController | undefined;
   /** Set when the body was refused unread: the reply must close the connection. */
   closeAfterReply = false;
 
   /** @throws BadRequestError when the request line or Host header cannot be parsed. */
   constructor(req: IncomingMessage, res: ServerResponse | undefined) {
     this.req = req;
+    this.res = res;
     this.method = (req.method ?? "GET").toUpperCase();
-    this.url = requestUrl(req);
-    res?.once("close", () => {
-      if (!res.writableFinished) this.controller.abort(new Error("The client closed the connection"));
-    });
+    // A plain path on a Host already seen valid needs no parse: it is the URL's pathname as it is,
+    // and the URL, when something reads it, is made then (and cannot fail).
+    const target = req.url ?? "/";
+    if (req.headers.host === knownHost && knownHost !== undefined && PLAIN_TARGET.test(target)) {
+      const query = target.indexOf("?");
+      this.pathname = query === -1 ? target : target.slice(0, query);
+    } else {
+      this.parsedUrl = requestUrl(req);
+      this.pathname = this.parsedUrl.pathname;
+    }
+  }
+
+  get url(): URL {
+    this.parsedUrl ??= new URL(this.req.url ?? "/", `http://${this.req.headers.host ?? "localhost"}`);
+    return this.parsedUrl;
   }
 
   header(name: string): string | undefined {
@@ -119,8 +153,10 @@ class NodeRequest implements HttpRequestLike {
   }
 
   headers(): Record<string, string> {
+    const all = this.req.headers;
     const out: Record<string, string> = {};
-    for (const [name, value] of Object.entries(this.req.headers)) {
+    for (const name in all) {
+      const value = all[name];
       if (value !== undefined) out[name] = Array.isArray(value) ? value.join(", ") : value;
     }
     return out;
@@ -132,7 +168,18 @@ class NodeRequest implements HttpRequestLike {
     });
   }
 
+  /** Aborted once the response closes unfinished: the client went away (also before this was read). */
   get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      const controller = new AbortController();
+      this.controller = controller;
+      const res = this.res;
+      const closed = () => {
+        if (!res?.writableFinished) controller.abort(new Error("The client closed the connection"));
+      };
+      if (res?.closed) closed();
+      else res?.once("close", closed);
+    }
     return this.controller.signal;
   }
 
@@ -154,10 +201,11 @@ export function sendNodeReply(reply: HttpReply, res: ServerResponse, close = fal
   if (!("attach" in reply)) {
     // With an explicit writeHead and no length, node would frame the body as chunked (a writev of
     // several buffers); a Content-Length lets it send head and body in one write.
-    let headers =
+    // A number, as node would write it: a string would be checked for forbidden characters.
+    let headers: OutgoingHttpHeaders =
       reply.body === undefined || "content-length" in reply.headers
         ? reply.headers
-        : { ...reply.headers, "content-length": String(Buffer.byteLength(reply.body)) };
+        : { ...reply.headers, "content-length": Buffer.byteLength(reply.body) };
     // node then destroys the socket once the reply is out, instead of reading the rest of the body.
     if (close) headers = { ...headers, connection: "close" };
     res.writeHead(reply.status, headers);

@@ -18,16 +18,20 @@ const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
  * A stable key for the identity behind a verified token, or undefined without auth. A token with
  * a subject (`claims.sub`) keys on issuer, client and subject, so a refreshed token of the same
  * subject keeps its sessions; any other token keys on its own hash (a client id alone names an
- * application, not a user, and is shared by everyone who uses it).
+ * application, not a user, and is shared by everyone who uses it). Only hashing makes it wait.
  */
-export async function identityKey(auth: AuthInfo | undefined): Promise<string | undefined> {
+export function identityKey(auth: AuthInfo | undefined): string | undefined | Promise<string> {
   if (!auth) return undefined;
   const claims = auth.claims ?? {};
   if (typeof claims.sub === "string" && claims.sub !== "") {
     const issuer = typeof claims.iss === "string" ? claims.iss : "";
     return `sub:${JSON.stringify([issuer, auth.clientId ?? "", claims.sub])}`;
   }
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(auth.token)));
+  return tokenKey(auth.token);
+}
+
+async function tokenKey(token: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(token)));
   let hex = "";
   for (const byte of digest) hex += byte.toString(16).padStart(2, "0");
   return `token:${hex}`;

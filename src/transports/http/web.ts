@@ -23,9 +23,11 @@ export interface WebHandlerOptions {
 }
 
 export function fromWebRequest(request: Request, options: WebHandlerOptions = {}): HttpRequestLike {
+  const url = new URL(request.url);
   return {
     method: request.method.toUpperCase(),
-    url: new URL(request.url),
+    url,
+    pathname: url.pathname,
     header: (name) => request.headers.get(name) ?? undefined,
     headers: () => Object.fromEntries(request.headers),
     text: (limit) => readBody(request, limit),

@@ -179,12 +179,8 @@ export class LegacyEndpoint {
    * request itself was served; when the store cannot be reached the change stays on this
    * instance, and the next request that changes something writes it.
    */
-  private async persist(session: HttpSession): Promise<void> {
-    try {
-      await this.sessions.persist(session);
-    } catch (error) {
-      warnStoreDown(error);
-    }
+  private persist(session: HttpSession): Promise<void> | undefined {
+    return this.sessions.persist(session)?.catch(warnStoreDown);
   }
 
   /** A legacy request without a session (`stateless`): it stands alone. */

@@ -104,28 +104,34 @@ export class PostReply implements RequestRoute {
  */
 export class ClientWatch {
   private readonly request: HttpRequestLike;
-  private readonly controller = new AbortController();
-  private watching = false;
+  /** Made with the signal, or when the client goes away first. */
+  private controller: AbortController | undefined;
+  /** The listener on the HTTP request's signal, once the signal was read. */
+  private onClientAbort: (() => void) | undefined;
 
   constructor(request: HttpRequestLike) {
     this.request = request;
   }
 
   /** The client went away (the HTTP request's signal, or the reply stream's disconnect). */
-  readonly gone = (): void => this.controller.abort(new Error("The client closed the connection"));
+  gone(): void {
+    this.controller ??= new AbortController();
+    this.controller.abort(new Error("The client closed the connection"));
+  }
 
   get signal(): AbortSignal {
-    if (!this.watching) {
-      this.watching = true;
+    this.controller ??= new AbortController();
+    if (!this.onClientAbort) {
+      this.onClientAbort = () => this.gone();
       const client = this.request.signal;
       if (client.aborted) this.gone();
-      else client.addEventListener("abort", this.gone, { once: true });
+      else client.addEventListener("abort", this.onClientAbort, { once: true });
     }
     return this.controller.signal;
   }
 
   release(): void {
-    if (this.watching) this.request.signal.removeEventListener("abort", this.gone);
+    if (this.onClientAbort) this.request.signal.removeEventListener("abort", this.onClientAbort);
   }
 }
 

@@ -51,6 +51,9 @@ export interface StreamableHttpOptions extends HttpGuardOptions, SessionStoreOpt
   legacySessions?: boolean | string;
 }
 
+/** A 2026-07-28 reply maps error codes to HTTP statuses. */
+const MODERN_REPLY = { mapStatus: true } as const;
+
 const NO_LEGACY_SESSIONS = "Legacy sessions are not served here: use protocol 2026-07-28";
 
 export class StreamableHttpHandler {
@@ -182,9 +185,9 @@ export class StreamableHttpHandler {
       () =>
         new EventStream({
           keepAliveMs: this.options.keepAliveMs ?? TRANSPORT_DEFAULTS.keepAliveMs,
-          onDisconnect: watch.gone,
+          onDisconnect: () => watch.gone(),
         }),
-      { mapStatus: true },
+      MODERN_REPLY,
     );
     const notify = (method: string, params: Record<string, unknown>) => {
       if (!watch.signal.aborted) reply.emit({ jsonrpc: "2.0", method, params });

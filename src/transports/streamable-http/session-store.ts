@@ -187,13 +187,17 @@ export class SessionStore {
 
   /**
    * Scaled out: writes what the session negotiated or changed to the store, when it changed, before
-   * the reply that reports it leaves. Rejects when the store cannot be reached.
+   * the reply that reports it leaves. Rejects when the store cannot be reached; undefined when
+   * there is nothing to wait for (not scaled out).
    */
-  async persist(session: HttpSession): Promise<void> {
-    if (!this.shared) return;
+  persist(session: HttpSession): Promise<void> | undefined {
+    return this.shared && this.share(this.shared, session);
+  }
+
+  private async share(shared: SharedSessions, session: HttpSession): Promise<void> {
     const text = recordText(session.owner, session.client, session.replicaState);
     if (text === undefined || text === session.persisted) return;
-    await this.shared.save(session.id, text);
+    await shared.save(session.id, text);
     session.persisted = text;
     session.lastShared = Date.now();
   }

@@ -98,7 +98,7 @@ export function attachWebSocketServer(
       reject(socket, 503, "Service Unavailable: the server is shutting down", { "retry-after": "1" });
       return;
     }
-    const path = upgrade.url.pathname.replace(/(.)\/$/, "$1");
+    const path = upgrade.pathname.replace(/(.)\/$/, "$1");
     if (path !== options.path) {
       reject(socket, 404, `Not Found: ${path}`);
       return;
