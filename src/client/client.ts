@@ -185,9 +185,7 @@ export class Client implements AsyncDisposable {
     options: CallToolOptions = {},
   ): Promise<ToolCallResult<T>> {
     const name = typeof tool === "string" ? tool : tool.key;
-    // Connected: no await before the call leaves (as in `request`).
-    const connection = this.state === "connected" ? (this.connection as ClientConnection) : await this.live();
-    return connection.callTool<T>(name, args, options);
+    return (await this.live()).callTool<T>(name, args, options);
   }
 
   /** The current state of a task (tasks extension, 2026-07-28): `tasks/get`. */

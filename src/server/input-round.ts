@@ -125,9 +125,6 @@ export type AskFunction = (
   inputKey: string | undefined,
 ) => Promise<Record<string, unknown>>;
 
-/** The answers of a first request (never written to: `merge` makes a new object). */
-const NO_ANSWERS: Record<string, unknown> = Object.freeze({});
-
 /** The most rounds one request may take before the server gives up. */
 export const MAX_INPUT_ROUNDS = 16;
 
@@ -153,7 +150,7 @@ export function runWithInputRounds(
 ): Promise<Result> {
   // The common case, a first request, stays synchronous up to the handler: no hashing, no await.
   if (params.requestState === undefined) {
-    return runRound(codec, method, params, auth, InputRound.merge(NO_ANSWERS, params.inputResponses), 0, run);
+    return runRound(codec, method, params, auth, InputRound.merge({}, params.inputResponses), 0, run);
   }
   return (async () => {
     const state = await codec.open(params.requestState, {
@@ -187,85 +184,50 @@ function runRound(
   round: number,
   run: (hooks: InputHooks) => Promise<Result>,
 ): Promise<Result> {
-  const hooks = new RoundHooks(codec, method, params, auth, answers, round);
+  let inputRound: InputRound | undefined;
+  let abandoned: AbortController | undefined;
+  let combined: AbortSignal | undefined;
+  let needed: (() => void) | undefined;
+  const hooks: InputHooks = {
+    ask(m, p, key) {
+      inputRound ??= new InputRound(answers, () => needed?.());
+      return inputRound.ask(m, p, key);
+    },
+    signal(base) {
+      if (!combined) {
+        abandoned = new AbortController();
+        combined = AbortSignal.any([base, abandoned.signal]);
+      }
+      return combined;
+    },
+  };
   const running = run(hooks);
-  hooks.running = running;
   return new Promise<Result>((resolve, reject) => {
-    // Whichever comes first decides: the handler's result, or its wait for input (`needed`, which
-    // resolves with the round). A promise settles once: what the run ends with after is ignored.
-    running.then(resolve, reject);
-    hooks.resolve = resolve;
-    if (hooks.inputRound) hooks.watch(running);
-  });
-}
-
-/**
- * The hooks of one handler run. A run that never asks costs this object and its `ask`: the
- * InputRound, the combined signal and the watch on the run's end are made by the first ask.
- */
-class RoundHooks implements InputHooks {
-  readonly ask: AskFunction = (method, params, inputKey) => this.askFor(method, params, inputKey);
-  inputRound: InputRound | undefined;
-  private abandoned: AbortController | undefined;
-  private combined: AbortSignal | undefined;
-  /** The handler's run; undefined while `run` is still calling it. */
-  running: Promise<Result> | undefined;
-  /** Resolves the request's answer. */
-  resolve: ((answer: Result | Promise<Result>) => void) | undefined;
-  /** The run ended (its result or error answers the request) before any round was needed. */
-  private ended = false;
-
-  constructor(
-    private readonly codec: RequestStateCodec,
-    private readonly method: string,
-    private readonly params: Record<string, unknown>,
-    private readonly auth: { token: string; clientId?: string } | undefined,
-    private readonly answers: Record<string, unknown>,
-    private readonly round: number,
-  ) {}
-
-  private askFor(
-    method: string,
-    params: Record<string, unknown>,
-    inputKey: string | undefined,
-  ): Promise<Record<string, unknown>> {
-    if (!this.inputRound) {
-      this.inputRound = new InputRound(this.answers, () => this.needed());
-      if (this.running) this.watch(this.running);
-    }
-    return this.inputRound.ask(method, params, inputKey);
-  }
-
-  signal(base: AbortSignal): AbortSignal {
-    if (!this.combined) {
-      this.abandoned = new AbortController();
-      this.combined = AbortSignal.any([base, this.abandoned.signal]);
-    }
-    return this.combined;
-  }
-
-  /**
-   * Notes the end of the run (watched once asked: only then can a round be needed). It runs in the
-   * same turn as the answer's settling, before the round's timer can fire. A result ends the pending asks.
-   */
-  watch(running: Promise<Result>): void {
+    // Whichever comes first decides: the handler's result, or its wait for input. The abandoned
+    // run unwinds afterwards, and whatever it ends with is ignored.
+    let decided = false;
+    needed = () => {
+      if (decided) return;
+      decided = true;
+      sendRound(codec, method, params, auth, round, running, inputRound as InputRound, abandoned).then(
+        resolve,
+        reject,
+      );
+    };
     running.then(
-      () => {
-        this.ended = true;
-        this.inputRound?.abandon();
+      (result) => {
+        if (decided) return;
+        decided = true;
+        inputRound?.abandon();
+        resolve(result);
       },
-      () => {
-        this.ended = true;
+      (error: unknown) => {
+        if (decided) return;
+        decided = true;
+        reject(error);
       },
     );
-  }
-
-  /** The handler waits for input it has not been given: unless the run has ended, answer with the round. */
-  private needed(): void {
-    if (this.ended || !this.resolve || !this.running) return;
-    const { codec, method, params, auth, round, running, inputRound, abandoned } = this;
-    this.resolve(sendRound(codec, method, params, auth, round, running, inputRound as InputRound, abandoned));
-  }
+  });
 }
 
 /** The handler waits for input: abandon this run and answer with the round. */
