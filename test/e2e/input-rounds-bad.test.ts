@@ -377,3 +377,64 @@ describe("a subscription stream the client drops releases its listener", () => {
     await until(async () => (await listenerCount(client)) === 0, 5000, "the other listener to go");
   });
 });
+
+describe("input rounds in memory: a handler's result and its wait for input, whichever comes first", () => {
+  const ASK = z.object({ x: z.string() });
+
+  it("a result before the round answers, and the ask left waiting ends", async () => {
+    const probe = { reason: undefined as unknown };
+    const { client } = await setup("memory", {}, (server) => {
+      server.tool("ask_and_return", (_args, ctx) => {
+        ctx.elicit("Not waited for", ASK).catch((error: unknown) => {
+          probe.reason = error;
+        });
+        return "done";
+      });
+    });
+    const result = await raw(client, "tools/call", { name: "ask_and_return", arguments: {} });
+    expect(result.resultType).toBe("complete");
+    expect((result.content as { text: string }[])[0]?.text).toBe("done");
+    await until(() => probe.reason !== undefined, 5000, "the pending ask to end");
+    expect((probe.reason as Error).name).toBe("InputRequiredSignal");
+  });
+
+  it("an error before the round answers", async () => {
+    const { client } = await setup("memory", {}, (server) => {
+      server.resource("race://fails", (ctx) => {
+        ctx.elicit("Not waited for", ASK).catch(() => {});
+        throw new Error("failed before the round");
+      });
+    });
+    await expectMcpError(raw(client, "resources/read", { uri: "race://fails" }), ErrorCode.InternalError);
+  });
+
+  it("the round goes out at once, whatever the abandoned run does after", async () => {
+    const ends = { late: 0, hung: 0 };
+    const { client } = await setup("memory", {}, (server) => {
+      // Ends with a result of its own once abandoned: the round still answers.
+      server.tool("late_result", async (_args, ctx) => {
+        try {
+          return JSON.stringify(await ctx.elicit("Never answered", ASK));
+        } catch {
+          ends.late++;
+          return "late";
+        }
+      });
+      // Never ends once abandoned: the round does not wait for it.
+      server.tool("never_ends", async (_args, ctx) => {
+        try {
+          return JSON.stringify(await ctx.elicit("Never answered", ASK));
+        } catch {
+          ends.hung++;
+          return new Promise<string>(() => {});
+        }
+      });
+    });
+    for (const name of ["late_result", "never_ends"]) {
+      const result = await raw(client, "tools/call", { name, arguments: {} });
+      expect(result.resultType).toBe("input_required");
+      expect(Object.keys(result.inputRequests as object)).toHaveLength(1);
+    }
+    await until(() => ends.late === 1 && ends.hung === 1, 5000, "both runs to be abandoned");
+  });
+});

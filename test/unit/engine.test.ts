@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ConnectionError, McpError, TimeoutError } from "../../src/errors.js";
 import { type IncomingRequestExtra, RpcPeer, type RpcPeerOptions } from "../../src/protocol/engine.js";
@@ -7,6 +8,7 @@ import type {
   JSONRPCRequest,
   Result,
 } from "../../src/protocol/types.js";
+import { ROOT } from "../helpers/paths.js";
 
 type Side = Omit<RpcPeerOptions, "send"> & {
   /** Wraps delivery: call `forward` to hand the message to the other peer. */
@@ -231,6 +233,68 @@ describe("RpcPeer timeouts", () => {
     await vi.advanceTimersByTimeAsync(450);
     expect(((await longer) as TimeoutError).timeout).toBe(500);
   });
+
+  it("a shorter timeout started after a longer one still fails on time", async () => {
+    vi.useFakeTimers();
+    const handler = hangingHandler();
+    const { a } = pair({}, { onRequest: handler.onRequest });
+    const longer = a.request("long", undefined, { timeout: 500 }).catch((caught: unknown) => caught);
+    await vi.advanceTimersByTimeAsync(10);
+    const shorter = a.request("short", undefined, { timeout: 100 }).catch((caught: unknown) => caught);
+    await vi.advanceTimersByTimeAsync(99);
+    expect(a.pendingCount).toBe(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(((await shorter) as TimeoutError).message).toContain("short");
+    expect(a.pendingCount).toBe(1);
+    await vi.advanceTimersByTimeAsync(389);
+    expect(a.pendingCount).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(((await longer) as TimeoutError).message).toContain("long");
+  });
+
+  it("a request answered before its timeout leaves the next one its own full timeout", async () => {
+    vi.useFakeTimers();
+    const handler = hangingHandler();
+    const { a } = pair({}, { onRequest: handler.onRequest });
+    const first = a.request("first", undefined, { timeout: 100 });
+    await vi.advanceTimersByTimeAsync(60);
+    handler.release({ done: true } as Result);
+    await expect(first).resolves.toEqual({ done: true });
+    const second = a.request("second", undefined, { timeout: 100 }).catch((caught: unknown) => caught);
+    // The timer armed for the first request fires at 100 ms: the second is not due until 160.
+    await vi.advanceTimersByTimeAsync(99);
+    expect(a.pendingCount).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(((await second) as TimeoutError).message).toContain("second");
+  });
+
+  it("a pending request with a timeout keeps the process alive until it times out, and no longer", async () => {
+    const run = (mode: string, ms: number) =>
+      new Promise<{ output: string; code: number | null; took: number }>((resolve, reject) => {
+        const started = performance.now();
+        const child = spawn(
+          process.execPath,
+          ["--import", "tsx", "test/fixtures/pending-timeout.ts", mode, String(ms)],
+          { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] },
+        );
+        let output = "";
+        child.stdout.on("data", (chunk: Buffer) => {
+          output += chunk.toString("utf8");
+        });
+        child.once("error", reject);
+        child.once("close", (code) => resolve({ output, code, took: performance.now() - started }));
+      });
+    // Nothing else holds the event loop open: the timeout's timer must.
+    const hung = await run("hang", 300);
+    expect(hung.code).toBe(0);
+    expect(hung.output).toMatch(/^timed out after \d+ ms\n$/);
+    expect(Number(/(\d+) ms/.exec(hung.output)?.[1])).toBeGreaterThanOrEqual(299);
+    // Answered at once, a request with a 60 s timeout does not keep the process for 60 s.
+    const answered = await run("answer", 60_000);
+    expect(answered.code).toBe(0);
+    expect(answered.output).toBe("answered\n");
+    expect(answered.took).toBeLessThan(30_000);
+  }, 60_000);
 
   it("never times out with timeout 0", async () => {
     vi.useFakeTimers();
