@@ -6,7 +6,7 @@
  */
 import { ClientError, ToolError } from "../errors.js";
 import type { IncomingRequestExtra, RequestOptions } from "../protocol/engine.js";
-import { MetaKey } from "../protocol/meta.js";
+import { MetaKey, withMeta } from "../protocol/meta.js";
 import type { DetailedTask } from "../protocol/tasks.js";
 import type {
   CallToolResult,
@@ -214,16 +214,4 @@ export class ClientConnection {
     this.listeners?.route(notification);
     this.options.onNotification?.(notification);
   }
-}
-
-/**
- * `{ ...params, _meta: meta }`, written so that V8 keeps one hidden class per params shape: a key
- * added after a spread (in the literal or later) gives every such object a hidden class of its own
- * (Node 20), and every property access on it, the server's too when in memory, then misses its cache
- * (a 2026-07-28 call cost ~2 µs more). The key goes first, and is set again in case params had one.
- */
-function withMeta(params: Record<string, unknown>, meta: Record<string, unknown>): Record<string, unknown> {
-  const outgoing: Record<string, unknown> = { _meta: meta, ...params };
-  outgoing._meta = meta;
-  return outgoing;
 }

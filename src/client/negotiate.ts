@@ -77,7 +77,8 @@ export class Negotiation {
   meta(extra: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
     if (this.agreed?.era !== "modern") return extra;
     this.envelope ??= this.envelopeAt(this.agreed.version);
-    return extra ? { ...this.envelope, ...extra } : this.envelope;
+    // Object.assign rather than spreads, so that V8 keeps one hidden class (see withMeta).
+    return extra ? Object.assign({}, this.envelope, extra) : this.envelope;
   }
 
   /** Changes the log level the envelope asks for. */

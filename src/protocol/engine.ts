@@ -9,6 +9,7 @@
 import { ClientError, ConnectionError, McpError, TimeoutError } from "../errors.js";
 import { ErrorCode } from "./codes.js";
 import { errorResponse, resultResponse, toErrorObject } from "./jsonrpc.js";
+import { withMeta } from "./meta.js";
 import type {
   JSONRPCMessage,
   JSONRPCNotification,
@@ -168,8 +169,13 @@ export class RpcPeer {
     // Progress is asked for when someone listens, or when it keeps the request alive.
     if (options.onProgress || options.resetTimeoutOnProgress) {
       progressToken = id;
-      const meta = (params?._meta as Record<string, unknown> | undefined) ?? {};
-      outParams = { ...params, _meta: { ...meta, progressToken } };
+      // Built without keys added after a spread (see withMeta), so that V8 keeps one hidden class.
+      const meta: Record<string, unknown> = Object.assign(
+        {},
+        params?._meta as Record<string, unknown> | undefined,
+      );
+      meta.progressToken = progressToken;
+      outParams = withMeta(params ?? {}, meta);
     }
     const message: JSONRPCRequest =
       outParams === undefined

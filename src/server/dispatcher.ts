@@ -109,7 +109,8 @@ export class Dispatcher {
   finish(method: string, era: EraScope, result: Result): Result {
     if (era.era === "legacy") return result;
     result.resultType ??= "complete";
-    result._meta = result._meta ? { ...result._meta, ...this.serverInfoMeta } : this.serverInfoMeta;
+    // Object.assign rather than a spread, so that V8 keeps one hidden class (see withMeta).
+    result._meta = result._meta ? Object.assign({}, result._meta, this.serverInfoMeta) : this.serverInfoMeta;
     // Interim (input_required) results are never cacheable and carry no hints.
     if (CACHEABLE_METHODS.has(method) && result.resultType === "complete") {
       result.ttlMs ??= this.kernel.options.listCache.ttlMs;
