@@ -77,7 +77,7 @@ export class Negotiation {
   meta(extra: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
     if (this.agreed?.era !== "modern") return extra;
     this.envelope ??= this.envelopeAt(this.agreed.version);
-    // Object.assign rather than spreads, so that V8 keeps one hidden class (see withMeta).
+    // Object.assign rather than spreads, so that V8 keeps one hidden class (see withKey).
     return extra ? Object.assign({}, this.envelope, extra) : this.envelope;
   }
 

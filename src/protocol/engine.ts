@@ -169,7 +169,7 @@ export class RpcPeer {
     // Progress is asked for when someone listens, or when it keeps the request alive.
     if (options.onProgress || options.resetTimeoutOnProgress) {
       progressToken = id;
-      // Built without keys added after a spread (see withMeta), so that V8 keeps one hidden class.
+      // Built without keys added after a spread (see withKey), so that V8 keeps one hidden class.
       const meta: Record<string, unknown> = Object.assign(
         {},
         params?._meta as Record<string, unknown> | undefined,

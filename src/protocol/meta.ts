@@ -10,16 +10,25 @@ export const MetaKey = {
 } as const;
 
 /**
- * `{ ...params, _meta: meta }`, written so that V8 keeps one hidden class per params shape: a key
- * added after a spread (in the literal or later) gives each such object a hidden class of its own
- * (Node 20), and every property access on it, a server's too when in memory, then misses its cache.
- * The key goes first, and is set again in case params had one.
+ * `{ ...object, [key]: value }`, written so that V8 keeps one hidden class per object shape: on Node
+ * 20 an object made by a spread with a key set after it gets a hidden class of its own, every one
+ * of them, and every later property access on it (JSON.stringify's, node's header loop, a server's
+ * when in memory) then misses its cache. `Object.assign` onto a new object, then the key, does not.
  */
+export function withKey<T extends object, K extends string, V>(
+  object: T,
+  key: K,
+  value: V,
+): Omit<T, K> & Record<K, V> {
+  const copy: Record<string, unknown> = Object.assign({}, object) as Record<string, unknown>;
+  copy[key] = value;
+  return copy as Omit<T, K> & Record<K, V>;
+}
+
+/** `{ ...params, _meta: meta }` (see withKey). */
 export function withMeta(
   params: Record<string, unknown>,
   meta: Record<string, unknown>,
 ): Record<string, unknown> {
-  const outgoing: Record<string, unknown> = { _meta: meta, ...params };
-  outgoing._meta = meta;
-  return outgoing;
+  return withKey(params, "_meta", meta);
 }

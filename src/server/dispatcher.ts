@@ -109,7 +109,7 @@ export class Dispatcher {
   finish(method: string, era: EraScope, result: Result): Result {
     if (era.era === "legacy") return result;
     result.resultType ??= "complete";
-    // Object.assign rather than a spread, so that V8 keeps one hidden class (see withMeta).
+    // Object.assign rather than a spread, so that V8 keeps one hidden class (see withKey).
     result._meta = result._meta ? Object.assign({}, result._meta, this.serverInfoMeta) : this.serverInfoMeta;
     // Interim (input_required) results are never cacheable and carry no hints.
     if (CACHEABLE_METHODS.has(method) && result.resultType === "complete") {

@@ -5,6 +5,7 @@
 import { McpError, NotFoundError } from "../errors.js";
 import { ErrorCode } from "../protocol/codes.js";
 import { LOG_LEVELS } from "../protocol/logging.js";
+import { withKey } from "../protocol/meta.js";
 import { TASK_METHODS, TASKS_EXTENSION, type TaskMethod } from "../protocol/tasks.js";
 import type { LoggingLevel, Result } from "../protocol/types.js";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "../protocol/versions.js";
@@ -204,7 +205,7 @@ function callToolRequest(
       const call = () => {
         let running: Promise<Result>;
         try {
-          running = route.mount.source.callTool({ ...params, name: route.key }, scope);
+          running = route.mount.source.callTool(withKey(params, "name", route.key), scope);
         } catch (error) {
           running = Promise.reject(error);
         }
@@ -249,7 +250,7 @@ async function getPrompt(
     const route = routes && (await routes.routeName("prompts", name, scope));
     if (!route) throw new NotFoundError("prompt", `Unknown prompt: ${name}`);
     return route.mount.source
-      .getPrompt({ ...params, name: route.key }, scope)
+      .getPrompt(withKey(params, "name", route.key), scope)
       .catch(asUnknown("prompt", name));
   }
   const ctx = scope.context ?? new Context(scope);
@@ -300,8 +301,8 @@ async function completeRequest(
           ? await routes.routeName("templates", ref.uri, scope)
           : undefined;
     if (route) {
-      const own = ref.type === "ref/prompt" ? { ...ref, name: route.key } : { ...ref, uri: route.key };
-      return route.mount.source.complete({ ...params, ref: own }, scope);
+      const own = withKey(ref, ref.type === "ref/prompt" ? "name" : "uri", route.key);
+      return route.mount.source.complete(withKey(params, "ref", own), scope);
     }
   }
   // Completion is loaded on the first `completion/complete`.

@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { ErrorCode } from "../../protocol/codes.js";
+import { withKey } from "../../protocol/meta.js";
 import {
   BodyTooLargeError,
   createSseSink,
@@ -202,12 +203,12 @@ export function sendNodeReply(reply: HttpReply, res: ServerResponse, close = fal
     // With an explicit writeHead and no length, node would frame the body as chunked (a writev of
     // several buffers); a Content-Length lets it send head and body in one write.
     // A number, as node would write it: a string would be checked for forbidden characters.
-    let headers: OutgoingHttpHeaders =
-      reply.body === undefined || "content-length" in reply.headers
-        ? reply.headers
-        : { ...reply.headers, "content-length": Buffer.byteLength(reply.body) };
+    // withKey, not a spread: node's header loop would miss its caches on each reply (see withKey).
+    let headers: OutgoingHttpHeaders = reply.headers;
+    if (reply.body !== undefined && !("content-length" in headers))
+      headers = withKey(headers, "content-length", Buffer.byteLength(reply.body));
     // node then destroys the socket once the reply is out, instead of reading the rest of the body.
-    if (close) headers = { ...headers, connection: "close" };
+    if (close) headers = withKey(headers, "connection", "close");
     res.writeHead(reply.status, headers);
     res.end(reply.body);
     return;
