@@ -77,8 +77,10 @@ export class Negotiation {
   meta(extra: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
     if (this.agreed?.era !== "modern") return extra;
     this.envelope ??= this.envelopeAt(this.agreed.version);
-    // Object.assign rather than spreads, so that V8 keeps one hidden class (see withKey).
-    return extra ? Object.assign({}, this.envelope, extra) : this.envelope;
+    // A key before the spreads (its value is the envelope's), so that V8 keeps one hidden class (see withKey).
+    return extra
+      ? { [MetaKey.ProtocolVersion]: this.agreed.version, ...this.envelope, ...extra }
+      : this.envelope;
   }
 
   /** Changes the log level the envelope asks for. */

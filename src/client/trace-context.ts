@@ -57,8 +57,7 @@ export function withTraceContext(
   if (propagator !== undefined && propagator.fields().length > 0) propagator.inject(active, carrier, SETTER);
   else injectW3C(active, carrier);
   if (Object.keys(carrier).length === 0) return meta;
-  // Object.assign rather than spreads, so that V8 keeps one hidden class (see withKey).
-  return meta === undefined ? carrier : Object.assign({}, meta, carrier);
+  return meta === undefined ? carrier : { ...meta, ...carrier };
 }
 
 function injectW3C(context: OtelContext, carrier: Carrier): void {

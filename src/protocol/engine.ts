@@ -9,7 +9,7 @@
 import { ClientError, ConnectionError, McpError, TimeoutError } from "../errors.js";
 import { ErrorCode } from "./codes.js";
 import { errorResponse, resultResponse, toErrorObject } from "./jsonrpc.js";
-import { withMeta } from "./meta.js";
+import { withKey, withMeta } from "./meta.js";
 import type {
   JSONRPCMessage,
   JSONRPCNotification,
@@ -169,12 +169,12 @@ export class RpcPeer {
     // Progress is asked for when someone listens, or when it keeps the request alive.
     if (options.onProgress || options.resetTimeoutOnProgress) {
       progressToken = id;
-      // Built without keys added after a spread (see withKey), so that V8 keeps one hidden class.
-      const meta: Record<string, unknown> = Object.assign(
-        {},
-        params?._meta as Record<string, unknown> | undefined,
+      // Built with withKey, not spreads then keys, so that V8 keeps one hidden class.
+      const meta = withKey(
+        (params?._meta as Record<string, unknown> | undefined) ?? {},
+        "progressToken",
+        progressToken,
       );
-      meta.progressToken = progressToken;
       outParams = withMeta(params ?? {}, meta);
     }
     const message: JSONRPCRequest =

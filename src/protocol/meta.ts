@@ -11,16 +11,18 @@ export const MetaKey = {
 
 /**
  * `{ ...object, [key]: value }`, written so that V8 keeps one hidden class per object shape: on Node
- * 20 an object made by a spread with a key set after it gets a hidden class of its own, every one
- * of them, and every later property access on it (JSON.stringify's, node's header loop, a server's
- * when in memory) then misses its cache. `Object.assign` onto a new object, then the key, does not.
+ * 20 an object that starts with a spread gets a hidden class of its own once a key is set after the
+ * spread, every one of them, and every later property access on it (JSON.stringify's, node's header
+ * loop, a server's when in memory) then misses its cache. Starting with the key, then spreading, and
+ * setting the key again does not. (Not `Object.assign`: a peer's own `__proto__` key would set the
+ * copy's prototype, where a spread copies it as a plain key.)
  */
 export function withKey<T extends object, K extends string, V>(
   object: T,
   key: K,
   value: V,
 ): Omit<T, K> & Record<K, V> {
-  const copy: Record<string, unknown> = Object.assign({}, object) as Record<string, unknown>;
+  const copy: Record<string, unknown> = { [key]: value, ...object };
   copy[key] = value;
   return copy as Omit<T, K> & Record<K, V>;
 }

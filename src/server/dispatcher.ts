@@ -8,7 +8,7 @@ import type { AuthInfo } from "../auth/types.js";
 import { McpError, NotFoundError } from "../errors.js";
 import { ErrorCode } from "../protocol/codes.js";
 import { type EraScope, hasModernClaim, resolveScope } from "../protocol/era.js";
-import { MetaKey } from "../protocol/meta.js";
+import { MetaKey, withKey } from "../protocol/meta.js";
 import { CACHEABLE_METHODS, INPUT_REQUIRED_METHODS, REMOVED_IN_MODERN } from "../protocol/methods.js";
 import type {
   CacheHints,
@@ -109,8 +109,10 @@ export class Dispatcher {
   finish(method: string, era: EraScope, result: Result): Result {
     if (era.era === "legacy") return result;
     result.resultType ??= "complete";
-    // Object.assign rather than a spread, so that V8 keeps one hidden class (see withKey).
-    result._meta = result._meta ? Object.assign({}, result._meta, this.serverInfoMeta) : this.serverInfoMeta;
+    // withKey rather than a spread, so that V8 keeps one hidden class.
+    result._meta = result._meta
+      ? withKey(result._meta, MetaKey.ServerInfo, this.kernel.options.info)
+      : this.serverInfoMeta;
     // Interim (input_required) results are never cacheable and carry no hints.
     if (CACHEABLE_METHODS.has(method) && result.resultType === "complete") {
       result.ttlMs ??= this.kernel.options.listCache.ttlMs;
