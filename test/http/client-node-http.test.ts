@@ -56,6 +56,26 @@ describe("Streamable HTTP client on node:http: what it reads from a hostile serv
     await allClosed(accepted);
   });
 
+  for (const [what, location, message] of [
+    ["is not a URL", "http://[::1", /: Invalid URL/],
+    ["names another scheme", "file:///etc/passwd", /: redirected to a file: URL$/],
+  ] as const) {
+    it(`fails a redirect whose Location ${what} with a ConnectionError, and follows nothing`, async () => {
+      let requests = 0;
+      const { origin, accepted } = await scripted((_req, _body, res) => {
+        requests++;
+        res.writeHead(307, { location }).end();
+      });
+      const transport = await connected(`${origin}/mcp`);
+      const error = await transport.sendRequest({ method: "tools/list" }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConnectionError);
+      expect((error as Error).message).toMatch(message);
+      expect(requests).toBe(1);
+      await transport.disconnect();
+      await allClosed(accepted);
+    });
+  }
+
   it("fails a JSON reply over maxEventLength, announced or chunked, naming the limit", async () => {
     const { origin, accepted } = await scripted((_req, body, res) => {
       const text = JSON.stringify({ jsonrpc: "2.0", id: body?.id, result: { text: "x".repeat(5000) } });
