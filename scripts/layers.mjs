@@ -52,14 +52,18 @@ function staticClosure(inputs, entries, excluded = new Set()) {
  * A layer is the static module graph of its `entries` minus the layers before it; with `shares`,
  * it also takes the modules that the graph of `shares.entries` and the code `shares.loaded` (loaded
  * later, by a layer after it) both import, so that loading that code never loads the layers of
- * `shares.entries`. With `apart`, the modules of the layer that code outside every layer imports as well (the
+ * `shares.entries`. A layer with `common` (a list of groups of entries) instead takes the modules
+ * that the static graphs of every group share, so that each group loads it and not the others' code.
+ * With `apart`, the modules of the layer that code outside every layer imports as well (the
  * HTTP server's, say) go in a layer of that name just below it, so that such code loads that small
  * layer rather than this one.
  */
 export async function planLayers(layerEntries) {
   const graph = await build({
     ...COMMON,
-    entryPoints: [...new Set(layerEntries.flatMap((layer) => layer.entries))],
+    entryPoints: [
+      ...new Set(layerEntries.flatMap((layer) => [...(layer.entries ?? []), ...(layer.common ?? []).flat()])),
+    ],
     outdir: "dist",
     splitting: true,
     write: false,
@@ -68,12 +72,16 @@ export async function planLayers(layerEntries) {
   const inputs = graph.metafile.inputs;
   const layers = [];
   const assigned = new Set();
-  for (const { name, entries, shares, apart } of layerEntries) {
+  for (const { name, entries = [], shares, common, apart } of layerEntries) {
     const modules = staticClosure(inputs, entries, assigned);
     if (shares) {
       const other = staticClosure(inputs, shares.entries);
       for (const path of staticClosure(inputs, shares.loaded, assigned))
         if (other.has(path)) modules.add(path);
+    }
+    if (common) {
+      const [first, ...others] = common.map((group) => staticClosure(inputs, group, assigned));
+      for (const path of first) if (others.every((other) => other.has(path))) modules.add(path);
     }
     if (apart) {
       const outside = Object.keys(inputs).filter((path) => !modules.has(path) && !assigned.has(path));
@@ -165,7 +173,7 @@ function layerPlugin(plan, layer) {
         if (below(path)) return { path, namespace: "fastmcp-layer" };
         const home = plan.owner.get(path);
         if (layer !== undefined && args.kind === "dynamic-import" && (home?.index ?? Infinity) > layer.index)
-          return { path: `${ENTRY_REF}${path.replace(/^src\//, "").replace(/\.ts$/, "")}`, external: true };
+          return { path: `${ENTRY_REF}${path}`, external: true };
         return { path: found.path };
       });
       builder.onLoad({ filter: /.*/, namespace: "fastmcp-layer" }, (args) => ({
@@ -176,8 +184,14 @@ function layerPlugin(plan, layer) {
   };
 }
 
-/** Rewrites the placeholder specifiers of a built file into paths relative to it. */
-function linkPlaceholders(text, file, outdir) {
+/**
+ * Rewrites the placeholder specifiers of a built file into paths relative to it. A dynamic import
+ * of a module in a layer above becomes an import of that layer's file, whose mangled names are
+ * handed back under the module's own (`import(layer).then((m) => ({ name: m.mangled }))`): loading
+ * it costs the layer's file alone, not the module's entry file as well (any other module is loaded
+ * by its entry file).
+ */
+function linkPlaceholders(text, file, outdir, plan) {
   const from = dirname(file);
   const rel = (target) => {
     const path = relative(from, resolve(outdir, target));
@@ -185,7 +199,14 @@ function linkPlaceholders(text, file, outdir) {
   };
   return text
     .replaceAll(/"__fastmcp_layer__:([\w-]+)"/g, (_match, name) => JSON.stringify(rel(`chunks/${name}.js`)))
-    .replaceAll(/"__fastmcp_entry__:([\w/.-]+)"/g, (_match, path) => JSON.stringify(rel(`${path}.js`)));
+    .replaceAll(/import\("__fastmcp_entry__:([\w/.-]+)"\)/g, (_match, path) => {
+      const home = plan.owner.get(path);
+      if (home === undefined)
+        return `import(${JSON.stringify(rel(path.replace(/^src\//, "").replace(/\.ts$/, ".js")))})`;
+      const names = (plan.exportsOf.get(path) ?? []).map((name) => `${name}: m.${plan.mangled(path, name)}`);
+      const layer = JSON.stringify(rel(`chunks/${home.name}.js`));
+      return `import(${layer}).then((m) => ({ ${names.join(", ")} }))`;
+    });
 }
 
 /**
@@ -223,13 +244,13 @@ export function addNeeds(needs, more) {
  * Writes a build's output files (held in memory) with their placeholders linked; returns the layer
  * bindings they import.
  */
-async function writeOutputs(result, outdir) {
+async function writeOutputs(result, outdir, plan) {
   const needs = new Map();
   for (const file of result.outputFiles) {
     await mkdir(dirname(file.path), { recursive: true });
     const js = file.path.endsWith(".js");
     if (js) addNeeds(needs, layerImports(file.text));
-    await writeFile(file.path, js ? linkPlaceholders(file.text, file.path, outdir) : file.text);
+    await writeFile(file.path, js ? linkPlaceholders(file.text, file.path, outdir, plan) : file.text);
   }
   return needs;
 }
@@ -260,7 +281,7 @@ export async function buildLayer(plan, layer, outdir, needed) {
     write: false,
     plugins: [layerPlugin(plan, layer)],
   });
-  return writeOutputs(result, outdir);
+  return writeOutputs(result, outdir, plan);
 }
 
 /**
@@ -271,7 +292,7 @@ export async function writeLayeredEntry(plan, path, outdir) {
   const file = resolve(outdir, `${path.replace(/^src\//, "").replace(/\.ts$/, "")}.js`);
   await mkdir(dirname(file), { recursive: true });
   const source = reExport(plan, path);
-  await writeFile(file, linkPlaceholders(source, file, outdir));
+  await writeFile(file, linkPlaceholders(source, file, outdir, plan));
   return layerImports(source);
 }
 
@@ -291,5 +312,5 @@ export async function buildRest(plan, entryPoints, outdir) {
     write: false,
     plugins: [layerPlugin(plan, undefined)],
   });
-  return writeOutputs(result, outdir);
+  return writeOutputs(result, outdir, plan);
 }
