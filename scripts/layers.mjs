@@ -1,19 +1,24 @@
 // The layered layout of dist/ (see build.mjs). Node pays far more per module file than per byte
-// (the root entry's 24 small chunks took twice as long to import as the same code in one file), so
-// what an import of the client or the root entry needs at once is bundled into one file per layer:
-//   chunks/client-core.js     the static module graph of src/client/index.ts, and what the client's
-//                             connection code shares with src/index.ts and the server's serving code
-//   chunks/server-core.js     the rest of the static graph of src/index.ts
+// (the root entry's 24 small chunks took twice as long to import as the same code in one file; each
+// file more costs ~0.3-0.7 ms), so what an import of the client or the root entry needs at once is
+// bundled into one file per layer, and the two entries' files are those layers themselves:
+//   client/index.js           the static module graph of src/client/index.ts, and what the client's
+//                             connection code shares with the graph of src/index.ts
+//   index.js                  the rest of the static graph of src/index.ts
+//   chunks/protocol.js        what the client's connection code and the server's serving code share
+//                             (loaded by either: line framing, transport defaults, method tables)
 //   chunks/connect-shared.js  what the client's connection code shares with code outside the layers
 //   chunks/client-connect.js  the rest of the client's connection code (loaded by connect())
 //   chunks/server-serve.js    what a server needs once it serves: the dispatcher, the method
 //                             handlers, the stdio loop (loaded by run(), listen(), the HTTP
 //                             handlers, the first session or exchange)
-// Every other module (transports, features, the other entry points) is built with esbuild's code
-// splitting as before and reaches a layered module through a small virtual module that re-exports
-// it from its layer, so every module still exists once (one McpError class, one registry). The
-// price: another entry point that uses a layered module loads that module's whole layer (for
-// fastmcp-ts/exceptions alone, the client core), which its users have loaded anyway.
+// A layer's modules export under mangled names (`m12$Client`) what other files import, and an
+// entry's own file exports its public names besides. Every other module (transports, features, the
+// other entry points) is built with esbuild's code splitting as before and reaches a layered module
+// through a small virtual module that re-exports it from its layer, so every module still exists
+// once (one McpError class, one registry). The price: another entry point that uses a layered
+// module loads that module's whole layer (for fastmcp-ts/exceptions alone, the client core), which
+// its users have loaded anyway.
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, relative, resolve } from "node:path";
 import { build } from "esbuild";
@@ -72,7 +77,7 @@ export async function planLayers(layerEntries) {
   const inputs = graph.metafile.inputs;
   const layers = [];
   const assigned = new Set();
-  for (const { name, entries = [], shares, common, apart } of layerEntries) {
+  for (const { name, entries = [], shares, common, apart, publish } of layerEntries) {
     const modules = staticClosure(inputs, entries, assigned);
     if (shares) {
       const other = staticClosure(inputs, shares.entries);
@@ -95,10 +100,13 @@ export async function planLayers(layerEntries) {
         modules.delete(path);
         assigned.add(path);
       }
-      if (shared.size > 0) layers.push({ name: apart, modules: [...shared] });
+      if (shared.size > 0) layers.push({ name: apart, modules: [...shared], file: `chunks/${apart}.js` });
     }
     for (const path of modules) assigned.add(path);
-    layers.push({ name, modules: [...modules] });
+    // A published layer is the entry file of its (one) entry module, which it exports under its names.
+    const publishes = publish ? entries[0] : undefined;
+    const file = publishes ? entryFile(publishes) : `chunks/${name}.js`;
+    layers.push({ name, modules: [...modules], file, publishes });
   }
   // Modules a layer imports dynamically from outside it: built (or re-exported) as entries.
   const dynamicTargets = new Set();
@@ -131,7 +139,13 @@ export async function planLayers(layerEntries) {
   });
   const ids = new Map(modules.map((path, index) => [path, index]));
   const mangled = (path, name) => `m${ids.get(path)}$${name}`;
-  return { layers, owner, exportsOf, mangled, dynamicTargets: [...dynamicTargets] };
+  const fileOf = (name) => layers.find((layer) => layer.name === name).file;
+  return { layers, owner, exportsOf, mangled, fileOf, dynamicTargets: [...dynamicTargets] };
+}
+
+/** The file (under the output directory) of a source module built as an entry: src/a/b.ts -> a/b.js. */
+function entryFile(path) {
+  return path.replace(/^src\//, "").replace(/\.ts$/, ".js");
 }
 
 /** The source of a virtual module (or an entry file) standing for layered module `path`: its exports, from its layer. */
@@ -198,13 +212,12 @@ function linkPlaceholders(text, file, outdir, plan) {
     return path.startsWith(".") ? path : `./${path}`;
   };
   return text
-    .replaceAll(/"__fastmcp_layer__:([\w-]+)"/g, (_match, name) => JSON.stringify(rel(`chunks/${name}.js`)))
+    .replaceAll(/"__fastmcp_layer__:([\w-]+)"/g, (_match, name) => JSON.stringify(rel(plan.fileOf(name))))
     .replaceAll(/import\("__fastmcp_entry__:([\w/.-]+)"\)/g, (_match, path) => {
       const home = plan.owner.get(path);
-      if (home === undefined)
-        return `import(${JSON.stringify(rel(path.replace(/^src\//, "").replace(/\.ts$/, ".js")))})`;
+      if (home === undefined) return `import(${JSON.stringify(rel(entryFile(path)))})`;
       const names = (plan.exportsOf.get(path) ?? []).map((name) => `${name}: m.${plan.mangled(path, name)}`);
-      const layer = JSON.stringify(rel(`chunks/${home.name}.js`));
+      const layer = JSON.stringify(rel(home.file));
       return `import(${layer}).then((m) => ({ ${names.join(", ")} }))`;
     });
 }
@@ -268,6 +281,10 @@ export async function buildLayer(plan, layer, outdir, needed) {
     const list = names.map((name) => `${name} as ${plan.mangled(path, name)}`).join(", ");
     lines.push(`export { ${list} } from ${JSON.stringify(resolve(path))};`);
   }
+  if (layer.publishes) {
+    const names = plan.exportsOf.get(layer.publishes) ?? [];
+    lines.push(`export { ${names.join(", ")} } from ${JSON.stringify(resolve(layer.publishes))};`);
+  }
   const result = await build({
     ...COMMON,
     stdin: {
@@ -276,7 +293,7 @@ export async function buildLayer(plan, layer, outdir, needed) {
       sourcefile: `${layer.name}.js`,
       loader: "js",
     },
-    outfile: resolve(outdir, `chunks/${layer.name}.js`),
+    outfile: resolve(outdir, layer.file),
     sourcemap: true,
     write: false,
     plugins: [layerPlugin(plan, layer)],
@@ -286,10 +303,12 @@ export async function buildLayer(plan, layer, outdir, needed) {
 
 /**
  * Writes the entry file of a layered module (public, or imported dynamically from a lower layer): a
- * re-export of its names from its layer. Returns the layer bindings it imports.
+ * re-export of its names from its layer (none for the entry a layer publishes: the layer's file is
+ * its entry file). Returns the layer bindings it imports.
  */
 export async function writeLayeredEntry(plan, path, outdir) {
-  const file = resolve(outdir, `${path.replace(/^src\//, "").replace(/\.ts$/, "")}.js`);
+  if (plan.owner.get(path).publishes === path) return new Map();
+  const file = resolve(outdir, entryFile(path));
   await mkdir(dirname(file), { recursive: true });
   const source = reExport(plan, path);
   await writeFile(file, linkPlaceholders(source, file, outdir, plan));
