@@ -32,6 +32,7 @@ const CLIENT_CONNECT = [
   "src/protocol/engine.ts",
   "src/client/connection.ts",
   "src/transports/stdio/child.ts",
+  "src/transports/stdio/launch-checks.ts",
   "src/transports/streamable-http/client-connection.ts",
   "src/transports/sse/client-connection.ts",
   "src/transports/ws/client-connection.ts",
