@@ -155,7 +155,7 @@ export class LegacyEndpoint {
           return stream;
         }
       : undefined;
-    return new PostReply(makeStream, { mapStatus: false, headers: request.headers(), auth });
+    return new PostReply(makeStream, { mapStatus: false, request, auth });
   }
 
   /** Hands a request to the session; its answer, notifications and server requests come back on the POST. */
@@ -191,10 +191,8 @@ export class LegacyEndpoint {
     legacyVersion: string | undefined,
   ): Promise<HttpReply> {
     const reply = this.replyFor(request, auth);
-    const notify = (method: string, params: Record<string, unknown>) =>
-      void reply.emit({ jsonrpc: "2.0", method, params });
     this.server
-      .exchange(message, new PostExchange(request, auth, NOT_CANCELLED_BY_DISCONNECT, notify, legacyVersion))
+      .exchange(message, new PostExchange(request, auth, NOT_CANCELLED_BY_DISCONNECT, reply, legacyVersion))
       .then((response) => reply.answer(response, this.server.maskErrorDetails));
     return reply.reply;
   }
