@@ -23,6 +23,12 @@ export function accepts(request: HttpRequestLike, type: string): boolean {
   return !accept || accept.includes(type) || accept.includes("*/*");
 }
 
+/** The resolve function of the promise made last: one executor for every reply, not a closure each. */
+let captured: ((reply: HttpReply) => void) | undefined;
+function captureResolve(resolve: (reply: HttpReply) => void): void {
+  captured = resolve;
+}
+
 /**
  * One POST exchange whose reply is decided late: JSON when the result comes first, SSE as soon as
  * anything else must be sent before it. It is also the request's route in a legacy session: the
@@ -44,9 +50,8 @@ export class PostReply implements RequestRoute {
     makeStream: (() => EventStream) | undefined,
     options: { mapStatus: boolean; request?: HttpRequestLike; auth?: AuthInfo | undefined },
   ) {
-    this.reply = new Promise((resolve) => {
-      this.resolve = resolve;
-    });
+    this.reply = new Promise(captureResolve);
+    this.resolve = captured as (reply: HttpReply) => void;
     this.makeStream = makeStream;
     this.mapStatus = options.mapStatus;
     this.request = options.request;
