@@ -8,8 +8,9 @@ import { memoryValues, type SessionValues } from "./session-values.js";
 import type { TaskManager } from "./tasks/tasks.js";
 
 /**
- * The scope of one request. A class so that `signal` is a prototype getter, read from the dispatch
- * input only when used: creating an AbortSignal is costly (see IncomingExtra in the engine).
+ * The scope of one request. A class so that `signal`, `headers` and `notify` are prototype getters,
+ * read from the dispatch input only when used: creating an AbortSignal is costly (see IncomingExtra
+ * in the engine), and an HTTP transport copies the headers and makes the notifier only when asked.
  */
 export class DispatchScope implements RequestScope {
   readonly era: RequestScope["era"];
@@ -22,8 +23,6 @@ export class DispatchScope implements RequestScope {
   readonly sessionId: string | undefined;
   readonly transport: string;
   readonly auth: AuthInfo | undefined;
-  readonly headers: Record<string, string> | undefined;
-  readonly notify: RequestScope["notify"];
   readonly readResource: RequestScope["readResource"];
   /** Set for legacy requests that can carry server-to-client requests (absent otherwise, as before). */
   declare request?: NonNullable<RequestScope["request"]>;
@@ -57,8 +56,6 @@ export class DispatchScope implements RequestScope {
     this.sessionId = input.session.sessionId;
     this.transport = input.session.transport;
     this.auth = input.session.auth;
-    this.headers = input.headers;
-    this.notify = input.notify;
     this.readResource = readResource;
     this.input = input;
   }
@@ -69,6 +66,16 @@ export class DispatchScope implements RequestScope {
     const session = this.input.session;
     session.values ??= memoryValues();
     return session.values;
+  }
+
+  /** The HTTP request's headers, read from the transport when asked for (it may copy them then). */
+  get headers(): Record<string, string> | undefined {
+    return this.input.headers;
+  }
+
+  /** Read from the transport when used: a stateless HTTP request makes its notifier then. */
+  get notify(): RequestScope["notify"] {
+    return this.input.notify;
   }
 
   get signal(): AbortSignal {

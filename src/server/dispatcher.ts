@@ -35,12 +35,15 @@ export class Dispatcher {
   readonly kernel: ServerKernel;
   private readonly handlers: Record<string, Handler>;
   private readonly serverInfoMeta: Record<string, unknown>;
+  /** `ctx.readResource` of every request to this server: one function, not one per request. */
+  private readonly readContents: RequestScope["readResource"];
   private mountRoutes: MountRoutes | undefined;
 
   constructor(kernel: ServerKernel) {
     this.kernel = kernel;
     this.serverInfoMeta = { [MetaKey.ServerInfo]: kernel.options.info };
     this.handlers = methodHandlers(this) as unknown as Record<string, Handler>;
+    this.readContents = (uri, inner) => this.readResource(uri, inner).then((found) => found.contents);
   }
 
   /** Routing to the kernel's mounted sources; undefined while nothing is mounted. */
@@ -127,7 +130,7 @@ export class Dispatcher {
       era,
       input,
       params._meta?.progressToken as ProgressToken | undefined,
-      (uri, inner) => this.readResource(uri, inner).then((found) => found.contents),
+      this.readContents,
     );
     if (era.era === "legacy" && input.serverRequest) scope.request = input.serverRequest;
     return scope;
@@ -274,9 +277,7 @@ export class Dispatcher {
     if (this.kernel.unsettled) await this.kernel.ready();
     const handler = this.handlers[method];
     if (!handler) throw new McpError(ErrorCode.MethodNotFound, `Method not found: ${method}`);
-    const scope = parent.derive((uri, inner) =>
-      this.readResource(uri, inner).then((found) => found.contents),
-    );
+    const scope = parent.derive(this.readContents);
     const chain = this.kernel.requestChain;
     if (chain) return chain.runMounted(method, params, scope, handler);
     return handler(params, scope, scope.input);

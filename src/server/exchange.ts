@@ -51,23 +51,30 @@ export function exchange(
   );
 }
 
-/** A class so that `signal` stays a lazy prototype getter (see IncomingExtra in the engine). */
+/**
+ * A class so that `signal`, `headers` and `notify` stay lazy prototype getters (see IncomingExtra
+ * in the engine): a transport may make each only when read (HTTP copies its headers then).
+ */
 class ExchangeInput implements DispatchInput {
   readonly request: JSONRPCRequest;
   readonly session: SessionState;
-  readonly headers: Record<string, string> | undefined;
-  readonly notify: DispatchInput["notify"];
   private readonly options: ExchangeOptions;
 
   constructor(request: JSONRPCRequest, options: ExchangeOptions) {
     this.request = request;
     this.options = options;
-    this.headers = options.headers;
-    this.notify = options.notify;
     this.session = statelessState(options);
   }
 
   get signal(): AbortSignal {
     return this.options.signal;
+  }
+
+  get headers(): Record<string, string> | undefined {
+    return this.options.headers;
+  }
+
+  get notify(): DispatchInput["notify"] {
+    return this.options.notify;
   }
 }

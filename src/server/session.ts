@@ -112,27 +112,34 @@ export class ChannelSession implements ServerSession, SessionMember {
   }
 }
 
-/** One request for the kernel; `signal` stays lazy (see IncomingExtra in the engine). */
+/**
+ * One request for the kernel; `signal` and `headers` stay lazy (see IncomingExtra in the engine):
+ * an HTTP POST's route copies its headers only when they are read.
+ */
 class SessionDispatch implements DispatchInput {
   readonly request: JSONRPCRequest;
   readonly session: SessionState;
   readonly notify: DispatchInput["notify"];
-  readonly headers: Record<string, string> | undefined;
   readonly serverRequest: DispatchInput["serverRequest"];
+  private readonly owner: ChannelSession;
   private readonly extra: IncomingRequestExtra;
 
   constructor(owner: ChannelSession, request: JSONRPCRequest, extra: IncomingRequestExtra) {
     this.request = request;
     this.session = owner.state;
     this.notify = extra.notify;
+    this.owner = owner;
     this.extra = extra;
     const route = extra.route as RequestRoute | undefined;
-    this.headers = owner.headersFor(route);
     this.serverRequest = route === undefined ? owner.connectionRequest() : owner.requestVia(route);
   }
 
   get signal(): AbortSignal {
     return this.extra.signal;
+  }
+
+  get headers(): Record<string, string> | undefined {
+    return this.owner.headersFor(this.extra.route as RequestRoute | undefined);
   }
 }
 

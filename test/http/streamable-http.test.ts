@@ -429,3 +429,52 @@ describe("2026-07-28 stateless exchange", () => {
     expect((await client.callTool("add", { a: 5, b: 3 })).text).toBe("8");
   });
 });
+
+describe("the request a handler sees (ctx.headers, notifications)", () => {
+  // The headers are copied from the HTTP request when a handler first reads them: each request
+  // gets its own copy, one object however often it is read.
+  const ERAS: [string, ClientOptions, { stateless?: boolean }][] = [
+    ["2026-07-28", {}, {}],
+    ["legacy session", LEGACY, {}],
+    ["legacy stateless", LEGACY, { stateless: true }],
+  ];
+
+  it.each(ERAS)(
+    "%s: ctx.headers is this request's, one object on every read",
+    async (_era, options, served) => {
+      const { mcp } = createTestServer((server) =>
+        server.tool("headers-twice", (_args, ctx) => {
+          const first = ctx.headers;
+          const second = ctx.headers;
+          return { same: first === second, tag: second?.["x-tag"] ?? null };
+        }),
+      );
+      const listening = await serve(mcp, served);
+      for (const tag of ["first", "second"]) {
+        const client = await connect(
+          new StreamableHttpTransport({ url: listening.url, headers: { "X-Tag": tag } }),
+          options,
+        );
+        const data = (await client.callTool("headers-twice")).data as { same: boolean; tag: string };
+        expect(data).toEqual({ same: true, tag });
+      }
+    },
+  );
+
+  it.each(ERAS)(
+    "%s: a handler's progress and log reach the caller before its result",
+    async (_era, options, served) => {
+      const { mcp, hooks } = createTestServer();
+      const listening = await serve(mcp, served);
+      const logs: unknown[] = [];
+      const client = await connect(listening.url, { ...options, onLog: (message) => logs.push(message) });
+      const progress: unknown[] = [];
+      const call = client.callTool("stream", {}, { onProgress: (value) => progress.push(value) });
+      await within(hooks.streaming.promise, 5000, "the stream tool to start");
+      hooks.release.resolve();
+      expect((await call).text).toBe("streamed");
+      expect(progress).toEqual([1, 2]);
+      expect(logs).toHaveLength(1);
+    },
+  );
+});

@@ -226,9 +226,29 @@ export class HttpApp {
     this.drainingSince ??= Date.now();
   }
 
-  /** Routes one request by path. */
-  handle = async (request: HttpRequestLike): Promise<HttpReply> => {
-    const path = trimSlash(request.pathname);
+  /**
+   * Routes one request by path. Not async: the endpoints' own promises are handed on as they are
+   * (an async function would wrap each in one more, resolved some microtasks later). It never
+   * throws: a failure is a rejection, as from an async function.
+   */
+  handle = (request: HttpRequestLike): Promise<HttpReply> => {
+    try {
+      const path = trimSlash(request.pathname);
+      if (
+        this.streamable &&
+        path === this.paths.http &&
+        this.drainingSince === undefined &&
+        (this.metadata === undefined || !this.metadata.has(path))
+      )
+        return this.streamable.handle(request);
+      return this.route(request, path);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+
+  /** Every route but the Streamable HTTP endpoint's (and that one too while draining). */
+  private async route(request: HttpRequestLike, path: string): Promise<HttpReply> {
     if (this.drainingSince !== undefined) return this.refuse(request, path);
     if (this.metadata !== undefined && path.startsWith("/.well-known/")) {
       const body = this.metadata.get(path);
@@ -247,7 +267,7 @@ export class HttpApp {
     if (this.paths.health && path === this.paths.health && request.method === "GET")
       return jsonReply(200, { status: "ok" });
     return errorReply(404, -32000, `Not Found: ${request.pathname}`);
-  };
+  }
 
   /** The answer to any request while draining. */
   private refuse(request: HttpRequestLike, path: string): HttpReply {

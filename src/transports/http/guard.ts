@@ -54,21 +54,29 @@ export function isLoopback(host: string | undefined): boolean {
 }
 
 function hostName(host: string): string {
-  return host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : (host.split(":")[0] as string);
+  if (host.startsWith("[")) return host.slice(0, host.indexOf("]") + 1);
+  const colon = host.indexOf(":");
+  return colon === -1 ? host : host.slice(0, colon);
 }
 
-/** Whether `host` (a Host header) is one of `allowed`; every host when `allowed` is undefined. */
+/**
+ * Whether `host` (a Host header) is one of `allowed`; every host when `allowed` is undefined. Runs
+ * on every request: a loop without a callback, and the name taken only when an entry names no port.
+ */
 export function hostAllowed(host: string | undefined, allowed: string[] | undefined): boolean {
   if (!allowed) return true;
   if (!host) return false;
+  // Both are lower case already as a rule: toLowerCase then returns the very same string.
   const lower = host.toLowerCase();
-  const name = hostName(lower);
-  return allowed.some((entry) => {
+  let name: string | undefined;
+  for (const entry of allowed) {
     const wanted = entry.toLowerCase();
-    return wanted.includes(":") && !wanted.startsWith("[")
-      ? wanted === lower
-      : wanted === name || wanted === lower;
-  });
+    if (wanted === lower) return true;
+    if (wanted.includes(":") && !wanted.startsWith("[")) continue;
+    name ??= hostName(lower);
+    if (wanted === name) return true;
+  }
+  return false;
 }
 
 function originAllowed(

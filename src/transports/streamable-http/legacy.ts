@@ -77,24 +77,38 @@ export class LegacyEndpoint {
     return reply;
   }
 
-  async handle(
+  /**
+   * A legacy request other than `initialize`. Not async: a session held here is found at once, and
+   * the request's reply promise is handed on as it is (no await on the way, no wrapping promise).
+   */
+  handle(request: HttpRequestLike, message: JSONRPCMessage, auth: AuthInfo | undefined): Promise<HttpReply> {
+    if (this.statelessLegacy) return this.serve(request, message, auth, undefined);
+    const found = this.findSession(request, auth, "id" in message ? message.id : undefined);
+    if (found instanceof Promise)
+      return found.then((outcome) =>
+        "reply" in outcome ? outcome.reply : this.serve(request, message, auth, outcome.session),
+      );
+    return "reply" in found
+      ? Promise.resolve(found.reply)
+      : this.serve(request, message, auth, found.session);
+  }
+
+  /** A legacy request in its session, or on its own without one (`stateless`). */
+  private serve(
     request: HttpRequestLike,
     message: JSONRPCMessage,
     auth: AuthInfo | undefined,
+    session: HttpSession | undefined,
   ): Promise<HttpReply> {
     const version = request.header("mcp-protocol-version");
-    let session: HttpSession | undefined;
-    if (!this.statelessLegacy) {
-      const found = await this.findSession(request, auth, "id" in message ? message.id : undefined);
-      if ("reply" in found) return found.reply;
-      session = found.session;
-    }
     if (version !== undefined && !LEGACY_PROTOCOL_VERSIONS.includes(version as never)) {
-      return errorReply(
-        400,
-        -32000,
-        `Bad Request: unsupported MCP-Protocol-Version ${version}`,
-        "id" in message ? message.id : null,
+      return Promise.resolve(
+        errorReply(
+          400,
+          -32000,
+          `Bad Request: unsupported MCP-Protocol-Version ${version}`,
+          "id" in message ? message.id : null,
+        ),
       );
     }
     const protocolVersion = version && isLegacyVersion(version) ? version : "2025-03-26";
@@ -102,7 +116,8 @@ export class LegacyEndpoint {
     if (!("method" in message) || !("id" in message)) {
       if (session) {
         session.channel.receive(message);
-        await this.persist(session);
+        const persisted = this.persist(session);
+        if (persisted) return persisted.then(accepted);
       } else if ("method" in message) {
         const options = {
           transport: "http",
@@ -112,31 +127,52 @@ export class LegacyEndpoint {
         };
         this.server.receiveNotification(message, options);
       }
-      return emptyReply(202);
+      return Promise.resolve(accepted());
     }
     if (!session) return this.stateless(request, message as JSONRPCRequest, auth, protocolVersion);
     return this.send(request, message as JSONRPCRequest, session, auth);
   }
 
-  /** The session named by the request, if it exists and belongs to the caller (else 404 alike). */
-  private async findSession(
+  /**
+   * The session named by the request, if it exists and belongs to the caller (else 404 alike); at
+   * once when this instance holds it.
+   */
+  private findSession(
     request: HttpRequestLike,
     auth: AuthInfo | undefined,
     id: unknown,
-  ): Promise<{ session: HttpSession } | { reply: HttpReply }> {
+  ): SessionFound | Promise<SessionFound> {
     const sessionId = request.header("mcp-session-id");
     const rid = typeof id === "string" || typeof id === "number" ? id : null;
     if (!sessionId)
       return { reply: errorReply(400, -32000, "Bad Request: Mcp-Session-Id header is required", rid) };
-    let session: HttpSession | undefined;
+    const owner = identityKey(auth);
+    if (owner instanceof Promise)
+      return owner.then(
+        (key) => this.lookUp(sessionId, key, auth, rid),
+        (error: unknown) => ({ reply: storeDown(error, rid) }),
+      );
+    return this.lookUp(sessionId, owner, auth, rid);
+  }
+
+  private lookUp(
+    sessionId: string,
+    owner: string | undefined,
+    auth: AuthInfo | undefined,
+    rid: string | number | null,
+  ): SessionFound | Promise<SessionFound> {
+    let session: ReturnType<SessionStore["get"]>;
     try {
-      session = await this.sessions.get(sessionId, await identityKey(auth), auth);
+      session = this.sessions.get(sessionId, owner, auth);
     } catch (error) {
       return { reply: storeDown(error, rid) };
     }
-    if (!session)
-      return { reply: errorReply(404, -32001, "Session not found: initialize a new session", rid) };
-    return { session };
+    if (session instanceof Promise)
+      return session.then(
+        (found) => sessionOr404(found, rid),
+        (error: unknown) => ({ reply: storeDown(error, rid) }),
+      );
+    return sessionOr404(session, rid);
   }
 
   /** The reply of a legacy request: JSON, or SSE once something precedes the result. */
@@ -155,11 +191,11 @@ export class LegacyEndpoint {
           return stream;
         }
       : undefined;
-    return new PostReply(makeStream, { mapStatus: false, headers: request.headers(), auth });
+    return new PostReply(makeStream, { mapStatus: false, request, auth });
   }
 
   /** Hands a request to the session; its answer, notifications and server requests come back on the POST. */
-  private async send(
+  private send(
     request: HttpRequestLike,
     message: JSONRPCRequest,
     session: HttpSession,
@@ -167,11 +203,12 @@ export class LegacyEndpoint {
   ): Promise<HttpReply> {
     const reply = this.replyFor(request, auth, session);
     session.channel.receive(message, reply);
-    const out = await reply.reply;
-    session.lastActive = Date.now();
-    await this.persist(session);
-    if ("attach" in out) session.forgetEndedStreams();
-    return out;
+    return reply.reply.then((out) => {
+      session.lastActive = Date.now();
+      // Scaled out, what the request changed is shared before the answer goes out.
+      const persisted = this.persist(session);
+      return persisted ? persisted.then(() => sent(session, out)) : sent(session, out);
+    });
   }
 
   /**
@@ -191,10 +228,8 @@ export class LegacyEndpoint {
     legacyVersion: string | undefined,
   ): Promise<HttpReply> {
     const reply = this.replyFor(request, auth);
-    const notify = (method: string, params: Record<string, unknown>) =>
-      void reply.emit({ jsonrpc: "2.0", method, params });
     this.server
-      .exchange(message, new PostExchange(request, auth, NOT_CANCELLED_BY_DISCONNECT, notify, legacyVersion))
+      .exchange(message, new PostExchange(request, auth, NOT_CANCELLED_BY_DISCONNECT, reply, legacyVersion))
       .then((response) => reply.answer(response, this.server.maskErrorDetails));
     return reply.reply;
   }
@@ -327,6 +362,25 @@ export class LegacyEndpoint {
     }
     return emptyReply(200);
   }
+}
+
+type SessionFound = { session: HttpSession } | { reply: HttpReply };
+
+function sessionOr404(session: HttpSession | undefined, rid: string | number | null): SessionFound {
+  return session
+    ? { session }
+    : { reply: errorReply(404, -32001, "Session not found: initialize a new session", rid) };
+}
+
+/** The answer to a notification or a client's response: accepted, nothing to say. */
+function accepted(): HttpReply {
+  return emptyReply(202);
+}
+
+/** A request's reply, once answered: a streamed one's ended streams are forgotten by the session. */
+function sent(session: HttpSession, out: HttpReply): HttpReply {
+  if ("attach" in out) session.forgetEndedStreams();
+  return out;
 }
 
 function notResumable(): HttpReply {

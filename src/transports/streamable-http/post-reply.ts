@@ -23,6 +23,12 @@ export function accepts(request: HttpRequestLike, type: string): boolean {
   return !accept || accept.includes(type) || accept.includes("*/*");
 }
 
+/** The resolve function of the promise made last: one executor for every reply, not a closure each. */
+let captured: ((reply: HttpReply) => void) | undefined;
+function captureResolve(resolve: (reply: HttpReply) => void): void {
+  captured = resolve;
+}
+
 /**
  * One POST exchange whose reply is decided late: JSON when the result comes first, SSE as soon as
  * anything else must be sent before it. It is also the request's route in a legacy session: the
@@ -30,25 +36,32 @@ export function accepts(request: HttpRequestLike, type: string): boolean {
  */
 export class PostReply implements RequestRoute {
   readonly reply: Promise<HttpReply>;
-  readonly headers: Record<string, string> | undefined;
   readonly auth: AuthInfo | undefined;
   private resolve!: (reply: HttpReply) => void;
   private stream: EventStream | undefined;
   private readonly makeStream: (() => EventStream) | undefined;
   /** 2026-07-28 maps error codes to HTTP statuses; legacy errors travel in a 200 like any answer. */
   private readonly mapStatus: boolean;
+  /** The POST whose headers a legacy session's request sees (`ctx.headers`). */
+  private readonly request: HttpRequestLike | undefined;
+  private headerView: Record<string, string> | undefined;
 
   constructor(
     makeStream: (() => EventStream) | undefined,
-    options: { mapStatus: boolean; headers?: Record<string, string>; auth?: AuthInfo | undefined },
+    options: { mapStatus: boolean; request?: HttpRequestLike; auth?: AuthInfo | undefined },
   ) {
-    this.reply = new Promise((resolve) => {
-      this.resolve = resolve;
-    });
+    this.reply = new Promise(captureResolve);
+    this.resolve = captured as (reply: HttpReply) => void;
     this.makeStream = makeStream;
     this.mapStatus = options.mapStatus;
-    this.headers = options.headers;
+    this.request = options.request;
     this.auth = options.auth;
+  }
+
+  /** The request's headers, copied when first read: most handlers never look at `ctx.headers`. */
+  get headers(): Record<string, string> | undefined {
+    if (this.headerView === undefined && this.request !== undefined) this.headerView = this.request.headers();
+    return this.headerView;
   }
 
   /** Sends a message before the answer, turning the reply into SSE; false when it cannot stream. */
@@ -135,30 +148,53 @@ export class ClientWatch {
   }
 }
 
-/** A stateless request's options for the server; a class so that `signal` stays a lazy getter. */
+/**
+ * A stateless request's options for the server. A class so that `signal`, `headers` and `notify`
+ * are lazy getters: the signal, the copy of the headers and the notifying closure are made only
+ * when a handler uses them (most never do).
+ */
 export class PostExchange implements ExchangeOptions {
   readonly transport = "http";
   readonly auth: AuthInfo | undefined;
-  readonly headers: Record<string, string>;
-  readonly notify: ExchangeOptions["notify"];
   readonly legacyVersion: string | undefined;
+  private readonly request: HttpRequestLike;
   private readonly signalOf: { readonly signal: AbortSignal };
+  private readonly reply: PostReply;
+  private headerView: Record<string, string> | undefined;
+  private notifier: ExchangeOptions["notify"] | undefined;
 
+  /**
+   * `signalOf.signal` is the request's signal; notifications go out on `reply` (making it SSE)
+   * while it is not aborted.
+   */
   constructor(
     request: HttpRequestLike,
     auth: AuthInfo | undefined,
     signalOf: { readonly signal: AbortSignal },
-    notify: ExchangeOptions["notify"],
+    reply: PostReply,
     legacyVersion?: string,
   ) {
+    this.request = request;
     this.auth = auth;
-    this.headers = request.headers();
     this.signalOf = signalOf;
-    this.notify = notify;
+    this.reply = reply;
     this.legacyVersion = legacyVersion;
   }
 
   get signal(): AbortSignal {
     return this.signalOf.signal;
+  }
+
+  /** The request's headers (`ctx.headers`), copied once, when first read. */
+  get headers(): Record<string, string> {
+    this.headerView ??= this.request.headers();
+    return this.headerView;
+  }
+
+  get notify(): ExchangeOptions["notify"] {
+    this.notifier ??= (method, params) => {
+      if (!this.signalOf.signal.aborted) this.reply.emit({ jsonrpc: "2.0", method, params });
+    };
+    return this.notifier;
   }
 }

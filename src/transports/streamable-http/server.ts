@@ -23,7 +23,7 @@ import {
   jsonReply,
   readJsonBody,
 } from "../http/exchange.js";
-import { guardRequest, type HttpGuardOptions } from "../http/guard.js";
+import { type GuardOutcome, guardRequest, type HttpGuardOptions } from "../http/guard.js";
 import { LegacyEndpoint } from "./legacy.js";
 import { accepts, ClientWatch, PostExchange, PostReply } from "./post-reply.js";
 import { SessionStore, type SessionStoreOptions } from "./session-store.js";
@@ -78,10 +78,24 @@ export class StreamableHttpHandler {
     this.legacy = new LegacyEndpoint(server, options, this.events, this.sessions);
   }
 
-  /** Handles one HTTP request to the MCP endpoint. */
-  async handle(request: HttpRequestLike): Promise<HttpReply> {
-    const guarded = await guardRequest(request, this.options, this.server.auth);
-    if ("reply" in guarded) return guarded.reply;
+  /**
+   * Handles one HTTP request to the MCP endpoint. Not async: without a token verifier the guard
+   * answers at once, and the method's own promise is handed on as it is (see HttpApp.handle). It
+   * never throws: a failure is a rejection.
+   */
+  handle(request: HttpRequestLike): Promise<HttpReply> {
+    try {
+      const guarded = guardRequest(request, this.options, this.server.auth);
+      return guarded instanceof Promise
+        ? guarded.then((outcome) => this.serve(request, outcome))
+        : this.serve(request, guarded);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private serve(request: HttpRequestLike, guarded: GuardOutcome): Promise<HttpReply> {
+    if ("reply" in guarded) return Promise.resolve(guarded.reply);
     switch (request.method) {
       case "POST":
         return this.post(request, guarded.auth);
@@ -90,9 +104,11 @@ export class StreamableHttpHandler {
       case "DELETE":
         return this.legacy.delete(request, guarded.auth);
       default:
-        return errorReply(405, -32000, `Method ${request.method} not allowed`, null, {
-          allow: "GET, POST, DELETE",
-        });
+        return Promise.resolve(
+          errorReply(405, -32000, `Method ${request.method} not allowed`, null, {
+            allow: "GET, POST, DELETE",
+          }),
+        );
     }
   }
 
@@ -189,10 +205,7 @@ export class StreamableHttpHandler {
         }),
       MODERN_REPLY,
     );
-    const notify = (method: string, params: Record<string, unknown>) => {
-      if (!watch.signal.aborted) reply.emit({ jsonrpc: "2.0", method, params });
-    };
-    this.server.exchange(message, new PostExchange(request, auth, watch, notify)).then((response) => {
+    this.server.exchange(message, new PostExchange(request, auth, watch, reply)).then((response) => {
       watch.release();
       reply.answer(response, this.server.maskErrorDetails);
     });

@@ -140,31 +140,43 @@ export class SessionStore {
   /**
    * The session, when it exists and belongs to `owner` (another identity must not learn it
    * exists). Scaled out, a session this instance has not seen is made from the store's record;
-   * rejects when the store cannot be reached.
+   * rejects when the store cannot be reached. A session held here is there at once, without a
+   * promise to wait for (unless its lease in the store is due to be renewed).
    */
-  async get(
+  get(
     id: string,
     owner: string | undefined = undefined,
     auth: AuthInfo | undefined = undefined,
-  ): Promise<HttpSession | undefined> {
+  ): HttpSession | undefined | Promise<HttpSession | undefined> {
     const session = this.sessions.get(id);
     if (session) {
       if (session.owner !== owner) return undefined;
       session.lastActive = Date.now();
       if (this.shared && session.lastActive - session.lastShared > this.ttl / 10) {
         session.lastShared = session.lastActive;
-        if (!(await this.shared.touch(id))) {
+        return this.shared.touch(id).then((alive) => {
+          if (alive) return session;
           this.drop(id, true);
           return undefined;
-        }
+        });
       }
       return session;
     }
     // Only ids this server could have made are looked up in the store.
     if (!this.shared || !isSessionId(id)) return undefined;
+    return this.load(this.shared, id, owner, auth);
+  }
+
+  /** A session of the shared store that this instance has not seen: one load per id at a time. */
+  private async load(
+    shared: SharedSessions,
+    id: string,
+    owner: string | undefined,
+    auth: AuthInfo | undefined,
+  ): Promise<HttpSession | undefined> {
     let loading = this.loading.get(id);
     if (!loading) {
-      loading = this.replicate(this.shared, id, auth).finally(() => this.loading.delete(id));
+      loading = this.replicate(shared, id, auth).finally(() => this.loading.delete(id));
       this.loading.set(id, loading);
     }
     const replica = await loading;
