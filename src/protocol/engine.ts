@@ -355,7 +355,8 @@ export class RpcPeer {
 
   /** (Re)starts `entry`'s timeout at `now` (a `performance.now()` time), capped by its deadline. */
   private arm(entry: Pending, now: number): void {
-    const clock = (this.clock ??= new Clock());
+    this.clock ??= new Clock();
+    const clock = this.clock;
     if (entry.due === Number.POSITIVE_INFINITY) {
       if (clock.timed++ === 0) clock.timer?.ref();
     } else {
