@@ -35,7 +35,7 @@ const CLIENT_CONNECT = [
  * What a server needs once it serves, loaded by its first run(), listen(), session or exchange:
  * one file, chunks/server-serve.js.
  */
-const SERVER_SERVE = ["src/server/dispatcher.ts", "src/transports/stdio/serve.ts"];
+const SERVER_SERVE = ["src/server/serving.ts"];
 const plan = await planLayers([
   {
     name: "client-core",

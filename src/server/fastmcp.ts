@@ -34,6 +34,7 @@ import type { Store } from "../stores/store.js";
 import type { HttpApp, HttpAppOptions, ListeningServer, ListenOptions } from "../transports/http/app.js";
 import type { NodeListener } from "../transports/http/node.js";
 import type { RunHttpOptions } from "../transports/http/run.js";
+import { serveStdioWith } from "../transports/stdio/server.js";
 import type { PromptDefinition, PromptHandler, PromptOptions } from "./components/prompts.js";
 import {
   type ComponentHandle,
@@ -61,13 +62,12 @@ import type {
   SessionOptions,
   StatelessNotificationOptions,
 } from "./entry.js";
-import { exchange, exchangeNotification } from "./exchange.js";
-import { ServerKernel } from "./kernel.js";
+import { loadedServing, loadServing, ServerKernel } from "./kernel.js";
 import type { Middleware, MiddlewareServer } from "./middleware.js";
 import { namespaceOf } from "./namespace.js";
+import { PendingSession } from "./pending-session.js";
 import { RequestStateCodec, type RequestStateOptions } from "./request-state.js";
 import { envSettings, runSettings } from "./run-settings.js";
-import { ChannelSession } from "./session.js";
 import type { ComponentSource } from "./sources.js";
 import { type ServerStats, type SessionInfo, serverStats, sessionInfos } from "./stats.js";
 import type { TasksOptions } from "./tasks/tasks-options.js";
@@ -511,9 +511,12 @@ export class FastMCP implements ServerEntry {
    * and by custom ones. Feed it with `receive`/`receiveText`, end it with `close`.
    */
   createSession(options: SessionOptions): ServerSession {
-    // Its first request needs the dispatcher: it starts loading now.
+    const code = loadedServing();
+    // Before the serving code loaded, a session that keeps what it receives until it has.
+    if (!code) return new PendingSession(this.kernel, options, loadServing());
+    // Its first request needs the dispatcher: it is made now.
     void this.kernel.serve();
-    return new ChannelSession(this.kernel, options);
+    return new code.ChannelSession(this.kernel, options);
   }
 
   /** Whether the detail of unexpected errors is hidden from clients (the `maskErrorDetails` option). */
@@ -523,12 +526,16 @@ export class FastMCP implements ServerEntry {
 
   /** Answers one stateless request (a 2026-07-28 HTTP exchange); used by transports. */
   exchange(request: JSONRPCRequest, options: ExchangeOptions): Promise<JSONRPCResponse> {
-    return exchange(this.kernel, request, options);
+    const code = loadedServing();
+    if (code) return code.exchange(this.kernel, request, options);
+    return loadServing().then((loaded) => loaded.exchange(this.kernel, request, options));
   }
 
   /** Hands over a notification that arrived outside any session; used by transports. */
   receiveNotification(notification: JSONRPCNotification, options: StatelessNotificationOptions): void {
-    exchangeNotification(this.kernel, notification, options);
+    const code = loadedServing();
+    if (code) code.exchangeNotification(this.kernel, notification, options);
+    else void loadServing().then((loaded) => loaded.exchangeNotification(this.kernel, notification, options));
   }
 
   /** A tool's wire definition, as clients list it; used by transports. */
@@ -554,18 +561,20 @@ export class FastMCP implements ServerEntry {
   async run(requested: RunOptions = {}): Promise<void> {
     const options = runSettings(this, requested);
     if (options === false) return; // the fastmcp-ts CLI only wanted the server (inspect, install)
-    // The dispatcher loads while the transport starts (in a cluster's primary too: it is one file).
-    void this.kernel.serve();
+    // The serving code loads while the transport starts (in a cluster's primary too: it is one file).
+    const serving = this.kernel.serve();
     if (options.transport === undefined || options.transport === "stdio") {
       const { store } = options as { store?: Store };
       if (store !== undefined) await this.joinScaleOut(store);
-      const { serveStdio } = await import("../transports/stdio/server.js");
       const maxLineBytes = "maxLineBytes" in options ? options.maxLineBytes : undefined;
-      await serveStdio(this, maxLineBytes === undefined ? {} : { maxLineBytes });
+      // The stdio loop is in the serving code's file.
+      await serveStdioWith(this, maxLineBytes === undefined ? {} : { maxLineBytes }, () =>
+        serving.then(loadServing),
+      );
       return;
     }
     const http = options as RunHttpOptions;
-    const { runHttp } = await import("../transports/http/run.js");
+    const [{ runHttp }] = await Promise.all([import("../transports/http/run.js"), serving]);
     // Joined in each process that serves: not in a cluster's primary, which only looks after workers.
     await runHttp(this, http, () => this.joinScaleOut(http.store));
   }
@@ -581,9 +590,9 @@ export class FastMCP implements ServerEntry {
    * ```
    */
   async listen(options: ListenOptions = {}): Promise<ListeningServer> {
-    void this.kernel.serve();
+    const serving = this.kernel.serve();
     await this.joinScaleOut(options.store);
-    const { listen } = await import("../transports/http/app.js");
+    const [{ listen }] = await Promise.all([import("../transports/http/app.js"), serving]);
     return listen(this, options);
   }
 
@@ -625,9 +634,9 @@ export class FastMCP implements ServerEntry {
   }
 
   private async httpApp(options: HttpAppOptions): Promise<HttpApp> {
-    void this.kernel.serve();
+    const serving = this.kernel.serve();
     await this.joinScaleOut(undefined);
-    const { HttpApp } = await import("../transports/http/app.js");
+    const [{ HttpApp }] = await Promise.all([import("../transports/http/app.js"), serving]);
     return new HttpApp(this, options);
   }
 

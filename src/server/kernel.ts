@@ -1,9 +1,10 @@
 /**
  * The server kernel: the registries built at start-up, the server's options, change notifications,
  * middleware and mounts. It does no I/O; transports hand it requests through sessions. What turns
- * one request into one result (dispatcher.ts, with the method handlers and the request context)
- * loads when the server starts serving (`serve()`: run(), listen(), the first session or exchange),
- * so that importing the package does not load it.
+ * one request into one result (dispatcher.ts, with the method handlers and the request context) and
+ * the sessions and exchanges that bring requests in load when the server starts serving
+ * (serving.ts, by `serve()`: run(), listen(), the first session or exchange), so that importing the
+ * package does not load them.
  */
 
 import type { AuthInfo } from "../auth/types.js";
@@ -26,7 +27,7 @@ import type { ResourceEntry, TemplateEntry } from "./components/resources.js";
 import type { ToolEntry } from "./components/tools.js";
 import type { RequestScope } from "./context.js";
 import type { Dispatcher } from "./dispatcher.js";
-import type { TransportKind } from "./entry.js";
+import type { SessionOptions, TransportKind } from "./entry.js";
 import { checkMiddleware, type Middleware } from "./middleware.js";
 import type { MiddlewareChain } from "./middleware-chain.js";
 import { Mounts } from "./mounts.js";
@@ -48,6 +49,35 @@ export interface SessionState {
   subscriptions?: Set<string>;
   /** `ctx.getState` / `ctx.setState` values; made in memory on first use unless a store set them. */
   values?: SessionValues;
+}
+
+/** A session's state as it starts: before `initialize`, with the transport's identity. */
+export function sessionState(options: SessionOptions): SessionState {
+  return {
+    transport: options.transport ?? "custom",
+    legacy: undefined,
+    sessionId: options.sessionId,
+    auth: options.auth,
+  };
+}
+
+/** What serving needs (serving.ts, the server-serve layer): loaded once per process, by the first server that serves. */
+export type ServingCode = typeof import("./serving.js");
+let servingCode: ServingCode | undefined;
+let servingLoad: Promise<ServingCode> | undefined;
+
+/** Loads the serving code (once); resolves with it. */
+export function loadServing(): Promise<ServingCode> {
+  servingLoad ??= import("./serving.js").then((code) => {
+    servingCode = code;
+    return code;
+  });
+  return servingLoad;
+}
+
+/** The serving code, when it has loaded. */
+export function loadedServing(): ServingCode | undefined {
+  return servingCode;
 }
 
 /** One request handed to the kernel. */
@@ -123,15 +153,16 @@ export class ServerKernel {
   }
 
   /**
-   * The dispatcher (dispatcher.ts), loaded on first call: by whatever starts serving, so that it is
-   * there when the first request arrives, and by the first request otherwise.
+   * The dispatcher (dispatcher.ts, with the serving code), loaded on first call: by whatever starts
+   * serving, so that it is there when the first request arrives, and by the first request otherwise.
    */
   serve(): Promise<Dispatcher> {
     if (this.dispatcherLoading) return this.dispatcherLoading;
-    this.dispatcherLoading = import("./dispatcher.js").then(({ Dispatcher }) => {
-      this.dispatcher = new Dispatcher(this);
+    const made = (code: ServingCode) => {
+      this.dispatcher = new code.Dispatcher(this);
       return this.dispatcher;
-    });
+    };
+    this.dispatcherLoading = servingCode ? Promise.resolve(made(servingCode)) : loadServing().then(made);
     // Started ahead of need, maybe never awaited: a failure to load is the first request's to report.
     this.dispatcherLoading.catch(() => {});
     return this.dispatcherLoading;
