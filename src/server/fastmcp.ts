@@ -446,7 +446,7 @@ export class FastMCP implements ServerEntry {
     this.scaleOut = undefined;
     this.scaleOutStart = undefined;
     if (scaleOut) {
-      this.kernel.hub.relay = undefined;
+      if (this.kernel.hub) this.kernel.hub.relay = undefined;
       if (this.kernel.loadedTasks) this.kernel.loadedTasks.relay = undefined;
       await scaleOut.stop();
     }
@@ -606,11 +606,14 @@ export class FastMCP implements ServerEntry {
     this.sharedStore ??= store;
     const shared = this.sharedStore;
     if (shared === undefined) return;
-    this.scaleOutStart ??= import("../stores/scale-out.js").then(({ ScaleOut }) => {
-      // An auth provider that keeps state (OAuthProxy) keeps it where the instances share it.
-      (this.auth as AuthProvider | undefined)?.useSharedStore?.(shared);
-      return ScaleOut.start(shared, this.kernel);
-    });
+    // The hub it relays is made with the serving code.
+    this.scaleOutStart ??= Promise.all([import("../stores/scale-out.js"), this.kernel.serve()]).then(
+      ([{ ScaleOut }]) => {
+        // An auth provider that keeps state (OAuthProxy) keeps it where the instances share it.
+        (this.auth as AuthProvider | undefined)?.useSharedStore?.(shared);
+        return ScaleOut.start(shared, this.kernel);
+      },
+    );
     this.scaleOut = await this.scaleOutStart;
   }
 

@@ -34,7 +34,7 @@ import { Mounts } from "./mounts.js";
 import type { RequestStateCodec } from "./request-state.js";
 import type { SessionValues } from "./session-values.js";
 import type { ComponentSource } from "./sources.js";
-import { type SessionMember, SubscriptionHub } from "./subscriptions.js";
+import type { SessionMember, SubscriptionHub } from "./subscriptions.js";
 import type { TaskManager } from "./tasks/tasks.js";
 import { type TasksOptions, type TasksSettings, tasksSettings } from "./tasks/tasks-options.js";
 
@@ -119,10 +119,13 @@ export class ServerKernel {
   readonly templates: Registry<TemplateEntry, ResourceTemplate>;
   readonly prompts: Registry<PromptEntry, Prompt>;
   readonly options: KernelOptions;
-  /** Change notifications for legacy sessions and 2026-07-28 listen streams. */
-  readonly hub = new SubscriptionHub();
   /** Open connections, told about list changes and subscribed resource updates. */
-  readonly sessions: Set<SessionMember> = this.hub.sessions;
+  readonly sessions = new Set<SessionMember>();
+  /**
+   * Change notifications for legacy sessions and 2026-07-28 listen streams: made with the
+   * dispatcher (until the server serves, no one listens).
+   */
+  hub: SubscriptionHub | undefined;
   /** The checked `tasks` option: the tasks extension itself loads on first use (`tasks()`). */
   private readonly tasksSettings: TasksSettings;
   private taskManager: Promise<TaskManager> | undefined;
@@ -159,6 +162,7 @@ export class ServerKernel {
   serve(): Promise<Dispatcher> {
     if (this.dispatcherLoading) return this.dispatcherLoading;
     const made = (code: ServingCode) => {
+      this.hub ??= new code.SubscriptionHub(this.sessions);
       this.dispatcher = new code.Dispatcher(this);
       return this.dispatcher;
     };
@@ -177,7 +181,7 @@ export class ServerKernel {
   /** Task tools and the `tasks/*` methods of the tasks extension, loaded on first use. */
   tasks(): Promise<TaskManager> {
     this.taskManager ??= import("./tasks/tasks.js").then(({ TaskManager }) => {
-      this.loadedTasks = new TaskManager(this.tasksSettings, (task) => this.hub.taskStatus(task));
+      this.loadedTasks = new TaskManager(this.tasksSettings, (task) => this.hub?.taskStatus(task));
       return this.loadedTasks;
     });
     return this.taskManager;
@@ -217,7 +221,7 @@ export class ServerKernel {
   }
 
   private listChanged(method: string): void {
-    this.hub.listChanged(method);
+    this.hub?.listChanged(method);
     if (this.listListeners) for (const listener of this.listListeners) listener(method);
   }
 
@@ -226,7 +230,7 @@ export class ServerKernel {
    * servers this one is mounted on.
    */
   resourceUpdated(uri: string): void {
-    this.hub.resourceUpdated(uri);
+    this.hub?.resourceUpdated(uri);
     if (this.updateListeners) for (const listener of this.updateListeners) listener(uri);
   }
 

@@ -17,6 +17,7 @@ import type { Dispatcher } from "./dispatcher.js";
 import type { DispatchInput, ServerKernel, SessionState, Visibility } from "./kernel.js";
 import { keyOf, type MountRoutes, type Route } from "./mount-routes.js";
 import type { SourceLists } from "./sources.js";
+import type { SubscriptionHub } from "./subscriptions.js";
 
 /** Any request's params, as they arrive. */
 export interface WireParams {
@@ -114,7 +115,8 @@ export function methodHandlers(dispatcher: Dispatcher): Handlers {
           ? params.notifications
           : await (await kernel.tasks()).listenFilter(params.notifications, scope);
       const filter = await readableSubscriptions(dispatcher, notifications, scope);
-      return kernel.hub.listen(scope.requestId, filter, scope.signal, scope.notify);
+      // The hub is made with the dispatcher that runs this.
+      return (kernel.hub as SubscriptionHub).listen(scope.requestId, filter, scope.signal, scope.notify);
     },
     "resources/subscribe": async (params, scope, input) => {
       const uri = subscriptionUri(params);

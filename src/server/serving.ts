@@ -15,3 +15,4 @@ export { serveLines } from "../transports/stdio/serve.js";
 export { Dispatcher } from "./dispatcher.js";
 export { exchange, exchangeNotification } from "./exchange.js";
 export { ChannelSession } from "./session.js";
+export { SubscriptionHub } from "./subscriptions.js";
