@@ -93,17 +93,11 @@ export class Dispatcher {
     // A mounted server's request runs inside its parent's rounds (the scope already has them).
     if (scope.era !== "modern" || !INPUT_REQUIRED_METHODS.has(method) || scope.inputHooks)
       return handler(params, scope, input);
-    return runWithInputRounds(
-      this.kernel.options.requestState,
-      method,
-      params,
-      input.session.auth,
-      (hooks) => {
-        scope.ask = hooks.ask;
-        scope.inputHooks = hooks;
-        return Promise.resolve(handler(params, scope, input));
-      },
-    );
+    return runWithInputRounds(this.kernel.requestState, method, params, input.session.auth, (hooks) => {
+      scope.ask = hooks.ask;
+      scope.inputHooks = hooks;
+      return Promise.resolve(handler(params, scope, input));
+    });
   }
 
   /** @internal Adds the 2026-07-28 result fields (result type, server info, cache hints). */

@@ -66,7 +66,7 @@ import { loadedServing, loadServing, ServerKernel } from "./kernel.js";
 import type { Middleware, MiddlewareServer } from "./middleware.js";
 import { namespaceOf } from "./namespace.js";
 import { PendingSession } from "./pending-session.js";
-import { RequestStateCodec, type RequestStateOptions } from "./request-state.js";
+import { type RequestStateOptions, secretBytes } from "./request-state-options.js";
 import { envSettings, runSettings } from "./run-settings.js";
 import type { ComponentSource } from "./sources.js";
 import { type ServerStats, type SessionInfo, serverStats, sessionInfos } from "./stats.js";
@@ -202,7 +202,7 @@ export class FastMCP implements ServerEntry {
       pageSize: options.pageSize,
       listCache: { ttlMs: 0, cacheScope: "public", ...options.listCache },
       readCache: { ttlMs: 0, cacheScope: "private", ...options.readCache },
-      requestState: new RequestStateCodec(options.requestState),
+      requestState: checkedRequestState(options.requestState),
       ...(options.tasks === undefined ? {} : { tasks: options.tasks }),
     });
     this.registrar = new Registrar(this.kernel, this.name, options.onDuplicate);
@@ -654,4 +654,10 @@ export class FastMCP implements ServerEntry {
     this.visibility.applyTo(this.registries());
     return this;
   }
+}
+
+/** The `requestState` option, checked now (a bad secret throws here); the codec is made when serving starts. */
+function checkedRequestState(options: RequestStateOptions = {}): RequestStateOptions {
+  secretBytes(options.secret);
+  return options;
 }

@@ -32,6 +32,7 @@ import { checkMiddleware, type Middleware } from "./middleware.js";
 import type { MiddlewareChain } from "./middleware-chain.js";
 import { Mounts } from "./mounts.js";
 import type { RequestStateCodec } from "./request-state.js";
+import type { RequestStateOptions } from "./request-state-options.js";
 import type { SessionValues } from "./session-values.js";
 import type { ComponentSource } from "./sources.js";
 import type { SessionMember, SubscriptionHub } from "./subscriptions.js";
@@ -101,8 +102,8 @@ export interface KernelOptions {
   listCache: CacheHints;
   /** Cache hints on 2026-07-28 resources/read results, unless a resource sets its own. */
   readCache: CacheHints;
-  /** Seals and opens the requestState of 2026-07-28 input-required rounds. */
-  requestState: RequestStateCodec;
+  /** The requestState of 2026-07-28 input-required rounds (checked): the codec is `kernel.requestState`. */
+  requestState: RequestStateOptions;
   /** The tasks extension: task store, time to live, polling interval. */
   tasks?: TasksOptions;
 }
@@ -119,6 +120,7 @@ export class ServerKernel {
   readonly templates: Registry<TemplateEntry, ResourceTemplate>;
   readonly prompts: Registry<PromptEntry, Prompt>;
   readonly options: KernelOptions;
+  private codec: RequestStateCodec | undefined;
   /** Open connections, told about list changes and subscribed resource updates. */
   readonly sessions = new Set<SessionMember>();
   /**
@@ -163,6 +165,7 @@ export class ServerKernel {
     if (this.dispatcherLoading) return this.dispatcherLoading;
     const made = (code: ServingCode) => {
       this.hub ??= new code.SubscriptionHub(this.sessions);
+      this.codec ??= new code.RequestStateCodec(this.options.requestState);
       this.dispatcher = new code.Dispatcher(this);
       return this.dispatcher;
     };
@@ -170,6 +173,15 @@ export class ServerKernel {
     // Started ahead of need, maybe never awaited: a failure to load is the first request's to report.
     this.dispatcherLoading.catch(() => {});
     return this.dispatcherLoading;
+  }
+
+  /**
+   * Seals and opens the requestState of 2026-07-28 input-required rounds: made with the dispatcher,
+   * so only serving code (which runs once it exists) asks for it.
+   */
+  get requestState(): RequestStateCodec {
+    if (!this.codec) throw new Error("The requestState codec is made when the server starts serving");
+    return this.codec;
   }
 
   /** Handles one request for either era; rejects with an McpError for a JSON-RPC error answer. */

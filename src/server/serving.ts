@@ -14,5 +14,6 @@ installInputCode(inputCode);
 export { serveLines } from "../transports/stdio/serve.js";
 export { Dispatcher } from "./dispatcher.js";
 export { exchange, exchangeNotification } from "./exchange.js";
+export { RequestStateCodec } from "./request-state.js";
 export { ChannelSession } from "./session.js";
 export { SubscriptionHub } from "./subscriptions.js";

@@ -75,7 +75,7 @@ export class ScaleOut {
       cancel: (taskId) => bus.broadcast({ kind: "task-cancel", taskId }),
       update: (taskId, responses) => bus.broadcast({ kind: "task-update", taskId, responses }),
     };
-    const codec = kernel.options.requestState;
+    const codec = kernel.requestState;
     if (!codec.givenSecret) {
       let mine = await sharedKey(store, randomKey());
       // Should the store lose the key, this instance's goes back in, or it takes the one there now.
