@@ -10,7 +10,8 @@ import { TASK_METHODS, TASKS_EXTENSION, type TaskMethod } from "../protocol/task
 import type { LoggingLevel, Result } from "../protocol/types.js";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "../protocol/versions.js";
 import { callTool, renderPrompt } from "./components/calls.js";
-import { type Entry, pageOf, type Registry } from "./components/registry.js";
+import { pageOf, registryPage } from "./components/pages.js";
+import type { Entry, Registry } from "./components/registry.js";
 import { Context } from "./context.js";
 import type { DispatchScope } from "./dispatch-scope.js";
 import type { Dispatcher } from "./dispatcher.js";
@@ -363,7 +364,7 @@ function listPage(
   const pageSize = kernel.options.pageSize;
   const field = LIST_FIELDS[kind];
   if (!kernel.mounts) {
-    const page = registry.page(params.cursor, pageSize, scope.auth);
+    const page = registryPage(registry, params.cursor, pageSize, scope.auth);
     const result = withCursor({ [field]: page.items }, page.nextCursor);
     return registry.hasChecks() ? privateList(result, scope.era) : result;
   }
