@@ -16,7 +16,6 @@
 import type { AuthProvider, TokenVerifier } from "../auth/server/core.js";
 import type { ClientTarget } from "../client/detect.js";
 import { type ProxyOptions, planProxy } from "../compose/as-proxy.js";
-import { importedEntries } from "../compose/import.js";
 import { MountedServer } from "../compose/mount.js";
 import type { FromOpenAPIOptions, OpenAPISource } from "../compose/openapi/index.js";
 import type {
@@ -387,7 +386,8 @@ export class FastMCP implements ServerEntry {
   async importServer(server: FastMCP, options: MountOptions | string = {}): Promise<this> {
     if (!(server instanceof FastMCP)) throw new TypeError("importServer() takes a FastMCP server");
     const namespace = namespaceOf(options);
-    await server.ready();
+    // The copying code loads here, the first time a server imports another.
+    const [{ importedEntries }] = await Promise.all([import("../compose/import.js"), server.ready()]);
     for (const copy of importedEntries(server.kernel, namespace)) {
       this.registrar.register(copy.kind, copy.key, {}, undefined, { build: (key) => copy.build(key) });
     }
