@@ -65,8 +65,8 @@ import { loadedServing, loadServing, ServerKernel } from "./kernel.js";
 import type { Middleware, MiddlewareServer } from "./middleware.js";
 import { namespaceOf } from "./namespace.js";
 import { PendingSession } from "./pending-session.js";
+import { hookedRunOptions, maskSetting } from "./process-settings.js";
 import { type RequestStateOptions, secretBytes } from "./request-state-options.js";
-import { envSettings, runSettings } from "./run-settings.js";
 import type { ComponentSource } from "./sources.js";
 import { type ServerStats, type SessionInfo, serverStats, sessionInfos } from "./stats.js";
 import type { TasksOptions } from "./tasks/tasks-options.js";
@@ -196,8 +196,7 @@ export class FastMCP implements ServerEntry {
     this.kernel = new ServerKernel({
       info,
       instructions: options.instructions,
-      maskErrorDetails:
-        options.maskErrorDetails ?? envSettings(undefined, "maskErrorDetails").maskErrorDetails ?? false,
+      maskErrorDetails: options.maskErrorDetails ?? maskSetting() ?? false,
       pageSize: options.pageSize,
       listCache: { ttlMs: 0, cacheScope: "public", ...options.listCache },
       readCache: { ttlMs: 0, cacheScope: "private", ...options.readCache },
@@ -559,7 +558,7 @@ export class FastMCP implements ServerEntry {
    * ```
    */
   async run(requested: RunOptions = {}): Promise<void> {
-    const options = runSettings(this, requested);
+    const options = hookedRunOptions(this, requested);
     if (options === false) return; // the fastmcp-ts CLI only wanted the server (inspect, install)
     // The serving code loads while the transport starts (in a cluster's primary too: it is one file).
     const serving = this.kernel.serve();
@@ -573,8 +572,11 @@ export class FastMCP implements ServerEntry {
       );
       return;
     }
-    const http = options as RunHttpOptions;
-    const [{ runHttp }] = await Promise.all([import("../transports/http/run.js"), serving]);
+    const [{ runHttp }, { httpRunSettings }] = await Promise.all([
+      import("../transports/http/run.js"),
+      serving.then(loadServing),
+    ]);
+    const http = httpRunSettings(options as Extract<RunOptions, { transport: unknown }>) as RunHttpOptions;
     // Joined in each process that serves: not in a cluster's primary, which only looks after workers.
     await runHttp(this, http, () => this.joinScaleOut(http.store));
   }

@@ -15,5 +15,6 @@ export { serveLines } from "../transports/stdio/serve.js";
 export { Dispatcher } from "./dispatcher.js";
 export { exchange, exchangeNotification } from "./exchange.js";
 export { RequestStateCodec } from "./request-state.js";
+export { httpRunSettings } from "./run-settings.js";
 export { ChannelSession } from "./session.js";
 export { SubscriptionHub } from "./subscriptions.js";
