@@ -99,16 +99,19 @@ const CLIENT_IMPLEMENTATION = [
 ];
 
 /**
- * What a server needs once it serves, loaded by its first run(), listen(), session or exchange: the
- * dispatcher with the method handlers, the request scope, input-required rounds and the running of
- * components, and the stdio loop (its line framing, shared with the client's stdio transport, is
- * built into the client core). Importing the root entry loads only what registering components
- * needs.
+ * What a server needs once it serves, loaded by its first run(), listen(), session or exchange
+ * (server/serving.ts): the dispatcher with the method handlers, the request scope, input-required
+ * rounds and the running of components, sessions and stateless exchanges, change notifications,
+ * the requestState codec, what a Context asks of the client, the FASTMCP_* settings of an HTTP run,
+ * and the stdio loop (its line framing, shared with the client's stdio transport, is built into the
+ * client core). Importing the root entry loads only what registering components needs.
  */
 const SERVER_SERVING = [
-  /^src\/server\/(dispatcher|methods|dispatch-scope|input-round)\.ts$/,
-  // Running a component for a request (validating, calling, converting its value).
-  /^src\/server\/components\/(calls|convert)\.ts$/,
+  /^src\/server\/(serving|dispatcher|methods|dispatch-scope|input-round|depth)\.ts$/,
+  /^src\/server\/(session|exchange|subscriptions|request-state|context-input|run-settings)\.ts$/,
+  // Running a component for a request (validating, calling, converting its value, media helpers'
+  // blocks), matching a URI against templates, pages of lists.
+  /^src\/server\/components\/(calls|convert|media|uri-match|pages)\.ts$/,
   // Routing requests to mounted servers and proxies (mounting itself stays synchronous).
   /^src\/server\/mount-routes\.ts$/,
   /^src\/protocol\/era\.ts$/,
@@ -133,7 +136,8 @@ const FIRST_USE_FEATURES = [
 const MUST_NOT_LOAD = [
   /^src\/compose\/proxy\//,
   /^src\/compose\/openapi\//,
-  /^src\/auth\/server\/(?!core\.ts$)/,
+  // The server's `auth` option takes a verifier; the HTTP transports' token checks (core.ts) load with them.
+  /^src\/auth\/server\/(?!token-verifier\.ts$)/,
   // The bearer option, the provider interface and the `auth: "oauth"` shim that loads OAuth on first use.
   /^src\/auth\/client\/(?!bearer\.ts$|provider\.ts$|resolve\.ts$|lazy-oauth\.ts$)/,
   /^src\/cli\//,
@@ -221,8 +225,10 @@ describe("what a server with a zod tool loads to answer a call", () => {
   });
 
   it("loads the server's request handling once it serves", () => {
+    expect(graph).toContain("src/server/serving.ts");
     expect(graph).toContain("src/server/dispatcher.ts");
     expect(graph).toContain("src/server/methods.ts");
+    expect(graph).toContain("src/server/session.ts");
   });
 
   it.each(
