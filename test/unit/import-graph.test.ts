@@ -268,3 +268,44 @@ describe("a first-use feature loads when it is used", () => {
     expect(graph.filter((path) => others.some((pattern) => pattern.test(path)))).toEqual([]);
   });
 });
+
+describe("a session opened before the serving code loaded", () => {
+  let graph: string[];
+  let answer: unknown;
+  beforeAll(async () => {
+    // A raw session made at once after import: what it receives before the serving code has loaded
+    // is kept and answered in order, as by a session made later.
+    ({ modules: graph, result: answer } = await graphOf(`
+      const { FastMCP } = await import(process.argv[1] + "src/index.ts");
+      const mcp = new FastMCP({ name: "graph", version: "1.0.0" });
+      mcp.tool("echo", { inputSchema: { type: "object", properties: { n: { type: "number" } } } }, ({ n }) => n);
+      const replies = [];
+      let done;
+      const all = new Promise((resolve) => (done = resolve));
+      const session = mcp.createSession({
+        transport: "memory",
+        send: (message) => {
+          replies.push(message);
+          if (replies.length === 3) done();
+        },
+      });
+      session.receive({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } } });
+      session.receive({ jsonrpc: "2.0", method: "notifications/initialized" });
+      session.receiveText(JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "echo", arguments: { n: 7 } } }));
+      session.receive({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "echo", arguments: { n: 8 } } });
+      await all;
+      await session.drain();
+      globalThis.graphResult = {
+        ids: replies.map((reply) => reply.id),
+        texts: replies.slice(1).map((reply) => reply.result.content[0].text),
+        sessions: mcp.sessions().map((info) => [info.protocolVersion, info.initialized]),
+      };
+      session.close();
+    `));
+  });
+
+  it("answers every message it kept, in order, once the serving code has loaded", () => {
+    expect(answer).toEqual({ ids: [1, 2, 3], texts: ["7", "8"], sessions: [["2025-11-25", true]] });
+    expect(graph).toContain("src/server/serving.ts");
+  });
+});
