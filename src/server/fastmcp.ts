@@ -61,7 +61,7 @@ import type {
   SessionOptions,
   StatelessNotificationOptions,
 } from "./entry.js";
-import { loadedServing, loadServing, ServerKernel } from "./kernel.js";
+import { loadedServing, loadServing, ServerKernel, unserved } from "./kernel.js";
 import type { Middleware, MiddlewareServer } from "./middleware.js";
 import { namespaceOf } from "./namespace.js";
 import { PendingSession } from "./pending-session.js";
@@ -527,14 +527,22 @@ export class FastMCP implements ServerEntry {
   exchange(request: JSONRPCRequest, options: ExchangeOptions): Promise<JSONRPCResponse> {
     const code = loadedServing();
     if (code) return code.exchange(this.kernel, request, options);
-    return loadServing().then((loaded) => loaded.exchange(this.kernel, request, options));
+    return loadServing().then(
+      (loaded) => loaded.exchange(this.kernel, request, options),
+      // Never a rejection: what cannot be served is an error answer, as a failing dispatch's is.
+      (error: Error) => unserved(request.id, error),
+    );
   }
 
   /** Hands over a notification that arrived outside any session; used by transports. */
   receiveNotification(notification: JSONRPCNotification, options: StatelessNotificationOptions): void {
     const code = loadedServing();
     if (code) code.exchangeNotification(this.kernel, notification, options);
-    else void loadServing().then((loaded) => loaded.exchangeNotification(this.kernel, notification, options));
+    else
+      loadServing().then(
+        (loaded) => loaded.exchangeNotification(this.kernel, notification, options),
+        () => {}, // A notification has no one to answer; requests report the failure.
+      );
   }
 
   /** A tool's wire definition, as clients list it; used by transports. */

@@ -14,6 +14,7 @@ import type {
   Implementation,
   JSONRPCNotification,
   JSONRPCRequest,
+  JSONRPCResponse,
   Prompt,
   Resource,
   ResourceTemplate,
@@ -79,6 +80,11 @@ export function loadServing(): Promise<ServingCode> {
 /** The serving code, when it has loaded. */
 export function loadedServing(): ServingCode | undefined {
   return servingCode;
+}
+
+/** The answer to a request when the serving code cannot load (an internal error, as a failing dispatch gives). */
+export function unserved(id: JSONRPCRequest["id"], error: Error): JSONRPCResponse {
+  return { jsonrpc: "2.0", id, error: { code: -32603, message: error.message } } as JSONRPCResponse;
 }
 
 /** One request handed to the kernel. */

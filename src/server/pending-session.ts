@@ -4,9 +4,8 @@
  * exists, then hands it all over in order and forwards from then on. Transports that load with
  * the serving code (stdio, HTTP, WebSocket) never make one.
  */
-import type { JSONRPCMessage } from "../protocol/types.js";
 import type { RequestRoute, ServerSession, SessionOptions } from "./entry.js";
-import { type ServerKernel, type ServingCode, type SessionState, sessionState } from "./kernel.js";
+import { type ServerKernel, type ServingCode, type SessionState, sessionState, unserved } from "./kernel.js";
 
 type Received = [text: boolean, value: unknown, route: RequestRoute | undefined];
 
@@ -36,9 +35,8 @@ export class PendingSession implements ServerSession {
         for (const [text, value, route] of this.received.splice(0)) {
           const id = requestId(text, value);
           if (id === undefined) continue;
-          const reply = { jsonrpc: "2.0", id, error: { code: -32603, message: error.message } };
           void Promise.resolve()
-            .then(() => options.send(reply as JSONRPCMessage, route))
+            .then(() => options.send(unserved(id, error), route))
             .catch(() => {});
         }
         return undefined;
