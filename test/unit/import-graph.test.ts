@@ -109,9 +109,9 @@ const CLIENT_IMPLEMENTATION = [
 const SERVER_SERVING = [
   /^src\/server\/(serving|dispatcher|methods|dispatch-scope|input-round|depth)\.ts$/,
   /^src\/server\/(session|exchange|subscriptions|request-state|context-input|run-settings)\.ts$/,
-  // Running a component for a request (validating, calling, converting its value, media helpers'
-  // blocks), matching a URI against templates, pages of lists.
-  /^src\/server\/components\/(calls|convert|media|uri-match|pages)\.ts$/,
+  // Running a component for a request (mapping a transformed tool's arguments, validating, calling,
+  // converting its value, media helpers' blocks), matching a URI against templates, pages of lists.
+  /^src\/server\/components\/(calls|convert|media|uri-match|pages|arg-mapping)\.ts$/,
   // Routing requests to mounted servers and proxies (mounting itself stays synchronous).
   /^src\/server\/mount-routes\.ts$/,
   /^src\/protocol\/era\.ts$/,
