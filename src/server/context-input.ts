@@ -17,6 +17,8 @@ import type { SchemaInput } from "../schema/standard.js";
 import type { ElicitOutcome, RequestScope, SampleOptions, SampleResult } from "./context.js";
 import { checkInputDepth } from "./depth.js";
 
+export { memoryValues } from "./session-values.js";
+
 /** `ctx.elicit`: form mode with a schema, or URL mode. */
 export async function elicit(
   scope: RequestScope,

@@ -19,7 +19,7 @@ import type {
 } from "../protocol/types.js";
 import type { Era } from "../protocol/versions.js";
 import type { InferArgs, SchemaInput } from "../schema/standard.js";
-import { memoryValues, type SessionValues } from "./session-values.js";
+import type { SessionValues } from "./session-values.js";
 
 const SEVERITY = new Map(LOG_LEVELS.map((level, index) => [level, index]));
 
@@ -140,7 +140,7 @@ export class Context {
   }
 
   private sessionValues(): SessionValues {
-    this.requestValues ??= this.scope.values ?? memoryValues();
+    this.requestValues ??= this.scope.values ?? inputCode().memoryValues();
     return this.requestValues;
   }
 
