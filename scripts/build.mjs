@@ -1,10 +1,11 @@
 // Builds dist/: ESM for Node with the dependencies left external (nothing of another package is
 // bundled), plus the type declarations from tsc. What `import("fastmcp-ts")` and
-// `import("fastmcp-ts/client")` load at once is one file per layer (chunks/client-core.js,
-// chunks/server-core.js; layers.mjs says why), and so is what a client's first connect() loads
-// (chunks/client-connect.js, with chunks/connect-shared.js), and what a server loads once it serves
-// (chunks/server-serve.js); transports and features loaded on first use, and the other entry
-// points, are code-split around them.
+// `import("fastmcp-ts/client")` load at once is one file per layer, and those files are the entries
+// themselves (dist/index.js, with dist/client/index.js; layers.mjs says why); so is what a client's
+// first connect() loads (chunks/client-connect.js, with chunks/connect-shared.js and
+// chunks/protocol.js), and what a server loads once it serves (chunks/server-serve.js, with
+// chunks/protocol.js); transports and features loaded on first use, and the other entry points, are
+// code-split around them.
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { addNeeds, buildLayer, buildRest, planLayers, writeLayeredEntry } from "./layers.mjs";
@@ -23,10 +24,15 @@ const entryPoints = [
 ];
 
 rmSync(OUTDIR, { recursive: true, force: true });
-/** The client's connection code, loaded by its first `connect()`: one file, chunks/client-connect.js. */
+/**
+ * The client's connection code, loaded by its first `connect()` (the engine by any transport's
+ * connect()): chunks/client-connect.js, and what it shares with the server's serving code.
+ */
 const CLIENT_CONNECT = [
+  "src/protocol/engine.ts",
   "src/client/connection.ts",
   "src/transports/stdio/child.ts",
+  "src/transports/stdio/launch-checks.ts",
   "src/transports/streamable-http/client-connection.ts",
   "src/transports/sse/client-connection.ts",
   "src/transports/ws/client-connection.ts",
@@ -41,12 +47,17 @@ const plan = await planLayers([
   {
     name: "client-core",
     entries: ["src/client/index.ts"],
-    // What the connection code shares with the server (protocol, line framing) loads with the
-    // client's classes, so that connecting loads client-connect.js and never server-core.js or
-    // server-serve.js, and a stdio server's run() loads server-serve.js alone.
-    shares: { entries: ["src/index.ts", ...SERVER_SERVE], loaded: CLIENT_CONNECT },
+    publish: true,
+    // What the connection code shares with the root entry's graph loads with the client's classes,
+    // so that connecting never loads the root's file.
+    shares: { entries: ["src/index.ts"], loaded: CLIENT_CONNECT },
   },
-  { name: "server-core", entries: ["src/index.ts"] },
+  // What the client's connection code and the server's serving code share (line framing, transport
+  // defaults, method tables; the request engine and JSON-RPC as well once the root's graph does not
+  // need them, which server/session.ts does today): loaded by either, so that neither loads the
+  // other's code and neither entry's import pays for it.
+  { name: "protocol", common: [CLIENT_CONNECT, SERVER_SERVE] },
+  { name: "server-core", entries: ["src/index.ts"], publish: true },
   // What code outside the layers shares with it (the HTTP server: header rules, the SSE parser; the
   // client's tasks: the answers to input requests) in a file of its own, so that a server's
   // listen() does not load the client's connection code.

@@ -1,19 +1,24 @@
 // The layered layout of dist/ (see build.mjs). Node pays far more per module file than per byte
-// (the root entry's 24 small chunks took twice as long to import as the same code in one file), so
-// what an import of the client or the root entry needs at once is bundled into one file per layer:
-//   chunks/client-core.js     the static module graph of src/client/index.ts, and what the client's
-//                             connection code shares with src/index.ts and the server's serving code
-//   chunks/server-core.js     the rest of the static graph of src/index.ts
+// (the root entry's 24 small chunks took twice as long to import as the same code in one file; each
+// file more costs ~0.3-0.7 ms), so what an import of the client or the root entry needs at once is
+// bundled into one file per layer, and the two entries' files are those layers themselves:
+//   client/index.js           the static module graph of src/client/index.ts, and what the client's
+//                             connection code shares with the graph of src/index.ts
+//   index.js                  the rest of the static graph of src/index.ts
+//   chunks/protocol.js        what the client's connection code and the server's serving code share
+//                             (loaded by either: line framing, transport defaults, method tables)
 //   chunks/connect-shared.js  what the client's connection code shares with code outside the layers
 //   chunks/client-connect.js  the rest of the client's connection code (loaded by connect())
 //   chunks/server-serve.js    what a server needs once it serves: the dispatcher, the method
 //                             handlers, the stdio loop (loaded by run(), listen(), the HTTP
 //                             handlers, the first session or exchange)
-// Every other module (transports, features, the other entry points) is built with esbuild's code
-// splitting as before and reaches a layered module through a small virtual module that re-exports
-// it from its layer, so every module still exists once (one McpError class, one registry). The
-// price: another entry point that uses a layered module loads that module's whole layer (for
-// fastmcp-ts/exceptions alone, the client core), which its users have loaded anyway.
+// A layer's modules export under mangled names (`m12$Client`) what other files import, and an
+// entry's own file exports its public names besides. Every other module (transports, features, the
+// other entry points) is built with esbuild's code splitting as before and reaches a layered module
+// through a small virtual module that re-exports it from its layer, so every module still exists
+// once (one McpError class, one registry). The price: another entry point that uses a layered
+// module loads that module's whole layer (for fastmcp-ts/exceptions alone, the client core), which
+// its users have loaded anyway.
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, relative, resolve } from "node:path";
 import { build } from "esbuild";
@@ -52,14 +57,18 @@ function staticClosure(inputs, entries, excluded = new Set()) {
  * A layer is the static module graph of its `entries` minus the layers before it; with `shares`,
  * it also takes the modules that the graph of `shares.entries` and the code `shares.loaded` (loaded
  * later, by a layer after it) both import, so that loading that code never loads the layers of
- * `shares.entries`. With `apart`, the modules of the layer that code outside every layer imports as well (the
+ * `shares.entries`. A layer with `common` (a list of groups of entries) instead takes the modules
+ * that the static graphs of every group share, so that each group loads it and not the others' code.
+ * With `apart`, the modules of the layer that code outside every layer imports as well (the
  * HTTP server's, say) go in a layer of that name just below it, so that such code loads that small
  * layer rather than this one.
  */
 export async function planLayers(layerEntries) {
   const graph = await build({
     ...COMMON,
-    entryPoints: [...new Set(layerEntries.flatMap((layer) => layer.entries))],
+    entryPoints: [
+      ...new Set(layerEntries.flatMap((layer) => [...(layer.entries ?? []), ...(layer.common ?? []).flat()])),
+    ],
     outdir: "dist",
     splitting: true,
     write: false,
@@ -68,12 +77,16 @@ export async function planLayers(layerEntries) {
   const inputs = graph.metafile.inputs;
   const layers = [];
   const assigned = new Set();
-  for (const { name, entries, shares, apart } of layerEntries) {
+  for (const { name, entries = [], shares, common, apart, publish } of layerEntries) {
     const modules = staticClosure(inputs, entries, assigned);
     if (shares) {
       const other = staticClosure(inputs, shares.entries);
       for (const path of staticClosure(inputs, shares.loaded, assigned))
         if (other.has(path)) modules.add(path);
+    }
+    if (common) {
+      const [first, ...others] = common.map((group) => staticClosure(inputs, group, assigned));
+      for (const path of first) if (others.every((other) => other.has(path))) modules.add(path);
     }
     if (apart) {
       const outside = Object.keys(inputs).filter((path) => !modules.has(path) && !assigned.has(path));
@@ -87,10 +100,13 @@ export async function planLayers(layerEntries) {
         modules.delete(path);
         assigned.add(path);
       }
-      if (shared.size > 0) layers.push({ name: apart, modules: [...shared] });
+      if (shared.size > 0) layers.push({ name: apart, modules: [...shared], file: `chunks/${apart}.js` });
     }
     for (const path of modules) assigned.add(path);
-    layers.push({ name, modules: [...modules] });
+    // A published layer is the entry file of its (one) entry module, which it exports under its names.
+    const publishes = publish ? entries[0] : undefined;
+    const file = publishes ? entryFile(publishes) : `chunks/${name}.js`;
+    layers.push({ name, modules: [...modules], file, publishes });
   }
   // Modules a layer imports dynamically from outside it: built (or re-exported) as entries.
   const dynamicTargets = new Set();
@@ -123,7 +139,13 @@ export async function planLayers(layerEntries) {
   });
   const ids = new Map(modules.map((path, index) => [path, index]));
   const mangled = (path, name) => `m${ids.get(path)}$${name}`;
-  return { layers, owner, exportsOf, mangled, dynamicTargets: [...dynamicTargets] };
+  const fileOf = (name) => layers.find((layer) => layer.name === name).file;
+  return { layers, owner, exportsOf, mangled, fileOf, dynamicTargets: [...dynamicTargets] };
+}
+
+/** The file (under the output directory) of a source module built as an entry: src/a/b.ts -> a/b.js. */
+function entryFile(path) {
+  return path.replace(/^src\//, "").replace(/\.ts$/, ".js");
 }
 
 /** The source of a virtual module (or an entry file) standing for layered module `path`: its exports, from its layer. */
@@ -165,7 +187,7 @@ function layerPlugin(plan, layer) {
         if (below(path)) return { path, namespace: "fastmcp-layer" };
         const home = plan.owner.get(path);
         if (layer !== undefined && args.kind === "dynamic-import" && (home?.index ?? Infinity) > layer.index)
-          return { path: `${ENTRY_REF}${path.replace(/^src\//, "").replace(/\.ts$/, "")}`, external: true };
+          return { path: `${ENTRY_REF}${path}`, external: true };
         return { path: found.path };
       });
       builder.onLoad({ filter: /.*/, namespace: "fastmcp-layer" }, (args) => ({
@@ -176,16 +198,28 @@ function layerPlugin(plan, layer) {
   };
 }
 
-/** Rewrites the placeholder specifiers of a built file into paths relative to it. */
-function linkPlaceholders(text, file, outdir) {
+/**
+ * Rewrites the placeholder specifiers of a built file into paths relative to it. A dynamic import
+ * of a module in a layer above becomes an import of that layer's file, whose mangled names are
+ * handed back under the module's own (`import(layer).then((m) => ({ name: m.mangled }))`): loading
+ * it costs the layer's file alone, not the module's entry file as well (any other module is loaded
+ * by its entry file).
+ */
+function linkPlaceholders(text, file, outdir, plan) {
   const from = dirname(file);
   const rel = (target) => {
     const path = relative(from, resolve(outdir, target));
     return path.startsWith(".") ? path : `./${path}`;
   };
   return text
-    .replaceAll(/"__fastmcp_layer__:([\w-]+)"/g, (_match, name) => JSON.stringify(rel(`chunks/${name}.js`)))
-    .replaceAll(/"__fastmcp_entry__:([\w/.-]+)"/g, (_match, path) => JSON.stringify(rel(`${path}.js`)));
+    .replaceAll(/"__fastmcp_layer__:([\w-]+)"/g, (_match, name) => JSON.stringify(rel(plan.fileOf(name))))
+    .replaceAll(/import\("__fastmcp_entry__:([\w/.-]+)"\)/g, (_match, path) => {
+      const home = plan.owner.get(path);
+      if (home === undefined) return `import(${JSON.stringify(rel(entryFile(path)))})`;
+      const names = (plan.exportsOf.get(path) ?? []).map((name) => `${name}: m.${plan.mangled(path, name)}`);
+      const layer = JSON.stringify(rel(home.file));
+      return `import(${layer}).then((m) => ({ ${names.join(", ")} }))`;
+    });
 }
 
 /**
@@ -223,13 +257,13 @@ export function addNeeds(needs, more) {
  * Writes a build's output files (held in memory) with their placeholders linked; returns the layer
  * bindings they import.
  */
-async function writeOutputs(result, outdir) {
+async function writeOutputs(result, outdir, plan) {
   const needs = new Map();
   for (const file of result.outputFiles) {
     await mkdir(dirname(file.path), { recursive: true });
     const js = file.path.endsWith(".js");
     if (js) addNeeds(needs, layerImports(file.text));
-    await writeFile(file.path, js ? linkPlaceholders(file.text, file.path, outdir) : file.text);
+    await writeFile(file.path, js ? linkPlaceholders(file.text, file.path, outdir, plan) : file.text);
   }
   return needs;
 }
@@ -247,6 +281,10 @@ export async function buildLayer(plan, layer, outdir, needed) {
     const list = names.map((name) => `${name} as ${plan.mangled(path, name)}`).join(", ");
     lines.push(`export { ${list} } from ${JSON.stringify(resolve(path))};`);
   }
+  if (layer.publishes) {
+    const names = plan.exportsOf.get(layer.publishes) ?? [];
+    lines.push(`export { ${names.join(", ")} } from ${JSON.stringify(resolve(layer.publishes))};`);
+  }
   const result = await build({
     ...COMMON,
     stdin: {
@@ -255,23 +293,25 @@ export async function buildLayer(plan, layer, outdir, needed) {
       sourcefile: `${layer.name}.js`,
       loader: "js",
     },
-    outfile: resolve(outdir, `chunks/${layer.name}.js`),
+    outfile: resolve(outdir, layer.file),
     sourcemap: true,
     write: false,
     plugins: [layerPlugin(plan, layer)],
   });
-  return writeOutputs(result, outdir);
+  return writeOutputs(result, outdir, plan);
 }
 
 /**
  * Writes the entry file of a layered module (public, or imported dynamically from a lower layer): a
- * re-export of its names from its layer. Returns the layer bindings it imports.
+ * re-export of its names from its layer (none for the entry a layer publishes: the layer's file is
+ * its entry file). Returns the layer bindings it imports.
  */
 export async function writeLayeredEntry(plan, path, outdir) {
-  const file = resolve(outdir, `${path.replace(/^src\//, "").replace(/\.ts$/, "")}.js`);
+  if (plan.owner.get(path).publishes === path) return new Map();
+  const file = resolve(outdir, entryFile(path));
   await mkdir(dirname(file), { recursive: true });
   const source = reExport(plan, path);
-  await writeFile(file, linkPlaceholders(source, file, outdir));
+  await writeFile(file, linkPlaceholders(source, file, outdir, plan));
   return layerImports(source);
 }
 
@@ -291,5 +331,5 @@ export async function buildRest(plan, entryPoints, outdir) {
     write: false,
     plugins: [layerPlugin(plan, undefined)],
   });
-  return writeOutputs(result, outdir);
+  return writeOutputs(result, outdir, plan);
 }

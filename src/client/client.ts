@@ -1,8 +1,8 @@
 /**
  * The Client: connects to any MCP server (auto-detecting the transport from its target),
  * negotiates the protocol era, and gives typed results. What it needs once connected
- * (negotiation, the request path, answers to server requests: connection.ts) loads with the first
- * `connect()`.
+ * (negotiation, the request path, answers to server requests, the bodies of its methods beyond a
+ * call: connection.ts) loads with the first `connect()`.
  *
  * @example
  * ```ts
@@ -18,7 +18,6 @@ import { ClientError } from "../errors.js";
 import type { DetailedTask } from "../protocol/tasks.js";
 import type {
   CompleteResult,
-  GetPromptResult,
   Implementation,
   LoggingLevel,
   Prompt,
@@ -35,7 +34,7 @@ import type { ClientTransport } from "../transports/base.js";
 import type { ClientConnection } from "./connection.js";
 import { type ClientTarget, createTransport } from "./detect.js";
 import { type CallOptions, type CallToolOptions, type ClientOptions, DEFAULT_TIMEOUT } from "./options.js";
-import { PromptResult, ResourceReadResult, type ToolCallResult } from "./results.js";
+import { type PromptResult, ResourceReadResult, type ToolCallResult } from "./results.js";
 import type { ListenFilter, Subscription } from "./subscription.js";
 import type { TaskWaitOptions, TerminalTask } from "./tasks.js";
 
@@ -44,17 +43,6 @@ export type { CallHandlers, CallOptions, CallToolOptions, ClientOptions, LogMess
 export type CompletionRef = { type: "ref/prompt"; name: string } | { type: "ref/resource"; uri: string };
 
 type State = "idle" | "connecting" | "connected" | "closed";
-
-/** Most pages one `list*` call follows. */
-const MAX_LIST_PAGES = 1000;
-
-/** The server capability each list method needs. */
-const LIST_CAPABILITY = {
-  "tools/list": "tools",
-  "resources/list": "resources",
-  "resources/templates/list": "resources",
-  "prompts/list": "prompts",
-} as const satisfies Record<string, keyof ServerCapabilities>;
 
 export class Client implements AsyncDisposable {
   readonly transport: ClientTransport;
@@ -143,8 +131,7 @@ export class Client implements AsyncDisposable {
 
   /** Every tool, across all pages. */
   async listTools(options?: CallOptions): Promise<Tool[]> {
-    const tools = await this.listAll<Tool>("tools/list", "tools", options);
-    return (this.connection as ClientConnection).learnTools(tools);
+    return (await this.live()).listTools(options);
   }
 
   /**
@@ -221,11 +208,15 @@ export class Client implements AsyncDisposable {
   }
 
   async listResources(options?: CallOptions): Promise<Resource[]> {
-    return this.listAll<Resource>("resources/list", "resources", options);
+    return (await this.live()).listAll<Resource>("resources/list", "resources", options);
   }
 
   async listResourceTemplates(options?: CallOptions): Promise<ResourceTemplate[]> {
-    return this.listAll<ResourceTemplate>("resources/templates/list", "resourceTemplates", options);
+    return (await this.live()).listAll<ResourceTemplate>(
+      "resources/templates/list",
+      "resourceTemplates",
+      options,
+    );
   }
 
   async readResource(uri: string | URL, options?: CallOptions): Promise<ResourceReadResult> {
@@ -235,7 +226,7 @@ export class Client implements AsyncDisposable {
   }
 
   async listPrompts(options?: CallOptions): Promise<Prompt[]> {
-    return this.listAll<Prompt>("prompts/list", "prompts", options);
+    return (await this.live()).listAll<Prompt>("prompts/list", "prompts", options);
   }
 
   /** Renders a prompt; non-string argument values are sent as JSON. */
@@ -244,12 +235,7 @@ export class Client implements AsyncDisposable {
     args: Record<string, unknown> = {},
     options?: CallOptions,
   ): Promise<PromptResult> {
-    const stringArgs: Record<string, string> = {};
-    for (const [key, value] of Object.entries(args))
-      stringArgs[key] = typeof value === "string" ? value : JSON.stringify(value);
-    return new PromptResult(
-      await this.request<GetPromptResult>("prompts/get", { name, arguments: stringArgs }, options),
-    );
+    return (await this.live()).getPrompt(name, args, options);
   }
 
   /** Asks the server to complete an argument of a prompt or resource template. */
@@ -259,10 +245,7 @@ export class Client implements AsyncDisposable {
     contextArguments?: Record<string, string>,
     options?: CallOptions,
   ): Promise<CompleteResult["completion"]> {
-    const params: Record<string, unknown> = { ref, argument };
-    if (contextArguments) params.context = { arguments: contextArguments };
-    const result = await this.request<CompleteResult>("completion/complete", params, options);
-    return result.completion;
+    return (await this.live()).complete(ref, argument, contextArguments, options);
   }
 
   /** Checks the server answers (`ping` in the legacy era, `server/discover` in the modern one). */
@@ -324,34 +307,5 @@ export class Client implements AsyncDisposable {
       else throw new ClientError("Client is not connected: call connect() first (or use Client.connect())");
     }
     return this.connection as ClientConnection;
-  }
-
-  private async listAll<T>(
-    method: keyof typeof LIST_CAPABILITY,
-    key: string,
-    options?: CallOptions,
-  ): Promise<T[]> {
-    // A server that does not declare the capability has nothing to list: answer without asking it
-    // (it would only say -32601). Both eras' handshakes give the capabilities.
-    if (this.state === "connecting") await this.connecting;
-    const declared = this.state === "connected" ? this.serverCapabilities : undefined;
-    if (declared && declared[LIST_CAPABILITY[method]] === undefined) return [];
-    const items: T[] = [];
-    const seen = new Set<string>();
-    let cursor: string | undefined;
-    do {
-      const result = await this.request(method, cursor === undefined ? {} : { cursor }, options);
-      items.push(...((result[key] as T[] | undefined) ?? []));
-      const next = result.nextCursor;
-      cursor = typeof next === "string" && next.length > 0 ? next : undefined;
-      if (cursor !== undefined) {
-        if (seen.has(cursor)) throw new ClientError(`${method} returned a cursor it had already returned`);
-        // A server paging for ever (a new cursor each time) is not followed for ever.
-        if (seen.size >= MAX_LIST_PAGES)
-          throw new ClientError(`${method} returned more than ${MAX_LIST_PAGES} pages`);
-        seen.add(cursor);
-      }
-    } while (cursor !== undefined);
-    return items;
   }
 }

@@ -2,7 +2,8 @@
  * What a Client needs once it connects, loaded by its first `connect()` (client.ts keeps the
  * public surface, its argument checks and its state): the negotiation of the era, the request
  * path (the 2026-07-28 envelope, trace context, input-required rounds, the result cache), tool
- * calls with their header mirroring and tasks, the answers to server requests, and subscriptions.
+ * calls with their header mirroring and tasks, lists across pages, prompts and completions, the
+ * answers to server requests, and subscriptions.
  */
 import { ClientError, ToolError } from "../errors.js";
 import type { IncomingRequestExtra, RequestOptions } from "../protocol/engine.js";
@@ -11,17 +12,20 @@ import type { DetailedTask } from "../protocol/tasks.js";
 import type {
   CallToolResult,
   ClientCapabilities,
+  CompleteResult,
+  GetPromptResult,
   JSONRPCNotification,
   JSONRPCRequest,
   LoggingLevel,
   RequestId,
   Result,
+  ServerCapabilities,
   Tool,
 } from "../protocol/types.js";
 import type { ClientTransport, TransportHandlers } from "../transports/base.js";
 import type { HttpRoute } from "../transports/streamable-http/client.js";
 import { ResultCache } from "./cache.js";
-import type { Client } from "./client.js";
+import type { Client, CompletionRef } from "./client.js";
 import { answerServerRequest, clientCapabilitiesFor, fulfilInputRequests } from "./handlers.js";
 import type { Listeners } from "./listen.js";
 import { Negotiation } from "./negotiate.js";
@@ -33,10 +37,21 @@ import {
   DEFAULT_TIMEOUT,
   type LogMessage,
 } from "./options.js";
-import { ToolCallResult } from "./results.js";
+import { PromptResult, ToolCallResult } from "./results.js";
 import type { ListenFilter, Subscription } from "./subscription.js";
 import { ToolCatalog } from "./tool-catalog.js";
 import { withTraceContext } from "./trace-context.js";
+
+/** Most pages one `list*` call follows. */
+const MAX_LIST_PAGES = 1000;
+
+/** The server capability each list method needs. */
+const LIST_CAPABILITY = {
+  "tools/list": "tools",
+  "resources/list": "resources",
+  "resources/templates/list": "resources",
+  "prompts/list": "prompts",
+} as const satisfies Record<string, keyof ServerCapabilities>;
 
 /** One Client's connected state; it lives from the first connect to the Client's end. */
 export class ClientConnection {
@@ -68,9 +83,66 @@ export class ClientConnection {
     await this.negotiation.run(deadline);
   }
 
-  /** Learns the header annotations and result wrapping of listed tools. */
-  learnTools(tools: Tool[]): Tool[] {
+  /** `Client.listTools`: every tool, whose header annotations and result wrapping it learns. */
+  async listTools(options: CallOptions | undefined): Promise<Tool[]> {
+    const tools = await this.listAll<Tool>("tools/list", "tools", options);
     return this.tools.learn(tools, this.transport.mirrorsToolHeaders);
+  }
+
+  /** Every item of a list, across all pages. */
+  async listAll<T>(
+    method: keyof typeof LIST_CAPABILITY,
+    key: string,
+    options: CallOptions | undefined,
+  ): Promise<T[]> {
+    // A server that does not declare the capability has nothing to list: answer without asking it
+    // (it would only say -32601). Both eras' handshakes give the capabilities.
+    const declared = this.negotiation.server?.capabilities;
+    if (declared && declared[LIST_CAPABILITY[method]] === undefined) return [];
+    const items: T[] = [];
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const result = await this.client.request(method, cursor === undefined ? {} : { cursor }, options);
+      items.push(...((result[key] as T[] | undefined) ?? []));
+      const next = result.nextCursor;
+      cursor = typeof next === "string" && next.length > 0 ? next : undefined;
+      if (cursor !== undefined) {
+        if (seen.has(cursor)) throw new ClientError(`${method} returned a cursor it had already returned`);
+        // A server paging for ever (a new cursor each time) is not followed for ever.
+        if (seen.size >= MAX_LIST_PAGES)
+          throw new ClientError(`${method} returned more than ${MAX_LIST_PAGES} pages`);
+        seen.add(cursor);
+      }
+    } while (cursor !== undefined);
+    return items;
+  }
+
+  /** `Client.getPrompt`: non-string argument values are sent as JSON. */
+  async getPrompt(
+    name: string,
+    args: Record<string, unknown>,
+    options: CallOptions | undefined,
+  ): Promise<PromptResult> {
+    const stringArgs: Record<string, string> = {};
+    for (const [key, value] of Object.entries(args))
+      stringArgs[key] = typeof value === "string" ? value : JSON.stringify(value);
+    return new PromptResult(
+      await this.client.request<GetPromptResult>("prompts/get", { name, arguments: stringArgs }, options),
+    );
+  }
+
+  /** `Client.complete`. */
+  async complete(
+    ref: CompletionRef,
+    argument: { name: string; value: string },
+    contextArguments: Record<string, string> | undefined,
+    options: CallOptions | undefined,
+  ): Promise<CompleteResult["completion"]> {
+    const params: Record<string, unknown> = { ref, argument };
+    if (contextArguments) params.context = { arguments: contextArguments };
+    const result = await this.client.request<CompleteResult>("completion/complete", params, options);
+    return result.completion;
   }
 
   /** `Client.callTool` once connected; its requests go through `client.request`. */

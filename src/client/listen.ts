@@ -9,7 +9,23 @@ import { MetaKey } from "../protocol/meta.js";
 import type { JSONRPCNotification, RequestId, Result, ServerCapabilities } from "../protocol/types.js";
 import type { ClientTransport } from "../transports/base.js";
 import type { CallOptions } from "./options.js";
-import { type ListenFilter, matchesFilter, Subscription } from "./subscription.js";
+import { type ListenFilter, Subscription } from "./subscription.js";
+
+const LIST_KEYS: Record<string, keyof ListenFilter> = {
+  "notifications/tools/list_changed": "toolsListChanged",
+  "notifications/prompts/list_changed": "promptsListChanged",
+  "notifications/resources/list_changed": "resourcesListChanged",
+};
+
+/** Whether a notification is one the filter asked for. */
+function matchesFilter(filter: ListenFilter, notification: JSONRPCNotification): boolean {
+  const key = LIST_KEYS[notification.method];
+  if (key) return filter[key] === true;
+  if (notification.method === "notifications/resources/updated") {
+    return filter.resourceSubscriptions?.includes(String(notification.params?.uri)) ?? false;
+  }
+  return false;
+}
 
 /** What subscriptions need from the client. */
 export interface ListenHost {

@@ -17,22 +17,6 @@ export interface ListenFilter {
   taskIds?: string[];
 }
 
-const LIST_KEYS: Record<string, keyof ListenFilter> = {
-  "notifications/tools/list_changed": "toolsListChanged",
-  "notifications/prompts/list_changed": "promptsListChanged",
-  "notifications/resources/list_changed": "resourcesListChanged",
-};
-
-/** Whether a notification is one the filter asked for. */
-export function matchesFilter(filter: ListenFilter, notification: JSONRPCNotification): boolean {
-  const key = LIST_KEYS[notification.method];
-  if (key) return filter[key] === true;
-  if (notification.method === "notifications/resources/updated") {
-    return filter.resourceSubscriptions?.includes(String(notification.params?.uri)) ?? false;
-  }
-  return false;
-}
-
 export class Subscription implements AsyncIterable<JSONRPCNotification>, AsyncDisposable {
   /** What the server agreed to deliver (a subset of what was asked). */
   acknowledged: ListenFilter = {};

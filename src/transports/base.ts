@@ -4,7 +4,7 @@
  * flight when the connection is lost.
  */
 import { ClientError, ConnectionError } from "../errors.js";
-import { type IncomingRequestExtra, type RequestOptions, RpcPeer } from "../protocol/engine.js";
+import type { IncomingRequestExtra, RequestOptions, RpcPeer } from "../protocol/engine.js";
 import type {
   JSONRPCMessage,
   JSONRPCNotification,
@@ -44,6 +44,13 @@ export interface ClientRequest {
 }
 
 /**
+ * The request engine (protocol/engine.ts), loaded by the first `connect()` of any transport: it is
+ * shared with the server's serving code and with the client's connection code, not with the
+ * transports' classes, so importing them does not load it.
+ */
+let Peer: typeof RpcPeer | undefined;
+
+/**
  * Base class of every client transport: `connect()`, `disconnect()`, `sendRequest(request)`.
  * Subclasses implement `open`, `send` and `close`, and call `receive` and `lost`.
  */
@@ -80,9 +87,14 @@ export abstract class ClientTransport {
   /** Connects, routing what the server sends on its own to `handlers`. */
   async connect(handlers: TransportHandlers = {}): Promise<void> {
     if (this.connected) throw new ClientError(`Transport ${this.describe()} is already connected`);
+    if (!Peer) {
+      Peer = (await import("../protocol/engine.js")).RpcPeer;
+      // Another connect() may have begun while the engine loaded.
+      if (this.connected) throw new ClientError(`Transport ${this.describe()} is already connected`);
+    }
     this.handlers = handlers;
     this.lostError = undefined;
-    const peer = new RpcPeer({
+    const peer = new Peer({
       send: (message, route) => this.send(message, route),
       onRequest: (request, extra) => {
         const handler = this.handlers.onRequest;

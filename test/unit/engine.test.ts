@@ -252,6 +252,65 @@ describe("RpcPeer timeouts", () => {
     expect(((await longer) as TimeoutError).message).toContain("long");
   });
 
+  it("many requests sharing one timeout fail one by one, each on time, past one without a timeout", async () => {
+    vi.useFakeTimers();
+    const handler = hangingHandler();
+    const { a } = pair({}, { onRequest: handler.onRequest });
+    const failed: string[] = [];
+    const watch = (request: Promise<unknown>, name: string) =>
+      request.catch((caught: unknown) => {
+        expect(caught).toBeInstanceOf(TimeoutError);
+        failed.push(name);
+      });
+    // The first pending request has no timeout: the timer must look past it.
+    void watch(a.request("untimed", undefined, { timeout: 0 }), "untimed");
+    for (let i = 0; i < 300; i++) {
+      void watch(a.request(`r${i}`, undefined, { timeout: 100 }), `r${i}`);
+      await vi.advanceTimersByTimeAsync(1);
+    }
+    // r0 started at 0 ms and is due at 100; r(i) is due at 100 + i. It is now 300 ms.
+    expect(failed).toEqual(Array.from({ length: 201 }, (_, i) => `r${i}`));
+    for (let i = 201; i < 300; i++) {
+      await vi.advanceTimersByTimeAsync(1);
+      expect(failed.at(-1)).toBe(`r${i}`);
+    }
+    expect(failed).toHaveLength(300);
+    expect(a.pendingCount).toBe(1);
+  });
+
+  it("a request re-armed by progress does not hide a later request's earlier timeout", async () => {
+    vi.useFakeTimers();
+    let extraOf: IncomingRequestExtra | undefined;
+    let token: unknown;
+    const { a } = pair(
+      {},
+      {
+        onRequest: (request, extra) => {
+          if (progressTokenOf(request) !== undefined) {
+            extraOf = extra;
+            token = progressTokenOf(request);
+          }
+          return new Promise<Result>(() => {});
+        },
+      },
+    );
+    const first = a
+      .request("first", {}, { timeout: 100, resetTimeoutOnProgress: true, onProgress: () => {} })
+      .catch((caught: unknown) => caught);
+    await vi.advanceTimersByTimeAsync(10);
+    const second = a.request("second", {}, { timeout: 100 }).catch((caught: unknown) => caught);
+    await vi.advanceTimersByTimeAsync(70);
+    // At 80 ms, progress moves the first request's timeout to 180 ms; the second is still due at 110.
+    extraOf?.notify("notifications/progress", { progressToken: token, progress: 1 });
+    await vi.advanceTimersByTimeAsync(29);
+    expect(a.pendingCount).toBe(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(a.pendingCount).toBe(1);
+    expect(((await second) as TimeoutError).message).toContain("second");
+    await vi.advanceTimersByTimeAsync(70);
+    expect(((await first) as TimeoutError).message).toContain("first");
+  });
+
   it("a request answered before its timeout leaves the next one its own full timeout", async () => {
     vi.useFakeTimers();
     const handler = hangingHandler();

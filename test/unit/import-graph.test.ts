@@ -8,10 +8,15 @@
  * change starts loading one of these eagerly.
  */
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "../helpers/paths.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Client } from "../../src/client/client.js";
+import { StdioTransport } from "../../src/transports/stdio/client.js";
+import { fixture, NODE_SERVER, ROOT } from "../helpers/paths.js";
+import { tempDir } from "../helpers/stand-ins.js";
 
 const run = promisify(execFile);
 
@@ -96,15 +101,34 @@ const CLIENT_TRANSPORT_CODE = [
 const CLIENT_IMPLEMENTATION = [
   ...CLIENT_TRANSPORT_CODE,
   /^src\/client\/(connection|negotiate|handlers|cache|tool-catalog|trace-context)\.ts$/,
+  // What the script launchers check before spawning.
+  /^src\/transports\/stdio\/launch-checks\.ts$/,
 ];
+
+/**
+ * What the client's connection code and the server's serving code share, loaded by either (built
+ * into chunks/protocol.js): line framing, the transports' limits, the method tables. Neither
+ * entry's import loads it.
+ */
+const SHARED_PROTOCOL_CODE = [
+  /^src\/transports\/stdio\/lines\.ts$/,
+  /^src\/transports\/defaults\.ts$/,
+  /^src\/protocol\/methods\.ts$/,
+];
+
+/**
+ * The request engine and the JSON-RPC codec: a transport loads them with its first connect(), a
+ * server with its serving code (sessions, exchanges). Neither entry's import loads them.
+ */
+const ENGINE = [/^src\/protocol\/(engine|jsonrpc)\.ts$/];
 
 /**
  * What a server needs once it serves, loaded by its first run(), listen(), session or exchange
  * (server/serving.ts): the dispatcher with the method handlers, the request scope, input-required
  * rounds and the running of components, sessions and stateless exchanges, change notifications,
  * the requestState codec, what a Context asks of the client, the FASTMCP_* settings of an HTTP run,
- * and the stdio loop (its line framing, shared with the client's stdio transport, is built into the
- * client core). Importing the root entry loads only what registering components needs.
+ * and the stdio loop (its line framing is in SHARED_PROTOCOL_CODE). Importing the root entry loads
+ * only what registering components needs.
  */
 const SERVER_SERVING = [
   /^src\/server\/(serving|dispatcher|methods|dispatch-scope|input-round|depth)\.ts$/,
@@ -152,6 +176,8 @@ const MUST_NOT_LOAD = [
   ...SCHEMA_LIBRARIES,
   ...NETWORK_TRANSPORTS,
   ...CLIENT_IMPLEMENTATION,
+  ...SHARED_PROTOCOL_CODE,
+  ...ENGINE,
   ...SERVER_SERVING,
   ...FIRST_USE_FEATURES,
 ];
@@ -308,4 +334,87 @@ describe("a session opened before the serving code loaded", () => {
     expect(answer).toEqual({ ids: [1, 2, 3], texts: ["7", "8"], sessions: [["2025-11-25", true]] });
     expect(graph).toContain("src/server/serving.ts");
   });
+});
+
+describe("what a client loads to call a stdio server", () => {
+  let graph: string[];
+  let answer: unknown;
+  beforeAll(async () => {
+    // The client entry alone, calling a server of the official SDK over stdio.
+    ({ modules: graph, result: answer } = await graphOf(`
+      const { Client, StdioTransport } = await import(process.argv[1] + "src/client/index.ts");
+      const client = new Client(new StdioTransport(process.execPath, [${JSON.stringify(NODE_SERVER)}], { stderr: "ignore" }));
+      await client.connect();
+      globalThis.graphResult = (await client.callTool("add", { a: 20, b: 22 })).text;
+      await client.close();
+    `));
+  });
+
+  it("loads the connection code, the engine and the line framing", () => {
+    expect(answer).toBe("42");
+    for (const module of [
+      "src/client/connection.ts",
+      "src/transports/stdio/child.ts",
+      "src/protocol/engine.ts",
+      "src/transports/stdio/lines.ts",
+    ])
+      expect(graph).toContain(module);
+  });
+
+  it.each(
+    cases([
+      /^src\/server\//,
+      /^src\/middleware\//,
+      /^src\/transports\/stdio\/(serve|server)\.ts$/,
+      ...NETWORK_TRANSPORTS,
+    ]),
+  )("does not load %s", (_name, pattern) => {
+    expect(graph.filter((path) => pattern.test(path))).toEqual([]);
+  });
+});
+
+describe("what a stdio server loads up to its first answer", () => {
+  const temp = tempDir("fastmcp-graph-");
+  let graph: string[];
+  let answer: unknown;
+  beforeAll(async () => {
+    // A server of ours over stdio, run with a hook that records every module it resolves.
+    const record = join(temp.dir, "modules.txt");
+    const server = `
+      const { FastMCP } = await import("./src/index.ts");
+      const mcp = new FastMCP({ name: "graph", version: "1.0.0" });
+      const number = { type: "number" };
+      mcp.tool("add", { inputSchema: { type: "object", properties: { a: number, b: number } } }, ({ a, b }) => a + b);
+      await mcp.run();
+    `;
+    const client = new Client(
+      new StdioTransport(
+        process.execPath,
+        ["--import", "tsx", "--import", fixture("record-modules.mjs"), "--input-type=module", "-e", server],
+        { cwd: ROOT, env: { RECORD_MODULES: record }, stderr: "ignore" },
+      ),
+    );
+    await client.connect();
+    answer = (await client.callTool("add", { a: 20, b: 22 })).text;
+    await client.close();
+    graph = [...new Set(readFileSync(record, "utf8").split("\n"))]
+      .filter((url) => url.startsWith("file:"))
+      .map((url) => fileURLToPath(url))
+      .filter((path) => path.startsWith(ROOT))
+      .map((path) => path.slice(ROOT.length));
+  });
+  afterAll(() => temp.cleanup());
+
+  it("loads the serving code and the line framing", () => {
+    expect(answer).toBe("42");
+    expect(graph).toContain("src/server/dispatcher.ts");
+    expect(graph).toContain("src/transports/stdio/lines.ts");
+  });
+
+  it.each(cases([...CLIENT_IMPLEMENTATION, ...NETWORK_TRANSPORTS, ...FIRST_USE_FEATURES]))(
+    "does not load %s",
+    (_name, pattern) => {
+      expect(graph.filter((path) => pattern.test(path))).toEqual([]);
+    },
+  );
 });

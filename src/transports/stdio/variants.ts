@@ -1,27 +1,8 @@
-/** Stdio transports for common launchers: Python, Node, uv, uvx and npx. */
-import { ConnectionError } from "../../errors.js";
+/**
+ * Stdio transports for common launchers: Python, Node, uv, uvx and npx. What the script launchers
+ * check before spawning (launch-checks.ts) loads with their first `connect()`.
+ */
 import { StdioTransport, type StdioTransportOptions } from "./client.js";
-
-async function requireFile(path: string, what: string): Promise<void> {
-  const { stat } = await import("node:fs/promises");
-  const info = await stat(path).catch(() => undefined);
-  if (!info?.isFile()) throw new ConnectionError(`${what} not found: ${path}`);
-}
-
-/** Finds an executable on PATH, for defaults that differ between systems (python vs python3). */
-async function onPath(name: string, env: Record<string, string | undefined>): Promise<boolean> {
-  const { access, constants } = await import("node:fs/promises");
-  const { delimiter, join } = await import("node:path");
-  const dirs = (env.PATH ?? process.env.PATH ?? "").split(delimiter).filter(Boolean);
-  for (const dir of dirs) {
-    const ok = await access(join(dir, name), constants.X_OK).then(
-      () => true,
-      () => false,
-    );
-    if (ok) return true;
-  }
-  return false;
-}
 
 export interface PythonStdioTransportOptions extends StdioTransportOptions {
   scriptPath: string;
@@ -43,15 +24,9 @@ export class PythonStdioTransport extends StdioTransport {
   }
 
   protected override async commandLine(): Promise<{ command: string; args: string[] }> {
+    const { pythonCommand, requireFile } = await import("./launch-checks.js");
     await requireFile(this.scriptPath, "Python script");
-    let command = this.python ?? "python";
-    if (
-      !this.python &&
-      !(await onPath("python", this.options.env ?? {})) &&
-      (await onPath("python3", this.options.env ?? {}))
-    ) {
-      command = "python3";
-    }
+    const command = this.python ?? (await pythonCommand(this.options.env ?? {}));
     return { command, args: [...this.args] };
   }
 }
@@ -73,6 +48,7 @@ export class NodeStdioTransport extends StdioTransport {
   }
 
   protected override async commandLine(): Promise<{ command: string; args: string[] }> {
+    const { requireFile } = await import("./launch-checks.js");
     await requireFile(this.scriptPath, "Node script");
     return super.commandLine();
   }
