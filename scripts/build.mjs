@@ -38,10 +38,11 @@ const CLIENT_CONNECT = [
   "src/transports/ws/client-connection.ts",
 ];
 /**
- * What a server needs once it serves, loaded by its first run(), listen(), session or exchange:
- * one file, chunks/server-serve.js.
+ * What a server needs once it serves, gathered by one module (server/serving.ts: the dispatcher,
+ * sessions, exchanges, the hub, the stdio loop...), loaded by its first run(), listen(), session or
+ * exchange: one file, chunks/server-serve.js.
  */
-const SERVER_SERVE = ["src/server/dispatcher.ts", "src/transports/stdio/serve.ts"];
+const SERVER_SERVE = ["src/server/serving.ts"];
 const plan = await planLayers([
   {
     name: "client-core",

@@ -19,7 +19,8 @@
 
 export { BearerAuth, type ClientAuth } from "./auth/client/bearer.js";
 export type { AuthChallenge, ClientAuthProvider } from "./auth/client/provider.js";
-export { type AuthProvider, StaticTokenVerifier, type TokenVerifier } from "./auth/server/core.js";
+export type { AuthProvider } from "./auth/server/core.js";
+export { StaticTokenVerifier, type TokenVerifier } from "./auth/server/token-verifier.js";
 export type { AuthInfo } from "./auth/types.js";
 export * from "./client/index.js";
 export type { ProxyOptions } from "./compose/as-proxy.js";

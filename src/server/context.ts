@@ -1,17 +1,14 @@
 /**
  * The handler context: the second argument of every tool, resource and prompt handler. The same
- * calls work in both protocol eras; the context decides how each travels.
+ * calls work in both protocol eras; the context decides how each travels. The class is a view over
+ * the request; what its asks for input do (context-input.ts) loads with the serving code.
  */
 
 import type { AuthInfo } from "../auth/types.js";
-import { McpError } from "../errors.js";
-import { ErrorCode } from "../protocol/codes.js";
 import { LOG_LEVELS } from "../protocol/logging.js";
 import type {
   ClientCapabilities,
   CreateMessageRequestParams,
-  CreateMessageResult,
-  ElicitResult,
   Implementation,
   LoggingLevel,
   ProgressToken,
@@ -21,10 +18,8 @@ import type {
   SamplingMessage,
 } from "../protocol/types.js";
 import type { Era } from "../protocol/versions.js";
-import { type CompiledSchema, compileSchema } from "../schema/compile.js";
 import type { InferArgs, SchemaInput } from "../schema/standard.js";
-import { checkInputDepth } from "./depth.js";
-import { memoryValues, type SessionValues } from "./session-values.js";
+import type { SessionValues } from "./session-values.js";
 
 const SEVERITY = new Map(LOG_LEVELS.map((level, index) => [level, index]));
 
@@ -145,7 +140,7 @@ export class Context {
   }
 
   private sessionValues(): SessionValues {
-    this.requestValues ??= this.scope.values ?? memoryValues();
+    this.requestValues ??= this.scope.values ?? inputCode().memoryValues();
     return this.requestValues;
   }
 
@@ -274,148 +269,38 @@ export class Context {
     request: { mode: "url"; message: string; url: string },
     options?: { inputKey?: string },
   ): Promise<ElicitOutcome<Record<string, never>>>;
-  async elicit(
+  elicit(
     message: string | { mode: "url"; message: string; url: string },
     schemaOrOptions?: SchemaInput | { inputKey?: string },
     maybeOptions?: { inputKey?: string },
   ): Promise<ElicitOutcome<Record<string, unknown>>> {
-    const url = typeof message === "object";
-    const options = (url ? schemaOrOptions : maybeOptions) as { inputKey?: string } | undefined;
-    this.require({ elicitation: url ? { url: {} } : { form: {} } }, () => {
-      const elicitation = this.scope.clientCapabilities.elicitation;
-      if (!elicitation) return false;
-      if (url) return elicitation.url !== undefined;
-      // A client declaring `elicitation: {}` supports form mode, as in 2025-06-18.
-      return elicitation.form !== undefined || elicitation.url === undefined;
-    });
-    let compiled: CompiledSchema | undefined;
-    let params: Record<string, unknown>;
-    if (url) {
-      params = { mode: "url", message: message.message, url: message.url };
-      if (this.scope.era === "legacy") params.elicitationId = crypto.randomUUID();
-    } else {
-      // Compiled synchronously when possible, so asks started together go out in call order.
-      const pending = compiledElicitSchema(schemaOrOptions as SchemaInput | undefined);
-      compiled = pending instanceof Promise ? await pending : pending;
-      params = {
-        mode: "form",
-        message,
-        requestedSchema: compiled?.json ?? { type: "object", properties: {} },
-      };
-      if (this.scope.era === "legacy" && this.scope.protocolVersion < "2025-11-25") delete params.mode;
-    }
-    const result = (await this.ask(
-      "elicitation/create",
-      params,
-      options?.inputKey,
-    )) as unknown as ElicitResult;
-    if (result.action !== "accept") return { action: result.action === "decline" ? "decline" : "cancel" };
-    // URL mode carries no data back: the user acted out of band.
-    if (url) return { action: "accept", data: {} };
-    const content = result.content ?? {};
-    if (!compiled) return { action: "accept", data: content };
-    let outcome = compiled.validate(content);
-    if (outcome instanceof Promise) outcome = await outcome;
-    if (!outcome.ok) {
-      throw new McpError(
-        ErrorCode.InvalidParams,
-        `The client's elicitation answer does not match the requested schema: ${outcome.issues
-          .map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message))
-          .join("; ")}`,
-      );
-    }
-    return { action: "accept", data: outcome.value as Record<string, unknown> };
+    return inputCode().elicit(this.scope, message, schemaOrOptions, maybeOptions);
   }
 
   /** Asks the client's model for a completion. */
-  async sample(prompt: string | SamplingMessage[], options: SampleOptions = {}): Promise<SampleResult> {
-    this.require({ sampling: {} }, () => this.scope.clientCapabilities.sampling !== undefined);
-    const messages: SamplingMessage[] =
-      typeof prompt === "string" ? [{ role: "user", content: { type: "text", text: prompt } }] : prompt;
-    const { inputKey: _, maxTokens, ...rest } = options;
-    const params: Record<string, unknown> = { messages, maxTokens: maxTokens ?? 512, ...rest };
-    const result = (await this.ask(
-      "sampling/createMessage",
-      params,
-      options.inputKey,
-    )) as unknown as CreateMessageResult;
-    const blocks = Array.isArray(result.content) ? result.content : [result.content];
-    const text = blocks
-      .filter(
-        (block): block is { type: "text"; text: string } => (block as { type?: string })?.type === "text",
-      )
-      .map((block) => block.text)
-      .join("\n");
-    return {
-      text,
-      content: result.content,
-      model: result.model,
-      stopReason: result.stopReason,
-      role: result.role,
-    };
+  sample(prompt: string | SamplingMessage[], options: SampleOptions = {}): Promise<SampleResult> {
+    return inputCode().sample(this.scope, prompt, options);
   }
 
   /** The client's roots (directories or files it exposes). */
-  async listRoots(options: { inputKey?: string } = {}): Promise<Root[]> {
-    this.require({ roots: {} }, () => this.scope.clientCapabilities.roots !== undefined);
-    const result = (await this.ask("roots/list", {}, options.inputKey)) as { roots?: Root[] };
-    return result.roots ?? [];
-  }
-
-  private require(capability: ClientCapabilities, declared: () => boolean): void {
-    if (declared()) return;
-    const name = Object.keys(capability)[0];
-    throw new McpError(
-      ErrorCode.MissingRequiredClientCapability,
-      `This request needs the client capability "${name}", which the client did not declare`,
-      { requiredCapabilities: capability },
-    );
-  }
-
-  private ask(
-    method: string,
-    params: Record<string, unknown>,
-    inputKey: string | undefined,
-  ): Promise<Record<string, unknown>> {
-    const { ask, request } = this.scope;
-    if (ask) return ask(method, params, inputKey);
-    if (!request) {
-      if (this.scope.era === "modern") {
-        throw new McpError(
-          ErrorCode.InternalError,
-          `${method} is only available in tools/call, prompts/get and resources/read handlers in protocol 2026-07-28`,
-        );
-      }
-      throw new McpError(
-        ErrorCode.InternalError,
-        `${method} is not available on this request: the connection cannot carry server-to-client requests`,
-      );
-    }
-    // A legacy answer is peer input the handler walks like arguments: bounded the same way (a
-    // 2026-07-28 answer arrives in the request's params, checked with them).
-    return request(method, params, this.scope.signal).then((result) => {
-      checkInputDepth(result, `the client's answer to ${method}`);
-      return result;
-    });
+  listRoots(options: { inputKey?: string } = {}): Promise<Root[]> {
+    return inputCode().listRoots(this.scope, options);
   }
 }
 
-const compiledSchemas = new WeakMap<object, CompiledSchema>();
+type InputCode = typeof import("./context-input.js");
+/**
+ * The code of the asks for input (context-input.ts), installed by the serving code (serving.ts),
+ * which alone makes contexts: importing the package does not load it.
+ */
+let input: InputCode | undefined;
 
-/** Elicitation schemas are compiled once per schema object, not per call. */
-function compiledElicitSchema(
-  schema: SchemaInput | undefined,
-): CompiledSchema | undefined | Promise<CompiledSchema | undefined> {
-  if (schema === undefined) return undefined;
-  const cached = compiledSchemas.get(schema);
-  if (cached) return cached;
-  const compiled = compileSchema(schema, "input");
-  if (compiled instanceof Promise) {
-    return compiled.then((ready) => {
-      compiledSchemas.set(schema, ready);
-      return ready;
-    });
-  }
-  compiledSchemas.set(schema, compiled);
-  return compiled;
+/** @internal Installs the code of the asks for input (serving.ts does, as it loads). */
+export function installInputCode(code: InputCode): void {
+  input = code;
+}
+
+function inputCode(): InputCode {
+  if (!input) throw new Error("A Context is made by the server's serving code, which installs its asks");
+  return input;
 }

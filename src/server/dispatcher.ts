@@ -22,6 +22,7 @@ import { negotiateLegacyVersion } from "../protocol/versions.js";
 import { readStatic, readTemplate } from "./components/calls.js";
 import type { Registry } from "./components/registry.js";
 import type { ResourceEntry, TemplateEntry } from "./components/resources.js";
+import { matchUri } from "./components/uri-match.js";
 import { Context, type RequestScope } from "./context.js";
 import { checkInputDepth } from "./depth.js";
 import { DispatchScope } from "./dispatch-scope.js";
@@ -95,17 +96,11 @@ export class Dispatcher {
     // A mounted server's request runs inside its parent's rounds (the scope already has them).
     if (scope.era !== "modern" || !INPUT_REQUIRED_METHODS.has(method) || scope.inputHooks)
       return handler(params, scope, input);
-    return runWithInputRounds(
-      this.kernel.options.requestState,
-      method,
-      params,
-      input.session.auth,
-      (hooks) => {
-        scope.ask = hooks.ask;
-        scope.inputHooks = hooks;
-        return Promise.resolve(handler(params, scope, input));
-      },
-    );
+    return runWithInputRounds(this.kernel.requestState, method, params, input.session.auth, (hooks) => {
+      scope.ask = hooks.ask;
+      scope.inputHooks = hooks;
+      return Promise.resolve(handler(params, scope, input));
+    });
   }
 
   /** @internal Adds the 2026-07-28 result fields (result type, server info, cache hints). */
@@ -176,7 +171,7 @@ export class Dispatcher {
       if (visible?.templates?.has(template.uriTemplate) === false) continue;
       // A template the caller may not use is skipped as if absent: a later one may still match.
       const found = this.kernel.templates.getFor(template.uriTemplate, auth);
-      const params = found?.template.match(uri);
+      const params = found && matchUri(found.template, uri);
       if (found && params) return { template: found, params };
     }
     return undefined;

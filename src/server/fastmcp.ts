@@ -16,7 +16,6 @@
 import type { AuthProvider, TokenVerifier } from "../auth/server/core.js";
 import type { ClientTarget } from "../client/detect.js";
 import { type ProxyOptions, planProxy } from "../compose/as-proxy.js";
-import { importedEntries } from "../compose/import.js";
 import { MountedServer } from "../compose/mount.js";
 import type { FromOpenAPIOptions, OpenAPISource } from "../compose/openapi/index.js";
 import type {
@@ -34,6 +33,7 @@ import type { Store } from "../stores/store.js";
 import type { HttpApp, HttpAppOptions, ListeningServer, ListenOptions } from "../transports/http/app.js";
 import type { NodeListener } from "../transports/http/node.js";
 import type { RunHttpOptions } from "../transports/http/run.js";
+import { serveStdioWith } from "../transports/stdio/server.js";
 import type { PromptDefinition, PromptHandler, PromptOptions } from "./components/prompts.js";
 import {
   type ComponentHandle,
@@ -61,13 +61,12 @@ import type {
   SessionOptions,
   StatelessNotificationOptions,
 } from "./entry.js";
-import { exchange, exchangeNotification } from "./exchange.js";
-import { ServerKernel } from "./kernel.js";
+import { loadedServing, loadServing, ServerKernel, unserved } from "./kernel.js";
 import type { Middleware, MiddlewareServer } from "./middleware.js";
 import { namespaceOf } from "./namespace.js";
-import { RequestStateCodec, type RequestStateOptions } from "./request-state.js";
-import { envSettings, runSettings } from "./run-settings.js";
-import { ChannelSession } from "./session.js";
+import { PendingSession } from "./pending-session.js";
+import { hookedRunOptions, maskSetting } from "./process-settings.js";
+import { type RequestStateOptions, secretBytes } from "./request-state-options.js";
 import type { ComponentSource } from "./sources.js";
 import { type ServerStats, type SessionInfo, serverStats, sessionInfos } from "./stats.js";
 import type { TasksOptions } from "./tasks/tasks-options.js";
@@ -197,12 +196,11 @@ export class FastMCP implements ServerEntry {
     this.kernel = new ServerKernel({
       info,
       instructions: options.instructions,
-      maskErrorDetails:
-        options.maskErrorDetails ?? envSettings(undefined, "maskErrorDetails").maskErrorDetails ?? false,
+      maskErrorDetails: options.maskErrorDetails ?? maskSetting() ?? false,
       pageSize: options.pageSize,
       listCache: { ttlMs: 0, cacheScope: "public", ...options.listCache },
       readCache: { ttlMs: 0, cacheScope: "private", ...options.readCache },
-      requestState: new RequestStateCodec(options.requestState),
+      requestState: checkedRequestState(options.requestState),
       ...(options.tasks === undefined ? {} : { tasks: options.tasks }),
     });
     this.registrar = new Registrar(this.kernel, this.name, options.onDuplicate);
@@ -387,7 +385,8 @@ export class FastMCP implements ServerEntry {
   async importServer(server: FastMCP, options: MountOptions | string = {}): Promise<this> {
     if (!(server instanceof FastMCP)) throw new TypeError("importServer() takes a FastMCP server");
     const namespace = namespaceOf(options);
-    await server.ready();
+    // The copying code loads here, the first time a server imports another.
+    const [{ importedEntries }] = await Promise.all([import("../compose/import.js"), server.ready()]);
     for (const copy of importedEntries(server.kernel, namespace)) {
       this.registrar.register(copy.kind, copy.key, {}, undefined, { build: (key) => copy.build(key) });
     }
@@ -446,7 +445,7 @@ export class FastMCP implements ServerEntry {
     this.scaleOut = undefined;
     this.scaleOutStart = undefined;
     if (scaleOut) {
-      this.kernel.hub.relay = undefined;
+      if (this.kernel.hub) this.kernel.hub.relay = undefined;
       if (this.kernel.loadedTasks) this.kernel.loadedTasks.relay = undefined;
       await scaleOut.stop();
     }
@@ -511,9 +510,12 @@ export class FastMCP implements ServerEntry {
    * and by custom ones. Feed it with `receive`/`receiveText`, end it with `close`.
    */
   createSession(options: SessionOptions): ServerSession {
-    // Its first request needs the dispatcher: it starts loading now.
+    const code = loadedServing();
+    // Before the serving code loaded, a session that keeps what it receives until it has.
+    if (!code) return new PendingSession(this.kernel, options, loadServing());
+    // Its first request needs the dispatcher: it is made now.
     void this.kernel.serve();
-    return new ChannelSession(this.kernel, options);
+    return new code.ChannelSession(this.kernel, options);
   }
 
   /** Whether the detail of unexpected errors is hidden from clients (the `maskErrorDetails` option). */
@@ -523,12 +525,24 @@ export class FastMCP implements ServerEntry {
 
   /** Answers one stateless request (a 2026-07-28 HTTP exchange); used by transports. */
   exchange(request: JSONRPCRequest, options: ExchangeOptions): Promise<JSONRPCResponse> {
-    return exchange(this.kernel, request, options);
+    const code = loadedServing();
+    if (code) return code.exchange(this.kernel, request, options);
+    return loadServing().then(
+      (loaded) => loaded.exchange(this.kernel, request, options),
+      // Never a rejection: what cannot be served is an error answer, as a failing dispatch's is.
+      (error: Error) => unserved(request.id, error),
+    );
   }
 
   /** Hands over a notification that arrived outside any session; used by transports. */
   receiveNotification(notification: JSONRPCNotification, options: StatelessNotificationOptions): void {
-    exchangeNotification(this.kernel, notification, options);
+    const code = loadedServing();
+    if (code) code.exchangeNotification(this.kernel, notification, options);
+    else
+      loadServing().then(
+        (loaded) => loaded.exchangeNotification(this.kernel, notification, options),
+        () => {}, // A notification has no one to answer; requests report the failure.
+      );
   }
 
   /** A tool's wire definition, as clients list it; used by transports. */
@@ -552,20 +566,25 @@ export class FastMCP implements ServerEntry {
    * ```
    */
   async run(requested: RunOptions = {}): Promise<void> {
-    const options = runSettings(this, requested);
+    const options = hookedRunOptions(this, requested);
     if (options === false) return; // the fastmcp-ts CLI only wanted the server (inspect, install)
-    // The dispatcher loads while the transport starts (in a cluster's primary too: it is one file).
-    void this.kernel.serve();
+    // The serving code loads while the transport starts (in a cluster's primary too: it is one file).
+    const serving = this.kernel.serve();
     if (options.transport === undefined || options.transport === "stdio") {
       const { store } = options as { store?: Store };
       if (store !== undefined) await this.joinScaleOut(store);
-      const { serveStdio } = await import("../transports/stdio/server.js");
       const maxLineBytes = "maxLineBytes" in options ? options.maxLineBytes : undefined;
-      await serveStdio(this, maxLineBytes === undefined ? {} : { maxLineBytes });
+      // The stdio loop is in the serving code's file.
+      await serveStdioWith(this, maxLineBytes === undefined ? {} : { maxLineBytes }, () =>
+        serving.then(loadServing),
+      );
       return;
     }
-    const http = options as RunHttpOptions;
-    const { runHttp } = await import("../transports/http/run.js");
+    const [{ runHttp }, { httpRunSettings }] = await Promise.all([
+      import("../transports/http/run.js"),
+      serving.then(loadServing),
+    ]);
+    const http = httpRunSettings(options as Extract<RunOptions, { transport: unknown }>) as RunHttpOptions;
     // Joined in each process that serves: not in a cluster's primary, which only looks after workers.
     await runHttp(this, http, () => this.joinScaleOut(http.store));
   }
@@ -581,9 +600,9 @@ export class FastMCP implements ServerEntry {
    * ```
    */
   async listen(options: ListenOptions = {}): Promise<ListeningServer> {
-    void this.kernel.serve();
+    const serving = this.kernel.serve();
     await this.joinScaleOut(options.store);
-    const { listen } = await import("../transports/http/app.js");
+    const [{ listen }] = await Promise.all([import("../transports/http/app.js"), serving]);
     return listen(this, options);
   }
 
@@ -597,11 +616,14 @@ export class FastMCP implements ServerEntry {
     this.sharedStore ??= store;
     const shared = this.sharedStore;
     if (shared === undefined) return;
-    this.scaleOutStart ??= import("../stores/scale-out.js").then(({ ScaleOut }) => {
-      // An auth provider that keeps state (OAuthProxy) keeps it where the instances share it.
-      (this.auth as AuthProvider | undefined)?.useSharedStore?.(shared);
-      return ScaleOut.start(shared, this.kernel);
-    });
+    // The hub it relays is made with the serving code.
+    this.scaleOutStart ??= Promise.all([import("../stores/scale-out.js"), this.kernel.serve()]).then(
+      ([{ ScaleOut }]) => {
+        // An auth provider that keeps state (OAuthProxy) keeps it where the instances share it.
+        (this.auth as AuthProvider | undefined)?.useSharedStore?.(shared);
+        return ScaleOut.start(shared, this.kernel);
+      },
+    );
     this.scaleOut = await this.scaleOutStart;
   }
 
@@ -625,9 +647,9 @@ export class FastMCP implements ServerEntry {
   }
 
   private async httpApp(options: HttpAppOptions): Promise<HttpApp> {
-    void this.kernel.serve();
+    const serving = this.kernel.serve();
     await this.joinScaleOut(undefined);
-    const { HttpApp } = await import("../transports/http/app.js");
+    const [{ HttpApp }] = await Promise.all([import("../transports/http/app.js"), serving]);
     return new HttpApp(this, options);
   }
 
@@ -642,4 +664,10 @@ export class FastMCP implements ServerEntry {
     this.visibility.applyTo(this.registries());
     return this;
   }
+}
+
+/** The `requestState` option, checked now (a bad secret throws here); the codec is made when serving starts. */
+function checkedRequestState(options: RequestStateOptions = {}): RequestStateOptions {
+  secretBytes(options.secret);
+  return options;
 }

@@ -1,9 +1,10 @@
 /**
  * The server kernel: the registries built at start-up, the server's options, change notifications,
  * middleware and mounts. It does no I/O; transports hand it requests through sessions. What turns
- * one request into one result (dispatcher.ts, with the method handlers and the request context)
- * loads when the server starts serving (`serve()`: run(), listen(), the first session or exchange),
- * so that importing the package does not load it.
+ * one request into one result (dispatcher.ts, with the method handlers and the request context) and
+ * the sessions and exchanges that bring requests in load when the server starts serving
+ * (serving.ts, by `serve()`: run(), listen(), the first session or exchange), so that importing the
+ * package does not load them.
  */
 
 import type { AuthInfo } from "../auth/types.js";
@@ -13,6 +14,7 @@ import type {
   Implementation,
   JSONRPCNotification,
   JSONRPCRequest,
+  JSONRPCResponse,
   Prompt,
   Resource,
   ResourceTemplate,
@@ -26,14 +28,15 @@ import type { ResourceEntry, TemplateEntry } from "./components/resources.js";
 import type { ToolEntry } from "./components/tools.js";
 import type { RequestScope } from "./context.js";
 import type { Dispatcher } from "./dispatcher.js";
-import type { TransportKind } from "./entry.js";
+import type { SessionOptions, TransportKind } from "./entry.js";
 import { checkMiddleware, type Middleware } from "./middleware.js";
 import type { MiddlewareChain } from "./middleware-chain.js";
 import { Mounts } from "./mounts.js";
 import type { RequestStateCodec } from "./request-state.js";
+import type { RequestStateOptions } from "./request-state-options.js";
 import type { SessionValues } from "./session-values.js";
 import type { ComponentSource } from "./sources.js";
-import { type SessionMember, SubscriptionHub } from "./subscriptions.js";
+import type { SessionMember, SubscriptionHub } from "./subscriptions.js";
 import type { TaskManager } from "./tasks/tasks.js";
 import { type TasksOptions, type TasksSettings, tasksSettings } from "./tasks/tasks-options.js";
 
@@ -48,6 +51,40 @@ export interface SessionState {
   subscriptions?: Set<string>;
   /** `ctx.getState` / `ctx.setState` values; made in memory on first use unless a store set them. */
   values?: SessionValues;
+}
+
+/** A session's state as it starts: before `initialize`, with the transport's identity. */
+export function sessionState(options: SessionOptions): SessionState {
+  return {
+    transport: options.transport ?? "custom",
+    legacy: undefined,
+    sessionId: options.sessionId,
+    auth: options.auth,
+  };
+}
+
+/** What serving needs (serving.ts, the server-serve layer): loaded once per process, by the first server that serves. */
+export type ServingCode = typeof import("./serving.js");
+let servingCode: ServingCode | undefined;
+let servingLoad: Promise<ServingCode> | undefined;
+
+/** Loads the serving code (once); resolves with it. */
+export function loadServing(): Promise<ServingCode> {
+  servingLoad ??= import("./serving.js").then((code) => {
+    servingCode = code;
+    return code;
+  });
+  return servingLoad;
+}
+
+/** The serving code, when it has loaded. */
+export function loadedServing(): ServingCode | undefined {
+  return servingCode;
+}
+
+/** The answer to a request when the serving code cannot load (an internal error, as a failing dispatch gives). */
+export function unserved(id: JSONRPCRequest["id"], error: Error): JSONRPCResponse {
+  return { jsonrpc: "2.0", id, error: { code: -32603, message: error.message } } as JSONRPCResponse;
 }
 
 /** One request handed to the kernel. */
@@ -71,8 +108,8 @@ export interface KernelOptions {
   listCache: CacheHints;
   /** Cache hints on 2026-07-28 resources/read results, unless a resource sets its own. */
   readCache: CacheHints;
-  /** Seals and opens the requestState of 2026-07-28 input-required rounds. */
-  requestState: RequestStateCodec;
+  /** The requestState of 2026-07-28 input-required rounds (checked): the codec is `kernel.requestState`. */
+  requestState: RequestStateOptions;
   /** The tasks extension: task store, time to live, polling interval. */
   tasks?: TasksOptions;
 }
@@ -89,10 +126,14 @@ export class ServerKernel {
   readonly templates: Registry<TemplateEntry, ResourceTemplate>;
   readonly prompts: Registry<PromptEntry, Prompt>;
   readonly options: KernelOptions;
-  /** Change notifications for legacy sessions and 2026-07-28 listen streams. */
-  readonly hub = new SubscriptionHub();
+  private codec: RequestStateCodec | undefined;
   /** Open connections, told about list changes and subscribed resource updates. */
-  readonly sessions: Set<SessionMember> = this.hub.sessions;
+  readonly sessions = new Set<SessionMember>();
+  /**
+   * Change notifications for legacy sessions and 2026-07-28 listen streams: made with the
+   * dispatcher (until the server serves, no one listens).
+   */
+  hub: SubscriptionHub | undefined;
   /** The checked `tasks` option: the tasks extension itself loads on first use (`tasks()`). */
   private readonly tasksSettings: TasksSettings;
   private taskManager: Promise<TaskManager> | undefined;
@@ -123,18 +164,30 @@ export class ServerKernel {
   }
 
   /**
-   * The dispatcher (dispatcher.ts), loaded on first call: by whatever starts serving, so that it is
-   * there when the first request arrives, and by the first request otherwise.
+   * The dispatcher (dispatcher.ts, with the serving code), loaded on first call: by whatever starts
+   * serving, so that it is there when the first request arrives, and by the first request otherwise.
    */
   serve(): Promise<Dispatcher> {
     if (this.dispatcherLoading) return this.dispatcherLoading;
-    this.dispatcherLoading = import("./dispatcher.js").then(({ Dispatcher }) => {
-      this.dispatcher = new Dispatcher(this);
+    const made = (code: ServingCode) => {
+      this.hub ??= new code.SubscriptionHub(this.sessions);
+      this.codec ??= new code.RequestStateCodec(this.options.requestState);
+      this.dispatcher = new code.Dispatcher(this);
       return this.dispatcher;
-    });
+    };
+    this.dispatcherLoading = servingCode ? Promise.resolve(made(servingCode)) : loadServing().then(made);
     // Started ahead of need, maybe never awaited: a failure to load is the first request's to report.
     this.dispatcherLoading.catch(() => {});
     return this.dispatcherLoading;
+  }
+
+  /**
+   * Seals and opens the requestState of 2026-07-28 input-required rounds: made with the dispatcher,
+   * so only serving code (which runs once it exists) asks for it.
+   */
+  get requestState(): RequestStateCodec {
+    if (!this.codec) throw new Error("The requestState codec is made when the server starts serving");
+    return this.codec;
   }
 
   /** Handles one request for either era; rejects with an McpError for a JSON-RPC error answer. */
@@ -146,7 +199,7 @@ export class ServerKernel {
   /** Task tools and the `tasks/*` methods of the tasks extension, loaded on first use. */
   tasks(): Promise<TaskManager> {
     this.taskManager ??= import("./tasks/tasks.js").then(({ TaskManager }) => {
-      this.loadedTasks = new TaskManager(this.tasksSettings, (task) => this.hub.taskStatus(task));
+      this.loadedTasks = new TaskManager(this.tasksSettings, (task) => this.hub?.taskStatus(task));
       return this.loadedTasks;
     });
     return this.taskManager;
@@ -186,7 +239,7 @@ export class ServerKernel {
   }
 
   private listChanged(method: string): void {
-    this.hub.listChanged(method);
+    this.hub?.listChanged(method);
     if (this.listListeners) for (const listener of this.listListeners) listener(method);
   }
 
@@ -195,7 +248,7 @@ export class ServerKernel {
    * servers this one is mounted on.
    */
   resourceUpdated(uri: string): void {
-    this.hub.resourceUpdated(uri);
+    this.hub?.resourceUpdated(uri);
     if (this.updateListeners) for (const listener of this.updateListeners) listener(uri);
   }
 

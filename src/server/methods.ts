@@ -10,13 +10,15 @@ import { TASK_METHODS, TASKS_EXTENSION, type TaskMethod } from "../protocol/task
 import type { LoggingLevel, Result } from "../protocol/types.js";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "../protocol/versions.js";
 import { callTool, renderPrompt } from "./components/calls.js";
-import { type Entry, pageOf, type Registry } from "./components/registry.js";
+import { pageOf, registryPage } from "./components/pages.js";
+import type { Entry, Registry } from "./components/registry.js";
 import { Context } from "./context.js";
 import type { DispatchScope } from "./dispatch-scope.js";
 import type { Dispatcher } from "./dispatcher.js";
 import type { DispatchInput, ServerKernel, SessionState, Visibility } from "./kernel.js";
 import { keyOf, type MountRoutes, type Route } from "./mount-routes.js";
 import type { SourceLists } from "./sources.js";
+import type { SubscriptionHub } from "./subscriptions.js";
 
 /** Any request's params, as they arrive. */
 export interface WireParams {
@@ -114,7 +116,8 @@ export function methodHandlers(dispatcher: Dispatcher): Handlers {
           ? params.notifications
           : await (await kernel.tasks()).listenFilter(params.notifications, scope);
       const filter = await readableSubscriptions(dispatcher, notifications, scope);
-      return kernel.hub.listen(scope.requestId, filter, scope.signal, scope.notify);
+      // The hub is made with the dispatcher that runs this.
+      return (kernel.hub as SubscriptionHub).listen(scope.requestId, filter, scope.signal, scope.notify);
     },
     "resources/subscribe": async (params, scope, input) => {
       const uri = subscriptionUri(params);
@@ -361,7 +364,7 @@ function listPage(
   const pageSize = kernel.options.pageSize;
   const field = LIST_FIELDS[kind];
   if (!kernel.mounts) {
-    const page = registry.page(params.cursor, pageSize, scope.auth);
+    const page = registryPage(registry, params.cursor, pageSize, scope.auth);
     const result = withCursor({ [field]: page.items }, page.nextCursor);
     return registry.hasChecks() ? privateList(result, scope.era) : result;
   }

@@ -16,7 +16,7 @@ import type {
 } from "../protocol/types.js";
 import { LATEST_LEGACY_PROTOCOL_VERSION, negotiateLegacyVersion } from "../protocol/versions.js";
 import { errorResult } from "./components/calls.js";
-import { pageOf } from "./components/registry.js";
+import { pageOf } from "./components/pages.js";
 import { Context } from "./context.js";
 import type { DispatchScope } from "./dispatch-scope.js";
 import type { Dispatcher } from "./dispatcher.js";

@@ -3,6 +3,7 @@
  * mount's namespace, and the routing of a name or URI to the mount that serves it. The server's own
  * components win over mounted ones; among mounts, the latest wins.
  */
+import { matchUri } from "./components/uri-match.js";
 import { compileUriTemplate, type UriTemplate } from "./components/uri-template.js";
 import type { DispatchScope } from "./dispatch-scope.js";
 import type { Visibility } from "./kernel.js";
@@ -149,7 +150,7 @@ export class MountRoutes {
       const matched = templates.some(
         (item) =>
           (!visible?.templates || visible.templates.has(item.uriTemplate)) &&
-          this.template(item.uriTemplate)?.match(uri) !== undefined,
+          this.matches(item.uriTemplate, uri),
       );
       if (matched) return route;
     }
@@ -168,6 +169,12 @@ export class MountRoutes {
       }
     }
     return routes;
+  }
+
+  /** Whether `uri` matches the template (compiled once; a template that does not compile matches nothing). */
+  private matches(uriTemplate: string, uri: string): boolean {
+    const template = this.template(uriTemplate);
+    return template !== undefined && matchUri(template, uri) !== undefined;
   }
 
   private template(uriTemplate: string): UriTemplate | undefined {

@@ -4,16 +4,9 @@
  * parameters, the caller's identity and an expiry, and sealed with HMAC-SHA-256 (WebCrypto), so a
  * retry needs no server-side storage and a tampered, replayed-elsewhere or stale one is refused.
  */
+import { type RequestStateOptions, secretBytes } from "./request-state-options.js";
 
-export interface RequestStateOptions {
-  /**
-   * The HMAC key. Give the same secret to every instance behind a load balancer; by default a
-   * random key is made per process (so retries must reach the same process).
-   */
-  secret?: string | Uint8Array;
-  /** How long a requestState stays valid (ms, default 10 minutes). */
-  ttlMs?: number;
-}
+export type { RequestStateOptions } from "./request-state-options.js";
 
 /** What a requestState holds. */
 export interface RequestStatePayload {
@@ -47,14 +40,15 @@ export async function sha256(text: string): Promise<string> {
   return (await requestStateCrypto()).sha256(text);
 }
 
-/**
- * Seals and opens requestState with this server's key. The options are checked when the server is
- * made; the random key (unless one is given) and the crypto code wait for the first requestState.
- */
 /** How often a scaled-out server may re-read the shared key: after a failed check, and while sealing. */
 const RECHECK_AFTER_FAILURE_MS = 5_000;
 const RECHECK_WHILE_SEALING_MS = 60_000;
 
+/**
+ * Seals and opens requestState with this server's key. Made when the server starts serving (the
+ * options were checked when it was made); the random key (unless one is given) and the crypto code
+ * wait for the first requestState.
+ */
 export class RequestStateCodec {
   private key: Promise<CryptoKey> | undefined;
   private secret: Uint8Array | undefined;
@@ -74,9 +68,7 @@ export class RequestStateCodec {
   constructor(options: RequestStateOptions = {}) {
     const secret = options.secret;
     this.givenSecret = secret !== undefined;
-    this.secret = typeof secret === "string" ? new TextEncoder().encode(secret) : secret;
-    if (this.secret !== undefined && this.secret.length < 16)
-      throw new TypeError("requestState secret must be at least 16 bytes");
+    this.secret = secretBytes(secret);
     this.ttlMs = options.ttlMs ?? 10 * 60_000;
   }
 

@@ -8,6 +8,7 @@
 import { LOG_LEVELS as LEVELS } from "../protocol/logging.js";
 import type { LoggingLevel } from "../protocol/types.js";
 import type { RunOptions } from "./fastmcp.js";
+import { environment, maskSetting, RUN_HOOK, type RunHook } from "./process-settings.js";
 
 /** The `FASTMCP_*` settings, parsed and checked. */
 export interface EnvSettings {
@@ -29,10 +30,6 @@ type Env = Record<string, string | undefined>;
 
 /** Python's level names map onto the MCP ones, so a Python FastMCP setting keeps its meaning. */
 const LEVEL_ALIASES: Record<string, LoggingLevel> = { warn: "warning", fatal: "critical" };
-
-function environment(): Env {
-  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
-}
 
 /**
  * Reads the `FASTMCP_*` variables (all, or the one named). A value that cannot be meant throws a
@@ -69,12 +66,8 @@ export function envSettings(env: Env = environment(), only?: keyof EnvSettings):
       throw new TypeError(`FASTMCP_SHUTDOWN_TIMEOUT_MS must be a number of milliseconds, not "${shutdown}"`);
     settings.shutdownTimeoutMs = Number(shutdown);
   }
-  const mask = read("maskErrorDetails", "FASTMCP_MASK_ERROR_DETAILS")?.toLowerCase();
-  if (mask) {
-    if (["1", "true", "yes", "on"].includes(mask)) settings.maskErrorDetails = true;
-    else if (["0", "false", "no", "off"].includes(mask)) settings.maskErrorDetails = false;
-    else throw new TypeError(`FASTMCP_MASK_ERROR_DETAILS must be true or false, not "${mask}"`);
-  }
+  const mask = only === undefined || only === "maskErrorDetails" ? maskSetting(env) : undefined;
+  if (mask !== undefined) settings.maskErrorDetails = mask;
   return settings;
 }
 
@@ -83,14 +76,6 @@ export function logLevelAllows(level: LoggingLevel, env: Env = environment()): b
   const threshold = envSettings(env, "logLevel").logLevel ?? "info";
   return LEVELS.indexOf(level) >= LEVELS.indexOf(threshold);
 }
-
-/**
- * Called by `run()` before it serves: the options to serve with, or `false` when the caller (the
- * CLI inspecting a file) only wanted the server and nothing is to be served.
- */
-export type RunHook = (server: object, options: RunOptions) => RunOptions | false;
-
-const RUN_HOOK = Symbol.for("fastmcp-ts.run-hook");
 
 /**
  * Installs (or, with `undefined`, removes) the process-wide run hook. A global symbol, not module
@@ -102,15 +87,12 @@ export function setRunHook(hook: RunHook | undefined): void {
 }
 
 /**
- * The options `run()` serves with: the run hook's answer when the CLI loaded this file, then the
- * `FASTMCP_HOST` / `FASTMCP_PORT` / `FASTMCP_WORKERS` / `FASTMCP_SHUTDOWN_TIMEOUT_MS` defaults for
- * the HTTP transports where the options name none.
+ * The options `run()` serves an HTTP transport with (after the run hook): the `FASTMCP_HOST` /
+ * `FASTMCP_PORT` / `FASTMCP_WORKERS` / `FASTMCP_SHUTDOWN_TIMEOUT_MS` defaults where they name none.
  */
-export function runSettings(server: object, options: RunOptions): RunOptions | false {
-  const hook = (globalThis as Record<symbol, unknown>)[RUN_HOOK] as RunHook | undefined;
-  const chosen = hook ? hook(server, options) : options;
-  if (chosen === false || chosen.transport === undefined || chosen.transport === "stdio") return chosen;
-  const http = chosen as Extract<RunOptions, { transport: unknown }>;
+export function httpRunSettings(
+  http: Extract<RunOptions, { transport: unknown }>,
+): Extract<RunOptions, { transport: unknown }> {
   const env = {
     ...envSettings(undefined, "host"),
     ...envSettings(undefined, "port"),

@@ -9,7 +9,7 @@ import { type IncomingRequestExtra, RpcPeer, type RpcPeerOptions } from "../prot
 import { decodeText, decodeValue } from "../protocol/jsonrpc.js";
 import type { JSONRPCMessage, JSONRPCNotification, JSONRPCRequest, Result } from "../protocol/types.js";
 import type { RequestRoute, ServerSession, SessionOptions } from "./entry.js";
-import type { DispatchInput, ServerKernel, SessionState } from "./kernel.js";
+import { type DispatchInput, type ServerKernel, type SessionState, sessionState } from "./kernel.js";
 import type { SessionMember } from "./subscriptions.js";
 
 export class ChannelSession implements ServerSession, SessionMember {
@@ -20,16 +20,12 @@ export class ChannelSession implements ServerSession, SessionMember {
   private readonly headers: Record<string, string> | undefined;
   private ownRequest: DispatchInput["serverRequest"];
 
-  constructor(kernel: ServerKernel, options: SessionOptions) {
+  /** `state`: the one a session opened before the serving code loaded made (pending-session.ts). */
+  constructor(kernel: ServerKernel, options: SessionOptions, state: SessionState = sessionState(options)) {
     this.kernel = kernel;
     this.send = options.send;
     this.headers = options.headers;
-    this.state = {
-      transport: options.transport ?? "custom",
-      legacy: undefined,
-      sessionId: options.sessionId,
-      auth: options.auth,
-    };
+    this.state = state;
     this.peer = new RpcPeer(new SessionPeerOptions(this, kernel, options));
     kernel.sessions.add(this);
   }

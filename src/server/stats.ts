@@ -43,7 +43,7 @@ export function serverStats(kernel: ServerKernel): ServerStats {
   return {
     sessions: kernel.sessions.size,
     inFlight,
-    listeners: kernel.hub.listenerCount,
+    listeners: kernel.hub?.listenerCount ?? 0,
     tasks: kernel.loadedTasks?.running ?? 0,
     tools: kernel.tools.size,
     resources: kernel.resources.size,

@@ -2,6 +2,7 @@
  * Change notifications for both eras from one place: list changes and resource updates fan out to
  * legacy sessions (list_changed, and `resources/subscribe`d URIs) and to 2026-07-28
  * `subscriptions/listen` streams (only what each filter asked for, tagged with its subscriptionId).
+ * Made with the dispatcher, when the server starts serving: until then no one listens.
  */
 import { McpError } from "../errors.js";
 import { ErrorCode } from "../protocol/codes.js";
@@ -79,14 +80,18 @@ export type HubEvent =
   | { kind: "task"; task: { taskId: string } };
 
 export class SubscriptionHub {
-  /** Legacy connections (and anything else that wants every list change). */
-  readonly sessions = new Set<SessionMember>();
+  /** Legacy connections (and anything else that wants every list change): the kernel's. */
+  readonly sessions: ReadonlySet<SessionMember>;
   private readonly listeners = new Set<Listener>();
   /**
    * Set on a scaled-out server: hears every change delivered here, to pass it on to the other
    * instances (which deliver it with `fromElsewhere` and do not pass it on again).
    */
   relay: ((event: HubEvent) => void) | undefined;
+
+  constructor(sessions: ReadonlySet<SessionMember>) {
+    this.sessions = sessions;
+  }
 
   /** Open `subscriptions/listen` streams. */
   get listenerCount(): number {

@@ -6,7 +6,7 @@
  * as `server.scaleOut` for legacy sessions and resumable streams.
  */
 import type { ServerKernel } from "../server/kernel.js";
-import { isListChanged } from "../server/subscriptions.js";
+import { isListChanged, type SubscriptionHub } from "../server/subscriptions.js";
 import { InstanceBus } from "./bus.js";
 import { StoreEventLog, type StoreEventLogOptions } from "./event-log.js";
 import { SharedTaskStore } from "./shared-task-store.js";
@@ -51,7 +51,8 @@ export class ScaleOut {
   static async start(store: Store, kernel: ServerKernel): Promise<ScaleOut> {
     const scaleOut = new ScaleOut(store);
     const { bus } = scaleOut;
-    const { hub } = kernel;
+    // Made when the server started serving, which joining waits for.
+    const hub = kernel.hub as SubscriptionHub;
     const tasks = await kernel.tasks();
     // Only the notifications instances send each other reach the clients, whatever the store holds.
     bus.on("list", (message) => {
@@ -74,7 +75,7 @@ export class ScaleOut {
       cancel: (taskId) => bus.broadcast({ kind: "task-cancel", taskId }),
       update: (taskId, responses) => bus.broadcast({ kind: "task-update", taskId, responses }),
     };
-    const codec = kernel.options.requestState;
+    const codec = kernel.requestState;
     if (!codec.givenSecret) {
       let mine = await sharedKey(store, randomKey());
       // Should the store lose the key, this instance's goes back in, or it takes the one there now.

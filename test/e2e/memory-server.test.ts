@@ -431,6 +431,27 @@ describe.each(ERAS)("in the %s era", (_era, options) => {
   });
 });
 
+describe("ctx.getState / ctx.setState without a store", () => {
+  const counter = () => {
+    const mcp = new FastMCP("state");
+    mcp.tool("count", async (_args, ctx) => {
+      const seen = ((await ctx.getState<number>("seen")) ?? 0) + 1;
+      await ctx.setState("seen", seen);
+      return seen;
+    });
+    return mcp;
+  };
+
+  it.each(ERAS)("keeps values per connection in the %s era, across its calls", async (_era, options) => {
+    const mcp = counter();
+    const client = await connect(mcp, options);
+    expect((await client.callTool("count", {})).text).toBe("1");
+    expect((await client.callTool("count", {})).text).toBe("2");
+    const other = await connect(mcp, options);
+    expect((await other.callTool("count", {})).text).toBe("1");
+  });
+});
+
 describe("era-specific results", () => {
   it("modern results carry resultType, serverInfo and cache hints; legacy ones do not", async () => {
     const mcp = new FastMCP({ name: "eras", version: "2.0.0", listCache: { ttlMs: 60_000 } });

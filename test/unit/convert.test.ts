@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CallToolResult, ContentBlock } from "../../src/protocol/types.js";
-import { Audio, File, Image, isMediaHelper, toBase64 } from "../../src/server/components/content.js";
+import { Audio, File, Image, isMediaHelper } from "../../src/server/components/content.js";
 import {
   isContentBlock,
   toCallToolResult,
@@ -11,6 +11,7 @@ import {
   toPromptMessages,
   toResourceContents,
 } from "../../src/server/components/convert.js";
+import { toBase64 } from "../../src/server/components/media.js";
 
 const PNG_BYTES = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 1, 2, 255]);
 const PNG_BASE64 = Buffer.from(PNG_BYTES).toString("base64");

@@ -118,21 +118,24 @@ const SHARED_PROTOCOL_CODE = [
 
 /**
  * The request engine and the JSON-RPC codec: a transport loads them with its first connect(), a
- * server with its sessions. The client entry does not load them (the root entry still does, through
- * its sessions' module).
+ * server with its serving code (sessions, exchanges). Neither entry's import loads them.
  */
 const ENGINE = [/^src\/protocol\/(engine|jsonrpc)\.ts$/];
 
 /**
- * What a server needs once it serves, loaded by its first run(), listen(), session or exchange: the
- * dispatcher with the method handlers, the request scope, input-required rounds and the running of
- * components, and the stdio loop (its line framing, shared with the client's stdio transport, is
- * in SHARED_PROTOCOL_CODE). Importing the root entry loads only what registering components needs.
+ * What a server needs once it serves, loaded by its first run(), listen(), session or exchange
+ * (server/serving.ts): the dispatcher with the method handlers, the request scope, input-required
+ * rounds and the running of components, sessions and stateless exchanges, change notifications,
+ * the requestState codec, what a Context asks of the client, the FASTMCP_* settings of an HTTP run,
+ * and the stdio loop (its line framing is in SHARED_PROTOCOL_CODE). Importing the root entry loads
+ * only what registering components needs.
  */
 const SERVER_SERVING = [
-  /^src\/server\/(dispatcher|methods|dispatch-scope|input-round)\.ts$/,
-  // Running a component for a request (validating, calling, converting its value).
-  /^src\/server\/components\/(calls|convert)\.ts$/,
+  /^src\/server\/(serving|dispatcher|methods|dispatch-scope|input-round|depth)\.ts$/,
+  /^src\/server\/(session|exchange|subscriptions|request-state|context-input|run-settings)\.ts$/,
+  // Running a component for a request (mapping a transformed tool's arguments, validating, calling,
+  // converting its value, media helpers' blocks), matching a URI against templates, pages of lists.
+  /^src\/server\/components\/(calls|convert|media|uri-match|pages|arg-mapping)\.ts$/,
   // Routing requests to mounted servers and proxies (mounting itself stays synchronous).
   /^src\/server\/mount-routes\.ts$/,
   /^src\/protocol\/era\.ts$/,
@@ -157,7 +160,8 @@ const FIRST_USE_FEATURES = [
 const MUST_NOT_LOAD = [
   /^src\/compose\/proxy\//,
   /^src\/compose\/openapi\//,
-  /^src\/auth\/server\/(?!core\.ts$)/,
+  // The server's `auth` option takes a verifier; the HTTP transports' token checks (core.ts) load with them.
+  /^src\/auth\/server\/(?!token-verifier\.ts$)/,
   // The bearer option, the provider interface and the `auth: "oauth"` shim that loads OAuth on first use.
   /^src\/auth\/client\/(?!bearer\.ts$|provider\.ts$|resolve\.ts$|lazy-oauth\.ts$)/,
   /^src\/cli\//,
@@ -173,14 +177,14 @@ const MUST_NOT_LOAD = [
   ...NETWORK_TRANSPORTS,
   ...CLIENT_IMPLEMENTATION,
   ...SHARED_PROTOCOL_CODE,
+  ...ENGINE,
   ...SERVER_SERVING,
   ...FIRST_USE_FEATURES,
 ];
 
-/** What the client entry must not load besides: any server code, and the request engine. */
+/** What the client entry must not load besides: any server code. */
 const CLIENT_MUST_NOT_LOAD = [
   ...MUST_NOT_LOAD,
-  ...ENGINE,
   /^src\/server\//,
   /^src\/transports\/stdio\/server\.ts$/,
   /^src\/middleware\//,
@@ -247,8 +251,10 @@ describe("what a server with a zod tool loads to answer a call", () => {
   });
 
   it("loads the server's request handling once it serves", () => {
+    expect(graph).toContain("src/server/serving.ts");
     expect(graph).toContain("src/server/dispatcher.ts");
     expect(graph).toContain("src/server/methods.ts");
+    expect(graph).toContain("src/server/session.ts");
   });
 
   it.each(
@@ -286,6 +292,47 @@ describe("a first-use feature loads when it is used", () => {
       (pattern) => !pattern.test("src/server/components/completion.ts"),
     );
     expect(graph.filter((path) => others.some((pattern) => pattern.test(path)))).toEqual([]);
+  });
+});
+
+describe("a session opened before the serving code loaded", () => {
+  let graph: string[];
+  let answer: unknown;
+  beforeAll(async () => {
+    // A raw session made at once after import: what it receives before the serving code has loaded
+    // is kept and answered in order, as by a session made later.
+    ({ modules: graph, result: answer } = await graphOf(`
+      const { FastMCP } = await import(process.argv[1] + "src/index.ts");
+      const mcp = new FastMCP({ name: "graph", version: "1.0.0" });
+      mcp.tool("echo", { inputSchema: { type: "object", properties: { n: { type: "number" } } } }, ({ n }) => n);
+      const replies = [];
+      let done;
+      const all = new Promise((resolve) => (done = resolve));
+      const session = mcp.createSession({
+        transport: "memory",
+        send: (message) => {
+          replies.push(message);
+          if (replies.length === 3) done();
+        },
+      });
+      session.receive({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } } });
+      session.receive({ jsonrpc: "2.0", method: "notifications/initialized" });
+      session.receiveText(JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "echo", arguments: { n: 7 } } }));
+      session.receive({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "echo", arguments: { n: 8 } } });
+      await all;
+      await session.drain();
+      globalThis.graphResult = {
+        ids: replies.map((reply) => reply.id),
+        texts: replies.slice(1).map((reply) => reply.result.content[0].text),
+        sessions: mcp.sessions().map((info) => [info.protocolVersion, info.initialized]),
+      };
+      session.close();
+    `));
+  });
+
+  it("answers every message it kept, in order, once the serving code has loaded", () => {
+    expect(answer).toEqual({ ids: [1, 2, 3], texts: ["7", "8"], sessions: [["2025-11-25", true]] });
+    expect(graph).toContain("src/server/serving.ts");
   });
 });
 

@@ -289,3 +289,23 @@ describe("onDuplicate and handles", () => {
     });
   });
 });
+
+describe("server options checked at construction", () => {
+  it("refuses a requestState secret under 16 bytes where the server is made, before it serves", () => {
+    expect(() => new FastMCP({ name: "short", requestState: { secret: "too short" } })).toThrow(
+      /at least 16 bytes/,
+    );
+    expect(() => new FastMCP({ name: "bytes", requestState: { secret: new Uint8Array(15) } })).toThrow(
+      /at least 16 bytes/,
+    );
+  });
+
+  it("serves input-required rounds with a secret of 16 bytes", async () => {
+    const mcp = new FastMCP({ name: "long", requestState: { secret: "sixteen bytes ok" } });
+    mcp.tool("ask", async (_args, ctx) => (await ctx.listRoots()).map((root) => root.uri).join(","));
+    const client = new Client(mcp, { roots: [{ uri: "file:///work" }] });
+    open.push(client);
+    await client.connect();
+    expect((await client.callTool("ask", {})).text).toBe("file:///work");
+  });
+});

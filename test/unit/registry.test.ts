@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { McpError } from "../../src/errors.js";
+import { registryPage } from "../../src/server/components/pages.js";
 import { type Entry, Registry } from "../../src/server/components/registry.js";
 
 interface Wire {
@@ -28,7 +29,7 @@ function walk(registry: Registry<Entry<Wire>>, pageSize: number): string[][] {
   const pages: string[][] = [];
   let cursor: string | undefined;
   for (let guard = 0; guard < 1000; guard++) {
-    const page = registry.page(cursor, pageSize);
+    const page = registryPage(registry, cursor, pageSize);
     pages.push(names(page.items));
     if (page.nextCursor === undefined) return pages;
     cursor = page.nextCursor;
@@ -117,15 +118,15 @@ describe("Registry pagination", () => {
 
   it("returns everything in one page without a page size", () => {
     const { registry } = registryOf(many);
-    const page = registry.page(undefined, undefined);
+    const page = registryPage(registry, undefined, undefined);
     expect(names(page.items)).toEqual(many);
     expect(page.nextCursor).toBeUndefined();
   });
 
   it("returns one page without a cursor when everything fits", () => {
     const { registry } = registryOf(many);
-    expect(registry.page(undefined, 10)).toEqual({ items: registry.list() });
-    expect(registry.page(undefined, 50).nextCursor).toBeUndefined();
+    expect(registryPage(registry, undefined, 10)).toEqual({ items: registry.list() });
+    expect(registryPage(registry, undefined, 50).nextCursor).toBeUndefined();
   });
 
   it.each([1, 3, 4, 5, 9])("walking pages of %i returns every item exactly once, in order", (size) => {
@@ -146,7 +147,7 @@ describe("Registry pagination", () => {
 
   it("uses opaque cursors that do not expose the key", () => {
     const { registry } = registryOf(["secret-tool-a", "secret-tool-b"]);
-    const cursor = registry.page(undefined, 1).nextCursor;
+    const cursor = registryPage(registry, undefined, 1).nextCursor;
     expect(typeof cursor).toBe("string");
     expect(cursor).not.toContain("secret");
     expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
@@ -165,7 +166,7 @@ describe("Registry pagination", () => {
     const { registry } = registryOf(many);
     let caught: unknown;
     try {
-      registry.page(cursor, 3);
+      registryPage(registry, cursor, 3);
     } catch (error) {
       caught = error;
     }
@@ -175,9 +176,9 @@ describe("Registry pagination", () => {
 
   it("rejects a cursor whose entry was removed since", () => {
     const { registry } = registryOf(many);
-    const cursor = registry.page(undefined, 3).nextCursor as string;
-    expect(names(registry.page(cursor, 3).items)).toEqual(["item-3", "item-4", "item-5"]);
+    const cursor = registryPage(registry, undefined, 3).nextCursor as string;
+    expect(names(registryPage(registry, cursor, 3).items)).toEqual(["item-3", "item-4", "item-5"]);
     registry.delete("item-3");
-    expect(() => registry.page(cursor, 3)).toThrow(McpError);
+    expect(() => registryPage(registry, cursor, 3)).toThrow(McpError);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { matchUri } from "../../src/server/components/uri-match.js";
 import { compileUriTemplate, isUriTemplate } from "../../src/server/components/uri-template.js";
 
 describe("compileUriTemplate", () => {
@@ -6,15 +7,15 @@ describe("compileUriTemplate", () => {
     const template = compileUriTemplate("users://{id}/profile");
     expect(template.template).toBe("users://{id}/profile");
     expect(template.variables).toEqual(["id"]);
-    expect(template.match("users://42/profile")).toEqual({ id: "42" });
-    expect(template.match("users://a/b/profile")).toBeUndefined();
-    expect(template.match("users:///profile")).toBeUndefined();
+    expect(matchUri(template, "users://42/profile")).toEqual({ id: "42" });
+    expect(matchUri(template, "users://a/b/profile")).toBeUndefined();
+    expect(matchUri(template, "users:///profile")).toBeUndefined();
   });
 
   it("matches several variables", () => {
     const template = compileUriTemplate("repo://{owner}/{repo}/issues/{number}");
     expect(template.variables).toEqual(["owner", "repo", "number"]);
-    expect(template.match("repo://octo/hello-world/issues/7")).toEqual({
+    expect(matchUri(template, "repo://octo/hello-world/issues/7")).toEqual({
       owner: "octo",
       repo: "hello-world",
       number: "7",
@@ -23,36 +24,36 @@ describe("compileUriTemplate", () => {
 
   it("anchors the whole URI", () => {
     const template = compileUriTemplate("weather://{city}/current");
-    expect(template.match("weather://paris/current")).toEqual({ city: "paris" });
-    expect(template.match("weather://paris/current/extra")).toBeUndefined();
-    expect(template.match("xweather://paris/current")).toBeUndefined();
-    expect(template.match("weather://paris/forecast")).toBeUndefined();
-    expect(template.match("weather://paris")).toBeUndefined();
+    expect(matchUri(template, "weather://paris/current")).toEqual({ city: "paris" });
+    expect(matchUri(template, "weather://paris/current/extra")).toBeUndefined();
+    expect(matchUri(template, "xweather://paris/current")).toBeUndefined();
+    expect(matchUri(template, "weather://paris/forecast")).toBeUndefined();
+    expect(matchUri(template, "weather://paris")).toBeUndefined();
   });
 
   it("treats regex characters in the literal parts literally", () => {
     const template = compileUriTemplate("data://v1.0/{name}.json");
-    expect(template.match("data://v1.0/report.json")).toEqual({ name: "report" });
-    expect(template.match("data://v1x0/report.json")).toBeUndefined();
-    expect(template.match("data://v1.0/reportxjson")).toBeUndefined();
+    expect(matchUri(template, "data://v1.0/report.json")).toEqual({ name: "report" });
+    expect(matchUri(template, "data://v1x0/report.json")).toBeUndefined();
+    expect(matchUri(template, "data://v1.0/reportxjson")).toBeUndefined();
   });
 
   it("{x*} matches the rest of the path, slashes included", () => {
     const template = compileUriTemplate("file:///{path*}");
     expect(template.variables).toEqual(["path"]);
-    expect(template.match("file:///home/user/notes.txt")).toEqual({ path: "home/user/notes.txt" });
-    expect(template.match("file:///single")).toEqual({ path: "single" });
+    expect(matchUri(template, "file:///home/user/notes.txt")).toEqual({ path: "home/user/notes.txt" });
+    expect(matchUri(template, "file:///single")).toEqual({ path: "single" });
   });
 
   it("{+x} matches slashes too", () => {
     const template = compileUriTemplate("docs://{+path}/raw");
-    expect(template.match("docs://guide/intro/start/raw")).toEqual({ path: "guide/intro/start" });
-    expect(template.match("docs:///raw")).toBeUndefined();
+    expect(matchUri(template, "docs://guide/intro/start/raw")).toEqual({ path: "guide/intro/start" });
+    expect(matchUri(template, "docs:///raw")).toBeUndefined();
   });
 
   it("a simple variable does not match a slash but a greedy one next to it does", () => {
     const template = compileUriTemplate("git://{repo}/{path*}");
-    expect(template.match("git://fastmcp/src/server/registry.ts")).toEqual({
+    expect(matchUri(template, "git://fastmcp/src/server/registry.ts")).toEqual({
       repo: "fastmcp",
       path: "src/server/registry.ts",
     });
@@ -61,43 +62,46 @@ describe("compileUriTemplate", () => {
   it("{?q,r} query variables are optional and match in any order", () => {
     const template = compileUriTemplate("search://items{?q,limit}");
     expect(template.variables).toEqual(["q", "limit"]);
-    expect(template.match("search://items")).toEqual({});
-    expect(template.match("search://items?q=cats")).toEqual({ q: "cats" });
-    expect(template.match("search://items?q=cats&limit=5")).toEqual({ q: "cats", limit: "5" });
-    expect(template.match("search://items?limit=5&q=cats")).toEqual({ q: "cats", limit: "5" });
+    expect(matchUri(template, "search://items")).toEqual({});
+    expect(matchUri(template, "search://items?q=cats")).toEqual({ q: "cats" });
+    expect(matchUri(template, "search://items?q=cats&limit=5")).toEqual({ q: "cats", limit: "5" });
+    expect(matchUri(template, "search://items?limit=5&q=cats")).toEqual({ q: "cats", limit: "5" });
   });
 
   it("ignores query parameters the template does not name", () => {
     const template = compileUriTemplate("search://{index}{?q}");
-    expect(template.match("search://books?page=2&q=dune")).toEqual({ index: "books", q: "dune" });
+    expect(matchUri(template, "search://books?page=2&q=dune")).toEqual({ index: "books", q: "dune" });
   });
 
   it("still requires the path part before the query to match", () => {
     const template = compileUriTemplate("search://items{?q}");
-    expect(template.match("search://other?q=x")).toBeUndefined();
+    expect(matchUri(template, "search://other?q=x")).toBeUndefined();
   });
 
   it("{&x} continues a query", () => {
     const template = compileUriTemplate("list://things{?page}{&size}");
     expect(template.variables).toEqual(["page", "size"]);
-    expect(template.match("list://things?size=10&page=3")).toEqual({ page: "3", size: "10" });
+    expect(matchUri(template, "list://things?size=10&page=3")).toEqual({ page: "3", size: "10" });
   });
 
   it("percent-decodes path and query values", () => {
     const template = compileUriTemplate("notes://{title}{?tag}");
-    expect(template.match("notes://hello%20world?tag=a%26b")).toEqual({ title: "hello world", tag: "a&b" });
-    expect(compileUriTemplate("file:///{path*}").match("file:///my%20docs/caf%C3%A9.txt")).toEqual({
+    expect(matchUri(template, "notes://hello%20world?tag=a%26b")).toEqual({
+      title: "hello world",
+      tag: "a&b",
+    });
+    expect(matchUri(compileUriTemplate("file:///{path*}"), "file:///my%20docs/caf%C3%A9.txt")).toEqual({
       path: "my docs/café.txt",
     });
   });
 
   it("keeps a value that is not valid percent-encoding as it is", () => {
-    expect(compileUriTemplate("x://{v}").match("x://100%")).toEqual({ v: "100%" });
+    expect(matchUri(compileUriTemplate("x://{v}"), "x://100%")).toEqual({ v: "100%" });
   });
 
   it("does not let a simple variable swallow a query string", () => {
     const template = compileUriTemplate("users://{id}");
-    expect(template.match("users://42?x=1")).toBeUndefined();
+    expect(matchUri(template, "users://42?x=1")).toBeUndefined();
   });
 
   it.each([

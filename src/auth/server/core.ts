@@ -10,40 +10,9 @@
 import type { Store } from "../../stores/store.js";
 import type { HttpReply, HttpRequestLike } from "../../transports/http/exchange.js";
 import type { AuthInfo } from "../types.js";
+import type { TokenVerifier } from "./token-verifier.js";
 
-/** Checks a bearer token; resolves to the identity, or undefined when the token is not valid. */
-export interface TokenVerifier {
-  verify(token: string): AuthInfo | undefined | Promise<AuthInfo | undefined>;
-  /**
-   * Told the URL of the resource it protects, once an auth provider knows it (JWTVerifier takes it
-   * as its audience when it has none).
-   */
-  forResource?(resource: string): void;
-  /** Scopes every token must have (answered with 403 insufficient_scope otherwise). */
-  readonly requiredScopes?: readonly string[];
-}
-
-/** A fixed set of tokens, for development, tests and service-to-service use. */
-export class StaticTokenVerifier implements TokenVerifier {
-  private readonly tokens: Map<string, Omit<AuthInfo, "token">>;
-  readonly requiredScopes?: readonly string[];
-
-  constructor(
-    tokens: string[] | Record<string, Omit<AuthInfo, "token">>,
-    options: { requiredScopes?: string[] } = {},
-  ) {
-    const entries: [string, Omit<AuthInfo, "token">][] = Array.isArray(tokens)
-      ? tokens.map((token) => [token, {}])
-      : Object.entries(tokens);
-    this.tokens = new Map(entries);
-    if (options.requiredScopes) this.requiredScopes = options.requiredScopes;
-  }
-
-  verify(token: string): AuthInfo | undefined {
-    const info = this.tokens.get(token);
-    return info ? { token, ...info } : undefined;
-  }
-}
+export { StaticTokenVerifier, type TokenVerifier } from "./token-verifier.js";
 
 /** Where RFC 9728 puts the metadata; a resource with a path gets it appended (`…/mcp`). */
 export const PROTECTED_RESOURCE_WELL_KNOWN = "/.well-known/oauth-protected-resource";

@@ -3,7 +3,7 @@ import { ResourceError } from "../../errors.js";
 import type { CallToolResult, ContentBlock } from "../../protocol/types.js";
 import type { CompiledSchema, ValidationOutcome } from "../../schema/compile.js";
 import { formatIssues } from "../../server/components/calls.js";
-import { toBase64 } from "../../server/components/content.js";
+import { toBase64 } from "../../server/components/media.js";
 import type { ApiResponse } from "./request.js";
 
 function mediaType(contentType: string): string {

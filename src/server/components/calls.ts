@@ -9,6 +9,7 @@ import { ErrorCode } from "../../protocol/codes.js";
 import type { CallToolResult, GetPromptResult, ResourceContents } from "../../protocol/types.js";
 import type { CompiledSchema } from "../../schema/compile.js";
 import type { Context } from "../context.js";
+import { issuePath, mapArgs } from "./arg-mapping.js";
 import { toCallToolResult, toPromptMessages, toResourceContents } from "./convert.js";
 import type { PromptEntry, PromptHandler } from "./prompts.js";
 import type { ResourceEntry, TemplateEntry } from "./resources.js";
@@ -49,7 +50,7 @@ type CheckedArgs = { ok: true; args: unknown } | { ok: false; result: CallToolRe
 export function validateToolArgs(entry: ToolEntry, rawArgs: unknown): CheckedArgs | Promise<CheckedArgs> {
   const mapping = entry.transform;
   const args: unknown = mapping
-    ? mapping.mapArgs((rawArgs ?? {}) as Record<string, unknown>)
+    ? mapArgs(mapping, (rawArgs ?? {}) as Record<string, unknown>)
     : (rawArgs ?? {});
   if (!entry.input) return { ok: true, args };
   const checked = (outcome: Awaited<ReturnType<CompiledSchema["validate"]>>): CheckedArgs =>
@@ -60,7 +61,7 @@ export function validateToolArgs(entry: ToolEntry, rawArgs: unknown): CheckedArg
           result: errorResult(
             `Invalid arguments for tool ${entry.key}: ${formatIssues(
               mapping
-                ? outcome.issues.map((issue) => ({ ...issue, path: mapping.issuePath(issue.path) }))
+                ? outcome.issues.map((issue) => ({ ...issue, path: issuePath(mapping, issue.path) }))
                 : outcome.issues,
             )}`,
           ),

@@ -7,7 +7,8 @@ import type {
   Role,
   TextContent,
 } from "../../protocol/types.js";
-import { isMediaHelper, toBase64 } from "./content.js";
+import { isMediaHelper } from "./content.js";
+import { toBase64 } from "./media.js";
 
 const CONTENT_TYPES = new Set(["text", "image", "audio", "resource", "resource_link"]);
 

@@ -1,10 +1,9 @@
 /**
  * An ordered store of components (tools, resources, templates, prompts) with enable/disable,
- * a cached list of what is visible, opaque-cursor pagination and change notification.
+ * a cached list of what is visible and change notification. Its pages (pages.ts, opaque cursors)
+ * load with the serving code.
  */
 import type { AuthCheck, AuthInfo } from "../../auth/types.js";
-import { McpError } from "../../errors.js";
-import { ErrorCode } from "../../protocol/codes.js";
 import type { Icon, MetaObject } from "../../protocol/types.js";
 
 /** What every component (tool, resource, template, prompt) takes besides its own options. */
@@ -121,62 +120,15 @@ export function checkComponentName(kind: "tool" | "prompt", name: unknown): stri
   return name;
 }
 
-export interface Page<Wire> {
-  items: Wire[];
-  nextCursor?: string;
-}
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
-
-function encodeCursor(key: string): string {
-  return btoa(String.fromCharCode(...encoder.encode(key)))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
-}
-
-function decodeCursor(cursor: unknown): string | undefined {
-  if (typeof cursor !== "string") return undefined;
-  try {
-    const binary = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
-    return decoder.decode(Uint8Array.from(binary, (char) => char.charCodeAt(0)));
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * One page of a list that is not a registry's own (one filtered by middleware), with the same
- * cursor format: the cursor names the first item of the next page.
- */
-export function pageOf<W>(
-  items: W[],
-  keyOf: (item: W) => string,
-  cursor: unknown,
-  pageSize: number | undefined,
-): Page<W> {
-  let start = 0;
-  if (cursor !== undefined) {
-    const key = decodeCursor(cursor);
-    start = key === undefined ? -1 : items.findIndex((item) => keyOf(item) === key);
-    if (start < 0) throw new McpError(ErrorCode.InvalidParams, "Invalid cursor");
-  }
-  if (!pageSize) return { items: start === 0 ? items : items.slice(start) };
-  const end = start + pageSize;
-  const page: Page<W> = { items: items.slice(start, end) };
-  const next = items[end];
-  if (next !== undefined) page.nextCursor = encodeCursor(keyOf(next));
-  return page;
-}
-
 export class Registry<E extends Entry<Wire>, Wire = E["wire"]> {
   private readonly entries = new Map<string, E>();
   private visible: Wire[] | undefined;
-  private visibleEntries: E[] = [];
+  /** @internal The listed entries, as of the last `list()` (pages.ts pages them). */
+  visibleEntries: E[] = [];
   /** How many listed entries have an `auth` check: zero keeps lists and lookups caller-independent. */
   private guarded = 0;
-  private positions: Map<string, number> | undefined;
+  /** @internal Each listed entry's position, as of the last `list()`. */
+  positions: Map<string, number> | undefined;
   private readonly onChange: () => void;
   private policy: VisibilityPolicy | undefined;
 
@@ -294,33 +246,6 @@ export class Registry<E extends Entry<Wire>, Wire = E["wire"]> {
     const items = this.list();
     if (this.guarded === 0) return items;
     return this.visibleEntries.filter((entry) => allows(entry, auth)).map((entry) => entry.wire);
-  }
-
-  /** One page of the list as `auth`'s holder sees it; the cursor names the first entry of the next page. */
-  page(cursor: unknown, pageSize: number | undefined, auth?: AuthInfo): Page<Wire> {
-    const items = this.list();
-    if (this.guarded > 0) {
-      const mine = this.visibleEntries.filter((entry) => allows(entry, auth));
-      const page = pageOf(mine, (entry) => entry.key, cursor, pageSize);
-      const result: Page<Wire> = { items: page.items.map((entry) => entry.wire) };
-      if (page.nextCursor !== undefined) result.nextCursor = page.nextCursor;
-      return result;
-    }
-    let start = 0;
-    if (cursor !== undefined) {
-      const key = decodeCursor(cursor);
-      const at = key === undefined ? undefined : this.positions?.get(key);
-      if (at === undefined) throw new McpError(ErrorCode.InvalidParams, "Invalid cursor");
-      start = at;
-    }
-    if (!pageSize || (start === 0 && items.length <= pageSize))
-      return start === 0 ? { items } : { items: items.slice(start) };
-    const end = start + pageSize;
-    const page: Page<Wire> = { items: items.slice(start, end) };
-    if (end < items.length) {
-      page.nextCursor = encodeCursor((this.visibleEntries[end] as E).key);
-    }
-    return page;
   }
 
   private changed(): void {

@@ -1,8 +1,9 @@
 /**
  * Tool transformation: the same tool under a new name, description or argument shape. The new
  * schema and the argument mapping are built once, here; a call maps the client's arguments back to
- * the original names and then runs the original validator and handler, so Standard Schema and JSON
- * Schema tools behave alike and the output schema is untouched.
+ * the original names (arg-mapping.ts, with the serving code) and then runs the original validator
+ * and handler, so Standard Schema and JSON Schema tools behave alike and the output schema is
+ * untouched.
  */
 import type { Tool, ToolAnnotations } from "../../protocol/types.js";
 import { checkComponentName, checkTags, metaWithTags } from "./registry.js";
@@ -38,11 +39,6 @@ export interface TransformToolOptions {
 }
 
 type Schema = Record<string, unknown>;
-
-function cloneValue(value: unknown): unknown {
-  // A handler that mutates an object default must not change the next call's default.
-  return typeof value === "object" && value !== null ? structuredClone(value) : value;
-}
 
 /** The property schema as an object that can carry a description or a default. */
 function editable(property: unknown): Schema {
@@ -141,17 +137,10 @@ export function transformToolEntry(base: ToolEntry, options: TransformToolOption
   if (meta === undefined) delete wire._meta;
   else wire._meta = meta;
 
-  let transform = base.transform;
-  if (claimed.size > 0 || fills.length > 0) {
-    const own = mapping(fromNew, toNew, claimed, fills, fixed);
-    const inner = base.transform;
-    transform = inner
-      ? {
-          mapArgs: (args) => inner.mapArgs(own.mapArgs(args)),
-          issuePath: (path) => own.issuePath(inner.issuePath(path)),
-        }
-      : own;
-  }
+  const transform: ArgumentMapping | undefined =
+    claimed.size > 0 || fills.length > 0
+      ? { fromNew, toNew, claimed, fills, fixed, inner: base.transform }
+      : base.transform;
   // Kept in step with the wire so that transforming the transformed tool again starts from it.
   const own: ToolEntry["options"] = { ...base.options };
   if (wire.title !== undefined) own.title = wire.title;
@@ -160,33 +149,4 @@ export function transformToolEntry(base: ToolEntry, options: TransformToolOption
   if (tags !== undefined) own.tags = tags;
   else delete own.tags;
   return { ...base, key: name, wire, tags, transform, options: own };
-}
-
-function mapping(
-  fromNew: ReadonlyMap<string, string>,
-  toNew: ReadonlyMap<string, string>,
-  claimed: ReadonlySet<string>,
-  fills: readonly [string, unknown][],
-  fixed: readonly [string, unknown][],
-): ArgumentMapping {
-  return {
-    mapArgs(args) {
-      const out: Record<string, unknown> = {};
-      for (const key of Object.keys(args)) {
-        const old = fromNew.get(key);
-        if (old !== undefined) out[old] = args[key];
-        // Anything else passes through for the original schema to judge, except names it owns.
-        else if (!claimed.has(key)) out[key] = args[key];
-      }
-      for (const [old, value] of fills) if (out[old] === undefined) out[old] = cloneValue(value);
-      for (const [old, value] of fixed) out[old] = cloneValue(value);
-      return out;
-    },
-    issuePath(path) {
-      const dot = path.indexOf(".");
-      const head = dot === -1 ? path : path.slice(0, dot);
-      const renamed = toNew.get(head);
-      return renamed === undefined ? path : renamed + path.slice(head.length);
-    },
-  };
 }

@@ -134,12 +134,23 @@ export interface ToolEntry extends Entry<Tool> {
   transform?: ArgumentMapping | undefined;
 }
 
-/** How a transformed tool's arguments reach the original tool's validator and handler. */
+/**
+ * How a transformed tool's arguments reach the original tool's validator and handler, built at
+ * `transformTool` (tool-transform.ts); calls follow it with arg-mapping.ts.
+ */
 export interface ArgumentMapping {
-  /** The client's arguments (new names) as the original tool takes them; a fresh object. */
-  mapArgs(args: Record<string, unknown>): Record<string, unknown>;
-  /** A validation issue's path (original names) in the names the client sees. */
-  issuePath(path: string): string;
+  /** New argument name -> the original's. */
+  readonly fromNew: ReadonlyMap<string, string>;
+  /** Original argument name -> the new one. */
+  readonly toNew: ReadonlyMap<string, string>;
+  /** Original names a client cannot set directly: renamed away or hidden. */
+  readonly claimed: ReadonlySet<string>;
+  /** Defaults filled in when the client leaves the argument out, by original name. */
+  readonly fills: readonly [string, unknown][];
+  /** Values a hidden argument always gets, by original name. */
+  readonly fixed: readonly [string, unknown][];
+  /** The mapping of the tool this one transformed again, applied after this one. */
+  readonly inner: ArgumentMapping | undefined;
 }
 
 const EMPTY_INPUT = { type: "object", properties: {} } as const;

@@ -1,7 +1,7 @@
 /**
  * The stdio server transport: newline-delimited JSON-RPC on stdin/stdout. Nothing but protocol
  * messages is written to stdout; the server stops when stdin ends. The reading and writing loop
- * (serve.ts) loads with the first `serveStdio()`, in the file of the server's request handling.
+ * (serve.ts) loads with the first `serveStdio()`; `FastMCP.run()` finds it in its serving code's file.
  */
 import type { Readable, Writable } from "node:stream";
 import type { ServerEntry } from "../../server/entry.js";
@@ -25,17 +25,31 @@ export interface StdioServeOptions {
 
 /** Serves `server` until stdin ends. */
 export function serveStdio(server: ServerEntry, options: StdioServeOptions = {}): Promise<void> {
+  return serveStdioWith(server, options, () => import("./serve.js"));
+}
+
+/** The stdio loop (serve.ts), in a file of its own or in the server's serving code. */
+type Loop = Pick<typeof import("./serve.js"), "serveLines">;
+
+/** @internal `serveStdio` with the loop from `load` (FastMCP.run has it in its serving code). */
+export function serveStdioWith(
+  server: ServerEntry,
+  options: StdioServeOptions,
+  load: () => Loop | Promise<Loop>,
+): Promise<void> {
   const stdout = options.stdout ?? process.stdout;
   // At once, so that nothing logged after this call reaches stdout.
   const restoreConsole =
     (options.redirectConsole ?? stdout === process.stdout) ? redirectConsole() : () => {};
-  return import("./serve.js").then(
-    ({ serveLines }) => serveLines(server, options, restoreConsole),
-    (error: unknown) => {
-      restoreConsole();
-      throw error;
-    },
-  );
+  return Promise.resolve()
+    .then(load)
+    .then(
+      ({ serveLines }) => serveLines(server, options, restoreConsole),
+      (error: unknown) => {
+        restoreConsole();
+        throw error;
+      },
+    );
 }
 
 function redirectConsole(): () => void {
