@@ -49,24 +49,23 @@ async function base64(options: MediaOptions): Promise<string> {
   return toBase64(await readFile(path as string));
 }
 
-export async function imageContent(options: MediaOptions): Promise<ImageContent> {
-  const block: ImageContent = {
-    type: "image",
-    data: await base64(options),
-    mimeType: mimeType(options, "image/png"),
-  };
+/** An image or audio block: the data in base64, the MIME type from the options or the file's extension. */
+async function mediaBlock<B extends ImageContent | AudioContent>(
+  type: B["type"],
+  options: MediaOptions,
+  fallback: string,
+): Promise<B> {
+  const block = { type, data: await base64(options), mimeType: mimeType(options, fallback) } as B;
   if (options.annotations) block.annotations = options.annotations;
   return block;
 }
 
-export async function audioContent(options: MediaOptions): Promise<AudioContent> {
-  const block: AudioContent = {
-    type: "audio",
-    data: await base64(options),
-    mimeType: mimeType(options, "audio/wav"),
-  };
-  if (options.annotations) block.annotations = options.annotations;
-  return block;
+export function imageContent(options: MediaOptions): Promise<ImageContent> {
+  return mediaBlock<ImageContent>("image", options, "image/png");
+}
+
+export function audioContent(options: MediaOptions): Promise<AudioContent> {
+  return mediaBlock<AudioContent>("audio", options, "audio/wav");
 }
 
 export async function fileContent(
