@@ -92,14 +92,21 @@ export interface ServerSession {
 export interface ExchangeOptions {
   transport: TransportKind;
   auth: AuthInfo | undefined;
-  /** The HTTP request's headers (lower-case names). */
+  /**
+   * The HTTP request's headers (lower-case names). Read only when a handler asks for them
+   * (`ctx.headers`): a transport may copy them lazily with a getter, which must return the same
+   * object on every read.
+   */
   headers: Record<string, string> | undefined;
   /**
    * Aborted when the client goes away. Read only when a handler asks for it: a transport may make
    * it lazily with a getter (creating an AbortSignal costs more than a simple call).
    */
   readonly signal: AbortSignal;
-  /** Sends a notification about this request before its answer (progress, logs). */
+  /**
+   * Sends a notification about this request before its answer (progress, logs). Read only when a
+   * handler sends one: a transport may make it lazily with a getter.
+   */
   notify(method: string, params: Record<string, unknown>): void;
   /** Serve it as this legacy protocol version, initialized, without a session (legacy `stateless`). */
   legacyVersion?: string | undefined;
