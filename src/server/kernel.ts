@@ -8,6 +8,7 @@
  */
 
 import type { AuthInfo } from "../auth/types.js";
+import { ErrorCode } from "../protocol/codes.js";
 import type { LegacyState } from "../protocol/era.js";
 import type {
   CacheHints,
@@ -84,7 +85,11 @@ export function loadedServing(): ServingCode | undefined {
 
 /** The answer to a request when the serving code cannot load (an internal error, as a failing dispatch gives). */
 export function unserved(id: JSONRPCRequest["id"], error: Error): JSONRPCResponse {
-  return { jsonrpc: "2.0", id, error: { code: -32603, message: error.message } } as JSONRPCResponse;
+  return {
+    jsonrpc: "2.0",
+    id,
+    error: { code: ErrorCode.InternalError, message: error.message },
+  } as JSONRPCResponse;
 }
 
 /** One request handed to the kernel. */

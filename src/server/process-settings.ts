@@ -5,11 +5,12 @@
  */
 import type { RunOptions } from "./fastmcp.js";
 
-type Env = Record<string, string | undefined>;
+/** Environment variables by name. */
+export type Env = Record<string, string | undefined>;
 
 /** The process's environment (none outside Node). */
 export function environment(): Env {
-  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
+  return (globalThis as { process?: { env?: Env } }).process?.env ?? {};
 }
 
 /** `FASTMCP_MASK_ERROR_DETAILS`, parsed: a value that cannot be meant throws a TypeError naming the variable. */

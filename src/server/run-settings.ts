@@ -8,7 +8,7 @@
 import { LOG_LEVELS as LEVELS } from "../protocol/logging.js";
 import type { LoggingLevel } from "../protocol/types.js";
 import type { RunOptions } from "./fastmcp.js";
-import { environment, maskSetting, RUN_HOOK, type RunHook } from "./process-settings.js";
+import { type Env, environment, maskSetting, RUN_HOOK, type RunHook } from "./process-settings.js";
 
 /** The `FASTMCP_*` settings, parsed and checked. */
 export interface EnvSettings {
@@ -25,8 +25,6 @@ export interface EnvSettings {
   /** `FASTMCP_SHUTDOWN_TIMEOUT_MS`: the `shutdownTimeoutMs` of HTTP transports when `run()` names none. */
   shutdownTimeoutMs?: number;
 }
-
-type Env = Record<string, string | undefined>;
 
 /** Python's level names map onto the MCP ones, so a Python FastMCP setting keeps its meaning. */
 const LEVEL_ALIASES: Record<string, LoggingLevel> = { warn: "warning", fatal: "critical" };
