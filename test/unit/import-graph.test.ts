@@ -336,6 +336,43 @@ describe("a session opened before the serving code loaded", () => {
   });
 });
 
+describe("a session opened before the serving code loaded, fed hostile input", () => {
+  let answer: unknown;
+  beforeAll(async () => {
+    // Lines that are not JSON-RPC, kept while the serving code loads, get the answers they would
+    // get later (a parse error, an invalid request), and the good request after them its result.
+    ({ result: answer } = await graphOf(`
+      const { FastMCP } = await import(process.argv[1] + "src/index.ts");
+      const mcp = new FastMCP({ name: "graph", version: "1.0.0" });
+      mcp.tool("echo", { inputSchema: { type: "object", properties: { n: { type: "number" } } } }, ({ n }) => n);
+      const replies = [];
+      let done;
+      const all = new Promise((resolve) => (done = resolve));
+      const session = mcp.createSession({
+        transport: "memory",
+        send: (message) => {
+          replies.push(message);
+          if (replies.some((reply) => reply.id === 1)) done();
+        },
+      });
+      session.receiveText("{not json");
+      session.receiveText(JSON.stringify({ jsonrpc: "2.0", id: { nested: true }, method: 7 }));
+      session.receive({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } } });
+      await all;
+      globalThis.graphResult = replies.map((reply) => (reply.error ? ["error", reply.error.code] : ["result", reply.id]));
+      session.close();
+    `));
+  });
+
+  it("answers the bad lines with JSON-RPC errors and the request after them with its result", () => {
+    expect(answer).toEqual([
+      ["error", -32700],
+      ["error", -32600],
+      ["result", 1],
+    ]);
+  });
+});
+
 describe("what a client loads to call a stdio server", () => {
   let graph: string[];
   let answer: unknown;
