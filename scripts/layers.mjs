@@ -22,6 +22,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, relative, resolve } from "node:path";
 import { build } from "esbuild";
+import ts from "typescript";
 
 /** Options every build shares: ESM for Node, dependencies left external. */
 export const COMMON = {
@@ -34,6 +35,14 @@ export const COMMON = {
 };
 
 const LAYER_REF = "__fastmcp_layer__:";
+/**
+ * The one extra export of a published layer (an entry's own file): an object holding, under their
+ * mangled names, the bindings other files import from it, so that the entry's module namespace shows
+ * its public names and this one name rather than dozens of `m12$Client`. Importers read the object
+ * once, when they are evaluated (after the layer: layers only import the layers below them); a
+ * binding the layer reassigns later cannot be handed over this way, and the build fails on one.
+ */
+const INTERNAL = "__fastmcp_internal";
 const ENTRY_REF = "__fastmcp_entry__:";
 
 /** The modules `entries` import statically, themselves included (metafile input paths), minus `excluded`. */
@@ -206,6 +215,7 @@ function layerPlugin(plan, layer) {
  * by its entry file).
  */
 function linkPlaceholders(text, file, outdir, plan) {
+  text = viaInternalObject(text, plan);
   const from = dirname(file);
   const rel = (target) => {
     const path = relative(from, resolve(outdir, target));
@@ -216,10 +226,46 @@ function linkPlaceholders(text, file, outdir, plan) {
     .replaceAll(/import\("__fastmcp_entry__:([\w/.-]+)"\)/g, (_match, path) => {
       const home = plan.owner.get(path);
       if (home === undefined) return `import(${JSON.stringify(rel(entryFile(path)))})`;
-      const names = (plan.exportsOf.get(path) ?? []).map((name) => `${name}: m.${plan.mangled(path, name)}`);
+      const object = home.publishes ? `m.${INTERNAL}` : "m";
+      const names = (plan.exportsOf.get(path) ?? []).map(
+        (name) => `${name}: ${object}.${plan.mangled(path, name)}`,
+      );
       const layer = JSON.stringify(rel(home.file));
       return `import(${layer}).then((m) => ({ ${names.join(", ")} }))`;
     });
+}
+
+/**
+ * Rewrites the import and export-from clauses naming a published layer's mangled bindings into reads
+ * of its internal object: `import { m1$a, m2$b as c } from L` becomes
+ * `import { __fastmcp_internal as L$1 } from L; const { m1$a, m2$b: c } = L$1;`, and
+ * `export { m1$a as a } from L` the same read into a local that is then exported as `a`; each on
+ * the clause's one line, so that the file's source map still holds.
+ */
+function viaInternalObject(text, plan) {
+  const published = new Set(plan.layers.filter((layer) => layer.publishes).map((layer) => layer.name));
+  let count = 0;
+  const clause = /^(import|export)\s*\{([^}]*)\}\s*from\s*"__fastmcp_layer__:([\w-]+)";?$/gm;
+  return text.replaceAll(clause, (match, kind, list, layer) => {
+    if (!published.has(layer)) return match;
+    const object = `${INTERNAL}$${count++}`;
+    const items = list
+      .split(",")
+      .map((item) => item.trim())
+      .filter(Boolean)
+      .map((item) => item.split(/\s+as\s+/));
+    const head = `import { ${INTERNAL} as ${object} } from "${LAYER_REF}${layer}";`;
+    if (kind === "import") {
+      const bindings = items.map(([name, local = name]) => (local === name ? name : `${name}: ${local}`));
+      return `${head} const { ${bindings.join(", ")} } = ${object};`;
+    }
+    const locals = items.map(([name, exported = name], index) => [name, `${object}_${index}`, exported]);
+    return [
+      head,
+      `const { ${locals.map(([name, local]) => `${name}: ${local}`).join(", ")} } = ${object};`,
+      `export { ${locals.map(([, local, exported]) => `${local} as ${exported}`).join(", ")} };`,
+    ].join(" ");
+  });
 }
 
 /**
@@ -275,15 +321,18 @@ async function writeOutputs(result, outdir, plan) {
  */
 export async function buildLayer(plan, layer, outdir, needed) {
   const lines = [];
+  const internal = [];
   for (const path of layer.modules) {
     const names = (plan.exportsOf.get(path) ?? []).filter((name) => needed.has(plan.mangled(path, name)));
     if (names.length === 0) continue;
     const list = names.map((name) => `${name} as ${plan.mangled(path, name)}`).join(", ");
-    lines.push(`export { ${list} } from ${JSON.stringify(resolve(path))};`);
+    lines.push(`${layer.publishes ? "import" : "export"} { ${list} } from ${JSON.stringify(resolve(path))};`);
+    internal.push(...names.map((name) => plan.mangled(path, name)));
   }
   if (layer.publishes) {
     const names = plan.exportsOf.get(layer.publishes) ?? [];
     lines.push(`export { ${names.join(", ")} } from ${JSON.stringify(resolve(layer.publishes))};`);
+    lines.push(`export const ${INTERNAL} = { ${internal.join(", ")} };`);
   }
   const result = await build({
     ...COMMON,
@@ -298,7 +347,43 @@ export async function buildLayer(plan, layer, outdir, needed) {
     write: false,
     plugins: [layerPlugin(plan, layer)],
   });
+  if (layer.publishes)
+    checkNotReassigned(result.outputFiles.find((file) => file.path.endsWith(".js")).text, layer);
   return writeOutputs(result, outdir, plan);
+}
+
+/**
+ * Fails the build if a binding in a published layer's internal object is assigned after its
+ * declaration: its importers read the object once, so they would keep the first value.
+ */
+function checkNotReassigned(text, layer) {
+  const file = ts.createSourceFile(layer.file, text, ts.ScriptTarget.Latest, false, ts.ScriptKind.JS);
+  let locals;
+  const assigned = new Set();
+  const visit = (node) => {
+    if (ts.isVariableDeclaration(node) && node.name.getText?.(file) === INTERNAL)
+      locals = new Set(
+        node.initializer.properties.map((property) => property.initializer?.text ?? property.name.text),
+      );
+    const target =
+      ts.isBinaryExpression(node) &&
+      node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+      node.operatorToken.kind <= ts.SyntaxKind.LastAssignment
+        ? node.left
+        : (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
+            (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)
+          ? node.operand
+          : undefined;
+    if (target && ts.isIdentifier(target)) assigned.add(target.text);
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  if (!locals) throw new Error(`layer ${layer.name}: no ${INTERNAL} object in its output`);
+  for (const local of locals)
+    if (assigned.has(local))
+      throw new Error(
+        `layer ${layer.name}: ${local} is reassigned; its importers would keep its first value`,
+      );
 }
 
 /**

@@ -61,6 +61,35 @@ describe("the built package", () => {
     assert.equal((await import("fastmcp-ts/exceptions")).ToolError, ToolError);
   });
 
+  it("each entry point exports at run time the values its types declare, and one internal object", async () => {
+    const ts = (await import("typescript")).default;
+    const entries = Object.entries(pkg.exports).filter(([key]) => key !== "./package.json");
+    const program = ts.createProgram(
+      entries.map(([, target]) => `${ROOT}${target.types.slice(2)}`),
+      { noEmit: true, skipLibCheck: true },
+    );
+    const checker = program.getTypeChecker();
+    for (const [entry, target] of entries) {
+      const name = entry === "." ? pkg.name : `${pkg.name}/${entry.slice(2)}`;
+      const file = program.getSourceFile(`${ROOT}${target.types.slice(2)}`);
+      const declared = checker
+        .getExportsOfModule(checker.getSymbolAtLocation(file))
+        .filter(
+          (symbol) =>
+            (ts.SymbolFlags.Value &
+              (symbol.flags |
+                (symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol).flags : 0))) !==
+            0,
+        )
+        .map((symbol) => symbol.name)
+        .sort();
+      // The layer files that are entries (the root, /client) hold the bindings other files of the
+      // package import, in one object: the only name beyond the declared ones.
+      const present = Object.keys(await import(name)).filter((key) => key !== "__fastmcp_internal");
+      assert.deepEqual(present.sort(), declared, `${name}: run-time exports differ from its types`);
+    }
+  });
+
   for (const protocolVersion of [undefined, "2025-11-25"]) {
     const era = protocolVersion ?? "default (2026-07-28)";
 
@@ -100,7 +129,10 @@ describe("the built package", () => {
       import { MessageChannel } from "node:worker_threads";
       const { port1, port2 } = new MessageChannel();
       const seen = [];
-      port1.on("message", (url) => seen.push(url));
+      const SENTINEL = "data:text/javascript,export%20default%201";
+      let sentinelSeen;
+      const allSeen = new Promise((resolve) => (sentinelSeen = resolve));
+      port1.on("message", (url) => (url === SENTINEL ? sentinelSeen() : seen.push(url)));
       register("data:text/javascript," + encodeURIComponent(\`
         let port;
         export function initialize(data) { port = data.port; }
@@ -108,8 +140,10 @@ describe("the built package", () => {
       \`), { data: { port: port2 }, transferList: [port2] });
       const mcp = new (await import("fastmcp-ts")).FastMCP("x");
       mcp.tool("t", () => "ok");
-      // The hook's messages arrive on the event loop: let them.
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // The hook's messages arrive in order on the event loop: a last import's message comes after
+      // every earlier one.
+      await import(SENTINEL);
+      await allSeen;
       port1.close();
       process.stdout.write(JSON.stringify(seen));
     `;
