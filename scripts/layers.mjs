@@ -12,8 +12,9 @@
 //   chunks/server-serve.js    what a server needs once it serves: the dispatcher, the method
 //                             handlers, the stdio loop (loaded by run(), listen(), the HTTP
 //                             handlers, the first session or exchange)
-// A layer's modules export under mangled names (`m12$Client`) what other files import, and an
-// entry's own file exports its public names besides. Every other module (transports, features, the
+// A layer's modules export under mangled names (`m12$Client`) what other files import; an entry's
+// own file exports its public names, and the mangled ones inside one object (`__fastmcp_internal`),
+// so that its module namespace shows what its types declare and that one name. Every other module (transports, features, the
 // other entry points) is built with esbuild's code splitting as before and reaches a layered module
 // through a small virtual module that re-exports it from its layer, so every module still exists
 // once (one McpError class, one registry). The price: another entry point that uses a layered
