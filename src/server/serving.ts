@@ -1,15 +1,14 @@
 /**
  * What a server loads once it serves, in one file (the server-serve layer, chunks/server-serve.js):
  * the dispatcher with the method handlers, sessions and stateless exchanges, the stdio loop, and
- * what a handler's context asks of the client (installed for every Context as this loads).
+ * the members of a handler's context (installed on every Context as this loads).
  * `run()`, `listen()`, the HTTP handlers and the first session or exchange load it (`loadServing()`
  * in kernel.ts); importing the package does not.
  */
 
-import { installInputCode } from "./context.js";
-import * as inputCode from "./context-input.js";
+import { installContextMembers } from "./context-members.js";
 
-installInputCode(inputCode);
+installContextMembers();
 
 export { serveLines } from "../transports/stdio/serve.js";
 export { Dispatcher } from "./dispatcher.js";
