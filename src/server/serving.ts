@@ -15,5 +15,6 @@ export { Dispatcher } from "./dispatcher.js";
 export { exchange, exchangeNotification } from "./exchange.js";
 export { RequestStateCodec } from "./request-state.js";
 export { httpRunSettings } from "./run-settings.js";
+export { httpApp, joinScaleOut, listenServer, runHttpServer } from "./serve-methods.js";
 export { ChannelSession } from "./session.js";
 export { SubscriptionHub } from "./subscriptions.js";

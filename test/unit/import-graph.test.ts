@@ -127,12 +127,14 @@ const ENGINE = [/^src\/protocol\/(engine|jsonrpc)\.ts$/];
  * (server/serving.ts): the dispatcher with the method handlers, the request scope, input-required
  * rounds and the running of components, sessions and stateless exchanges, change notifications,
  * the requestState codec, the members of a Context (what it reads, logs and asks of the client),
- * the FASTMCP_* settings of an HTTP run, and the stdio loop (its line framing is in
+ * the FASTMCP_* settings of an HTTP run, what run() over HTTP, listen() and joining a scale-out do
+ * once the server serves (serve-methods.ts), and the stdio loop (its line framing is in
  * SHARED_PROTOCOL_CODE). Importing the root entry loads only what registering components needs.
  */
 const SERVER_SERVING = [
   /^src\/server\/(serving|dispatcher|methods|dispatch-scope|input-round|depth)\.ts$/,
-  /^src\/server\/(session|exchange|subscriptions|request-state|context-input|context-members|run-settings)\.ts$/,
+  /^src\/server\/(session|exchange|subscriptions|request-state|context-input|context-members)\.ts$/,
+  /^src\/server\/(run-settings|serve-methods)\.ts$/,
   // Running a component for a request (mapping a transformed tool's arguments, validating, calling,
   // converting its value, media helpers' blocks), matching a URI against templates, pages of lists.
   /^src\/server\/components\/(calls|convert|media|uri-match|pages|arg-mapping)\.ts$/,
