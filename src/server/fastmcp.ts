@@ -16,7 +16,6 @@
 import type { AuthProvider, TokenVerifier } from "../auth/server/core.js";
 import type { ClientTarget } from "../client/detect.js";
 import { type ProxyOptions, planProxy } from "../compose/as-proxy.js";
-import { MountedServer } from "../compose/mount.js";
 import type { FromOpenAPIOptions, OpenAPISource } from "../compose/openapi/index.js";
 import type {
   CacheHints,
@@ -62,12 +61,12 @@ import type {
 } from "./entry.js";
 import { loadedServing, loadServing, ServerKernel, type ServingCode, unserved } from "./kernel.js";
 import type { Middleware, MiddlewareServer } from "./middleware.js";
+import { reaches } from "./mounts.js";
 import { namespaceOf } from "./namespace.js";
 import { PendingSession } from "./pending-session.js";
 import { hookedRunOptions, maskSetting } from "./process-settings.js";
 import { type RequestStateOptions, secretBytes } from "./request-state-options.js";
 import type { ScaleOutHold, Served } from "./serve-methods.js";
-import type { ComponentSource } from "./sources.js";
 import { type ServerStats, type SessionInfo, serverStats, sessionInfos } from "./stats.js";
 import type { TasksOptions } from "./tasks/tasks-options.js";
 
@@ -363,12 +362,12 @@ export class FastMCP implements ServerEntry {
   mount(server: FastMCP, options: MountOptions | string = {}): this {
     if (!(server instanceof FastMCP))
       throw new TypeError("mount() takes a FastMCP server (for anything else, FastMCP.asProxy)");
-    const mounted = new MountedServer(server.name, server.kernel);
-    if (mounted.reaches(this.kernel))
+    if (reaches(server.kernel, this.kernel))
       throw new TypeError(
         `mount(): ${server.name} is ${server === this ? "this server" : "already serving this server"}; mounting it would loop`,
       );
-    return this.mountSource(mounted, options);
+    this.kernel.mount({ kind: "server", name: server.name, kernel: server.kernel }, namespaceOf(options));
+    return this;
   }
 
   /**
@@ -423,16 +422,9 @@ export class FastMCP implements ServerEntry {
       ...(options.version === undefined ? {} : { version: options.version }),
       ...(options.instructions === undefined ? {} : { instructions: options.instructions }),
     });
-    for (const { source, namespace } of plan.sources) {
-      server.mountSource(source, namespace === undefined ? {} : { namespace });
-    }
+    for (const { target, namespace } of plan.mounts)
+      server.kernel.mount(target, namespace === undefined ? undefined : namespaceOf(namespace));
     return server;
-  }
-
-  /** @internal Serves a component source (a proxy's upstream, a mounted server) under an optional namespace. */
-  mountSource(source: ComponentSource, options: MountOptions | string = {}): this {
-    this.kernel.mountSource(source, namespaceOf(options));
-    return this;
   }
 
   /**

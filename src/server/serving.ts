@@ -10,6 +10,7 @@ import { installContextMembers } from "./context-members.js";
 
 installContextMembers();
 
+export { mountedSource } from "../compose/mount.js";
 export { serveLines } from "../transports/stdio/serve.js";
 export { Dispatcher } from "./dispatcher.js";
 export { exchange, exchangeNotification } from "./exchange.js";

@@ -138,8 +138,10 @@ const SERVER_SERVING = [
   // Running a component for a request (mapping a transformed tool's arguments, validating, calling,
   // converting its value, media helpers' blocks), matching a URI against templates, pages of lists.
   /^src\/server\/components\/(calls|convert|media|uri-match|pages|arg-mapping)\.ts$/,
-  // Routing requests to mounted servers and proxies (mounting itself stays synchronous).
+  // The sources of mounted servers and proxies, and routing requests to them (mounting itself, which
+  // records and checks the target, stays synchronous).
   /^src\/server\/mount-routes\.ts$/,
+  /^src\/compose\/(mount|lazy-proxy)\.ts$/,
   /^src\/protocol\/era\.ts$/,
   /^src\/transports\/stdio\/serve\.ts$/,
 ];
