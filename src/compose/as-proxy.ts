@@ -1,19 +1,20 @@
 /**
- * What `FastMCP.asProxy` mounts for a target: one proxied source, or one per server of a
- * multi-server `mcpServers` config, namespaced by its key. The sources load the proxy's code on
- * first use (lazy-proxy.ts).
+ * What `FastMCP.asProxy` mounts for a target: one proxied upstream, or one per server of a
+ * multi-server `mcpServers` config, namespaced by its key. The serving code makes their sources,
+ * which load the proxy's code on first use (lazy-proxy.ts).
  */
 import type { ClientTarget } from "../client/detect.js";
+import type { MountTarget } from "../server/mounts.js";
 import type { MCPConfig } from "../transports/config.js";
 import { checkForwarding } from "./forward-check.js";
-import { LazyProxySource } from "./lazy-proxy.js";
 import type { ProxyOptions } from "./proxy/options.js";
+import type { ProxySourceOptions } from "./proxy/source.js";
 
 export type { ProxyOptions } from "./proxy/options.js";
 
 export interface ProxyPlan {
   name: string;
-  sources: { source: LazyProxySource; namespace?: string }[];
+  mounts: { target: MountTarget; namespace?: string }[];
 }
 
 /** The sources of a proxy of `target`: several, namespaced by key, for a config with several servers. */
@@ -28,8 +29,8 @@ export function planProxy(target: ClientTarget, options: ProxyOptions): ProxyPla
       checkForwarding({ mcpServers: { [key]: server } }, options.forwardHeaders);
     return {
       name: options.name ?? "proxy",
-      sources: servers.map(([key, server]) => ({
-        source: new LazyProxySource(key, { mcpServers: { [key]: server } }, { ...options, tolerant: true }),
+      mounts: servers.map(([key, server]) => ({
+        target: proxyTarget(key, { mcpServers: { [key]: server } }, { ...options, tolerant: true }),
         namespace: key,
       })),
     };
@@ -37,5 +38,9 @@ export function planProxy(target: ClientTarget, options: ProxyOptions): ProxyPla
   // Said now, not at the first request: a bad header list is the caller's error.
   checkForwarding(target, options.forwardHeaders);
   const name = options.name ?? servers?.[0]?.[0] ?? "proxy";
-  return { name, sources: [{ source: new LazyProxySource(name, target, options) }] };
+  return { name, mounts: [{ target: proxyTarget(name, target, options) }] };
+}
+
+function proxyTarget(name: string, target: ClientTarget, options: ProxySourceOptions): MountTarget {
+  return { kind: "proxy", name, target, options };
 }

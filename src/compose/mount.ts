@@ -1,7 +1,8 @@
 /**
  * A server mounted on another, live: the parent lists and routes to the child's components as
  * they are at each request, the child's middleware runs inside the parent's, and the child's list
- * changes and resource updates reach the parent's clients.
+ * changes and resource updates reach the parent's clients. Made, as a proxy's source is, by the
+ * serving code from what `mount()` and `asProxy()` recorded (server/mounts.ts).
  */
 import type { Result } from "../protocol/types.js";
 import type { DispatchScope } from "../server/dispatch-scope.js";
@@ -13,7 +14,16 @@ import type {
   GetPromptParams,
   ReadResourceParams,
 } from "../server/methods.js";
+import { type MountTarget, watchServer } from "../server/mounts.js";
 import type { ComponentSource, SourceEvents, SourceLists } from "../server/sources.js";
+import { LazyProxySource } from "./lazy-proxy.js";
+
+/** The source serving a mount (server/mounts.ts makes it with this on first use). */
+export function mountedSource(target: MountTarget): ComponentSource {
+  return target.kind === "server"
+    ? new MountedServer(target.name, target.kernel)
+    : new LazyProxySource(target.name, target.target, target.options);
+}
 
 export class MountedServer implements ComponentSource {
   readonly name: string;
@@ -56,20 +66,6 @@ export class MountedServer implements ComponentSource {
   }
 
   watch(events: SourceEvents): () => void {
-    const lists = this.kernel.onListChanged((method) => events.listChanged(method));
-    const updates = this.kernel.onResourceUpdated((uri) => events.resourceUpdated(uri));
-    return () => {
-      lists();
-      updates();
-    };
-  }
-
-  /** Whether `kernel` is this server or is mounted somewhere below it (mounting it would loop). */
-  reaches(kernel: ServerKernel): boolean {
-    if (kernel === this.kernel) return true;
-    for (const mount of this.kernel.mounts?.all ?? []) {
-      if (mount.source instanceof MountedServer && mount.source.reaches(kernel)) return true;
-    }
-    return false;
+    return watchServer(this.kernel, events);
   }
 }

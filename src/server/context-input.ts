@@ -1,7 +1,6 @@
 /**
- * What a handler's context asks of the client (context.ts keeps the view over the request): input
- * through elicitation, sampling and roots, in either era. Loaded with the serving code, which
- * installs it for every Context.
+ * What a handler's context asks of the client: input through elicitation, sampling and roots, in
+ * either era. Loaded with the serving code, whose Context members (context-members.ts) call it.
  */
 import { McpError } from "../errors.js";
 import { ErrorCode } from "../protocol/codes.js";
@@ -16,8 +15,6 @@ import { type CompiledSchema, compileSchema } from "../schema/compile.js";
 import type { SchemaInput } from "../schema/standard.js";
 import type { ElicitOutcome, RequestScope, SampleOptions, SampleResult } from "./context.js";
 import { checkInputDepth } from "./depth.js";
-
-export { memoryValues } from "./session-values.js";
 
 /** `ctx.elicit`: form mode with a schema, or URL mode. */
 export async function elicit(

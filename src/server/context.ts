@@ -1,11 +1,12 @@
 /**
  * The handler context: the second argument of every tool, resource and prompt handler. The same
- * calls work in both protocol eras; the context decides how each travels. The class is a view over
- * the request; what its asks for input do (context-input.ts) loads with the serving code.
+ * calls work in both protocol eras; the context decides how each travels. A Context exists only
+ * while the server serves a request, so this module declares the class and its members; their
+ * bodies (context-members.ts, with the asks for input of context-input.ts) load with the serving
+ * code, which installs them on `Context.prototype`.
  */
 
 import type { AuthInfo } from "../auth/types.js";
-import { LOG_LEVELS } from "../protocol/logging.js";
 import type {
   ClientCapabilities,
   CreateMessageRequestParams,
@@ -20,8 +21,6 @@ import type {
 import type { Era } from "../protocol/versions.js";
 import type { InferArgs, SchemaInput } from "../schema/standard.js";
 import type { SessionValues } from "./session-values.js";
-
-const SEVERITY = new Map(LOG_LEVELS.map((level, index) => [level, index]));
 
 /** What the dispatcher knows about one request; the Context is a view over it. */
 export interface RequestScope {
@@ -95,23 +94,10 @@ export interface SampleResult {
   role: string;
 }
 
-/** The context passed to every handler. */
-export class Context {
-  private readonly scope: RequestScope;
-  private requestValues: SessionValues | undefined;
-
-  constructor(scope: RequestScope) {
-    this.scope = scope;
-  }
-
-  get requestId(): RequestId {
-    return this.scope.requestId;
-  }
-
-  get sessionId(): string | undefined {
-    return this.scope.sessionId;
-  }
-
+/** The members of every Context (bodies in context-members.ts, installed by the serving code). */
+export interface ContextMembers {
+  readonly requestId: RequestId;
+  readonly sessionId: string | undefined;
   /**
    * A value this session stored with `setState` (undefined when none). Values belong to the
    * session: a legacy session (in the server's shared store when it has one, so every instance
@@ -127,57 +113,22 @@ export class Context {
    * });
    * ```
    */
-  async getState<T = unknown>(key: string): Promise<T | undefined> {
-    const json = await this.sessionValues().get(key);
-    return json === undefined ? undefined : (JSON.parse(json) as T);
-  }
-
+  getState<T = unknown>(key: string): Promise<T | undefined>;
   /** Stores a JSON value for this session (see getState); `undefined` removes it. */
-  async setState(key: string, value: unknown): Promise<void> {
-    const json = value === undefined ? undefined : JSON.stringify(value);
-    if (json === undefined) await this.sessionValues().delete(key);
-    else await this.sessionValues().set(key, json);
-  }
-
-  private sessionValues(): SessionValues {
-    this.requestValues ??= this.scope.values ?? inputCode().memoryValues();
-    return this.requestValues;
-  }
-
-  get auth(): AuthInfo | undefined {
-    return this.scope.auth;
-  }
-
+  setState(key: string, value: unknown): Promise<void>;
+  readonly auth: AuthInfo | undefined;
   /** The HTTP request's headers (lower-case names) on HTTP transports; undefined on stdio and in memory. */
-  get headers(): Record<string, string> | undefined {
-    return this.scope.headers;
-  }
-
-  get protocolVersion(): string {
-    return this.scope.protocolVersion;
-  }
-
-  get clientInfo(): Implementation | undefined {
-    return this.scope.clientInfo;
-  }
-
-  get clientCapabilities(): ClientCapabilities {
-    return this.scope.clientCapabilities;
-  }
-
+  readonly headers: Record<string, string> | undefined;
+  readonly protocolVersion: string;
+  readonly clientInfo: Implementation | undefined;
+  readonly clientCapabilities: ClientCapabilities;
   /** Aborted when the client cancels the request or the connection goes away. */
-  get signal(): AbortSignal {
-    return this.scope.signal;
-  }
-
+  readonly signal: AbortSignal;
   /**
    * In a task tool (the 2026-07-28 tasks extension): the id of the task this call runs as;
    * undefined for an ordinary call.
    */
-  get taskId(): string | undefined {
-    return this.scope.taskId;
-  }
-
+  readonly taskId: string | undefined;
   /**
    * In a task tool declared with `task: { manualStart: true }`: answers the client now with a task
    * handle and runs the rest of the handler in the background. Resolves true once the task exists;
@@ -194,61 +145,20 @@ export class Context {
    * });
    * ```
    */
-  startTask(): Promise<boolean> {
-    return this.scope.startTask ? this.scope.startTask() : Promise.resolve(false);
-  }
-
+  startTask(): Promise<boolean>;
   /** Which protocol era this request belongs to. */
-  get era(): Era {
-    return this.scope.era;
-  }
-
+  readonly era: Era;
   /** Sends a log message to the client, if it asked for this level. */
-  log(level: LoggingLevel, message: string, data?: unknown, logger?: string): void {
-    const threshold = this.scope.logLevel;
-    if (threshold === undefined) {
-      if (this.scope.era === "modern") return;
-    } else if ((SEVERITY.get(level) ?? 0) < (SEVERITY.get(threshold) ?? 0)) return;
-    const params: Record<string, unknown> = { level, data: data === undefined ? message : { message, data } };
-    if (logger !== undefined) params.logger = logger;
-    this.scope.notify("notifications/message", params);
-  }
-
-  debug(message: string, data?: unknown): void {
-    this.log("debug", message, data);
-  }
-
-  info(message: string, data?: unknown): void {
-    this.log("info", message, data);
-  }
-
-  notice(message: string, data?: unknown): void {
-    this.log("notice", message, data);
-  }
-
-  warning(message: string, data?: unknown): void {
-    this.log("warning", message, data);
-  }
-
-  error(message: string, data?: unknown): void {
-    this.log("error", message, data);
-  }
-
+  log(level: LoggingLevel, message: string, data?: unknown, logger?: string): void;
+  debug(message: string, data?: unknown): void;
+  info(message: string, data?: unknown): void;
+  notice(message: string, data?: unknown): void;
+  warning(message: string, data?: unknown): void;
+  error(message: string, data?: unknown): void;
   /** Reports progress, when the client asked for it with a progress token. */
-  reportProgress(progress: number, total?: number, message?: string): void {
-    const token = this.scope.progressToken;
-    if (token === undefined) return;
-    const params: Record<string, unknown> = { progressToken: token, progress };
-    if (total !== undefined) params.total = total;
-    if (message !== undefined) params.message = message;
-    this.scope.notify("notifications/progress", params);
-  }
-
+  reportProgress(progress: number, total?: number, message?: string): void;
   /** Reads one of this server's resources, as the client would. */
-  readResource(uri: string): Promise<ResourceContents[]> {
-    return this.scope.readResource(uri, this.scope);
-  }
-
+  readResource(uri: string): Promise<ResourceContents[]>;
   /**
    * Asks the user for input through the client. Form mode takes a message and a schema (any
    * Standard Schema, or a JSON Schema of flat primitive properties) and resolves to the validated
@@ -269,38 +179,23 @@ export class Context {
     request: { mode: "url"; message: string; url: string },
     options?: { inputKey?: string },
   ): Promise<ElicitOutcome<Record<string, never>>>;
-  elicit(
-    message: string | { mode: "url"; message: string; url: string },
-    schemaOrOptions?: SchemaInput | { inputKey?: string },
-    maybeOptions?: { inputKey?: string },
-  ): Promise<ElicitOutcome<Record<string, unknown>>> {
-    return inputCode().elicit(this.scope, message, schemaOrOptions, maybeOptions);
-  }
-
   /** Asks the client's model for a completion. */
-  sample(prompt: string | SamplingMessage[], options: SampleOptions = {}): Promise<SampleResult> {
-    return inputCode().sample(this.scope, prompt, options);
-  }
-
+  sample(prompt: string | SamplingMessage[], options?: SampleOptions): Promise<SampleResult>;
   /** The client's roots (directories or files it exposes). */
-  listRoots(options: { inputKey?: string } = {}): Promise<Root[]> {
-    return inputCode().listRoots(this.scope, options);
+  listRoots(options?: { inputKey?: string }): Promise<Root[]>;
+}
+
+export interface Context extends ContextMembers {}
+
+/** The context passed to every handler. */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface above declares the members that the serving code (context-members.ts), which alone makes contexts, installs.
+export class Context {
+  /** The request this context is a view over (read by the members, context-members.ts). */
+  protected readonly scope: RequestScope;
+  /** The session's values, once used (context-members.ts). */
+  protected readonly requestValues: SessionValues | undefined = undefined;
+
+  constructor(scope: RequestScope) {
+    this.scope = scope;
   }
-}
-
-type InputCode = typeof import("./context-input.js");
-/**
- * The code of the asks for input (context-input.ts), installed by the serving code (serving.ts),
- * which alone makes contexts: importing the package does not load it.
- */
-let input: InputCode | undefined;
-
-/** @internal Installs the code of the asks for input (serving.ts does, as it loads). */
-export function installInputCode(code: InputCode): void {
-  input = code;
-}
-
-function inputCode(): InputCode {
-  if (!input) throw new Error("A Context is made by the server's serving code, which installs its asks");
-  return input;
 }

@@ -16,7 +16,6 @@
 import type { AuthProvider, TokenVerifier } from "../auth/server/core.js";
 import type { ClientTarget } from "../client/detect.js";
 import { type ProxyOptions, planProxy } from "../compose/as-proxy.js";
-import { MountedServer } from "../compose/mount.js";
 import type { FromOpenAPIOptions, OpenAPISource } from "../compose/openapi/index.js";
 import type {
   CacheHints,
@@ -32,7 +31,6 @@ import type { ScaleOut } from "../stores/scale-out.js";
 import type { Store } from "../stores/store.js";
 import type { HttpApp, HttpAppOptions, ListeningServer, ListenOptions } from "../transports/http/app.js";
 import type { NodeListener } from "../transports/http/node.js";
-import type { RunHttpOptions } from "../transports/http/run.js";
 import { serveStdioWith } from "../transports/stdio/server.js";
 import type { PromptDefinition, PromptHandler, PromptOptions } from "./components/prompts.js";
 import {
@@ -61,13 +59,14 @@ import type {
   SessionOptions,
   StatelessNotificationOptions,
 } from "./entry.js";
-import { loadedServing, loadServing, ServerKernel, unserved } from "./kernel.js";
+import { loadedServing, loadServing, ServerKernel, type ServingCode, unserved } from "./kernel.js";
 import type { Middleware, MiddlewareServer } from "./middleware.js";
+import { reaches } from "./mounts.js";
 import { namespaceOf } from "./namespace.js";
 import { PendingSession } from "./pending-session.js";
 import { hookedRunOptions, maskSetting } from "./process-settings.js";
 import { type RequestStateOptions, secretBytes } from "./request-state-options.js";
-import type { ComponentSource } from "./sources.js";
+import type { ScaleOutHold, Served } from "./serve-methods.js";
 import { type ServerStats, type SessionInfo, serverStats, sessionInfos } from "./stats.js";
 import type { TasksOptions } from "./tasks/tasks-options.js";
 
@@ -169,12 +168,12 @@ export class FastMCP implements ServerEntry {
   readonly auth: TokenVerifier | undefined;
   /** The shared store of a scaled-out server (the `store` option of the constructor, `run` or `listen`). */
   get store(): Store | undefined {
-    return this.sharedStore;
+    return this.hold.store;
   }
-  private sharedStore: Store | undefined;
+  /** The shared store, and the joining of the other instances once started (serve-methods.ts). */
+  private readonly hold: ScaleOutHold;
   /** @internal This instance's part in the scaled-out server, once the store is attached. */
   scaleOut: ScaleOut | undefined;
-  private scaleOutStart: Promise<ScaleOut> | undefined;
   /** Registries and the dispatcher; transports reach it only through the ServerEntry methods. */
   private readonly kernel: ServerKernel;
   private readonly registrar: Registrar;
@@ -187,7 +186,7 @@ export class FastMCP implements ServerEntry {
     if (!options.name) throw new TypeError("FastMCP needs a name");
     this.name = options.name;
     this.auth = options.auth;
-    this.sharedStore = options.store;
+    this.hold = { store: options.store, start: undefined };
     const info: Implementation = { name: options.name, version: options.version ?? "0.0.0" };
     if (options.title !== undefined) info.title = options.title;
     if (options.description !== undefined) info.description = options.description;
@@ -363,12 +362,12 @@ export class FastMCP implements ServerEntry {
   mount(server: FastMCP, options: MountOptions | string = {}): this {
     if (!(server instanceof FastMCP))
       throw new TypeError("mount() takes a FastMCP server (for anything else, FastMCP.asProxy)");
-    const mounted = new MountedServer(server.name, server.kernel);
-    if (mounted.reaches(this.kernel))
+    if (reaches(server.kernel, this.kernel))
       throw new TypeError(
         `mount(): ${server.name} is ${server === this ? "this server" : "already serving this server"}; mounting it would loop`,
       );
-    return this.mountSource(mounted, options);
+    this.kernel.mount({ kind: "server", name: server.name, kernel: server.kernel }, namespaceOf(options));
+    return this;
   }
 
   /**
@@ -423,16 +422,9 @@ export class FastMCP implements ServerEntry {
       ...(options.version === undefined ? {} : { version: options.version }),
       ...(options.instructions === undefined ? {} : { instructions: options.instructions }),
     });
-    for (const { source, namespace } of plan.sources) {
-      server.mountSource(source, namespace === undefined ? {} : { namespace });
-    }
+    for (const { target, namespace } of plan.mounts)
+      server.kernel.mount(target, namespace === undefined ? undefined : namespaceOf(namespace));
     return server;
-  }
-
-  /** @internal Serves a component source (a proxy's upstream, a mounted server) under an optional namespace. */
-  mountSource(source: ComponentSource, options: MountOptions | string = {}): this {
-    this.kernel.mountSource(source, namespaceOf(options));
-    return this;
   }
 
   /**
@@ -443,7 +435,7 @@ export class FastMCP implements ServerEntry {
     await this.kernel.mounts?.close();
     const scaleOut = this.scaleOut;
     this.scaleOut = undefined;
-    this.scaleOutStart = undefined;
+    this.hold.start = undefined;
     if (scaleOut) {
       if (this.kernel.hub) this.kernel.hub.relay = undefined;
       if (this.kernel.loadedTasks) this.kernel.loadedTasks.relay = undefined;
@@ -569,24 +561,21 @@ export class FastMCP implements ServerEntry {
     const options = hookedRunOptions(this, requested);
     if (options === false) return; // the fastmcp-ts CLI only wanted the server (inspect, install)
     // The serving code loads while the transport starts (in a cluster's primary too: it is one file).
-    const serving = this.kernel.serve();
+    const serving = this.serving();
     if (options.transport === undefined || options.transport === "stdio") {
       const { store } = options as { store?: Store };
-      if (store !== undefined) await this.joinScaleOut(store);
+      if (store !== undefined) await (await serving).joinScaleOut(this.served(), store);
       const maxLineBytes = "maxLineBytes" in options ? options.maxLineBytes : undefined;
       // The stdio loop is in the serving code's file.
-      await serveStdioWith(this, maxLineBytes === undefined ? {} : { maxLineBytes }, () =>
-        serving.then(loadServing),
-      );
+      await serveStdioWith(this, maxLineBytes === undefined ? {} : { maxLineBytes }, () => serving);
       return;
     }
-    const [{ runHttp }, { httpRunSettings }] = await Promise.all([
-      import("../transports/http/run.js"),
-      serving.then(loadServing),
-    ]);
-    const http = httpRunSettings(options as Extract<RunOptions, { transport: unknown }>) as RunHttpOptions;
-    // Joined in each process that serves: not in a cluster's primary, which only looks after workers.
-    await runHttp(this, http, () => this.joinScaleOut(http.store));
+    const [code, runModule] = await Promise.all([serving, import("../transports/http/run.js")]);
+    await code.runHttpServer(
+      this.served(),
+      options as Extract<RunOptions, { transport: unknown }>,
+      runModule,
+    );
   }
 
   /**
@@ -600,31 +589,8 @@ export class FastMCP implements ServerEntry {
    * ```
    */
   async listen(options: ListenOptions = {}): Promise<ListeningServer> {
-    const serving = this.kernel.serve();
-    await this.joinScaleOut(options.store);
-    const [{ listen }] = await Promise.all([import("../transports/http/app.js"), serving]);
-    return listen(this, options);
-  }
-
-  /**
-   * Attaches the shared store (given here, or by the constructor's `store` option) and joins the
-   * other instances sharing it; once, before the transports start. Without a store it does nothing.
-   */
-  private async joinScaleOut(store: Store | undefined): Promise<void> {
-    if (store !== undefined && this.sharedStore !== undefined && store !== this.sharedStore)
-      throw new TypeError(`${this.name} already has a different store`);
-    this.sharedStore ??= store;
-    const shared = this.sharedStore;
-    if (shared === undefined) return;
-    // The hub it relays is made with the serving code.
-    this.scaleOutStart ??= Promise.all([import("../stores/scale-out.js"), this.kernel.serve()]).then(
-      ([{ ScaleOut }]) => {
-        // An auth provider that keeps state (OAuthProxy) keeps it where the instances share it.
-        (this.auth as AuthProvider | undefined)?.useSharedStore?.(shared);
-        return ScaleOut.start(shared, this.kernel);
-      },
-    );
-    this.scaleOut = await this.scaleOutStart;
+    const [code, app] = await Promise.all([this.serving(), import("../transports/http/app.js")]);
+    return code.listenServer(this.served(), options, app);
   }
 
   /** The HTTP endpoints as a web-standard handler `(Request) => Promise<Response>` (Bun, Deno, Workers, Hono). */
@@ -647,10 +613,18 @@ export class FastMCP implements ServerEntry {
   }
 
   private async httpApp(options: HttpAppOptions): Promise<HttpApp> {
-    const serving = this.kernel.serve();
-    await this.joinScaleOut(undefined);
-    const [{ HttpApp }] = await Promise.all([import("../transports/http/app.js"), serving]);
-    return new HttpApp(this, options);
+    const [code, app] = await Promise.all([this.serving(), import("../transports/http/app.js")]);
+    return code.httpApp(this.served(), options, app);
+  }
+
+  /** The serving code, once loaded, with this server's dispatcher made. */
+  private serving(): Promise<ServingCode> {
+    return this.kernel.serve().then(loadServing);
+  }
+
+  /** What the serving-time bodies of its methods (serve-methods.ts) use of this server. */
+  private served(): Served {
+    return { server: this, kernel: this.kernel, hold: this.hold };
   }
 
   private registries() {

@@ -32,11 +32,10 @@ import type { Dispatcher } from "./dispatcher.js";
 import type { SessionOptions, TransportKind } from "./entry.js";
 import { checkMiddleware, type Middleware } from "./middleware.js";
 import type { MiddlewareChain } from "./middleware-chain.js";
-import { Mounts } from "./mounts.js";
+import { Mounts, type MountTarget } from "./mounts.js";
 import type { RequestStateCodec } from "./request-state.js";
 import type { RequestStateOptions } from "./request-state-options.js";
 import type { SessionValues } from "./session-values.js";
-import type { ComponentSource } from "./sources.js";
 import type { SessionMember, SubscriptionHub } from "./subscriptions.js";
 import type { TaskManager } from "./tasks/tasks.js";
 import { type TasksOptions, type TasksSettings, tasksSettings } from "./tasks/tasks-options.js";
@@ -265,10 +264,14 @@ export class ServerKernel {
     return () => void listeners.delete(listener);
   }
 
-  /** Serves `source`'s components after this server's own, under `namespace` when given. */
-  mountSource(source: ComponentSource, namespace: string | undefined): void {
-    this.mounts ??= new Mounts();
-    this.mounts.add(source, namespace, {
+  /** Serves `target`'s components after this server's own, under `namespace` when given. */
+  mount(target: MountTarget, namespace: string | undefined): void {
+    // The sources are made by the serving code, which alone reads them.
+    this.mounts ??= new Mounts((made) => {
+      if (!servingCode) throw new Error("A mount's source is made by the server's serving code");
+      return servingCode.mountedSource(made);
+    });
+    this.mounts.add(target, namespace, {
       listChanged: (method) => this.listChanged(method),
       resourceUpdated: (uri) => this.resourceUpdated(uri),
     });

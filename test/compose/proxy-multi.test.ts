@@ -82,6 +82,14 @@ describe.each(CLIENT_ERAS)("a multi-server proxy to a %s client", (_era, eraOpti
   });
 });
 
+describe("FastMCP.asProxy({ mcpServers }) checks", () => {
+  it("refuses a key that cannot be a namespace at once, as mount() does", () => {
+    expect(() =>
+      FastMCP.asProxy({ mcpServers: { docs: { url: docs.url }, "my docs": { url: docs.url } } }),
+    ).toThrow(/Invalid namespace "my docs"/);
+  });
+});
+
 describe("new Client({ mcpServers })", () => {
   it("with several servers talks to all of them, namespaced by key, past a broken one", async () => {
     const client = new Client(config);

@@ -8,6 +8,7 @@ import { z } from "zod";
 import {
   Client,
   type ClientOptions,
+  Context,
   FastMCP,
   Image,
   LATEST_PROTOCOL_VERSION,
@@ -346,6 +347,11 @@ describe.each(ERAS)("in the %s era", (_era, options) => {
       era: ctx.era,
       hasId: ctx.requestId !== undefined,
       aborted: ctx.signal.aborted,
+      // The exported class, whose members the serving code installed on its prototype.
+      isContext: ctx instanceof Context && Object.getPrototypeOf(ctx) === Context.prototype,
+      members: ["log", "reportProgress", "elicit", "getState"].every((name) =>
+        Object.hasOwn(Context.prototype, name),
+      ),
     }));
     mcp.resource("self://config", () => "from resource");
     mcp.tool("nested", async (_args, ctx) => (await ctx.readResource("self://config"))[0]);
@@ -356,6 +362,8 @@ describe.each(ERAS)("in the %s era", (_era, options) => {
       era: options.protocolVersion ? "legacy" : "modern",
       hasId: true,
       aborted: false,
+      isContext: true,
+      members: true,
     });
     expect((await client.callTool("nested")).data).toMatchObject({ text: "from resource" });
   });

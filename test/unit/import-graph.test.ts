@@ -126,18 +126,22 @@ const ENGINE = [/^src\/protocol\/(engine|jsonrpc)\.ts$/];
  * What a server needs once it serves, loaded by its first run(), listen(), session or exchange
  * (server/serving.ts): the dispatcher with the method handlers, the request scope, input-required
  * rounds and the running of components, sessions and stateless exchanges, change notifications,
- * the requestState codec, what a Context asks of the client, the FASTMCP_* settings of an HTTP run,
- * and the stdio loop (its line framing is in SHARED_PROTOCOL_CODE). Importing the root entry loads
- * only what registering components needs.
+ * the requestState codec, the members of a Context (what it reads, logs and asks of the client),
+ * the FASTMCP_* settings of an HTTP run, what run() over HTTP, listen() and joining a scale-out do
+ * once the server serves (serve-methods.ts), and the stdio loop (its line framing is in
+ * SHARED_PROTOCOL_CODE). Importing the root entry loads only what registering components needs.
  */
 const SERVER_SERVING = [
   /^src\/server\/(serving|dispatcher|methods|dispatch-scope|input-round|depth)\.ts$/,
-  /^src\/server\/(session|exchange|subscriptions|request-state|context-input|run-settings)\.ts$/,
+  /^src\/server\/(session|exchange|subscriptions|request-state|context-input|context-members)\.ts$/,
+  /^src\/server\/(run-settings|serve-methods)\.ts$/,
   // Running a component for a request (mapping a transformed tool's arguments, validating, calling,
   // converting its value, media helpers' blocks), matching a URI against templates, pages of lists.
   /^src\/server\/components\/(calls|convert|media|uri-match|pages|arg-mapping)\.ts$/,
-  // Routing requests to mounted servers and proxies (mounting itself stays synchronous).
+  // The sources of mounted servers and proxies, and routing requests to them (mounting itself, which
+  // records and checks the target, stays synchronous).
   /^src\/server\/mount-routes\.ts$/,
+  /^src\/compose\/(mount|lazy-proxy)\.ts$/,
   /^src\/protocol\/era\.ts$/,
   /^src\/transports\/stdio\/serve\.ts$/,
 ];

@@ -3,7 +3,7 @@
  * URI's length (times the template's size), without backtracking; a URI over
  * MAX_TEMPLATE_URI_LENGTH matches nothing. Loaded with the serving code.
  */
-import type { Step, UriTemplate } from "./uri-template.js";
+import type { Expression, Step, UriTemplate } from "./uri-template.js";
 
 function safeDecode(value: string): string {
   try {
@@ -112,6 +112,41 @@ function matchSteps(steps: readonly Step[], path: string): (string | undefined)[
   return values;
 }
 
+/** The matching steps of a template's path (its parts up to the query expressions). */
+function stepsOf(parts: readonly (string | Expression)[]): Step[] {
+  const steps: Step[] = [];
+  const literal = (text: string) => {
+    const previous = steps[steps.length - 1];
+    if (previous?.kind === "literal") previous.text += text;
+    else if (text) steps.push({ kind: "literal", text });
+  };
+  for (const part of parts) {
+    if (typeof part === "string") {
+      literal(part);
+      continue;
+    }
+    const { operator, vars } = part;
+    // Query variables are matched by name after the path, and come last (checked at compile time).
+    if (operator === "?" || operator === "&") break;
+    vars.forEach((spec, index) => {
+      const wide = spec.explode || operator === "+" || operator === "#";
+      const max = spec.maxLength ?? Number.POSITIVE_INFINITY;
+      if (operator === ";") {
+        // `{;x}` expands to `;x=value`, or `;x` when the value is empty.
+        literal(`;${spec.name}`);
+        const min = wide || spec.maxLength !== undefined ? 1 : 0;
+        steps.push({ kind: "optional", capture: { kind: "capture", wide, min, max } });
+        return;
+      }
+      const perVariable = operator === "/" || operator === ".";
+      if (index > 0 && !perVariable) literal(",");
+      if (perVariable || (operator === "#" && index === 0)) literal(operator);
+      steps.push({ kind: "capture", wide, min: 1, max });
+    });
+  }
+  return steps;
+}
+
 /** The variables from `uri`, percent-decoded, or undefined when it does not match `template`. */
 export function matchUri(template: UriTemplate, uri: string): Record<string, string> | undefined {
   if (uri.length > MAX_TEMPLATE_URI_LENGTH) return undefined;
@@ -125,6 +160,7 @@ export function matchUri(template: UriTemplate, uri: string): Record<string, str
       query = uri.slice(at + 1);
     }
   }
+  template.steps ??= stepsOf(template.parts);
   const found = matchSteps(template.steps, path);
   if (!found) return undefined;
   const values: Record<string, string> = {};

@@ -1,19 +1,21 @@
 /**
  * RFC 6570 templates (levels 1 to 4), as resource templates use them: `{x}` (one path segment),
  * `{x*}`, `{+x}` and `{#x}` (the rest, slashes included), `{/x}`, `{.x}`, `{;x}`, prefixes `{x:3}`,
- * and the query forms `{?a,b}` / `{&a}` whose variables are optional. Compiled once per template,
- * at registration; anything that is not RFC 6570 syntax throws. Matching a URI (uri-match.ts)
- * loads with the serving code.
+ * and the query forms `{?a,b}` / `{&a}` whose variables are optional. Parsed once per template,
+ * at registration; anything that is not RFC 6570 syntax throws. Matching a URI (uri-match.ts, which
+ * turns the parts into matching steps on first use) loads with the serving code.
  */
 
 export interface UriTemplate {
   readonly template: string;
   /** Variable names in order of appearance. */
   readonly variables: readonly string[];
-  /** What the matcher (uri-match.ts) follows: the path's steps, with their variables, and the query's variables. */
-  readonly steps: readonly Step[];
+  /** The literals and expressions, in order (the matcher, uri-match.ts, makes its steps of them). */
+  readonly parts: readonly (string | Expression)[];
   readonly pathVariables: readonly string[];
   readonly queryVariables: readonly string[];
+  /** @internal What the matcher follows, made on first match (uri-match.ts). */
+  steps?: readonly Step[];
 }
 
 /** Expression operators of RFC 6570 levels 2 and 3. */
@@ -26,14 +28,14 @@ const VARSPEC =
 /** Characters RFC 6570 allows in literals (beside percent-encodings): no space, quote, <>, \\, ^, `, |. */
 const LITERAL_CHAR = /[!#$&()*+,\-./0-9:;=?@A-Z[\]_a-z~\u{A0}-\u{10FFFF}]/u;
 
-interface VarSpec {
+export interface VarSpec {
   name: string;
   explode: boolean;
   /** Level 4 prefix modifier `{x:3}`: at most this many characters. */
   maxLength: number | undefined;
 }
 
-interface Expression {
+export interface Expression {
   operator: string;
   vars: VarSpec[];
 }
@@ -121,51 +123,23 @@ export type Step = { kind: "literal"; text: string } | Capture | { kind: "option
  * not allowed in a literal) and on query expressions that are not last.
  */
 export function compileUriTemplate(template: string): UriTemplate {
-  const variables: string[] = [];
+  const parts = parseTemplate(template);
+  const pathVariables: string[] = [];
   const queryVariables: string[] = [];
-  const steps: Step[] = [];
-  const literal = (text: string) => {
-    const previous = steps[steps.length - 1];
-    if (previous?.kind === "literal") previous.text += text;
-    else if (text) steps.push({ kind: "literal", text });
-  };
   let inQuery = false;
-  for (const part of parseTemplate(template)) {
-    if (typeof part === "string") {
-      if (inQuery) throw invalid(template, "query expressions must come last");
-      literal(part);
-      continue;
-    }
-    const { operator, vars } = part;
-    if (operator === "?" || operator === "&") {
-      // Query variables are matched by name, in any order, after the path has matched.
-      inQuery = true;
-      for (const spec of vars) queryVariables.push(spec.name);
-      continue;
-    }
-    if (inQuery) throw invalid(template, "query expressions must come last");
-    vars.forEach((spec, index) => {
-      variables.push(spec.name);
-      const wide = spec.explode || operator === "+" || operator === "#";
-      const max = spec.maxLength ?? Number.POSITIVE_INFINITY;
-      if (operator === ";") {
-        // `{;x}` expands to `;x=value`, or `;x` when the value is empty.
-        literal(`;${spec.name}`);
-        const min = wide || spec.maxLength !== undefined ? 1 : 0;
-        steps.push({ kind: "optional", capture: { kind: "capture", wide, min, max } });
-        return;
-      }
-      const perVariable = operator === "/" || operator === ".";
-      if (index > 0 && !perVariable) literal(",");
-      if (perVariable || (operator === "#" && index === 0)) literal(operator);
-      steps.push({ kind: "capture", wide, min: 1, max });
-    });
+  for (const part of parts) {
+    // Query variables are matched by name, in any order, after the path has matched.
+    const query = typeof part === "object" && (part.operator === "?" || part.operator === "&");
+    if (inQuery && !query) throw invalid(template, "query expressions must come last");
+    inQuery = query;
+    if (typeof part === "object")
+      for (const spec of part.vars) (query ? queryVariables : pathVariables).push(spec.name);
   }
   return {
     template,
-    variables: [...variables, ...queryVariables],
-    steps,
-    pathVariables: variables,
+    variables: [...pathVariables, ...queryVariables],
+    parts,
+    pathVariables,
     queryVariables,
   };
 }
