@@ -21,7 +21,9 @@ import {
   type HttpReply,
   type HttpRequestLike,
   jsonReply,
-  readJsonBody,
+  parseJsonBody,
+  refuseContentType,
+  unreadBodyReply,
 } from "../http/exchange.js";
 import { type GuardOutcome, guardRequest, type HttpGuardOptions } from "../http/guard.js";
 import { LegacyEndpoint } from "./legacy.js";
@@ -141,18 +143,44 @@ export class StreamableHttpHandler {
     this.sessions.clear();
   }
 
-  private async post(request: HttpRequestLike, auth: AuthInfo | undefined): Promise<HttpReply> {
+  /**
+   * A POST. Not async: the body's promise is continued with `then`, and an async function's frame
+   * (its registers, kept across the await) would be allocated for every request.
+   */
+  private post(request: HttpRequestLike, auth: AuthInfo | undefined): Promise<HttpReply> {
     if (!accepts(request, "application/json") && !accepts(request, "text/event-stream")) {
-      return errorReply(
-        406,
-        ErrorCode.InvalidRequest,
-        "Not Acceptable: Accept must include application/json and text/event-stream",
+      return Promise.resolve(
+        errorReply(
+          406,
+          ErrorCode.InvalidRequest,
+          "Not Acceptable: Accept must include application/json and text/event-stream",
+        ),
       );
     }
-    const body = await readJsonBody(request, this.options.maxBodyBytes ?? TRANSPORT_DEFAULTS.maxBodyBytes);
+    const refused = refuseContentType(request);
+    if (refused) return Promise.resolve(refused);
+    const limit = this.options.maxBodyBytes ?? TRANSPORT_DEFAULTS.maxBodyBytes;
+    let text: Promise<string>;
+    try {
+      text = request.text(limit);
+    } catch (error) {
+      return Promise.resolve(unreadBodyReply(error, limit));
+    }
+    return text.then(
+      (body) => this.posted(request, body, auth),
+      (error: unknown) => unreadBodyReply(error, limit),
+    );
+  }
+
+  /** A POST whose body was read: one JSON-RPC message, served in its era. */
+  private posted(
+    request: HttpRequestLike,
+    text: string,
+    auth: AuthInfo | undefined,
+  ): HttpReply | Promise<HttpReply> {
+    const body = parseJsonBody(text);
     if ("reply" in body) return body.reply;
-    const value = body.value;
-    const decoded = decodeValue(value);
+    const decoded = decodeValue(body.value);
     if (decoded.kind === "invalid") return jsonReply(400, decoded.error);
     if (decoded.kind === "request") {
       const message = decoded.message;
