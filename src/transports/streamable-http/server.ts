@@ -56,6 +56,20 @@ export interface StreamableHttpOptions extends HttpGuardOptions, SessionStoreOpt
 /** A 2026-07-28 reply maps error codes to HTTP statuses. */
 const MODERN_REPLY = { mapStatus: true } as const;
 
+/** What a POST's serving returns when its reply settles the POST's promise itself. */
+const SETTLED = Symbol("settled");
+
+type Resolve = (reply: HttpReply | Promise<HttpReply>) => void;
+type Reject = (error: unknown) => void;
+
+/** The settlers of the promise made last: one executor for every POST, not a closure each. */
+let resolveLast: Resolve | undefined;
+let rejectLast: Reject | undefined;
+function captureSettlers(resolve: Resolve, reject: Reject): void {
+  resolveLast = resolve;
+  rejectLast = reject;
+}
+
 const NO_LEGACY_SESSIONS = "Legacy sessions are not served here: use protocol 2026-07-28";
 
 export class StreamableHttpHandler {
@@ -166,18 +180,35 @@ export class StreamableHttpHandler {
     } catch (error) {
       return Promise.resolve(unreadBodyReply(error, limit));
     }
-    return text.then(
-      (body) => this.posted(request, body, auth),
-      (error: unknown) => unreadBodyReply(error, limit),
+    // The reply's promise is made here, so that a 2026-07-28 reply settles it itself: a promise
+    // handed on from a `then` would be adopted by another, two more turns before the reply goes out.
+    const replied = new Promise<HttpReply>(captureSettlers);
+    const resolve = resolveLast as Resolve;
+    const reject = rejectLast as Reject;
+    text.then(
+      (body) => {
+        try {
+          const reply = this.posted(request, body, auth, resolve);
+          if (reply !== SETTLED) resolve(reply);
+        } catch (error) {
+          reject(error);
+        }
+      },
+      (error: unknown) => resolve(unreadBodyReply(error, limit)),
     );
+    return replied;
   }
 
-  /** A POST whose body was read: one JSON-RPC message, served in its era. */
+  /**
+   * A POST whose body was read: one JSON-RPC message, served in its era. A 2026-07-28 request's
+   * reply settles `resolve` itself (the answer is then SETTLED).
+   */
   private posted(
     request: HttpRequestLike,
     text: string,
     auth: AuthInfo | undefined,
-  ): HttpReply | Promise<HttpReply> {
+    resolve: (reply: HttpReply) => void,
+  ): HttpReply | Promise<HttpReply> | typeof SETTLED {
     const body = parseJsonBody(text);
     if ("reply" in body) return body.reply;
     const decoded = decodeValue(body.value);
@@ -187,7 +218,7 @@ export class StreamableHttpHandler {
       // A modern claim in _meta, or a modern header on a request whose _meta lacks the claim (which
       // then fails the envelope check with -32602), is served statelessly.
       const modernHeader = request.header("mcp-protocol-version") === "2026-07-28";
-      if (hasModernClaim(message.params) || modernHeader) return this.modern(request, message, auth);
+      if (hasModernClaim(message.params) || modernHeader) return this.modern(request, message, auth, resolve);
       if (message.method === "initialize") {
         const sessions = this.options.legacySessions ?? true;
         // 400, not 503: the refusal is how this deployment is set up, and retrying cannot change it.
@@ -217,11 +248,13 @@ export class StreamableHttpHandler {
     return this.legacy.handle(request, decoded.message, auth);
   }
 
+  /** A 2026-07-28 request, served statelessly; its reply settles `resolve`. */
   private modern(
     request: HttpRequestLike,
     message: JSONRPCRequest,
     auth: AuthInfo | undefined,
-  ): Promise<HttpReply> | HttpReply {
+    resolve: (reply: HttpReply) => void,
+  ): HttpReply | typeof SETTLED {
     const mismatch = this.headerChecks.check(request, message);
     if (mismatch) return errorReply(400, ErrorCode.HeaderMismatch, mismatch, message.id);
     const watch = new ClientWatch(request);
@@ -232,11 +265,12 @@ export class StreamableHttpHandler {
           onDisconnect: () => watch.gone(),
         }),
       MODERN_REPLY,
+      resolve,
     );
     this.server.exchange(message, new PostExchange(request, auth, watch, reply)).then((response) => {
       watch.release();
       reply.answer(response, this.server.maskErrorDetails);
     });
-    return reply.reply;
+    return SETTLED;
   }
 }
