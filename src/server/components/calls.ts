@@ -90,7 +90,8 @@ export async function runToolHandler(
     if (options.maskErrorDetails) return errorResult(`Error calling tool ${name}`);
     return errorResult(`Error calling tool ${name}: ${(error as Error)?.message ?? String(error)}`);
   }
-  const result = await toCallToolResult(value, entry.output ? { wrap: entry.wrapOutput } : undefined);
+  let result = toCallToolResult(value, entry.output ? { wrap: entry.wrapOutput } : undefined);
+  if (result instanceof Promise) result = await result;
   if (entry.output && !result.isError) {
     const structured = entry.wrapOutput ? value : result.structuredContent;
     let outcome = entry.output.validate(structured);

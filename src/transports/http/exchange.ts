@@ -107,10 +107,13 @@ export function emptyReply(status: number, headers: Record<string, string> = {})
   return { status, headers };
 }
 
+const JSON_TYPE = "application/json";
+
 /** The 415 of a POST whose body is not declared JSON; undefined when it is. */
 export function refuseContentType(request: HttpRequestLike): HttpReply | undefined {
   const contentType = request.header("content-type") ?? "";
-  if (contentType.toLowerCase().startsWith("application/json")) return undefined;
+  // As it is first: toLowerCase makes a new string even when nothing changes.
+  if (contentType.startsWith(JSON_TYPE) || contentType.toLowerCase().startsWith(JSON_TYPE)) return undefined;
   return errorReply(415, -32600, "Unsupported Media Type: Content-Type must be application/json");
 }
 
