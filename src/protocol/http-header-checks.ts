@@ -50,9 +50,10 @@ export class HeaderChecks {
       const raw = request.header("mcp-name");
       if (raw === undefined) return "Header mismatch: the Mcp-Name header is required";
       const name = decodeHeaderValue(raw);
-      const inBody = message.params?.[field];
-      const expected = typeof inBody === "string" ? wellFormed(inBody) : inBody;
       if (name === undefined) return "Header mismatch: the Mcp-Name header has invalid characters";
+      const inBody = message.params?.[field];
+      // A decoded header has no lone surrogates: a body value equal to it is well formed already.
+      const expected = typeof inBody === "string" && inBody !== name ? wellFormed(inBody) : inBody;
       if (name !== expected)
         return `Header mismatch: Mcp-Name header ${name} does not match the body's ${String(expected)}`;
     }

@@ -32,6 +32,8 @@ export function encodeHeaderValue(value: string): string {
 /** Decodes a header value; undefined when it holds characters a header must not, or bad base64. */
 export function decodeHeaderValue(value: string): string | undefined {
   if (!/^[\t\x20-\x7e]*$/.test(value)) return undefined;
+  // A value that does not start as the sentinel does is plain (no match object made for it).
+  if (!value.startsWith("=?")) return value;
   const encoded = SENTINEL.exec(value);
   if (!encoded) return value;
   // Strict base64: atob() forgives missing padding, which SEP-2243 requires rejecting.

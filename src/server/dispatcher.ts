@@ -55,9 +55,23 @@ export class Dispatcher {
     return this.mountRoutes;
   }
 
-  /** Handles one request for either era; throws McpError for a JSON-RPC error answer. */
-  async dispatch(input: DispatchInput): Promise<Result> {
-    if (this.kernel.unsettled) await this.kernel.ready();
+  /**
+   * Handles one request for either era; rejects with McpError for a JSON-RPC error answer. Not
+   * async: an async function's frame (all of its registers, kept across the await) would be
+   * allocated for every request; the handler's promise is continued with one `then`.
+   */
+  dispatch(input: DispatchInput): Promise<Result> {
+    if (this.kernel.unsettled) return this.kernel.ready().then(() => this.run(input));
+    try {
+      const result = this.run(input);
+      return result instanceof Promise ? result : Promise.resolve(result);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** The body of `dispatch`: throws McpError for a JSON-RPC error answer. */
+  private run(input: DispatchInput): Promise<Result> | Result {
     const { request, session } = input;
     const params = (request.params ?? {}) as WireParams;
     checkInputDepth(params, "the request");
@@ -77,7 +91,10 @@ export class Dispatcher {
     if (!handler) throw new McpError(ErrorCode.MethodNotFound, `Method not found: ${method}`);
     const era: EraScope = resolveScope(params, session.legacy);
     const scope = this.scopeFor(era, input, params);
-    return this.finish(method, era, await this.invoke(method, handler, params, scope, input));
+    const result = this.invoke(method, handler, params, scope, input);
+    return result instanceof Promise
+      ? result.then((value) => this.finish(method, era, value))
+      : this.finish(method, era, result);
   }
 
   /** @internal The handler of a method (not `initialize`). */

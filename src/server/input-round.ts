@@ -125,6 +125,9 @@ export type AskFunction = (
   inputKey: string | undefined,
 ) => Promise<Record<string, unknown>>;
 
+/** The answers of a first request: none (answers are only read, and merged into a new object). */
+const NO_ANSWERS: Record<string, unknown> = Object.freeze({});
+
 /** The most rounds one request may take before the server gives up. */
 export const MAX_INPUT_ROUNDS = 16;
 
@@ -150,7 +153,7 @@ export function runWithInputRounds(
 ): Promise<Result> {
   // The common case, a first request, stays synchronous up to the handler: no hashing, no await.
   if (params.requestState === undefined) {
-    return runRound(codec, method, params, auth, InputRound.merge({}, params.inputResponses), 0, run);
+    return runRound(codec, method, params, auth, InputRound.merge(NO_ANSWERS, params.inputResponses), 0, run);
   }
   return (async () => {
     const state = await codec.open(params.requestState, {
@@ -174,6 +177,105 @@ function principalOf(auth: { token: string; clientId?: string } | undefined): Pr
   return auth ? sha256(auth.clientId ?? auth.token) : Promise.resolve(undefined);
 }
 
+/** The resolvers of the promise made last: one executor for every round, not a closure each. */
+let capturedResolve: ((result: Result) => void) | undefined;
+let capturedReject: ((error: unknown) => void) | undefined;
+function captureResolvers(resolve: (result: Result) => void, reject: (error: unknown) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
+/**
+ * One run of the handler with the answers known so far, and its hooks. A class, so that a run whose
+ * handler never asks costs one object, one closure (`ask`, which scopes hand on detached) and the
+ * promise of its outcome.
+ */
+class RoundRun implements InputHooks {
+  readonly outcome: Promise<Result>;
+  private readonly resolve: (result: Result) => void;
+  private readonly reject: (error: unknown) => void;
+  private readonly codec: RequestStateCodec;
+  private readonly method: string;
+  private readonly params: Record<string, unknown>;
+  private readonly auth: { token: string; clientId?: string } | undefined;
+  private readonly answers: Record<string, unknown>;
+  private readonly round: number;
+  private running: Promise<Result> | undefined;
+  private inputRound: InputRound | undefined;
+  private abandoned: AbortController | undefined;
+  private combined: AbortSignal | undefined;
+  /** Whichever came first decided: the handler's result, or its wait for input. */
+  private decided = false;
+
+  constructor(
+    codec: RequestStateCodec,
+    method: string,
+    params: Record<string, unknown>,
+    auth: { token: string; clientId?: string } | undefined,
+    answers: Record<string, unknown>,
+    round: number,
+  ) {
+    this.outcome = new Promise(captureResolvers);
+    this.resolve = capturedResolve as (result: Result) => void;
+    this.reject = capturedReject as (error: unknown) => void;
+    this.codec = codec;
+    this.method = method;
+    this.params = params;
+    this.auth = auth;
+    this.answers = answers;
+    this.round = round;
+  }
+
+  readonly ask: AskFunction = (method, params, key) => {
+    this.inputRound ??= new InputRound(this.answers, () => this.needed());
+    return this.inputRound.ask(method, params, key);
+  };
+
+  signal(base: AbortSignal): AbortSignal {
+    if (!this.combined) {
+      this.abandoned = new AbortController();
+      this.combined = AbortSignal.any([base, this.abandoned.signal]);
+    }
+    return this.combined;
+  }
+
+  start(run: (hooks: InputHooks) => Promise<Result>): Promise<Result> {
+    const running = run(this);
+    this.running = running;
+    // The abandoned run unwinds afterwards, and whatever it ends with is ignored.
+    running.then(
+      (result) => {
+        if (this.decided) return;
+        this.decided = true;
+        this.inputRound?.abandon();
+        this.resolve(result);
+      },
+      (error: unknown) => {
+        if (this.decided) return;
+        this.decided = true;
+        this.reject(error);
+      },
+    );
+    return this.outcome;
+  }
+
+  /** The handler waits for input not given yet: answer with the round. */
+  private needed(): void {
+    if (this.decided) return;
+    this.decided = true;
+    sendRound(
+      this.codec,
+      this.method,
+      this.params,
+      this.auth,
+      this.round,
+      this.running as Promise<Result>,
+      this.inputRound as InputRound,
+      this.abandoned,
+    ).then(this.resolve, this.reject);
+  }
+}
+
 /** One run of the handler with the answers known so far. */
 function runRound(
   codec: RequestStateCodec,
@@ -184,50 +286,7 @@ function runRound(
   round: number,
   run: (hooks: InputHooks) => Promise<Result>,
 ): Promise<Result> {
-  let inputRound: InputRound | undefined;
-  let abandoned: AbortController | undefined;
-  let combined: AbortSignal | undefined;
-  let needed: (() => void) | undefined;
-  const hooks: InputHooks = {
-    ask(m, p, key) {
-      inputRound ??= new InputRound(answers, () => needed?.());
-      return inputRound.ask(m, p, key);
-    },
-    signal(base) {
-      if (!combined) {
-        abandoned = new AbortController();
-        combined = AbortSignal.any([base, abandoned.signal]);
-      }
-      return combined;
-    },
-  };
-  const running = run(hooks);
-  return new Promise<Result>((resolve, reject) => {
-    // Whichever comes first decides: the handler's result, or its wait for input. The abandoned
-    // run unwinds afterwards, and whatever it ends with is ignored.
-    let decided = false;
-    needed = () => {
-      if (decided) return;
-      decided = true;
-      sendRound(codec, method, params, auth, round, running, inputRound as InputRound, abandoned).then(
-        resolve,
-        reject,
-      );
-    };
-    running.then(
-      (result) => {
-        if (decided) return;
-        decided = true;
-        inputRound?.abandon();
-        resolve(result);
-      },
-      (error: unknown) => {
-        if (decided) return;
-        decided = true;
-        reject(error);
-      },
-    );
-  });
+  return new RoundRun(codec, method, params, auth, answers, round).start(run);
 }
 
 /** The handler waits for input: abandon this run and answer with the round. */

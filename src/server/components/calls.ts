@@ -31,17 +31,26 @@ export function errorResult(message: string): CallToolResult {
 
 /**
  * Validates arguments, runs the handler and converts its value. Argument errors, ToolError and
- * unexpected exceptions become `isError` results; an McpError propagates as a JSON-RPC error.
+ * unexpected exceptions become `isError` results; an McpError propagates as a JSON-RPC error. Not
+ * async: the handler's own promise is handed on as it is (an async function returning it would
+ * wrap it in one more, settled two turns later).
  */
-export async function callTool(
+export function callTool(
   entry: ToolEntry,
   rawArgs: unknown,
   ctx: Context,
   options: CallToolOptions,
 ): Promise<CallToolResult> {
-  let checked = validateToolArgs(entry, rawArgs);
-  if (checked instanceof Promise) checked = await checked;
-  return checked.ok ? runToolHandler(entry, checked.args, ctx, options) : checked.result;
+  try {
+    const checked = validateToolArgs(entry, rawArgs);
+    if (checked instanceof Promise)
+      return checked.then((outcome) =>
+        outcome.ok ? runToolHandler(entry, outcome.args, ctx, options) : outcome.result,
+      );
+    return checked.ok ? runToolHandler(entry, checked.args, ctx, options) : Promise.resolve(checked.result);
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 type CheckedArgs = { ok: true; args: unknown } | { ok: false; result: CallToolResult };
@@ -90,7 +99,8 @@ export async function runToolHandler(
     if (options.maskErrorDetails) return errorResult(`Error calling tool ${name}`);
     return errorResult(`Error calling tool ${name}: ${(error as Error)?.message ?? String(error)}`);
   }
-  const result = await toCallToolResult(value, entry.output ? { wrap: entry.wrapOutput } : undefined);
+  let result = toCallToolResult(value, entry.output ? { wrap: entry.wrapOutput } : undefined);
+  if (result instanceof Promise) result = await result;
   if (entry.output && !result.isError) {
     const structured = entry.wrapOutput ? value : result.structuredContent;
     let outcome = entry.output.validate(structured);

@@ -77,12 +77,13 @@ export interface ToolOutputShape {
 /**
  * Converts a tool handler's return value. Strings, numbers and booleans become one text block; a
  * plain object becomes structuredContent plus its JSON as text; content blocks and media helpers
- * pass through; arrays holding content become the content list.
+ * pass through; arrays holding content become the content list. Not async: only a media helper's
+ * content is waited for, and every other value is converted at once (no promise, no turn).
  */
-export async function toCallToolResult(
+export function toCallToolResult(
   value: unknown,
   output: ToolOutputShape | undefined,
-): Promise<CallToolResult> {
+): CallToolResult | Promise<CallToolResult> {
   if (isPlainObject(value) && isCallToolResult(value)) return value;
   let content: ContentBlock[];
   if (value === undefined || value === null) content = [];
@@ -90,11 +91,20 @@ export async function toCallToolResult(
   else if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") {
     content = [text(String(value))];
   } else if (isContentBlock(value)) content = [value];
-  else if (isMediaHelper(value)) content = [await value.toContent()];
+  else if (isMediaHelper(value))
+    return value.toContent().then((block) => withStructured([block], value, output));
   else if (Array.isArray(value) && value.some((item) => isContentBlock(item) || isMediaHelper(item))) {
-    content = await Promise.all(value.map(toBlock));
+    return Promise.all(value.map(toBlock)).then((blocks) => withStructured(blocks, value, output));
   } else content = [text(toJsonText(value))];
+  return withStructured(content, value, output);
+}
 
+/** The result of `content`, with the value as structuredContent when it is data. */
+function withStructured(
+  content: ContentBlock[],
+  value: unknown,
+  output: ToolOutputShape | undefined,
+): CallToolResult {
   const result: CallToolResult = { content };
   if (output) {
     result.structuredContent = output.wrap ? { result: value ?? null } : value;

@@ -107,6 +107,32 @@ export function emptyReply(status: number, headers: Record<string, string> = {})
   return { status, headers };
 }
 
+const JSON_TYPE = "application/json";
+
+/** The 415 of a POST whose body is not declared JSON; undefined when it is. */
+export function refuseContentType(request: HttpRequestLike): HttpReply | undefined {
+  const contentType = request.header("content-type") ?? "";
+  // As it is first: toLowerCase makes a new string even when nothing changes.
+  if (contentType.startsWith(JSON_TYPE) || contentType.toLowerCase().startsWith(JSON_TYPE)) return undefined;
+  return errorReply(415, -32600, "Unsupported Media Type: Content-Type must be application/json");
+}
+
+/** The reply to a body that could not be read: 413 past `limit` bytes, else 400. */
+export function unreadBodyReply(error: unknown, limit: number): HttpReply {
+  if (error instanceof BodyTooLargeError)
+    return errorReply(413, -32600, `Payload Too Large: the body exceeds ${limit} bytes`);
+  return errorReply(400, -32700, "Could not read the request body");
+}
+
+/** A body's JSON value, or the 400 (-32700) of malformed JSON. */
+export function parseJsonBody(text: string): { value: unknown } | { reply: HttpReply } {
+  try {
+    return { value: JSON.parse(text) };
+  } catch (error) {
+    return { reply: errorReply(400, -32700, `Parse error: ${(error as Error).message}`) };
+  }
+}
+
 /**
  * Reads a JSON POST body: 415 for another content type, 413 past `limit` bytes, 400 (-32700) for
  * malformed JSON; otherwise the parsed value.
@@ -115,24 +141,13 @@ export async function readJsonBody(
   request: HttpRequestLike,
   limit: number,
 ): Promise<{ value: unknown } | { reply: HttpReply }> {
-  const contentType = request.header("content-type") ?? "";
-  if (!contentType.toLowerCase().startsWith("application/json")) {
-    return {
-      reply: errorReply(415, -32600, "Unsupported Media Type: Content-Type must be application/json"),
-    };
-  }
+  const refused = refuseContentType(request);
+  if (refused) return { reply: refused };
   let text: string;
   try {
     text = await request.text(limit);
   } catch (error) {
-    if (error instanceof BodyTooLargeError) {
-      return { reply: errorReply(413, -32600, `Payload Too Large: the body exceeds ${limit} bytes`) };
-    }
-    return { reply: errorReply(400, -32700, "Could not read the request body") };
+    return { reply: unreadBodyReply(error, limit) };
   }
-  try {
-    return { value: JSON.parse(text) };
-  } catch (error) {
-    return { reply: errorReply(400, -32700, `Parse error: ${(error as Error).message}`) };
-  }
+  return parseJsonBody(text);
 }

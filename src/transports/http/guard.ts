@@ -61,20 +61,26 @@ function hostName(host: string): string {
 
 /**
  * Whether `host` (a Host header) is one of `allowed`; every host when `allowed` is undefined. Runs
- * on every request: a loop without a callback, and the name taken only when an entry names no port.
+ * on every request: a loop without a callback or allocation.
  */
 export function hostAllowed(host: string | undefined, allowed: string[] | undefined): boolean {
   if (!allowed) return true;
   if (!host) return false;
-  // Both are lower case already as a rule: toLowerCase then returns the very same string.
-  const lower = host.toLowerCase();
-  let name: string | undefined;
+  // Both are lower case as a rule: compared as they are first (toLowerCase makes a new string even
+  // when nothing changes), and lower-cased only when that finds no match.
+  return hostInList(host, allowed, false) || hostInList(host.toLowerCase(), allowed, true);
+}
+
+const COLON = 58;
+
+function hostInList(host: string, allowed: string[], lower: boolean): boolean {
   for (const entry of allowed) {
-    const wanted = entry.toLowerCase();
-    if (wanted === lower) return true;
-    if (wanted.includes(":") && !wanted.startsWith("[")) continue;
-    name ??= hostName(lower);
-    if (wanted === name) return true;
+    const wanted = lower ? entry.toLowerCase() : entry;
+    if (wanted === host) return true;
+    // An entry with a port matches only as it is; one without matches the name before any port,
+    // compared in place (slicing the name out would allocate on every request).
+    if (wanted.startsWith("[") ? !wanted.endsWith("]") : wanted.includes(":")) continue;
+    if (host.startsWith(wanted) && host.charCodeAt(wanted.length) === COLON) return true;
   }
   return false;
 }

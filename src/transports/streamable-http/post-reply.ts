@@ -29,6 +29,9 @@ function captureResolve(resolve: (reply: HttpReply) => void): void {
   captured = resolve;
 }
 
+/** The `reply` of a PostReply whose promise its caller made: never settled, never read. */
+const SETTLED_ELSEWHERE: Promise<HttpReply> = new Promise(() => {});
+
 /**
  * One POST exchange whose reply is decided late: JSON when the result comes first, SSE as soon as
  * anything else must be sent before it. It is also the request's route in a legacy session: the
@@ -46,12 +49,22 @@ export class PostReply implements RequestRoute {
   private readonly request: HttpRequestLike | undefined;
   private headerView: Record<string, string> | undefined;
 
+  /**
+   * `settle`: the resolve function of a promise the caller already made for this reply (`reply`
+   * is then that caller's, not read here); else the reply gets a promise of its own.
+   */
   constructor(
     makeStream: (() => EventStream) | undefined,
     options: { mapStatus: boolean; request?: HttpRequestLike; auth?: AuthInfo | undefined },
+    settle?: (reply: HttpReply) => void,
   ) {
-    this.reply = new Promise(captureResolve);
-    this.resolve = captured as (reply: HttpReply) => void;
+    if (settle) {
+      this.reply = SETTLED_ELSEWHERE;
+      this.resolve = settle;
+    } else {
+      this.reply = new Promise(captureResolve);
+      this.resolve = captured as (reply: HttpReply) => void;
+    }
     this.makeStream = makeStream;
     this.mapStatus = options.mapStatus;
     this.request = options.request;

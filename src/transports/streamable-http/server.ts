@@ -21,7 +21,9 @@ import {
   type HttpReply,
   type HttpRequestLike,
   jsonReply,
-  readJsonBody,
+  parseJsonBody,
+  refuseContentType,
+  unreadBodyReply,
 } from "../http/exchange.js";
 import { type GuardOutcome, guardRequest, type HttpGuardOptions } from "../http/guard.js";
 import { LegacyEndpoint } from "./legacy.js";
@@ -53,6 +55,20 @@ export interface StreamableHttpOptions extends HttpGuardOptions, SessionStoreOpt
 
 /** A 2026-07-28 reply maps error codes to HTTP statuses. */
 const MODERN_REPLY = { mapStatus: true } as const;
+
+/** What a POST's serving returns when its reply settles the POST's promise itself. */
+const SETTLED = Symbol("settled");
+
+type Resolve = (reply: HttpReply | Promise<HttpReply>) => void;
+type Reject = (error: unknown) => void;
+
+/** The settlers of the promise made last: one executor for every POST, not a closure each. */
+let resolveLast: Resolve | undefined;
+let rejectLast: Reject | undefined;
+function captureSettlers(resolve: Resolve, reject: Reject): void {
+  resolveLast = resolve;
+  rejectLast = reject;
+}
 
 const NO_LEGACY_SESSIONS = "Legacy sessions are not served here: use protocol 2026-07-28";
 
@@ -141,25 +157,68 @@ export class StreamableHttpHandler {
     this.sessions.clear();
   }
 
-  private async post(request: HttpRequestLike, auth: AuthInfo | undefined): Promise<HttpReply> {
+  /**
+   * A POST. Not async: the body's promise is continued with `then`, and an async function's frame
+   * (its registers, kept across the await) would be allocated for every request.
+   */
+  private post(request: HttpRequestLike, auth: AuthInfo | undefined): Promise<HttpReply> {
     if (!accepts(request, "application/json") && !accepts(request, "text/event-stream")) {
-      return errorReply(
-        406,
-        ErrorCode.InvalidRequest,
-        "Not Acceptable: Accept must include application/json and text/event-stream",
+      return Promise.resolve(
+        errorReply(
+          406,
+          ErrorCode.InvalidRequest,
+          "Not Acceptable: Accept must include application/json and text/event-stream",
+        ),
       );
     }
-    const body = await readJsonBody(request, this.options.maxBodyBytes ?? TRANSPORT_DEFAULTS.maxBodyBytes);
+    const refused = refuseContentType(request);
+    if (refused) return Promise.resolve(refused);
+    const limit = this.options.maxBodyBytes ?? TRANSPORT_DEFAULTS.maxBodyBytes;
+    let text: Promise<string>;
+    try {
+      text = request.text(limit);
+    } catch (error) {
+      return Promise.resolve(unreadBodyReply(error, limit));
+    }
+    // The reply's promise is made here, so that a 2026-07-28 reply settles it itself: a promise
+    // handed on from a `then` would be adopted by another, two more turns before the reply goes out.
+    const replied = new Promise<HttpReply>(captureSettlers);
+    const resolve = resolveLast as Resolve;
+    const reject = rejectLast as Reject;
+    text.then(
+      (body) => {
+        try {
+          const reply = this.posted(request, body, auth, resolve);
+          if (reply !== SETTLED) resolve(reply);
+        } catch (error) {
+          reject(error);
+        }
+      },
+      (error: unknown) => resolve(unreadBodyReply(error, limit)),
+    );
+    return replied;
+  }
+
+  /**
+   * A POST whose body was read: one JSON-RPC message, served in its era. A 2026-07-28 request's
+   * reply settles `resolve` itself (the answer is then SETTLED).
+   */
+  private posted(
+    request: HttpRequestLike,
+    text: string,
+    auth: AuthInfo | undefined,
+    resolve: (reply: HttpReply) => void,
+  ): HttpReply | Promise<HttpReply> | typeof SETTLED {
+    const body = parseJsonBody(text);
     if ("reply" in body) return body.reply;
-    const value = body.value;
-    const decoded = decodeValue(value);
+    const decoded = decodeValue(body.value);
     if (decoded.kind === "invalid") return jsonReply(400, decoded.error);
     if (decoded.kind === "request") {
       const message = decoded.message;
       // A modern claim in _meta, or a modern header on a request whose _meta lacks the claim (which
       // then fails the envelope check with -32602), is served statelessly.
       const modernHeader = request.header("mcp-protocol-version") === "2026-07-28";
-      if (hasModernClaim(message.params) || modernHeader) return this.modern(request, message, auth);
+      if (hasModernClaim(message.params) || modernHeader) return this.modern(request, message, auth, resolve);
       if (message.method === "initialize") {
         const sessions = this.options.legacySessions ?? true;
         // 400, not 503: the refusal is how this deployment is set up, and retrying cannot change it.
@@ -189,11 +248,13 @@ export class StreamableHttpHandler {
     return this.legacy.handle(request, decoded.message, auth);
   }
 
+  /** A 2026-07-28 request, served statelessly; its reply settles `resolve`. */
   private modern(
     request: HttpRequestLike,
     message: JSONRPCRequest,
     auth: AuthInfo | undefined,
-  ): Promise<HttpReply> | HttpReply {
+    resolve: (reply: HttpReply) => void,
+  ): HttpReply | typeof SETTLED {
     const mismatch = this.headerChecks.check(request, message);
     if (mismatch) return errorReply(400, ErrorCode.HeaderMismatch, mismatch, message.id);
     const watch = new ClientWatch(request);
@@ -204,11 +265,12 @@ export class StreamableHttpHandler {
           onDisconnect: () => watch.gone(),
         }),
       MODERN_REPLY,
+      resolve,
     );
     this.server.exchange(message, new PostExchange(request, auth, watch, reply)).then((response) => {
       watch.release();
       reply.answer(response, this.server.maskErrorDetails);
     });
-    return reply.reply;
+    return SETTLED;
   }
 }
