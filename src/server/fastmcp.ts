@@ -522,7 +522,7 @@ export class FastMCP implements ServerEntry {
     return loadServing().then(
       (loaded) => loaded.exchange(this.kernel, request, options),
       // Never a rejection: what cannot be served is an error answer, as a failing dispatch's is.
-      (error: Error) => unserved(request.id, error),
+      (error: Error) => unserved(request.id, error, this.kernel.options.maskErrorDetails),
     );
   }
 

@@ -82,13 +82,13 @@ export function loadedServing(): ServingCode | undefined {
   return servingCode;
 }
 
-/** The answer to a request when the serving code cannot load (an internal error, as a failing dispatch gives). */
-export function unserved(id: JSONRPCRequest["id"], error: Error): JSONRPCResponse {
-  return {
-    jsonrpc: "2.0",
-    id,
-    error: { code: ErrorCode.InternalError, message: error.message },
-  } as JSONRPCResponse;
+/**
+ * The answer to a request when the serving code cannot load: an internal error, as a failing
+ * dispatch gives, whose detail `maskErrorDetails` hides.
+ */
+export function unserved(id: JSONRPCRequest["id"], error: Error, mask: boolean): JSONRPCResponse {
+  const message = mask ? "Internal error" : `Internal error: ${error.message}`;
+  return { jsonrpc: "2.0", id, error: { code: ErrorCode.InternalError, message } } as JSONRPCResponse;
 }
 
 /** One request handed to the kernel. */

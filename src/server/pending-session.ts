@@ -36,7 +36,7 @@ export class PendingSession implements ServerSession {
           const id = requestId(text, value);
           if (id === undefined) continue;
           void Promise.resolve()
-            .then(() => options.send(unserved(id, error), route))
+            .then(() => options.send(unserved(id, error, kernel.options.maskErrorDetails), route))
             .catch(() => {});
         }
         return undefined;

@@ -377,6 +377,53 @@ describe("a session opened before the serving code loaded, fed hostile input", (
   });
 });
 
+describe("a server whose serving code cannot load", () => {
+  let answers: unknown;
+  beforeAll(async () => {
+    // A broken install: loading the serving code fails. A stateless exchange and a session opened
+    // before it loaded answer each request with an internal error (never a rejection, never
+    // silence), whose detail `maskErrorDetails` hides as it hides a failing handler's.
+    ({ result: answers } = await graphOf(`
+      register("data:text/javascript," + encodeURIComponent(\`
+        export async function load(url, context, next) {
+          if (url.endsWith("/src/server/serving.ts")) throw new Error("serving.ts is gone");
+          return next(url, context);
+        }
+      \`));
+      const { FastMCP } = await import(process.argv[1] + "src/index.ts");
+      const call = { jsonrpc: "2.0", id: 5, method: "tools/call", params: { name: "echo", arguments: { n: 1 }, _meta: {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientInfo": { name: "raw", version: "1" },
+        "io.modelcontextprotocol/clientCapabilities": {},
+      } } };
+      const results = {};
+      for (const mask of [false, true]) {
+        const mcp = new FastMCP({ name: "graph", version: "1.0.0", maskErrorDetails: mask });
+        mcp.tool("echo", ({ n }) => n);
+        const replies = [];
+        let done;
+        const answered = new Promise((resolve) => (done = resolve));
+        const session = mcp.createSession({ transport: "memory", send: (message) => { replies.push(message); done(); } });
+        session.receive({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } } });
+        const exchanged = await mcp.exchange(call, { transport: "http" });
+        await answered;
+        session.close();
+        results[mask ? "masked" : "plain"] = { exchange: exchanged.error, session: replies[0].error };
+      }
+      globalThis.graphResult = results;
+    `));
+  });
+
+  it("answers with an internal error carrying the loader's message, or only 'Internal error' when masked", () => {
+    const plain = { code: -32603, message: "Internal error: serving.ts is gone" };
+    const masked = { code: -32603, message: "Internal error" };
+    expect(answers).toEqual({
+      plain: { exchange: plain, session: plain },
+      masked: { exchange: masked, session: masked },
+    });
+  });
+});
+
 describe("what a client loads to call a stdio server", () => {
   let graph: string[];
   let answer: unknown;
