@@ -117,12 +117,22 @@ class Clock {
   lastDue = Number.NEGATIVE_INFINITY;
 }
 
+/**
+ * What a peer that sends requests keeps: made by its first request, so that a server session that
+ * never sends one (most legacy HTTP sessions) holds one empty field for it.
+ */
+class Outgoing {
+  nextId = 0;
+  readonly pending = new Map<RequestId, Pending>();
+  /** Pending requests by progress token (made by the first that asks for progress). */
+  progress: Map<ProgressToken, Pending> | undefined = undefined;
+  /** The timeouts' state (made by the first request with a timeout). */
+  clock: Clock | undefined = undefined;
+}
+
 export class RpcPeer {
-  private nextId = 0;
-  // Made on first use: a server session that never sends a request or sees a cancellation (most
-  // legacy HTTP sessions) does not hold them.
-  private pending: Map<RequestId, Pending> | undefined;
-  private progress: Map<ProgressToken, Pending> | undefined;
+  /** The state of outgoing requests, made by the first one (see Outgoing). */
+  private out: Outgoing | undefined;
   // The incoming requests being handled: the first in two fields, any more in a Map made when two
   // are handled at once, so that a session answering one request at a time holds no table.
   private firstId: RequestId | undefined;
@@ -131,12 +141,11 @@ export class RpcPeer {
   /**
    * Incoming requests the peer cancelled. Tracked here because reading `controller.signal` creates
    * the AbortSignal, which is costly: handlers that never look at their signal never pay for it.
+   * Made by the first cancellation.
    */
   private cancelled: WeakSet<AbortController> | undefined;
   private closedWith: Error | undefined;
   private idleWaiters: (() => void)[] | undefined;
-  /** The timeouts' state; made by the first request with a timeout (a server session may send none). */
-  private clock: Clock | undefined;
   private readonly options: RpcPeerOptions;
 
   constructor(options: RpcPeerOptions) {
@@ -149,7 +158,7 @@ export class RpcPeer {
 
   /** Number of outgoing requests awaiting an answer. */
   get pendingCount(): number {
-    return this.pending?.size ?? 0;
+    return this.out?.pending.size ?? 0;
   }
 
   /** Number of incoming requests being handled. */
@@ -175,8 +184,10 @@ export class RpcPeer {
     if (this.closedWith) return Promise.reject(this.closedWith);
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(abortError(signal));
+    this.out ??= new Outgoing();
+    const out = this.out;
     const id: RequestId =
-      this.options.idPrefix === undefined ? this.nextId++ : `${this.options.idPrefix}${this.nextId++}`;
+      this.options.idPrefix === undefined ? out.nextId++ : `${this.options.idPrefix}${out.nextId++}`;
     let outParams = params;
     let progressToken: ProgressToken | undefined;
     // Progress is asked for when someone listens, or when it keeps the request alive.
@@ -213,11 +224,10 @@ export class RpcPeer {
         onAbort: undefined,
         route: options.route,
       };
-      this.pending ??= new Map();
-      this.pending.set(id, entry);
+      out.pending.set(id, entry);
       if (progressToken !== undefined) {
-        this.progress ??= new Map();
-        this.progress.set(progressToken, entry);
+        out.progress ??= new Map();
+        out.progress.set(progressToken, entry);
       }
       if (timed) this.arm(entry, now);
       if (signal) {
@@ -252,7 +262,7 @@ export class RpcPeer {
 
   /** Fails one pending request (its transport lost it); false when it was not pending. */
   fail(id: RequestId, error: Error): boolean {
-    const entry = this.pending?.get(id);
+    const entry = this.out?.pending.get(id);
     if (!entry) return false;
     this.settle(id, entry);
     entry.reject(error);
@@ -261,18 +271,18 @@ export class RpcPeer {
 
   /** Fails every pending request (their transport lost an answer it cannot place); the peer stays open. */
   failPending(error: Error): void {
-    for (const id of [...(this.pending?.keys() ?? [])]) this.fail(id, error);
+    for (const id of [...(this.out?.pending.keys() ?? [])]) this.fail(id, error);
   }
 
   /** Fails every pending request with `error` and aborts every incoming one. Idempotent. */
   close(error: Error = new ConnectionError("Connection closed")): void {
     if (this.closedWith) return;
     this.closedWith = error;
-    for (const [id, entry] of this.pending ?? []) {
+    for (const [id, entry] of this.out?.pending ?? []) {
       this.settle(id, entry);
       entry.reject(error);
     }
-    const clock = this.clock;
+    const clock = this.out?.clock;
     if (clock) {
       clearTimeout(clock.timer);
       clock.timer = undefined;
@@ -339,7 +349,7 @@ export class RpcPeer {
 
   private failWrite(requestId: RequestId | undefined, error: unknown): void {
     if (requestId === undefined) return;
-    const entry = this.pending?.get(requestId);
+    const entry = this.out?.pending.get(requestId);
     if (!entry) return;
     this.settle(requestId, entry);
     // A client-side error that already says what failed (a refused OAuth flow, a lost connection)
@@ -355,8 +365,9 @@ export class RpcPeer {
 
   /** (Re)starts `entry`'s timeout at `now` (a `performance.now()` time), capped by its deadline. */
   private arm(entry: Pending, now: number): void {
-    this.clock ??= new Clock();
-    const clock = this.clock;
+    const out = this.out as Outgoing;
+    out.clock ??= new Clock();
+    const clock = out.clock;
     if (entry.due === Number.POSITIVE_INFINITY) {
       if (clock.timed++ === 0) clock.timer?.ref();
     } else {
@@ -383,7 +394,7 @@ export class RpcPeer {
     const now = performance.now();
     let next = Number.POSITIVE_INFINITY;
     // Deleting the entry being visited and adding new ones (at the end) are safe in a Map's loop.
-    for (const [id, entry] of this.pending ?? []) {
+    for (const [id, entry] of this.out?.pending ?? []) {
       if (entry.due <= now) {
         const error = new TimeoutError(
           `Request ${entry.method} timed out after ${entry.timeout} ms`,
@@ -400,7 +411,7 @@ export class RpcPeer {
   }
 
   private cancelOutgoing(id: RequestId, error: Error, reason: string): void {
-    const entry = this.pending?.get(id);
+    const entry = this.out?.pending.get(id);
     if (!entry) return;
     this.settle(id, entry);
     entry.reject(error);
@@ -408,12 +419,13 @@ export class RpcPeer {
   }
 
   private settle(id: RequestId, entry: Pending): void {
-    this.pending?.delete(id);
-    if (entry.progressToken !== undefined) this.progress?.delete(entry.progressToken);
+    const out = this.out as Outgoing;
+    out.pending.delete(id);
+    if (entry.progressToken !== undefined) out.progress?.delete(entry.progressToken);
     // The timer stays armed for later requests; it no longer keeps the process alive for this one.
     if (entry.due !== Number.POSITIVE_INFINITY) {
       entry.due = Number.POSITIVE_INFINITY;
-      const clock = this.clock as Clock;
+      const clock = out.clock as Clock;
       if (--clock.timed === 0) {
         clock.timer?.unref();
         clock.inOrder = true;
@@ -426,7 +438,7 @@ export class RpcPeer {
   private handleResponse(message: JSONRPCResponse): void {
     const id = message.id;
     if (id === undefined || id === null) return;
-    const entry = this.pending?.get(id);
+    const entry = this.out?.pending.get(id);
     if (!entry) {
       this.options.onStrayResponse?.(message);
       return;
@@ -457,7 +469,7 @@ export class RpcPeer {
         }
       }
     } else if (message.method === "notifications/progress" && params) {
-      const entry = this.progress?.get(params.progressToken as ProgressToken);
+      const entry = this.out?.progress?.get(params.progressToken as ProgressToken);
       if (entry) {
         if (entry.resetOnProgress && entry.due !== Number.POSITIVE_INFINITY)
           this.arm(entry, performance.now());

@@ -10,6 +10,7 @@ import { ErrorCode } from "../protocol/codes.js";
 import { type EraScope, hasModernClaim, resolveScope } from "../protocol/era.js";
 import { MetaKey, withKey } from "../protocol/meta.js";
 import { CACHEABLE_METHODS, INPUT_REQUIRED_METHODS, REMOVED_IN_MODERN } from "../protocol/methods.js";
+import { sharedJson } from "../protocol/shared-json.js";
 import type {
   CacheHints,
   Implementation,
@@ -137,8 +138,11 @@ export class Dispatcher {
     const capabilities = params.capabilities;
     session.legacy = {
       protocolVersion,
-      clientCapabilities: typeof capabilities === "object" && capabilities !== null ? capabilities : {},
-      clientInfo: isImplementation(params.clientInfo) ? params.clientInfo : undefined,
+      // Kept for the session's lifetime: one shared copy for all sessions alike (shared-json.ts).
+      clientCapabilities: sharedJson(
+        typeof capabilities === "object" && capabilities !== null ? capabilities : {},
+      ),
+      clientInfo: isImplementation(params.clientInfo) ? sharedJson(params.clientInfo) : undefined,
       logLevel: undefined,
       initialized: false,
     };

@@ -122,6 +122,12 @@ export class SessionStore {
     const admission = this.quota.admit(client, this.sessions.size);
     if (!admission.ok) return admission;
     if (admission.evict) this.delete(admission.evict.id);
+    // Each request makes its client's key anew: the client's sessions keep one copy of it.
+    const known = this.quota.anyOf(client)?.client;
+    if (known !== undefined) {
+      if (owner === client) owner = known;
+      client = known;
+    }
     if (this.sessions.size === 0) this.epoch = Date.now();
     const session = new HttpSession(this.server, id, owner, client, auth, this.now(), this.shared);
     this.sessions.set(session.id, session);

@@ -8,6 +8,7 @@
  * (`values:<id>`) and the log of its resumable streams (`events:<id>`), renewed and deleted together.
  */
 import type { LegacyState } from "../../protocol/era.js";
+import { sharedJson } from "../../protocol/shared-json.js";
 import type { SharedSessionState } from "../../server/entry.js";
 import type { SessionValues } from "../../server/session-values.js";
 import { eventLogKey } from "../../stores/event-log.js";
@@ -74,7 +75,12 @@ export function recordText(
 
 /** Applies a record to a replica. */
 export function applyRecord(record: SessionRecord, state: ReplicaState): void {
-  state.legacy = { ...record.legacy, clientCapabilities: record.legacy.clientCapabilities ?? {} };
+  const { clientCapabilities, clientInfo } = record.legacy;
+  state.legacy = {
+    ...record.legacy,
+    clientCapabilities: sharedJson(clientCapabilities ?? {}),
+    clientInfo: clientInfo && sharedJson(clientInfo),
+  };
   if (record.subscriptions.length > 0) state.subscriptions = new Set(record.subscriptions);
   else delete state.subscriptions;
 }

@@ -1,0 +1,33 @@
+/**
+ * One copy of the small JSON values many sessions keep alike: what `initialize` gives a legacy
+ * session for its lifetime (the client's capabilities, its name and version) is the same for every
+ * session of one client software, and is kept once (a frozen copy) rather than once per session.
+ * The table is bounded: past its size it starts again (copies already handed out stay valid); a
+ * large value is kept as it is.
+ */
+
+/** Distinct values kept; past it the table starts again. */
+const MAX_VALUES = 64;
+/** A value whose JSON text is longer is not shared. */
+const MAX_TEXT = 1024;
+
+const shared = new Map<string, object>();
+
+/** The shared, deeply frozen copy of `value` (a JSON object); `value` itself when it is large. */
+export function sharedJson<T extends object>(value: T): T {
+  const text = JSON.stringify(value);
+  if (text === undefined || text.length > MAX_TEXT) return value;
+  let copy = shared.get(text);
+  if (copy === undefined) {
+    if (shared.size >= MAX_VALUES) shared.clear();
+    copy = deepFreeze(JSON.parse(text) as object);
+    shared.set(text, copy);
+  }
+  return copy as T;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== "object" || value === null) return value;
+  for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  return Object.freeze(value);
+}
