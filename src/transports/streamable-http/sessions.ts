@@ -67,6 +67,16 @@ export class Replica {
   }
 }
 
+/** A session's SSE streams: made with its first one (a session whose replies are JSON holds none). */
+class SessionStreams {
+  /** Streams made so far: their ids' numbers run from 1 to it. */
+  seq = 0;
+  /** Open reply and GET streams by stream id, see HttpSession.streams. */
+  readonly open = new Map<string, EventStream>();
+  /** The GET stream, for messages unrelated to a request. */
+  standalone: EventStream | undefined = undefined;
+}
+
 /**
  * One legacy session: a server session whose requests arrive one POST at a time. What the server
  * sends goes to the POST it concerns (its answer; its notifications and server requests while its
@@ -84,16 +94,13 @@ export class HttpSession implements SessionOptions {
   /** The caller that opened the session (the server session's state has the latest one). */
   readonly auth: AuthInfo | undefined;
   readonly channel: ServerSession;
-  /** Open reply streams by stream id (made when the first one is), see `streams`. */
-  private openStreams: Map<string, EventStream> | undefined = undefined;
-  /** The GET stream, for messages unrelated to a request. */
-  standalone: EventStream | undefined = undefined;
+  /** Its SSE streams, made with the first. */
+  private io: SessionStreams | undefined = undefined;
   /**
    * When the session was last used, on SessionStore's clock (ms since its epoch, a small integer:
    * V8 keeps it in the object, where a Date.now() would be a heap number of its own).
    */
   lastActive: number;
-  private streamSeq = 0;
   /** Scaled out: what the replica keeps besides. */
   readonly replica: Replica | undefined;
 
@@ -163,8 +170,9 @@ export class HttpSession implements SessionOptions {
       // A notification about a request whose reply cannot stream (a JSON reply) has nowhere to go.
       if (!request) return;
     }
-    if (this.standalone && !this.standalone.isEnded) {
-      this.standalone.send(message);
+    const standalone = this.io?.standalone;
+    if (standalone && !standalone.isEnded) {
+      standalone.send(message);
       return;
     }
     if (request) {
@@ -179,7 +187,8 @@ export class HttpSession implements SessionOptions {
    * GET stream), which StoreEventLog reads as the session's log.
    */
   nextStreamId(get = false): string {
-    const seq = ++this.streamSeq;
+    this.io ??= new SessionStreams();
+    const seq = ++this.io.seq;
     const replica = this.replica;
     if (replica === undefined) return `${this.id}-${seq}`;
     if (get) {
@@ -197,26 +206,38 @@ export class HttpSession implements SessionOptions {
 
   /** Every stream id the session has made here, ended streams included (their events may be stored). */
   *streamIds(): Iterable<string> {
-    for (let seq = 1; seq <= this.streamSeq; seq++) yield this.streamIdOf(seq);
+    const made = this.io?.seq ?? 0;
+    for (let seq = 1; seq <= made; seq++) yield this.streamIdOf(seq);
   }
 
-  /** Open reply streams by stream id, for resumption and for closing on DELETE. */
+  /** Open reply and GET streams by stream id, for resumption and for closing on DELETE. */
   get streams(): Map<string, EventStream> {
-    this.openStreams ??= new Map();
-    return this.openStreams;
+    this.io ??= new SessionStreams();
+    return this.io.open;
+  }
+
+  /** The GET stream, for messages unrelated to a request. */
+  get standalone(): EventStream | undefined {
+    return this.io?.standalone;
+  }
+
+  set standalone(stream: EventStream | undefined) {
+    this.io ??= new SessionStreams();
+    this.io.standalone = stream;
   }
 
   /** Forgets the streams that have ended (their events stay in the store for resumption). */
   forgetEndedStreams(): void {
-    if (!this.openStreams) return;
-    for (const [id, stream] of this.openStreams) if (stream.isEnded) this.openStreams.delete(id);
+    const open = this.io?.open;
+    if (!open) return;
+    for (const [id, stream] of open) if (stream.isEnded) open.delete(id);
   }
 
   /** What a view of the session shows (see StreamableHttpHandler.session). */
   info(): LegacySessionInfo {
     let open = 0;
     let attached = 0;
-    for (const stream of this.openStreams?.values() ?? []) {
+    for (const stream of this.io?.open.values() ?? []) {
       if (!stream.isEnded) open++;
       if (stream.attached) attached++;
     }
@@ -250,8 +271,11 @@ export class HttpSession implements SessionOptions {
   close(): void {
     // Requests still being handled have nowhere to answer: they are cancelled.
     this.channel.close(new ConnectionError("Session ended"));
-    this.standalone?.end();
-    for (const stream of this.openStreams?.values() ?? []) stream.end();
-    this.openStreams = undefined;
+    const io = this.io;
+    if (!io) return;
+    io.standalone?.end();
+    for (const stream of io.open.values()) stream.end();
+    // The count of streams made stays: their ids name the events to drop (see SessionStore.drop).
+    io.open.clear();
   }
 }
