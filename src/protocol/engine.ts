@@ -130,22 +130,32 @@ class Outgoing {
   clock: Clock | undefined = undefined;
 }
 
+/**
+ * What a peer needs only now and then: made by the first incoming request handled while another
+ * is, the first cancellation or the first wait for idle (most legacy HTTP sessions see none).
+ */
+class Occasional {
+  /** The incoming requests being handled besides the first (see RpcPeer.firstIncoming). */
+  moreIncoming: Map<RequestId, AbortController> | undefined = undefined;
+  /**
+   * Incoming requests the peer cancelled. Tracked here because reading `controller.signal` creates
+   * the AbortSignal, which is costly: handlers that never look at their signal never pay for it.
+   */
+  cancelled: WeakSet<AbortController> | undefined = undefined;
+  idleWaiters: (() => void)[] | undefined = undefined;
+}
+
 export class RpcPeer {
   /** The state of outgoing requests, made by the first one (see Outgoing). */
   private out: Outgoing | undefined;
   // The incoming requests being handled: the first in two fields, any more in a Map made when two
-  // are handled at once, so that a session answering one request at a time holds no table.
+  // are handled at once (in `occasional`), so that a session answering one request at a time holds
+  // no table.
   private firstId: RequestId | undefined;
   private firstIncoming: AbortController | undefined;
-  private moreIncoming: Map<RequestId, AbortController> | undefined;
-  /**
-   * Incoming requests the peer cancelled. Tracked here because reading `controller.signal` creates
-   * the AbortSignal, which is costly: handlers that never look at their signal never pay for it.
-   * Made by the first cancellation.
-   */
-  private cancelled: WeakSet<AbortController> | undefined;
+  /** See Occasional. */
+  private occasional: Occasional | undefined;
   private closedWith: Error | undefined;
-  private idleWaiters: (() => void)[] | undefined;
   private readonly options: RpcPeerOptions;
 
   constructor(options: RpcPeerOptions) {
@@ -163,15 +173,16 @@ export class RpcPeer {
 
   /** Number of incoming requests being handled. */
   get inFlightCount(): number {
-    return (this.firstIncoming === undefined ? 0 : 1) + (this.moreIncoming?.size ?? 0);
+    return (this.firstIncoming === undefined ? 0 : 1) + (this.occasional?.moreIncoming?.size ?? 0);
   }
 
   /** Resolves once no incoming request is being handled. */
   idle(): Promise<void> {
     if (this.inFlightCount === 0) return Promise.resolve();
     return new Promise((resolve) => {
-      this.idleWaiters ??= [];
-      this.idleWaiters.push(resolve);
+      this.occasional ??= new Occasional();
+      this.occasional.idleWaiters ??= [];
+      this.occasional.idleWaiters.push(resolve);
     });
   }
 
@@ -289,8 +300,9 @@ export class RpcPeer {
       clock.at = Number.POSITIVE_INFINITY;
     }
     const first = this.firstIncoming;
-    const more = this.moreIncoming;
-    this.firstId = this.firstIncoming = this.moreIncoming = undefined;
+    const more = this.occasional?.moreIncoming;
+    this.firstId = this.firstIncoming = undefined;
+    if (more) (this.occasional as Occasional).moreIncoming = undefined;
     first?.abort(error);
     for (const controller of more?.values() ?? []) controller.abort(error);
     this.wakeIdle();
@@ -298,22 +310,23 @@ export class RpcPeer {
 
   private addIncoming(id: RequestId, controller: AbortController): void {
     // An id already held stays where it is (a peer may reuse the id of a request in flight).
-    const more = this.moreIncoming;
+    const more = this.occasional?.moreIncoming;
     if (more?.has(id)) {
       more.set(id, controller);
     } else if (this.firstIncoming === undefined || this.firstId === id) {
       this.firstId = id;
       this.firstIncoming = controller;
     } else {
-      this.moreIncoming = more ?? new Map();
-      this.moreIncoming.set(id, controller);
+      this.occasional ??= new Occasional();
+      this.occasional.moreIncoming ??= new Map();
+      this.occasional.moreIncoming.set(id, controller);
     }
   }
 
   private findIncoming(id: RequestId): AbortController | undefined {
     return this.firstIncoming !== undefined && this.firstId === id
       ? this.firstIncoming
-      : this.moreIncoming?.get(id);
+      : this.occasional?.moreIncoming?.get(id);
   }
 
   private removeIncoming(id: RequestId): void {
@@ -321,14 +334,18 @@ export class RpcPeer {
       this.firstId = undefined;
       this.firstIncoming = undefined;
     } else {
-      this.moreIncoming?.delete(id);
+      this.occasional?.moreIncoming?.delete(id);
     }
   }
 
+  private wasCancelled(controller: AbortController): boolean {
+    return this.occasional?.cancelled?.has(controller) === true;
+  }
+
   private wakeIdle(): void {
-    const waiters = this.idleWaiters;
+    const waiters = this.occasional?.idleWaiters;
     if (waiters === undefined || this.inFlightCount > 0) return;
-    this.idleWaiters = undefined;
+    (this.occasional as Occasional).idleWaiters = undefined;
     for (const wake of waiters) wake();
   }
 
@@ -460,8 +477,9 @@ export class RpcPeer {
         const controller = this.findIncoming(requestId);
         if (controller) {
           this.removeIncoming(requestId);
-          this.cancelled ??= new WeakSet();
-          this.cancelled.add(controller);
+          this.occasional ??= new Occasional();
+          this.occasional.cancelled ??= new WeakSet();
+          this.occasional.cancelled.add(controller);
           controller.abort(
             new McpError(ErrorCode.InternalError, String(params?.reason ?? "Request cancelled")),
           );
@@ -505,7 +523,7 @@ export class RpcPeer {
     const extra: IncomingRequestExtra = new IncomingExtra(
       controller,
       (method, params) => {
-        if (!this.cancelled?.has(controller)) this.notify(method, params, route);
+        if (!this.wasCancelled(controller)) this.notify(method, params, route);
       },
       route,
     );
@@ -535,8 +553,9 @@ export class RpcPeer {
     route: unknown,
   ): void {
     // A cancelled request gets no answer: the requester has already given up on it.
-    if (this.cancelled?.has(controller) || this.closedWith) {
-      if (route !== undefined && this.cancelled?.has(controller)) this.options.onUnanswered?.(route);
+    const cancelled = this.wasCancelled(controller);
+    if (cancelled || this.closedWith) {
+      if (route !== undefined && cancelled) this.options.onUnanswered?.(route);
       return;
     }
     this.removeIncoming(id);
