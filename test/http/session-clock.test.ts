@@ -1,7 +1,7 @@
 /**
  * What a legacy Streamable HTTP session keeps is small (issue 14): its times are kept on the
- * endpoint's own clock (ms since an epoch that moves up every 2^30 ms), and the session is its
- * server session's options. What users see must not change: the views of a session report its
+ * endpoint's own clock (ms since an epoch that moves up every 2^29 ms, 6 days), and the session is
+ * its server session's options. What users see must not change: the views of a session report its
  * fields, the idle sweep ends a session idle past its TTL, and the per-client cap evicts the
  * longest-idle session, also after the clock moved up (Date is faked to make days pass).
  */
@@ -99,7 +99,7 @@ describe("the sessions' clock", () => {
     const a = await initialize(url);
     const b = await initialize(url);
 
-    // 13 days on (past 2^30 ms: the clock moves up at the next sweep), b is used.
+    // 13 days on (past 2^29 ms: the clock moves up at each sweep from here), b is used.
     vi.setSystemTime(start0 + 13 * DAY);
     expect(await whoami(url, b)).toBe(200);
     expect(sessions.sweep()).toBe(0);

@@ -299,7 +299,7 @@ export class SessionStore {
     return ended;
   }
 
-  /** Moves the sessions' clock up once it has run 2^30 ms (12 days), keeping their times small. */
+  /** Moves the sessions' clock up once it has run 2^29 ms (6 days), keeping their times small. */
   private rebase(): void {
     const shift = this.now();
     if (shift < REBASE_AFTER_MS) return;
@@ -311,6 +311,7 @@ export class SessionStore {
   }
 }
 
-/** V8's small integers on 64-bit hosts are below 2^31; a session's times stay well within that. */
+/** `| 0` keeps a number below 2^31 whole. */
 const SMALL_INT_LIMIT = 2 ** 31;
-const REBASE_AFTER_MS = 2 ** 30;
+/** V8's small integers hold 31 bits (with pointer compression) or 32: times stay below 2^30. */
+const REBASE_AFTER_MS = 2 ** 29;

@@ -138,11 +138,6 @@ export class HttpSession implements SessionOptions {
     return this.replica && `${this.replica.tag}:`;
   }
 
-  /** @internal What the server session sends (SessionOptions.send). */
-  send(message: JSONRPCMessage, route?: RequestRoute): void {
-    this.deliver(message, route as PostReply | undefined);
-  }
-
   /** @internal A request the client cancelled gets no answer: its POST's reply ends. */
   onUnanswered(route: RequestRoute): void {
     (route as PostReply).abandon();
@@ -159,7 +154,9 @@ export class HttpSession implements SessionOptions {
       });
   }
 
-  private deliver(message: JSONRPCMessage, reply: PostReply | undefined): void {
+  /** @internal What the server session sends (SessionOptions.send); `route` is a POST's reply. */
+  send(message: JSONRPCMessage, route?: RequestRoute): void {
+    const reply = route as PostReply | undefined;
     const request = "method" in message && "id" in message;
     if (reply) {
       if (!("method" in message)) {
