@@ -13,9 +13,17 @@ const MAX_TEXT = 1024;
 
 const shared = new Map<string, object>();
 
-/** The shared, deeply frozen copy of `value` (a JSON object); `value` itself when it is large. */
+/**
+ * The shared, deeply frozen copy of `value` (a JSON object); `value` itself when it is large or not
+ * JSON (an in-process client may hand over any object).
+ */
 export function sharedJson<T extends object>(value: T): T {
-  const text = JSON.stringify(value);
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    return value;
+  }
   if (text === undefined || text.length > MAX_TEXT) return value;
   let copy = shared.get(text);
   if (copy === undefined) {

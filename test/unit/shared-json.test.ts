@@ -33,6 +33,14 @@ describe("sharedJson", () => {
     }
     expect(first).toEqual({ name: "client-0", version: "1" });
   });
+
+  it("keeps a value JSON cannot encode as it is", () => {
+    const cyclic: Record<string, unknown> = { name: "loop" };
+    cyclic.self = cyclic;
+    expect(sharedJson(cyclic)).toBe(cyclic);
+    const big = { n: 1n };
+    expect(sharedJson(big)).toBe(big);
+  });
 });
 
 /** A transport whose handlers are prototype methods that use `this`. */
