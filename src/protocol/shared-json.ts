@@ -1,13 +1,13 @@
 /**
- * One copy of the small JSON values many sessions keep alike: what `initialize` gives a legacy
- * session for its lifetime (the client's capabilities, its name and version) is the same for every
- * session of one client software, and is kept once (a frozen copy) rather than once per session.
- * The table is bounded: past its size it starts again (copies already handed out stay valid); a
- * large value is kept as it is.
+ * One copy of the small JSON values many sessions keep alike: a legacy session's state (what
+ * `initialize` fixed: the version, the client's capabilities, name and version; its log level and
+ * whether it is initialized) is the same for every session of one client software, and is kept
+ * once (a frozen copy) rather than once per session. The table is bounded: past its size it starts
+ * again (copies already handed out stay valid); a large value is kept as it is.
  */
 
 /** Distinct values kept; past it the table starts again. */
-const MAX_VALUES = 64;
+const MAX_VALUES = 256;
 /** A value whose JSON text is longer is not shared. */
 const MAX_TEXT = 1024;
 

@@ -136,16 +136,14 @@ export class Dispatcher {
   initialize(params: InitializeParams, session: SessionState): InitializeResult {
     const protocolVersion = negotiateLegacyVersion(params.protocolVersion);
     const capabilities = params.capabilities;
-    session.legacy = {
+    // One frozen copy for all sessions alike (see LegacyState).
+    session.legacy = sharedJson({
       protocolVersion,
-      // Kept for the session's lifetime: one shared copy for all sessions alike (shared-json.ts).
-      clientCapabilities: sharedJson(
-        typeof capabilities === "object" && capabilities !== null ? capabilities : {},
-      ),
-      clientInfo: isImplementation(params.clientInfo) ? sharedJson(params.clientInfo) : undefined,
+      clientCapabilities: typeof capabilities === "object" && capabilities !== null ? capabilities : {},
+      clientInfo: isImplementation(params.clientInfo) ? params.clientInfo : undefined,
       logLevel: undefined,
       initialized: false,
-    };
+    });
     const result: InitializeResult = {
       protocolVersion,
       capabilities: this.kernel.capabilities(),

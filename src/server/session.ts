@@ -7,6 +7,7 @@
 
 import { type IncomingRequestExtra, RpcPeer, type RpcPeerOptions } from "../protocol/engine.js";
 import { decodeText, decodeValue } from "../protocol/jsonrpc.js";
+import { sharedJson } from "../protocol/shared-json.js";
 import type {
   JSONRPCMessage,
   JSONRPCNotification,
@@ -123,8 +124,9 @@ export class ChannelSession implements ServerSession, SessionMember, RpcPeerOpti
 
   /** @internal A notification of the client. */
   onNotification(notification: JSONRPCNotification): void {
-    if (notification.method === "notifications/initialized" && this.state.legacy) {
-      this.state.legacy.initialized = true;
+    const legacy = this.state.legacy;
+    if (notification.method === "notifications/initialized" && legacy && !legacy.initialized) {
+      this.state.legacy = sharedJson({ ...legacy, initialized: true });
     }
     this.kernel.receiveNotification(notification, this.state);
   }

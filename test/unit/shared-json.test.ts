@@ -47,9 +47,11 @@ describe("sharedJson", () => {
 class Recorder implements SessionOptions {
   readonly transport = "custom";
   readonly answers = new Map<unknown, (message: Record<string, unknown>) => void>();
+  readonly notifications: string[] = [];
 
   send(message: JSONRPCMessage): void {
     const reply = message as unknown as Record<string, unknown>;
+    if (!("id" in reply)) this.notifications.push(reply.method as string);
     this.answers.get(reply.id)?.(reply);
   }
 }
@@ -63,7 +65,8 @@ function open(mcp: FastMCP) {
       recorder.answers.set(++id, resolve);
       session.receive({ jsonrpc: "2.0", id, method, params });
     });
-  return { session, request };
+  const notify = (method: string) => session.receive({ jsonrpc: "2.0", method });
+  return { session, request, notify, recorder };
 }
 
 describe("what sessions keep of their client", () => {
@@ -98,5 +101,32 @@ describe("what sessions keep of their client", () => {
     expect(Object.isFrozen(clientInfo)).toBe(false);
     for (const { session } of sessions) session.close();
     expect(mcp.sessions()).toEqual([]);
+  });
+
+  it("sessions that started alike change on their own: initialized, log level", async () => {
+    const mcp = new FastMCP("levels");
+    mcp.tool("log", async (_args, ctx) => {
+      await ctx.info("said at info");
+      return "logged";
+    });
+    const init = {
+      protocolVersion: "2025-11-25",
+      capabilities: {},
+      clientInfo: { name: "app", version: "1" },
+    };
+    const [a, b] = [open(mcp), open(mcp)] as const;
+    await a.request("initialize", init);
+    await b.request("initialize", init);
+    a.notify("notifications/initialized");
+    expect(mcp.sessions().map((session) => session.initialized)).toEqual([true, false]);
+    b.notify("notifications/initialized");
+    expect((await a.request("logging/setLevel", { level: "error" })).result).toEqual({});
+    for (const { request } of [a, b]) await request("tools/call", { name: "log", arguments: {} });
+    // a asked for errors only; b, in the state a was in before, still gets every level.
+    expect(a.recorder.notifications).not.toContain("notifications/message");
+    expect(b.recorder.notifications).toContain("notifications/message");
+    expect(mcp.sessions().map((session) => session.initialized)).toEqual([true, true]);
+    a.session.close();
+    b.session.close();
   });
 });

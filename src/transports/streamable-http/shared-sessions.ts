@@ -75,12 +75,7 @@ export function recordText(
 
 /** Applies a record to a replica. */
 export function applyRecord(record: SessionRecord, state: ReplicaState): void {
-  const { clientCapabilities, clientInfo } = record.legacy;
-  state.legacy = {
-    ...record.legacy,
-    clientCapabilities: sharedJson(clientCapabilities ?? {}),
-    clientInfo: clientInfo && sharedJson(clientInfo),
-  };
+  state.legacy = sharedJson({ ...record.legacy, clientCapabilities: record.legacy.clientCapabilities ?? {} });
   if (record.subscriptions.length > 0) state.subscriptions = new Set(record.subscriptions);
   else delete state.subscriptions;
 }
