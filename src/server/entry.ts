@@ -67,6 +67,7 @@ export interface RequestRoute {
  * session share it through the store.
  */
 export interface SharedSessionState {
+  /** Frozen, and shared by sessions alike: a change replaces it (see LegacyState). */
   legacy: LegacyState | undefined;
   subscriptions?: Set<string>;
   values?: SessionValues;
