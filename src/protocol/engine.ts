@@ -117,26 +117,45 @@ class Clock {
   lastDue = Number.NEGATIVE_INFINITY;
 }
 
-export class RpcPeer {
-  private nextId = 0;
-  // Made on first use: a server session that never sends a request or sees a cancellation (most
-  // legacy HTTP sessions) does not hold them.
-  private pending: Map<RequestId, Pending> | undefined;
-  private progress: Map<ProgressToken, Pending> | undefined;
-  // The incoming requests being handled: the first in two fields, any more in a Map made when two
-  // are handled at once, so that a session answering one request at a time holds no table.
-  private firstId: RequestId | undefined;
-  private firstIncoming: AbortController | undefined;
-  private moreIncoming: Map<RequestId, AbortController> | undefined;
+/**
+ * What a peer that sends requests keeps: made by its first request, so that a server session that
+ * never sends one (most legacy HTTP sessions) holds one empty field for it.
+ */
+class Outgoing {
+  nextId = 0;
+  readonly pending = new Map<RequestId, Pending>();
+  /** Pending requests by progress token (made by the first that asks for progress). */
+  progress: Map<ProgressToken, Pending> | undefined = undefined;
+  /** The timeouts' state (made by the first request with a timeout). */
+  clock: Clock | undefined = undefined;
+}
+
+/**
+ * What a peer needs only now and then: made by the first incoming request handled while another
+ * is, the first cancellation or the first wait for idle (most legacy HTTP sessions see none).
+ */
+class Occasional {
+  /** The incoming requests being handled besides the first (see RpcPeer.firstIncoming). */
+  moreIncoming: Map<RequestId, AbortController> | undefined = undefined;
   /**
    * Incoming requests the peer cancelled. Tracked here because reading `controller.signal` creates
    * the AbortSignal, which is costly: handlers that never look at their signal never pay for it.
    */
-  private cancelled: WeakSet<AbortController> | undefined;
+  cancelled: WeakSet<AbortController> | undefined = undefined;
+  idleWaiters: (() => void)[] | undefined = undefined;
+}
+
+export class RpcPeer {
+  /** The state of outgoing requests, made by the first one (see Outgoing). */
+  private out: Outgoing | undefined;
+  // The incoming requests being handled: the first in two fields, any more in a Map made when two
+  // are handled at once (in `occasional`), so that a session answering one request at a time holds
+  // no table.
+  private firstId: RequestId | undefined;
+  private firstIncoming: AbortController | undefined;
+  /** See Occasional. */
+  private occasional: Occasional | undefined;
   private closedWith: Error | undefined;
-  private idleWaiters: (() => void)[] | undefined;
-  /** The timeouts' state; made by the first request with a timeout (a server session may send none). */
-  private clock: Clock | undefined;
   private readonly options: RpcPeerOptions;
 
   constructor(options: RpcPeerOptions) {
@@ -149,20 +168,21 @@ export class RpcPeer {
 
   /** Number of outgoing requests awaiting an answer. */
   get pendingCount(): number {
-    return this.pending?.size ?? 0;
+    return this.out?.pending.size ?? 0;
   }
 
   /** Number of incoming requests being handled. */
   get inFlightCount(): number {
-    return (this.firstIncoming === undefined ? 0 : 1) + (this.moreIncoming?.size ?? 0);
+    return (this.firstIncoming === undefined ? 0 : 1) + (this.occasional?.moreIncoming?.size ?? 0);
   }
 
   /** Resolves once no incoming request is being handled. */
   idle(): Promise<void> {
     if (this.inFlightCount === 0) return Promise.resolve();
     return new Promise((resolve) => {
-      this.idleWaiters ??= [];
-      this.idleWaiters.push(resolve);
+      this.occasional ??= new Occasional();
+      this.occasional.idleWaiters ??= [];
+      this.occasional.idleWaiters.push(resolve);
     });
   }
 
@@ -175,8 +195,10 @@ export class RpcPeer {
     if (this.closedWith) return Promise.reject(this.closedWith);
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(abortError(signal));
+    this.out ??= new Outgoing();
+    const out = this.out;
     const id: RequestId =
-      this.options.idPrefix === undefined ? this.nextId++ : `${this.options.idPrefix}${this.nextId++}`;
+      this.options.idPrefix === undefined ? out.nextId++ : `${this.options.idPrefix}${out.nextId++}`;
     let outParams = params;
     let progressToken: ProgressToken | undefined;
     // Progress is asked for when someone listens, or when it keeps the request alive.
@@ -213,11 +235,10 @@ export class RpcPeer {
         onAbort: undefined,
         route: options.route,
       };
-      this.pending ??= new Map();
-      this.pending.set(id, entry);
+      out.pending.set(id, entry);
       if (progressToken !== undefined) {
-        this.progress ??= new Map();
-        this.progress.set(progressToken, entry);
+        out.progress ??= new Map();
+        out.progress.set(progressToken, entry);
       }
       if (timed) this.arm(entry, now);
       if (signal) {
@@ -252,7 +273,7 @@ export class RpcPeer {
 
   /** Fails one pending request (its transport lost it); false when it was not pending. */
   fail(id: RequestId, error: Error): boolean {
-    const entry = this.pending?.get(id);
+    const entry = this.out?.pending.get(id);
     if (!entry) return false;
     this.settle(id, entry);
     entry.reject(error);
@@ -261,26 +282,27 @@ export class RpcPeer {
 
   /** Fails every pending request (their transport lost an answer it cannot place); the peer stays open. */
   failPending(error: Error): void {
-    for (const id of [...(this.pending?.keys() ?? [])]) this.fail(id, error);
+    for (const id of [...(this.out?.pending.keys() ?? [])]) this.fail(id, error);
   }
 
   /** Fails every pending request with `error` and aborts every incoming one. Idempotent. */
   close(error: Error = new ConnectionError("Connection closed")): void {
     if (this.closedWith) return;
     this.closedWith = error;
-    for (const [id, entry] of this.pending ?? []) {
+    for (const [id, entry] of this.out?.pending ?? []) {
       this.settle(id, entry);
       entry.reject(error);
     }
-    const clock = this.clock;
+    const clock = this.out?.clock;
     if (clock) {
       clearTimeout(clock.timer);
       clock.timer = undefined;
       clock.at = Number.POSITIVE_INFINITY;
     }
     const first = this.firstIncoming;
-    const more = this.moreIncoming;
-    this.firstId = this.firstIncoming = this.moreIncoming = undefined;
+    const more = this.occasional?.moreIncoming;
+    this.firstId = this.firstIncoming = undefined;
+    if (more) (this.occasional as Occasional).moreIncoming = undefined;
     first?.abort(error);
     for (const controller of more?.values() ?? []) controller.abort(error);
     this.wakeIdle();
@@ -288,22 +310,23 @@ export class RpcPeer {
 
   private addIncoming(id: RequestId, controller: AbortController): void {
     // An id already held stays where it is (a peer may reuse the id of a request in flight).
-    const more = this.moreIncoming;
+    const more = this.occasional?.moreIncoming;
     if (more?.has(id)) {
       more.set(id, controller);
     } else if (this.firstIncoming === undefined || this.firstId === id) {
       this.firstId = id;
       this.firstIncoming = controller;
     } else {
-      this.moreIncoming = more ?? new Map();
-      this.moreIncoming.set(id, controller);
+      this.occasional ??= new Occasional();
+      this.occasional.moreIncoming ??= new Map();
+      this.occasional.moreIncoming.set(id, controller);
     }
   }
 
   private findIncoming(id: RequestId): AbortController | undefined {
     return this.firstIncoming !== undefined && this.firstId === id
       ? this.firstIncoming
-      : this.moreIncoming?.get(id);
+      : this.occasional?.moreIncoming?.get(id);
   }
 
   private removeIncoming(id: RequestId): void {
@@ -311,14 +334,18 @@ export class RpcPeer {
       this.firstId = undefined;
       this.firstIncoming = undefined;
     } else {
-      this.moreIncoming?.delete(id);
+      this.occasional?.moreIncoming?.delete(id);
     }
   }
 
+  private wasCancelled(controller: AbortController): boolean {
+    return this.occasional?.cancelled?.has(controller) === true;
+  }
+
   private wakeIdle(): void {
-    const waiters = this.idleWaiters;
+    const waiters = this.occasional?.idleWaiters;
     if (waiters === undefined || this.inFlightCount > 0) return;
-    this.idleWaiters = undefined;
+    (this.occasional as Occasional).idleWaiters = undefined;
     for (const wake of waiters) wake();
   }
 
@@ -339,7 +366,7 @@ export class RpcPeer {
 
   private failWrite(requestId: RequestId | undefined, error: unknown): void {
     if (requestId === undefined) return;
-    const entry = this.pending?.get(requestId);
+    const entry = this.out?.pending.get(requestId);
     if (!entry) return;
     this.settle(requestId, entry);
     // A client-side error that already says what failed (a refused OAuth flow, a lost connection)
@@ -355,8 +382,9 @@ export class RpcPeer {
 
   /** (Re)starts `entry`'s timeout at `now` (a `performance.now()` time), capped by its deadline. */
   private arm(entry: Pending, now: number): void {
-    this.clock ??= new Clock();
-    const clock = this.clock;
+    const out = this.out as Outgoing;
+    out.clock ??= new Clock();
+    const clock = out.clock;
     if (entry.due === Number.POSITIVE_INFINITY) {
       if (clock.timed++ === 0) clock.timer?.ref();
     } else {
@@ -383,7 +411,7 @@ export class RpcPeer {
     const now = performance.now();
     let next = Number.POSITIVE_INFINITY;
     // Deleting the entry being visited and adding new ones (at the end) are safe in a Map's loop.
-    for (const [id, entry] of this.pending ?? []) {
+    for (const [id, entry] of this.out?.pending ?? []) {
       if (entry.due <= now) {
         const error = new TimeoutError(
           `Request ${entry.method} timed out after ${entry.timeout} ms`,
@@ -400,7 +428,7 @@ export class RpcPeer {
   }
 
   private cancelOutgoing(id: RequestId, error: Error, reason: string): void {
-    const entry = this.pending?.get(id);
+    const entry = this.out?.pending.get(id);
     if (!entry) return;
     this.settle(id, entry);
     entry.reject(error);
@@ -408,12 +436,13 @@ export class RpcPeer {
   }
 
   private settle(id: RequestId, entry: Pending): void {
-    this.pending?.delete(id);
-    if (entry.progressToken !== undefined) this.progress?.delete(entry.progressToken);
+    const out = this.out as Outgoing;
+    out.pending.delete(id);
+    if (entry.progressToken !== undefined) out.progress?.delete(entry.progressToken);
     // The timer stays armed for later requests; it no longer keeps the process alive for this one.
     if (entry.due !== Number.POSITIVE_INFINITY) {
       entry.due = Number.POSITIVE_INFINITY;
-      const clock = this.clock as Clock;
+      const clock = out.clock as Clock;
       if (--clock.timed === 0) {
         clock.timer?.unref();
         clock.inOrder = true;
@@ -426,7 +455,7 @@ export class RpcPeer {
   private handleResponse(message: JSONRPCResponse): void {
     const id = message.id;
     if (id === undefined || id === null) return;
-    const entry = this.pending?.get(id);
+    const entry = this.out?.pending.get(id);
     if (!entry) {
       this.options.onStrayResponse?.(message);
       return;
@@ -448,8 +477,9 @@ export class RpcPeer {
         const controller = this.findIncoming(requestId);
         if (controller) {
           this.removeIncoming(requestId);
-          this.cancelled ??= new WeakSet();
-          this.cancelled.add(controller);
+          this.occasional ??= new Occasional();
+          this.occasional.cancelled ??= new WeakSet();
+          this.occasional.cancelled.add(controller);
           controller.abort(
             new McpError(ErrorCode.InternalError, String(params?.reason ?? "Request cancelled")),
           );
@@ -457,7 +487,7 @@ export class RpcPeer {
         }
       }
     } else if (message.method === "notifications/progress" && params) {
-      const entry = this.progress?.get(params.progressToken as ProgressToken);
+      const entry = this.out?.progress?.get(params.progressToken as ProgressToken);
       if (entry) {
         if (entry.resetOnProgress && entry.due !== Number.POSITIVE_INFINITY)
           this.arm(entry, performance.now());
@@ -493,7 +523,7 @@ export class RpcPeer {
     const extra: IncomingRequestExtra = new IncomingExtra(
       controller,
       (method, params) => {
-        if (!this.cancelled?.has(controller)) this.notify(method, params, route);
+        if (!this.wasCancelled(controller)) this.notify(method, params, route);
       },
       route,
     );
@@ -523,8 +553,9 @@ export class RpcPeer {
     route: unknown,
   ): void {
     // A cancelled request gets no answer: the requester has already given up on it.
-    if (this.cancelled?.has(controller) || this.closedWith) {
-      if (route !== undefined && this.cancelled?.has(controller)) this.options.onUnanswered?.(route);
+    const cancelled = this.wasCancelled(controller);
+    if (cancelled || this.closedWith) {
+      if (route !== undefined && cancelled) this.options.onUnanswered?.(route);
       return;
     }
     this.removeIncoming(id);

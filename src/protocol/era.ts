@@ -9,7 +9,10 @@ import { MetaKey } from "./meta.js";
 import type { ClientCapabilities, Implementation, LoggingLevel } from "./types.js";
 import { type Era, isModernVersion, SUPPORTED_PROTOCOL_VERSIONS } from "./versions.js";
 
-/** What an `initialize` fixed for a legacy session. */
+/**
+ * What an `initialize` fixed for a legacy session. Sessions in the same state share one frozen
+ * copy (shared-json.ts): a change (`notifications/initialized`, `logging/setLevel`) replaces it.
+ */
 export interface LegacyState {
   protocolVersion: string;
   clientCapabilities: ClientCapabilities;

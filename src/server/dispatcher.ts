@@ -10,6 +10,7 @@ import { ErrorCode } from "../protocol/codes.js";
 import { type EraScope, hasModernClaim, resolveScope } from "../protocol/era.js";
 import { MetaKey, withKey } from "../protocol/meta.js";
 import { CACHEABLE_METHODS, INPUT_REQUIRED_METHODS, REMOVED_IN_MODERN } from "../protocol/methods.js";
+import { sharedJson } from "../protocol/shared-json.js";
 import type {
   CacheHints,
   Implementation,
@@ -152,13 +153,14 @@ export class Dispatcher {
   initialize(params: InitializeParams, session: SessionState): InitializeResult {
     const protocolVersion = negotiateLegacyVersion(params.protocolVersion);
     const capabilities = params.capabilities;
-    session.legacy = {
+    // One frozen copy for all sessions alike (see LegacyState).
+    session.legacy = sharedJson({
       protocolVersion,
       clientCapabilities: typeof capabilities === "object" && capabilities !== null ? capabilities : {},
       clientInfo: isImplementation(params.clientInfo) ? params.clientInfo : undefined,
       logLevel: undefined,
       initialized: false,
-    };
+    });
     const result: InitializeResult = {
       protocolVersion,
       capabilities: this.kernel.capabilities(),

@@ -22,7 +22,11 @@ import type { SessionValues } from "./session-values.js";
 /** The name of a transport, as middleware and handlers see it (`ctx.transport`). */
 export type TransportKind = "memory" | "stdio" | "http" | "sse" | "ws" | (string & {});
 
-/** Options of a session: one connection, or one legacy Streamable HTTP session. */
+/**
+ * Options of a session: one connection, or one legacy Streamable HTTP session. The session keeps
+ * them and reads them when used; `send` and the other handlers are called as their methods (so a
+ * transport's own session object may be the options, with no closures).
+ */
 export interface SessionOptions {
   /**
    * Writes one message to the client. `route` is what the transport passed to `receive` with the
@@ -33,7 +37,7 @@ export interface SessionOptions {
   /** A request that came with `route` was cancelled by the client: nothing more will be sent on it. */
   onUnanswered?(route: RequestRoute): void;
   sessionId?: string;
-  auth?: AuthInfo;
+  auth?: AuthInfo | undefined;
   /** The transport's name, seen by middleware as `ctx.transport` (default "custom"). */
   transport?: TransportKind;
   /** Headers of the HTTP request that opened the connection (SSE stream, WebSocket upgrade). */
@@ -41,7 +45,7 @@ export interface SessionOptions {
   /** Timeout for server-to-client requests (elicitation, sampling, roots), in ms. */
   requestTimeout?: number;
   /** Server-to-client request ids become `<prefix><n>` strings (instances sharing a session). */
-  requestIdPrefix?: string;
+  requestIdPrefix?: string | undefined;
   /** A client's answer to a server request this session did not make (another instance did). */
   onStrayResponse?(response: JSONRPCResponse): void;
 }
@@ -63,6 +67,7 @@ export interface RequestRoute {
  * session share it through the store.
  */
 export interface SharedSessionState {
+  /** Frozen, and shared by sessions alike: a change replaces it (see LegacyState). */
   legacy: LegacyState | undefined;
   subscriptions?: Set<string>;
   values?: SessionValues;

@@ -6,6 +6,7 @@ import { McpError, NotFoundError } from "../errors.js";
 import { ErrorCode } from "../protocol/codes.js";
 import { LOG_LEVELS } from "../protocol/logging.js";
 import { withKey } from "../protocol/meta.js";
+import { sharedJson } from "../protocol/shared-json.js";
 import { TASK_METHODS, TASKS_EXTENSION, type TaskMethod } from "../protocol/tasks.js";
 import type { LoggingLevel, Result } from "../protocol/types.js";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "../protocol/versions.js";
@@ -328,7 +329,7 @@ function setLevel(params: SetLevelParams, session: SessionState): Result {
       `Invalid log level ${String(level)}; expected one of ${LOG_LEVELS.join(", ")}`,
     );
   }
-  if (session.legacy) session.legacy.logLevel = level as LoggingLevel;
+  if (session.legacy) session.legacy = sharedJson({ ...session.legacy, logLevel: level as LoggingLevel });
   return {};
 }
 

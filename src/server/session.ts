@@ -7,26 +7,37 @@
 
 import { type IncomingRequestExtra, RpcPeer, type RpcPeerOptions } from "../protocol/engine.js";
 import { decodeText, decodeValue } from "../protocol/jsonrpc.js";
-import type { JSONRPCMessage, JSONRPCNotification, JSONRPCRequest, Result } from "../protocol/types.js";
+import { sharedJson } from "../protocol/shared-json.js";
+import type {
+  JSONRPCMessage,
+  JSONRPCNotification,
+  JSONRPCRequest,
+  JSONRPCResponse,
+  Result,
+} from "../protocol/types.js";
 import type { RequestRoute, ServerSession, SessionOptions } from "./entry.js";
 import { type DispatchInput, type ServerKernel, type SessionState, sessionState } from "./kernel.js";
 import type { SessionMember } from "./subscriptions.js";
 
-export class ChannelSession implements ServerSession, SessionMember {
+/**
+ * The session is its RpcPeer's options too (RpcPeerOptions): the peer calls its `send`,
+ * `onRequest`, `onNotification`, `onUnanswered` and `onStrayResponse` as methods and reads the
+ * rest through getters, so a session holds no options object and no closures of its own. It
+ * keeps the transport's options and reads them when used; their handlers are called as methods.
+ */
+export class ChannelSession implements ServerSession, SessionMember, RpcPeerOptions {
   readonly state: SessionState;
   private readonly peer: RpcPeer;
   private readonly kernel: ServerKernel;
-  private readonly send: SessionOptions["send"];
-  private readonly headers: Record<string, string> | undefined;
+  private readonly options: SessionOptions;
   private ownRequest: DispatchInput["serverRequest"];
 
   /** `state`: the one a session opened before the serving code loaded made (pending-session.ts). */
   constructor(kernel: ServerKernel, options: SessionOptions, state: SessionState = sessionState(options)) {
     this.kernel = kernel;
-    this.send = options.send;
-    this.headers = options.headers;
+    this.options = options;
     this.state = state;
-    this.peer = new RpcPeer(new SessionPeerOptions(this, kernel, options));
+    this.peer = new RpcPeer(this);
     kernel.sessions.add(this);
   }
 
@@ -81,7 +92,7 @@ export class ChannelSession implements ServerSession, SessionMember {
 
   /** The headers a request sees: its own (an HTTP POST's), else the connection's. */
   headersFor(route: RequestRoute | undefined): Record<string, string> | undefined {
-    return route?.headers ?? this.headers;
+    return route?.headers ?? this.options.headers;
   }
 
   private accept(message: JSONRPCMessage, route: RequestRoute | undefined): void {
@@ -92,19 +103,57 @@ export class ChannelSession implements ServerSession, SessionMember {
 
   private reject(error: JSONRPCMessage, route: RequestRoute | undefined): void {
     try {
-      const sent = this.send(error, route);
+      const sent = this.options.send(error, route);
       if (sent instanceof Promise) sent.catch(() => {});
     } catch {
       // The channel is gone; nothing more to tell.
     }
   }
 
-  /** @internal The peer's incoming notifications (see SessionPeerOptions). */
+  // ---- the peer's side (RpcPeerOptions) ----
+
+  /** @internal Writes one of the peer's messages to the client, through the transport. */
+  send(message: JSONRPCMessage, route?: unknown): void | Promise<void> {
+    return this.options.send(message, route as RequestRoute | undefined);
+  }
+
+  /** @internal A request of the client, for the kernel. */
+  onRequest(request: JSONRPCRequest, extra: IncomingRequestExtra): Promise<Result> | Result {
+    return this.kernel.dispatch(new SessionDispatch(this, request, extra));
+  }
+
+  /** @internal A notification of the client. */
   onNotification(notification: JSONRPCNotification): void {
-    if (notification.method === "notifications/initialized" && this.state.legacy) {
-      this.state.legacy.initialized = true;
+    const legacy = this.state.legacy;
+    if (notification.method === "notifications/initialized" && legacy && !legacy.initialized) {
+      this.state.legacy = sharedJson({ ...legacy, initialized: true });
     }
     this.kernel.receiveNotification(notification, this.state);
+  }
+
+  /** @internal A request the client cancelled ends without an answer (its route may be closed). */
+  onUnanswered(route: unknown): void {
+    this.options.onUnanswered?.(route as RequestRoute);
+  }
+
+  /** @internal A response to no request made here (another instance made it). */
+  onStrayResponse(response: JSONRPCResponse): void {
+    this.options.onStrayResponse?.(response);
+  }
+
+  /** @internal The timeout of server-to-client requests. */
+  get timeout(): number {
+    return this.options.requestTimeout ?? 0;
+  }
+
+  /** @internal */
+  get maskInternalErrors(): boolean {
+    return this.kernel.options.maskErrorDetails;
+  }
+
+  /** @internal The prefix of server-to-client request ids. */
+  get idPrefix(): string | undefined {
+    return this.options.requestIdPrefix;
   }
 }
 
@@ -136,39 +185,5 @@ class SessionDispatch implements DispatchInput {
 
   get headers(): Record<string, string> | undefined {
     return this.owner.headersFor(this.extra.route as RequestRoute | undefined);
-  }
-}
-
-/**
- * The session's side of its RpcPeer. Its handlers are prototype methods (the peer calls them as
- * methods), so a session holds one small object here rather than an object and two closures.
- */
-class SessionPeerOptions implements RpcPeerOptions {
-  readonly send: RpcPeerOptions["send"];
-  readonly timeout: number;
-  readonly maskInternalErrors: boolean | undefined;
-  readonly onUnanswered: RpcPeerOptions["onUnanswered"];
-  readonly idPrefix: string | undefined;
-  readonly onStrayResponse: RpcPeerOptions["onStrayResponse"];
-  private readonly session: ChannelSession;
-  private readonly kernel: ServerKernel;
-
-  constructor(session: ChannelSession, kernel: ServerKernel, options: SessionOptions) {
-    this.session = session;
-    this.kernel = kernel;
-    this.send = options.send as RpcPeerOptions["send"];
-    this.timeout = options.requestTimeout ?? 0;
-    this.maskInternalErrors = kernel.options.maskErrorDetails;
-    this.onUnanswered = options.onUnanswered as RpcPeerOptions["onUnanswered"];
-    this.idPrefix = options.requestIdPrefix;
-    this.onStrayResponse = options.onStrayResponse;
-  }
-
-  onRequest(request: JSONRPCRequest, extra: IncomingRequestExtra): Promise<Result> | Result {
-    return this.kernel.dispatch(new SessionDispatch(this.session, request, extra));
-  }
-
-  onNotification(notification: JSONRPCNotification): void {
-    this.session.onNotification(notification);
   }
 }

@@ -100,6 +100,12 @@ export class SessionQuota<T extends QuotaMember> {
     else this.clients.set(client, new Set([session]));
   }
 
+  /** One of the sessions `client` holds, if any. */
+  anyOf(client: string): T | undefined {
+    for (const session of this.clients.get(client) ?? []) return session;
+    return undefined;
+  }
+
   remove(client: string, session: T): void {
     const held = this.clients.get(client);
     if (!held) return;

@@ -204,7 +204,7 @@ export class LegacyEndpoint {
     const reply = this.replyFor(request, auth, session);
     session.channel.receive(message, reply);
     return reply.reply.then((out) => {
-      session.lastActive = Date.now();
+      this.sessions.touch(session);
       // Scaled out, what the request changed is shared before the answer goes out.
       const persisted = this.persist(session);
       return persisted ? persisted.then(() => sent(session, out)) : sent(session, out);

@@ -13,7 +13,7 @@ import type { ServerEntry } from "../../server/entry.js";
 import { TRANSPORT_DEFAULTS } from "../defaults.js";
 import type { EventStore } from "../http/event-store.js";
 import { type Admission, isSessionId, SessionQuota } from "../http/session-owner.js";
-import { HttpSession } from "./sessions.js";
+import { HttpSession, type Replica } from "./sessions.js";
 import { applyRecord, parseRecord, recordText, SharedSessions } from "./shared-sessions.js";
 
 export interface SessionStoreOptions {
@@ -47,6 +47,12 @@ export class SessionStore {
   private readonly loading = new Map<string, Promise<HttpSession | undefined>>();
   private readonly unlisten: (() => void)[] = [];
   private sweeper: ReturnType<typeof setInterval> | undefined;
+  /**
+   * The sessions' clock starts here: their times (lastActive, lastShared) are ms since `epoch`,
+   * small integers that V8 keeps in the session object (a Date.now() is a heap number of its own).
+   * It restarts when no session is left, and the sweep moves it up before they outgrow that range.
+   */
+  private epoch = Date.now();
 
   constructor(server: ServerEntry, options: SessionStoreOptions, events: EventStore | undefined) {
     this.server = server;
@@ -63,10 +69,11 @@ export class SessionStore {
       const { bus } = scaleOut;
       this.unlisten.push(
         bus.on("session", ({ id, record }) => {
-          const replica = this.sessions.get(id);
+          const session = this.sessions.get(id);
+          const replica = session?.replica;
           const parsed = replica && record !== replica.persisted ? parseRecord(record) : undefined;
-          if (replica && parsed) {
-            applyRecord(parsed, replica.replicaState);
+          if (session && replica && parsed) {
+            applyRecord(parsed, session.replicaState);
             replica.persisted = record;
           }
         }),
@@ -115,7 +122,14 @@ export class SessionStore {
     const admission = this.quota.admit(client, this.sessions.size);
     if (!admission.ok) return admission;
     if (admission.evict) this.delete(admission.evict.id);
-    const session = new HttpSession(this.server, id, owner, client, auth, this.shared);
+    // Each request makes its client's key anew: the client's sessions keep one copy of it.
+    const known = this.quota.anyOf(client)?.client;
+    if (known !== undefined) {
+      if (owner === client) owner = known;
+      client = known;
+    }
+    if (this.sessions.size === 0) this.epoch = Date.now();
+    const session = new HttpSession(this.server, id, owner, client, auth, this.now(), this.shared);
     this.sessions.set(session.id, session);
     this.quota.add(client, session);
     if (!this.sweeper) {
@@ -123,6 +137,18 @@ export class SessionStore {
       this.sweeper.unref?.();
     }
     return session;
+  }
+
+  /** Now on the sessions' clock (see `epoch`). */
+  now(): number {
+    const ms = Date.now() - this.epoch;
+    // A difference of two doubles is a heap number even when whole: `| 0` makes it a small integer.
+    return ms < SMALL_INT_LIMIT ? ms | 0 : ms;
+  }
+
+  /** Counts a request's end as activity of its session. */
+  touch(session: HttpSession): void {
+    session.lastActive = this.now();
   }
 
   /** The session, without counting the look as activity; for views. */
@@ -151,9 +177,10 @@ export class SessionStore {
     const session = this.sessions.get(id);
     if (session) {
       if (session.owner !== owner) return undefined;
-      session.lastActive = Date.now();
-      if (this.shared && session.lastActive - session.lastShared > this.ttl / 10) {
-        session.lastShared = session.lastActive;
+      session.lastActive = this.now();
+      const replica = session.replica;
+      if (this.shared && replica && session.lastActive - replica.lastShared > this.ttl / 10) {
+        replica.lastShared = session.lastActive;
         return this.shared.touch(id).then((alive) => {
           if (alive) return session;
           this.drop(id, true);
@@ -193,7 +220,7 @@ export class SessionStore {
     const made = this.sessions.get(id) ?? this.add(id, record.owner ?? undefined, record.client, auth);
     if (!("id" in made)) return undefined;
     applyRecord(record, made.replicaState);
-    made.persisted = recordText(made.owner, made.client, made.replicaState);
+    (made.replica as Replica).persisted = recordText(made.owner, made.client, made.replicaState);
     return made;
   }
 
@@ -207,11 +234,12 @@ export class SessionStore {
   }
 
   private async share(shared: SharedSessions, session: HttpSession): Promise<void> {
+    const replica = session.replica as Replica;
     const text = recordText(session.owner, session.client, session.replicaState);
-    if (text === undefined || text === session.persisted) return;
+    if (text === undefined || text === replica.persisted) return;
     await shared.save(session.id, text);
-    session.persisted = text;
-    session.lastShared = Date.now();
+    replica.persisted = text;
+    replica.lastShared = this.now();
   }
 
   /** Tells the other instances that this one now holds the session's GET stream. */
@@ -259,13 +287,31 @@ export class SessionStore {
 
   /** Ends sessions idle past the TTL; returns how many. */
   sweep(now = Date.now()): number {
+    this.rebase();
+    const at = now - this.epoch;
     let ended = 0;
     for (const session of [...this.sessions.values()]) {
-      if (session.channel.inFlight === 0 && now - session.lastActive > this.ttl) {
+      if (session.channel.inFlight === 0 && at - session.lastActive > this.ttl) {
         this.delete(session.id);
         ended++;
       }
     }
     return ended;
   }
+
+  /** Moves the sessions' clock up once it has run 2^29 ms (6 days), keeping their times small. */
+  private rebase(): void {
+    const shift = this.now();
+    if (shift < REBASE_AFTER_MS) return;
+    this.epoch += shift;
+    for (const session of this.sessions.values()) {
+      session.lastActive -= shift;
+      if (session.replica) session.replica.lastShared -= shift;
+    }
+  }
 }
+
+/** `| 0` keeps a number below 2^31 whole. */
+const SMALL_INT_LIMIT = 2 ** 31;
+/** V8's small integers hold 31 bits (with pointer compression) or 32: times stay below 2^30. */
+const REBASE_AFTER_MS = 2 ** 29;

@@ -4,8 +4,8 @@
  */
 import type { AuthInfo } from "../../auth/types.js";
 import { ConnectionError } from "../../errors.js";
-import type { JSONRPCMessage } from "../../protocol/types.js";
-import type { RequestRoute, ServerEntry, ServerSession } from "../../server/entry.js";
+import type { JSONRPCMessage, JSONRPCResponse } from "../../protocol/types.js";
+import type { RequestRoute, ServerEntry, ServerSession, SessionOptions } from "../../server/entry.js";
 import type { EventStream } from "../http/event-stream.js";
 import type { PostReply } from "./post-reply.js";
 import type { ReplicaState, SharedSessions } from "./shared-sessions.js";
@@ -34,11 +34,6 @@ export interface StreamableHttpStats {
   sweeping: boolean;
 }
 
-/** A request the client cancelled gets no answer: its POST's reply ends (one function for every session). */
-function abandonReply(route: RequestRoute): void {
-  (route as PostReply).abandon();
-}
-
 /** Four random base-36 characters. */
 function replicaSuffix(): string {
   let suffix = "";
@@ -47,32 +42,67 @@ function replicaSuffix(): string {
 }
 
 /**
+ * What a replica of a scaled-out session keeps besides (made only when the server has a store, so
+ * that a session of a server without one holds none of it).
+ */
+export class Replica {
+  readonly shared: SharedSessions;
+  /** This instance's tag, which the ids of the streams and server requests made here carry. */
+  readonly tag: string;
+  /** The tag plus this replica's own suffix, which its stream ids carry. */
+  readonly streamTag: string;
+  /** When this replica last renewed the session in the store (SessionStore's clock). */
+  lastShared: number;
+  /** The record last written or read. */
+  persisted: string | undefined = undefined;
+  /** The seqs of the GET streams made here (their ids say so, for other instances). */
+  getSeqs: Set<number> | undefined = undefined;
+
+  constructor(shared: SharedSessions, now: number) {
+    this.shared = shared;
+    this.tag = shared.scaleOut.bus.tag;
+    // A replica made again here later must not reuse the ids of this one's streams.
+    this.streamTag = `${this.tag}${replicaSuffix()}`;
+    this.lastShared = now;
+  }
+}
+
+/** A session's SSE streams: made with its first one (a session whose replies are JSON holds none). */
+class SessionStreams {
+  /** Streams made so far: their ids' numbers run from 1 to it. */
+  seq = 0;
+  /** Open reply and GET streams by stream id, see HttpSession.streams. */
+  readonly open = new Map<string, EventStream>();
+  /** The GET stream, for messages unrelated to a request. */
+  standalone: EventStream | undefined = undefined;
+}
+
+/**
  * One legacy session: a server session whose requests arrive one POST at a time. What the server
  * sends goes to the POST it concerns (its answer; its notifications and server requests while its
  * reply can stream), else to the GET stream.
+ *
+ * The session is its server session's options (SessionOptions): `send`, `onUnanswered` and
+ * `onStrayResponse` are its methods, so that it holds no closures and no options object.
  */
-export class HttpSession {
+export class HttpSession implements SessionOptions {
   readonly id: string;
   /** The identity that created the session (see identityKey); undefined without auth. */
   readonly owner: string | undefined;
   /** The client it counts against (see clientKey). */
   readonly client: string;
+  /** The caller that opened the session (the server session's state has the latest one). */
+  readonly auth: AuthInfo | undefined;
   readonly channel: ServerSession;
-  /** Open reply streams by stream id (made when the first one is), see `streams`. */
-  private openStreams: Map<string, EventStream> | undefined;
-  /** The GET stream, for messages unrelated to a request. */
-  standalone: EventStream | undefined;
-  lastActive = Date.now();
-  /** Scaled out: when this replica last renewed the session in the store, and the record written. */
-  lastShared = Date.now();
-  persisted: string | undefined;
-  private streamSeq = 0;
-  /** Scaled out: this instance's tag, which the ids of the streams and server requests made here carry. */
-  private readonly tag: string | undefined;
-  /** Scaled out: the tag plus this replica's own suffix, which its stream ids carry. */
-  private readonly streamTag: string | undefined;
-  /** Scaled out: the seqs of the GET streams made here (their ids say so, for other instances). */
-  private getSeqs: Set<number> | undefined;
+  /** Its SSE streams, made with the first. */
+  private io: SessionStreams | undefined = undefined;
+  /**
+   * When the session was last used, on SessionStore's clock (ms since its epoch, a small integer:
+   * V8 keeps it in the object, where a Date.now() would be a heap number of its own).
+   */
+  lastActive: number;
+  /** Scaled out: what the replica keeps besides. */
+  readonly replica: Replica | undefined;
 
   constructor(
     server: ServerEntry,
@@ -80,36 +110,53 @@ export class HttpSession {
     owner: string | undefined,
     client: string,
     auth: AuthInfo | undefined,
+    now: number,
     shared?: SharedSessions,
   ) {
     this.id = id;
     this.owner = owner;
     this.client = client;
-    this.tag = shared?.scaleOut.bus.tag;
-    // A replica made again here later must not reuse the ids of this one's streams.
-    this.streamTag = this.tag === undefined ? undefined : `${this.tag}${replicaSuffix()}`;
-    this.channel = server.createSession({
-      transport: "http",
-      sessionId: id,
-      ...(auth ? { auth } : {}),
-      send: (message, route) => this.deliver(message, route as PostReply | undefined),
-      onUnanswered: abandonReply,
-      ...(shared
-        ? {
-            requestIdPrefix: `${this.tag}:`,
-            // The answer to a server request another instance made goes to that instance.
-            onStrayResponse: (response) => {
-              const tag = typeof response.id === "string" ? response.id.split(":", 1)[0] : undefined;
-              if (tag && tag !== this.tag)
-                shared.scaleOut.bus.send(tag, { kind: "response", session: id, message: { ...response } });
-            },
-          }
-        : {}),
-    });
+    this.auth = auth;
+    this.lastActive = now;
+    this.replica = shared ? new Replica(shared, now) : undefined;
+    this.channel = server.createSession(this);
     if (shared) this.channel.state.values = shared.values(id);
   }
 
-  private deliver(message: JSONRPCMessage, reply: PostReply | undefined): void {
+  /** @internal SessionOptions: the server session's transport and id. */
+  get transport(): "http" {
+    return "http";
+  }
+
+  /** @internal */
+  get sessionId(): string {
+    return this.id;
+  }
+
+  /** @internal Scaled out, the server requests made here carry this instance's tag. */
+  get requestIdPrefix(): string | undefined {
+    return this.replica && `${this.replica.tag}:`;
+  }
+
+  /** @internal A request the client cancelled gets no answer: its POST's reply ends. */
+  onUnanswered(route: RequestRoute): void {
+    (route as PostReply).abandon();
+  }
+
+  /** @internal Scaled out, the answer to a server request another instance made goes to that instance. */
+  onStrayResponse(response: JSONRPCResponse): void {
+    const tag = typeof response.id === "string" ? response.id.split(":", 1)[0] : undefined;
+    if (this.replica && tag && tag !== this.replica.tag)
+      this.replica.shared.scaleOut.bus.send(tag, {
+        kind: "response",
+        session: this.id,
+        message: { ...response },
+      });
+  }
+
+  /** @internal What the server session sends (SessionOptions.send); `route` is a POST's reply. */
+  send(message: JSONRPCMessage, route?: RequestRoute): void {
+    const reply = route as PostReply | undefined;
     const request = "method" in message && "id" in message;
     if (reply) {
       if (!("method" in message)) {
@@ -120,8 +167,9 @@ export class HttpSession {
       // A notification about a request whose reply cannot stream (a JSON reply) has nowhere to go.
       if (!request) return;
     }
-    if (this.standalone && !this.standalone.isEnded) {
-      this.standalone.send(message);
+    const standalone = this.io?.standalone;
+    if (standalone && !standalone.isEnded) {
+      standalone.send(message);
       return;
     }
     if (request) {
@@ -136,42 +184,57 @@ export class HttpSession {
    * GET stream), which StoreEventLog reads as the session's log.
    */
   nextStreamId(get = false): string {
-    const seq = ++this.streamSeq;
-    if (this.streamTag === undefined) return `${this.id}-${seq}`;
+    this.io ??= new SessionStreams();
+    const seq = ++this.io.seq;
+    const replica = this.replica;
+    if (replica === undefined) return `${this.id}-${seq}`;
     if (get) {
-      this.getSeqs ??= new Set();
-      this.getSeqs.add(seq);
+      replica.getSeqs ??= new Set();
+      replica.getSeqs.add(seq);
     }
     return this.streamIdOf(seq);
   }
 
   private streamIdOf(seq: number): string {
-    if (this.streamTag === undefined) return `${this.id}-${seq}`;
-    return `${this.id}-${this.streamTag}-${this.getSeqs?.has(seq) ? "g" : ""}${seq}`;
+    const replica = this.replica;
+    if (replica === undefined) return `${this.id}-${seq}`;
+    return `${this.id}-${replica.streamTag}-${replica.getSeqs?.has(seq) ? "g" : ""}${seq}`;
   }
 
   /** Every stream id the session has made here, ended streams included (their events may be stored). */
   *streamIds(): Iterable<string> {
-    for (let seq = 1; seq <= this.streamSeq; seq++) yield this.streamIdOf(seq);
+    const made = this.io?.seq ?? 0;
+    for (let seq = 1; seq <= made; seq++) yield this.streamIdOf(seq);
   }
 
-  /** Open reply streams by stream id, for resumption and for closing on DELETE. */
+  /** Open reply and GET streams by stream id, for resumption and for closing on DELETE. */
   get streams(): Map<string, EventStream> {
-    this.openStreams ??= new Map();
-    return this.openStreams;
+    this.io ??= new SessionStreams();
+    return this.io.open;
+  }
+
+  /** The GET stream, for messages unrelated to a request. */
+  get standalone(): EventStream | undefined {
+    return this.io?.standalone;
+  }
+
+  set standalone(stream: EventStream | undefined) {
+    this.io ??= new SessionStreams();
+    this.io.standalone = stream;
   }
 
   /** Forgets the streams that have ended (their events stay in the store for resumption). */
   forgetEndedStreams(): void {
-    if (!this.openStreams) return;
-    for (const [id, stream] of this.openStreams) if (stream.isEnded) this.openStreams.delete(id);
+    const open = this.io?.open;
+    if (!open) return;
+    for (const [id, stream] of open) if (stream.isEnded) open.delete(id);
   }
 
   /** What a view of the session shows (see StreamableHttpHandler.session). */
   info(): LegacySessionInfo {
     let open = 0;
     let attached = 0;
-    for (const stream of this.openStreams?.values() ?? []) {
+    for (const stream of this.io?.open.values() ?? []) {
       if (!stream.isEnded) open++;
       if (stream.attached) attached++;
     }
@@ -205,8 +268,11 @@ export class HttpSession {
   close(): void {
     // Requests still being handled have nowhere to answer: they are cancelled.
     this.channel.close(new ConnectionError("Session ended"));
-    this.standalone?.end();
-    for (const stream of this.openStreams?.values() ?? []) stream.end();
-    this.openStreams = undefined;
+    const io = this.io;
+    if (!io) return;
+    io.standalone?.end();
+    for (const stream of io.open.values()) stream.end();
+    // The count of streams made stays: their ids name the events to drop (see SessionStore.drop).
+    io.open.clear();
   }
 }

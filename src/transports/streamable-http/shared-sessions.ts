@@ -8,6 +8,7 @@
  * (`values:<id>`) and the log of its resumable streams (`events:<id>`), renewed and deleted together.
  */
 import type { LegacyState } from "../../protocol/era.js";
+import { sharedJson } from "../../protocol/shared-json.js";
 import type { SharedSessionState } from "../../server/entry.js";
 import type { SessionValues } from "../../server/session-values.js";
 import { eventLogKey } from "../../stores/event-log.js";
@@ -74,7 +75,7 @@ export function recordText(
 
 /** Applies a record to a replica. */
 export function applyRecord(record: SessionRecord, state: ReplicaState): void {
-  state.legacy = { ...record.legacy, clientCapabilities: record.legacy.clientCapabilities ?? {} };
+  state.legacy = sharedJson({ ...record.legacy, clientCapabilities: record.legacy.clientCapabilities ?? {} });
   if (record.subscriptions.length > 0) state.subscriptions = new Set(record.subscriptions);
   else delete state.subscriptions;
 }
