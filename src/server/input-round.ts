@@ -153,7 +153,8 @@ export function runWithInputRounds(
 ): Promise<Result> {
   // The common case, a first request, stays synchronous up to the handler: no hashing, no await.
   if (params.requestState === undefined) {
-    return runRound(codec, method, params, auth, InputRound.merge(NO_ANSWERS, params.inputResponses), 0, run);
+    const answers = InputRound.merge(NO_ANSWERS, params.inputResponses);
+    return new RoundRun(codec, method, params, auth, answers, 0).start(run);
   }
   return (async () => {
     const state = await codec.open(params.requestState, {
@@ -161,15 +162,8 @@ export function runWithInputRounds(
       digest: await salientDigest(params),
       principal: await principalOf(auth),
     });
-    return runRound(
-      codec,
-      method,
-      params,
-      auth,
-      InputRound.merge(state.answers, params.inputResponses),
-      state.round,
-      run,
-    );
+    const answers = InputRound.merge(state.answers, params.inputResponses);
+    return new RoundRun(codec, method, params, auth, answers, state.round).start(run);
   })();
 }
 
@@ -263,60 +257,30 @@ class RoundRun implements InputHooks {
   private needed(): void {
     if (this.decided) return;
     this.decided = true;
-    sendRound(
-      this.codec,
-      this.method,
-      this.params,
-      this.auth,
-      this.round,
-      this.running as Promise<Result>,
-      this.inputRound as InputRound,
-      this.abandoned,
-    ).then(this.resolve, this.reject);
+    this.sendRound().then(this.resolve, this.reject);
   }
-}
 
-/** One run of the handler with the answers known so far. */
-function runRound(
-  codec: RequestStateCodec,
-  method: string,
-  params: Record<string, unknown>,
-  auth: { token: string; clientId?: string } | undefined,
-  answers: Record<string, unknown>,
-  round: number,
-  run: (hooks: InputHooks) => Promise<Result>,
-): Promise<Result> {
-  return new RoundRun(codec, method, params, auth, answers, round).start(run);
-}
-
-/** The handler waits for input: abandon this run and answer with the round. */
-async function sendRound(
-  codec: RequestStateCodec,
-  method: string,
-  params: Record<string, unknown>,
-  auth: { token: string; clientId?: string } | undefined,
-  round: number,
-  running: Promise<Result>,
-  pendingRound: InputRound,
-  abandoned: AbortController | undefined,
-): Promise<Result> {
-  running.catch(() => {});
-  abandoned?.abort(new InputRequiredSignal("The request is waiting for input from the client"));
-  pendingRound.abandon();
-  if (round + 1 > MAX_INPUT_ROUNDS) {
-    throw new McpError(
-      ErrorCode.InternalError,
-      `The request needed more than ${MAX_INPUT_ROUNDS} rounds of input`,
-    );
+  /** Abandons this run and answers with the round, its requests and the state to resume from. */
+  private async sendRound(): Promise<Result> {
+    const pendingRound = this.inputRound as InputRound;
+    (this.running as Promise<Result>).catch(() => {});
+    this.abandoned?.abort(new InputRequiredSignal("The request is waiting for input from the client"));
+    pendingRound.abandon();
+    if (this.round + 1 > MAX_INPUT_ROUNDS) {
+      throw new McpError(
+        ErrorCode.InternalError,
+        `The request needed more than ${MAX_INPUT_ROUNDS} rounds of input`,
+      );
+    }
+    const inputRequests: Record<string, InputRequest> = {};
+    for (const [key, request] of pendingRound.pending) inputRequests[key] = request;
+    const requestState = await this.codec.seal({
+      method: this.method,
+      digest: await salientDigest(this.params),
+      principal: await principalOf(this.auth),
+      answers: pendingRound.known,
+      round: this.round + 1,
+    });
+    return { resultType: "input_required", inputRequests, requestState };
   }
-  const inputRequests: Record<string, InputRequest> = {};
-  for (const [key, request] of pendingRound.pending) inputRequests[key] = request;
-  const requestState = await codec.seal({
-    method,
-    digest: await salientDigest(params),
-    principal: await principalOf(auth),
-    answers: pendingRound.known,
-    round: round + 1,
-  });
-  return { resultType: "input_required", inputRequests, requestState };
 }

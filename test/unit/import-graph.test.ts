@@ -299,6 +299,30 @@ describe("a first-use feature loads when it is used", () => {
   });
 });
 
+/** A legacy `initialize` request with id 1, as a raw session receives it. */
+const INITIALIZE = `{ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } } }`;
+
+/**
+ * Code that imports the sources, makes a server with an `echo` tool and at once a raw session of
+ * it (before the serving code has loaded), whose replies collect in `replies`; `all` resolves when
+ * `until` (an expression over `replies`) holds after a reply.
+ */
+const rawSession = (until: string) => `
+  const { FastMCP } = await import(process.argv[1] + "src/index.ts");
+  const mcp = new FastMCP({ name: "graph", version: "1.0.0" });
+  mcp.tool("echo", { inputSchema: { type: "object", properties: { n: { type: "number" } } } }, ({ n }) => n);
+  const replies = [];
+  let done;
+  const all = new Promise((resolve) => (done = resolve));
+  const session = mcp.createSession({
+    transport: "memory",
+    send: (message) => {
+      replies.push(message);
+      if (${until}) done();
+    },
+  });
+`;
+
 describe("a session opened before the serving code loaded", () => {
   let graph: string[];
   let answer: unknown;
@@ -306,20 +330,8 @@ describe("a session opened before the serving code loaded", () => {
     // A raw session made at once after import: what it receives before the serving code has loaded
     // is kept and answered in order, as by a session made later.
     ({ modules: graph, result: answer } = await graphOf(`
-      const { FastMCP } = await import(process.argv[1] + "src/index.ts");
-      const mcp = new FastMCP({ name: "graph", version: "1.0.0" });
-      mcp.tool("echo", { inputSchema: { type: "object", properties: { n: { type: "number" } } } }, ({ n }) => n);
-      const replies = [];
-      let done;
-      const all = new Promise((resolve) => (done = resolve));
-      const session = mcp.createSession({
-        transport: "memory",
-        send: (message) => {
-          replies.push(message);
-          if (replies.length === 3) done();
-        },
-      });
-      session.receive({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } } });
+      ${rawSession("replies.length === 3")}
+      session.receive(${INITIALIZE});
       session.receive({ jsonrpc: "2.0", method: "notifications/initialized" });
       session.receiveText(JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "echo", arguments: { n: 7 } } }));
       session.receive({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "echo", arguments: { n: 8 } } });
@@ -346,22 +358,10 @@ describe("a session opened before the serving code loaded, fed hostile input", (
     // Lines that are not JSON-RPC, kept while the serving code loads, get the answers they would
     // get later (a parse error, an invalid request), and the good request after them its result.
     ({ result: answer } = await graphOf(`
-      const { FastMCP } = await import(process.argv[1] + "src/index.ts");
-      const mcp = new FastMCP({ name: "graph", version: "1.0.0" });
-      mcp.tool("echo", { inputSchema: { type: "object", properties: { n: { type: "number" } } } }, ({ n }) => n);
-      const replies = [];
-      let done;
-      const all = new Promise((resolve) => (done = resolve));
-      const session = mcp.createSession({
-        transport: "memory",
-        send: (message) => {
-          replies.push(message);
-          if (replies.some((reply) => reply.id === 1)) done();
-        },
-      });
+      ${rawSession("replies.some((reply) => reply.id === 1)")}
       session.receiveText("{not json");
       session.receiveText(JSON.stringify({ jsonrpc: "2.0", id: { nested: true }, method: 7 }));
-      session.receive({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } } });
+      session.receive(${INITIALIZE});
       await all;
       globalThis.graphResult = replies.map((reply) => (reply.error ? ["error", reply.error.code] : ["result", reply.id]));
       session.close();
@@ -404,7 +404,7 @@ describe("a server whose serving code cannot load", () => {
         let done;
         const answered = new Promise((resolve) => (done = resolve));
         const session = mcp.createSession({ transport: "memory", send: (message) => { replies.push(message); done(); } });
-        session.receive({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } } });
+        session.receive(${INITIALIZE});
         const exchanged = await mcp.exchange(call, { transport: "http" });
         await answered;
         session.close();
