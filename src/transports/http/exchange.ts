@@ -2,6 +2,7 @@
  * The shape HTTP handling works on, independent of the server library: one request in, one reply
  * out. The web-standard and node:http adapters translate to and from it.
  */
+import { ErrorCode } from "../../protocol/codes.js";
 import { errorResponse } from "../../protocol/jsonrpc.js";
 import type { RequestId } from "../../protocol/types.js";
 
@@ -114,14 +115,18 @@ export function refuseContentType(request: HttpRequestLike): HttpReply | undefin
   const contentType = request.header("content-type") ?? "";
   // As it is first: toLowerCase makes a new string even when nothing changes.
   if (contentType.startsWith(JSON_TYPE) || contentType.toLowerCase().startsWith(JSON_TYPE)) return undefined;
-  return errorReply(415, -32600, "Unsupported Media Type: Content-Type must be application/json");
+  return errorReply(
+    415,
+    ErrorCode.InvalidRequest,
+    "Unsupported Media Type: Content-Type must be application/json",
+  );
 }
 
 /** The reply to a body that could not be read: 413 past `limit` bytes, else 400. */
 export function unreadBodyReply(error: unknown, limit: number): HttpReply {
   if (error instanceof BodyTooLargeError)
-    return errorReply(413, -32600, `Payload Too Large: the body exceeds ${limit} bytes`);
-  return errorReply(400, -32700, "Could not read the request body");
+    return errorReply(413, ErrorCode.InvalidRequest, `Payload Too Large: the body exceeds ${limit} bytes`);
+  return errorReply(400, ErrorCode.ParseError, "Could not read the request body");
 }
 
 /** A body's JSON value, or the 400 (-32700) of malformed JSON. */
@@ -129,12 +134,12 @@ export function parseJsonBody(text: string): { value: unknown } | { reply: HttpR
   try {
     return { value: JSON.parse(text) };
   } catch (error) {
-    return { reply: errorReply(400, -32700, `Parse error: ${(error as Error).message}`) };
+    return { reply: errorReply(400, ErrorCode.ParseError, `Parse error: ${(error as Error).message}`) };
   }
 }
 
 /**
- * Reads a JSON POST body: 415 for another content type, 413 past `limit` bytes, 400 (-32700) for
+ * Reads a JSON POST body: 415 for another content type, 413 past `limit` bytes, 400 (ErrorCode.ParseError) for
  * malformed JSON; otherwise the parsed value.
  */
 export async function readJsonBody(
