@@ -132,6 +132,28 @@ describe("Host/Origin guard fuzzing", () => {
     FUZZ_TIMEOUT,
   );
 
+  it("compares a Host with an entry without a port by the whole name before its port", async () => {
+    // The allow-list check compares in place (no slicing): a name that only starts like an entry,
+    // or an entry with another port, never passes; case does not matter.
+    const cases: [string, string[], boolean][] = [
+      ["localhost:3000", ["localhost"], true],
+      ["LOCALHOST:3000", ["localhost"], true],
+      ["localhost", ["LocalHost"], true],
+      ["localhost.evil.com:3000", ["localhost"], false],
+      ["localhostx", ["localhost"], false],
+      ["localhost:3000", ["localhost:4000"], false],
+      ["localhost:4000", ["localhost:4000"], true],
+      ["[::1]:3000", ["[::1]"], true],
+      ["[::1]evil", ["[::1]"], false],
+      ["[::1]", ["[::1]:3000"], false],
+    ];
+    for (const [hostHeader, allowedHosts, expected] of cases)
+      expect([hostHeader, await passes({ host: hostHeader }, { allowedHosts })]).toEqual([
+        hostHeader,
+        expected,
+      ]);
+  });
+
   it(
     "refuses by default a cross-site Origin to a loopback server",
     async () => {
